@@ -1,0 +1,2 @@
+"""migration_kit."""
+__version__ = "0.1.0"

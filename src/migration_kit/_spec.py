@@ -1,0 +1,78 @@
+"""Small helpers every declarative spec uses to validate itself when built.
+
+A spec (params section, blocking rule, comparison, survivorship rule, quality check, scoping rule)
+is built from a plain dict. These helpers reject unknown keys and bad values with a
+:class:`~migration_kit.errors.ParamsError` that names the key, the value received and what is
+allowed, so every section of the params file fails the same way.
+
+Example
+-------
+>>> check_keys({"type": "merger"}, {"type", "seller"}, where="deal")
+>>> check_choice("merger", ("merger", "division"), where="deal.type")
+'merger'
+"""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import ParamsError
+
+__all__ = ["check_keys", "check_choice", "require", "closest", "check_type"]
+
+
+def closest(name: str, known: Iterable[str]) -> str | None:
+    """Return the known name closest to ``name``, or None when nothing is close."""
+    hits = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
+    return hits[0] if hits else None
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    best = closest(name, known)
+    return f" (did you mean {best!r}?)" if best else ""
+
+
+def check_keys(data: Mapping[str, Any], allowed: Iterable[str], where: str, required: Iterable[str] = ()) -> None:
+    """Reject unknown keys and missing required keys of a mapping."""
+    if not isinstance(data, Mapping):
+        raise ParamsError(where, f"expected a mapping, received {type(data).__name__}")
+    allowed = sorted(set(allowed))
+    for key in data:
+        if key not in allowed:
+            raise ParamsError(
+                f"{where}.{key}" if where else str(key),
+                f"unknown key {key!r}{_hint(key, allowed)}; known keys: {', '.join(allowed)}",
+            )
+    for key in required:
+        if key not in data or data[key] is None:
+            raise ParamsError(f"{where}.{key}" if where else str(key), "required key is missing")
+
+
+def check_choice(value: Any, allowed: Iterable[str], where: str) -> Any:
+    """Return ``value`` if it is one of ``allowed``; otherwise raise naming the allowed values."""
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ParamsError(where, f"received {value!r}{_hint(str(value), allowed)}; allowed values: {', '.join(map(str, allowed))}")
+    return value
+
+
+def check_type(value: Any, types: type | tuple[type, ...], where: str) -> Any:
+    """Return ``value`` if it is an instance of ``types``; otherwise raise naming the expected type."""
+    if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
+        raise ParamsError(where, f"received {value!r} (bool); expected {_tname(types)}")
+    if not isinstance(value, types):
+        raise ParamsError(where, f"received {value!r} ({type(value).__name__}); expected {_tname(types)}")
+    return value
+
+
+def require(condition: bool, where: str, message: str) -> None:
+    """Raise a ParamsError at ``where`` unless ``condition`` holds."""
+    if not condition:
+        raise ParamsError(where, message)
+
+
+def _tname(types: type | tuple[type, ...]) -> str:
+    if isinstance(types, tuple):
+        return " or ".join(t.__name__ for t in types)
+    return types.__name__
