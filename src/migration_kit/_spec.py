@@ -24,8 +24,10 @@ __all__ = ["check_keys", "check_choice", "require", "closest", "check_type"]
 
 def closest(name: str, known: Iterable[str]) -> str | None:
     """Return the known name closest to ``name``, or None when nothing is close."""
-    hits = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
-    return hits[0] if hits else None
+    known = [str(k) for k in known]
+    lowered = {k.lower(): k for k in reversed(known)}
+    hits = difflib.get_close_matches(str(name).lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[hits[0]] if hits else None
 
 
 def _hint(name: str, known: Iterable[str]) -> str:

@@ -1,0 +1,160 @@
+"""Dates and timestamps -> ``datetime64[ns]``, vectorized over the distinct values of a Series.
+
+Accepted shapes (after NFKC, ``年``/``月`` -> ``-``, ``日`` dropped):
+
+* ``1990-03-05``, ``1990/3/5``, ``1990.3.5``, ``1990年3月5日``, ``19900305``;
+* ``03/05/1990`` and ``05.03.1990`` (year last) read per ``date_order``: ``"MDY"`` or ``"DMY"``; with
+  ``"YMD"`` (the default, sources that write year first) a year-last value is read only when one of
+  its parts is above 12, otherwise ``DATE_AMBIGUOUS``;
+* Excel serial day numbers (origin 1899-12-30, e.g. ``32937`` -> 1990-03-05), accepted only with 5
+  digits (10000-73050, i.e. 1927-05-18 .. 2099-12-31) so a bare year such as ``1990`` is not misread;
+* ISO 8601 timestamps with or without zone (``2023-05-01T10:00:00+08:00``, ``...Z``). Decision:
+  zone-aware values are converted to **naive UTC**; naive ones are kept as written. With
+  ``keep_time=False`` (birth dates) the calendar date as written is kept and the time dropped, so a
+  birth date stamped at local midnight does not move to the previous day.
+
+Reason codes: ``DATE_UNPARSEABLE`` (no shape matched), ``DATE_IMPOSSIBLE`` (a shape matched but no
+such day, e.g. 1990-02-30), ``DATE_AMBIGUOUS``, ``DATE_IMPLAUSIBLE`` (before 1900-01-01),
+``DATE_FUTURE`` (after ``reference_date``). Invalid values are NaT.
+
+Example
+-------
+>>> import datetime as dt, pandas as pd
+>>> out = parse_dates(pd.Series(["1990年3月5日", "32937", "1990-02-30"]), reference_date=dt.date(2024, 1, 1))
+>>> out["value"].dt.strftime("%Y-%m-%d").tolist(), out["reason"].tolist()
+(['1990-03-05', '1990-03-05', nan], [None, None, 'DATE_IMPOSSIBLE'])
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from .._spec import check_choice
+from ._common import normalize_text
+
+__all__ = ["parse_dates", "DATE_ORDERS", "DATE_COLUMNS"]
+
+DATE_ORDERS = ("YMD", "MDY", "DMY")
+DATE_COLUMNS = ["value", "reason"]
+_MIN = pd.Timestamp(1900, 1, 1)
+_YMD = r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+_COMPACT = r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"
+_YEAR_LAST = r"(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})"
+_SERIAL = r"(?P<n>\d{5})(?:\.0+)?"
+_ISO = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s?(?:Z|[+-]\d{2}:?\d{2})?"
+
+
+def _from_parts(y: pd.Series, m: pd.Series, d: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Build dates from integer parts; return (values, impossible mask)."""
+    y, m, d = (x.astype("int64").to_numpy() for x in (y, m, d))
+    in_range = (y >= 1678) & (y <= 2261)
+    frame = pd.DataFrame({"year": np.where(in_range, y, 2000), "month": m, "day": d})
+    vals = pd.to_datetime(frame, errors="coerce").to_numpy()
+    vals[~in_range] = np.datetime64("NaT")
+    old = ~in_range & (y < 1678)  # real but far too old: implausible rather than impossible
+    return vals, np.isnat(vals) & ~old
+
+
+def _parse_unique(u: pd.Series, date_order: str, keep_time: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Parse normalized distinct strings; return (datetime64 values, reason codes)."""
+    n = len(u)
+    val = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    reason = np.full(n, None, dtype=object)
+    todo = np.ones(n, dtype=bool)
+    for pattern in (_YMD, _COMPACT):
+        parts = u.str.extract(f"^{pattern}$")
+        hit = parts["y"].notna().to_numpy() & todo
+        if hit.any():
+            v, bad = _from_parts(parts["y"][hit], parts["m"][hit], parts["d"][hit])
+            val[hit], reason[np.flatnonzero(hit)[bad]] = v, "DATE_IMPOSSIBLE"
+            todo &= ~hit
+    parts = u.str.extract(f"^{_YEAR_LAST}$")
+    hit = parts["y"].notna().to_numpy() & todo
+    if hit.any():
+        a, b, y = (parts[c][hit].astype("int64") for c in ("a", "b", "y"))
+        if date_order == "MDY":
+            m, d, amb = a, b, np.zeros(len(a), bool)
+        elif date_order == "DMY":
+            m, d, amb = b, a, np.zeros(len(a), bool)
+        else:
+            day_first = (a > 12) & (b <= 12)
+            m, d = b.where(day_first, a), a.where(day_first, b)
+            amb = ((a <= 12) & (b <= 12) & (a != b)).to_numpy()
+        v, bad = _from_parts(y, m, d)
+        idx = np.flatnonzero(hit)
+        val[idx] = np.where(amb, np.datetime64("NaT"), v)
+        reason[idx[bad & ~amb]] = "DATE_IMPOSSIBLE"
+        reason[idx[amb]] = "DATE_AMBIGUOUS"
+        todo &= ~hit
+    serial = pd.to_numeric(u.str.extract(f"^{_SERIAL}$")["n"], errors="coerce").to_numpy()
+    hit = ~np.isnan(serial) & todo
+    if hit.any():
+        s = serial[hit]
+        ok = (s >= 10000) & (s <= 73050)
+        idx = np.flatnonzero(hit)
+        val[idx[ok]] = (pd.Timestamp(1899, 12, 30) + pd.to_timedelta(s[ok], unit="D")).to_numpy()
+        reason[idx[~ok]] = "DATE_UNPARSEABLE"
+        todo &= ~hit
+    hit = u.str.fullmatch(_ISO, na=False).to_numpy() & todo
+    if hit.any():
+        text = u[hit]
+        if keep_time:
+            v = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce").dt.tz_localize(None)
+        else:
+            v = pd.to_datetime(text.str[:10], format="%Y-%m-%d", errors="coerce")
+        idx = np.flatnonzero(hit)
+        val[idx] = v.to_numpy()
+        reason[idx[v.isna().to_numpy()]] = "DATE_IMPOSSIBLE"
+        todo &= ~hit
+    reason[todo] = "DATE_UNPARSEABLE"
+    return val, reason
+
+
+def parse_dates(s: pd.Series, *, date_order: str = "YMD", reference_date: dt.date,
+                keep_time: bool = True) -> pd.DataFrame:
+    """Parse raw dates into ``datetime64[ns]`` with a reason code per failure.
+
+    Parameters
+    ----------
+    s : Series
+        Raw date strings (None for missing).
+    date_order : {"YMD", "MDY", "DMY"}
+        How to read year-last values such as ``03/05/1990`` (see module docstring).
+    reference_date : date
+        Values after this day are ``DATE_FUTURE``.
+    keep_time : bool
+        Keep the time of timestamps (event fields); False keeps only the written calendar date.
+
+    Returns
+    -------
+    DataFrame
+        ``value`` (datetime64[ns], NaT when invalid or absent) and ``reason``; same index as ``s``.
+
+    Example
+    -------
+    >>> import datetime as dt, pandas as pd
+    >>> parse_dates(pd.Series(["03/05/1990"]), date_order="MDY", reference_date=dt.date(2024, 1, 1))["value"].tolist()
+    [Timestamp('1990-03-05 00:00:00')]
+    """
+    check_choice(date_order, DATE_ORDERS, "parse_dates.date_order")
+    text = normalize_text(s)
+    codes, uniques = pd.factorize(text)
+    u = (pd.Series(uniques, dtype=object).str.replace(r"[年月]", "-", regex=True).str.replace("日", "", regex=False)
+         .str.strip())
+    # 1990/3/5 and 1990.3.5 -> 1990-3-5 (only when the year comes first)
+    u = u.str.replace(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$", r"\1-\2-\3", regex=True)
+    val, reason = _parse_unique(u, date_order, keep_time)
+    valid = ~np.isnat(val)
+    early = valid & (val < _MIN.to_datetime64())
+    limit = (pd.Timestamp(reference_date) + pd.Timedelta(days=1)).to_datetime64()
+    future = valid & (val >= limit)
+    reason[early], reason[future] = "DATE_IMPLAUSIBLE", "DATE_FUTURE"
+    # years below pandas' range come back as NaT without a reason from _from_parts: implausible
+    reason[np.isnat(val) & (reason == None)] = "DATE_IMPLAUSIBLE"  # noqa: E711
+    val[early | future] = np.datetime64("NaT")
+    val = np.append(val, np.datetime64("NaT"))  # sentinel for nulls (code -1)
+    reason = np.append(reason, None)
+    return pd.DataFrame({"value": pd.Series(val[codes], index=s.index, dtype="datetime64[ns]"),
+                         "reason": reason[codes]}, index=s.index)

@@ -1,0 +1,130 @@
+"""The ``migration-kit`` console script: parse, call, print.
+
+Each stage package contributes its command objects; this module only assembles them and turns
+every :class:`~migration_kit.errors.MigrationKitError` into one line on stderr and exit code 2
+(no traceback for user errors).
+
+Example
+-------
+``migration-kit synth --entities 2000 --seed 7 --out synthetic_data/rehearsal``
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import MigrationKitError
+
+__all__ = ["cli", "main"]
+
+#: (module, attribute) of the command objects contributed by stage packages.
+_COMMANDS = (
+    ("migration_kit.synthetic.cli", "synth_command"),
+    ("migration_kit.scoping.cli", "lookup_command"),
+    ("migration_kit.handover.cli", "keys_command"),
+    ("migration_kit.handover.cli", "verify_command"),
+    ("migration_kit.handover.cli", "decrypt_command"),
+    ("migration_kit.handover.cli", "restore_command"),
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="migration-kit")
+def cli() -> None:
+    """Move a sold company's customer database to its buyer, lawfully, completely and provably."""
+
+
+@cli.command("intake")
+@click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
+def intake_command(params_file: Path) -> None:
+    """Read and classify every source of PARAMS_FILE; print the inventory (no data is written)."""
+    from .intake import run_intake
+    from .params import load_params
+
+    result = run_intake(load_params(params_file))
+    click.echo(result.inventory[["source", "file", "encoding", "rows", "columns", "sha256"]].to_string(index=False))
+    flagged = result.classification[result.classification["flag"] != ""]
+    for row in flagged.itertuples():
+        click.echo(f"flag: {row.source}.{row.column}: {row.flag}")
+
+
+@cli.command("dedupe")
+@click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV to write: source,record_id,entity_id for every input row.")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
+              show_default=True, help="Where the run folder (model parameters, charts) is created.")
+@click.option("--run-id", default=None, help="Run id (default: a timestamp).")
+def dedupe_command(params_file: Path, out: Path, runs_dir: Path, run_id: str | None) -> None:
+    """Run intake, cleaning and linkage over every input record and write the entity of each."""
+    from .pipeline import dedupe
+
+    summary = dedupe(params_file, out, runs_dir=runs_dir, run_id=run_id)
+    click.echo(f"{summary['records']} records -> {summary['entities']} entities; wrote {out}")
+    click.echo(f"run folder: {summary['run_dir']}")
+
+
+@cli.command("run")
+@click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--run-id", default=None, help="Run id (default: a timestamp).")
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
+              show_default=True, help="Parent of the client's run folders.")
+@click.option("--from", "from_step", default=None, help="Resume at this step (number or name).")
+def run_command(params_file: Path, run_id: str | None, runs_dir: Path, from_step: str | None) -> None:
+    """Execute the workbook's notebooks in order for PARAMS_FILE into runs/<client>/<run_id>/."""
+    from .workbook import run_workbook
+
+    run_dir = run_workbook(params_file, run_id=run_id, runs_dir=runs_dir, from_step=from_step,
+                           echo=lambda s: click.echo(s, err=True))
+    click.echo(f"run folder: {run_dir}")
+
+
+@cli.command("rehearsal")
+@click.option("--entities", default=2000, show_default=True, help="Synthetic entities to generate.")
+@click.option("--seed", default=7, show_default=True)
+@click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("params/rehearsal.yaml"), show_default=True)
+@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
+def rehearsal_command(entities: int, seed: int, params_file: Path, runs_dir: Path) -> None:
+    """Generate (or reuse) the rehearsal data and run the whole pipeline on it."""
+    from .pipeline import rehearsal
+
+    report = rehearsal(params_file, entities=entities, seed=seed, runs_dir=runs_dir,
+                       echo=lambda s: click.echo(s, err=True))
+    click.echo(f"report: {report}")
+
+
+def _attach_stage_commands() -> None:
+    for module_name, attr in _COMMANDS:
+        try:
+            command = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError):
+            continue
+        cli.add_command(command)
+
+
+_attach_stage_commands()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point: one line on stderr and exit code 2 for user errors."""
+    try:
+        cli.main(args=argv, prog_name="migration-kit", standalone_mode=False)
+    except MigrationKitError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

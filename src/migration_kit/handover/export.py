@@ -1,0 +1,176 @@
+"""Write tables as CMS-encrypted CSV parts of bounded size.
+
+Each table becomes ``<table>.partNNNN.csv.cms`` files: UTF-8 CSV (comma, ``"`` quoting, ``\\n`` line
+ends, header line in every part so each part opens on its own), at most ``part_rows`` rows and about
+``part_bytes`` plaintext bytes per part, encrypted as DER CMS EnvelopedData (AES-256-CBC) to every
+recipient certificate. Plaintext exists only in memory, one part at a time; it is hashed (SHA-256)
+on the way. Ciphertext is written to a hidden temporary name (``.<name>.partial-<pid>``) in the same
+folder, fsynced and moved into place with ``os.replace``, so an interrupted export leaves no file that
+looks finished.
+
+A buyer decrypts a part with::
+
+    openssl cms -decrypt -binary -inform DER -in customers.part0001.csv.cms \\
+        -recip buyer.pem -inkey buyer.key -out customers.part0001.csv
+
+Example
+-------
+>>> files = export_tables({"customers": golden}, "runs/x/handover", material)  # doctest: +SKIP
+>>> files[0].name
+'customers.part0001.csv.cms'
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import IntegrityError, ParamsError
+from .cms import encrypt
+from .keys import KeyMaterial
+
+__all__ = ["ExportedFile", "export_tables", "write_atomic", "PART_SUFFIX", "OPENSSL_DECRYPT"]
+
+#: Suffix of every encrypted part file.
+PART_SUFFIX = ".csv.cms"
+#: The openssl command a buyer runs on one part (placeholders {in}, {out}).
+OPENSSL_DECRYPT = "openssl cms -decrypt -binary -inform DER -in {in} -recip buyer.pem -inkey buyer.key -out {out}"
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class ExportedFile:
+    """One encrypted part: names, row count, sizes and SHA-256 of plaintext and ciphertext."""
+
+    name: str
+    table: str
+    part: int
+    rows: int
+    columns: tuple[str, ...]
+    plaintext_bytes: int
+    plaintext_sha256: str
+    ciphertext_bytes: int
+    ciphertext_sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict for manifest.json."""
+        d = asdict(self)
+        d["columns"] = list(self.columns)
+        return d
+
+
+def write_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a hidden temporary file in the same folder and ``os.replace``.
+
+    Example
+    -------
+    >>> write_atomic("/tmp/x.bin", b"abc")                                  # doctest: +SKIP
+    """
+    p = Path(path)
+    tmp = p.with_name(f".{p.name}.partial-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _csv(df: pd.DataFrame, header: bool) -> bytes:
+    return df.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+
+
+def _check_args(tables: Mapping[str, pd.DataFrame], out: Path, part_rows: int, part_bytes: int) -> None:
+    for name, df in tables.items():
+        if not isinstance(name, str) or not _TABLE_NAME.match(name):
+            raise ParamsError("handover.tables", f"table name {name!r} is not allowed; use 1-64 letters, digits, "
+                                                 "'_' or '-', starting with a letter or digit")
+        if not isinstance(df, pd.DataFrame):
+            raise ParamsError(f"handover.tables.{name}", f"received {type(df).__name__}; expected a pandas DataFrame")
+    if part_rows < 1 or part_bytes < 1024:
+        raise ParamsError("handover.part_rows", f"received part_rows={part_rows}, part_bytes={part_bytes}; "
+                                                "need part_rows >= 1 and part_bytes >= 1024")
+    if out.exists():
+        clash = sorted(p.name for p in out.iterdir() if p.name.endswith(".cms") or p.name.startswith("manifest.json"))
+        if clash:
+            raise IntegrityError(f"{out}: handover folder already holds {', '.join(clash[:3])}"
+                                 f"{' ...' if len(clash) > 3 else ''}; export into a new, empty folder "
+                                 "so no stale part can be mistaken for part of this export")
+
+
+def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike, material: KeyMaterial, *,
+                  part_rows: int = 250_000, part_bytes: int = 32 * 2**20, block_rows: int = 25_000,
+                  cipher: str = "aes256") -> list[ExportedFile]:
+    """Export each table as encrypted CSV parts; return one :class:`ExportedFile` per part.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        Table name (used in file names) to the plaintext rows; exported in sorted name order.
+    out_dir : path
+        The handover folder (created if missing; must hold no earlier export).
+    material : KeyMaterial
+        Its ``recipients`` are the certificates every part is encrypted to.
+    part_rows : int
+        Maximum data rows per part.
+    part_bytes : int
+        Target plaintext bytes per part; a part is closed before it would exceed this (a single
+        block of ``block_rows`` rows may exceed it on its own).
+    block_rows : int
+        Rows serialised to CSV at a time (memory granularity).
+    cipher : {"aes256", "aes128"}
+        CMS content cipher (CBC).
+
+    Returns
+    -------
+    list of ExportedFile
+        In table order then part order.
+
+    Example
+    -------
+    >>> files = export_tables({"customers": df}, "handover", material, part_rows=100_000)  # doctest: +SKIP
+    """
+    out = Path(out_dir)
+    _check_args(tables, out, part_rows, part_bytes)
+    out.mkdir(parents=True, exist_ok=True)
+    step = max(1, min(block_rows, part_rows))
+    result: list[ExportedFile] = []
+    for table in sorted(tables):
+        df = tables[table]
+        header = _csv(df.iloc[:0], header=True)
+        columns = tuple(map(str, df.columns))
+        chunks: list[bytes] = [header]
+        size, rows, part = len(header), 0, 1
+
+        def flush() -> None:
+            nonlocal chunks, size, rows, part
+            plain = b"".join(chunks)
+            chunks = [header]
+            cipher_bytes = encrypt(plain, material.recipients, cipher=cipher)
+            name = f"{table}.part{part:04d}{PART_SUFFIX}"
+            write_atomic(out / name, cipher_bytes)
+            result.append(ExportedFile(name, table, part, rows, columns, len(plain), hashlib.sha256(plain).hexdigest(),
+                                       len(cipher_bytes), hashlib.sha256(cipher_bytes).hexdigest()))
+            del plain, cipher_bytes
+            size, rows, part = len(header), 0, part + 1
+
+        for start in range(0, len(df), step):
+            block = df.iloc[start:start + step]
+            body = _csv(block, header=False)
+            if rows and (size + len(body) > part_bytes or rows + len(block) > part_rows):
+                flush()
+            chunks.append(body)
+            size += len(body)
+            rows += len(block)
+        if rows or part == 1:
+            flush()
+    return result

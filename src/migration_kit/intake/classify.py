@@ -1,0 +1,161 @@
+"""Field classification: category and PIPL sensitivity for every mapped and unmapped column.
+
+The declared mapping gives a column its canonical field and so its category. Data-driven detection
+backs it: each column's values are tested against value patterns (resident ID, mobile number,
+e-mail, bank card, date, money); a column whose values mostly match a pattern is classified by it,
+and a mismatch with the declared field, or an unmapped column full of IDs or phones, is flagged.
+
+Categories: identity, contact, transaction, preference, organisation, other.
+Sensitivity: ``sensitive`` (PIPL Art. 28: resident ID numbers, financial accounts; any data of a
+minor under 14, which is decided per record by the scoping stage) or ``ordinary``.
+
+Example
+-------
+>>> FIELD_CLASSES["id_number"]
+('identity', 'sensitive')
+>>> detect_kind(pd.Series(["13812345678", "13912345678"]))
+('cn_mobile', 1.0)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = ["FIELD_CLASSES", "PATTERNS", "detect_kind", "classify_columns", "profile_column"]
+
+#: canonical field -> (category, sensitivity)
+FIELD_CLASSES: dict[str, tuple[str, str]] = {
+    "full_name": ("identity", "ordinary"),
+    "given_name": ("identity", "ordinary"),
+    "family_name": ("identity", "ordinary"),
+    "gender": ("identity", "ordinary"),
+    "birth_date": ("identity", "ordinary"),
+    "id_number": ("identity", "sensitive"),
+    "phone": ("contact", "ordinary"),
+    "email": ("contact", "ordinary"),
+    "address": ("contact", "ordinary"),
+    "province": ("contact", "ordinary"),
+    "city": ("contact", "ordinary"),
+    "district": ("contact", "ordinary"),
+    "postcode": ("contact", "ordinary"),
+    "country": ("contact", "ordinary"),
+    "organization": ("organisation", "ordinary"),
+    "created_at": ("transaction", "ordinary"),
+    "last_activity_at": ("transaction", "ordinary"),
+    "total_spent": ("transaction", "ordinary"),
+    "order_count": ("transaction", "ordinary"),
+    "marketing_consent": ("preference", "ordinary"),
+}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A value pattern for data-driven detection."""
+
+    kind: str
+    regex: re.Pattern
+    category: str
+    sensitivity: str
+
+
+#: Checked in order; the first kind matched by >= ``threshold`` of non-empty values wins.
+PATTERNS: tuple[Pattern, ...] = (
+    Pattern("cn_resident_id", re.compile(r"^\d{17}[\dXx]$"), "identity", "sensitive"),
+    Pattern("bank_card", re.compile(r"^(?:62|4|5)\d{14,18}$"), "transaction", "sensitive"),
+    Pattern("cn_mobile", re.compile(r"^(?:\+?86[\s-]?|0086[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?:\.0)?$"), "contact", "ordinary"),
+    Pattern("phone", re.compile(r"^\+?[\d\s()\-.]{7,20}$"), "contact", "ordinary"),
+    Pattern("email", re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"), "contact", "ordinary"),
+    Pattern("date", re.compile(r"^(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}/\d{1,2}/\d{4}|\d{8})(?:[ T].*)?$"), "transaction", "ordinary"),
+    Pattern("money", re.compile(r"^[¥$€£]?\s?-?\d{1,3}(?:,?\d{3})*(?:\.\d{1,2})?$"), "transaction", "ordinary"),
+    Pattern("yes_no", re.compile(r"^(?:是|否|yes|no|y|n|true|false|0|1)$", re.I), "preference", "ordinary"),
+    Pattern("cn_text", re.compile(r"[\u4e00-\u9fff]"), "other", "ordinary"),
+)
+
+
+def detect_kind(values: pd.Series, threshold: float = 0.8, sample: int = 2000) -> tuple[str | None, float]:
+    """Return the value kind most of a column's non-empty values match, with the share matched."""
+    text = values.dropna().astype(str).str.strip()
+    text = text[text != ""]
+    if text.empty:
+        return None, 0.0
+    if len(text) > sample:
+        text = text.sample(sample, random_state=0)
+    for pat in PATTERNS:
+        share = float(text.str.contains(pat.regex).mean())
+        if share >= threshold:
+            return pat.kind, round(share, 4)
+    return None, 0.0
+
+
+def profile_column(values: pd.Series) -> dict:
+    """Fill rate and shape of a column, without showing values (digits -> 9, letters -> a, CJK -> 中)."""
+    text = values.astype(str).str.strip()
+    filled = text != ""
+    shapes = (text[filled].head(500)
+              .str.replace(r"\d", "9", regex=True)
+              .str.replace(r"[A-Za-z]", "a", regex=True)
+              .str.replace(r"[\u4e00-\u9fff]", "中", regex=True))
+    top = shapes.value_counts().head(3)
+    return {
+        "fill_rate": round(float(filled.mean()) if len(text) else 0.0, 4),
+        "distinct": int(text[filled].nunique()),
+        "shapes": "; ".join(f"{s[:24]} ({n})" for s, n in top.items()),
+    }
+
+
+def _pattern(kind: str | None) -> Pattern | None:
+    return next((p for p in PATTERNS if p.kind == kind), None)
+
+
+_EXPECTED_KINDS = {
+    "id_number": {"cn_resident_id"},
+    "phone": {"cn_mobile", "phone"},
+    "email": {"email"},
+}
+
+
+def classify_columns(source: str, df: pd.DataFrame, id_column: str, mapping: dict[str, tuple[str, ...]],
+                     transfer_unmapped: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Classify every column of one export.
+
+    Returns
+    -------
+    DataFrame
+        ``source, column, canonical_field, mapped, category, sensitivity, detected_kind,
+        detected_share, fill_rate, distinct, shapes, travels, flag`` — one row per column.
+    """
+    field_of = {col: field for field, cols in mapping.items() for col in cols}
+    rows = []
+    for col in df.columns:
+        kind, share = detect_kind(df[col])
+        prof = profile_column(df[col])
+        field = field_of.get(col)
+        flag = ""
+        if col == id_column:
+            category, sensitivity, travels = "other", "ordinary", True
+            field = "record_id"
+        elif field is not None:
+            category, sensitivity = FIELD_CLASSES[field]
+            travels = True
+            expected = _EXPECTED_KINDS.get(field)
+            if expected and kind is not None and kind not in expected:
+                flag = f"values look like {kind}, not {field}"
+            pat = _pattern(kind)
+            if pat is not None and pat.sensitivity == "sensitive" and sensitivity != "sensitive":
+                sensitivity = "sensitive"
+                flag = f"values look like {kind}: treated as sensitive"
+        else:
+            pat = _pattern(kind)
+            category = pat.category if pat else "other"
+            sensitivity = pat.sensitivity if pat else "ordinary"
+            travels = col in transfer_unmapped
+            if pat is not None and pat.kind in ("cn_resident_id", "bank_card", "cn_mobile", "email", "phone"):
+                flag = f"unmapped column holds {pat.kind} values ({share:.0%}); map it or leave it behind"
+        rows.append({
+            "source": source, "column": col, "canonical_field": field, "mapped": field is not None,
+            "category": category, "sensitivity": sensitivity, "detected_kind": kind, "detected_share": share,
+            **prof, "travels": travels, "flag": flag,
+        })
+    return pd.DataFrame(rows)

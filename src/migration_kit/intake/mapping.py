@@ -1,0 +1,94 @@
+"""Column mapping: one read export -> rows of the canonical raw table.
+
+Each input row becomes one output row with ``source``, ``record_id``, ``row_number`` (1-based data
+row, the header being row 0) and ``raw__<field>`` for every mapped canonical field, holding the
+text exactly as read (several mapped columns are joined by one space). Columns the mapping does not
+use are returned separately for the classification report; they do not travel.
+
+Example
+-------
+>>> df = pd.DataFrame({"ID": ["1", "2"], "Name": ["王伟", "李娜"]})
+>>> raw, unmapped = map_columns(df, "pos", "pos.csv", "ID", {"full_name": ("Name",)})
+>>> list(raw.columns)
+['source', 'record_id', 'row_number', 'raw__full_name']
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .._spec import closest
+from ..errors import InputError
+
+__all__ = ["map_columns", "RAW_PREFIX"]
+
+RAW_PREFIX = "raw__"
+
+
+def _missing_column(file: str, wanted: str, headers: list[str], what: str) -> InputError:
+    hint = closest(wanted, headers)
+    suggestion = f"; did you mean {hint!r}?" if hint else "."
+    return InputError(file, f"{what} {wanted!r} not found in the header{suggestion} Headers: {', '.join(headers)}",
+                      row=0, column=wanted)
+
+
+def map_columns(df: pd.DataFrame, source: str, file: str, id_column: str,
+                columns: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Apply a source's column mapping.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The export as strings (from :func:`~migration_kit.intake.readers.read_table`).
+    source : str
+        Short source name used in every output.
+    file : str
+        File name, for error messages.
+    id_column : str
+        Column holding the record id, unique and non-empty within the source.
+    columns : dict
+        Canonical field -> tuple of column names (joined by a space when several).
+
+    Returns
+    -------
+    (raw, unmapped) : tuple of DataFrame
+        ``raw`` has one row per input row; ``unmapped`` holds the columns not used (same row order).
+    """
+    headers = list(df.columns)
+    if id_column not in df.columns:
+        raise _missing_column(file, id_column, headers, "id column")
+    for field, cols in columns.items():
+        for col in cols:
+            if col not in df.columns:
+                raise _missing_column(file, col, headers, f"column mapped to {field}")
+    ids = df[id_column].astype(str).str.strip()
+    empty = ids == ""
+    if empty.any():
+        row = int(empty.to_numpy().nonzero()[0][0]) + 1
+        raise InputError(file, f"empty record id ({int(empty.sum())} rows in all); every row needs an id",
+                         row=row, column=id_column)
+    dup = ids.duplicated(keep=False)
+    if dup.any():
+        positions = dup.to_numpy().nonzero()[0]
+        first_val = ids.iloc[positions[0]]
+        same = (ids == first_val).to_numpy().nonzero()[0] + 1
+        raise InputError(file, f"duplicate record id {first_val!r} in rows {', '.join(map(str, same[:5]))} "
+                               f"({int(ids[dup].nunique())} ids repeated); record ids must be unique within a source",
+                         row=int(same[1]) if len(same) > 1 else int(same[0]), column=id_column)
+    out = pd.DataFrame({
+        "source": source,
+        "record_id": ids.to_numpy(dtype=object),
+        "row_number": range(1, len(df) + 1),
+    })
+    for field, cols in columns.items():
+        if len(cols) == 1:
+            values = df[cols[0]].astype(str)
+        else:
+            parts = [df[c].astype(str).str.strip() for c in cols]
+            values = parts[0]
+            for part in parts[1:]:
+                values = values.str.cat(part, sep=" ")
+            values = values.str.strip().str.replace(r"\s{2,}", " ", regex=True)
+        out[RAW_PREFIX + field] = values.where(values.str.strip() != "", None).to_numpy(dtype=object)
+    used = {id_column, *(c for cols in columns.values() for c in cols)}
+    unmapped = df[[c for c in headers if c not in used]].copy()
+    return out, unmapped

@@ -1,0 +1,235 @@
+"""The ``linkage:`` params section as self-validating dataclasses.
+
+Blocking passes, comparisons (with their levels), thresholds and EM settings are data, so the
+same mechanisms (vectorized blocking, EM, term frequencies, conflict-aware clustering) serve the
+reference client and any other dataset (the FEBRL benchmarks declare their own spec).
+
+Level codes: a comparison with ``k`` declared levels (best first) gives code ``k`` to the first
+declared level, ``1`` to the last, ``0`` to "else" and ``-1`` to null.
+
+Example
+-------
+>>> spec = LinkageSpec.from_dict({"upper_threshold": 0.9})
+>>> spec.upper_threshold, spec.blocking[0].name
+(0.9, 'phone')
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .._spec import check_choice, check_keys, check_type, require
+
+__all__ = ["BlockingRule", "Level", "Comparison", "LinkageSpec", "LEVEL_TESTS", "KEY_TRANSFORM_RE",
+           "DEFAULT_SPEC"]
+
+#: Level tests and whether they need a ``threshold``.
+LEVEL_TESTS: dict[str, bool] = {
+    "exact": False,            # equal values
+    "jaro_winkler": True,      # Jaro-Winkler similarity >= threshold
+    "levenshtein": True,       # normalized Levenshtein similarity >= threshold
+    "edit_distance": True,     # Levenshtein distance <= threshold
+    "hamming": True,           # equal length and Hamming distance <= threshold
+    "suffix": True,            # last `threshold` characters equal
+    "prefix": True,            # first `threshold` characters equal
+    "email_local": False,      # same part before '@'
+    "date_transposed": False,  # same year, day and month swapped
+    "date_components": True,   # at least `threshold` of year/month/day equal
+    "date_within_days": True,  # |a - b| <= threshold days
+}
+#: Derived blocking keys: ``column:transform`` (year, lower, first<N>, last<N>).
+KEY_TRANSFORM_RE = re.compile(r"^(?P<col>\w+)(?::(?P<tf>year|lower|first\d+|last\d+))?$")
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """One blocking pass: records sharing all ``keys`` (none null) become candidate pairs."""
+
+    name: str
+    keys: tuple[str, ...]
+    max_block_size: int | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> "BlockingRule":
+        check_keys(data, {"name", "keys", "max_block_size"}, where, required=("name", "keys"))
+        keys = data["keys"]
+        keys = [keys] if isinstance(keys, str) else list(check_type(keys, (list, tuple), f"{where}.keys"))
+        require(len(keys) > 0, f"{where}.keys", "received an empty list; give at least one column")
+        for n, k in enumerate(keys):
+            require(isinstance(k, str) and KEY_TRANSFORM_RE.match(k) is not None, f"{where}.keys[{n}]",
+                    f"received {k!r}; expected a std column or 'column:transform' with transform "
+                    "year, lower, first<N> or last<N> (e.g. 'phone:last4')")
+        mbs = data.get("max_block_size")
+        if mbs is not None:
+            check_type(mbs, int, f"{where}.max_block_size")
+            require(mbs >= 2, f"{where}.max_block_size", f"received {mbs}; must be >= 2")
+        return cls(str(check_type(data["name"], str, f"{where}.name")), tuple(keys), mbs)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One comparison level: a test on a column (defaults to the comparison's first column)."""
+
+    name: str
+    test: str
+    column: str | None = None
+    threshold: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> "Level":
+        check_keys(data, {"name", "test", "column", "threshold"}, where, required=("name", "test"))
+        test = check_choice(data["test"], list(LEVEL_TESTS), f"{where}.test")
+        thr = data.get("threshold")
+        require(not LEVEL_TESTS[test] or thr is not None, f"{where}.threshold",
+                f"test {test!r} needs a numeric threshold; add e.g. 'threshold: 0.9'")
+        if thr is not None:
+            check_type(thr, (int, float), f"{where}.threshold")
+        col = data.get("column")
+        if col is not None:
+            check_type(col, str, f"{where}.column")
+        return cls(str(data["name"]), test, col, None if thr is None else float(thr))
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A multi-level comparison. Null (-1) when every column is null on one side or the other."""
+
+    name: str
+    columns: tuple[str, ...]
+    levels: tuple[Level, ...]
+
+    @property
+    def n_levels(self) -> int:
+        """Number of non-null level codes (declared levels + 'else')."""
+        return len(self.levels) + 1
+
+    @property
+    def level_names(self) -> list[str]:
+        """Names indexed by level code (0 = 'else', k = first declared)."""
+        return ["else"] + [lv.name for lv in reversed(self.levels)]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> "Comparison":
+        check_keys(data, {"name", "columns", "levels"}, where, required=("name", "columns", "levels"))
+        cols = data["columns"]
+        cols = [cols] if isinstance(cols, str) else list(check_type(cols, (list, tuple), f"{where}.columns"))
+        require(len(cols) > 0, f"{where}.columns", "received an empty list; give at least one column")
+        lv = check_type(data["levels"], (list, tuple), f"{where}.levels")
+        require(0 < len(lv) <= 100, f"{where}.levels", f"received {len(lv)} levels; give 1 to 100")
+        levels = tuple(Level.from_dict(x, f"{where}.levels[{n}]") for n, x in enumerate(lv))
+        return cls(str(data["name"]), tuple(cols), levels)
+
+
+def _name(col: str = "name_key") -> list[dict]:
+    return [{"name": "exact", "test": "exact", "column": col},
+            {"name": "pinyin", "test": "exact", "column": "pinyin_key"},
+            {"name": "jw92", "test": "jaro_winkler", "threshold": 0.92, "column": "pinyin_key"},
+            {"name": "jw80", "test": "jaro_winkler", "threshold": 0.80, "column": "pinyin_key"}]
+
+
+#: The reference client's section. Why these passes: exact phone / email / id catch most
+#: duplicates; name + birth date catches changed contact data; pinyin passes catch Chinese vs
+#: romanised spellings; name + phone prefix / family + phone suffix catch one-digit phone typos
+#: when birth date and email are missing; pinyin + city catches a changed phone with no birth date.
+DEFAULT_SPEC: dict[str, Any] = {
+    "blocking": [
+        {"name": "phone", "keys": ["phone"], "max_block_size": 50},
+        {"name": "email", "keys": ["email"], "max_block_size": 50},
+        {"name": "id_number", "keys": ["id_number"], "max_block_size": 50},
+        {"name": "name_dob", "keys": ["name_key", "birth_date"]},
+        {"name": "pinyin_dob", "keys": ["pinyin_key", "birth_date"]},
+        {"name": "pinyin_city", "keys": ["pinyin_key", "city"]},
+        {"name": "name_phone_prefix", "keys": ["name_key", "phone:first10"]},
+        {"name": "family_phone_last4", "keys": ["family_name", "phone:last4"]},
+    ],
+    "comparisons": [
+        {"name": "name", "columns": ["pinyin_key", "name_key"], "levels": _name()},
+        {"name": "birth_date", "columns": ["birth_date"], "levels": [
+            {"name": "exact", "test": "exact"}, {"name": "transposed", "test": "date_transposed"},
+            {"name": "one_part", "test": "date_components", "threshold": 2},
+            {"name": "within_1y", "test": "date_within_days", "threshold": 366}]},
+        {"name": "phone", "columns": ["phone"], "levels": [
+            {"name": "exact", "test": "exact"}, {"name": "last8", "test": "suffix", "threshold": 8},
+            {"name": "one_digit", "test": "hamming", "threshold": 1}]},
+        {"name": "email", "columns": ["email"], "levels": [
+            {"name": "exact", "test": "exact"}, {"name": "local", "test": "email_local"},
+            {"name": "edit1", "test": "edit_distance", "threshold": 1}]},
+        {"name": "id_number", "columns": ["id_number"], "levels": [{"name": "exact", "test": "exact"}]},
+        {"name": "city", "columns": ["city"], "levels": [{"name": "exact", "test": "exact"}]},
+        {"name": "address", "columns": ["address"], "levels": [
+            {"name": "exact", "test": "exact"}, {"name": "close", "test": "levenshtein", "threshold": 0.8}]},
+        {"name": "postcode", "columns": ["postcode"], "levels": [
+            {"name": "exact", "test": "exact"}, {"name": "prefix4", "test": "prefix", "threshold": 4}]},
+        {"name": "gender", "columns": ["gender"], "levels": [{"name": "exact", "test": "exact"}]},
+    ],
+    "upper_threshold": 0.95,
+    "lower_threshold": 0.5,
+    "max_block_size": 200,
+    "em_max_iter": 50,
+    "tf_adjust": ["name_key", "pinyin_key"],
+    "link_type": "dedupe_and_link",
+    "conflict_columns": ["id_number", "birth_date"],
+    "u_sample_size": 200000,
+    "seed": 42,
+}
+_LINK_TYPES = ("dedupe_and_link", "link_only")
+_CONFLICTS = ("id_number", "birth_date", "gender", "email", "phone")
+
+
+@dataclass(frozen=True)
+class LinkageSpec:
+    """The ``linkage:`` section. See :data:`DEFAULT_SPEC` for every key and its default."""
+
+    blocking: tuple[BlockingRule, ...]
+    comparisons: tuple[Comparison, ...]
+    upper_threshold: float = 0.95
+    lower_threshold: float = 0.5
+    max_block_size: int = 200
+    em_max_iter: int = 50
+    tf_adjust: tuple[str, ...] = ()
+    link_type: str = "dedupe_and_link"
+    conflict_columns: tuple[str, ...] = ("id_number", "birth_date")
+    u_sample_size: int = 200000
+    seed: int = 42
+
+    @classmethod
+    def default(cls) -> "LinkageSpec":
+        """The reference client's spec (:data:`DEFAULT_SPEC`)."""
+        return cls.from_dict({})
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "linkage") -> "LinkageSpec":
+        """Build from a dict; missing keys take :data:`DEFAULT_SPEC` values."""
+        data = {} if data is None else data
+        check_keys(data, DEFAULT_SPEC.keys(), where)
+        d = {**DEFAULT_SPEC, **data}
+        rules = tuple(BlockingRule.from_dict(r, f"{where}.blocking[{n}]")
+                      for n, r in enumerate(check_type(d["blocking"], (list, tuple), f"{where}.blocking")))
+        comps = tuple(Comparison.from_dict(c, f"{where}.comparisons[{n}]")
+                      for n, c in enumerate(check_type(d["comparisons"], (list, tuple), f"{where}.comparisons")))
+        require(len(rules) > 0, f"{where}.blocking", "received no rule; give at least one blocking rule")
+        require(len(comps) > 0, f"{where}.comparisons", "received no comparison; give at least one")
+        for label, items in (("blocking", rules), ("comparisons", comps)):
+            names = [x.name for x in items]
+            dup = sorted({x for x in names if names.count(x) > 1})
+            require(not dup, f"{where}.{label}", f"duplicate names {dup}; names must be unique")
+        up = float(check_type(d["upper_threshold"], (int, float), f"{where}.upper_threshold"))
+        lo = float(check_type(d["lower_threshold"], (int, float), f"{where}.lower_threshold"))
+        require(0 < lo <= up < 1, f"{where}.upper_threshold",
+                f"received lower={lo}, upper={up}; need 0 < lower_threshold <= upper_threshold < 1")
+        for key in ("max_block_size", "em_max_iter", "u_sample_size", "seed"):
+            check_type(d[key], int, f"{where}.{key}")
+        require(d["max_block_size"] >= 2, f"{where}.max_block_size", f"received {d['max_block_size']}; must be >= 2")
+        require(d["em_max_iter"] >= 1, f"{where}.em_max_iter", f"received {d['em_max_iter']}; must be >= 1")
+        require(d["u_sample_size"] >= 100, f"{where}.u_sample_size", f"received {d['u_sample_size']}; must be >= 100")
+        tf = tuple(check_type(d["tf_adjust"], (list, tuple), f"{where}.tf_adjust"))
+        level_cols = {lv.column or c.columns[0] for c in comps for lv in c.levels if lv.test == "exact"}
+        for n, col in enumerate(tf):
+            check_choice(col, sorted(level_cols), f"{where}.tf_adjust[{n}]")
+        conf = tuple(check_type(d["conflict_columns"], (list, tuple), f"{where}.conflict_columns"))
+        for n, col in enumerate(conf):
+            check_choice(col, _CONFLICTS, f"{where}.conflict_columns[{n}]")
+        return cls(rules, comps, up, lo, d["max_block_size"], d["em_max_iter"], tf,
+                   check_choice(d["link_type"], _LINK_TYPES, f"{where}.link_type"), conf,
+                   d["u_sample_size"], d["seed"])

@@ -1,0 +1,154 @@
+"""The run folder: where one client run keeps its work, and how files are written into it.
+
+Layout (``runs/<client>/<run_id>/``)::
+
+    notebooks/   executed notebooks
+    work/        parquet intermediates with personal data (purgeable, never leaves the seller)
+    reports/     aggregate or masked outputs (csv, png, json, md)
+    handover/    encrypted files, manifest.json, manifest.json.p7s
+    backup/      encrypted copies of the raw inputs (to the seller's certificate)
+    secrets/     the run's hashing key (held by the seller; never exported)
+    audit_log.jsonl, report.html
+
+Every file is written to a temporary name in the same folder and renamed when complete, so an
+interrupted run never leaves a file that looks finished.
+
+Example
+-------
+>>> run = RunFolder.create(Path("runs"), "acme", "r1")     # doctest: +SKIP
+>>> run.write_parquet("std", df)                            # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pandas as pd
+
+__all__ = ["RunFolder", "atomic_path", "atomic_write_bytes", "atomic_write_text", "new_run_id", "file_sha256"]
+
+SUBDIRS = ("notebooks", "work", "reports", "handover", "backup", "secrets")
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    """A sortable run id from the current UTC time: ``20261129T153000Z``."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return now.strftime("%Y%m%dT%H%M%SZ")
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write bytes atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """One client run's folder and its typed read/write helpers."""
+
+    root: Path
+
+    @classmethod
+    def create(cls, runs_dir: Path, client: str, run_id: str) -> "RunFolder":
+        root = Path(runs_dir) / client / run_id
+        for sub in SUBDIRS:
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        return cls(root.resolve())
+
+    def path(self, *parts: str) -> Path:
+        return self.root.joinpath(*parts)
+
+    @property
+    def run_id(self) -> str:
+        return self.root.name
+
+    @property
+    def client(self) -> str:
+        return self.root.parent.name
+
+    # -- work files (personal data, parquet) -------------------------------------------------
+    def work(self, name: str) -> Path:
+        return self.path("work", f"{name}.parquet")
+
+    def write_parquet(self, name: str, df: pd.DataFrame) -> Path:
+        target = self.work(name)
+        with atomic_path(target) as tmp:
+            df.to_parquet(tmp, index=False)
+        return target
+
+    def read_parquet(self, name: str) -> pd.DataFrame:
+        return pd.read_parquet(self.work(name))
+
+    def has(self, name: str) -> bool:
+        return self.work(name).exists()
+
+    # -- reports (aggregate or masked only) ----------------------------------------------------
+    def report(self, name: str) -> Path:
+        return self.path("reports", name)
+
+    def write_report_csv(self, name: str, df: pd.DataFrame) -> Path:
+        target = self.report(name)
+        with atomic_path(target) as tmp:
+            df.to_csv(tmp, index=False, encoding="utf-8")
+        return target
+
+    def write_json(self, name: str, data: Any) -> Path:
+        return atomic_write_text(self.report(name), json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True,
+                                                               default=str))
+
+    def read_json(self, name: str) -> Any:
+        return json.loads(self.report(name).read_text(encoding="utf-8"))
+
+    def save_figure(self, name: str, draw: Callable[[Path], Any]) -> Path:
+        target = self.report(name)
+        with atomic_path(target) as tmp:
+            draw(tmp.with_suffix(".png"))
+            tmp.with_suffix(".png").replace(tmp)
+        return target
+
+    # -- the run's hashing key (for destruction-log hashes); held by the seller -------------
+    def hash_key(self) -> bytes:
+        key_file = self.path("secrets", "run_hash_key")
+        if not key_file.exists():
+            atomic_write_bytes(key_file, secrets.token_bytes(32))
+            os.chmod(key_file, 0o600)
+        return key_file.read_bytes()

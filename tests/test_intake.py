@@ -1,0 +1,140 @@
+"""Intake: every input row accounted for, encodings detected and validated, bad input named precisely."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from migration_kit.errors import InputError
+from migration_kit.intake import classify_columns, detect_kind, map_columns, read_table, run_intake
+from migration_kit.params import load_params
+from tests.conftest import base_params, write_params
+
+
+def test_run_intake_accounts_for_every_row(tiny_sources):
+    result = run_intake(load_params(write_params(tiny_sources, base_params())))
+    assert len(result.raw) == 3
+    assert result.raw[["source", "record_id"]].values.tolist() == [["pos", "M1"], ["pos", "M2"], ["web", "W1"]]
+    assert result.raw.loc[0, "raw__phone"] == "+86 138-1234-5678"   # raw kept unchanged
+    assert result.raw.loc[2, "raw__full_name"] == "張偉"            # GBK decoded, not converted yet
+    inv = result.inventory.set_index("source")
+    assert inv.loc["pos", "encoding"] == "utf-8-sig"
+    assert inv.loc["web", "encoding"] == "gb18030"
+    assert inv.loc["pos", "rows"] == 2 and len(inv.loc["pos", "sha256"]) == 64
+
+
+def test_raw_files_are_not_modified(tiny_sources):
+    before = {p.name: p.read_bytes() for p in tiny_sources.glob("*.csv")}
+    run_intake(load_params(write_params(tiny_sources, base_params())))
+    assert {p.name: p.read_bytes() for p in tiny_sources.glob("*.csv")} == before
+
+
+def test_headers_with_stray_whitespace_are_matched(tiny_sources):
+    # the pos header has " 姓名 " with spaces around it
+    result = run_intake(load_params(write_params(tiny_sources, base_params())))
+    assert result.raw.loc[0, "raw__full_name"] == "王伟"
+
+
+BAD_CSV = [
+    # (file bytes, read kwargs, message fragment, row, column)
+    (b"", {}, "file is empty", None, None),
+    (b"   \n", {}, "file is empty", None, None),
+    ("id,name\n".encode(), {}, "header but no data rows", None, None),
+    ("id,name\n1,王伟\n".encode("utf-8"), {"encoding": "gbk"}, "file is valid UTF-8", None, None),
+    (b"id,name\n1,ok\n2,\xff\xfe\xfd\n", {"encoding": "utf-8"}, "are not valid utf-8", 2, None),
+    (b"id,name\n1,\x80\x80\x80\xff\n", {}, "neither UTF-8 nor GBK", 1, None),
+    ("a,b\n1,2\n".encode(), {"encoding": "klingon"}, "unknown encoding 'klingon'", None, None),
+]
+
+
+@pytest.mark.parametrize("data, kwargs, fragment, row, column", BAD_CSV)
+def test_bad_csv_inputs(tmp_path, data, kwargs, fragment, row, column):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match=fragment) as info:
+        read_table(path, format="csv", **kwargs)
+    assert info.value.file == str(path)
+    assert info.value.row == row
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="file not found"):
+        read_table(tmp_path / "none.csv")
+
+
+def test_corrupt_xlsx(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 this is not really a zip archive")
+    with pytest.raises(InputError, match="not a readable .xlsx workbook"):
+        read_table(path, format="xlsx")
+
+
+def test_xlsx_reads_as_text(tmp_path):
+    path = tmp_path / "s.xlsx"
+    pd.DataFrame({"编号": ["A1", "A2"], "电话": [13812345678.0, 13912345678.0]}).to_excel(path, index=False, sheet_name="客户")
+    df, info = read_table(path, format="xlsx")
+    assert df["编号"].tolist() == ["A1", "A2"]
+    assert df["电话"].tolist()[0].startswith("13812345678")
+    with pytest.raises(InputError, match="sheet 'nope' not found; sheets: 客户"):
+        read_table(path, format="xlsx", sheet="nope")
+
+
+def test_parquet_reads_as_text(tmp_path):
+    path = tmp_path / "s.parquet"
+    pd.DataFrame({"id": [1, 2], "v": [1.5, None]}).to_parquet(path)
+    df, info = read_table(path, format="parquet")
+    assert df["id"].tolist() == ["1", "2"] and df["v"].tolist() == ["1.5", ""]
+
+
+MAP_ERRORS = [
+    # (frame, id column, mapping, message, row, column)
+    ({"ID": ["1", "2"], "Name": ["a", "b"]}, "Id", {"full_name": ("Name",)},
+     "id column 'Id' not found in the header; did you mean 'ID'? Headers: ID, Name", 0, "Id"),
+    ({"ID": ["1", "2"], "Phone No": ["a", "b"]}, "ID", {"phone": ("Phone",)},
+     "column mapped to phone 'Phone' not found in the header; did you mean 'Phone No'? Headers: ID, Phone No", 0, "Phone"),
+    ({"ID": ["1", "2", "1"], "Name": ["a", "b", "c"]}, "ID", {"full_name": ("Name",)},
+     "duplicate record id '1' in rows 1, 3 (1 ids repeated); record ids must be unique within a source", 3, "ID"),
+    ({"ID": ["1", " "], "Name": ["a", "b"]}, "ID", {"full_name": ("Name",)},
+     "empty record id (1 rows in all); every row needs an id", 2, "ID"),
+]
+
+
+@pytest.mark.parametrize("frame, id_column, mapping, message, row, column", MAP_ERRORS)
+def test_mapping_errors(frame, id_column, mapping, message, row, column):
+    with pytest.raises(InputError) as info:
+        map_columns(pd.DataFrame(frame), "src", "src.csv", id_column, mapping)
+    assert info.value.detail == message
+    assert (info.value.row, info.value.column) == (row, column)
+    assert str(info.value).startswith(f"src.csv, row {row}, column {column!r}: ")
+
+
+def test_joined_columns_and_unmapped():
+    df = pd.DataFrame({"id": ["1"], "First": ["Penglei"], "Last": ["Wang"], "Note": ["vip"]})
+    raw, unmapped = map_columns(df, "ovs", "o.csv", "id", {"full_name": ("First", "Last")})
+    assert raw.loc[0, "raw__full_name"] == "Penglei Wang"
+    assert list(unmapped.columns) == ["Note"]
+
+
+DETECT = [
+    (["110105194912310021", "44030419900305123X"], "cn_resident_id"),
+    (["13812345678", "+86 139-1234-5678", "13812345678.0"], "cn_mobile"),
+    (["a@b.com", "x.y@qq.com"], "email"),
+    (["1990-03-05", "1990年3月5日", "03/05/1990"], "date"),
+    (["是", "否", "是"], "yes_no"),
+    (["hello", "world"], None),
+]
+
+
+@pytest.mark.parametrize("values, kind", DETECT)
+def test_detect_kind(values, kind):
+    assert detect_kind(pd.Series(values))[0] == kind
+
+
+def test_unmapped_sensitive_column_is_flagged():
+    df = pd.DataFrame({"id": ["1", "2"], "name": ["王伟", "李娜"], "备注": ["110105194912310021", "44030419900305123X"]})
+    cls = classify_columns("pos", df, "id", {"full_name": ("name",)}).set_index("column")
+    assert cls.loc["备注", "sensitivity"] == "sensitive"
+    assert "cn_resident_id" in cls.loc["备注", "flag"]
+    assert not cls.loc["备注", "travels"]
+    assert cls.loc["name", "category"] == "identity"
