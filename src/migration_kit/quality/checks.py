@@ -325,8 +325,9 @@ def id_birth_match(ctx: CheckContext, fld: str, params: dict[str, Any]) -> Check
 @register_check("id_gender_match", id_field="id_number", reason="ID_GENDER_MISMATCH")
 def id_gender_match(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
     """Accuracy: gender in ``field`` matches the parity of the 17th ID digit (odd = M), or a failure row says not."""
-    digit = pd.to_numeric(_id_part(ctx, params["id_field"]).str.slice(16, 17), errors="coerce")
-    id_gender = pd.Series(np.where(digit.isna(), None, np.where(digit % 2 == 1, "M", "F")), dtype=object)
+    digit = pd.to_numeric(_id_part(ctx, params["id_field"]).str.slice(16, 17), errors="coerce").astype("float64")
+    d = digit.to_numpy()
+    id_gender = pd.Series(np.where(np.isnan(d), None, np.where(np.nan_to_num(d) % 2 == 1, "M", "F")), dtype=object)
     stated = _col(ctx, fld).astype(object)
     stated = stated.where(stated.isin(["M", "F"]))
     both = (id_gender.notna() & stated.notna()).to_numpy()

@@ -1,0 +1,213 @@
+"""Fellegi-Sunter classification: m/u by EM without labels, term-frequency adjustment, charts.
+
+EM runs on the distinct level patterns of the candidate pairs (a few hundred rows whatever the
+number of pairs), with the pair counts as weights, so it is fast and deterministic: fixed
+initialisation (u from random record pairs, m geometric towards the best level, lambda 0.3),
+fixed iteration order, stop when no parameter moves more than ``tol`` or after ``max_iter``.
+Null levels (-1) carry no evidence (weight 0). lambda (the share of matches among candidates) is
+estimated by EM too and clipped to ``[1e-6, 1 - 1e-6]``; it gives the prior ``log2(l / (1 - l))``.
+
+Term frequency (Splink style): for an exact level on a ``tf_adjust`` column, the pair gets
+``log2(u_avg / tf(value))`` on top of the level weight, where ``tf(value)`` is the share of records
+holding that value and ``u_avg = sum(tf^2)`` the chance that two random records agree on the column.
+A common name (王伟) thus weighs less than a rare one.
+
+Example
+-------
+>>> import numpy as np
+>>> L = np.array([[1, 1]] * 30 + [[0, 0]] * 60 + [[1, 0]] * 5 + [[0, 1]] * 5, dtype=np.int8)
+>>> fs = FellegiSunter([2, 2]).fit(L)
+>>> bool(fs.predict(L)[1][0] > 0.9), bool(fs.predict(L)[1][40] < 0.1)
+(True, True)
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FellegiSunter", "level_frequencies", "tf_adjustment", "plot_match_weights",
+           "plot_weight_histogram"]
+
+_EPS = 1e-6
+
+
+def level_frequencies(levels: np.ndarray, n_levels: Sequence[int]) -> list[np.ndarray]:
+    """Share of each level per comparison among non-null entries (add-0.5 smoothed)."""
+    out = []
+    for c, k in enumerate(n_levels):
+        col = levels[:, c]
+        cnt = np.bincount(col[col >= 0].astype(np.int64), minlength=k)[:k] + 0.5
+        out.append(cnt / cnt.sum())
+    return out
+
+
+def _patterns(levels: np.ndarray, n_levels: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    base = np.cumprod([1] + [k + 1 for k in n_levels[:-1]]).astype(np.int64)
+    code = ((levels.astype(np.int64) + 1) * base).sum(axis=1)
+    uniq, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
+    pats = (uniq[:, None] // base) % np.array([k + 1 for k in n_levels]) - 1
+    return pats.astype(np.int64), counts.astype(float), inverse
+
+
+class FellegiSunter:
+    """Fellegi-Sunter model over integer level matrices.
+
+    Parameters
+    ----------
+    n_levels : sequence of int
+        Non-null level count per comparison (codes ``0 .. n-1``).
+    max_iter : int
+    tol : float
+    names : sequence of (comparison name, level names), optional
+        Labels for :meth:`params`.
+    """
+
+    def __init__(self, n_levels: Sequence[int], max_iter: int = 50, tol: float = 1e-6,
+                 names: Sequence[tuple[str, Sequence[str]]] | None = None) -> None:
+        self.n_levels = [int(k) for k in n_levels]
+        self.max_iter, self.tol = int(max_iter), float(tol)
+        self.names = names or [(f"c{c}", [str(x) for x in range(k)]) for c, k in enumerate(self.n_levels)]
+        self.m: list[np.ndarray] = []
+        self.u: list[np.ndarray] = []
+        self.lam = 0.3
+        self.n_iter = 0
+        self.converged = False
+
+    def fit(self, levels: np.ndarray, u_init: list[np.ndarray] | None = None, lam_init: float = 0.3) -> "FellegiSunter":
+        """Estimate m, u and lambda by EM on the candidate pairs' level matrix."""
+        pats, w, _ = _patterns(levels, self.n_levels)
+        u = [x.copy() for x in u_init] if u_init else [np.full(k, 1.0 / k) for k in self.n_levels]
+        m = []
+        for k in self.n_levels:
+            g = 4.0 ** np.arange(k)
+            m.append(g / g.sum())
+        lam = lam_init
+        self.n_iter, self.converged = 0, False
+        for it in range(self.max_iter):
+            lm = np.zeros(len(pats))
+            lu = np.zeros(len(pats))
+            for c in range(len(self.n_levels)):
+                p = pats[:, c]
+                ok = p >= 0
+                lm[ok] += np.log(m[c][p[ok]])
+                lu[ok] += np.log(u[c][p[ok]])
+            a = np.log(lam) + lm
+            b = np.log1p(-lam) + lu
+            g = 1.0 / (1.0 + np.exp(np.clip(b - a, -700, 700)))
+            gw, hw = g * w, (1 - g) * w
+            new_lam = float(np.clip(gw.sum() / w.sum(), _EPS, 1 - _EPS))
+            new_m, new_u = [], []
+            for c, k in enumerate(self.n_levels):
+                p = pats[:, c]
+                ok = p >= 0
+                mm = np.bincount(p[ok], weights=gw[ok], minlength=k)[:k] + _EPS
+                uu = np.bincount(p[ok], weights=hw[ok], minlength=k)[:k] + _EPS
+                new_m.append(mm / mm.sum())
+                new_u.append(uu / uu.sum())
+            delta = max([abs(new_lam - lam)] + [float(np.abs(x - y).max()) for x, y in zip(new_m + new_u, m + u)])
+            m, u, lam = new_m, new_u, new_lam
+            self.n_iter = it + 1
+            if delta < self.tol:
+                self.converged = True
+                break
+        self.m, self.u, self.lam = m, u, lam
+        return self
+
+    @property
+    def weights(self) -> list[np.ndarray]:
+        """log2(m/u) per comparison and level."""
+        return [np.log2(m / u) for m, u in zip(self.m, self.u)]
+
+    @property
+    def prior_weight(self) -> float:
+        """log2(lambda / (1 - lambda))."""
+        return float(np.log2(self.lam / (1 - self.lam)))
+
+    def predict(self, levels: np.ndarray, adjust: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(match_weight, match_probability)`` per pair (``adjust`` adds TF weights)."""
+        total = np.full(len(levels), self.prior_weight)
+        for c, wts in enumerate(self.weights):
+            col = levels[:, c].astype(np.int64)
+            total += np.where(col >= 0, np.append(wts, 0.0)[col], 0.0)
+        if adjust is not None:
+            total += adjust
+        prob = 1.0 / (1.0 + np.exp2(-np.clip(total, -1000, 1000)))
+        return total, prob
+
+    def params(self) -> pd.DataFrame:
+        """Table ``comparison, level, level_code, m, u, weight`` (a ``(prior)`` row for lambda)."""
+        rows = [("(prior)", "lambda", -1, self.lam, 1 - self.lam, self.prior_weight)]
+        for (cname, lnames), m, u, wts in zip(self.names, self.m, self.u, self.weights):
+            for code in range(len(m) - 1, -1, -1):
+                rows.append((cname, lnames[code], code, float(m[code]), float(u[code]), float(wts[code])))
+        return pd.DataFrame(rows, columns=["comparison", "level", "level_code", "m", "u", "weight"])
+
+
+def tf_adjustment(codes_i: np.ndarray, value_codes: np.ndarray, at_level: np.ndarray,
+                  clip: float = 10.0) -> np.ndarray:
+    """TF weight for pairs agreeing exactly on a column.
+
+    Parameters
+    ----------
+    codes_i : numpy.ndarray
+        Value code (of the left record) per pair; -1 null.
+    value_codes : numpy.ndarray
+        Value code of every record (to count term frequencies).
+    at_level : numpy.ndarray
+        Boolean per pair: the pair is at the exact level of this column.
+
+    Example
+    -------
+    >>> vc = np.array([0, 0, 0, 0, 1, 1, 2, 2])
+    >>> adj = tf_adjustment(np.array([0, 2]), vc, np.array([True, True]))
+    >>> bool(adj[0] < adj[1])
+    True
+    """
+    ok = value_codes >= 0
+    cnt = np.bincount(value_codes[ok], minlength=int(value_codes.max(initial=-1)) + 1).astype(float)
+    tf = cnt / max(cnt.sum(), 1.0)
+    u_avg = float((tf ** 2).sum())
+    out = np.zeros(len(codes_i))
+    use = at_level & (codes_i >= 0)
+    if use.any() and u_avg > 0:
+        out[use] = np.clip(np.log2(u_avg / tf[codes_i[use]]), -clip, clip)
+    return out
+
+
+def plot_match_weights(params_df: pd.DataFrame, path: str) -> str:
+    """Bar chart of the weight of every comparison level (the match-weight chart); saves a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    df = params_df.reset_index(drop=True)
+    labels = [f"{c}: {lv}" for c, lv in zip(df["comparison"], df["level"])]
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(df))))
+    colors = ["tab:green" if w > 0 else "tab:red" for w in df["weight"]]
+    ax.barh(range(len(df)), df["weight"], color=colors)
+    ax.set_yticks(range(len(df)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("match weight log2(m/u)")
+    ax.set_title("Comparison level weights")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return str(path)
+
+
+def plot_weight_histogram(pairs: pd.DataFrame, path: str, bins: int = 60) -> str:
+    """Histogram of ``match_weight`` over the candidate pairs (log count axis); saves a PNG."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    ax.hist(pairs["match_weight"].to_numpy(), bins=bins, color="tab:blue", log=True)
+    ax.set_xlabel("match weight")
+    ax.set_ylabel("pairs (log)")
+    ax.set_title(f"Match weight distribution ({len(pairs):,} candidate pairs)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return str(path)

@@ -1,0 +1,281 @@
+"""Decide, for every record and every golden customer, whether it moves to the buyer and why.
+
+:func:`decide` computes per-customer features (:func:`entity_features`), evaluates the rule table
+(:mod:`.rules`) and writes one disposition per customer and per record:
+
+- an excluded customer: every record ``excluded`` with the sorted, ``;``-joined reason codes;
+- a transferred customer: its representative record ``transferred`` (legal basis code), the others
+  ``merged`` into it (``merged_into`` = ``source:record_id`` of the representative).
+
+A suppression hit on ANY record of a customer excludes the whole customer. A share sale moves
+nothing: every record is ``excluded`` with ``SHARE_SALE_NO_TRANSFER`` and ``destroy`` False (the
+seller keeps it; the destruction log says "retained (not destroyed)").
+
+Example
+-------
+>>> res = decide(std, entities, golden, suppression, policy, deal)   # doctest: +SKIP
+>>> res.reconcile()                                                  # doctest: +SKIP
+{'input': 5, 'transferred': 2, 'merged': 1, 'excluded': 2}
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ScopingError
+from .crossborder import crossborder_summary
+from .policy import PolicySpec
+from .rules import BASIS_CODES, MERGED_CODE, RULES, RuleContext, evaluate_rules
+from .suppression import match_suppression
+
+__all__ = ["KEYS", "RECORD_COLUMNS", "ENTITY_COLUMNS", "ScopingResult", "entity_features", "decide", "reconcile"]
+
+KEYS = ["source", "record_id"]
+RECORD_COLUMNS = ["source", "record_id", "entity_id", "disposition", "merged_into", "reason_codes", "destroy"]
+ENTITY_COLUMNS = ["entity_id", "disposition", "reason_codes", "flags", "region", "n_records", "destroy", "representative"]
+
+
+def reconcile(n_input: int, record_dispositions: pd.DataFrame) -> dict[str, int]:
+    """Check ``input = transferred + merged + excluded``; raise :class:`ScopingError` with the numbers otherwise.
+
+    Example
+    -------
+    >>> reconcile(2, pd.DataFrame({"disposition": ["transferred", "excluded"]}))
+    {'input': 2, 'transferred': 1, 'merged': 0, 'excluded': 1}
+    """
+    counts = record_dispositions["disposition"].value_counts()
+    out = {"input": int(n_input)} | {d: int(counts.get(d, 0)) for d in ("transferred", "merged", "excluded")}
+    other = int(len(record_dispositions) - sum(out[d] for d in ("transferred", "merged", "excluded")))
+    total = out["transferred"] + out["merged"] + out["excluded"]
+    if total != out["input"] or other:
+        raise ScopingError(
+            f"record counts do not reconcile: input {out['input']} != transferred {out['transferred']} + merged "
+            f"{out['merged']} + excluded {out['excluded']} (= {total}); {other} rows have another disposition. "
+            "Every input record needs exactly one disposition: check that entities covers std one-to-one.")
+    return out
+
+
+@dataclass
+class ScopingResult:
+    """Everything :func:`decide` decided. Tables are plain DataFrames the pipeline writes to the run folder."""
+
+    record_dispositions: pd.DataFrame
+    entity_dispositions: pd.DataFrame
+    fields: pd.DataFrame
+    crossborder: dict[str, Any]
+    features: pd.DataFrame
+    n_input: int
+    deal_type: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def reconcile(self) -> dict[str, int]:
+        """``input = transferred + merged + excluded`` or :class:`ScopingError` with the numbers."""
+        return reconcile(self.n_input, self.record_dispositions)
+
+    @property
+    def exported_fields(self) -> list[str]:
+        return self.fields.loc[self.fields["exported"], "field"].tolist()
+
+    @property
+    def dropped_fields(self) -> pd.DataFrame:
+        return self.fields.loc[~self.fields["exported"], ["field", "reason"]].reset_index(drop=True)
+
+    def reconsent_list(self) -> pd.DataFrame:
+        """Customers held back only for lack of consent (asset sale): to be asked for consent."""
+        e = self.entity_dispositions
+        return e.loc[e["reason_codes"] == "HELD_NO_CONSENT", ["entity_id", "region"]].reset_index(drop=True)
+
+    def counts_by_reason(self, level: str = "entity") -> pd.DataFrame:
+        """Aggregate counts per reason code (a row with two codes counts under both)."""
+        df = self.entity_dispositions if level == "entity" else self.record_dispositions
+        codes = df["reason_codes"].str.split(";").explode()
+        codes = codes[codes.fillna("") != ""]
+        out = codes.value_counts().rename_axis("reason_code").reset_index(name="count")
+        return out.sort_values(["reason_code"]).reset_index(drop=True)
+
+
+def _id_birth(ids: pd.Series) -> pd.Series:
+    s = ids.astype("string")
+    part = s.str.slice(6, 14).where(s.str.len() == 18)
+    return pd.to_datetime(part, format="%Y%m%d", errors="coerce")
+
+
+def _dt(df: pd.DataFrame, col: str) -> pd.Series:
+    if col not in df.columns:
+        return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    return pd.to_datetime(df[col], errors="coerce")
+
+
+def _truthy(df: pd.DataFrame, col: str | None) -> pd.Series:
+    if col is None or col not in df.columns:
+        return pd.Series(False, index=df.index)
+    return df[col].astype("boolean").fillna(False).astype(bool)
+
+
+def _age(birth: pd.Series, on: pd.Timestamp) -> pd.Series:
+    before = (birth.dt.month > on.month) | ((birth.dt.month == on.month) & (birth.dt.day > on.day))
+    return on.year - birth.dt.year - before.astype(float)
+
+
+def _check_inputs(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame) -> None:
+    for name, df, cols in (("std", std, KEYS), ("entities", entities, [*KEYS, "entity_id"]), ("golden", golden, ["entity_id"])):
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise ScopingError(f"{name} lacks columns {missing}; see docs/architecture.md (stage 4 inputs)")
+    if std.duplicated(KEYS).any():
+        raise ScopingError(f"std has {int(std.duplicated(KEYS).sum())} duplicate (source, record_id) keys; keys must be unique")
+    merged = std[KEYS].merge(entities[KEYS], on=KEYS, how="outer", indicator=True)
+    for side, label in (("left_only", "std records without an entity"), ("right_only", "entities rows without a std record")):
+        bad = merged[merged["_merge"] == side]
+        if len(bad):
+            first = f"{bad['source'].iat[0]}:{bad['record_id'].iat[0]}"
+            raise ScopingError(f"{len(bad)} {label} (first: {first}); entities must list every std record exactly once")
+    if entities.duplicated(KEYS).any():
+        raise ScopingError("entities lists a (source, record_id) more than once; each record belongs to one entity")
+    lost = sorted(set(entities["entity_id"]) - set(golden["entity_id"]))
+    if lost:
+        raise ScopingError(f"{len(lost)} entity ids have no golden record (first: {lost[0]}); rerun linkage")
+
+
+def entity_features(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame,
+                    suppression: pd.DataFrame | None, policy: PolicySpec,
+                    guardian_consents: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per entity (index ``entity_id``, sorted) with what the rules test.
+
+    Columns: ``n_records, last_seen, birth, age, is_minor, guardian_consent, withdrawn, erasure,
+    consent, active_contract, retention_expired, country, region, has_id_number``. Dates and minors
+    are taken over ALL records of the customer and the golden record (the youngest birth date wins:
+    protective when sources disagree); a customer with no date at all is not retention-expired.
+
+    Example
+    -------
+    >>> f = entity_features(std, entities, golden, None, policy)   # doctest: +SKIP
+    """
+    on = pd.Timestamp(policy.require_date())
+    rec = std.merge(entities[[*KEYS, "entity_id"]], on=KEYS, how="left")
+    sup = match_suppression(std, suppression)
+    rec["withdrawn"], rec["erasure"] = sup["withdrawn"].to_numpy(), sup["erasure"].to_numpy()
+    rec["last_seen"] = pd.concat([_dt(rec, "last_activity_at"), _dt(rec, "created_at")], axis=1).max(axis=1)
+    ids = rec["id_number"] if "id_number" in rec.columns else pd.Series(None, index=rec.index, dtype=object)
+    rec["birth"] = _dt(rec, "birth_date").fillna(_id_birth(ids))
+    rec["consent"] = _truthy(rec, policy.asset_sale_basis.consent_field)
+    if guardian_consents is not None and len(guardian_consents):
+        gk = guardian_consents[KEYS].astype(str).agg(":".join, axis=1)
+        rec["guardian_consent"] = rec[KEYS].astype(str).agg(":".join, axis=1).isin(set(gk))
+    else:
+        rec["guardian_consent"] = False
+    rec["country"] = rec["country"] if "country" in rec.columns else None
+    g = rec.groupby("entity_id", sort=True).agg(
+        n_records=("source", "size"), last_seen=("last_seen", "max"), birth=("birth", "max"),
+        withdrawn=("withdrawn", "any"), erasure=("erasure", "any"), consent=("consent", "any"),
+        guardian_consent=("guardian_consent", "any"), country_any=("country", "first"))
+    gold = golden.drop_duplicates("entity_id").set_index("entity_id").reindex(g.index)
+    gold_birth = _dt(gold, "birth_date").fillna(_id_birth(gold["id_number"] if "id_number" in gold else pd.Series(None, index=gold.index, dtype=object)))
+    g["birth"] = pd.concat([g["birth"], gold_birth], axis=1).max(axis=1)
+    g["last_seen"] = pd.concat([g["last_seen"], _dt(gold, "last_activity_at"), _dt(gold, "created_at")], axis=1).max(axis=1)
+    g["consent"] |= _truthy(gold, policy.asset_sale_basis.consent_field)
+    g["age"] = _age(g["birth"], on)
+    g["is_minor"] = (g["age"] < policy.minor_age).fillna(False).astype(bool)
+    g["active_contract"] = (g["last_seen"] >= on - pd.Timedelta(days=policy.asset_sale_basis.active_contract_days)).to_numpy()
+    if policy.retention_years:
+        g["retention_expired"] = (g["last_seen"] < on - pd.DateOffset(years=policy.retention_years)).to_numpy()
+    else:
+        g["retention_expired"] = False
+    country = (gold["country"] if "country" in gold.columns else pd.Series(None, index=g.index, dtype=object))
+    g["country"] = country.astype(object).where(country.notna(), g["country_any"])
+    eu = set(policy.eu_countries)
+    g["region"] = np.select([g["country"] == "CN", g["country"].isin(eu), g["country"].notna()], ["CN", "EEA", "OTHER"], "UNKNOWN")
+    g["has_id_number"] = gold["id_number"].notna().to_numpy() if "id_number" in gold.columns else False
+    return g.drop(columns=["country_any"])
+
+
+def _join_codes(hits: pd.DataFrame, codes: list[str]) -> pd.Series:
+    out = pd.Series("", index=hits.index, dtype=object)
+    for code in sorted(codes):
+        out = out + np.where(hits[code].to_numpy(), code + ";", "")
+    return out.str.rstrip(";")
+
+
+def _representatives(rec: pd.DataFrame, lineage: pd.DataFrame | None) -> pd.Series:
+    """entity_id -> ``source:record_id`` of its representative record."""
+    r = rec[["entity_id", *KEYS]].copy()
+    r["named"] = 0
+    if lineage is not None and len(lineage):
+        n = lineage.groupby(["entity_id", *KEYS]).size().rename("named").reset_index()
+        r = r.drop(columns="named").merge(n, on=["entity_id", *KEYS], how="left").fillna({"named": 0})
+    r = r.sort_values(["entity_id", "named", *KEYS], ascending=[True, False, True, True], kind="mergesort")
+    first = r.drop_duplicates("entity_id")
+    return pd.Series((first["source"].astype(str) + ":" + first["record_id"].astype(str)).to_numpy(), index=first["entity_id"].to_numpy())
+
+
+def decide(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame, suppression: pd.DataFrame | None,
+           policy: PolicySpec, deal: Any, *, guardian_consents: pd.DataFrame | None = None,
+           lineage: pd.DataFrame | None = None) -> ScopingResult:
+    """Apply the policy and the rule table to every customer and record.
+
+    Parameters
+    ----------
+    std, entities, golden : DataFrame
+        Stage 2-3 outputs (docs/architecture.md).
+    suppression : DataFrame or None
+        Normalized list (:func:`~migration_kit.scoping.suppression.normalize_suppression`).
+    policy : PolicySpec
+    deal : params.Deal
+        ``type``, ``seller.name/contact``, ``recipient.name/contact/country``.
+    guardian_consents : DataFrame, optional
+        ``source, record_id`` with guardian consent; read from ``policy.guardian_consents`` when None.
+    lineage : DataFrame, optional
+        Linkage lineage; the record it names most becomes the representative (else the smallest key).
+
+    Returns
+    -------
+    ScopingResult
+        Already reconciled (raises :class:`ScopingError` when counts do not add up).
+
+    Example
+    -------
+    >>> decide(std, entities, golden, None, policy, deal).reconcile()["input"] == len(std)   # doctest: +SKIP
+    True
+    """
+    _check_inputs(std, entities, golden)
+    if guardian_consents is None and policy.guardian_consents is not None:
+        guardian_consents = pd.read_csv(policy.guardian_consents, dtype=str)
+    feats = entity_features(std, entities, golden, suppression, policy, guardian_consents)
+    hits = evaluate_rules(RuleContext(feats, policy, deal))
+    excl = [r for r in RULES if r.kind == "exclude"]
+    flags = [r.code for r in RULES if r.kind == "flag"]
+    excluded = hits[[r.code for r in excl]].any(axis=1).to_numpy()
+    destroy = np.zeros(len(feats), dtype=bool)
+    for r in excl:
+        destroy |= hits[r.code].to_numpy() & policy.destroy.get(r.code, r.destroy)
+    if deal.type == "asset_sale":
+        basis = np.where(feats["consent"], BASIS_CODES["asset_sale_consent"], BASIS_CODES["asset_sale_contract"])
+    else:
+        basis = np.full(len(feats), BASIS_CODES.get(deal.type, ""), dtype=object)
+    reasons = np.where(excluded, _join_codes(hits, [r.code for r in excl]), basis)
+    flag_txt = np.where(excluded, "", _join_codes(hits, flags))
+    rec = std[KEYS].merge(entities[[*KEYS, "entity_id"]], on=KEYS, how="left")
+    rep = _representatives(rec, lineage)
+    ent = pd.DataFrame({"entity_id": feats.index, "disposition": np.where(excluded, "excluded", "transferred"),
+                        "reason_codes": reasons, "flags": flag_txt, "region": feats["region"].to_numpy(),
+                        "n_records": feats["n_records"].to_numpy(), "destroy": destroy,
+                        "representative": np.where(excluded, None, rep.reindex(feats.index).to_numpy())})
+    e = ent.set_index("entity_id")
+    key = rec["source"].astype(str) + ":" + rec["record_id"].astype(str)
+    ex = e["disposition"].reindex(rec["entity_id"]).to_numpy() == "excluded"
+    rep_key = rep.reindex(rec["entity_id"]).to_numpy()
+    is_rep = key.to_numpy() == rep_key
+    out = rec.copy()
+    out["disposition"] = np.select([ex, is_rep], ["excluded", "transferred"], "merged")
+    out["merged_into"] = np.where(ex | is_rep, None, rep_key)
+    out["reason_codes"] = np.where(ex | is_rep, e["reason_codes"].reindex(rec["entity_id"]).to_numpy(), MERGED_CODE)
+    out["destroy"] = ex & e["destroy"].reindex(rec["entity_id"]).to_numpy()
+    out = out.sort_values(KEYS, kind="mergesort").reset_index(drop=True)[RECORD_COLUMNS]
+    fields = policy.field_plan([c for c in golden.columns])
+    cb = crossborder_summary(ent, feats, golden, fields, policy, deal)
+    result = ScopingResult(out, ent[ENTITY_COLUMNS], fields, cb, feats, len(std), deal.type)
+    result.reconcile()
+    return result
