@@ -10,7 +10,7 @@ CASES = [
     (mask_phone, "+8613812345678", "138****5678"),
     (mask_phone, "138 1234 5678", "138****5678"),
     (mask_phone, "0086-138-1234-5678", "138****5678"),
-    (mask_phone, "010-12345678", "010***5678"),
+    (mask_phone, "010-12345678", "010****5678"),
     (mask_phone, "12", "**"),
     (mask_phone, None, ""),
     (mask_email, "Zhang.San@QQ.com", "z***@qq.com"),

@@ -28,7 +28,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ..errors import IntegrityError, KeyMaterialError
+from ..errors import InputError, IntegrityError, KeyMaterialError
 from .cms import decrypt, encrypt, sign_detached, verify_detached
 from .export import write_atomic
 from .keys import KeyMaterial, fingerprint, load_certificate, load_private_key
@@ -77,7 +77,7 @@ def backup_files(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
                              "so rename or back them up into separate folders")
     for p in srcs:
         if not p.is_file():
-            raise FileNotFoundError(f"{p}: input file to back up not found")
+            raise InputError(str(p), "input file to back up not found; check the source path in the params file")
     if (out / BACKUP_MANIFEST).exists():
         raise IntegrityError(f"{out}: already holds a backup; back up into a new folder")
     if chunk_bytes < 1024:

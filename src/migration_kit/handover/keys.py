@@ -200,7 +200,8 @@ def _read(path: Path, what: str, fix: str) -> bytes:
 
 def _check_rsa(pub: Any, path: Path, what: str) -> None:
     if not isinstance(pub, rsa.RSAPublicKey):
-        raise KeyMaterialError(f"{path}: {what} holds a {type(pub).__name__.lstrip('_')} key, not RSA; CMS "
+        kind = type(pub).__name__.lstrip("_").replace("PublicKey", "").replace("EllipticCurve", "EC") or "non-RSA"
+        raise KeyMaterialError(f"{path}: {what} holds an {kind} key, not RSA; CMS "
                                "encryption here supports RSA recipients only: issue an RSA certificate "
                                f"(>= {MIN_RSA_BITS} bits, e.g. `migration-kit keys`)")
     if pub.key_size < MIN_RSA_BITS:

@@ -53,8 +53,8 @@ class GoldenResult:
         ``n_records``, ``sources`` (sorted, ``;``-joined).
     lineage : DataFrame
         ``entity_id, field, source, record_id, rule``: one row per non-null golden value (one per
-        contributing record for ``sum``), ordered by rule, field, entity, record key.
-        ``field``, ``source`` and ``rule`` are categoricals.
+        contributing record for ``sum``), ordered by rule, field, entity, record key. Every
+        column is a categorical (tens of millions of rows at 1M records; compares like strings).
     """
 
     golden: pd.DataFrame
@@ -87,9 +87,7 @@ def entity_codes(std: pd.DataFrame, entities: pd.DataFrame) -> tuple[np.ndarray,
     src, rid = std["source"].to_numpy(), std["record_id"].to_numpy()
     e_src, e_rid = entities["source"].to_numpy(), entities["record_id"].to_numpy()
     if len(src) == len(e_src) and (src == e_src).all() and (rid == e_rid).all():
-        ids = entities["entity_id"].to_numpy()
-        if pd.MultiIndex.from_arrays([src, rid]).has_duplicates:
-            raise LinkageError("std has duplicate (source, record_id) keys; a record key must be unique")
+        ids = entities["entity_id"].to_numpy()  # same keys in the same order (duplicates: see build_golden)
     else:
         e_index = pd.MultiIndex.from_arrays([e_src, e_rid])
         if e_index.has_duplicates:
@@ -113,14 +111,19 @@ class _Ctx:
     def __init__(self, std: pd.DataFrame, ecode: np.ndarray, n_ent: int, spec: SurvivorshipSpec) -> None:
         self.std, self.ecode, self.n_ent, self.spec = std, ecode, n_ent, spec
         self.src_code, self.src_names = pd.factorize(std["source"], sort=True)
-        rid_code, _ = pd.factorize(std["record_id"].astype(str), sort=True)
-        order = np.lexsort((rid_code, self.src_code))
+        self.rid_code, self.rid_names = pd.factorize(std["record_id"].astype(str), sort=True)
+        order = np.lexsort((self.rid_code, self.src_code))
+        dup = (np.diff(self.src_code[order]) == 0) & (np.diff(self.rid_code[order]) == 0)
+        if dup.any():
+            raise LinkageError(f"std has {int(dup.sum())} duplicate (source, record_id) key(s) (first in source "
+                               f"{self.src_names[self.src_code[order[1:][dup][0]]]!r}); a record key must be unique")
         self.key_rank = np.empty(len(std), dtype=np.int64)
         self.key_rank[order] = np.arange(len(std))
+        self.multi = np.bincount(ecode, minlength=n_ent)[ecode] > 1
+        self._notna: dict[str, np.ndarray] = {}
         rec = self._dates("last_activity_at").fillna(self._dates("created_at"))
         self.recency = np.where(rec.isna(), _LOW, rec.to_numpy(dtype="int64", na_value=_LOW))
         self._tb: dict[tuple[str, ...], np.ndarray] = {}
-        self._sorted: dict[tuple, np.ndarray] = {}
 
     def _dates(self, col: str) -> pd.Series:
         if col in self.std.columns:
@@ -143,6 +146,12 @@ class _Ctx:
             self._tb[order] = tb
         return self._tb[order]
 
+    def notna(self, field: str) -> np.ndarray:
+        """Boolean mask of rows whose ``field`` is non-null (cached)."""
+        if field not in self._notna:
+            self._notna[field] = self.column(field).notna().to_numpy()
+        return self._notna[field]
+
     def column(self, field: str) -> pd.Series:
         if field in self.std.columns:
             return self.std[field]
@@ -150,54 +159,53 @@ class _Ctx:
                          index=self.std.index)
 
 
-def _primary_keys(ctx: _Ctx, rule: SurvivorshipRule, lead: pd.Series, cand: np.ndarray) -> list[np.ndarray]:
-    """Strategy sort keys (ascending = better), most significant first."""
+def _primary_keys(ctx: _Ctx, rule: SurvivorshipRule, rows: np.ndarray) -> list[np.ndarray]:
+    """Strategy sort keys of ``rows`` (ascending = better), most significant first."""
     s = rule.strategy
+    lead = ctx.column(rule.field).iloc[rows]
     if s == "most_recent":
-        return [-ctx.recency]
+        return [-ctx.recency[rows]]
     if s == "source_priority":
-        return [ctx.source_rank(rule.source_order or ctx.spec.source_priority)]
+        return [ctx.source_rank(rule.source_order or ctx.spec.source_priority)[rows]]
     if s == "most_complete":
-        filled = sum(ctx.column(f).notna().to_numpy(dtype=np.int64) for f in rule.fields)
-        length = lead.astype(str).str.len().to_numpy() if FIELD_KINDS[rule.field] == "text" else 0 * filled
-        return [-filled, -np.where(cand, length, 0)]
+        filled = sum(ctx.notna(f)[rows].astype(np.int64) for f in rule.fields)
+        if FIELD_KINDS[rule.field] != "text":
+            return [-filled]
+        return [-filled, -lead.astype(str).str.len().to_numpy(dtype=np.int64)]
     if s == "most_frequent":
-        vcode, _ = pd.factorize(lead)  # -1 for null; nulls are not candidates anyway
-        pair = ctx.ecode * (int(vcode.max()) + 2) + vcode + 1
+        vcode, _ = pd.factorize(lead)  # candidates only: no nulls
+        pair = ctx.ecode[rows] * (int(vcode.max(initial=0)) + 1) + vcode
         _, inv, counts = np.unique(pair, return_inverse=True, return_counts=True)
         return [-counts[inv]]
     if s in ("max", "min"):
-        kind = FIELD_KINDS[rule.field]
-        vals = (pd.to_datetime(lead).to_numpy(dtype="int64", na_value=0) if kind == "date"
-                else pd.to_numeric(lead).to_numpy(dtype="float64", na_value=0.0))
+        vals = (pd.to_datetime(lead).to_numpy(dtype="int64") if FIELD_KINDS[rule.field] == "date"
+                else pd.to_numeric(lead).to_numpy(dtype="float64"))
         return [-vals if s == "max" else vals]
     if s in ("any_true", "all_true"):
-        vals = lead.astype("boolean").to_numpy(dtype=bool, na_value=False)
+        vals = lead.astype("boolean").to_numpy(dtype=bool)
         return [(~vals if s == "any_true" else vals).astype(np.int8)]
     raise AssertionError(s)  # pragma: no cover - strategies are validated by the spec
 
 
 def _pick(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[np.ndarray, np.ndarray]:
-    """Return (entity codes, chosen std row) for the entities that have a candidate."""
-    lead = ctx.column(rule.field)
-    cand = lead.notna().to_numpy()
+    """Return (entity codes, chosen std row), sorted by entity, for entities that have a candidate.
+
+    A candidate of a single-record entity is chosen as is; only rows of multi-record entities
+    are sorted, by (entity, strategy keys, tie-break).
+    """
+    cand = ctx.notna(rule.field)
+    single = np.flatnonzero(cand & ~ctx.multi)
+    rows = np.flatnonzero(cand & ctx.multi)
     order_key = rule.source_order or ctx.spec.source_priority
-    cache = (rule.strategy, order_key) if rule.strategy in ("most_recent", "source_priority") else None
-    if cache is not None and cache in ctx._sorted:
-        ordered = ctx._sorted[cache]
-        ordered = ordered[cand[ordered]]
-    else:
-        keys = [ctx.tiebreak(order_key)] + _primary_keys(ctx, rule, lead, cand)[::-1] + [ctx.ecode]
-        if cache is not None:
-            ctx._sorted[cache] = np.lexsort(keys)
-            ordered = ctx._sorted[cache][cand[ctx._sorted[cache]]]
-        else:
-            rows = np.flatnonzero(cand)
-            ordered = rows[np.lexsort([k[rows] for k in keys])]
-    ents = ctx.ecode[ordered]
+    keys = [ctx.tiebreak(order_key)[rows]] + _primary_keys(ctx, rule, rows)[::-1] + [ctx.ecode[rows]]
+    rows = rows[np.lexsort(keys)]
+    ents = ctx.ecode[rows]
     first = np.ones(len(ents), dtype=bool)
     first[1:] = ents[1:] != ents[:-1]
-    return ents[first], ordered[first]
+    ents = np.concatenate([ctx.ecode[single], ents[first]])
+    rows = np.concatenate([single, rows[first]])
+    order = np.argsort(ents, kind="stable")
+    return ents[order], rows[order]
 
 
 def _take(col: pd.Series, ents: np.ndarray, rows: np.ndarray, n_ent: int) -> pd.Series:
@@ -208,7 +216,7 @@ def _take(col: pd.Series, ents: np.ndarray, rows: np.ndarray, n_ent: int) -> pd.
 
 def _sum(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     col = ctx.column(rule.field)
-    rows = np.flatnonzero(col.notna().to_numpy())
+    rows = np.flatnonzero(ctx.notna(rule.field))
     rows = rows[np.lexsort((ctx.key_rank[rows], ctx.ecode[rows]))]
     vals = pd.to_numeric(col).to_numpy(dtype="float64", na_value=0.0)[rows]
     ents = ctx.ecode[rows]
@@ -281,9 +289,8 @@ def build_golden(std: pd.DataFrame, entities: pd.DataFrame, spec: SurvivorshipSp
             ents, rows = _pick(ctx, rule)
             groups = []
             for f in rule.fields:
-                src_col = ctx.column(f)
-                cols[f] = _take(src_col, ents, rows, len(ids))
-                ok = src_col.notna().to_numpy()[rows]
+                cols[f] = _take(ctx.column(f), ents, rows, len(ids))
+                ok = ctx.notna(f)[rows]
                 groups.append((f, ents[ok], rows[ok]))
         for f, e, r in groups:
             label = rule.strategy if f == rule.field else f"{rule.strategy} (with {rule.field})"
@@ -298,10 +305,10 @@ def build_golden(std: pd.DataFrame, entities: pd.DataFrame, spec: SurvivorshipSp
     golden["sources"] = _sources(ctx)
     e, r = np.concatenate(lin_e), np.concatenate(lin_r)
     lineage = pd.DataFrame({
-        "entity_id": ids[e],
+        "entity_id": pd.Categorical.from_codes(e, categories=ids),
         "field": pd.Categorical.from_codes(np.concatenate(lin_f), categories=list(STD_COLUMNS)),
         "source": pd.Categorical.from_codes(ctx.src_code[r], categories=list(ctx.src_names)),
-        "record_id": std["record_id"].to_numpy()[r],
+        "record_id": pd.Categorical.from_codes(ctx.rid_code[r], categories=ctx.rid_names),
         "rule": pd.Categorical.from_codes(np.concatenate(lin_rule), categories=rule_labels),
     })
     return GoldenResult(golden=golden, lineage=lineage)

@@ -171,6 +171,7 @@ DEFAULT_SPEC: dict[str, Any] = {
     "link_type": "dedupe_and_link",
     "conflict_columns": ["id_number", "birth_date"],
     "u_sample_size": 200000,
+    "u_source": "random",
     "seed": 42,
 }
 _LINK_TYPES = ("dedupe_and_link", "link_only")
@@ -192,6 +193,7 @@ class LinkageSpec:
     conflict_columns: tuple[str, ...] = ("id_number", "birth_date")
     u_sample_size: int = 200000
     seed: int = 42
+    u_source: str = "random"
 
     @classmethod
     def default(cls) -> "LinkageSpec":
@@ -232,4 +234,5 @@ class LinkageSpec:
             check_choice(col, _CONFLICTS, f"{where}.conflict_columns[{n}]")
         return cls(rules, comps, up, lo, d["max_block_size"], d["em_max_iter"], tf,
                    check_choice(d["link_type"], _LINK_TYPES, f"{where}.link_type"), conf,
-                   d["u_sample_size"], d["seed"])
+                   d["u_sample_size"], d["seed"],
+                   check_choice(d["u_source"], ("random", "em"), f"{where}.u_source"))

@@ -52,8 +52,13 @@ except ImportError:
 def _nfkc(s: pd.Series) -> pd.Series:
     u = pd.Series(s.dropna().astype(str).unique())
     table = dict(zip(u, (unicodedata.normalize("NFKC", v).strip() for v in u)))
-    out = s.map(table)
-    return out.where(out.astype(object).fillna("") != "", None)
+    out = s.map(table).astype("string")
+    return out.mask(out == "")
+
+
+def _obj(s: pd.Series) -> pd.Series:
+    out = s.astype(object)
+    return out.where(s.notna(), None)
 
 
 def _phone(s: pd.Series) -> pd.Series:
@@ -67,7 +72,7 @@ def _phone(s: pd.Series) -> pd.Series:
             return None
         return pn.format_number(n, pn.PhoneNumberFormat.E164) if pn.is_valid_number(n) else None
 
-    text = _nfkc(s)
+    text = _obj(_nfkc(s))
     u = pd.Series(text.dropna().unique())
     return text.map(dict(zip(u, map(one, u))))
 
@@ -77,11 +82,11 @@ def _email(s: pd.Series) -> pd.Series:
         out = _clean_email(s)
         return out["email"] if isinstance(out, pd.DataFrame) else out
     text = _nfkc(s).str.lower()
-    return text.where(text.str.contains("@", regex=False, na=False), None)
+    return _obj(text.mask(~text.str.contains("@", regex=False).fillna(False)))
 
 
 def _id(s: pd.Series) -> pd.Series:
-    return _nfkc(s).str.replace(r"\s", "", regex=True).str.upper()
+    return _obj(_nfkc(s).str.replace(r"\s", "", regex=True).str.upper())
 
 
 def _request_types(raw: pd.DataFrame, request_column: str | None, default: str) -> pd.Series:
@@ -90,7 +95,7 @@ def _request_types(raw: pd.DataFrame, request_column: str | None, default: str) 
     if request_column not in raw.columns:
         raise ScopingError(f"suppression list: request column {request_column!r} not found; columns: {', '.join(map(str, raw.columns))}")
     text = _nfkc(raw[request_column]).str.lower().str.replace(r"[\s\-]+", "_", regex=True)
-    mapped = text.map(_SYNONYMS)
+    mapped = _obj(text).map(_SYNONYMS)
     bad = text.notna() & mapped.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])

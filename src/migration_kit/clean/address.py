@@ -1,0 +1,219 @@
+"""Addresses, countries and postcodes.
+
+Chinese addresses are read left to right against an embedded GB/T 2260 table
+(``data/clean_regions.csv``): at each position the longest province, city or district name (full or
+short form: 北京, 广东, 深圳, 南山, 浦东 ...) consistent with what was already found is taken, so
+``北京朝阳区``, ``深圳南山区``, ``广东深圳南山区`` and ``上海市浦东新区`` all resolve. Municipalities
+(北京 天津 上海 重庆) are both province and city. A district found without city or province must be
+unique in the table to be taken. ``region_code`` is the code of the most specific level found.
+
+Coverage of the table: all 34 provincial-level units, their capitals and ~60 other major prefecture
+cities, and every district of Beijing, Tianjin, Shanghai, Chongqing, Guangzhou, Shenzhen, Hangzhou,
+Chengdu, Wuhan, Nanjing and Xi'an. Extend the CSV (code,name,level,parent_code) for more.
+
+Countries map names, native names, Chinese names, ISO alpha-2/alpha-3 codes and common aliases
+(``UK`` -> GB, ``Deutschland`` -> DE, ``中国`` -> CN) to ISO 3166 alpha-2 via
+``data/clean_countries.csv`` (66 countries incl. all EU members).
+
+Reason codes: ``ADDRESS_UNRESOLVED`` (Chinese text present but no province found),
+``COUNTRY_UNKNOWN``, ``POSTCODE_INVALID`` (a CN postcode that is not 6 digits).
+
+Example
+-------
+>>> import pandas as pd
+>>> clean_address(pd.Series(["深圳南山区科技园"]))[["province", "city", "district", "region_code"]].values.tolist()
+[['广东省', '深圳市', '南山区', '440305']]
+"""
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from ._common import map_unique, normalize_text
+from .names import fold_latin
+
+__all__ = ["clean_address", "clean_country", "clean_postcode", "ADDRESS_COLUMNS", "Region", "region_table",
+           "country_aliases"]
+
+ADDRESS_COLUMNS = ["address", "province", "city", "district", "region_code", "reason"]
+_MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
+_SUFFIXES = {"province": ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市"),
+             "city": ("市",), "district": ("新区", "区", "县", "市")}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_SKIP = re.compile(r"[\s,，、·\-]+")
+
+
+@dataclass(frozen=True)
+class Region:
+    """One GB/T 2260 unit: 6-digit ``code``, official ``name``, ``level`` and ``parent_code``."""
+
+    code: str
+    name: str
+    level: str
+    parent_code: str
+
+    @property
+    def province_code(self) -> str:
+        """Code of the provincial-level unit containing this unit."""
+        return self.code[:2] + "0000"
+
+
+def _data_rows(filename: str) -> list[dict[str, str]]:
+    text = resources.files("migration_kit").joinpath("data", filename).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@functools.lru_cache(maxsize=1)
+def region_table() -> tuple[dict[str, Region], dict[str, tuple[Region, ...]], int]:
+    """Return (regions by code, regions by full or short name, longest name length)."""
+    by_code = {r["code"]: Region(r["code"], r["name"], r["level"], r["parent_code"])
+               for r in _data_rows("clean_regions.csv")}
+    by_name: dict[str, list[Region]] = {}
+    for reg in by_code.values():
+        names = {reg.name}
+        for suffix in _SUFFIXES[reg.level]:
+            if reg.name.endswith(suffix) and len(reg.name) - len(suffix) >= 2:
+                names.add(reg.name[: -len(suffix)])
+                break
+        for n in names:
+            by_name.setdefault(n, []).append(reg)
+    frozen = {k: tuple(sorted(v, key=lambda r: r.code)) for k, v in by_name.items()}
+    return by_code, frozen, max(len(k) for k in frozen)
+
+
+def _fits(reg: Region, state: dict[str, str | None], unique: bool) -> bool:
+    prov, city, dist = state["province"], state["city"], state["district"]
+    if dist is not None:
+        return False
+    if reg.level == "province":
+        return prov in (None, reg.code) and city in (None, reg.code) if reg.code in _MUNICIPALITIES \
+            else prov in (None, reg.code) and city is None
+    if reg.level == "city":
+        return prov in (None, reg.province_code) and city in (None, reg.code)
+    if city is not None:
+        return reg.parent_code == city
+    if prov is not None:
+        return reg.province_code == prov
+    return unique
+
+
+def _resolve(text: str) -> tuple:
+    by_code, by_name, longest = region_table()
+    state: dict[str, str | None] = {"province": None, "city": None, "district": None}
+    compact = _SKIP.sub("", text)
+    p = 0
+    while p < len(compact):
+        hit = None
+        for length in range(min(longest, len(compact) - p), 1, -1):
+            cands = by_name.get(compact[p:p + length], ())
+            ok = [r for r in cands if _fits(r, state, unique=len(cands) == 1)]
+            if len(ok) == 1:
+                hit = (ok[0], length)
+                break
+        if hit is None:
+            break
+        reg, length = hit
+        if reg.level == "district":
+            state["district"] = reg.code
+            state["city"] = reg.parent_code
+        elif reg.level == "city":
+            state["city"] = reg.code
+        elif reg.code in _MUNICIPALITIES:
+            state["city"] = reg.code
+        state["province"] = reg.province_code
+        p += length
+    names = [by_code[c].name if c else None for c in (state["province"], state["city"], state["district"])]
+    code = state["district"] or state["city"] or state["province"]
+    reason = "ADDRESS_UNRESOLVED" if code is None and _CJK.search(text) else None
+    return (*names, code, reason)
+
+
+def clean_address(address: pd.Series | None, province: pd.Series | None = None, city: pd.Series | None = None,
+                  district: pd.Series | None = None) -> pd.DataFrame:
+    """Resolve province, city, district and region code from structured fields and free text.
+
+    Parameters
+    ----------
+    address : Series or None
+        Free-text addresses.
+    province, city, district : Series, optional
+        Structured fields when the source has them; they are read first, then the free text.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`ADDRESS_COLUMNS` (``address`` is the NFKC, whitespace-collapsed text).
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> clean_address(None, city=pd.Series(["北京"]))[["province", "city"]].values.tolist()
+    [['北京市', '北京市']]
+    """
+    parts = [s for s in (province, city, district, address) if s is not None]
+    index = parts[0].index
+    clean_parts = [normalize_text(s).fillna("") for s in parts]
+    joined = clean_parts[0]
+    for s in clean_parts[1:]:
+        joined = joined + " " + s
+    joined = joined.str.strip()
+    out = map_unique(joined.where(joined != "", None), _resolve, ADDRESS_COLUMNS[1:])
+    out.insert(0, "address", normalize_text(address) if address is not None else pd.Series(None, index=index,
+                                                                                             dtype=object))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def country_aliases() -> dict[str, str]:
+    """Folded alias (name, native name, Chinese name, alpha-2, alpha-3) -> ISO alpha-2."""
+    table: dict[str, str] = {}
+    for row in _data_rows("clean_countries.csv"):
+        for alias in [row["iso2"], row["iso3"], *row["aliases"].split("|")]:
+            table[_country_key(alias)] = row["iso2"]
+    return table
+
+
+def _country_key(text: str) -> str:
+    return re.sub(r"[\s.'\-]", "", fold_latin(text))
+
+
+def clean_country(s: pd.Series) -> pd.DataFrame:
+    """Map country names or codes to ISO 3166 alpha-2 (``country``) with ``COUNTRY_UNKNOWN`` reasons.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> clean_country(pd.Series(["Deutschland", "uk", "中国", "Atlantis"])).values.tolist()
+    [['DE', None], ['GB', None], ['CN', None], [None, 'COUNTRY_UNKNOWN']]
+    """
+    aliases = country_aliases()
+
+    def one(v: str) -> tuple:
+        code = aliases.get(_country_key(v))
+        return (code, None if code else "COUNTRY_UNKNOWN")
+
+    return map_unique(normalize_text(s), one, ["country", "reason"])
+
+
+def clean_postcode(s: pd.Series, country: pd.Series) -> pd.DataFrame:
+    """Normalize postcodes (NFKC, no spaces for CN, upper case); CN postcodes must be 6 digits.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> clean_postcode(pd.Series(["518 000", "12"]), pd.Series(["CN", "CN"])).values.tolist()
+    [['518000', None], [None, 'POSTCODE_INVALID']]
+    """
+    text = normalize_text(s).str.upper()
+    cn = (country == "CN").to_numpy()
+    squeezed = text.str.replace(" ", "", regex=False)
+    text = text.where(~cn, squeezed)
+    bad = cn & text.notna().to_numpy() & ~text.str.fullmatch(r"\d{6}", na=False).to_numpy()
+    return pd.DataFrame({"postcode": text.where(~bad, None).astype(object),
+                         "reason": np.where(bad, "POSTCODE_INVALID", None).astype(object)}, index=s.index)

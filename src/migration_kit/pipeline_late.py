@@ -1,0 +1,159 @@
+"""The later steps of the recipe: scoping, quality, handover (continues :mod:`migration_kit.pipeline`).
+
+Example
+-------
+>>> from migration_kit.pipeline import open_run         # doctest: +SKIP
+>>> ctx = open_run("params/rehearsal.yaml", run_id="r")   # doctest: +SKIP
+>>> step_scope(ctx); step_quality(ctx); step_handover(ctx)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import shutil
+from typing import Any, Callable
+
+import pandas as pd
+
+from .errors import QualityGateError
+from .pipeline import RunContext, key_material
+from .runfolder import atomic_write_text
+
+__all__ = ["step_scope", "step_quality", "step_handover", "STEPS", "EXPORT_TABLES"]
+
+#: What leaves for the buyer (each encrypted): golden customers, record map, notification roster.
+EXPORT_TABLES = ("customers", "record_map", "notification_roster")
+
+
+def step_scope(ctx: RunContext) -> dict[str, Any]:
+    """Decide every record's and customer's disposition; roster, destruction log, processing record."""
+    from .scoping.destruction import destruction_certificate, destruction_log
+    from .scoping.disposition import decide
+    from .scoping.records import processing_record
+    from .scoping.roster import build_roster
+    from .scoping.suppression import normalize_suppression
+
+    run, params = ctx.run, ctx.params
+    std, entities, golden = run.read_parquet("std"), run.read_parquet("entities"), run.read_parquet("golden")
+    lineage = run.read_parquet("lineage")
+    supp_raw = run.read_parquet("suppression_raw")
+    suppression = normalize_suppression(supp_raw, {"phone": "raw__phone", "email": "raw__email",
+                                                   "id_number": "raw__id_number"}, "request_type",
+                                        id_column="request_id") if len(supp_raw) else None
+    result = decide(std, entities, golden, suppression, params.policy, params.deal, lineage=lineage)
+    recon = result.reconcile()
+    roster = build_roster(golden, result.entity_dispositions, params.policy, params.deal)
+    date = ctx.reference_date
+    log = destruction_log(result.record_dispositions, run.hash_key(), date=date)
+    backups = [f"{run.run_id}/backup (CMS-encrypted raw exports, seller's key)",
+               "seller's source systems (deletion requested)"]
+    cert = destruction_certificate(log, backups=backups, seller_name=params.deal.seller.name, date=date,
+                                   run_id=run.run_id)
+    out = {
+        "record_dispositions": run.write_parquet("record_dispositions", result.record_dispositions),
+        "entity_dispositions": run.write_parquet("entity_dispositions", result.entity_dispositions),
+        "roster": run.write_parquet("roster", roster),
+        "fields": run.write_parquet("fields", result.fields),
+    }
+    out["destruction_log"] = run.write_report_csv("destruction_log.csv", log)
+    out["destruction_certificate"] = atomic_write_text(run.report("destruction_certificate.md"), cert)
+    out["processing_record"] = atomic_write_text(
+        run.report("processing_record.md"),
+        processing_record(result, golden, params.policy, params.deal, run_id=run.run_id))
+    run.write_json("crossborder.json", result.crossborder)
+    run.write_json("reconciliation.json", recon)
+    run.write_report_csv("exclusions_by_reason.csv", result.counts_by_reason("record"))
+    run.write_report_csv("fields_exported.csv", result.fields)
+    counts = {**recon, "roster": len(roster), "destroyed": int(log["destroyed"].sum()) if len(log) else 0}
+    ctx.audit("scope", {"std": run.work("std"), "entities": run.work("entities"), "golden": run.work("golden")},
+              out, counts)
+    return counts
+
+
+def _transfer_golden(ctx: RunContext) -> pd.DataFrame:
+    golden = ctx.run.read_parquet("golden")
+    ent = ctx.run.read_parquet("entity_dispositions")
+    keep = ent.loc[ent["disposition"] == "transferred", "entity_id"]
+    return golden[golden["entity_id"].isin(keep)].reset_index(drop=True)
+
+
+def step_quality(ctx: RunContext, *, enforce: bool = True) -> dict[str, Any]:
+    """Score before (all cleaned records) and after (golden customers to transfer); enforce the gates."""
+    from .quality.charts import plot_dimensions, plot_failures_by_source
+    from .quality.gates import check_gates, enforce_gates
+    from .quality.per_record import per_record
+    from .quality.score import compare, score
+
+    run, spec = ctx.run, ctx.params.quality
+    std, failures, entities = run.read_parquet("std"), run.read_parquet("failures"), run.read_parquet("entities")
+    after_table = _transfer_golden(ctx)
+    before = score(std, spec, stage="before", reference_date=ctx.reference_date, failures=failures, entities=entities)
+    after = score(after_table, spec, stage="after", reference_date=ctx.reference_date)
+    side = compare(before, after)
+    out = {
+        "quality_compare": run.write_report_csv("quality_compare.csv", side),
+        "quality_before_by_check": run.write_report_csv("quality_before_by_check.csv", before.by_check),
+        "quality_after_by_check": run.write_report_csv("quality_after_by_check.csv", after.by_check),
+        "quality_by_source": run.write_report_csv("quality_by_source.csv", before.by_source),
+    }
+    records = per_record(std, failures, spec, reference_date=ctx.reference_date, entities=entities)
+    run.write_parquet("record_quality", records)
+    worst = records.groupby("source")["score"].describe()[["count", "mean", "min"]].reset_index()
+    run.write_report_csv("record_quality_by_source.csv", worst)
+    plot_dimensions(before, after, run.report("quality_dimensions.png"))
+    plot_failures_by_source(failures, run.report("quality_failures_by_source.png"))
+    report = check_gates([before, after], spec)
+    run.write_report_csv("quality_gates.csv", report.rows)
+    counts = {"before_overall_x100": round(before.overall_score * 100), "after_overall_x100":
+              round(after.overall_score * 100), "gates_failed": len(report.failed),
+              "gates_overridden": len(report.overridden)}
+    ctx.audit("quality", {"std": run.work("std"), "failures": run.work("failures")}, out, counts)
+    if enforce:
+        enforce_gates(report)
+    return counts
+
+
+def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:
+    """The plaintext tables for the buyer: only exported fields of transferred customers."""
+    run = ctx.run
+    golden = _transfer_golden(ctx)
+    fields = run.read_parquet("fields")
+    exported = [f for f in fields.loc[fields["exported"], "field"] if f in golden.columns]
+    customers = golden[["entity_id", *exported]].sort_values("entity_id").reset_index(drop=True)
+    rec = run.read_parquet("record_dispositions")
+    record_map = rec[["source", "record_id", "entity_id", "disposition", "merged_into", "reason_codes"]]
+    record_map = record_map.sort_values(["source", "record_id"]).reset_index(drop=True)
+    roster = run.read_parquet("roster").sort_values("entity_id").reset_index(drop=True)
+    return {"customers": customers, "record_map": record_map, "notification_roster": roster}
+
+
+def step_handover(ctx: RunContext) -> dict[str, Any]:
+    """Encrypt the export to the buyer, write and sign the manifest, ship a copy of the audit log."""
+    from .handover.export import export_tables
+    from .handover.manifest import write_manifest
+
+    run = ctx.run
+    gates = run.report("quality_gates.csv")
+    if gates.exists():
+        rows = pd.read_csv(gates)
+        failed = rows[rows["status"] == "fail"]
+        if len(failed):
+            raise QualityGateError(f"export stopped: {failed['message'].iloc[0]}")
+    material = key_material(ctx)
+    folder = run.path("handover")
+    if folder.exists():
+        shutil.rmtree(folder)  # a rerun replaces the whole export, never mixes parts
+    tables = export_frames(ctx)
+    files = export_tables(tables, folder, material)
+    recon = run.read_json("reconciliation.json")
+    ctx.audit("handover", {"golden": run.work("golden"), "record_dispositions": run.work("record_dispositions")},
+              {f.name: folder / f.name for f in files}, {"files": len(files), **{f"rows_{k}": len(v) for k, v in tables.items()}})
+    shutil.copyfile(run.path("audit_log.jsonl"), folder / "audit_log.jsonl")
+    manifest = write_manifest(folder, files, material, reconciliation=recon, params_hash=ctx.params.sha256,
+                              run_id=run.run_id, created_at=ctx.now, plain_files=["audit_log.jsonl"],
+                              audit_log=run.path("audit_log.jsonl"),
+                              extra={"client": ctx.params.client, "recipient": ctx.params.deal.recipient.name})
+    run.write_json("manifest_summary.json", {"files": len(manifest.get("files", [])), "run_id": run.run_id,
+                                             "reconciliation": recon})
+    return {"files": len(files), **{f"rows_{k}": len(v) for k, v in tables.items()}}
+
+
+STEPS: list[Callable[[RunContext], dict[str, Any]]] = [step_scope, step_quality, step_handover]

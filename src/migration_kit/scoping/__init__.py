@@ -1,0 +1,31 @@
+"""Stage 4, lawful scoping: which records and customers may move to the buyer, why, and the legal documents.
+
+Entry point: :func:`decide` -> :class:`ScopingResult` (record and customer dispositions, field plan,
+cross-border figures). Documents: :func:`build_roster` (notification roster),
+:func:`destruction_log` / :func:`destruction_certificate`, :func:`processing_record`. Data-subject
+requests: :func:`lookup`. Rules are data in :mod:`.rules`; the policy is :class:`PolicySpec`.
+
+Example
+-------
+>>> from migration_kit.scoping import PolicySpec
+>>> PolicySpec.from_dict({"transfer_date": "2026-12-31"}).minors
+'exclude'
+"""
+from __future__ import annotations
+
+from .crossborder import crossborder_summary, gdpr_basis, pipl_mechanism
+from .destruction import destruction_certificate, destruction_log, record_hash
+from .disposition import ScopingResult, decide, entity_features, reconcile
+from .lookup import lookup
+from .policy import AssetSaleBasis, NotificationSpec, PolicySpec
+from .records import processing_record
+from .roster import build_roster
+from .rules import RULES, RULES_BY_CODE, Rule
+from .suppression import match_suppression, normalize_suppression
+
+__all__ = [
+    "PolicySpec", "NotificationSpec", "AssetSaleBasis", "Rule", "RULES", "RULES_BY_CODE",
+    "normalize_suppression", "match_suppression", "entity_features", "decide", "reconcile", "ScopingResult",
+    "crossborder_summary", "pipl_mechanism", "gdpr_basis", "build_roster", "destruction_log",
+    "destruction_certificate", "record_hash", "processing_record", "lookup",
+]
