@@ -35,7 +35,8 @@ def make_tables(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     sources = np.array(["crm", "pos", "school", "webshop"], dtype=object)
     src = sources[rng.integers(0, len(sources), n)]
     rid = np.char.add("R", np.arange(n).astype(str)).astype(object)
-    ent = np.minimum(np.arange(n), (rng.random(n) * 0.75 * n).astype(np.int64))  # ~25% joined to another
+    n_ent = int(0.75 * n)  # every entity gets one record, the other 25% join a random entity
+    ent = rng.permutation(np.concatenate([np.arange(n_ent), rng.integers(0, n_ent, n - n_ent)]))
     ent_id = np.char.add("E", np.char.zfill(ent.astype(str), 8)).astype(object)
     nums = rng.integers(10**9, 10**10, n).astype(str)
     days = rng.integers(0, 3650, n)

@@ -13,6 +13,7 @@ Example
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ._common import none_if_na, normalize_text
@@ -49,9 +50,7 @@ def clean_email(s: pd.Series) -> pd.DataFrame:
     # normalize_text collapses inner whitespace to one space, which the pattern then rejects.
     text = normalize_text(s).str.lower()
     present = text.notna()
-    ok = pd.Series(False, index=s.index)
-    ok[present] = text[present].str.fullmatch(EMAIL_PATTERN).astype(bool)
+    ok = text.str.fullmatch(EMAIL_PATTERN, na=False).astype(bool)
     email = none_if_na(text.where(ok, None))
-    reason = pd.Series(None, index=s.index, dtype=object)
-    reason[present & ~ok] = "EMAIL_SYNTAX"
+    reason = pd.Series(np.where(present & ~ok, "EMAIL_SYNTAX", None), index=s.index, dtype=object)
     return pd.DataFrame({"email": email, "reason": reason})

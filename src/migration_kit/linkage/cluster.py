@@ -9,7 +9,8 @@ namesakes (王伟), end up in one entity as soon as some third record matches ea
    ``conflict_columns``. Conflict means: ``id_number`` both valid and different; ``birth_date``
    both known and neither equal, nor day/month swapped, nor differing in only one of
    year/month/day (one typo is tolerated, a different person is not); any other listed column
-   (gender, email, phone) both known and different. Phones are not a conflict by default:
+   (gender, email, phone) both known and different; ``source`` means at most one record per
+   source in an entity (for sources known to be deduplicated, e.g. ``link_only``). Phones are not a conflict by default:
    people change numbers and families share them.
 3. Connected components are computed (scipy). Components of two records are final. Larger ones
    are rebuilt by union-find, edges taken forced first, then by probability descending (ties by
@@ -44,10 +45,13 @@ class _Attrs:
     def __init__(self, std: pd.DataFrame, columns: Sequence[str]) -> None:
         self.cols: dict[str, np.ndarray] = {}
         self.date = None
+        self.source = None
         for col in columns:
             if col not in std.columns:
                 continue
-            if col == "birth_date":
+            if col == "source":
+                self.source = pd.factorize(std[col])[0].astype(np.int64)
+            elif col == "birth_date":
                 d = pd.to_datetime(std[col], errors="coerce")
                 ok = d.notna().to_numpy()
                 ymd = np.stack([d.dt.year.fillna(-1), d.dt.month.fillna(-1), d.dt.day.fillna(-1)]).astype(np.int64)
@@ -60,6 +64,8 @@ class _Attrs:
         for codes in self.cols.values():
             a, b = codes[i], codes[j]
             out |= (a >= 0) & (b >= 0) & (a != b)
+        if self.source is not None:
+            out |= self.source[i] == self.source[j]
         if self.date is not None:
             a, b = self.date[:, i], self.date[:, j]
             known = (a[0] >= 0) & (b[0] >= 0)

@@ -123,7 +123,7 @@ class _Ctx:
         self._notna: dict[str, np.ndarray] = {}
         rec = self._dates("last_activity_at").fillna(self._dates("created_at"))
         self.recency = np.where(rec.isna(), _LOW, rec.to_numpy(dtype="int64", na_value=_LOW))
-        self._tb: dict[tuple[str, ...], np.ndarray] = {}
+        self._tb: dict[tuple, np.ndarray] = {}
 
     def _dates(self, col: str) -> pd.Series:
         if col in self.std.columns:
@@ -137,14 +137,15 @@ class _Ctx:
         pos.update({s: len(order) + i for i, s in enumerate(unlisted)})
         return np.array([pos[s] for s in self.src_names], dtype=np.int64)[self.src_code]
 
-    def tiebreak(self, order: tuple[str, ...]) -> np.ndarray:
-        """Rank of rows by (source rank, most recent first, smaller key)."""
-        if order not in self._tb:
-            idx = np.lexsort((self.key_rank, -self.recency, self.source_rank(order)))
+    def tie_rank(self, order: tuple[str, ...], recent_first: bool = False) -> np.ndarray:
+        """Rank of rows by (source rank, most recent, smaller key), or (most recent, source rank, key)."""
+        if (order, recent_first) not in self._tb:
+            src, rec = self.source_rank(order), -self.recency
+            idx = np.lexsort((self.key_rank, src, rec) if recent_first else (self.key_rank, rec, src))
             tb = np.empty(len(idx), dtype=np.int64)
             tb[idx] = np.arange(len(idx))
-            self._tb[order] = tb
-        return self._tb[order]
+            self._tb[(order, recent_first)] = tb
+        return self._tb[(order, recent_first)]
 
     def notna(self, field: str) -> np.ndarray:
         """Boolean mask of rows whose ``field`` is non-null (cached)."""
@@ -159,46 +160,53 @@ class _Ctx:
                          index=self.std.index)
 
 
-def _primary_keys(ctx: _Ctx, rule: SurvivorshipRule, rows: np.ndarray) -> list[np.ndarray]:
-    """Strategy sort keys of ``rows`` (ascending = better), most significant first."""
+def _strategy_rank(ctx: _Ctx, rule: SurvivorshipRule, rows: np.ndarray) -> np.ndarray | None:
+    """Small non-negative int per row of ``rows``, lower = better; None when the tie rank decides."""
     s = rule.strategy
+    if s in ("most_recent", "source_priority"):
+        return None
     lead = ctx.column(rule.field).iloc[rows]
-    if s == "most_recent":
-        return [-ctx.recency[rows]]
-    if s == "source_priority":
-        return [ctx.source_rank(rule.source_order or ctx.spec.source_priority)[rows]]
     if s == "most_complete":
-        filled = sum(ctx.notna(f)[rows].astype(np.int64) for f in rule.fields)
-        if FIELD_KINDS[rule.field] != "text":
-            return [-filled]
-        return [-filled, -lead.astype(str).str.len().to_numpy(dtype=np.int64)]
-    if s == "most_frequent":
+        better = sum(ctx.notna(f)[rows].astype(np.int64) for f in rule.fields) * 4096
+        if FIELD_KINDS[rule.field] == "text":
+            better += np.minimum(lead.astype(str).str.len().to_numpy(dtype=np.int64), 4095)
+    elif s == "most_frequent":
         vcode, _ = pd.factorize(lead)  # candidates only: no nulls
         pair = ctx.ecode[rows] * (int(vcode.max(initial=0)) + 1) + vcode
         _, inv, counts = np.unique(pair, return_inverse=True, return_counts=True)
-        return [-counts[inv]]
-    if s in ("max", "min"):
+        better = counts[inv]
+    elif s in ("max", "min"):
         vals = (pd.to_datetime(lead).to_numpy(dtype="int64") if FIELD_KINDS[rule.field] == "date"
                 else pd.to_numeric(lead).to_numpy(dtype="float64"))
-        return [-vals if s == "max" else vals]
-    if s in ("any_true", "all_true"):
+        _, better = np.unique(vals, return_inverse=True)
+        better = better if s == "max" else -better
+    elif s in ("any_true", "all_true"):
         vals = lead.astype("boolean").to_numpy(dtype=bool)
-        return [(~vals if s == "any_true" else vals).astype(np.int8)]
-    raise AssertionError(s)  # pragma: no cover - strategies are validated by the spec
+        better = (vals if s == "any_true" else ~vals).astype(np.int64)
+    else:  # pragma: no cover - strategies are validated by the spec
+        raise AssertionError(s)
+    return better.max(initial=0) - better
 
 
 def _pick(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[np.ndarray, np.ndarray]:
     """Return (entity codes, chosen std row), sorted by entity, for entities that have a candidate.
 
-    A candidate of a single-record entity is chosen as is; only rows of multi-record entities
-    are sorted, by (entity, strategy keys, tie-break).
+    A candidate of a single-record entity is chosen as is; the candidate rows of multi-record
+    entities are sorted by (entity, strategy rank, tie rank) - one argsort of a packed int64 key
+    when it fits, else a lexsort - and the first row of each entity wins.
     """
     cand = ctx.notna(rule.field)
     single = np.flatnonzero(cand & ~ctx.multi)
     rows = np.flatnonzero(cand & ctx.multi)
     order_key = rule.source_order or ctx.spec.source_priority
-    keys = [ctx.tiebreak(order_key)[rows]] + _primary_keys(ctx, rule, rows)[::-1] + [ctx.ecode[rows]]
-    rows = rows[np.lexsort(keys)]
+    tie = ctx.tie_rank(order_key, recent_first=rule.strategy == "most_recent")[rows]
+    prank = _strategy_rank(ctx, rule, rows)
+    prank = np.zeros(len(rows), dtype=np.int64) if prank is None else prank
+    ent, n, width = ctx.ecode[rows], len(ctx.ecode), int(prank.max(initial=0)) + 1
+    if (ctx.n_ent + 1) * width * n < 2**62:
+        rows = rows[np.argsort((ent * width + prank) * n + tie)]  # keys are unique: tie is a rank
+    else:
+        rows = rows[np.lexsort((tie, prank, ent))]
     ents = ctx.ecode[rows]
     first = np.ones(len(ents), dtype=bool)
     first[1:] = ents[1:] != ents[:-1]
@@ -300,7 +308,7 @@ def build_golden(std: pd.DataFrame, entities: pd.DataFrame, spec: SurvivorshipSp
             lin_r.append(r)
             lin_f.append(np.full(len(e), field_pos[f], dtype=np.int16))
             lin_rule.append(np.full(len(e), rule_labels.index(label), dtype=np.int16))
-    golden = pd.DataFrame({"entity_id": ids, **{f: cols[f] for f in STD_COLUMNS}})
+    golden = pd.DataFrame({"entity_id": ids, **{f: cols[f] for f in STD_COLUMNS}}, copy=False)
     golden["n_records"] = np.bincount(ecode, minlength=len(ids))
     golden["sources"] = _sources(ctx)
     e, r = np.concatenate(lin_e), np.concatenate(lin_r)

@@ -175,7 +175,7 @@ DEFAULT_SPEC: dict[str, Any] = {
     "seed": 42,
 }
 _LINK_TYPES = ("dedupe_and_link", "link_only")
-_CONFLICTS = ("id_number", "birth_date", "gender", "email", "phone")
+_CONFLICTS = ("id_number", "birth_date", "gender", "email", "phone", "source")
 
 
 @dataclass(frozen=True)

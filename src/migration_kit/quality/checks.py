@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ._regions import city_owner_map
 
 __all__ = ["CheckResult", "CheckContext", "RegisteredCheck", "REGISTRY", "register_check", "DIMENSIONS"]
@@ -81,16 +82,17 @@ def register_check(name: str, **params: Any) -> Callable:
     return deco
 
 
-def _blank_to_na(s: pd.Series) -> pd.Series:
-    """Strings that are empty after stripping count as absent."""
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        blank = np.array([isinstance(u, str) and not u.strip() for u in uniques], dtype=bool)
-        present = codes >= 0
-        if blank.any():
-            present &= ~blank[np.where(codes >= 0, codes, 0)]
-        return pd.Series(present, index=s.index)
-    return s.notna()
+def _present(s: pd.Series, raw: bool) -> np.ndarray:
+    """Non-null values; for raw text also not blank after stripping (std columns hold nulls, not blanks)."""
+    have = s.notna().to_numpy(dtype=bool)
+    if raw and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
+        have &= s.str.strip().ne("").to_numpy(dtype=bool)
+    return have
+
+
+def _key(source: pd.Series, record_id: pd.Series) -> pd.Series:
+    """One string per record, ordering like (source, record_id)."""
+    return source.astype(str) + "\x1f" + record_id.astype(str)
 
 
 @dataclass
@@ -130,34 +132,37 @@ class CheckContext:
         """Index ``table`` by its key, match failure rows and entities to rows."""
         t = table.reset_index(drop=True)
         n = len(t)
-        if "source" in t.columns and "record_id" in t.columns:
-            src = t["source"].astype(str).to_numpy()
-            keys = [t["source"].astype(str), t["record_id"].astype(str)]
+        has_rec = "source" in t.columns and "record_id" in t.columns
+        if has_rec:
+            src = t["source"].astype(str).to_numpy(dtype=object)
+            key = _key(t["source"], t["record_id"])
         elif "entity_id" in t.columns:
-            src = (t["sources"].astype(str).to_numpy() if "sources" in t.columns else np.full(n, "golden", dtype=object))
-            keys = [t["entity_id"].astype(str)]
+            src = (t["sources"].astype(str).to_numpy(dtype=object) if "sources" in t.columns
+                   else np.full(n, "golden", dtype=object))
+            key = t["entity_id"].astype(str)
         else:
-            src = np.full(n, "all", dtype=object)
-            keys = []
-        codes = [pd.factorize(k, sort=True)[0] for k in keys]
-        order = np.lexsort(codes[::-1]) if codes else np.arange(n)
-        fl = pd.DataFrame(columns=["_row", "field", "reason_code"])
-        if failures is not None and len(failures) and len(keys) == 2:
-            mi = pd.MultiIndex.from_arrays([keys[0].to_numpy(), keys[1].to_numpy()])
-            pos = mi.get_indexer(pd.MultiIndex.from_arrays(
-                [failures["source"].astype(str).to_numpy(), failures["record_id"].astype(str).to_numpy()]))
-            if mi.has_duplicates:  # pragma: no cover - keys are unique by contract
-                raise ValueError("table has duplicate (source, record_id) keys")
+            src, key = np.full(n, "all", dtype=object), None
+        kidx = None
+        if key is not None:
+            kidx = pd.Index(key.to_numpy(dtype=object))
+            if kidx.has_duplicates:
+                raise InputError("quality input table", f"{int(kidx.duplicated().sum())} rows repeat the key of an "
+                                 "earlier row; every (source, record_id) (or entity_id) must be unique; deduplicate "
+                                 "the table before scoring")
+            order = np.argsort(key.to_numpy(dtype=str), kind="stable") if n else np.arange(0)
+        else:
+            order = np.arange(n)
+        fl = pd.DataFrame({"_row": np.zeros(0, np.int64), "field": np.zeros(0, object), "reason_code": np.zeros(0, object)})
+        if failures is not None and len(failures) and has_rec:
+            pos = kidx.get_indexer(_key(failures["source"], failures["record_id"]).to_numpy(dtype=object))
             fl = pd.DataFrame({"_row": pos, "field": failures["field"].astype(str).to_numpy(),
                                "reason_code": failures["reason_code"].astype(str).to_numpy()})
-            fl = fl[fl["_row"] >= 0]
+            fl = fl[fl["_row"] >= 0].reset_index(drop=True)
         ent = None
         if "entity_id" in t.columns:
             ent = pd.factorize(t["entity_id"])[0]
-        elif entities is not None and len(keys) == 2:
-            emi = pd.MultiIndex.from_arrays([entities["source"].astype(str).to_numpy(),
-                                             entities["record_id"].astype(str).to_numpy()])
-            pos = emi.get_indexer(pd.MultiIndex.from_arrays([keys[0].to_numpy(), keys[1].to_numpy()]))
+        elif entities is not None and has_rec:
+            pos = pd.Index(_key(entities["source"], entities["record_id"]).to_numpy(dtype=object)).get_indexer(kidx)
             ecodes = pd.factorize(entities["entity_id"])[0]
             ent = np.where(pos >= 0, ecodes[np.where(pos >= 0, pos, 0)], -1)
         ref = pd.Timestamp(reference_date) if reference_date is not None else None
@@ -168,7 +173,7 @@ class CheckContext:
         """True where column ``col`` holds a value (False everywhere when the column is absent)."""
         key = ("present", col)
         if key not in self._cache:
-            self._cache[key] = (_blank_to_na(self.table[col]).to_numpy(dtype=bool) if col in self.table.columns
+            self._cache[key] = (_present(self.table[col], col.startswith("raw__")) if col in self.table.columns
                                 else np.zeros(self.n, dtype=bool))
         return self._cache[key]
 
@@ -208,12 +213,14 @@ class CheckContext:
         return dup
 
 
-def _norm_codes(s: pd.Series) -> np.ndarray:
-    """Factorize after trimming and casefolding each unique value."""
-    codes, uniques = pd.factorize(s)
-    norm = pd.Index([str(u).strip().casefold() for u in uniques])
-    ncodes, _ = pd.factorize(norm)
-    return np.where(codes >= 0, ncodes[np.where(codes >= 0, codes, 0)] if len(ncodes) else 0, -1)
+def _codes(ctx: CheckContext, col: str) -> np.ndarray:
+    """Integer code per distinct value of ``col`` (-1 for null), cached. Std values are already
+    normalized by cleaning (E.164 phone, lowercase email, uppercase X in IDs), so equal means duplicate.
+    """
+    key = ("codes", col)
+    if key not in ctx._cache:
+        ctx._cache[key] = pd.factorize(_col(ctx, col))[0].astype(np.int64)
+    return ctx._cache[key]
 
 
 def _col(ctx: CheckContext, col: str) -> pd.Series:
@@ -258,7 +265,7 @@ def failure_reason(ctx: CheckContext, fld: str, params: dict[str, Any]) -> Check
 def unique(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
     """Uniqueness: no earlier record (in key order) has the same normalized value (``scope``: all|source)."""
     applicable = ctx.present(fld)
-    codes = _norm_codes(_col(ctx, fld))
+    codes = _codes(ctx, fld)
     if params["scope"] == "source":
         scodes = pd.factorize(ctx.source)[0].astype(np.int64)
         codes = scodes * (int(codes.max(initial=0)) + 2) + codes
@@ -304,35 +311,44 @@ def recent(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
     return CheckResult(applicable, applicable & (d < cutoff).to_numpy())
 
 
-def _id_part(ctx: CheckContext, id_field: str) -> pd.Series:
-    s = _col(ctx, id_field).astype("string")
-    return s.where(s.str.len() == 18)
+def _id_parts(ctx: CheckContext, id_field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(is an 18-char ID with digit birth date, birth date as int YYYYMMDD, 17th digit), vectorized, cached."""
+    key = ("id", id_field)
+    if key not in ctx._cache:
+        s = _col(ctx, id_field)
+        arr = np.where(s.notna().to_numpy(), s.to_numpy(dtype=object), "").astype(str).astype("U19")
+        v = arr.view(np.uint32).reshape(len(arr), 19).astype(np.int64) - 48
+        digits = v[:, 6:17]
+        ok = (v[:, 17] != -48) & (v[:, 18] == -48) & ((digits >= 0) & (digits <= 9)).all(axis=1)
+        ymd = v[:, 6:14] @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+        month, day = ymd // 100 % 100, ymd % 100
+        ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+        ctx._cache[key] = (ok, ymd, v[:, 16])
+    return ctx._cache[key]
 
 
 @register_check("id_birth_match", id_field="id_number", reason="ID_BIRTH_MISMATCH")
 def id_birth_match(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
     """Accuracy: the birth date in ``field`` equals digits 7-14 of the resident ID (or a failure row says not)."""
-    ids = _id_part(ctx, params["id_field"])
-    id_birth = pd.to_datetime(ids.str.slice(6, 14), format="%Y%m%d", errors="coerce")
-    stated = _dates(ctx, fld).dt.normalize()
-    both = (id_birth.notna() & stated.notna()).to_numpy()
-    rows = ctx.failure_rows(reasons=(params["reason"],))
-    flagged = ctx.mask(rows)
-    failing = (both & (id_birth != stated).to_numpy()) | flagged
+    ok, ymd, _ = _id_parts(ctx, params["id_field"])
+    stated = _dates(ctx, fld)
+    has = stated.notna().to_numpy()
+    stated_ymd = (stated.dt.year * 10000 + stated.dt.month * 100 + stated.dt.day).fillna(0).to_numpy(dtype=np.int64)
+    both = ok & has
+    flagged = ctx.mask(ctx.failure_rows(reasons=(params["reason"],)))
+    failing = (both & (ymd != stated_ymd)) | flagged
     return CheckResult(both | flagged, failing, np.where(failing, params["reason"], ""))
 
 
 @register_check("id_gender_match", id_field="id_number", reason="ID_GENDER_MISMATCH")
 def id_gender_match(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
     """Accuracy: gender in ``field`` matches the parity of the 17th ID digit (odd = M), or a failure row says not."""
-    digit = pd.to_numeric(_id_part(ctx, params["id_field"]).str.slice(16, 17), errors="coerce").astype("float64")
-    d = digit.to_numpy()
-    id_gender = pd.Series(np.where(np.isnan(d), None, np.where(np.nan_to_num(d) % 2 == 1, "M", "F")), dtype=object)
-    stated = _col(ctx, fld).astype(object)
-    stated = stated.where(stated.isin(["M", "F"]))
-    both = (id_gender.notna() & stated.notna()).to_numpy()
+    ok, _, digit = _id_parts(ctx, params["id_field"])
+    stated = _col(ctx, fld)
+    is_m, is_f = stated.eq("M").fillna(False).to_numpy(dtype=bool), stated.eq("F").fillna(False).to_numpy(dtype=bool)
+    both = ok & (is_m | is_f)
     flagged = ctx.mask(ctx.failure_rows(reasons=(params["reason"],)))
-    failing = (both & (id_gender.to_numpy() != stated.to_numpy())) | flagged
+    failing = (both & (is_m != (digit % 2 == 1))) | flagged
     return CheckResult(both | flagged, failing, np.where(failing, params["reason"], ""))
 
 

@@ -1,0 +1,153 @@
+"""The handover report: one self-contained HTML file (no CDN, charts inlined as data URIs).
+
+It reads only aggregate or masked outputs of the run folder (``reports/``, ``handover/manifest.json``,
+the audit log), never the work files with personal data.
+
+Example
+-------
+>>> build_report(Path("runs/rehearsal/r1"))   # doctest: +SKIP
+PosixPath('runs/rehearsal/r1/report.html')
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..params import Params
+from ..runfolder import RunFolder, atomic_write_text
+from .checklist import CHECKLIST, answer
+
+__all__ = ["build_report", "collect_facts", "CHECKLIST"]
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;color:#222}
+h1{border-bottom:3px solid #245;padding-bottom:.3em}h2{color:#245;margin-top:2em;border-bottom:1px solid #ccd}
+table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}td,th{border:1px solid #ccd;padding:.25em .6em;text-align:left}
+th{background:#eef2f7}.ok{color:#161}.bad{color:#a11;font-weight:bold}.fig{max-width:100%;border:1px solid #ddd}
+.kpi{display:inline-block;margin:.3em 1em .3em 0;padding:.5em 1em;background:#f4f7fb;border-radius:6px}
+.kpi b{display:block;font-size:1.4em}.sign td{height:3em;min-width:14em}code{background:#f4f4f4;padding:0 .2em}
+"""
+
+
+def _table(df: pd.DataFrame | None, max_rows: int = 60) -> str:
+    if df is None or df.empty:
+        return "<p><i>none</i></p>"
+    return df.head(max_rows).to_html(index=False, border=0, escape=True, na_rep="")
+
+
+def _img(path: Path, alt: str) -> str:
+    if not path.exists():
+        return f"<p><i>{html.escape(alt)}: chart not produced</i></p>"
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img class="fig" alt="{html.escape(alt)}" src="data:image/png;base64,{data}">'
+
+
+def _csv(run: RunFolder, name: str) -> pd.DataFrame | None:
+    path = run.report(name)
+    return pd.read_csv(path, keep_default_na=False) if path.exists() else None
+
+
+def _json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def collect_facts(run: RunFolder) -> dict[str, Any]:
+    """The run's headline numbers (all aggregate), for the report and its checklist."""
+    recon = _json(run.report("reconciliation.json"))
+    link = _json(run.report("linkage_summary.json"))
+    cross = _json(run.report("crossborder.json"))
+    cls = _csv(run, "classification.csv")
+    fails = _csv(run, "failure_counts.csv")
+    log = _csv(run, "destruction_log.csv")
+    excl = _csv(run, "exclusions_by_reason.csv")
+    fields = _csv(run, "fields_exported.csv")
+    audit = run.path("audit_log.jsonl")
+    qual = _csv(run, "quality_compare.csv")
+    supp = 0
+    if excl is not None and len(excl):
+        supp = int(excl.loc[excl["reason_code"].isin(["ERASURE_REQUEST", "WITHDRAWN_CONSENT"]), "count"].sum())
+    overall_after = ""
+    if qual is not None and "metric" in qual.columns:
+        row = qual[qual["metric"] == "overall"]
+        overall_after = "" if row.empty else f"{float(row['after'].iloc[0]):.1f}"
+    return {
+        "classified_columns": 0 if cls is None else len(cls),
+        "backup_files": len(_json(run.path("backup", "backup_manifest.json")).get("files", [])),
+        "failures": 0 if fails is None else int(fails["count"].sum()) if "count" in fails else len(fails),
+        "exported_fields": "" if fields is None else ", ".join(fields.loc[fields["exported"].astype(str) == "True", "field"]),
+        "destroyed": 0 if log is None else len(log),
+        "crossborder_mechanism": cross.get("pipl_mechanism", cross.get("mechanism", "")),
+        "suppressed": supp,
+        "audit_entries": len(audit.read_text().splitlines()) if audit.exists() else 0,
+        "roster": recon.get("transferred", ""),
+        "reconciled": (f"input {recon.get('input')} = transferred {recon.get('transferred')} + merged "
+                       f"{recon.get('merged')} + excluded {recon.get('excluded')}") if recon else "",
+        "review_pairs": link.get("review_pairs", ""),
+        "quality_after": overall_after,
+        "entities": link.get("entities", ""),
+        "records": link.get("records", ""),
+    }
+
+
+def build_report(run_dir: Path, params: Params | None = None) -> Path:
+    """Write ``report.html`` into the run folder and return its path."""
+    run = RunFolder(Path(run_dir))
+    facts = collect_facts(run)
+    recon = _json(run.report("reconciliation.json"))
+    cross = _json(run.report("crossborder.json"))
+    manifest = _json(run.path("handover", "manifest.json"))
+    parts: list[str] = [f"<h1>Customer data handover report</h1><p>Run <code>{html.escape(run.run_id)}</code> "
+                        f"of client <code>{html.escape(run.client)}</code></p>"]
+    if params is not None:
+        d = params.deal
+        parts.append("<h2>1. Deal and parties</h2>" + _table(pd.DataFrame([
+            {"role": "seller", "name": d.seller.name, "contact": d.seller.contact, "country": d.seller.country or ""},
+            {"role": "recipient", "name": d.recipient.name, "contact": d.recipient.contact, "country": d.recipient.country},
+        ])) + f"<p>Deal type: <b>{html.escape(d.type)}</b>; params SHA-256 <code>{params.sha256[:16]}…</code></p>")
+    kpis = [("input records", recon.get("input", "")), ("transferred", recon.get("transferred", "")),
+            ("merged", recon.get("merged", "")), ("excluded", recon.get("excluded", "")),
+            ("golden customers", facts["entities"])]
+    parts.append("<div>" + "".join(f'<span class="kpi"><b>{v}</b>{k}</span>' for k, v in kpis) + "</div>")
+    parts.append("<h2>2. Source inventory</h2>" + _table(_csv(run, "inventory.csv")))
+    cls = _csv(run, "classification.csv")
+    if cls is not None:
+        cls = cls[["source", "column", "canonical_field", "category", "sensitivity", "detected_kind", "fill_rate",
+                   "travels", "flag"]]
+    parts.append("<h2>3. Field classification</h2>" + _table(cls, 200))
+    parts.append("<h2>4. Cleaning and validation failures</h2>" + _table(_csv(run, "failure_counts.csv")))
+    link = _json(run.report("linkage_summary.json"))
+    parts.append("<h2>5. Deduplication</h2>" + _table(pd.DataFrame([{k: v for k, v in link.items()
+                                                                      if not isinstance(v, dict)}]))
+                 + _img(run.report("match_weights.png"), "match weights per comparison level")
+                 + _img(run.report("match_weight_histogram.png"), "match weight distribution"))
+    parts.append("<h2>6. Exclusions by reason</h2>" + _table(_csv(run, "exclusions_by_reason.csv"))
+                 + "<h3>Fields exported and dropped (minimisation)</h3>" + _table(_csv(run, "fields_exported.csv")))
+    parts.append("<h2>7. Data quality before and after</h2>" + _table(_csv(run, "quality_compare.csv"), 80)
+                 + _img(run.report("quality_dimensions.png"), "quality by dimension before/after")
+                 + _img(run.report("quality_failures_by_source.png"), "failing checks by source")
+                 + "<h3>Gates</h3>" + _table(_csv(run, "quality_gates.csv")))
+    flat_cross = {k: v for k, v in cross.items() if not isinstance(v, (dict, list))}
+    parts.append("<h2>8. Cross-border transfer</h2>" + _table(pd.DataFrame([flat_cross]) if flat_cross else None))
+    status = "ok" if recon and recon.get("input") == recon.get("transferred", 0) + recon.get("merged", 0) + \
+        recon.get("excluded", 0) else "bad"
+    parts.append(f"<h2>9. Reconciliation</h2><p class='{status}'>{html.escape(facts['reconciled'])}</p>")
+    files = pd.DataFrame(manifest.get("files", []))
+    keep = [c for c in ("name", "table", "part", "rows", "plaintext_sha256", "ciphertext_sha256", "ciphertext_bytes")
+            if c in files.columns]
+    parts.append("<h2>10. Handover manifest</h2>" + _table(files[keep] if keep else files)
+                 + "<p>Verify: <code>migration-kit verify handover/ --signer-cert seller.pem</code> or "
+                   "<code>openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json "
+                   "-CAfile seller.pem -purpose any</code></p>")
+    parts.append("<h2>11. Sign-off checklist (source brief, section by section)</h2>"
+                 + _table(pd.DataFrame(answer(facts)), 30))
+    parts.append("<h2>12. Signatures</h2><table class='sign'><tr><th></th><th>Seller</th><th>Buyer</th></tr>"
+                 "<tr><td>Name / role</td><td></td><td></td></tr><tr><td>Signature, date</td><td></td><td></td></tr>"
+                 "</table>")
+    doc = ("<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>Handover report "
+           f"{html.escape(run.run_id)}</title><style>{_CSS}</style></head><body>" + "\n".join(parts) + "</body></html>")
+    return atomic_write_text(run.path("report.html"), doc)

@@ -1,0 +1,111 @@
+"""Run the workbook: execute ``notebooks/NN_*.ipynb`` in order with papermill into a run folder.
+
+Recipe: validate the params file -> create ``runs/<client>/<run_id>/`` -> for each notebook from
+``--from`` on: check its parameters cell knows every injected parameter -> papermill executes it
+into ``<run>/notebooks/`` -> a failed cell stops the run naming the notebook and the cell. A step
+that finished is recorded in ``<run>/notebooks/steps.json`` so ``--from`` can resume.
+
+Example
+-------
+>>> run_workbook("params/rehearsal.yaml", run_id="r1")   # doctest: +SKIP
+PosixPath('runs/rehearsal/r1')
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+from .errors import WorkbookError
+from .params import load_params
+from .runfolder import RunFolder, atomic_write_text, new_run_id
+
+__all__ = ["NOTEBOOKS_DIR", "list_notebooks", "run_workbook", "notebook_parameters"]
+
+#: The committed workbook (repository checkout) or the folder named by MIGRATION_KIT_NOTEBOOKS.
+NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def list_notebooks(folder: Path = NOTEBOOKS_DIR) -> list[Path]:
+    """The numbered notebooks, in order (``00_...ipynb`` .. ``07_...ipynb``)."""
+    books = sorted(p for p in folder.glob("[0-9][0-9]_*.ipynb"))
+    if not books:
+        raise WorkbookError(f"no numbered notebooks (NN_name.ipynb) in {folder}")
+    return books
+
+
+def notebook_parameters(path: Path) -> dict[str, object]:
+    """Names and literal defaults of a notebook's ``parameters`` cell."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            names: dict[str, object] = {}
+            exec(compile(cell.source, str(path), "exec"), {}, names)  # literals only, by house rule
+            return names
+    raise WorkbookError(f"{path.name}: no code cell tagged 'parameters'; tag the first code cell")
+
+
+def _step_of(books: list[Path], from_step: str | None) -> int:
+    if from_step is None:
+        return 0
+    for i, book in enumerate(books):
+        if book.stem == from_step or book.stem.split("_", 1)[0] == from_step.zfill(2) or \
+                book.stem.split("_", 1)[-1] == from_step:
+            return i
+    raise WorkbookError(f"--from {from_step!r} names no step; steps: {', '.join(b.stem for b in books)}")
+
+
+def run_workbook(params_file: str | Path, *, run_id: str | None = None, runs_dir: str | Path = "runs",
+                 from_step: str | None = None, notebooks: Path = NOTEBOOKS_DIR,
+                 echo: Callable[[str], None] = print, extra_parameters: dict | None = None) -> Path:
+    """Execute every notebook in order for one client; return the run folder.
+
+    Parameters
+    ----------
+    params_file : path
+        The client's params file (validated before any notebook starts).
+    run_id : str, optional
+        Defaults to a UTC timestamp; reusing one with ``from_step`` resumes that run.
+    runs_dir : path
+        Parent of ``<client>/<run_id>/``.
+    from_step : str, optional
+        Start at this notebook (number ``03``/``3``, full stem, or name after the number).
+    """
+    import papermill as pm
+
+    params_file = Path(params_file).resolve()
+    params = load_params(params_file)
+    run = RunFolder.create(Path(runs_dir), params.client, run_id or new_run_id())
+    books = list_notebooks(notebooks)
+    start = _step_of(books, from_step)
+    state_file = run.path("notebooks", "steps.json")
+    done = json.loads(state_file.read_text()) if state_file.exists() else {}
+    missing = [b.stem for b in books[:start] if b.stem not in done]
+    if missing:
+        raise WorkbookError(f"cannot start at {books[start].stem}: earlier steps not finished in {run.root}: "
+                            f"{', '.join(missing)}; run without --from first")
+    injected = {"params_file": str(params_file), "runs_dir": str(run.root.parent.parent), "run_id": run.run_id,
+                **(extra_parameters or {})}
+    for i, book in enumerate(books[start:], start=start + 1):
+        known = notebook_parameters(book)
+        unknown = sorted(set(injected) - set(known))
+        if unknown:
+            raise WorkbookError(f"{book.name}: unknown parameter(s) {', '.join(unknown)}; "
+                                f"the notebook's parameters cell has: {', '.join(sorted(known))}")
+        echo(f"[{i}/{len(books)}] {book.stem} ...")
+        t0 = time.perf_counter()
+        out = run.path("notebooks", book.name)
+        try:
+            pm.execute_notebook(str(book), str(out), parameters=injected, cwd=str(book.parent),
+                                progress_bar=False, kernel_name="python3", log_output=False)
+        except pm.PapermillExecutionError as exc:
+            raise WorkbookError(f"{book.name}: cell {exc.exec_count} failed with {exc.ename}: "
+                                f"{str(exc.evalue).splitlines()[0] if exc.evalue else ''} "
+                                f"(executed copy: {out})") from None
+        done[book.stem] = round(time.perf_counter() - t0, 2)
+        atomic_write_text(state_file, json.dumps(done, indent=2))
+        echo(f"[{i}/{len(books)}] {book.stem} done in {done[book.stem]:.1f} s")
+    return run.root

@@ -1,0 +1,78 @@
+"""Phone standardization: data-table cases plus agreement of the fast path with phonenumbers."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import phonenumbers as pn
+import pytest
+
+from migration_kit.clean.phone import clean_phone
+from migration_kit.errors import ParamsError
+
+CASES = [
+    # raw, record region, phone, phone_type, reason
+    ("13812345678", None, "+8613812345678", "mobile", None),
+    ("138 1234 5678", None, "+8613812345678", "mobile", None),
+    ("138-1234-5678", None, "+8613812345678", "mobile", None),
+    ("+86 138 1234 5678", None, "+8613812345678", "mobile", None),
+    ("+86-13812345678", None, "+8613812345678", "mobile", None),
+    ("008613812345678", None, "+8613812345678", "mobile", None),
+    ("8613812345678", None, "+8613812345678", "mobile", None),
+    ("１３８１２３４５６７８", None, "+8613812345678", "mobile", None),  # full-width digits
+    ("1.3812345678E10", None, "+8613812345678", "mobile", None),  # Excel float
+    ("1.3812345678e+10", None, "+8613812345678", "mobile", None),
+    ("13812345678.0", None, "+8613812345678", "mobile", None),
+    ("010-12345678", None, "+861012345678", "landline", None),
+    ("(010) 1234 5678", None, "+861012345678", "landline", None),
+    ("0755-8888 8888", None, "+8675588888888", "landline", None),
+    ("021-62345678", None, "+862162345678", "landline", None),
+    ("14012345678", None, None, None, "PHONE_INVALID"),  # unassigned 140
+    ("14112345678", None, None, None, "PHONE_INVALID"),
+    ("14412345678", None, None, None, "PHONE_INVALID"),
+    ("17412345678", None, None, None, "PHONE_INVALID"),  # 174 outside 1740[0-5]
+    ("12345678901", None, None, None, "PHONE_INVALID"),
+    ("1381234567", None, None, None, "PHONE_INVALID"),  # one digit short
+    ("138123456789", None, None, None, "PHONE_INVALID"),  # one digit long
+    ("not a phone", None, None, None, "PHONE_UNPARSEABLE"),
+    ("+49 30 12345678", None, "+493012345678", "landline", None),
+    ("030 12345678", "DE", "+493012345678", "landline", None),  # record's own country
+    ("07911 123456", "GB", "+447911123456", "mobile", None),
+    ("07911 123456", "XX", None, None, "PHONE_INVALID"),  # unknown region -> CN default
+    (None, None, None, None, None),
+    ("   ", None, None, None, None),
+]
+
+
+@pytest.mark.parametrize("raw, region, phone, phone_type, reason", CASES)
+def test_phone_cases(raw, region, phone, phone_type, reason):
+    out = clean_phone(pd.Series([raw], dtype=object), region=pd.Series([region], dtype=object))
+    assert out.iloc[0].tolist() == [phone, phone_type, reason]
+
+
+def test_fast_path_agrees_with_phonenumbers():
+    rng = np.random.default_rng(7)
+    nums = pd.Series((rng.integers(10_000_000_000, 20_000_000_000, 3000)).astype(str), dtype=object)
+    out = clean_phone(nums)
+    for raw, (phone, kind, reason) in zip(nums, out.itertuples(index=False)):
+        parsed = pn.parse(raw, "CN")
+        valid = pn.is_valid_number(parsed)
+        assert (phone is not None) == valid, raw
+        if valid:
+            assert phone == pn.format_number(parsed, pn.PhoneNumberFormat.E164)
+            assert kind == {pn.PhoneNumberType.MOBILE: "mobile", pn.PhoneNumberType.FIXED_LINE: "landline"}.get(
+                pn.number_type(parsed), "other")
+        else:
+            assert reason == "PHONE_INVALID"
+
+
+def test_repeated_values_and_index_kept():
+    s = pd.Series(["13812345678", None, "13812345678", "14012345678"], index=[10, 11, 12, 13], dtype=object)
+    out = clean_phone(s)
+    assert out.index.tolist() == [10, 11, 12, 13]
+    assert out["phone"].tolist() == ["+8613812345678", None, "+8613812345678", None]
+
+
+@pytest.mark.parametrize("region, match", [("ZZ", "not a phone region"), ("cn", "received 'cn'")])
+def test_bad_default_region(region, match):
+    with pytest.raises(ParamsError, match=match):
+        clean_phone(pd.Series(["13812345678"]), default_region=region)

@@ -1,0 +1,87 @@
+"""Each comparison level of the default spec, as data tables."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from migration_kit.errors import LinkageError, ParamsError
+from migration_kit.linkage import LinkageSpec, compare_levels
+from migration_kit.linkage.levels import ColumnData, run_test
+
+SPEC = LinkageSpec.default()
+COMP = {c.name: c for c in SPEC.comparisons}
+
+
+def _level(comp: str, a: dict, b: dict) -> str:
+    c = COMP[comp]
+    df = pd.DataFrame([a, b])
+    for col in ("birth_date",):
+        if col in df.columns:
+            df[col] = pd.to_datetime(df[col])
+    code = int(compare_levels(df, np.array([0]), np.array([1]), [c])[0, 0])
+    return "null" if code < 0 else c.level_names[code]
+
+
+CASES = [
+    ("name", {"name_key": "王鹏磊", "pinyin_key": "penglei wang"}, {"name_key": "王鹏磊", "pinyin_key": "penglei wang"}, "exact"),
+    ("name", {"name_key": "王鹏磊", "pinyin_key": "penglei wang"}, {"name_key": "wang penglei", "pinyin_key": "penglei wang"}, "pinyin"),
+    ("name", {"name_key": "王鹏磊", "pinyin_key": "penglei wang"}, {"name_key": "王鹏雷", "pinyin_key": "penglei wang"}, "pinyin"),
+    ("name", {"name_key": "张伟", "pinyin_key": "wei zhang"}, {"name_key": "张玮", "pinyin_key": "wei zhan"}, "jw92"),
+    ("name", {"name_key": "a", "pinyin_key": "jianguo zhang"}, {"name_key": "b", "pinyin_key": "jianhua zhang"}, "jw80"),
+    ("name", {"name_key": "李娜", "pinyin_key": "li na"}, {"name_key": "王伟", "pinyin_key": "wang wei"}, "else"),
+    ("name", {"name_key": None, "pinyin_key": None}, {"name_key": "王伟", "pinyin_key": "wang wei"}, "null"),
+    ("birth_date", {"birth_date": "1990-05-04"}, {"birth_date": "1990-05-04"}, "exact"),
+    ("birth_date", {"birth_date": "1990-05-04"}, {"birth_date": "1990-04-05"}, "transposed"),
+    ("birth_date", {"birth_date": "1990-05-04"}, {"birth_date": "1990-05-14"}, "one_part"),
+    ("birth_date", {"birth_date": "1990-12-30"}, {"birth_date": "1991-01-02"}, "within_1y"),
+    ("birth_date", {"birth_date": "1965-01-01"}, {"birth_date": "1995-07-12"}, "else"),
+    ("birth_date", {"birth_date": None}, {"birth_date": "1995-07-12"}, "null"),
+    ("phone", {"phone": "+8613812345678"}, {"phone": "+8613812345678"}, "exact"),
+    ("phone", {"phone": "+8613812345678"}, {"phone": "+8615912345678"}, "last8"),
+    ("phone", {"phone": "+8613812345678"}, {"phone": "+8613812345679"}, "one_digit"),
+    ("phone", {"phone": "+8613812345678"}, {"phone": "+8613987654321"}, "else"),
+    ("phone", {"phone": "+8613812345678"}, {"phone": "+861381234567"}, "else"),
+    ("email", {"email": "li.na@qq.com"}, {"email": "li.na@qq.com"}, "exact"),
+    ("email", {"email": "li.na@qq.com"}, {"email": "li.na@163.com"}, "local"),
+    ("email", {"email": "li.na@qq.com"}, {"email": "li.ma@qq.com"}, "edit1"),
+    ("email", {"email": "li.na@qq.com"}, {"email": "wang@163.com"}, "else"),
+    ("id_number", {"id_number": "11010519491231002X"}, {"id_number": "11010519491231002X"}, "exact"),
+    ("id_number", {"id_number": "11010519491231002X"}, {"id_number": "110105194912310021"}, "else"),
+    ("city", {"city": "北京市"}, {"city": "北京市"}, "exact"),
+    ("address", {"address": "朝阳区建国路88号"}, {"address": "朝阳区建国路88号"}, "exact"),
+    ("address", {"address": "朝阳区建国路88号3单元"}, {"address": "朝阳区建国路88号4单元"}, "close"),
+    ("postcode", {"postcode": "100020"}, {"postcode": "100025"}, "prefix4"),
+    ("postcode", {"postcode": "100020"}, {"postcode": "200020"}, "else"),
+]
+
+
+@pytest.mark.parametrize("comp,a,b,expected", CASES)
+def test_default_levels(comp, a, b, expected):
+    assert _level(comp, a, b) == expected
+
+
+def test_level_matrix_shape_and_dtype():
+    df = pd.DataFrame({"phone": ["+8613812345678", None, "+8613812345678"], "email": [None, None, "x@y.cn"]})
+    out = compare_levels(df, np.array([0, 0, 1]), np.array([1, 2, 2]), [COMP["phone"], COMP["email"]])
+    assert out.dtype == np.int8
+    assert out.tolist() == [[-1, -1], [3, -1], [-1, -1]]
+
+
+def test_date_test_on_strings_raises():
+    with pytest.raises(LinkageError, match="needs datetime64"):
+        run_test("date_transposed", ColumnData(pd.Series(["1990-01-02"] * 2), "dob"), [0], [1])
+
+
+@pytest.mark.parametrize("data,match", [
+    ({"comparisons": [{"name": "x", "columns": ["phone"], "levels": [{"name": "a", "test": "jaro"}]}]}, "allowed values"),
+    ({"comparisons": [{"name": "x", "columns": ["phone"], "levels": [{"name": "a", "test": "suffix"}]}]}, "needs a numeric threshold"),
+    ({"blocking": [{"name": "x", "keys": ["phone:last"]}]}, "column:transform"),
+    ({"upper_threshhold": 0.9}, "did you mean 'upper_threshold'"),
+    ({"upper_threshold": 0.4, "lower_threshold": 0.5}, "lower_threshold <= upper_threshold"),
+    ({"tf_adjust": ["email_x"]}, "allowed values"),
+    ({"conflict_columns": ["hair"]}, "allowed values"),
+])
+def test_spec_rejects(data, match):
+    with pytest.raises(ParamsError, match=match):
+        LinkageSpec.from_dict(data)

@@ -1,0 +1,262 @@
+"""decide(): every rule, every deal type, suppression on a duplicate, minors, reconciliation."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from migration_kit.errors import ScopingError
+from migration_kit.params import Deal
+from migration_kit.scoping import PolicySpec, decide, reconcile
+
+T = dt.date(2026, 12, 31)
+# source, record_id, entity, full_name, phone, email, id_number, birth_date, country, address, created, last, consent
+ROWS = [
+    ("pos", "1", "E1", "张三", "+8613800000001", "zs@qq.com", "11010519900101123X", None, "CN", None, "2020-01-01", "2026-06-01", True),
+    ("web", "1", "E1", "张三", "+8613800000001", "zhangsan@163.com", None, None, "CN", None, "2021-01-01", "2026-05-01", False),
+    ("pos", "2", "E2", "李四", "+8613800000002", None, None, None, "CN", None, "2019-01-01", "2022-01-01", True),
+    ("pos", "3", "E3", "王小明", "+8613800000003", None, None, "2015-03-01", "CN", None, "2024-01-01", "2026-10-01", True),
+    ("web", "2", "E4", "Anna Müller", None, "anna@example.de", None, None, "DE", None, "2026-01-01", "2026-11-01", False),
+    ("web", "3", "E5", "赵六", "+8613800000006", "zl@qq.com", None, None, "CN", None, "2024-01-01", "2025-06-01", False),
+    ("school", "1", "E6", "钱七", "+8613800000007", None, None, None, "CN", None, "2024-01-01", "2026-09-01", True),
+    ("school", "2", "E6", "钱七", None, "qq7@qq.com", None, None, "CN", None, "2024-02-01", "2026-09-02", True),
+    ("web", "4", "E7", "孙八", "+8613800000008", None, None, None, "CN", None, "2024-01-01", "2026-12-01", True),
+    ("overseas", "1", "E8", "John Smith", None, None, None, None, "US", "1 Main St, Springfield", "2025-01-01", "2026-12-01", True),
+]
+COLS = ["source", "record_id", "entity_id", "full_name", "phone", "email", "id_number", "birth_date", "country",
+        "address", "created_at", "last_activity_at", "marketing_consent"]
+SUPPRESSION = [("R1", "erasure", None, "qq7@qq.com", None), ("R2", "withdrawn_consent", "+8613800000008", None, None)]
+
+
+def make_data(rows=ROWS):
+    df = pd.DataFrame(rows, columns=COLS)
+    for c in ("birth_date", "created_at", "last_activity_at"):
+        df[c] = pd.to_datetime(df[c])
+    df["marketing_consent"] = df["marketing_consent"].astype("boolean")
+    std = df.drop(columns="entity_id")
+    entities = df[["source", "record_id", "entity_id"]]
+    golden = df.drop_duplicates("entity_id").drop(columns=["source", "record_id"]).reset_index(drop=True)
+    golden["n_records"] = df.groupby("entity_id").size().reindex(golden["entity_id"]).to_numpy()
+    supp = pd.DataFrame(SUPPRESSION, columns=["request_id", "request_type", "phone", "email", "id_number"])
+    return std, entities, golden, supp
+
+
+def make_deal(kind="merger", country="CN"):
+    return Deal.from_dict({"type": kind, "seller": {"name": "Seller Sports Ltd", "contact": "dpo@seller.example"},
+                           "recipient": {"name": "Buyer Retail Ltd", "contact": "400-800-1234", "country": country}})
+
+
+def run(kind="merger", policy=None, country="CN", **kw):
+    std, entities, golden, supp = make_data()
+    policy = policy or PolicySpec.from_dict({"transfer_date": T.isoformat()})
+    return decide(std, entities, golden, supp, policy, make_deal(kind, country), **kw)
+
+
+ENTITY_CASES = [  # deal, entity, disposition, reason_codes
+    ("merger", "E1", "transferred", "TRANSFER_PIPL_ART22"),
+    ("merger", "E2", "excluded", "RETENTION_EXPIRED"),
+    ("merger", "E3", "excluded", "MINOR_UNDER_14"),
+    ("merger", "E4", "transferred", "TRANSFER_PIPL_ART22"),
+    ("merger", "E5", "transferred", "TRANSFER_PIPL_ART22"),
+    ("merger", "E6", "excluded", "ERASURE_REQUEST"),
+    ("merger", "E7", "excluded", "WITHDRAWN_CONSENT"),
+    ("division", "E5", "transferred", "TRANSFER_PIPL_ART22"),
+    ("asset_sale", "E1", "transferred", "TRANSFER_PIPL_ART23_CONSENT"),
+    ("asset_sale", "E4", "transferred", "TRANSFER_PIPL_ART23_CONTRACT"),
+    ("asset_sale", "E5", "excluded", "HELD_NO_CONSENT"),
+    ("asset_sale", "E2", "excluded", "RETENTION_EXPIRED"),  # consented, but expired
+    ("share_sale", "E1", "excluded", "SHARE_SALE_NO_TRANSFER"),
+    ("share_sale", "E6", "excluded", "ERASURE_REQUEST;SHARE_SALE_NO_TRANSFER"),
+]
+
+
+@pytest.mark.parametrize("kind,entity,disposition,reasons", ENTITY_CASES)
+def test_entity_disposition_per_rule_and_deal(kind, entity, disposition, reasons):
+    ent = run(kind).entity_dispositions.set_index("entity_id")
+    assert (ent.at[entity, "disposition"], ent.at[entity, "reason_codes"]) == (disposition, reasons)
+
+
+COUNT_CASES = [  # deal, transferred, merged, excluded (records)
+    ("merger", 4, 1, 5),
+    ("division", 4, 1, 5),
+    ("asset_sale", 3, 1, 6),
+    ("share_sale", 0, 0, 10),
+]
+
+
+@pytest.mark.parametrize("kind,transferred,merged,excluded", COUNT_CASES)
+def test_deal_types_reconcile(kind, transferred, merged, excluded):
+    assert run(kind).reconcile() == {"input": 10, "transferred": transferred, "merged": merged, "excluded": excluded}
+
+
+DESTROY_CASES = [  # deal, (source, record_id), destroy
+    ("merger", ("school", "1"), True),      # erasure matched on the OTHER record of the customer
+    ("merger", ("web", "4"), True),         # withdrawn consent
+    ("merger", ("pos", "2"), True),         # retention
+    ("asset_sale", ("web", "3"), False),    # held back, kept by the seller for re-consent
+    ("share_sale", ("pos", "1"), False),    # retained, not destroyed
+    ("share_sale", ("school", "2"), True),  # erasure still destroys
+    ("merger", ("web", "1"), False),        # merged duplicate moves
+]
+
+
+@pytest.mark.parametrize("kind,key,destroy", DESTROY_CASES)
+def test_record_destroy(kind, key, destroy):
+    rd = run(kind).record_dispositions.set_index(["source", "record_id"])
+    assert bool(rd.loc[key, "destroy"]) is destroy
+
+
+def test_suppression_on_one_duplicate_excludes_whole_customer():
+    rd = run("merger").record_dispositions
+    e6 = rd[rd["entity_id"] == "E6"]
+    assert e6["disposition"].tolist() == ["excluded", "excluded"]
+    assert set(e6["reason_codes"]) == {"ERASURE_REQUEST"}
+
+
+def test_representative_and_merged_into():
+    rd = run("merger").record_dispositions.set_index(["source", "record_id"])
+    assert rd.loc[("pos", "1"), "disposition"] == "transferred"
+    assert (rd.loc[("web", "1"), "disposition"], rd.loc[("web", "1"), "merged_into"]) == ("merged", "pos:1")
+
+
+def test_lineage_picks_representative():
+    lineage = pd.DataFrame({"entity_id": ["E1", "E1", "E1"], "field": ["phone", "email", "full_name"],
+                            "source": ["web", "web", "pos"], "record_id": ["1", "1", "1"], "rule": "x"})
+    rd = run("merger", lineage=lineage).record_dispositions.set_index(["source", "record_id"])
+    assert (rd.loc[("web", "1"), "disposition"], rd.loc[("pos", "1"), "merged_into"]) == ("transferred", "web:1")
+
+
+def _policy(**kw):
+    return PolicySpec.from_dict({"transfer_date": T.isoformat(), **kw})
+
+
+POLICY_CASES = [  # policy overrides, entity, expected reason_codes
+    ({"retention_years": 0}, "E2", "TRANSFER_PIPL_ART22"),
+    ({"retention_years": 5}, "E2", "TRANSFER_PIPL_ART22"),
+    ({"minor_age": 10}, "E3", "TRANSFER_PIPL_ART22"),
+    ({"minor_age": 18}, "E3", "MINOR_UNDER_14"),
+    ({"destroy": {"WITHDRAWN_CONSENT": False}}, "E7", "WITHDRAWN_CONSENT"),
+]
+
+
+@pytest.mark.parametrize("overrides,entity,reasons", POLICY_CASES)
+def test_policy_changes_rules(overrides, entity, reasons):
+    ent = run("merger", policy=_policy(**overrides)).entity_dispositions.set_index("entity_id")
+    assert ent.at[entity, "reason_codes"] == reasons
+
+
+def test_withdrawn_kept_when_policy_says_so():
+    ent = run("merger", policy=_policy(destroy={"WITHDRAWN_CONSENT": False})).entity_dispositions.set_index("entity_id")
+    assert not ent.at["E7", "destroy"]
+
+
+MINOR_CASES = [  # guardian consent table rows, disposition of E3, flags
+    ([], "excluded", ""),
+    ([("pos", "3")], "transferred", "GUARDIAN_CONSENT;NOTIFY_RECIPIENT"),
+    ([("pos", "1")], "excluded", ""),
+]
+
+
+@pytest.mark.parametrize("consents,disposition,flags", MINOR_CASES)
+def test_minors_with_guardian_consent(tmp_path, consents, disposition, flags):
+    path = tmp_path / "guardian.csv"
+    pd.DataFrame(consents, columns=["source", "record_id"]).to_csv(path, index=False)
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat(), "minors": "guardian_consent",
+                                   "guardian_consents": "guardian.csv"}, base_dir=tmp_path)
+    ent = run("merger", policy=policy).entity_dispositions.set_index("entity_id")
+    assert (ent.at["E3", "disposition"], ent.at["E3", "flags"]) == (disposition, flags)
+
+
+def test_minor_from_id_number_birth_date():
+    rows = [r if r[1] != "3" or r[0] != "pos" else r[:6] + ("11010520150301123X", None) + r[8:] for r in ROWS]
+    std, entities, golden, supp = make_data(rows)
+    ent = decide(std, entities, golden, supp, _policy(), make_deal()).entity_dispositions.set_index("entity_id")
+    assert ent.at["E3", "reason_codes"] == "MINOR_UNDER_14"
+
+
+FLAG_CASES = [  # deal, recipient country, purposes, entity, flags
+    ("merger", "CN", None, "E1", "NOTIFY_RECIPIENT"),
+    ("merger", "CN", None, "E4", "EU_NOTICE_ART14;NOTIFY_RECIPIENT"),
+    ("merger", "SG", None, "E1", "CN_EXPORT_ART39;NOTIFY_RECIPIENT"),
+    ("merger", "SG", None, "E8", "NOTIFY_RECIPIENT"),
+    ("merger", "CN", {"profiling": ["phone"]}, "E1", "NOTIFY_RECIPIENT;RECONSENT_NEW_PURPOSE"),
+    ("share_sale", "CN", None, "E1", ""),
+]
+
+
+@pytest.mark.parametrize("kind,country,purposes,entity,flags", FLAG_CASES)
+def test_flags(kind, country, purposes, entity, flags):
+    policy = _policy(**({"purposes": purposes} if purposes else {}))
+    ent = run(kind, policy=policy, country=country).entity_dispositions.set_index("entity_id")
+    assert ent.at[entity, "flags"] == flags
+
+
+FIELD_CASES = [  # purposes, field, exported
+    (None, "id_number", False),
+    (None, "phone", True),
+    ({"kyc": ["full_name", "id_number"]}, "id_number", True),
+    ({"kyc": ["full_name", "id_number"]}, "phone", False),
+]
+
+
+@pytest.mark.parametrize("purposes,field,exported", FIELD_CASES)
+def test_minimisation(purposes, field, exported):
+    res = run("merger", policy=_policy(**({"purposes": purposes} if purposes else {})))
+    assert (field in res.exported_fields) is exported
+    assert (field in set(res.dropped_fields["field"])) is (not exported)
+
+
+def test_reconsent_list_asset_sale():
+    assert run("asset_sale").reconsent_list()["entity_id"].tolist() == ["E5"]
+
+
+RECONCILE_CASES = [  # n_input, dispositions, message
+    (3, ["transferred", "merged"], r"input 3 != transferred 1 \+ merged 1 \+ excluded 0"),
+    (2, ["transferred", "lost"], r"1 rows have another disposition"),
+]
+
+
+@pytest.mark.parametrize("n,dispositions,match", RECONCILE_CASES)
+def test_reconcile_raises(n, dispositions, match):
+    with pytest.raises(ScopingError, match=match):
+        reconcile(n, pd.DataFrame({"disposition": dispositions}))
+
+
+def test_result_reconcile_raises_when_tampered():
+    res = run("merger")
+    res.record_dispositions = res.record_dispositions.iloc[1:]
+    with pytest.raises(ScopingError, match="input 10 != transferred"):
+        res.reconcile()
+
+
+BAD_INPUT_CASES = [  # mutation, message
+    ("drop_entity_row", r"1 std records without an entity \(first: "),
+    ("drop_golden_row", r"entity ids have no golden record \(first: E1\)"),
+    ("duplicate_std", r"duplicate \(source, record_id\)"),
+]
+
+
+@pytest.mark.parametrize("mutation,match", BAD_INPUT_CASES)
+def test_inputs_checked(mutation, match):
+    std, entities, golden, supp = make_data()
+    if mutation == "drop_entity_row":
+        entities = entities.iloc[1:]
+    elif mutation == "drop_golden_row":
+        golden = golden.iloc[1:]
+    else:
+        std = pd.concat([std, std.iloc[:1]])
+    with pytest.raises(ScopingError, match=match):
+        decide(std, entities, golden, supp, _policy(), make_deal())
+
+
+def test_decide_needs_transfer_date():
+    std, entities, golden, supp = make_data()
+    with pytest.raises(Exception, match="transfer_date"):
+        decide(std, entities, golden, supp, PolicySpec.default(), make_deal())
+
+
+def test_deterministic():
+    a, b = run("asset_sale"), run("asset_sale")
+    pd.testing.assert_frame_equal(a.record_dispositions, b.record_dispositions)
+    pd.testing.assert_frame_equal(a.entity_dispositions, b.entity_dispositions)
