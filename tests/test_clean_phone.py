@@ -51,10 +51,14 @@ def test_phone_cases(raw, region, phone, phone_type, reason):
 
 def test_fast_path_agrees_with_phonenumbers():
     rng = np.random.default_rng(7)
-    nums = pd.Series((rng.integers(10_000_000_000, 20_000_000_000, 3000)).astype(str), dtype=object)
+    nums = pd.Series((rng.integers(10_000_000_000, 20_000_000_000, 1500)).astype(str), dtype=object)
     out = clean_phone(nums)
     for raw, (phone, kind, reason) in zip(nums, out.itertuples(index=False)):
-        parsed = pn.parse(raw, "CN")
+        try:
+            parsed = pn.parse(raw, "CN")
+        except pn.NumberParseException:  # e.g. carrier-selection prefixes 1259x/1795x leave too few digits
+            assert (phone, reason) == (None, "PHONE_UNPARSEABLE"), raw
+            continue
         valid = pn.is_valid_number(parsed)
         assert (phone is not None) == valid, raw
         if valid:

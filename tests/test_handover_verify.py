@@ -1,7 +1,9 @@
 """Tampering with a handover folder is always reported, naming what does not match."""
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -84,18 +86,22 @@ def test_tampering_is_reported(tmp_path, label, tamper, expected):
     tamper(out)
     report = verify_handover(out, keyset() / "seller.pem")
     assert not report.ok, f"{label} passed silently"
-    assert any(__import__("re").search(expected, p) for p in report.problems), report.problems
+    assert any(re.search(expected, p) for p in report.problems), report.problems
 
 
-def test_plaintext_check_catches_a_part_swapped_and_relisted(tmp_path):
-    """A part replaced by another valid ciphertext is caught by the plaintext hash when a key is given."""
+def test_plaintext_check_catches_a_swapped_part_with_a_forged_manifest(tmp_path):
+    """Part 1's ciphertext under part 2's name, manifest hashes forged: signature and plaintext both fail."""
     out, files = build_handover(tmp_path)
-    # Put part 1's ciphertext under part 2's name and patch the manifest hashes (unsigned forgery):
-    # the signature check fails, and with a key the plaintext hash check fails too.
-    (out / PART).write_bytes((out / files[0].name).read_bytes())
+    blob = (out / files[0].name).read_bytes()
+    (out / PART).write_bytes(blob)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(f for f in manifest["files"] if f["name"] == PART)
+    entry["ciphertext_sha256"], entry["ciphertext_bytes"] = hashlib.sha256(blob).hexdigest(), len(blob)
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     report = verify_handover(out, keyset() / "seller.pem", recipient_key=keyset() / "buyer.key",
                              recipient_cert=keyset() / "buyer.pem")
-    assert any(PART in p for p in report.problems)
+    assert any("signature check failed" in p for p in report.problems)
+    assert f"{PART}: decrypted content differs from the manifest's plaintext_sha256" in report.problems
 
 
 def test_unpinned_signature_is_noted_not_trusted(tmp_path):

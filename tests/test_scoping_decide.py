@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pandas as pd
 import pytest
@@ -53,6 +54,12 @@ def run(kind="merger", policy=None, country="CN", **kw):
     return decide(std, entities, golden, supp, policy, make_deal(kind, country), **kw)
 
 
+@functools.lru_cache(maxsize=None)
+def cached(kind="merger", country="CN"):
+    """Default-policy result, shared by read-only tests (do not mutate)."""
+    return run(kind, country=country)
+
+
 ENTITY_CASES = [  # deal, entity, disposition, reason_codes
     ("merger", "E1", "transferred", "TRANSFER_PIPL_ART22"),
     ("merger", "E2", "excluded", "RETENTION_EXPIRED"),
@@ -73,7 +80,7 @@ ENTITY_CASES = [  # deal, entity, disposition, reason_codes
 
 @pytest.mark.parametrize("kind,entity,disposition,reasons", ENTITY_CASES)
 def test_entity_disposition_per_rule_and_deal(kind, entity, disposition, reasons):
-    ent = run(kind).entity_dispositions.set_index("entity_id")
+    ent = cached(kind).entity_dispositions.set_index("entity_id")
     assert (ent.at[entity, "disposition"], ent.at[entity, "reason_codes"]) == (disposition, reasons)
 
 
@@ -87,7 +94,7 @@ COUNT_CASES = [  # deal, transferred, merged, excluded (records)
 
 @pytest.mark.parametrize("kind,transferred,merged,excluded", COUNT_CASES)
 def test_deal_types_reconcile(kind, transferred, merged, excluded):
-    assert run(kind).reconcile() == {"input": 10, "transferred": transferred, "merged": merged, "excluded": excluded}
+    assert cached(kind).reconcile() == {"input": 10, "transferred": transferred, "merged": merged, "excluded": excluded}
 
 
 DESTROY_CASES = [  # deal, (source, record_id), destroy
@@ -103,19 +110,19 @@ DESTROY_CASES = [  # deal, (source, record_id), destroy
 
 @pytest.mark.parametrize("kind,key,destroy", DESTROY_CASES)
 def test_record_destroy(kind, key, destroy):
-    rd = run(kind).record_dispositions.set_index(["source", "record_id"])
+    rd = cached(kind).record_dispositions.set_index(["source", "record_id"])
     assert bool(rd.loc[key, "destroy"]) is destroy
 
 
 def test_suppression_on_one_duplicate_excludes_whole_customer():
-    rd = run("merger").record_dispositions
+    rd = cached("merger").record_dispositions
     e6 = rd[rd["entity_id"] == "E6"]
     assert e6["disposition"].tolist() == ["excluded", "excluded"]
     assert set(e6["reason_codes"]) == {"ERASURE_REQUEST"}
 
 
 def test_representative_and_merged_into():
-    rd = run("merger").record_dispositions.set_index(["source", "record_id"])
+    rd = cached("merger").record_dispositions.set_index(["source", "record_id"])
     assert rd.loc[("pos", "1"), "disposition"] == "transferred"
     assert (rd.loc[("web", "1"), "disposition"], rd.loc[("web", "1"), "merged_into"]) == ("merged", "pos:1")
 
@@ -208,7 +215,7 @@ def test_minimisation(purposes, field, exported):
 
 
 def test_reconsent_list_asset_sale():
-    assert run("asset_sale").reconsent_list()["entity_id"].tolist() == ["E5"]
+    assert cached("asset_sale").reconsent_list()["entity_id"].tolist() == ["E5"]
 
 
 RECONCILE_CASES = [  # n_input, dispositions, message

@@ -1,2 +1,52 @@
-"""migration_kit."""
+"""migration_kit: move a sold company's customer database to its buyer, lawfully, completely, provably.
+
+The package is the repeatable part; the notebooks in ``notebooks/`` walk an analyst through it.
+Stages live in sub-packages (``intake``, ``clean``, ``linkage``, ``scoping``, ``quality``,
+``handover``, ``report``); :mod:`migration_kit.pipeline` runs them in order on a run folder.
+
+Example
+-------
+>>> import migration_kit as mk
+>>> mk.load_params("params/rehearsal.yaml").client   # doctest: +SKIP
+'rehearsal'
+"""
+from __future__ import annotations
+
 __version__ = "0.1.0"
+
+from .errors import (
+    InputError,
+    IntegrityError,
+    KeyMaterialError,
+    LinkageError,
+    MigrationKitError,
+    ParamsError,
+    QualityGateError,
+    ScopingError,
+    WorkbookError,
+)
+from .masking import keyed_hash, mask_email, mask_id, mask_name, mask_phone, mask_value
+from .params import Params, load_params
+from .schema import CANONICAL_FIELDS
+
+__all__ = [
+    "__version__",
+    "CANONICAL_FIELDS",
+    "Params",
+    "load_params",
+    "mask_phone",
+    "mask_email",
+    "mask_name",
+    "mask_id",
+    "mask_value",
+    "keyed_hash",
+    "MigrationKitError",
+    "ParamsError",
+    "InputError",
+    "LinkageError",
+    "ScopingError",
+    "QualityGateError",
+    "KeyMaterialError",
+    "IntegrityError",
+    "WorkbookError",
+]

@@ -201,8 +201,8 @@ class CheckContext:
         """Per row, the alphabetically first reason code among ``rows`` ('' where none)."""
         out = np.full(self.n, "", dtype=object)
         if len(rows):
-            g = rows.groupby("_row", sort=True)["reason_code"].min()
-            out[g.index.to_numpy(dtype=np.int64)] = g.to_numpy()
+            g = rows.sort_values(["_row", "reason_code"], kind="stable").drop_duplicates("_row")
+            out[g["_row"].to_numpy(dtype=np.int64)] = g["reason_code"].to_numpy()
         return out
 
     def duplicated(self, codes: np.ndarray, valid: np.ndarray) -> np.ndarray:

@@ -1,0 +1,168 @@
+"""Write the workbook's notebooks (sources only) from the cell lists below.
+
+Run ``python scripts/build_notebooks.py`` after editing, then execute them once
+(``python scripts/build_notebooks.py --execute``) so the committed copies carry the outputs of the
+small rehearsal run that nbval compares against.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+NB_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+
+PARAMETERS = '''params_file = "../params/rehearsal.yaml"
+runs_dir = "../runs"
+run_id = "notebook"'''
+
+OPEN = '''import pandas as pd
+from IPython.display import Image, display
+import migration_kit as mk
+from migration_kit import pipeline, pipeline_late, views
+
+pd.set_option("display.max_columns", 30)
+pd.set_option("display.width", 160)
+ctx = pipeline.open_run(params_file, run_id=run_id, runs_dir=runs_dir)
+print("client:", ctx.params.client, "| deal:", ctx.params.deal.type, "| sources:", len(ctx.params.sources))'''
+
+BOOKS: dict[str, list[tuple[str, str]]] = {
+    "00_rehearsal_data": [
+        ("md", "# 00 · Rehearsal data\n\nA rehearsal runs the whole migration on Faker-generated customers with known "
+               "duplicates, traps and compliance cases before the real exports are touched. This notebook checks that "
+               "the params file is valid and that every source it names is there.\n\n**Check:** every source listed, "
+               "with the format and encoding you expect."),
+        ("code", OPEN),
+        ("code", "views.sources_table(ctx.params)"),
+        ("md", "When the params file belongs to a rehearsal set, its ground truth gives the expected figures "
+               "(entities, duplicates, compliance cases). Real client runs have no truth file."),
+        ("code", "views.truth_summary(ctx.params)"),
+    ],
+    "01_intake_classification": [
+        ("md", "# 01 · Intake and field classification\n\nFirst the raw exports are backed up, encrypted to the "
+               "seller's own certificate, before anything reads them. Then every source is read as text "
+               "(encoding detected and validated), mapped onto the canonical schema and every column classified "
+               "(category, PIPL sensitivity).\n\n**Check:** row counts match the source systems; flagged columns "
+               "(unmapped columns holding IDs or phones) are understood."),
+        ("code", OPEN),
+        ("code", "pipeline.step_backup(ctx)\nviews.json_table(ctx.run.path('backup', 'backup_manifest.json'), 'files', "
+                 "['name', 'bytes', 'chunks'])"),
+        ("code", "counts = pipeline.step_intake(ctx)\ncounts"),
+        ("code", "views.report_csv(ctx, 'inventory.csv')"),
+        ("code", "views.report_csv(ctx, 'classification.csv', columns=['source', 'column', 'canonical_field', "
+                 "'category', 'sensitivity', 'detected_kind', 'fill_rate', 'travels', 'flag'])"),
+    ],
+    "02_cleaning_validation": [
+        ("md", "# 02 · Cleaning and validation\n\nPhones to E.164 (phonenumbers), e-mails, names (traditional to "
+               "simplified, honorifics, pinyin key), resident IDs (GB 11643 check digit), dates and addresses. "
+               "Invalid values are nulled in the standardized columns, the raw is kept, and every failure lands "
+               "in one table.\n\n**Check:** the failure counts per check are plausible for each source."),
+        ("code", OPEN),
+        ("code", "counts = pipeline.step_clean(ctx)\ncounts"),
+        ("code", "views.report_csv(ctx, 'failure_counts.csv')"),
+        ("md", "A masked sample of failures (values are masked: `138****5678`):"),
+        ("code", "views.failure_sample(ctx, per_reason=1)"),
+    ],
+    "03_deduplication_review": [
+        ("md", "# 03 · Deduplication and clerical review\n\nIndex (union of blocking rules) → compare (multi-level, "
+               "vectorized) → classify (Fellegi-Sunter, m/u by EM, term-frequency adjusted) → cluster (no chaining "
+               "of strangers) → golden records by survivorship rules with lineage.\n\n**Check:** the review queue; "
+               "write decisions (`match` / `non_match` / `split`) into `reports/review_decisions.csv` and rerun "
+               "this step: decisions override the model."),
+        ("code", OPEN),
+        ("code", "counts = pipeline.step_link(ctx)\ncounts"),
+        ("code", "views.report_csv(ctx, 'match_parameters.csv')"),
+        ("code", "display(Image(filename=str(ctx.run.report('match_weights.png'))))"),
+        ("code", "views.report_csv(ctx, 'review_queue.csv', head=10)"),
+        ("md", "The review form below writes decisions to `reports/review_decisions.csv` (only in a live "
+               "JupyterLab session; an unattended run shows nothing here)."),
+        ("code", "views.review_form(ctx)"),
+    ],
+    "04_scoping": [
+        ("md", "# 04 · Lawful scoping\n\nFor every golden customer: deal type (PIPL Art. 22/23), withdrawn consent "
+               "and erasure requests (Art. 47), retention, minors under 14, purposes (minimisation), cross-border "
+               "(Art. 38-40, GDPR Art. 14).\n\n**Check:** input = transferred + merged + excluded; the exclusions "
+               "by reason; the cross-border mechanism."),
+        ("code", OPEN),
+        ("code", "recon = pipeline_late.step_scope(ctx)\nrecon"),
+        ("code", "views.report_csv(ctx, 'exclusions_by_reason.csv')"),
+        ("code", "views.report_csv(ctx, 'fields_exported.csv')"),
+        ("code", "views.flat_json(ctx, 'crossborder.json')"),
+        ("code", "views.roster_summary(ctx)"),
+    ],
+    "05_quality": [
+        ("md", "# 05 · Data quality before and after\n\nDAMA dimensions (completeness, validity, uniqueness, "
+               "consistency, timeliness, accuracy), before (all cleaned records) and after (golden customers to "
+               "transfer). Gates in the params stop the export when a score is below its threshold.\n\n"
+               "**Check:** after ≥ before where cleaning and linkage should help; every gate passes or has a "
+               "logged override."),
+        ("code", OPEN),
+        ("code", "counts = pipeline_late.step_quality(ctx)\ncounts"),
+        ("code", "views.report_csv(ctx, 'quality_compare.csv', head=40)"),
+        ("code", "display(Image(filename=str(ctx.run.report('quality_dimensions.png'))))"),
+        ("code", "views.report_csv(ctx, 'quality_gates.csv')"),
+    ],
+    "06_handover_export": [
+        ("md", "# 06 · Encrypted, signed handover\n\nGolden customers (exported fields only), the record map and "
+               "the notification roster, each as CSV encrypted (CMS EnvelopedData, AES-256) to the buyer's "
+               "certificate; `manifest.json` with every hash and the reconciliation, signed by the seller "
+               "(`manifest.json.p7s`); a copy of the hash-chained audit log.\n\n**Check:** verification passes."),
+        ("code", OPEN),
+        ("code", "counts = pipeline_late.step_handover(ctx)\ncounts"),
+        ("code", "views.manifest_table(ctx)"),
+        ("code", "views.verify(ctx)"),
+    ],
+    "07_report": [
+        ("md", "# 07 · Handover report\n\nOne self-contained HTML file (works offline) for the seller's lawyers "
+               "and the buyer's IT team: parties, inventory, classification, exclusions, deduplication, quality, "
+               "cross-border, reconciliation, manifest and the sign-off checklist."),
+        ("code", OPEN),
+        ("code", "from migration_kit.report import build_report\nreport = build_report(ctx.run.root, ctx.params)\n"
+                 "print('report written:', report.name, '| sections:', views.report_sections(report))"),
+    ],
+}
+
+
+def build() -> list[Path]:
+    NB_DIR.mkdir(exist_ok=True)
+    written = []
+    for name, cells in BOOKS.items():
+        nb = new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.metadata["language_info"] = {"name": "python"}
+        out = [cells[0] and new_markdown_cell(cells[0][1])]
+        params = new_code_cell(PARAMETERS)
+        params.metadata["tags"] = ["parameters"]
+        out.append(params)
+        for kind, src in cells[1:]:
+            out.append(new_markdown_cell(src) if kind == "md" else new_code_cell(src))
+        nb.cells = out
+        for i, cell in enumerate(nb.cells):
+            cell["id"] = f"{name[:2]}-{i:02d}"
+        path = NB_DIR / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        written.append(path)
+    return written
+
+
+def execute() -> None:
+    """Run every notebook in place, in order, against the committed rehearsal set."""
+    import papermill as pm
+
+    for path in sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb")):
+        print("executing", path.name)
+        pm.execute_notebook(str(path), str(path), cwd=str(NB_DIR), progress_bar=False, kernel_name="python3")
+        nb = nbformat.read(path, as_version=4)
+        nb.metadata.pop("papermill", None)
+        for cell in nb.cells:
+            cell.metadata.pop("papermill", None)
+            cell.metadata.pop("execution", None)
+        nbformat.write(nb, path)
+
+
+if __name__ == "__main__":
+    build()
+    if "--execute" in sys.argv:
+        execute()

@@ -1,0 +1,123 @@
+"""What the notebooks show: aggregate or masked tables only, built from the run folder.
+
+Notebooks hold no logic; every table they display comes from here, so the rule "no personal data
+in notebook outputs" is kept in one place. Paths are shown relative to the run folder.
+
+Example
+-------
+>>> views.report_csv(ctx, "inventory.csv")   # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from .params import Params
+
+__all__ = ["sources_table", "truth_summary", "json_table", "report_csv", "failure_sample", "review_form",
+           "flat_json", "roster_summary", "manifest_table", "verify", "report_sections"]
+
+
+def sources_table(params: Params) -> pd.DataFrame:
+    """One row per source: name, file, format, encoding, date order, mapped fields."""
+    return pd.DataFrame([{"source": s.name, "file": s.path.name, "format": s.format, "encoding": s.encoding or "detect",
+                          "date_order": s.date_order, "id_column": s.id_column, "mapped_fields": len(s.columns)}
+                         for s in params.sources])
+
+
+def truth_summary(params: Params) -> pd.DataFrame:
+    """Expected figures of a rehearsal set from its ``truth.csv`` (counts only); empty for real clients."""
+    folders = {s.path.parent for s in params.sources}
+    truth_files = [f / "truth.csv" for f in sorted(folders) if (f / "truth.csv").exists()]
+    if not truth_files:
+        return pd.DataFrame({"note": ["no truth.csv: not a rehearsal set"]})
+    truth = pd.read_csv(truth_files[0], dtype=str, keep_default_na=False)
+    rows = [{"figure": "records", "value": len(truth)}, {"figure": "entities", "value": truth["entity_id"].nunique()}]
+    ents = truth.drop_duplicates("entity_id")
+    for flag in ("withdrawn", "erasure", "minor", "inactive"):
+        if flag in ents.columns:
+            rows.append({"figure": f"entities {flag}", "value": int(ents[flag].str.lower().isin(["true", "1"]).sum())})
+    if "region" in ents.columns:
+        for region, n in ents["region"].value_counts().sort_index().items():
+            rows.append({"figure": f"entities region {region}", "value": int(n)})
+    return pd.DataFrame(rows)
+
+
+def json_table(path: Path, key: str, columns: Sequence[str]) -> pd.DataFrame:
+    """A list inside a JSON file as a table of the named columns."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    df = pd.DataFrame(data.get(key, []))
+    return df[[c for c in columns if c in df.columns]]
+
+
+def report_csv(ctx: Any, name: str, columns: Sequence[str] | None = None, head: int | None = None) -> pd.DataFrame:
+    """A report CSV of the run (reports are aggregate or masked by construction)."""
+    df = pd.read_csv(ctx.run.report(name), keep_default_na=False)
+    if columns is not None:
+        df = df[[c for c in columns if c in df.columns]]
+    return df.head(head) if head else df
+
+
+def failure_sample(ctx: Any, per_reason: int = 1) -> pd.DataFrame:
+    """The first failure(s) of each reason code, with the masked value only."""
+    fails = ctx.run.read_parquet("failures")
+    if fails.empty:
+        return fails
+    fails = fails.sort_values(["reason_code", "source", "record_id"], kind="mergesort")
+    return fails.groupby("reason_code", sort=True).head(per_reason)[
+        ["source", "field", "check", "value_masked", "reason_code"]].reset_index(drop=True)
+
+
+def review_form(ctx: Any):
+    """An ipywidgets form over the (masked) review queue, writing ``reports/review_decisions.csv``.
+
+    Returns None when ipywidgets is not installed or the queue is empty.
+    """
+    try:
+        from .linkage.review_widget import review_widget
+    except ImportError:
+        return None
+    return review_widget(ctx.run.report("review_queue.csv"), ctx.run.report("review_decisions.csv"))
+
+
+def flat_json(ctx: Any, name: str) -> pd.DataFrame:
+    """A report JSON as a two-column table (nested values flattened with dots)."""
+    data = ctx.run.read_json(name)
+    return pd.json_normalize(data, sep=".").T.reset_index().set_axis(["figure", "value"], axis=1)
+
+
+def roster_summary(ctx: Any) -> pd.DataFrame:
+    """Notification roster counts by channel and language (no contact values)."""
+    roster = ctx.run.read_parquet("roster")
+    cols = [c for c in ("channel", "language") if c in roster.columns]
+    return roster.groupby(cols, dropna=False).size().rename("customers").reset_index()
+
+
+def manifest_table(ctx: Any) -> pd.DataFrame:
+    """The handover files with sizes, rows and hash prefixes."""
+    manifest = json.loads(ctx.run.path("handover", "manifest.json").read_text(encoding="utf-8"))
+    df = pd.DataFrame(manifest.get("files", []))
+    for col in [c for c in df.columns if c.endswith("sha256")]:
+        df[col] = df[col].astype(str).str[:12] + "…"
+    return df
+
+
+def verify(ctx: Any) -> pd.DataFrame:
+    """Verify the handover folder (signature, hashes, audit chain); one row per problem, or 'ok'."""
+    from .handover.verify import verify_handover
+
+    signer = ctx.run.path("secrets", "keys", "seller.pem")
+    report = verify_handover(ctx.run.path("handover"), signer if signer.exists() else None)
+    problems = list(getattr(report, "problems", []))
+    if not problems:
+        return pd.DataFrame({"check": ["signature, file hashes, audit chain"], "result": ["ok"]})
+    return pd.DataFrame({"problem": [str(p) for p in problems]})
+
+
+def report_sections(path: Path) -> int:
+    """Number of numbered sections (h2) in the HTML report."""
+    return len(re.findall(r"<h2>", Path(path).read_text(encoding="utf-8")))
