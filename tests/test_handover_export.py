@@ -190,3 +190,18 @@ def test_clean_handover_verifies(tmp_path):
                              recipient_cert=keyset() / "buyer.pem")
     assert report.ok, report.problems
     assert report.pinned and report.files_checked == len(files) + 1  # + README.txt
+
+
+@pytest.mark.parametrize("values, expected", [
+    (["王", 'Li "Lee", Jr.', None], ['"王"', '"Li ""Lee"", Jr."', ""]),
+    (pd.to_datetime(["2020-01-02", None]), ['"2020-01-02"', ""]),
+    (pd.to_datetime(["2020-01-02 03:04:05", "2020-01-03 00:00:00"]), ['"2020-01-02T03:04:05"', '"2020-01-03T00:00:00"']),
+    (pd.array([1, None], dtype="Int64"), ["1", ""]),
+    ([1.5, None], ["1.5", ""]),
+    ([1, "a", None], ['"1"', '"a"', ""]),
+])
+def test_csv_format_of_each_kind_of_column(tmp_path, values, expected):
+    files = export_tables({"t": pd.DataFrame({"c": values})}, tmp_path / "h", material())
+    plain = decrypt((tmp_path / "h" / files[0].name).read_bytes(), load_certificate(keyset() / "buyer.pem"),
+                    load_private_key(keyset() / "buyer.key"))
+    assert plain.decode("utf-8") == "\n".join(['"c"', *expected]) + "\n"

@@ -120,7 +120,7 @@ def test_missing_manifest_is_a_problem(tmp_path):
 def test_decrypt_file_checks_hashes_from_the_manifest(tmp_path):
     out, files = build_handover(tmp_path)
     plain = decrypt_file(out / files[0].name, keyset() / "buyer.key", keyset() / "buyer.pem")
-    assert plain.startswith(b"entity_id,full_name,")
+    assert plain.startswith(b"\"entity_id\",\"full_name\",")
     flip_byte(out)
     with pytest.raises(IntegrityError, match=rf"{PART}: SHA-256 differs from manifest\.json"):
         decrypt_file(out / PART, keyset() / "buyer.key", keyset() / "buyer.pem")

@@ -58,8 +58,9 @@ def test_matches_brute_force_on_random_data():
     df = pd.DataFrame({"source": "s", "a": rng.integers(0, 30, 400).astype(str),
                        "b": rng.choice(["x", "y", None], 400)})
     pairs, _ = block_pairs(df, [BlockingRule("ab", ("a", "b"))], 1000)
+    a, b = df["a"].tolist(), df["b"].tolist()
     brute = [(i, j) for i, j in itertools.combinations(range(len(df)), 2)
-             if df.a[i] == df.a[j] and df.b[i] is not None and df.b[i] == df.b[j]]
+             if a[i] == a[j] and b[i] is not None and b[i] == b[j]]
     assert list(zip(pairs["i"], pairs["j"])) == brute
 
 

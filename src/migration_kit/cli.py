@@ -98,6 +98,19 @@ def rehearsal_command(entities: int, seed: int, params_file: Path, runs_dir: Pat
     click.echo(f"report: {report}")
 
 
+@cli.command("purge")
+@click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def purge_command(run_dir: Path, yes: bool) -> None:
+    """Destroy RUN_DIR's working files (personal data) and record the destruction."""
+    from .purge import purge_run
+
+    if not yes:
+        click.confirm(f"Destroy the working files of {run_dir}?", abort=True)
+    summary = purge_run(run_dir)
+    click.echo(f"purged {summary['files']} files ({summary['bytes']} bytes); record: reports/purge_record.json")
+
+
 def _attach_stage_commands() -> None:
     for module_name, attr in _COMMANDS:
         try:

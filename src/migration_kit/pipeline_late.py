@@ -119,6 +119,8 @@ def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:
     exported = [f for f in fields.loc[fields["exported"], "field"] if f in golden.columns]
     customers = golden[["entity_id", *exported]].sort_values("entity_id").reset_index(drop=True)
     rec = run.read_parquet("record_dispositions")
+    # excluded records stay with the seller: even their ids would tell the buyer who asked for erasure
+    rec = rec[rec["disposition"].isin(["transferred", "merged"])]
     record_map = rec[["source", "record_id", "entity_id", "disposition", "merged_into", "reason_codes"]]
     record_map = record_map.sort_values(["source", "record_id"]).reset_index(drop=True)
     roster = run.read_parquet("roster").sort_values("entity_id").reset_index(drop=True)

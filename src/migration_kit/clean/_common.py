@@ -1,4 +1,10 @@
-"""Helpers shared by the field cleaners: per-unique-value mapping and text normalization.
+"""Helpers shared by the field cleaners: distinct-value normalization and vectorized regex.
+
+Cleaners work on the distinct values of a column (``pd.factorize``) and spread the results back
+with the codes. String work on those values runs in ``pyarrow.compute`` (C++, RE2 regular
+expressions), which is 5-20x faster than pandas' object-dtype ``.str`` methods on 1M values. Patterns
+passed to :func:`fullmatch` / :func:`extract` must therefore be RE2-compatible (no look-around, no
+back-references).
 
 Example
 -------
@@ -13,8 +19,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-__all__ = ["map_unique", "normalize_text", "none_if_na", "obj"]
+__all__ = ["map_unique", "normalize_text", "normalized_uniques", "none_if_na", "obj", "fullmatch", "extract",
+           "replace", "to_object", "spread"]
 
 
 def obj(values: Any) -> np.ndarray:
@@ -30,6 +39,52 @@ def none_if_na(s: pd.Series) -> pd.Series:
     return pd.Series(obj(s), index=s.index, dtype=object)
 
 
+def to_object(arr: pa.Array) -> np.ndarray:
+    """Arrow string array -> numpy object array (nulls as None)."""
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def fullmatch(arr: pa.Array, pattern: str) -> np.ndarray:
+    """Boolean numpy mask: value matches ``pattern`` entirely (nulls -> False)."""
+    return pc.match_substring_regex(arr, f"^(?:{pattern})$").fill_null(False).to_numpy(zero_copy_only=False)
+
+
+def extract(arr: pa.Array, pattern: str) -> dict[str, np.ndarray]:
+    """Named groups of a full match of ``pattern`` (``(?P<name>...)``) as object arrays (None: no match)."""
+    struct = pc.extract_regex(arr, f"^(?:{pattern})$")
+    return {f.name: to_object(struct.field(i)) for i, f in enumerate(struct.type)}
+
+
+def replace(arr: pa.Array, pattern: str, repl: str) -> pa.Array:
+    """Regex replace of every occurrence of ``pattern``."""
+    return pc.replace_substring_regex(arr, pattern, repl)
+
+
+def spread(values: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Take per-distinct ``values`` by factorize ``codes``; code -1 (null) gives None / NaT."""
+    fill = np.datetime64("NaT") if values.dtype.kind == "M" else None
+    return np.append(values, np.array([fill], dtype=values.dtype))[codes]
+
+
+def normalized_uniques(s: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Factorize ``s`` and NFKC-normalize its distinct values (whitespace collapsed, stripped).
+
+    Returns
+    -------
+    (codes, uniques)
+        ``codes`` as from :func:`pandas.factorize` (-1 for missing) and the normalized distinct values
+        as an Arrow string array; values that are empty after normalization are null.
+    """
+    codes, uniques = pd.factorize(s.astype(object))
+    try:
+        arr = pa.array(uniques, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # non-str cells (numbers read from Excel)
+        arr = pa.array([str(v) for v in uniques], type=pa.string())
+    arr = pc.utf8_trim_whitespace(replace(pc.utf8_normalize(arr, "NFKC"), r"\s+", " "))
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    return codes, arr
+
+
 def normalize_text(s: pd.Series) -> pd.Series:
     """NFKC-normalize (full-width -> half-width), collapse whitespace, strip; empty -> None.
 
@@ -39,14 +94,8 @@ def normalize_text(s: pd.Series) -> pd.Series:
     >>> normalize_text(pd.Series(["  ＡＢ　 c ", "", None])).tolist()
     ['AB c', None, None]
     """
-    s = s.astype(object)
-    present = s.notna()
-    if not present.any():
-        return pd.Series([None] * len(s), index=s.index, dtype=object)
-    t = s[present].astype(str).str.normalize("NFKC").str.replace(r"\s+", " ", regex=True).str.strip()
-    out = pd.Series(None, index=s.index, dtype=object)
-    out[present] = t.where(t != "", None)
-    return none_if_na(out)
+    codes, arr = normalized_uniques(s)
+    return pd.Series(spread(to_object(arr), codes), index=s.index, dtype=object)
 
 
 def map_unique(s: pd.Series, func: Callable[[Any], Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:

@@ -57,57 +57,59 @@ def _from_parts(y: pd.Series, m: pd.Series, d: pd.Series) -> tuple[np.ndarray, n
     return vals, np.isnat(vals) & ~old
 
 
+def _ymd(parts: pd.DataFrame, date_order: str) -> tuple[pd.Series, pd.Series, pd.Series, np.ndarray]:
+    """Year, month, day and an 'ambiguous' mask from extracted groups (y/m/d or a/b/y)."""
+    none = np.zeros(len(parts), dtype=bool)
+    if "m" in parts:
+        return parts["y"], parts["m"], parts["d"], none
+    a, b, y = (parts[c].astype("int64") for c in ("a", "b", "y"))
+    if date_order == "MDY":
+        return y, a, b, none
+    if date_order == "DMY":
+        return y, b, a, none
+    day_first = (a > 12) & (b <= 12)
+    return y, b.where(day_first, a), a.where(day_first, b), ((a <= 12) & (b <= 12) & (a != b)).to_numpy()
+
+
 def _parse_unique(u: pd.Series, date_order: str, keep_time: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Parse normalized distinct strings; return (datetime64 values, reason codes)."""
+    """Parse normalized distinct strings; return (datetime64 values, reason codes).
+
+    Each shape is tried only on the values no earlier shape matched (a cheap ``fullmatch`` first,
+    the group extraction only on the hits).
+    """
     n = len(u)
     val = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     reason = np.full(n, None, dtype=object)
     todo = np.ones(n, dtype=bool)
-    for pattern in (_YMD, _COMPACT):
-        parts = u.str.extract(f"^{pattern}$")
-        hit = parts["y"].notna().to_numpy() & todo
-        if hit.any():
-            v, bad = _from_parts(parts["y"][hit], parts["m"][hit], parts["d"][hit])
-            val[hit], reason[np.flatnonzero(hit)[bad]] = v, "DATE_IMPOSSIBLE"
-            todo &= ~hit
-    parts = u.str.extract(f"^{_YEAR_LAST}$")
-    hit = parts["y"].notna().to_numpy() & todo
-    if hit.any():
-        a, b, y = (parts[c][hit].astype("int64") for c in ("a", "b", "y"))
-        if date_order == "MDY":
-            m, d, amb = a, b, np.zeros(len(a), bool)
-        elif date_order == "DMY":
-            m, d, amb = b, a, np.zeros(len(a), bool)
+    for shape in ("ymd", "iso", "compact", "year_last", "serial"):
+        pattern = {"ymd": _YMD, "iso": _ISO, "compact": _COMPACT, "year_last": _YEAR_LAST, "serial": _SERIAL}[shape]
+        rows = np.flatnonzero(todo)
+        if not len(rows):
+            break
+        sub = u.iloc[rows]
+        hit = sub.str.fullmatch(pattern, na=False).to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        idx, text = rows[hit], sub[hit]
+        todo[idx] = False
+        if shape == "iso":
+            if keep_time:
+                v = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce").dt.tz_localize(None)
+            else:
+                v = pd.to_datetime(text.str[:10], format="%Y-%m-%d", errors="coerce")
+            val[idx] = v.to_numpy()
+            reason[idx[v.isna().to_numpy()]] = "DATE_IMPOSSIBLE"
+        elif shape == "serial":
+            s = pd.to_numeric(text, errors="coerce").to_numpy()
+            ok = (s >= 10000) & (s <= 73050)
+            val[idx[ok]] = (pd.Timestamp(1899, 12, 30) + pd.to_timedelta(s[ok], unit="D")).to_numpy()
+            reason[idx[~ok]] = "DATE_UNPARSEABLE"
         else:
-            day_first = (a > 12) & (b <= 12)
-            m, d = b.where(day_first, a), a.where(day_first, b)
-            amb = ((a <= 12) & (b <= 12) & (a != b)).to_numpy()
-        v, bad = _from_parts(y, m, d)
-        idx = np.flatnonzero(hit)
-        val[idx] = np.where(amb, np.datetime64("NaT"), v)
-        reason[idx[bad & ~amb]] = "DATE_IMPOSSIBLE"
-        reason[idx[amb]] = "DATE_AMBIGUOUS"
-        todo &= ~hit
-    serial = pd.to_numeric(u.str.extract(f"^{_SERIAL}$")["n"], errors="coerce").to_numpy()
-    hit = ~np.isnan(serial) & todo
-    if hit.any():
-        s = serial[hit]
-        ok = (s >= 10000) & (s <= 73050)
-        idx = np.flatnonzero(hit)
-        val[idx[ok]] = (pd.Timestamp(1899, 12, 30) + pd.to_timedelta(s[ok], unit="D")).to_numpy()
-        reason[idx[~ok]] = "DATE_UNPARSEABLE"
-        todo &= ~hit
-    hit = u.str.fullmatch(_ISO, na=False).to_numpy() & todo
-    if hit.any():
-        text = u[hit]
-        if keep_time:
-            v = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce").dt.tz_localize(None)
-        else:
-            v = pd.to_datetime(text.str[:10], format="%Y-%m-%d", errors="coerce")
-        idx = np.flatnonzero(hit)
-        val[idx] = v.to_numpy()
-        reason[idx[v.isna().to_numpy()]] = "DATE_IMPOSSIBLE"
-        todo &= ~hit
+            y, m, d, amb = _ymd(text.str.extract(f"^{pattern}$"), date_order)
+            v, bad = _from_parts(y, m, d)
+            val[idx] = np.where(amb, np.datetime64("NaT"), v)
+            reason[idx[bad & ~amb]] = "DATE_IMPOSSIBLE"
+            reason[idx[amb]] = "DATE_AMBIGUOUS"
     reason[todo] = "DATE_UNPARSEABLE"
     return val, reason
 

@@ -43,6 +43,7 @@ PROVINCE_PREFIXES = frozenset({
     "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
     "71", "81", "82",
 })
+_PREFIX_INTS = np.array(sorted(int(p) for p in PROVINCE_PREFIXES), dtype=np.int64)
 
 
 def _digits(first17: np.ndarray) -> np.ndarray:
@@ -113,15 +114,16 @@ def clean_id(s: pd.Series, reference_date: dt.date) -> pd.DataFrame:
     gender = np.full(n, None, dtype=object)
     if cand.any():
         c = np.flatnonzero(cand)
-        vals = pd.Series(full[c], dtype=object)
-        region_ok = vals.str[:2].isin(PROVINCE_PREFIXES).to_numpy()
-        b = pd.to_datetime(vals.str[6:14], format="%Y%m%d", errors="coerce")
+        d = _digits(full[c].astype("<U18").astype("<U17"))
+        region_ok = np.isin(d[:, 0] * 10 + d[:, 1], _PREFIX_INTS)
+        ymd = d[:, 6:14] @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
+        b = pd.to_datetime(pd.Series(ymd), format="%Y%m%d", errors="coerce")
         b_ok = (b.notna() & (b >= pd.Timestamp(1900, 1, 1)) & (b <= pd.Timestamp(reference_date))).to_numpy()
         reason[c[~region_ok]] = "ID_REGION"
         reason[c[region_ok & ~b_ok]] = "ID_BIRTHDATE"
         good = region_ok & b_ok
         born[c[good]] = b.to_numpy()[good]
-        odd = (vals.str[16].astype(int) % 2 == 1).to_numpy()
+        odd = d[:, 16] % 2 == 1
         gender[c[good]] = np.where(odd[good], "M", "F")
         full[c[~good]] = None
     return pd.DataFrame({"id_number": full, "id_birth_date": born, "id_gender": gender, "reason": reason},

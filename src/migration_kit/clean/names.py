@@ -7,7 +7,7 @@ Prof`` with or without dot before a Latin one).
 
 * Chinese names split after the surname; compound surnames (欧阳, 司马, 诸葛 ...) are recognised.
   ``name_key`` is the name without spaces; ``pinyin_key`` joins the surname syllables and the given
-  syllables (``pypinyin.lazy_pinyin`` with surname readings such as 单 -> shan), sorts the two
+  syllables (``pypinyin.lazy_pinyin`` per character, cached, with surname readings such as 单 -> shan), sorts the two
   tokens and joins them with a space: 王鹏磊 -> ``"penglei wang"``.
 * Latin names: tokens that are all upper or all lower case are title-cased for display. The family
   name is the token before a comma (``Wang, Penglei``), else an all-caps token among mixed-case ones
@@ -63,7 +63,7 @@ _SURNAME_PINYIN = {"单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "�
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _CN_TITLE = re.compile(r"(?:老师|教练|先生|女士|小姐|经理|主任|校长)+$")
-_LATIN_TITLE = re.compile(r"^(?:(?:mr|mrs|ms|miss|mx|dr|prof)\.?\s+)+", re.IGNORECASE)
+_LATIN_TITLE = re.compile(r"^(?:(?:mrs|mr|ms|miss|mx|dr|prof)\.?(?:\s+|$))+", re.IGNORECASE)
 _INVALID = re.compile(r"[\d@]")
 _T2S = opencc.OpenCC("t2s")
 
@@ -86,8 +86,18 @@ def pinyin_surnames() -> frozenset[str]:
     return frozenset(_surname_pinyin(s) for s in [*_SINGLE, *COMPOUND_SURNAMES])
 
 
+@functools.lru_cache(maxsize=None)
+def _char_pinyin(char: str) -> str:
+    """Pinyin of one character (cached: names reuse a few thousand characters)."""
+    return "".join(lazy_pinyin(char))
+
+
+def _pinyin(text: str) -> str:
+    return "".join(_char_pinyin(c) for c in text)
+
+
 def _surname_pinyin(family: str) -> str:
-    return _SURNAME_PINYIN.get(family) or "".join(lazy_pinyin(family))
+    return _SURNAME_PINYIN.get(family) or _pinyin(family)
 
 
 def _chinese(name: str) -> tuple:
@@ -101,7 +111,7 @@ def _chinese(name: str) -> tuple:
         family, given = name[:2], name[2:]
     else:
         family, given = name[0], name[1:]
-    tokens = sorted(t for t in (_surname_pinyin(family), "".join(lazy_pinyin(given))) if t)
+    tokens = sorted(t for t in (_surname_pinyin(family), _pinyin(given)) if t)
     return (name, family or None, given or None, name.replace("·", ""), " ".join(tokens), None)
 
 

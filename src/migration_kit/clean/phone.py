@@ -5,10 +5,11 @@ Accepted shapes: ``+86`` / ``0086`` / ``86`` prefixes, spaces, dashes, dots and 
 ``0755-8888 8888``) and foreign numbers with their ``+`` country code or the record's country.
 
 Validity is ``phonenumbers.is_valid_number`` (so unassigned ranges such as 140-144 or 174xxxx are
-rejected, which the naive ``1[3-9]\\d{9}`` would accept). Fast path: the common clean Chinese mobile
-shape is checked with the library's own CN metadata patterns compiled once and applied to the whole
-array (same verdict as ``is_valid_number`` + ``number_type``, pinned by a test); everything else goes
-through ``phonenumbers.parse`` once per distinct value.
+rejected, which the naive ``1[3-9]\\d{9}`` would accept). Fast path: values of the common Chinese
+mobile shape (optional +86/0086/86 and 11 digits starting with 1) are checked with the library's
+own CN metadata patterns applied to the whole array: mobile pattern and not fixed-line -> valid
+mobile; no type pattern at all -> invalid (same verdicts as ``is_valid_number`` + ``number_type``,
+pinned by a test). Everything else goes through ``phonenumbers.parse`` once per distinct value.
 
 Reason codes: ``PHONE_UNPARSEABLE`` (no number could be read), ``PHONE_INVALID`` (read but not a
 valid number for its region).
@@ -26,10 +27,12 @@ import re
 import numpy as np
 import pandas as pd
 import phonenumbers as pn
+import pyarrow as pa
+import pyarrow.compute as pc
 from phonenumbers import PhoneNumberType
 
 from ..errors import ParamsError
-from ._common import normalize_text, obj
+from ._common import extract, fullmatch, normalized_uniques, obj, replace, to_object
 
 __all__ = ["clean_phone", "PHONE_COLUMNS", "check_region"]
 
@@ -42,7 +45,12 @@ _TYPES = {
 _CN = pn.PhoneMetadata.metadata_for_region("CN")
 _CN_MOBILE = _CN.mobile.national_number_pattern
 _CN_FIXED = _CN.fixed_line.national_number_pattern
-_FAST = re.compile(r"^(?:\+86|0086|86)?(1\d{10})$")
+# Every number-type pattern of CN: a national number matching none of them is invalid
+# (is_valid_number returns False when number_type is UNKNOWN).
+_CN_ANY = "|".join(f"(?:{d.national_number_pattern})" for d in (
+    _CN.fixed_line, _CN.mobile, _CN.toll_free, _CN.premium_rate, _CN.shared_cost, _CN.personal_number,
+    _CN.voip, _CN.pager, _CN.uan, _CN.voicemail) if d is not None and d.national_number_pattern)
+_FAST = r"(?:\+86|0086|86)?(?P<n>1\d{10})"
 _EXCEL_EXP = re.compile(r"\d+(?:\.\d+)?[eE]\+?\d+")
 _EXCEL_DOT0 = re.compile(r"(\+?\d+)\.0+")
 _SEPARATORS = r"[\s\-\.\(\)/]"
@@ -78,33 +86,29 @@ def _slow(value: str, region: str) -> tuple[str | None, str | None, str | None]:
     return pn.format_number(num, pn.PhoneNumberFormat.E164), kind, None
 
 
-def _clean_region(s: pd.Series, region: str) -> pd.DataFrame:
-    """Clean the values of one region (``s`` already normalized, non-null)."""
-    codes, uniques = pd.factorize(s)
-    u = pd.Series(uniques, dtype=object)
+def _clean_values(u: pa.Array, region: str) -> np.ndarray:
+    """Clean normalized distinct values of one region; return an (n, 3) object array."""
+    out = np.full((len(u), 3), None, dtype=object)
     # Excel floats only on the few values carrying '.' or 'E'.
-    odd = u.str.contains(r"[.eE]", regex=True).to_numpy()
-    if odd.any():
-        u[odd] = [_excel_fix(v) for v in u[odd]]
-    u = u.str.replace(_SEPARATORS, "", regex=True)
-    phone = np.full(len(u), None, dtype=object)
-    kind = np.full(len(u), None, dtype=object)
-    reason = np.full(len(u), None, dtype=object)
-    done = np.zeros(len(u), dtype=bool)
+    odd = np.flatnonzero(pc.match_substring_regex(u, "[.eE]").fill_null(False).to_numpy(zero_copy_only=False))
+    if len(odd):
+        values = to_object(u)
+        values[odd] = [_excel_fix(v) for v in values[odd]]
+        u = pa.array(values, type=pa.string())
+    u = replace(u, _SEPARATORS, "")
+    todo = ~pc.is_null(u).to_numpy(zero_copy_only=False)
     if region == "CN":
-        national = u.str.extract(_FAST.pattern, expand=False)
-        shaped = national.notna().to_numpy()
-        if shaped.any():
-            nat = national[shaped]
-            mobile = (nat.str.fullmatch(_CN_MOBILE) & ~nat.str.fullmatch(_CN_FIXED)).to_numpy()
-            idx = np.flatnonzero(shaped)[mobile]
-            phone[idx] = ("+86" + nat[mobile]).to_numpy(dtype=object)
-            kind[idx] = "mobile"
-            done[idx] = True
-    for i in np.flatnonzero(~done):
-        phone[i], kind[i], reason[i] = _slow(u.iat[i], region)
-    return pd.DataFrame({"phone": phone[codes], "phone_type": kind[codes], "reason": reason[codes]},
-                        index=s.index)
+        nat = pa.array(extract(u, _FAST)["n"], type=pa.string())
+        mobile = fullmatch(nat, _CN_MOBILE) & ~fullmatch(nat, _CN_FIXED)
+        out[mobile, 0] = np.char.add("+86", to_object(nat)[mobile].astype(str)).astype(object)
+        out[mobile, 1] = "mobile"
+        unknown = ~pc.is_null(nat).to_numpy(zero_copy_only=False) & ~mobile & ~fullmatch(nat, _CN_ANY)
+        out[unknown, 2] = "PHONE_INVALID"
+        todo &= ~mobile & ~unknown
+    values = to_object(u)
+    for i in np.flatnonzero(todo):
+        out[i] = _slow(values[i], region)
+    return out
 
 
 def clean_phone(s: pd.Series, default_region: str = "CN", region: pd.Series | None = None) -> pd.DataFrame:
@@ -133,17 +137,16 @@ def clean_phone(s: pd.Series, default_region: str = "CN", region: pd.Series | No
     ['+8613812345678', '+493012345678']
     """
     check_region(default_region, "clean_phone.default_region")
-    text = normalize_text(s)
     regions = np.full(len(s), default_region, dtype=object)
     if region is not None:
         r = obj(region)
         ok = pd.Series(r, dtype=object).isin(sorted(pn.SUPPORTED_REGIONS)).to_numpy()
         regions[ok] = r[ok]
-    out = pd.DataFrame({c: np.full(len(s), None, dtype=object) for c in PHONE_COLUMNS}, index=s.index)
-    present = text.notna().to_numpy()
-    for reg in sorted(set(regions[present])):
-        sel = present & (regions == reg)
-        part = _clean_region(text[sel], reg)
-        out.loc[sel, PHONE_COLUMNS] = part[PHONE_COLUMNS].to_numpy()
-    return out
-
+    result = np.full((len(s), 3), None, dtype=object)
+    for reg in sorted(set(regions)):
+        sel = regions == reg
+        part = s if sel.all() else s[sel]
+        codes, u = normalized_uniques(part)
+        cleaned = np.vstack([_clean_values(u, reg), np.full((1, 3), None, dtype=object)])
+        result[sel] = cleaned[codes]
+    return pd.DataFrame(result, index=s.index, columns=PHONE_COLUMNS)

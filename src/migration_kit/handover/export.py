@@ -1,7 +1,8 @@
 """Write tables as CMS-encrypted CSV parts of bounded size.
 
-Each table becomes ``<table>.partNNNN.csv.cms`` files: UTF-8 CSV (comma, ``"`` quoting, ``\\n`` line
-ends, header line in every part so each part opens on its own), at most ``part_rows`` rows and about
+Each table becomes ``<table>.partNNNN.csv.cms`` files: UTF-8 CSV written by pyarrow (comma, strings
+in ``"`` quotes, nulls empty, ``\\n`` line ends, dates ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SS``, header
+line in every part so each part opens on its own), at most ``part_rows`` rows and about
 ``part_bytes`` plaintext bytes per part, encrypted as DER CMS EnvelopedData (AES-256-CBC) to every
 recipient certificate. Plaintext exists only in memory, one part at a time; it is hashed (SHA-256)
 on the way. Ciphertext is written to a hidden temporary name (``.<name>.partial-<pid>``) in the same
@@ -16,12 +17,13 @@ A buyer decrypts a part with::
 Example
 -------
 >>> files = export_tables({"customers": golden}, "runs/x/handover", material)  # doctest: +SKIP
->>> files[0].name
+>>> files[0].name                                                          # doctest: +SKIP
 'customers.part0001.csv.cms'
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 from collections.abc import Mapping
@@ -30,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from ..errors import IntegrityError, ParamsError
 from .cms import encrypt
@@ -85,8 +89,30 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> None:
             tmp.unlink()
 
 
-def _csv(df: pd.DataFrame, header: bool) -> bytes:
-    return df.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
+def _date_only(df: pd.DataFrame) -> dict[str, bool]:
+    """Per datetime column: True when every value is at midnight (written as YYYY-MM-DD)."""
+    out = {}
+    for col in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[col]):
+            v = df[col].dropna()
+            out[col] = bool((v == v.dt.normalize()).all())
+    return out
+
+
+def _csv(df: pd.DataFrame, header: bool, date_only: Mapping[str, bool]) -> bytes:
+    """CSV bytes via pyarrow (RFC 4180: strings quoted, nulls empty, ``\n``); dates ISO 8601."""
+    df = df.copy(deep=False)
+    for col, day in date_only.items():
+        df[col] = df[col].dt.strftime("%Y-%m-%d" if day else "%Y-%m-%dT%H:%M:%S") if len(df) else df[col].astype(object)
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):  # mixed-type object columns: write them as text
+        for col in df.columns[df.dtypes == object]:
+            df[col] = df[col].where(df[col].isna(), df[col].astype(str))
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    sink = io.BytesIO()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=header, quoting_style="needed", eol="\n"))
+    return sink.getvalue()
 
 
 def _check_args(tables: Mapping[str, pd.DataFrame], out: Path, part_rows: int, part_bytes: int) -> None:
@@ -108,8 +134,7 @@ def _check_args(tables: Mapping[str, pd.DataFrame], out: Path, part_rows: int, p
 
 
 def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike, material: KeyMaterial, *,
-                  part_rows: int = 250_000, part_bytes: int = 32 * 2**20, block_rows: int = 25_000,
-                  cipher: str = "aes256") -> list[ExportedFile]:
+                  part_rows: int = 250_000, part_bytes: int = 32 * 2**20, block_rows: int = 25_000) -> list[ExportedFile]:
     """Export each table as encrypted CSV parts; return one :class:`ExportedFile` per part.
 
     Parameters
@@ -127,8 +152,6 @@ def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike
         block of ``block_rows`` rows may exceed it on its own).
     block_rows : int
         Rows serialised to CSV at a time (memory granularity).
-    cipher : {"aes256", "aes128"}
-        CMS content cipher (CBC).
 
     Returns
     -------
@@ -146,7 +169,8 @@ def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike
     result: list[ExportedFile] = []
     for table in sorted(tables):
         df = tables[table]
-        header = _csv(df.iloc[:0], header=True)
+        date_only = _date_only(df)
+        header = _csv(df.iloc[:0], True, date_only)
         columns = tuple(map(str, df.columns))
         chunks: list[bytes] = [header]
         size, rows, part = len(header), 0, 1
@@ -155,7 +179,7 @@ def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike
             nonlocal chunks, size, rows, part
             plain = b"".join(chunks)
             chunks = [header]
-            cipher_bytes = encrypt(plain, material.recipients, cipher=cipher)
+            cipher_bytes = encrypt(plain, material.recipients, cipher="aes256")
             name = f"{table}.part{part:04d}{PART_SUFFIX}"
             write_atomic(out / name, cipher_bytes)
             result.append(ExportedFile(name, table, part, rows, columns, len(plain), hashlib.sha256(plain).hexdigest(),
@@ -165,7 +189,7 @@ def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike
 
         for start in range(0, len(df), step):
             block = df.iloc[start:start + step]
-            body = _csv(block, header=False)
+            body = _csv(block, False, date_only)
             if rows and (size + len(body) > part_bytes or rows + len(block) > part_rows):
                 flush()
             chunks.append(body)

@@ -3,9 +3,9 @@
 :func:`build_golden` applies a :class:`~migration_kit.linkage.survivorship.SurvivorshipSpec` to the
 standardized table and the entity assignment. It is vectorized: each rule is one ``np.lexsort`` of
 the candidate rows by (entity, strategy key, tie-break) followed by "first row of each entity"; there
-is no per-entity Python. Ties are broken everywhere by source priority, then recency
-(``last_activity_at``, else ``created_at``), then the smaller ``(source, record_id)``, so the result
-does not depend on the order of the input rows.
+is no per-entity Python. Ties are broken everywhere by source priority (unlisted sources tie after
+the listed ones), then recency (``last_activity_at``, else ``created_at``; most recent first), then
+the smaller ``(source, record_id)``, so the result does not depend on the order of the input rows.
 
 Example
 -------
@@ -101,8 +101,17 @@ def entity_codes(std: pd.DataFrame, entities: pd.DataFrame) -> tuple[np.ndarray,
             raise LinkageError(f"entities has {len(e_index)} rows for {len(src)} std records; "
                                "it names records that are not in std")
         ids = entities["entity_id"].to_numpy()[pos]
-    codes, uniques = pd.factorize(ids, sort=True)
-    return codes.astype(np.int64), np.asarray(uniques, dtype=object)
+    return _sorted_factorize(ids)
+
+
+def _sorted_factorize(values: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)`` for strings, sorting only the uniques as numpy unicode (faster)."""
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=object)
+    order = np.argsort(uniques.astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniques[order]
 
 
 class _Ctx:
@@ -110,8 +119,8 @@ class _Ctx:
 
     def __init__(self, std: pd.DataFrame, ecode: np.ndarray, n_ent: int, spec: SurvivorshipSpec) -> None:
         self.std, self.ecode, self.n_ent, self.spec = std, ecode, n_ent, spec
-        self.src_code, self.src_names = pd.factorize(std["source"], sort=True)
-        self.rid_code, self.rid_names = pd.factorize(std["record_id"].astype(str), sort=True)
+        self.src_code, self.src_names = _sorted_factorize(std["source"].astype(str))
+        self.rid_code, self.rid_names = _sorted_factorize(std["record_id"].astype(str))
         order = np.lexsort((self.rid_code, self.src_code))
         dup = (np.diff(self.src_code[order]) == 0) & (np.diff(self.rid_code[order]) == 0)
         if dup.any():
@@ -131,18 +140,20 @@ class _Ctx:
         return pd.Series(pd.NaT, index=self.std.index, dtype="datetime64[ns]")
 
     def source_rank(self, order: tuple[str, ...]) -> np.ndarray:
-        """Rank of each row's source: listed sources first in list order, then the rest alphabetically."""
+        """Rank of each row's source: listed sources in list order, every unlisted source after them (tied)."""
         pos = {s: i for i, s in enumerate(order)}
-        unlisted = sorted(s for s in self.src_names if s not in pos)
-        pos.update({s: len(order) + i for i, s in enumerate(unlisted)})
-        return np.array([pos[s] for s in self.src_names], dtype=np.int64)[self.src_code]
+        return np.array([pos.get(s, len(order)) for s in self.src_names], dtype=np.int64)[self.src_code]
 
     def tie_rank(self, order: tuple[str, ...], recent_first: bool = False) -> np.ndarray:
-        """Rank of rows by (source rank, most recent, smaller key), or (most recent, source rank, key)."""
+        """Rank of rows by (source rank, most recent, smaller key), or (most recent, source rank, key).
+
+        Only rows of multi-record entities are ranked (the others are never compared); 0 elsewhere.
+        """
         if (order, recent_first) not in self._tb:
-            src, rec = self.source_rank(order), -self.recency
-            idx = np.lexsort((self.key_rank, src, rec) if recent_first else (self.key_rank, rec, src))
-            tb = np.empty(len(idx), dtype=np.int64)
+            rows = np.flatnonzero(self.multi)
+            src, rec, key = self.source_rank(order)[rows], -self.recency[rows], self.key_rank[rows]
+            idx = rows[np.lexsort((key, src, rec) if recent_first else (key, rec, src))]
+            tb = np.zeros(len(self.multi), dtype=np.int64)
             tb[idx] = np.arange(len(idx))
             self._tb[(order, recent_first)] = tb
         return self._tb[(order, recent_first)]
@@ -210,22 +221,25 @@ def _pick(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[np.ndarray, np.ndarray]:
     ents = ctx.ecode[rows]
     first = np.ones(len(ents), dtype=bool)
     first[1:] = ents[1:] != ents[:-1]
-    ents = np.concatenate([ctx.ecode[single], ents[first]])
-    rows = np.concatenate([single, rows[first]])
-    order = np.argsort(ents, kind="stable")
-    return ents[order], rows[order]
+    chosen = np.full(ctx.n_ent, -1, dtype=np.int64)
+    chosen[ctx.ecode[single]] = single
+    chosen[ents[first]] = rows[first]
+    ents = np.flatnonzero(chosen >= 0)
+    return ents, chosen[ents]
 
 
 def _take(col: pd.Series, ents: np.ndarray, rows: np.ndarray, n_ent: int) -> pd.Series:
+    """Value of ``col`` at the chosen row of each entity (null where an entity has no candidate)."""
     idx = np.full(n_ent, -1, dtype=np.int64)
     idx[ents] = rows
-    return pd.Series(col.array.take(idx, allow_fill=True))
+    values = col.to_numpy() if col.dtype == object else col.array
+    return pd.Series(pd.api.extensions.take(values, idx, allow_fill=True))
 
 
 def _sum(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     col = ctx.column(rule.field)
     rows = np.flatnonzero(ctx.notna(rule.field))
-    rows = rows[np.lexsort((ctx.key_rank[rows], ctx.ecode[rows]))]
+    rows = rows[np.argsort(ctx.ecode[rows] * len(ctx.ecode) + ctx.key_rank[rows])]
     vals = pd.to_numeric(col).to_numpy(dtype="float64", na_value=0.0)[rows]
     ents = ctx.ecode[rows]
     total = np.bincount(ents, weights=vals, minlength=ctx.n_ent)
@@ -238,15 +252,14 @@ def _sum(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[pd.Series, np.ndarray, np.n
 def _sources(ctx: _Ctx) -> pd.Series:
     """Sorted ';'-joined source names per entity (bit mask per entity, one join per distinct set)."""
     names = list(ctx.src_names)
-    pairs = np.unique(ctx.ecode * len(names) + ctx.src_code)
-    ents, codes = pairs // len(names), pairs % len(names)
     if len(names) <= 62:
         mask = np.zeros(ctx.n_ent, dtype=np.int64)
-        np.bitwise_or.at(mask, ents, np.left_shift(1, codes))
+        np.bitwise_or.at(mask, ctx.ecode, np.left_shift(1, ctx.src_code))
         uniq, inv = np.unique(mask, return_inverse=True)
         labels = np.array([";".join(n for i, n in enumerate(names) if m >> i & 1) for m in uniq], dtype=object)
         return pd.Series(labels[inv])
-    joined = pd.Series(np.asarray(names, dtype=object)[codes]).groupby(ents).agg(";".join)
+    pairs = np.unique(ctx.ecode * len(names) + ctx.src_code)
+    joined = pd.Series(np.asarray(names, dtype=object)[pairs % len(names)]).groupby(pairs // len(names)).agg(";".join)
     return joined.reset_index(drop=True)
 
 

@@ -15,7 +15,7 @@ then the smaller ``(source, record_id)`` key):
     the record with the most non-null fields of the rule (field plus group), then the longest value.
 ``source_priority``
     the record from the most trusted source (``source_order`` of the rule, else the spec's
-    ``source_priority``); unlisted sources rank after listed ones, alphabetically.
+    ``source_priority``); unlisted sources rank after listed ones, tied (recency decides).
 ``most_frequent``
     the mode of the field among the entity's records.
 ``max`` / ``min``

@@ -3,8 +3,9 @@
 The cleaning stage embeds the GB/T 2260 table as ``src/migration_kit/data/clean_*.csv``. When a CSV
 there has a 6-digit code column and a name column, the map is built from it (city code ``PPCC00``
 belongs to province ``PP0000``; districts ``PPCCDD`` are also listed under their province, so a
-municipality's districts pass). Otherwise a small internal map (provincial capitals and large cities)
-is used; it is partial, so the check only judges cities the map knows.
+municipality's districts pass) and merged with a small internal map (provincial capitals and large
+cities), which is used alone when no such CSV exists. Both are partial, so the check only judges
+cities the map knows.
 
 Example
 -------
@@ -55,6 +56,7 @@ _INTERNAL: dict[str, tuple[str, ...]] = {
     "新疆维吾尔自治区": ("乌鲁木齐市", "克拉玛依市"),
 }
 
+#: Which table the map came from (``internal`` or the CSV file name), for the report.
 MAP_SOURCE: dict[str, str] = {"source": "internal"}
 
 
@@ -88,10 +90,12 @@ def _from_csv() -> dict[str, set[str]] | None:
 @functools.lru_cache(maxsize=1)
 def province_city_map() -> dict[str, frozenset[str]]:
     """Return province full name -> frozenset of city (and district) full names."""
-    table = _from_csv()
-    if table is None:
+    table = {p: set(c) | {p} for p, c in _INTERNAL.items()}
+    csv = _from_csv()
+    if csv is None:
         MAP_SOURCE["source"] = "internal"
-        table = {p: set(c) | {p} for p, c in _INTERNAL.items()}
+    for prov, cities in (csv or {}).items():  # the GB/T 2260 table extends the internal map
+        table.setdefault(prov, {prov}).update(cities)
     return {p: frozenset(c) for p, c in table.items()}
 
 

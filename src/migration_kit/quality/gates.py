@@ -97,10 +97,11 @@ def check_gates(scores: QualityScores | Sequence[QualityScores], spec: QualitySp
             ov = spec.override_for(gate.metric)
             status = "pass" if ok else ("overridden" if ov else "fail")
             msg = "" if ok else (
-                f"gate {gate.metric}: score {_fmt(value)} < threshold {gate.min:.2f} (stage {stage}"
-                + (f"; {why}" if why else "") + "); fix the failing checks at the source (see by_check and "
-                f"per_record top_reasons) or add an override under quality.overrides with gate: "
-                f"{gate.metric!r}, reason and approved_by")
+                f"gate {gate.metric}: score {_fmt(value)} < threshold {gate.min:.2f}; "
+                + (f"{why} ({stage} scores); " if why else "")
+                + f"fix the failing checks at the source ({stage} scores: see by_check and per_record "
+                f"top_reasons) or add an override under quality.overrides with gate: {gate.metric!r}, reason and "
+                "approved_by")
             rows.append({"gate": gate.metric, "stage": stage, "metric": gate.base_metric, "score": value,
                          "threshold": gate.min, "status": status,
                          "override_reason": ov.reason if (ov and not ok) else "",
@@ -116,11 +117,11 @@ def enforce_gates(report: GateReport, logger: logging.Logger | None = None) -> G
     >>> import pandas as pd
     >>> rep = GateReport(pd.DataFrame([{"gate": "overall", "stage": "after", "metric": "overall", "score": 70.0,
     ...     "threshold": 80.0, "status": "fail", "override_reason": "", "approved_by": "",
-    ...     "message": "gate overall: score 70.00 < threshold 80.00 (stage after)"}]))
+    ...     "message": "gate overall: score 70.00 < threshold 80.00; fix ..."}]))
     >>> enforce_gates(rep)
     Traceback (most recent call last):
     ...
-    migration_kit.errors.QualityGateError: gate overall: score 70.00 < threshold 80.00 (stage after)
+    migration_kit.errors.QualityGateError: gate overall: score 70.00 < threshold 80.00; fix ...
     """
     log = logger or LOGGER
     for r in report.overridden.itertuples(index=False):

@@ -71,14 +71,14 @@ def per_record(std: pd.DataFrame, failures: pd.DataFrame | None, spec: QualitySp
         if not take.any():
             continue
         name = spec.checks[j].name
-        label = np.full(ctx.n, name, dtype=object)
-        if reasons[j] is not None:
-            r = reasons[j]
-            has = take & (r != "")
-            label[has] = name + ":" + r[has]
         idx = np.flatnonzero(take)
-        sep = np.where(count[idx] > 0, ";", "")
-        text[idx] = text[idx] + sep + label[idx]
+        label = np.full(len(idx), name, dtype=object)
+        if reasons[j] is not None:
+            r = np.asarray(reasons[j][idx], dtype=object)
+            has = r != ""
+            label[has] = name + ":" + r[has]
+        sep = np.where(count[idx] > 0, ";", "").astype(object)
+        text[idx] = text[idx] + sep + label
         count[idx] += 1
     t = ctx.table
     out = pd.DataFrame({"source": t["source"].astype(str).to_numpy(), "record_id": t["record_id"].astype(str).to_numpy(),

@@ -88,15 +88,23 @@ def evaluate(ctx: CheckContext, spec: QualitySpec) -> tuple[np.ndarray, np.ndarr
 
 
 def _rollup(group: str, keys: list, counts: pd.DataFrame) -> pd.DataFrame:
-    """Weighted mean of check scores within each value of ``group`` (counts has check scores)."""
-    rows = []
-    for key in keys:
-        g = counts[counts[group] == key]
-        used = g[g["score"].notna()]
-        rows.append({group: key, "n_checks": int(len(used)), "weight": float(used["weight"].sum()),
-                     "applicable": int(g["applicable"].sum()), "failing": int(g["failing"].sum()),
-                     "score": _wmean(g["score"].to_numpy(float), g["weight"].to_numpy(float))})
-    return pd.DataFrame(rows, columns=[group, "n_checks", "weight", "applicable", "failing", "score"])
+    """Weighted mean of check scores within each value of ``group`` (``counts`` has check scores)."""
+    codes = pd.Index(keys).get_indexer(counts[group])
+    sc = counts["score"].to_numpy(float)
+    ok = ~np.isnan(sc)
+    w = counts["weight"].to_numpy(float) * ok
+    k = len(keys)
+
+    def tot(v: np.ndarray) -> np.ndarray:
+        return np.bincount(codes, weights=v, minlength=k)[:k] if len(codes) else np.zeros(k)
+
+    wsum = tot(w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score_ = np.where(wsum > 0, tot(np.where(ok, sc, 0.0) * w) / np.where(wsum > 0, wsum, 1.0), np.nan)
+    return pd.DataFrame({group: keys, "n_checks": tot(ok.astype(float)).astype(np.int64), "weight": wsum,
+                         "applicable": tot(counts["applicable"].to_numpy(float)).astype(np.int64),
+                         "failing": tot(counts["failing"].to_numpy(float)).astype(np.int64), "score": score_},
+                        columns=[group, "n_checks", "weight", "applicable", "failing", "score"])
 
 
 def score(table: pd.DataFrame, spec: QualitySpec, *, stage: str, reference_date: date | None,

@@ -106,6 +106,8 @@ def _id_birth(ids: pd.Series) -> pd.Series:
 def _dt(df: pd.DataFrame, col: str) -> pd.Series:
     if col not in df.columns:
         return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(df[col]):
+        return df[col]
     return pd.to_datetime(df[col], errors="coerce")
 
 
@@ -120,24 +122,34 @@ def _age(birth: pd.Series, on: pd.Timestamp) -> pd.Series:
     return on.year - birth.dt.year - before.astype(float)
 
 
-def _check_inputs(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame) -> None:
+_FEATURE_COLUMNS = ("phone", "email", "id_number", "birth_date", "country", "created_at", "last_activity_at")
+
+
+def _join(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame, policy: PolicySpec) -> pd.DataFrame:
+    """The std columns scoping needs plus ``entity_id`` (std row order), after checking coverage both ways."""
     for name, df, cols in (("std", std, KEYS), ("entities", entities, [*KEYS, "entity_id"]), ("golden", golden, ["entity_id"])):
         missing = [c for c in cols if c not in df.columns]
         if missing:
             raise ScopingError(f"{name} lacks columns {missing}; see docs/architecture.md (stage 4 inputs)")
     if std.duplicated(KEYS).any():
         raise ScopingError(f"std has {int(std.duplicated(KEYS).sum())} duplicate (source, record_id) keys; keys must be unique")
-    merged = std[KEYS].merge(entities[KEYS], on=KEYS, how="outer", indicator=True)
-    for side, label in (("left_only", "std records without an entity"), ("right_only", "entities rows without a std record")):
-        bad = merged[merged["_merge"] == side]
-        if len(bad):
-            first = f"{bad['source'].iat[0]}:{bad['record_id'].iat[0]}"
-            raise ScopingError(f"{len(bad)} {label} (first: {first}); entities must list every std record exactly once")
     if entities.duplicated(KEYS).any():
         raise ScopingError("entities lists a (source, record_id) more than once; each record belongs to one entity")
-    lost = sorted(set(entities["entity_id"]) - set(golden["entity_id"]))
-    if lost:
-        raise ScopingError(f"{len(lost)} entity ids have no golden record (first: {lost[0]}); rerun linkage")
+    wanted = {*_FEATURE_COLUMNS, policy.asset_sale_basis.consent_field}
+    cols = [*KEYS, *(c for c in std.columns if c in wanted and c not in KEYS)]
+    rec = std[cols].merge(entities[[*KEYS, "entity_id"]], on=KEYS, how="left", sort=False)
+    lost = rec["entity_id"].isna().to_numpy()
+    if lost.any():
+        first = f"{rec['source'].iat[int(np.argmax(lost))]}:{rec['record_id'].iat[int(np.argmax(lost))]}"
+        raise ScopingError(f"{int(lost.sum())} std records without an entity (first: {first}); "
+                           "entities must list every std record exactly once")
+    if len(entities) != len(std):
+        raise ScopingError(f"{len(entities) - len(std)} entities rows without a std record; "
+                           "entities must list every std record exactly once")
+    orphans = pd.Index(rec["entity_id"].unique()).difference(pd.Index(golden["entity_id"]))
+    if len(orphans):
+        raise ScopingError(f"{len(orphans)} entity ids have no golden record (first: {orphans.sort_values()[0]}); rerun linkage")
+    return rec
 
 
 def entity_features(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame,
@@ -154,27 +166,36 @@ def entity_features(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFr
     -------
     >>> f = entity_features(std, entities, golden, None, policy)   # doctest: +SKIP
     """
+    return _features(_join(std, entities, golden, policy), golden, suppression, policy, guardian_consents)
+
+
+def _features(rec: pd.DataFrame, golden: pd.DataFrame, suppression: pd.DataFrame | None, policy: PolicySpec,
+              guardian_consents: pd.DataFrame | None) -> pd.DataFrame:
     on = pd.Timestamp(policy.require_date())
-    rec = std.merge(entities[[*KEYS, "entity_id"]], on=KEYS, how="left")
-    sup = match_suppression(std, suppression)
-    rec["withdrawn"], rec["erasure"] = sup["withdrawn"].to_numpy(), sup["erasure"].to_numpy()
-    rec["last_seen"] = pd.concat([_dt(rec, "last_activity_at"), _dt(rec, "created_at")], axis=1).max(axis=1)
+    codes, uniq = pd.factorize(rec["entity_id"], sort=True)
+    sup = match_suppression(rec, suppression)
     ids = rec["id_number"] if "id_number" in rec.columns else pd.Series(None, index=rec.index, dtype=object)
-    rec["birth"] = _dt(rec, "birth_date").fillna(_id_birth(ids))
-    rec["consent"] = _truthy(rec, policy.asset_sale_basis.consent_field)
     if guardian_consents is not None and len(guardian_consents):
-        gk = guardian_consents[KEYS].astype(str).agg(":".join, axis=1)
-        rec["guardian_consent"] = rec[KEYS].astype(str).agg(":".join, axis=1).isin(set(gk))
+        gk = set(guardian_consents["source"].astype(str) + ":" + guardian_consents["record_id"].astype(str))
+        guardian = (rec["source"].astype(str) + ":" + rec["record_id"].astype(str)).isin(gk).to_numpy()
     else:
-        rec["guardian_consent"] = False
-    rec["country"] = rec["country"] if "country" in rec.columns else None
-    g = rec.groupby("entity_id", sort=True).agg(
-        n_records=("source", "size"), last_seen=("last_seen", "max"), birth=("birth", "max"),
+        guardian = np.zeros(len(rec), dtype=bool)
+    country = rec["country"].astype(object) if "country" in rec.columns else pd.Series(None, index=rec.index, dtype=object)
+    r = pd.DataFrame({
+        "e": codes, "withdrawn": sup["withdrawn"].to_numpy(), "erasure": sup["erasure"].to_numpy(),
+        "last_seen": pd.concat([_dt(rec, "last_activity_at"), _dt(rec, "created_at")], axis=1).max(axis=1).to_numpy(),
+        "birth": _dt(rec, "birth_date").fillna(_id_birth(ids)).to_numpy(),
+        "consent": _truthy(rec, policy.asset_sale_basis.consent_field).to_numpy(),
+        "guardian_consent": guardian, "country_any": country.to_numpy(),
+    })
+    g = r.groupby("e", sort=True).agg(
+        n_records=("e", "size"), last_seen=("last_seen", "max"), birth=("birth", "max"),
         withdrawn=("withdrawn", "any"), erasure=("erasure", "any"), consent=("consent", "any"),
-        guardian_consent=("guardian_consent", "any"), country_any=("country", "first"))
+        guardian_consent=("guardian_consent", "any"), country_any=("country_any", "first"))
+    g.index = pd.Index(uniq, name="entity_id")
     gold = golden.drop_duplicates("entity_id").set_index("entity_id").reindex(g.index)
-    gold_birth = _dt(gold, "birth_date").fillna(_id_birth(gold["id_number"] if "id_number" in gold else pd.Series(None, index=gold.index, dtype=object)))
-    g["birth"] = pd.concat([g["birth"], gold_birth], axis=1).max(axis=1)
+    gold_ids = gold["id_number"] if "id_number" in gold.columns else pd.Series(None, index=gold.index, dtype=object)
+    g["birth"] = pd.concat([g["birth"], _dt(gold, "birth_date").fillna(_id_birth(gold_ids))], axis=1).max(axis=1)
     g["last_seen"] = pd.concat([g["last_seen"], _dt(gold, "last_activity_at"), _dt(gold, "created_at")], axis=1).max(axis=1)
     g["consent"] |= _truthy(gold, policy.asset_sale_basis.consent_field)
     g["age"] = _age(g["birth"], on)
@@ -184,31 +205,42 @@ def entity_features(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFr
         g["retention_expired"] = (g["last_seen"] < on - pd.DateOffset(years=policy.retention_years)).to_numpy()
     else:
         g["retention_expired"] = False
-    country = (gold["country"] if "country" in gold.columns else pd.Series(None, index=g.index, dtype=object))
-    g["country"] = country.astype(object).where(country.notna(), g["country_any"])
-    eu = set(policy.eu_countries)
-    g["region"] = np.select([g["country"] == "CN", g["country"].isin(eu), g["country"].notna()], ["CN", "EEA", "OTHER"], "UNKNOWN")
-    g["has_id_number"] = gold["id_number"].notna().to_numpy() if "id_number" in gold.columns else False
+    gc = gold["country"].astype(object) if "country" in gold.columns else pd.Series(None, index=g.index, dtype=object)
+    g["country"] = gc.where(gc.notna(), g["country_any"])
+    g["region"] = np.select([g["country"] == "CN", g["country"].isin(list(policy.eu_countries)), g["country"].notna()],
+                            ["CN", "EEA", "OTHER"], "UNKNOWN")
+    g["has_id_number"] = gold_ids.notna().to_numpy()
     return g.drop(columns=["country_any"])
 
 
-def _join_codes(hits: pd.DataFrame, codes: list[str]) -> pd.Series:
-    out = pd.Series("", index=hits.index, dtype=object)
-    for code in sorted(codes):
-        out = out + np.where(hits[code].to_numpy(), code + ";", "")
-    return out.str.rstrip(";")
+def _join_codes(hits: pd.DataFrame, codes: list[str]) -> np.ndarray:
+    """Sorted ``;``-joined codes of the True columns, per row (strings built once per distinct combination)."""
+    codes = sorted(codes)
+    bits = np.zeros(len(hits), dtype=np.int64)
+    for i, code in enumerate(codes):
+        bits |= hits[code].to_numpy(dtype=np.int64) << i
+    uniq, inv = np.unique(bits, return_inverse=True)
+    text = np.array([";".join(c for i, c in enumerate(codes) if (int(u) >> i) & 1) for u in uniq], dtype=object)
+    return text[inv.reshape(-1)] if len(bits) else np.array([], dtype=object)
 
 
-def _representatives(rec: pd.DataFrame, lineage: pd.DataFrame | None) -> pd.Series:
-    """entity_id -> ``source:record_id`` of its representative record."""
-    r = rec[["entity_id", *KEYS]].copy()
-    r["named"] = 0
+def _order_and_representatives(rec: pd.DataFrame, ecode: np.ndarray, n_ent: int,
+                               lineage: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+    """(positions of rec sorted by (source, record_id); position of each entity's representative record)."""
+    src = pd.factorize(rec["source"].astype(str), sort=True)[0]
+    rid = pd.factorize(rec["record_id"].astype(str), sort=True)[0]
+    key_order = np.lexsort((rid, src))
+    rank = np.empty(len(rec), dtype=np.int64)
+    rank[key_order] = np.arange(len(rec))
+    named = np.zeros(len(rec), dtype=np.int64)
     if lineage is not None and len(lineage):
         n = lineage.groupby(["entity_id", *KEYS]).size().rename("named").reset_index()
-        r = r.drop(columns="named").merge(n, on=["entity_id", *KEYS], how="left").fillna({"named": 0})
-    r = r.sort_values(["entity_id", "named", *KEYS], ascending=[True, False, True, True], kind="mergesort")
-    first = r.drop_duplicates("entity_id")
-    return pd.Series((first["source"].astype(str) + ":" + first["record_id"].astype(str)).to_numpy(), index=first["entity_id"].to_numpy())
+        named = rec[["entity_id", *KEYS]].merge(n, on=["entity_id", *KEYS], how="left")["named"].fillna(0).to_numpy(np.int64)
+    order = np.lexsort((rank, -named, ecode))
+    first = order[np.r_[True, ecode[order][1:] != ecode[order][:-1]]] if len(order) else order
+    rep = np.full(n_ent, -1, dtype=np.int64)
+    rep[ecode[first]] = first
+    return key_order, rep
 
 
 def decide(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame, suppression: pd.DataFrame | None,
@@ -240,13 +272,13 @@ def decide(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame, supp
     >>> decide(std, entities, golden, None, policy, deal).reconcile()["input"] == len(std)   # doctest: +SKIP
     True
     """
-    _check_inputs(std, entities, golden)
+    policy.require_date()
+    rec = _join(std, entities, golden, policy)
     if guardian_consents is None and policy.guardian_consents is not None:
         guardian_consents = pd.read_csv(policy.guardian_consents, dtype=str)
-    feats = entity_features(std, entities, golden, suppression, policy, guardian_consents)
+    feats = _features(rec, golden, suppression, policy, guardian_consents)
     hits = evaluate_rules(RuleContext(feats, policy, deal))
     excl = [r for r in RULES if r.kind == "exclude"]
-    flags = [r.code for r in RULES if r.kind == "flag"]
     excluded = hits[[r.code for r in excl]].any(axis=1).to_numpy()
     destroy = np.zeros(len(feats), dtype=bool)
     for r in excl:
@@ -256,25 +288,27 @@ def decide(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame, supp
     else:
         basis = np.full(len(feats), BASIS_CODES.get(deal.type, ""), dtype=object)
     reasons = np.where(excluded, _join_codes(hits, [r.code for r in excl]), basis)
-    flag_txt = np.where(excluded, "", _join_codes(hits, flags))
-    rec = std[KEYS].merge(entities[[*KEYS, "entity_id"]], on=KEYS, how="left")
-    rep = _representatives(rec, lineage)
-    ent = pd.DataFrame({"entity_id": feats.index, "disposition": np.where(excluded, "excluded", "transferred"),
+    flag_txt = np.where(excluded, "", _join_codes(hits, [r.code for r in RULES if r.kind == "flag"]))
+    ecode = feats.index.get_indexer(rec["entity_id"])
+    key_order, rep = _order_and_representatives(rec, ecode, len(feats), lineage)
+    rep_key = (rec["source"].astype(str).to_numpy(object)[rep] + ":" + rec["record_id"].astype(str).to_numpy(object)[rep])
+    ent = pd.DataFrame({"entity_id": feats.index.to_numpy(), "disposition": np.where(excluded, "excluded", "transferred"),
                         "reason_codes": reasons, "flags": flag_txt, "region": feats["region"].to_numpy(),
                         "n_records": feats["n_records"].to_numpy(), "destroy": destroy,
-                        "representative": np.where(excluded, None, rep.reindex(feats.index).to_numpy())})
-    e = ent.set_index("entity_id")
-    key = rec["source"].astype(str) + ":" + rec["record_id"].astype(str)
-    ex = e["disposition"].reindex(rec["entity_id"]).to_numpy() == "excluded"
-    rep_key = rep.reindex(rec["entity_id"]).to_numpy()
-    is_rep = key.to_numpy() == rep_key
-    out = rec.copy()
-    out["disposition"] = np.select([ex, is_rep], ["excluded", "transferred"], "merged")
-    out["merged_into"] = np.where(ex | is_rep, None, rep_key)
-    out["reason_codes"] = np.where(ex | is_rep, e["reason_codes"].reindex(rec["entity_id"]).to_numpy(), MERGED_CODE)
-    out["destroy"] = ex & e["destroy"].reindex(rec["entity_id"]).to_numpy()
-    out = out.sort_values(KEYS, kind="mergesort").reset_index(drop=True)[RECORD_COLUMNS]
-    fields = policy.field_plan([c for c in golden.columns])
+                        "representative": np.where(excluded, None, rep_key)})
+    is_rep = np.zeros(len(rec), dtype=bool)
+    is_rep[rep] = True
+    ex = excluded[ecode]
+    own = ex | is_rep
+    out = pd.DataFrame({
+        "source": rec["source"].to_numpy(), "record_id": rec["record_id"].to_numpy(),
+        "entity_id": rec["entity_id"].to_numpy(),
+        "disposition": np.select([ex, is_rep], ["excluded", "transferred"], "merged"),
+        "merged_into": np.where(own, None, rep_key[ecode]),
+        "reason_codes": np.where(own, reasons[ecode], MERGED_CODE),
+        "destroy": ex & destroy[ecode],
+    }).take(key_order).reset_index(drop=True)[RECORD_COLUMNS]
+    fields = policy.field_plan(list(golden.columns))
     cb = crossborder_summary(ent, feats, golden, fields, policy, deal)
     result = ScopingResult(out, ent[ENTITY_COLUMNS], fields, cb, feats, len(std), deal.type)
     result.reconcile()

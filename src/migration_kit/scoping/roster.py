@@ -3,7 +3,7 @@
 Channel: ``sms`` for a Chinese mobile (E.164 ``+861[3-9]`` + 9 digits), else ``email``, else ``post``
 when an address is known, else ``none`` (``contact_missing`` True: report these, they cannot be
 told). The message is the template of the customer's language (``policy.notification``) naming the
-recipient and its contact. ``due_by``: transfer date + ``policy.notice_days`` for EEA residents
+recipient and its contact. ``due_by`` (datetime64): transfer date + ``policy.notice_days`` for EEA residents
 (GDPR Art. 14(3)(a)), the transfer date itself otherwise (PIPL Art. 22: tell before the move).
 
 The roster holds plaintext contact values: it only leaves the run folder encrypted (handover stage).
@@ -92,10 +92,11 @@ def build_roster(golden: pd.DataFrame, entity_dispositions: pd.DataFrame, policy
     language = country.map(langs).fillna(policy.notification.language["default"])
     messages = render_messages(policy, deal)
     date = policy.require_date()
-    due = np.where(g["region"].to_numpy() == "EEA", date + dt.timedelta(days=policy.notice_days), date)
+    due = np.where(g["region"].to_numpy() == "EEA", np.datetime64(date + dt.timedelta(days=policy.notice_days), "ns"),
+                   np.datetime64(date, "ns"))
     return pd.DataFrame({
         "entity_id": g["entity_id"].to_numpy(), "channel": channel, "contact": contact,
         "language": language.to_numpy(), "message": language.map(messages).to_numpy(),
-        "due_by": pd.to_datetime(pd.Series(due, dtype=object)).dt.date.to_numpy() if len(g) else np.array([], dtype=object),
+        "due_by": due.astype("datetime64[ns]"),
         "flags": g["flags"].to_numpy(), "contact_missing": channel == "none",
     }, columns=ROSTER_COLUMNS)

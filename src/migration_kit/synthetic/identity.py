@@ -42,7 +42,7 @@ def id_check_digits(first17: np.ndarray) -> np.ndarray:
     Example
     -------
     >>> import numpy as np
-    >>> id_check_digits(np.array(["44030519900305123"], dtype=object)).tolist()
+    >>> id_check_digits(np.array(["44052418800101001"], dtype=object)).tolist()
     ['4']
     """
     if len(first17) == 0:
@@ -91,9 +91,13 @@ def resident_ids(rng: np.random.Generator, region_codes: np.ndarray, birth: np.n
     """
     n = len(region_codes)
     seq = rng.integers(0, 500, size=n) * 2 + np.where(male, 1, 0)
-    ymd = pd.Series(pd.to_datetime(birth).strftime("%Y%m%d"), dtype=object)
-    first17 = pd.Series(region_codes, dtype=object) + ymd.values + digits_string(seq, 3).values
-    first17 = first17.to_numpy(dtype=object)
+    d = np.asarray(birth).astype("datetime64[D]")
+    year = d.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = (d.astype("datetime64[M]") - d.astype("datetime64[Y]")).astype(np.int64) + 1
+    day = (d - d.astype("datetime64[M]")).astype(np.int64) + 1
+    code = pd.to_numeric(pd.Series(region_codes, dtype=object)).to_numpy(dtype=np.int64)
+    number = code * 10**11 + (year * 10000 + month * 100 + day) * 1000 + seq  # 17 digits fit in int64
+    first17 = pd.Series(number).astype(str).to_numpy(dtype=object)
     return (pd.Series(first17) + id_check_digits(first17)).to_numpy(dtype=object)
 
 

@@ -103,7 +103,7 @@ def make_entities(n: int, rng: np.random.Generator, pools: Pools, rates: SynthRa
     Example
     -------
     >>> from migration_kit.synthetic.pools import build_pools
-    >>> e = make_entities(50, np.random.default_rng(1), build_pools(1), SynthRates())
+    >>> e = make_entities(50, np.random.default_rng(1), build_pools(0), SynthRates())
     >>> set(e["region"]) <= {"CN", "EU", "OTHER"}
     True
     """

@@ -9,7 +9,7 @@ and the GBK-encoded web export never fails.
 
 Example
 -------
->>> p = build_pools(7)
+>>> p = build_pools(0)
 >>> len(p.surnames) > 50 and len(p.given_chars["M"]) > 20
 True
 """
@@ -104,7 +104,7 @@ def _unique_sorted(values: list[str]) -> np.ndarray:
 
 
 @lru_cache(maxsize=4)
-def build_pools(seed: int, per_locale: int = 400) -> Pools:
+def build_pools(seed: int = 0, per_locale: int = 400) -> Pools:
     """Build all pools with Faker seeded from ``seed`` (cached per seed).
 
     Parameters
@@ -120,7 +120,7 @@ def build_pools(seed: int, per_locale: int = 400) -> Pools:
 
     Example
     -------
-    >>> build_pools(1).addresses["DE"].columns.tolist()
+    >>> build_pools(0).addresses["DE"].columns.tolist()
     ['street', 'city', 'province', 'zip']
     """
     from faker import Faker

@@ -97,7 +97,7 @@ class SynthRates:
         check_keys(data, [f.name for f in fields(cls)], where)
         for key, value in data.items():
             check_type(value, (int, float), f"{where}.{key}")
-        return cls(**{k: float(v) for k, v in data.items()})
+        return cls(**data)
 
     def as_dict(self) -> dict[str, float]:
         """Return the rates as a plain dict (stable field order)."""

@@ -42,10 +42,13 @@ def label_join(labels: dict[str, np.ndarray], n: int) -> np.ndarray:
     >>> label_join({"A": np.array([True, False]), "B": np.array([True, True])}, 2).tolist()
     ['A;B', 'B']
     """
-    out = pd.Series([""] * n, dtype=object)
-    for code, mask in labels.items():
-        out = out + np.where(mask, code + ";", "")
-    return out.str.rstrip(";").to_numpy(dtype=object)
+    codes = list(labels)
+    bits = np.zeros(n, dtype=np.int64)
+    for k, code in enumerate(codes):
+        bits |= np.asarray(labels[code], dtype=bool).astype(np.int64) << k
+    uniq, inverse = np.unique(bits, return_inverse=True)  # a few hundred combinations at most
+    text = np.array([";".join(c for k, c in enumerate(codes) if u >> k & 1) for u in uniq.tolist()], dtype=object)
+    return text[inverse.ravel()] if n else np.array([], dtype=object)
 
 
 def _extra_sources(rng: np.random.Generator, e: pd.DataFrame, dup: np.ndarray, rates: SynthRates) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ import pandas as pd
 from .pools import Pools
 from .regions import FOREIGN, PINYIN_ABROAD
 
-__all__ = ["COLUMNS", "ID_COLUMN", "format_source", "entity_addresses"]
+__all__ = ["COLUMNS", "ID_COLUMN", "format_source", "entity_addresses", "date_strings"]
 
 #: Canonical field -> column header, per source (written into params.yaml).
 COLUMNS: dict[str, dict[str, str | list[str]]] = {
@@ -49,9 +49,19 @@ def _ymd(dates: np.ndarray) -> tuple[pd.Series, pd.Series, pd.Series]:
     return _s(d.year.astype(str)), _s(d.month.astype(str)), _s(d.day.astype(str))
 
 
-def _date_str(dates: np.ndarray, fmt: str) -> pd.Series:
-    d = pd.DatetimeIndex(dates)
-    return _s(d.strftime(fmt)).where(~d.isna(), "").astype(object)
+def date_strings(dates: np.ndarray, fmt: str) -> pd.Series:
+    """Format dates as ``%Y-%m-%d``, ``%Y-%m-%d %H:%M:%S`` or ``%m/%d/%Y`` (numpy, no per-row strftime)."""
+    unit = "s" if "%H" in fmt else "D"
+    iso = _s(np.datetime_as_string(np.asarray(dates).astype(f"datetime64[{unit}]"), unit=unit))
+    if fmt == "%Y-%m-%d %H:%M:%S":
+        out = iso.str[:10] + " " + iso.str[11:]
+    elif fmt == "%m/%d/%Y":
+        out = iso.str[5:7] + "/" + iso.str[8:10] + "/" + iso.str[:4]
+    elif fmt == "%Y-%m-%d":
+        out = iso
+    else:
+        raise ValueError(f"unsupported date format {fmt!r}")
+    return out.where(iso != "NaT", "").astype(object)
 
 
 def _names(ent: pd.DataFrame, style: np.ndarray) -> pd.Series:
@@ -74,12 +84,16 @@ def _record_ids(rng: np.random.Generator, created: np.ndarray, prefix: str, widt
 def _cn_phone(rng: np.random.Generator, phone: pd.Series, weights: list[float]) -> pd.Series:
     """Render 11-digit mobiles in one of: plain, spaced, +86 dashed, 0086, 86, +86."""
     style = rng.choice(6, size=len(phone), p=np.array(weights) / sum(weights))
-    a, b, c = phone.str[:3], phone.str[3:7], phone.str[7:]
-    forms = [phone, a + " " + b + " " + c, "+86 " + a + "-" + b + "-" + c, "0086" + phone, "86" + phone, "+86" + phone]
+    style[(phone.str.len() != 11).to_numpy()] = 0
     out = phone.copy()
-    for k, form in enumerate(forms):
-        out[style == k] = form[style == k]
-    return out.where(phone.str.len() == 11, phone)
+    for k in range(1, 6):
+        m = style == k
+        if not m.any():
+            continue
+        p = phone[m]
+        a, b, c = p.str[:3], p.str[3:7], p.str[7:]
+        out[m] = [None, a + " " + b + " " + c, "+86 " + a + "-" + b + "-" + c, "0086" + p, "86" + p, "+86" + p][k]
+    return out
 
 
 def _cn_address(ent: pd.DataFrame, short: np.ndarray) -> pd.Series:
@@ -145,7 +159,8 @@ def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.
         raise ValueError(f"unknown source {name!r}; known sources: {', '.join(sorted(COLUMNS))}")
     m = len(r)
     created, last = r["created"].to_numpy(), r["last"].to_numpy()
-    spent = _s(pd.Series(r["total_spent"]).map("{:.2f}".format))
+    cents = np.round(r["total_spent"].to_numpy() * 100).astype(np.int64)
+    spent = _s(pd.Series(cents // 100).astype(str) + "." + pd.Series(cents % 100).astype(str).str.zfill(2))
     cols = COLUMNS[name]
     if name == "pos":
         rid = _record_ids(rng, created, "M", 8, 10_000_001)
@@ -161,7 +176,7 @@ def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.
                 "gender": _s(np.where(ent["gender"].to_numpy() == "M", "男", "女")), "birth_date": birth,
                 "phone": _cn_phone(rng, _s(r["phone"]), [9, 1, 0, 0, 0, 0]), "id_number": _s(r["id_number"]),
                 "city": _s(np.where(r["short_address"], ent["city_short"], ent["city"])),
-                "created_at": _date_str(created, "%Y-%m-%d"), "last_activity_at": _date_str(last, "%Y-%m-%d"),
+                "created_at": date_strings(created, "%Y-%m-%d"), "last_activity_at": date_strings(last, "%Y-%m-%d"),
                 "total_spent": spent, "order_count": _s(r["order_count"].astype(str)),
                 "marketing_consent": _s(np.where(r["consent"], "是", "否"))}
     elif name == "web":
@@ -171,8 +186,8 @@ def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.
         data = {"full_name": _names(ent, r["name_style"].to_numpy()),
                 "phone": _cn_phone(rng, _s(r["phone"]), [4, 1, 2, 1, 1, 1]), "email": _s(r["email"]),
                 "address": _cn_address(ent, r["short_address"].to_numpy()), "postcode": post,
-                "created_at": _date_str(created.astype("datetime64[s]") + secs(), "%Y-%m-%d %H:%M:%S"),
-                "last_activity_at": _date_str(last.astype("datetime64[s]") + secs(), "%Y-%m-%d %H:%M:%S"),
+                "created_at": date_strings(created.astype("datetime64[s]") + secs(), "%Y-%m-%d %H:%M:%S"),
+                "last_activity_at": date_strings(last.astype("datetime64[s]") + secs(), "%Y-%m-%d %H:%M:%S"),
                 "order_count": _s(r["order_count"].astype(str)), "total_spent": spent}
     elif name == "school":
         rid = _record_ids(rng, created, "SC", 6, 1)
@@ -208,7 +223,7 @@ def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.
                 "country": country, "postcode": _s(fa["zip"]),
                 "marketing_consent": _s(np.where(r["consent"], "yes", "no")), "total_spent": spent,
                 "order_count": _s(r["order_count"].astype(str)),
-                "created_at": _date_str(created, "%m/%d/%Y"), "last_activity_at": _date_str(last, "%m/%d/%Y")}
+                "created_at": date_strings(created, "%m/%d/%Y"), "last_activity_at": date_strings(last, "%m/%d/%Y")}
     table = pd.DataFrame({ID_COLUMN[name]: rid.to_numpy(dtype=object)})
     for field, header in cols.items():
         table[header] = data[field].to_numpy(dtype=object)

@@ -1,0 +1,39 @@
+"""The console script: --help everywhere, user errors as one line on stderr with exit code 2."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from migration_kit.cli import cli, main
+
+COMMANDS = sorted(cli.commands)
+
+
+def test_expected_commands_are_registered():
+    for name in ("synth", "intake", "dedupe", "run", "rehearsal", "lookup", "keys", "verify", "decrypt", "restore"):
+        assert name in cli.commands, f"command {name!r} missing; have {COMMANDS}"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help(name):
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_user_error_is_one_line_without_traceback(tmp_path, capsys):
+    code = main(["intake", str(tmp_path / "missing.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("error: ") and "Traceback" not in err
+    assert "missing.yaml" in err
+
+
+def test_console_script_entry_point(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "migration_kit.cli", "intake", str(tmp_path / "x.yaml")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and proc.stderr.startswith("error: ")

@@ -1,0 +1,134 @@
+"""link(): every row once, deterministic ids, traps, decisions override the model."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from migration_kit.errors import LinkageError
+from migration_kit.linkage import LinkageSpec, entity_ids, link
+
+SPEC = LinkageSpec.from_dict({"u_sample_size": 20000})
+GIVEN = np.array(list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"), dtype=object)
+FAM = np.array(list("王李张刘陈杨黄赵吴周"), dtype=object)
+
+
+def _background(n: int = 300, seed: int = 0) -> pd.DataFrame:
+    """n people, each twice (second copy: email dropped); deterministic."""
+    rng = np.random.default_rng(seed)
+    fam, g1, g2 = FAM[rng.integers(0, 10, n)], GIVEN[rng.integers(0, 20, n)], GIVEN[rng.integers(0, 20, n)]
+    names = fam + g1 + g2
+    base = pd.DataFrame({
+        "name_key": names, "pinyin_key": names, "family_name": fam,
+        "birth_date": pd.to_datetime("1950-01-01") + pd.to_timedelta(rng.integers(0, 20000, n), unit="D"),
+        "phone": "+86138" + pd.Series(rng.integers(10**7, 10**8, n)).astype(str),
+        "email": pd.Series(np.arange(n)).astype(str) + "@qq.com",
+        "city": np.array(["北京市", "上海市", "广州市"], object)[rng.integers(0, 3, n)],
+    })
+    dup = base.assign(email=None)
+    df = pd.concat([base.assign(source="pos"), dup.assign(source="web")], ignore_index=True)
+    df["record_id"] = [f"B{k:05d}" for k in range(len(df))]
+    return df
+
+
+TRAP = pd.DataFrame([
+    # parent and child share a phone; a bridging record has the parent's name and the child's email
+    {"source": "pos", "record_id": "P1", "name_key": "张建国", "pinyin_key": "jianguo zhang", "family_name": "张",
+     "birth_date": "1965-03-01", "phone": "+8613911112222", "email": "zjg@163.com", "city": "成都市"},
+    {"source": "web", "record_id": "C1", "name_key": "张建国", "pinyin_key": "jianguo zhang", "family_name": "张",
+     "birth_date": "1995-07-12", "phone": "+8613911112222", "email": "kid@163.com", "city": "成都市"},
+    {"source": "club", "record_id": "X1", "name_key": "张建国", "pinyin_key": "jianguo zhang", "family_name": "张",
+     "birth_date": None, "phone": "+8613911112222", "email": "kid@163.com", "city": "成都市"},
+    # namesakes 王伟 with different birth dates and phones, same city
+    {"source": "pos", "record_id": "W1", "name_key": "王伟", "pinyin_key": "wang wei", "family_name": "王",
+     "birth_date": "1988-02-03", "phone": "+8613700000001", "email": None, "city": "北京市"},
+    {"source": "web", "record_id": "W2", "name_key": "王伟", "pinyin_key": "wang wei", "family_name": "王",
+     "birth_date": "1971-10-20", "phone": "+8613700000999", "email": None, "city": "北京市"},
+])
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    df = pd.concat([_background(), TRAP], ignore_index=True)
+    df["birth_date"] = pd.to_datetime(df["birth_date"])
+    return df
+
+
+@pytest.fixture(scope="module")
+def result(data):
+    return link(data, SPEC)
+
+
+def _entity(res, source, rid):
+    e = res.entities
+    return e.loc[(e.source == source) & (e.record_id == rid), "entity_id"].iloc[0]
+
+
+def test_every_row_exactly_once(data, result):
+    e = result.entities
+    assert len(e) == len(data)
+    assert list(zip(e.source, e.record_id)) == list(zip(data.source, data.record_id))
+    assert e["entity_id"].str.fullmatch(r"E\d{7}").all()
+
+
+def test_background_duplicates_found(data, result):
+    e = result.entities
+    same = (e["entity_id"].iloc[:300].to_numpy() == e["entity_id"].iloc[300:600].to_numpy()).mean()
+    assert same > 0.95
+    assert result.counts["entities"] < 400
+
+
+@pytest.mark.parametrize("a,b", [(("pos", "P1"), ("web", "C1")), (("pos", "W1"), ("web", "W2"))])
+def test_traps_stay_apart(result, a, b):
+    assert _entity(result, *a) != _entity(result, *b)
+
+
+def test_outputs_shape(result):
+    assert set(result.timings) == {"index", "compare", "em", "score", "cluster"}
+    cols = set(result.pairs.columns)
+    assert {"i", "j", "match_weight", "match_probability", "gamma_name", "gamma_phone"} <= cols
+    assert (result.pairs["i"] < result.pairs["j"]).all()
+    assert set(result.params.columns) == {"comparison", "level", "level_code", "m", "u", "weight"}
+
+
+def test_deterministic(data, result):
+    again = link(data, SPEC)
+    pd.testing.assert_frame_equal(again.entities, result.entities)
+    shuffled = link(data.iloc[::-1], SPEC)
+    merged = shuffled.entities.merge(result.entities, on=["source", "record_id"])
+    assert (merged["entity_id_x"] == merged["entity_id_y"]).all()
+
+
+def test_decisions_override(data, result):
+    b0, b1 = ("pos", "B00000"), ("web", "B00300")  # one person, two records
+    assert _entity(result, *b0) == _entity(result, *b1)
+    dec = pd.DataFrame([
+        {"source_a": "pos", "record_id_a": "B00000", "source_b": "web", "record_id_b": "B00300", "decision": "non_match"},
+        {"source_a": "pos", "record_id_a": "W1", "source_b": "web", "record_id_b": "B00301", "decision": "match"},
+    ])
+    res = link(data, SPEC, decisions=dec)
+    assert _entity(res, *b0) != _entity(res, *b1)
+    assert _entity(res, "pos", "W1") == _entity(res, "web", "B00301")
+    assert (res.pairs["decision"] == "non_match").sum() == 1
+
+
+@pytest.mark.parametrize("decisions,match", [
+    (pd.DataFrame([{"source_a": "pos", "record_id_a": "NOPE", "source_b": "web", "record_id_b": "W2",
+                    "decision": "match"}]), "not in the input"),
+    (pd.DataFrame([{"source_a": "pos", "record_id_a": "W1", "source_b": "web", "record_id_b": "W2",
+                    "decision": "maybe"}]), "allowed decisions"),
+    (pd.DataFrame([{"source_a": "pos"}]), "lack columns"),
+])
+def test_bad_decisions(data, decisions, match):
+    with pytest.raises(LinkageError, match=match):
+        link(data, SPEC, decisions=decisions)
+
+
+def test_duplicate_keys_rejected(data):
+    with pytest.raises(LinkageError, match="repeat a"):
+        link(pd.concat([data.iloc[:3], data.iloc[:1]]), SPEC)
+
+
+def test_entity_ids_rank_smallest_key():
+    std = pd.DataFrame({"source": ["web", "pos", "pos"], "record_id": ["1", "9", "2"]})
+    assert entity_ids(std, np.array([0, 0, 2])).tolist() == ["E0000002", "E0000002", "E0000001"]

@@ -1,0 +1,158 @@
+"""Roster, destruction log/certificate, processing record, cross-border figures; no plaintext personal data."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from migration_kit.errors import ScopingError
+from migration_kit.scoping import (PolicySpec, build_roster, destruction_certificate, destruction_log, pipl_mechanism,
+                                   processing_record, record_hash)
+from migration_kit.scoping.crossborder import gdpr_basis
+from tests.test_scoping_decide import ROWS, SUPPRESSION, T, make_data, make_deal, run
+
+KEY = b"s" * 32
+
+ROSTER_CASES = [  # entity, channel, contact, language, due_by
+    ("E1", "sms", "+8613800000001", "zh", pd.Timestamp(T)),
+    ("E4", "email", "anna@example.de", "en", pd.Timestamp(T + dt.timedelta(days=30))),
+    ("E5", "sms", "+8613800000006", "zh", pd.Timestamp(T)),
+    ("E8", "post", "1 Main St, Springfield", "en", pd.Timestamp(T)),
+]
+
+
+@pytest.fixture(scope="module")
+def merger():
+    std, entities, golden, supp = make_data()
+    return run("merger"), golden
+
+
+@pytest.mark.parametrize("entity,channel,contact,language,due", ROSTER_CASES)
+def test_roster(merger, entity, channel, contact, language, due):
+    res, golden = merger
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat()})
+    r = build_roster(golden, res.entity_dispositions, policy, make_deal()).set_index("entity_id")
+    assert tuple(r.loc[entity, ["channel", "contact", "language", "due_by"]]) == (channel, contact, language, due)
+    assert "Buyer Retail Ltd" in r.at[entity, "message"] and "400-800-1234" in r.at[entity, "message"]
+
+
+def test_roster_only_transferred_and_no_contact_flagged(merger):
+    res, golden = merger
+    g = golden.copy()
+    g.loc[g["entity_id"] == "E8", "address"] = None
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat()})
+    r = build_roster(g, res.entity_dispositions, policy, make_deal())
+    assert r["entity_id"].tolist() == ["E1", "E4", "E5", "E8"]
+    assert r.set_index("entity_id").loc["E8", ["channel", "contact_missing"]].tolist() == ["none", True]
+
+
+def test_roster_empty_for_share_sale(merger):
+    _, golden = merger
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat()})
+    assert build_roster(golden, run("share_sale").entity_dispositions, policy, make_deal("share_sale")).empty
+
+
+def test_destruction_log_covers_every_excluded_record(merger):
+    res, _ = merger
+    log = destruction_log(res.record_dispositions, KEY, date=T)
+    ex = res.record_dispositions[res.record_dispositions["disposition"] == "excluded"]
+    assert len(log) == len(ex) == 5
+    assert set(log["record_hash"]) == {record_hash(KEY, s, r) for s, r in zip(ex["source"], ex["record_id"])}
+    assert log["destroyed"].all() and set(log["date"]) == {"2026-12-31"}
+
+
+METHOD_CASES = [  # deal, (source, record_id), method starts with
+    ("asset_sale", ("web", "3"), "retained by seller"),
+    ("share_sale", ("pos", "1"), "retained (not destroyed): share sale"),
+    ("merger", ("pos", "2"), "secure deletion"),
+]
+
+
+@pytest.mark.parametrize("kind,key,method", METHOD_CASES)
+def test_destruction_methods(kind, key, method):
+    log = destruction_log(run(kind).record_dispositions, KEY, date=T).set_index("record_hash")
+    assert log.at[record_hash(KEY, *key), "method"].startswith(method)
+
+
+@pytest.mark.parametrize("key", [b"short", "a string key of some length"])
+def test_destruction_key_checked(merger, key):
+    with pytest.raises(ScopingError, match="expected at least 16 random bytes"):
+        destruction_log(merger[0].record_dispositions, key, date=T)
+
+
+def test_certificate_counts(merger):
+    log = destruction_log(run("share_sale").record_dispositions, KEY, date=T)
+    text = destruction_certificate(log, backups=["nas-weekly-2026-12", "tape-2026Q4"], seller_name="Seller", date=T)
+    assert "| SHARE_SALE_NO_TRANSFER | 10 | 5 | 5 |" in text
+    assert "| ERASURE_REQUEST | 2 | 2 | 0 |" in text
+    assert "- nas-weekly-2026-12:" in text and "- tape-2026Q4:" in text
+
+
+MECHANISM_CASES = [  # individuals, sensitive, mechanism
+    (0, 0, "exempt"), (99_999, 0, "exempt"), (100_000, 0, "standard contract or certification"),
+    (10, 1, "standard contract or certification"), (999_999, 9_999, "standard contract or certification"),
+    (1_000_000, 0, "security assessment (CAC)"), (10, 10_000, "security assessment (CAC)"),
+]
+
+
+@pytest.mark.parametrize("n,s,mechanism", MECHANISM_CASES)
+def test_pipl_mechanism(n, s, mechanism):
+    assert pipl_mechanism(n, s) == mechanism
+
+
+GDPR_CASES = [("CN", "standard contractual clauses"), ("DE", "none needed"), ("JP", "adequacy decision"), ("US", "standard")]
+
+
+@pytest.mark.parametrize("country,basis", GDPR_CASES)
+def test_gdpr_basis(country, basis):
+    assert gdpr_basis(country, PolicySpec(transfer_date=T)).startswith(basis)
+
+
+CROSSBORDER_CASES = [  # recipient, purposes, key, expected
+    ("CN", None, "pipl_mechanism", "none: recipient in China"),
+    ("SG", None, "individuals_leaving_cn", 2),            # E1, E5 (CN); E4 DE and E8 US not counted
+    ("SG", None, "pipl_mechanism", "exempt"),
+    ("SG", {"kyc": ["full_name", "id_number"]}, "sensitive_individuals_leaving_cn", 1),   # E1 has an ID
+    ("SG", {"kyc": ["full_name", "id_number"]}, "pipl_mechanism", "standard contract or certification"),
+    ("SG", None, "eea_individuals", 1),
+    ("CN", None, "gdpr_notice_due_by", "2027-01-30"),
+]
+
+
+@pytest.mark.parametrize("country,purposes,key,expected", CROSSBORDER_CASES)
+def test_crossborder(country, purposes, key, expected):
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat(), **({"purposes": purposes} if purposes else {})})
+    assert run("merger", policy=policy, country=country).crossborder[key] == expected
+
+
+def test_processing_record_content(merger):
+    res, golden = merger
+    text = processing_record(res, golden, PolicySpec.from_dict({"transfer_date": T.isoformat()}),
+                             make_deal())
+    assert "| RETENTION_EXPIRED | 1 | PIPL Art. 19" in text
+    assert "| transferred | 4 |" in text and "| id_number | no | yes |" in text
+
+
+PERSONAL = sorted({str(v) for row in ROWS for v in (row[3], row[4], row[5], row[6], row[9]) if v}
+                  | {str(v) for row in SUPPRESSION for v in row[2:] if v})
+
+
+@pytest.mark.parametrize("kind", ["merger", "asset_sale", "share_sale"])
+def test_documents_hold_no_plaintext(kind):
+    std, _, golden, _ = make_data()
+    res = run(kind, country="SG")
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat()})
+    log = destruction_log(res.record_dispositions, KEY, date=T)
+    docs = {
+        "log": log.to_csv(index=False),
+        "certificate": destruction_certificate(log, backups=["nas"], seller_name="Seller", date=T),
+        "record": processing_record(res, golden, policy, make_deal(kind, "SG")),
+        "crossborder": repr(res.crossborder),
+        "dispositions": res.record_dispositions.to_csv(index=False) + res.entity_dispositions.to_csv(index=False),
+    }
+    assert len(PERSONAL) >= 15
+    assert all(v in std.to_csv(index=False) + "qq7@qq.com +8613800000008" for v in PERSONAL)  # control: scan can hit
+    for name, text in docs.items():
+        leaked = [v for v in PERSONAL if v in text]
+        assert not leaked, f"{name} leaks {len(leaked)} personal values"

@@ -1,0 +1,92 @@
+"""PolicySpec and the rule table: built from dicts, validated, unknown names rejected."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from migration_kit.errors import ParamsError
+from migration_kit.scoping.policy import PolicySpec
+from migration_kit.scoping.rules import RULE_TABLE, RULES, Rule
+
+GOOD_CASES = [  # data, attribute, expected
+    ({"transfer_date": "2026-12-31"}, "transfer_date", dt.date(2026, 12, 31)),
+    ({"transfer_date": dt.date(2026, 1, 2)}, "transfer_date", dt.date(2026, 1, 2)),
+    ({"transfer_date": dt.datetime(2026, 1, 2, 9)}, "transfer_date", dt.date(2026, 1, 2)),
+    ({"transfer_date": "2026-12-31"}, "retention_years", 3),
+    ({"transfer_date": "2026-12-31", "retention_years": 0}, "retention_years", None),
+    ({"transfer_date": "2026-12-31", "retention_years": None}, "retention_years", None),
+    ({"transfer_date": "2026-12-31"}, "minors", "exclude"),
+    ({"transfer_date": "2026-12-31", "eu_countries": ["de"]}, "eu_countries", ("DE",)),
+    ({"transfer_date": "2026-12-31", "purposes": {"shop": ["phone"]}}, "purposes", {"shop": ("phone",)}),
+    ({"transfer_date": "2026-12-31", "destroy": {"WITHDRAWN_CONSENT": False}}, "destroy", {"WITHDRAWN_CONSENT": False}),
+]
+
+
+@pytest.mark.parametrize("data,attr,expected", GOOD_CASES)
+def test_policy_from_dict(data, attr, expected):
+    assert getattr(PolicySpec.from_dict(data), attr) == expected
+
+
+BAD_CASES = [  # data, message
+    ({}, r"policy.transfer_date: required key is missing"),
+    ({"transfer_date": "31/12/2026"}, r"received '31/12/2026'; expected a date as YYYY-MM-DD"),
+    ({"transfer_date": "2026-12-31", "minor_agee": 14}, r"unknown key 'minor_agee' \(did you mean 'minor_age'\?\); known keys: .*transfer_date"),
+    ({"transfer_date": "2026-12-31", "minors": "drop"}, r"policy.minors: received 'drop'.*allowed values: exclude, guardian_consent"),
+    ({"transfer_date": "2026-12-31", "minors": "guardian_consent"}, r"minors: guardian_consent needs guardian_consents"),
+    ({"transfer_date": "2026-12-31", "guardian_consents": "nope.csv"}, r"policy.guardian_consents: file not found"),
+    ({"transfer_date": "2026-12-31", "retention_years": -1}, r"received -1; expected 0 \(off\)"),
+    ({"transfer_date": "2026-12-31", "purposes": {"shop": ["phone_no"]}}, r"policy.purposes.shop\[0\]: received 'phone_no' \(did you mean 'phone'\?\)"),
+    ({"transfer_date": "2026-12-31", "purposes": {}}, r"no purpose listed"),
+    ({"transfer_date": "2026-12-31", "sensitive_fields": ["idnum"]}, r"sensitive_fields\[0\]: received 'idnum'"),
+    ({"transfer_date": "2026-12-31", "notification": {"templates": {"en": "Hi {customer}"}}}, r"received 'customer'.*allowed values: recipient_name"),
+    ({"transfer_date": "2026-12-31", "notification": {"language": {"CN": "fr"}}}, r"language.CN: received 'fr', which has no template"),
+    ({"transfer_date": "2026-12-31", "notification": {"lang": {}}}, r"unknown key 'lang'"),
+    ({"transfer_date": "2026-12-31", "asset_sale_basis": {"active_contract_days": -5}}, r"received -5; expected 0 or more days"),
+    ({"transfer_date": "2026-12-31", "asset_sale_basis": {"consent_field": "consent"}}, r"consent_field: received 'consent'"),
+    ({"transfer_date": "2026-12-31", "destroy": {"ERASURE": True}}, r"policy.destroy.ERASURE: received 'ERASURE' \(did you mean 'ERASURE_REQUEST'\?\)"),
+    ({"transfer_date": "2026-12-31", "eu_countries": ["Germany"]}, r"eu_countries\[0\]: received 'Germany'; expected ISO2"),
+    ({"transfer_date": "2026-12-31", "crossborder_prior": {"people": 3}}, r"unknown key 'people'"),
+]
+
+
+@pytest.mark.parametrize("data,match", BAD_CASES)
+def test_policy_rejects(data, match):
+    with pytest.raises(ParamsError, match=match):
+        PolicySpec.from_dict(data)
+
+
+def test_guardian_consents_path_relative_to_base_dir(tmp_path):
+    (tmp_path / "g.csv").write_text("source,record_id\npos,1\n")
+    p = PolicySpec.from_dict({"transfer_date": "2026-12-31", "minors": "guardian_consent", "guardian_consents": "g.csv"},
+                             base_dir=tmp_path)
+    assert p.guardian_consents == (tmp_path / "g.csv").resolve()
+
+
+LANG_CASES = [("CN", "zh"), ("DE", "en"), (None, "en")]
+
+
+@pytest.mark.parametrize("country,lang", LANG_CASES)
+def test_language_for(country, lang):
+    assert PolicySpec.from_dict({"transfer_date": "2026-12-31"}).notification.language_for(country) == lang
+
+
+RULE_BAD_CASES = [  # rule dict, message
+    ({"code": "X", "kind": "drop", "article": "a", "description": "d", "test": "always"}, r"kind: received 'drop'"),
+    ({"code": "X", "kind": "flag", "article": "a", "description": "d", "test": "alway"}, r"test: received 'alway' \(did you mean 'always'\?\)"),
+    ({"code": "X", "kind": "flag", "article": "a", "description": "d", "test": "always", "deal_types": ["sale"]}, r"deal_types\[0\]: received 'sale'"),
+    ({"code": "X", "kind": "flag", "article": "a", "test": "always"}, r"description: required key is missing"),
+    ({"code": "X", "kind": "flag", "article": "a", "description": "d", "test": "always", "when": 1}, r"unknown key 'when'"),
+]
+
+
+@pytest.mark.parametrize("data,match", RULE_BAD_CASES)
+def test_rule_from_dict_rejects(data, match):
+    with pytest.raises(ParamsError, match=match):
+        Rule.from_dict(data, "rule")
+
+
+def test_rule_table_is_complete_and_unique():
+    codes = [r.code for r in RULES]
+    assert len(codes) == len(set(codes)) == len(RULE_TABLE)
+    assert all(r.article and r.description for r in RULES)
