@@ -49,9 +49,14 @@ def test_phone_cases(raw, region, phone, phone_type, reason):
     assert out.iloc[0].tolist() == [phone, phone_type, reason]
 
 
-def test_fast_path_agrees_with_phonenumbers():
-    rng = np.random.default_rng(7)
-    nums = pd.Series((rng.integers(10_000_000_000, 20_000_000_000, 1500)).astype(str), dtype=object)
+MOBILES = np.random.default_rng(7).integers(10_000_000_000, 20_000_000_000, 1500).astype(str).tolist()
+LANDLINES = ["0" + str(v)[: int(k)] for v, k in zip(np.random.default_rng(8).integers(10**10, 10**11, 1500),
+                                                    np.random.default_rng(9).integers(7, 12, 1500))]
+
+
+@pytest.mark.parametrize("sample", [MOBILES, LANDLINES], ids=["mobile-shaped", "landline-shaped"])
+def test_fast_path_agrees_with_phonenumbers(sample):
+    nums = pd.Series(sample, dtype=object)
     out = clean_phone(nums)
     for raw, (phone, kind, reason) in zip(nums, out.itertuples(index=False)):
         try:

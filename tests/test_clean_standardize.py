@@ -193,3 +193,24 @@ def test_flags(raw, value):
 @pytest.mark.parametrize("raw, value", [("男", "M"), ("女", "F"), ("Male", "M"), ("f", "F"), ("女士", "F"), ("?", None)])
 def test_gender(raw, value):
     assert clean_gender(pd.Series([raw], dtype=object)).loc[0, "gender"] == value
+
+
+@pytest.mark.parametrize("rows, index", [(0, None), (5, [10, 20, 30, 40, 50])])
+def test_empty_and_non_range_index(rows, index):
+    raw = RAW.iloc[:rows].copy()
+    if index is not None:
+        raw.index = index
+    std, failures = standardize(raw, reference_date=REF)
+    assert std.index.tolist() == list(range(rows))
+    assert str(std["order_count"].dtype) == "Int64" and str(std["birth_date"].dtype) == "datetime64[ns]"
+    assert failures.columns.tolist() == list(FAILURE_COLUMNS)
+
+
+def test_public_api():
+    import migration_kit.clean as clean
+
+    assert sorted(clean.__all__) == sorted([
+        "standardize", "failure_counts", "FailureTable", "clean_phone", "clean_email", "clean_name", "clean_id",
+        "cross_check_id", "parse_dates", "clean_address", "clean_country", "clean_postcode", "clean_amount",
+        "clean_count", "clean_boolean", "clean_gender"])
+    assert all(callable(getattr(clean, name)) for name in clean.__all__)

@@ -184,6 +184,12 @@ def test_default_spec_covers_every_std_column_once():
     assert spec.rule_for("marketing_consent").strategy == "all_true"
 
 
+def test_decisions_path_resolves_against_params_folder(tmp_path):
+    spec = SurvivorshipSpec.from_dict({"decisions": "review/decisions.csv"}, where="golden", base_dir=tmp_path)
+    assert spec.decisions == str(tmp_path / "review" / "decisions.csv")
+    assert SurvivorshipSpec.from_dict({"decisions": "/abs/d.csv"}, base_dir=tmp_path).decisions == "/abs/d.csv"
+
+
 BAD_ENTITIES = [
     (lambda e: e.iloc[:3], r"1 std record\(s\) have no entity"),
     (lambda e: pd.concat([e, e.iloc[:1]]), r"entities names 1 record\(s\) twice"),

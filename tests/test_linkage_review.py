@@ -49,6 +49,11 @@ def test_queue_selects_band_orders_keys_and_computes_weights():
     assert q.loc[0, "pair_id"] == pair_id("web", "w1", "pos", "p2")
 
 
+def test_queue_carries_decisions_already_applied():
+    q = review_queue(STD, PAIRS.assign(decision=[None, "non_match", None, None]), PARAMS, 0.5, 0.95)
+    assert q["decision"].tolist() == ["non_match", ""]
+
+
 def test_queue_masks_personal_values():
     q = review_queue(STD, PAIRS, PARAMS, 0.0, 1.0)
     text = q.to_csv(index=False)

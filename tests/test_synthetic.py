@@ -19,6 +19,7 @@ from migration_kit.synthetic import SynthRates, generate
 from migration_kit.synthetic.cli import synth_command
 from migration_kit.synthetic.identity import id_check_digits
 from migration_kit.synthetic.records import label_join
+from migration_kit.synthetic.regions import district_table
 from migration_kit.synthetic.writer import FIXED_TIME
 
 N, SEED = 300, 11
@@ -124,8 +125,7 @@ def test_resident_ids_valid_except_injected(data):
     assert (ok == ~injected).all()
     parity_ok = (df["身份证号"].str[16].astype(int) % 2 == 1) == (df["性别"] == "男")
     assert parity_ok.all()
-    assert (df["身份证号"].str[:6].isin(
-        __import__("migration_kit.synthetic.regions", fromlist=["district_table"]).district_table()["code"])).all()
+    assert df["身份证号"].str[:6].isin(district_table()["code"]).all()
 
 
 @pytest.mark.parametrize("source, fname, id_col, col", [("pos", "pos_members.csv", "会员编号", "手机号码"),

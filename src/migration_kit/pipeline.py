@@ -143,15 +143,15 @@ def step_clean(ctx: RunContext) -> dict[str, Any]:
     return counts
 
 
-def _read_decisions(ctx: RunContext) -> pd.DataFrame | None:
+def _read_decisions(ctx: RunContext, std: pd.DataFrame) -> pd.DataFrame | None:
+    """The analyst's review decisions: the params' ``golden.decisions`` file, else the run's own."""
     from .linkage.review import read_decisions
 
-    spec = ctx.params.golden
-    path = getattr(spec, "decisions", None)
+    path = getattr(ctx.params.golden, "decisions", None)
     if path is None:
         default = ctx.run.path("reports", "review_decisions.csv")
         path = default if default.exists() else None
-    return read_decisions(Path(path)) if path else None
+    return read_decisions(Path(path), known=std) if path else None
 
 
 def step_link(ctx: RunContext) -> dict[str, Any]:
@@ -159,15 +159,17 @@ def step_link(ctx: RunContext) -> dict[str, Any]:
     from .linkage import link
     from .linkage.golden import build_golden
     from .linkage.model import plot_match_weights, plot_weight_histogram
-    from .linkage.review import review_queue, write_review_queue
+    from .linkage.review import apply_decisions, review_queue, write_review_queue
 
     std = ctx.run.read_parquet("std")
     spec = ctx.params.linkage
-    decisions = _read_decisions(ctx)
-    result = link(std, spec, decisions=decisions, progress=ctx.progress)
-    golden = build_golden(std, result.entities, ctx.params.golden)
+    decisions = _read_decisions(ctx, std)
+    pair_decisions = None if decisions is None else decisions[decisions["decision"] != "split"]
+    result = link(std, spec, decisions=pair_decisions, progress=ctx.progress)
+    entities = result.entities if decisions is None else apply_decisions(result.entities, decisions)
+    golden = build_golden(std, entities, ctx.params.golden)
     out = {
-        "entities": ctx.run.write_parquet("entities", result.entities),
+        "entities": ctx.run.write_parquet("entities", entities),
         "golden": ctx.run.write_parquet("golden", golden.golden),
         "lineage": ctx.run.write_parquet("lineage", golden.lineage.astype({c: str for c in ("field", "source", "rule")})),
         "pairs": ctx.run.write_parquet("pairs", result.pairs),
@@ -178,7 +180,7 @@ def step_link(ctx: RunContext) -> dict[str, Any]:
     ctx.run.write_report_csv("blocking_report.csv", result.blocking_report)
     plot_match_weights(result.params, str(ctx.run.report("match_weights.png")))
     plot_weight_histogram(result.pairs, str(ctx.run.report("match_weight_histogram.png")))
-    counts = {"records": len(std), "entities": int(result.entities["entity_id"].nunique()),
+    counts = {"records": len(std), "entities": int(entities["entity_id"].nunique()),
               "pairs": len(result.pairs), "review_pairs": len(queue),
               "decisions": 0 if decisions is None else len(decisions)}
     ctx.run.write_json("linkage_summary.json", {**counts, "timings": result.timings,

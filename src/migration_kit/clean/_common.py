@@ -52,7 +52,8 @@ def fullmatch(arr: pa.Array, pattern: str) -> np.ndarray:
 def extract(arr: pa.Array, pattern: str) -> dict[str, np.ndarray]:
     """Named groups of a full match of ``pattern`` (``(?P<name>...)``) as object arrays (None: no match)."""
     struct = pc.extract_regex(arr, f"^(?:{pattern})$")
-    return {f.name: to_object(struct.field(i)) for i, f in enumerate(struct.type)}
+    # flatten() carries the struct's nulls (non-matches) into the fields; .field() would not
+    return {f.name: to_object(child) for f, child in zip(struct.type, struct.flatten())}
 
 
 def replace(arr: pa.Array, pattern: str, repl: str) -> pa.Array:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from ._common import none_if_na, normalize_text
+from ._common import fullmatch, normalized_uniques, spread, to_object
 
 __all__ = ["clean_email", "EMAIL_COLUMNS", "EMAIL_PATTERN"]
 
@@ -47,10 +48,11 @@ def clean_email(s: pd.Series) -> pd.DataFrame:
     >>> clean_email(pd.Series(["ｗａｎｇ＠１６３．ｃｏｍ", "x@y"]))["reason"].tolist()
     [None, 'EMAIL_SYNTAX']
     """
-    # normalize_text collapses inner whitespace to one space, which the pattern then rejects.
-    text = normalize_text(s).str.lower()
-    present = text.notna()
-    ok = text.str.fullmatch(EMAIL_PATTERN, na=False).astype(bool)
-    email = none_if_na(text.where(ok, None))
-    reason = pd.Series(np.where(present & ~ok, "EMAIL_SYNTAX", None), index=s.index, dtype=object)
-    return pd.DataFrame({"email": email, "reason": reason})
+    # normalized_uniques collapses inner whitespace to one space, which the pattern then rejects.
+    codes, u = normalized_uniques(s)
+    u = pc.utf8_lower(u)
+    ok = fullmatch(u, EMAIL_PATTERN)
+    present = ~pc.is_null(u).to_numpy(zero_copy_only=False)
+    email = np.where(ok, to_object(u), None).astype(object)
+    reason = np.where(present & ~ok, "EMAIL_SYNTAX", None).astype(object)
+    return pd.DataFrame({"email": spread(email, codes), "reason": spread(reason, codes)}, index=s.index)

@@ -73,14 +73,16 @@ class FailureTable:
         if not mask.any():
             return
         idx = np.flatnonzero(mask)
-        raw_sel = pd.Series(np.asarray(raw, dtype=object)[idx], dtype=object)
+        codes, uniques = pd.factorize(pd.Series(np.asarray(raw, dtype=object)[idx], dtype=object))
+        masked = masking.mask_series(field, pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
+        masked = np.append(masked, masking.mask_value(field, None))[codes]  # code -1: missing raw
         self._parts.append(pd.DataFrame({
             "stage": STAGE,
             "source": self._source[idx],
             "record_id": self._record_id[idx],
             "field": field,
             "check": check,
-            "value_masked": masking.mask_series(field, raw_sel).to_numpy(dtype=object),
+            "value_masked": masked,
             "reason_code": np.asarray(reason, dtype=object)[idx],
         }))
 

@@ -28,8 +28,9 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from ._common import normalize_text
+from ._common import fullmatch, normalized_uniques, replace, spread, to_object
 
 __all__ = ["clean_id", "cross_check_id", "check_digit", "ID_COLUMNS", "PROVINCE_PREFIXES"]
 
@@ -85,17 +86,17 @@ def clean_id(s: pd.Series, reference_date: dt.date) -> pd.DataFrame:
     >>> clean_id(pd.Series(["110105194912310021"]), dt.date(2024, 1, 1))["reason"].tolist()
     ['ID_CHECKSUM']
     """
-    n = len(s)
-    text = normalize_text(s)
-    present = text.notna().to_numpy()
-    t = text.str.replace(r"[\s\-]", "", regex=True).str.upper()
-    is18 = t.str.fullmatch(r"\d{17}[\dX]", na=False).to_numpy(dtype=bool)
-    is15 = t.str.fullmatch(r"\d{15}", na=False).to_numpy(dtype=bool)
+    codes, u = normalized_uniques(s)  # everything below runs once per distinct value
+    n = len(u)
+    t = pc.utf8_upper(replace(u, r"[\s\-]", ""))
+    present = ~pc.is_null(t).to_numpy(zero_copy_only=False)
+    is18 = fullmatch(t, r"\d{17}[\dX]")
+    is15 = fullmatch(t, r"\d{15}")
 
     reason = np.full(n, None, dtype=object)
     reason[present & ~is18 & ~is15] = "ID_FORMAT"
     full = np.full(n, None, dtype=object)
-    tv = t.to_numpy(dtype=object)
+    tv = to_object(t)
     if is18.any():
         v = tv[is18].astype("<U18")
         last = v.view("<U1").reshape(-1, 18)[:, 17]
@@ -126,8 +127,8 @@ def clean_id(s: pd.Series, reference_date: dt.date) -> pd.DataFrame:
         odd = d[:, 16] % 2 == 1
         gender[c[good]] = np.where(odd[good], "M", "F")
         full[c[~good]] = None
-    return pd.DataFrame({"id_number": full, "id_birth_date": born, "id_gender": gender, "reason": reason},
-                        index=s.index)
+    return pd.DataFrame({"id_number": spread(full, codes), "id_birth_date": spread(born, codes),
+                         "id_gender": spread(gender, codes), "reason": spread(reason, codes)}, index=s.index)
 
 
 def cross_check_id(id_birth_date: pd.Series, id_gender: pd.Series, birth_date: pd.Series,

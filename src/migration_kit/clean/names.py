@@ -7,8 +7,8 @@ Prof`` with or without dot before a Latin one).
 
 * Chinese names split after the surname; compound surnames (欧阳, 司马, 诸葛 ...) are recognised.
   ``name_key`` is the name without spaces; ``pinyin_key`` joins the surname syllables and the given
-  syllables (``pypinyin.lazy_pinyin`` per character, cached, with surname readings such as 单 -> shan), sorts the two
-  tokens and joins them with a space: 王鹏磊 -> ``"penglei wang"``.
+  syllables (``pypinyin.lazy_pinyin`` per character, cached; surname readings such as 单 -> shan),
+  sorts the two tokens and joins them with a space: 王鹏磊 -> ``"penglei wang"``.
 * Latin names: tokens that are all upper or all lower case are title-cased for display. The family
   name is the token before a comma (``Wang, Penglei``), else an all-caps token among mixed-case ones
   (``WANG Penglei``), else for 2-3 tokens a known pinyin surname in first then last position

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from ._common import normalize_text
+from ._common import normalized_uniques, replace, spread, to_object
 
 __all__ = ["clean_amount", "clean_count", "clean_boolean", "clean_gender", "TRUE_WORDS", "FALSE_WORDS",
            "GENDER_WORDS"]
@@ -31,13 +32,14 @@ GENDER_WORDS = {"男": "M", "m": "M", "male": "M", "man": "M", "先生": "M", "�
 _CURRENCY = r"(?i)rmb|cny|eur|usd|元|[¥$€£,\s]"
 
 
-def _numeric(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    text = normalize_text(s)
-    present = text.notna().to_numpy()
-    stripped = text.str.replace(_CURRENCY, "", regex=True)
-    value = pd.to_numeric(stripped, errors="coerce").astype("float64")
-    invalid = present & value.isna().to_numpy()
-    return value, present, invalid
+def _numeric(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Parsed float per row (NaN when absent or invalid) and the 'present but not a number' mask."""
+    codes, u = normalized_uniques(s)
+    present = ~pc.is_null(u).to_numpy(zero_copy_only=False)
+    stripped = pd.Series(to_object(replace(u, _CURRENCY, "")), dtype=object)
+    value = pd.to_numeric(stripped, errors="coerce").astype("float64").to_numpy()
+    invalid = present & np.isnan(value)
+    return pd.Series(np.append(value, np.nan)[codes], index=s.index), np.append(invalid, False)[codes]
 
 
 def _result(value: pd.Series, reasons: list[tuple[np.ndarray, str]], name: str) -> pd.DataFrame:
@@ -58,7 +60,7 @@ def clean_amount(s: pd.Series) -> pd.DataFrame:
     >>> clean_amount(pd.Series(["1,234", "abc"]))["reason"].tolist()
     [None, 'NUMBER_INVALID']
     """
-    value, _, invalid = _numeric(s)
+    value, invalid = _numeric(s)
     negative = (value < 0).to_numpy()
     return _result(value, [(invalid, "NUMBER_INVALID"), (negative, "NUMBER_NEGATIVE")], "amount")
 
@@ -72,7 +74,7 @@ def clean_count(s: pd.Series) -> pd.DataFrame:
     >>> clean_count(pd.Series(["3.0", "2.5"]))["count"].tolist()
     [3, <NA>]
     """
-    value, _, invalid = _numeric(s)
+    value, invalid = _numeric(s)
     fraction = (value.notna() & (value != value.round())).to_numpy()
     negative = (value < 0).to_numpy()
     out = _result(value, [(invalid | fraction, "NUMBER_INVALID"), (negative, "NUMBER_NEGATIVE")], "count")
@@ -81,11 +83,13 @@ def clean_count(s: pd.Series) -> pd.DataFrame:
 
 
 def _coded(s: pd.Series, mapping: dict[str, object], code: str, name: str, dtype: str) -> pd.DataFrame:
-    text = normalize_text(s).str.casefold()
-    value = text.map(mapping)
-    bad = (text.notna() & value.isna()).to_numpy()
-    return pd.DataFrame({name: value.astype(dtype), "reason": np.where(bad, code, None).astype(object)},
-                        index=s.index)
+    codes, u = normalized_uniques(s)
+    words = pd.Series(to_object(pc.utf8_lower(u)), dtype=object)
+    value = words.map(mapping).to_numpy(dtype=object)
+    bad = words.notna().to_numpy() & pd.isna(value)
+    value[pd.isna(value)] = None
+    return pd.DataFrame({name: pd.Series(spread(value, codes), index=s.index, dtype=object).astype(dtype),
+                         "reason": spread(np.where(bad, code, None).astype(object), codes)}, index=s.index)
 
 
 def clean_boolean(s: pd.Series) -> pd.DataFrame:
@@ -110,6 +114,4 @@ def clean_gender(s: pd.Series) -> pd.DataFrame:
     >>> clean_gender(pd.Series(["女", "Male", "x"])).values.tolist()
     [['F', None], ['M', None], [None, 'GENDER_INVALID']]
     """
-    out = _coded(s, GENDER_WORDS, "GENDER_INVALID", "gender", "object")
-    out["gender"] = out["gender"].where(out["gender"].notna(), None)
-    return out
+    return _coded(s, GENDER_WORDS, "GENDER_INVALID", "gender", "object")

@@ -9,7 +9,8 @@ rejected, which the naive ``1[3-9]\\d{9}`` would accept). Fast path: values of t
 mobile shape (optional +86/0086/86 and 11 digits starting with 1) are checked with the library's
 own CN metadata patterns applied to the whole array: mobile pattern and not fixed-line -> valid
 mobile; no type pattern at all -> invalid (same verdicts as ``is_valid_number`` + ``number_type``,
-pinned by a test). Everything else goes through ``phonenumbers.parse`` once per distinct value.
+pinned by a test); likewise ``0`` + area code + number matching only the fixed-line pattern -> valid
+landline. Everything else goes through ``phonenumbers.parse`` once per distinct value.
 
 Reason codes: ``PHONE_UNPARSEABLE`` (no number could be read), ``PHONE_INVALID`` (read but not a
 valid number for its region).
@@ -51,6 +52,11 @@ _CN_ANY = "|".join(f"(?:{d.national_number_pattern})" for d in (
     _CN.fixed_line, _CN.mobile, _CN.toll_free, _CN.premium_rate, _CN.shared_cost, _CN.personal_number,
     _CN.voip, _CN.pager, _CN.uan, _CN.voicemail) if d is not None and d.national_number_pattern)
 _FAST = r"(?:\+86|0086|86)?(?P<n>1\d{10})"
+_FAST_LANDLINE = r"0(?P<n>[1-9]\d{6,10})"  # trunk prefix 0 + area code + subscriber number
+_CN_GENERAL = _CN.general_desc.national_number_pattern
+_CN_OTHER = "|".join(f"(?:{d.national_number_pattern})" for d in (_CN.mobile, _CN.toll_free, _CN.premium_rate,
+                                                                     _CN.shared_cost) if d is not None)
+_CN_FIXED_LENGTHS = pa.array(list(_CN.fixed_line.possible_length), type=pa.int32())
 _EXCEL_EXP = re.compile(r"\d+(?:\.\d+)?[eE]\+?\d+")
 _EXCEL_DOT0 = re.compile(r"(\+?\d+)\.0+")
 _SEPARATORS = r"[\s\-\.\(\)/]"
@@ -105,6 +111,15 @@ def _clean_values(u: pa.Array, region: str) -> np.ndarray:
         unknown = ~pc.is_null(nat).to_numpy(zero_copy_only=False) & ~mobile & ~fullmatch(nat, _CN_ANY)
         out[unknown, 2] = "PHONE_INVALID"
         todo &= ~mobile & ~unknown
+        # CN landlines written with the trunk 0: fixed-line pattern and length, no other type's pattern
+        land = pa.array(extract(u, _FAST_LANDLINE)["n"], type=pa.string())
+        length_ok = pc.is_in(pc.utf8_length(land), value_set=_CN_FIXED_LENGTHS).fill_null(False).to_numpy(
+            zero_copy_only=False)
+        fixed = todo & length_ok & fullmatch(land, _CN_GENERAL) & fullmatch(land, _CN_FIXED) & ~fullmatch(
+            land, _CN_OTHER)
+        out[fixed, 0] = np.char.add("+86", to_object(land)[fixed].astype(str)).astype(object)
+        out[fixed, 1] = "landline"
+        todo &= ~fixed
     values = to_object(u)
     for i in np.flatnonzero(todo):
         out[i] = _slow(values[i], region)

@@ -109,15 +109,15 @@ def standardize(raw: pd.DataFrame, *, date_order: str = "YMD", default_region: s
     n = len(raw)
     failures = FailureTable(raw[["source", "record_id"]])
 
-    def col(field: str) -> pd.Series | None:
-        return raw[RAW_PREFIX + field].astype(object) if field in fields else None
+    columns = {f: raw[RAW_PREFIX + f].astype(object) for f in fields}
+    col = columns.get
 
-    def run(field: str, check: str, fn: Callable[..., pd.DataFrame], *args, raw_field: str | None = None,
-            **kwargs) -> pd.DataFrame | None:
-        if col(field) is None:
+    def run(field: str, check: str, fn: Callable[..., pd.DataFrame], *args, **kwargs) -> pd.DataFrame | None:
+        """Clean one field if mapped and record its failures."""
+        if field not in columns:
             return None
-        res = fn(col(field), *args, **kwargs)
-        failures.add(field, check, col(raw_field or field), res["reason"])
+        res = fn(columns[field], *args, **kwargs)
+        failures.add(field, check, columns[field], res["reason"])
         return res
 
     std: dict[str, object] = {}
@@ -162,8 +162,7 @@ def standardize(raw: pd.DataFrame, *, date_order: str = "YMD", default_region: s
         failures.add(shown, "resolve", col(shown), addr["reason"])
         std.update({c: addr[c] for c in ("address", "province", "city", "district", "region_code")})
         prefix = addr["region_code"].str[:2]
-        from_region = prefix.map(_SPECIAL_PROVINCE_COUNTRY).where(prefix.notna(), None)
-        from_region = from_region.where(from_region.notna() | prefix.isna(), "CN")
+        from_region = prefix.map(_SPECIAL_PROVINCE_COUNTRY).fillna("CN").where(prefix.notna(), None)
         country_s = country_s.where(~no_country | from_region.isna(), from_region)
     country_s = country_s.where(country_s.notna() | ~no_country, default_region)
     std["country"] = country_s

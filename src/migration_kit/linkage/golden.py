@@ -55,6 +55,13 @@ class GoldenResult:
         ``entity_id, field, source, record_id, rule``: one row per non-null golden value (one per
         contributing record for ``sum``), ordered by rule, field, entity, record key. Every
         column is a categorical (tens of millions of rows at 1M records; compares like strings).
+
+    Example
+    -------
+    >>> std = pd.DataFrame({"source": ["pos"], "record_id": ["1"], "gender": ["F"]})
+    >>> res = build_golden(std, std.assign(entity_id="E1"))
+    >>> res.lineage[["entity_id", "field", "record_id", "rule"]].astype(str).values.tolist()
+    [['E1', 'gender', '1', 'most_frequent']]
     """
 
     golden: pd.DataFrame
@@ -104,6 +111,10 @@ def entity_codes(std: pd.DataFrame, entities: pd.DataFrame) -> tuple[np.ndarray,
     return _sorted_factorize(ids)
 
 
+def _as_str(s: pd.Series) -> pd.Series:
+    return s if s.dtype == object else s.astype(str)
+
+
 def _sorted_factorize(values: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize(values, sort=True)`` for strings, sorting only the uniques as numpy unicode (faster)."""
     codes, uniques = pd.factorize(values)
@@ -119,16 +130,19 @@ class _Ctx:
 
     def __init__(self, std: pd.DataFrame, ecode: np.ndarray, n_ent: int, spec: SurvivorshipSpec) -> None:
         self.std, self.ecode, self.n_ent, self.spec = std, ecode, n_ent, spec
-        self.src_code, self.src_names = _sorted_factorize(std["source"].astype(str))
-        self.rid_code, self.rid_names = _sorted_factorize(std["record_id"].astype(str))
-        order = np.lexsort((self.rid_code, self.src_code))
-        dup = (np.diff(self.src_code[order]) == 0) & (np.diff(self.rid_code[order]) == 0)
+        self.src_code, self.src_names = _sorted_factorize(_as_str(std["source"]))
+        self.rid_code, rid_names = pd.factorize(_as_str(std["record_id"]))  # first-seen order: cheap
+        self.rid_names = np.asarray(rid_names, dtype=object)
+        dup = pd.Series(self.src_code * len(self.rid_names) + self.rid_code).duplicated().to_numpy()
         if dup.any():
             raise LinkageError(f"std has {int(dup.sum())} duplicate (source, record_id) key(s) (first in source "
-                               f"{self.src_names[self.src_code[order[1:][dup][0]]]!r}); a record key must be unique")
-        self.key_rank = np.empty(len(std), dtype=np.int64)
-        self.key_rank[order] = np.arange(len(std))
+                               f"{self.src_names[self.src_code[dup][0]]!r}); a record key must be unique")
         self.multi = np.bincount(ecode, minlength=n_ent)[ecode] > 1
+        # key order is only ever compared inside an entity: rank the rows of multi-record entities only
+        rows = np.flatnonzero(self.multi)
+        order = rows[np.lexsort((self.rid_names[self.rid_code[rows]].astype(str), self.src_code[rows]))]
+        self.key_rank = np.zeros(len(std), dtype=np.int64)
+        self.key_rank[order] = np.arange(len(order))
         self._notna: dict[str, np.ndarray] = {}
         rec = self._dates("last_activity_at").fillna(self._dates("created_at"))
         self.recency = np.where(rec.isna(), _LOW, rec.to_numpy(dtype="int64", na_value=_LOW))
@@ -180,12 +194,12 @@ def _strategy_rank(ctx: _Ctx, rule: SurvivorshipRule, rows: np.ndarray) -> np.nd
     if s == "most_complete":
         better = sum(ctx.notna(f)[rows].astype(np.int64) for f in rule.fields) * 4096
         if FIELD_KINDS[rule.field] == "text":
-            better += np.minimum(lead.astype(str).str.len().to_numpy(dtype=np.int64), 4095)
+            text = lead if lead.dtype == object else lead.astype(str)
+            better += np.minimum(text.str.len().to_numpy(dtype=np.int64), 4095)
     elif s == "most_frequent":
         vcode, _ = pd.factorize(lead)  # candidates only: no nulls
-        pair = ctx.ecode[rows] * (int(vcode.max(initial=0)) + 1) + vcode
-        _, inv, counts = np.unique(pair, return_inverse=True, return_counts=True)
-        better = counts[inv]
+        pair, _ = pd.factorize(ctx.ecode[rows] * (int(vcode.max(initial=0)) + 1) + vcode)
+        better = np.bincount(pair)[pair]
     elif s in ("max", "min"):
         vals = (pd.to_datetime(lead).to_numpy(dtype="int64") if FIELD_KINDS[rule.field] == "date"
                 else pd.to_numeric(lead).to_numpy(dtype="float64"))
@@ -295,7 +309,6 @@ def build_golden(std: pd.DataFrame, entities: pd.DataFrame, spec: SurvivorshipSp
     '2020-01-01'
     """
     spec = spec or SurvivorshipSpec.default()
-    std = std.reset_index(drop=True)
     ecode, ids = entity_codes(std, entities)
     ctx = _Ctx(std, ecode, len(ids), spec)
     cols: dict[str, pd.Series] = {}

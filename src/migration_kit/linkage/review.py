@@ -107,7 +107,7 @@ def review_queue(std: pd.DataFrame, pairs: pd.DataFrame, params: pd.DataFrame,
         Standardized records; ``pairs.i`` / ``pairs.j`` are row positions in it.
     pairs : DataFrame
         ``i, j``, one level column per comparison (``gamma_<c>`` or ``<c>``), ``match_weight``,
-        ``match_probability``.
+        ``match_probability``, optionally ``decision`` (match / non_match / null).
     params : DataFrame
         ``comparison, level[, level_code], m, u, weight``.
     lower, upper : float
@@ -118,8 +118,8 @@ def review_queue(std: pd.DataFrame, pairs: pd.DataFrame, params: pd.DataFrame,
     DataFrame
         ``pair_id, source_a, record_id_a, source_b, record_id_b, match_probability, match_weight``,
         ``<stem>_a, <stem>_b`` for each of ``REVIEW_FIELDS``, ``w_<comparison>``..., ``decision``
-        (empty); a record is "a" when its key is the smaller; sorted by probability (highest first),
-        then ``pair_id``.
+        (empty, or the decision already applied when ``pairs`` has a ``decision`` column); a record
+        is "a" when its key is the smaller; sorted by probability (highest first), then ``pair_id``.
 
     Example
     -------
@@ -155,7 +155,9 @@ def review_queue(std: pd.DataFrame, pairs: pd.DataFrame, params: pd.DataFrame,
         out[f"{stem}_a"], out[f"{stem}_b"] = _display(std, stem, field, a), _display(std, stem, field, b)
     for name, w in _weights(sel, params).items():
         out[name] = w
-    out["decision"] = ""
+    # carry decisions the linkage already applied (its ``decision`` column), so a re-exported queue keeps them
+    prior = sel["decision"] if "decision" in sel.columns else pd.Series("", index=sel.index)
+    out["decision"] = prior.fillna("").astype(str).to_numpy()
     out = out.sort_values(["match_probability", "pair_id"], ascending=[False, True], kind="stable")
     return out.reset_index(drop=True)
 
@@ -308,6 +310,14 @@ def apply_decisions(entities: pd.DataFrame, decisions: pd.DataFrame | None) -> p
     LinkageError
         A decision names a record not in ``entities``, or a ``match`` pair ends up apart because a
         ``non_match`` decision took one of its records out.
+
+    Example
+    -------
+    >>> ent = pd.DataFrame({"source": ["pos", "web"], "record_id": ["1", "7"], "entity_id": ["E1", "E1"]})
+    >>> dec = pd.DataFrame({"source_a": ["pos"], "record_id_a": ["1"], "source_b": ["web"],
+    ...                     "record_id_b": ["7"], "decision": ["non_match"]})
+    >>> apply_decisions(ent, dec)["entity_id"].tolist()
+    ['E1', 'E1-S1']
     """
     out = entities.copy()
     if decisions is None or not len(decisions):

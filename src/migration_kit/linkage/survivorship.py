@@ -46,8 +46,10 @@ Example
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field as dc_field
+from pathlib import Path
 from typing import Any
 
 from .._spec import check_choice, check_keys, check_type, require
@@ -222,8 +224,11 @@ class SurvivorshipSpec:
         return cls.from_dict({})
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "golden") -> "SurvivorshipSpec":
+    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "golden",
+                  base_dir: str | os.PathLike | None = None) -> "SurvivorshipSpec":
         """Build from ``{rules?, source_priority?, decisions?}``; given rules replace overlapping defaults.
+
+        A relative ``decisions`` path is resolved against ``base_dir`` (the params file's folder).
 
         Raises
         ------
@@ -243,6 +248,8 @@ class SurvivorshipSpec:
         decisions = data.get("decisions")
         if decisions is not None:
             check_type(decisions, str, f"{where}.decisions")
+            if base_dir is not None and not Path(decisions).is_absolute():
+                decisions = str(Path(base_dir) / decisions)
         try:
             return cls(rules=tuple(kept + given), source_priority=order, decisions=decisions)
         except ParamsError as exc:  # re-anchor at ``where``

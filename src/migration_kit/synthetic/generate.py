@@ -85,11 +85,9 @@ def suppression_requests(e: pd.DataFrame, r: pd.DataFrame, rng: np.random.Genera
     return table.iloc[order].reset_index(drop=True), truth
 
 
-def _realised(e: pd.DataFrame, truth: pd.DataFrame, n_records: int) -> dict[str, float]:
-    recs = truth.loc[truth["source"] != "suppression"]
-    per_entity = recs.groupby("entity_id").size()
+def _realised(e: pd.DataFrame, r: pd.DataFrame) -> dict[str, float]:
     out = {
-        "duplicate": float((per_entity > 1).mean()),
+        "duplicate": float((np.bincount(r["eid"].to_numpy(), minlength=len(e)) > 1).mean()),
         "withdrawn": float(e["withdrawn"].mean()), "erasure": float(e["erasure"].mean()),
         "minor": float(e["minor"].mean()), "inactive": float(e["inactive"].mean()),
         "eu": float((e["region"] == "EU").mean()), "other_foreign": float((e["region"] == "OTHER").mean()),
@@ -97,10 +95,10 @@ def _realised(e: pd.DataFrame, truth: pd.DataFrame, n_records: int) -> dict[str,
     }
     for trap in ("family_shared_phone", "namesake", "pinyin_variant"):
         out[trap] = float((e["trap"] == trap).mean())
-    combos = recs["defects"].value_counts()  # few distinct combinations: count per combination, then split
+    combos = r["defects"].value_counts()  # few distinct combinations: count per combination, then split
     for code in DEFECTS:
         hits = sum(int(v) for k, v in combos.items() if code in str(k).split(";"))
-        out[f"defect.{code}"] = float(hits / max(n_records, 1))
+        out[f"defect.{code}"] = float(hits / max(len(r), 1))
     return out
 
 
@@ -152,23 +150,26 @@ def generate(entities: int, seed: int, out_dir: Path, *, params_path: Path | Non
         sub = r.loc[r["source"] == name].reset_index(drop=True)
         ent = e.iloc[sub["eid"].to_numpy()].reset_index(drop=True)
         fa = faddr.iloc[sub["eid"].to_numpy()] if name == "overseas" else None
-        table, rid = format_source(name, sub, ent, rng, fa)
+        table, rid, order = format_source(name, sub, ent, rng, fa)
         path = out_dir / fname
         paths[name] = write_xlsx(table, path) if fmt == "xlsx" else write_csv(table, path, enc or "utf-8")
         counts[name] = len(table)
-        truth_parts.append(pd.DataFrame({"source": name, "record_id": rid.to_numpy(dtype=object),
-                                         "eid": sub["eid"].to_numpy(), "defects": sub["defects"].to_numpy(),
-                                         "variants": sub["variants"].to_numpy()}))
+        truth_parts.append(pd.DataFrame({"source": name, "record_id": rid.to_numpy(dtype=object)[order],
+                                         "eid": sub["eid"].to_numpy()[order], "defects": sub["defects"].to_numpy()[order],
+                                         "variants": sub["variants"].to_numpy()[order]}))
     sup_table, sup_truth = suppression_requests(e, r, rng)
     paths["suppression"] = write_csv(sup_table, out_dir / "suppression.csv", "utf-8")
     counts["suppression"] = len(sup_table)
     sup_truth.insert(0, "source", "suppression")
     sup_truth["defects"] = ""
-    truth = pd.concat(truth_parts + [sup_truth], ignore_index=True)
-    flags = e.set_index("eid")[["entity_id", "withdrawn", "erasure", "minor", "region", "inactive", "trap"]]
-    truth = truth.join(flags, on="eid")[list(TRUTH_COLUMNS)]
-    truth = truth.sort_values(["source", "record_id"], kind="stable").reset_index(drop=True)
+    sup_truth = sup_truth.sort_values("record_id", kind="stable")
+    parts = sorted(truth_parts + [sup_truth], key=lambda p: str(p["source"].iloc[0]) if len(p) else "")
+    truth = pd.concat(parts, ignore_index=True)  # by source, then record id (file order)
+    eids = truth["eid"].to_numpy()
+    for col in ("entity_id", "withdrawn", "erasure", "minor", "region", "inactive", "trap"):
+        truth[col] = e[col].to_numpy()[eids]
+    truth = truth[list(TRUTH_COLUMNS)]
     paths["truth"] = write_csv(truth, out_dir / "truth.csv", "utf-8")
     params_path = Path(params_path) if params_path is not None else out_dir / "params.yaml"
     paths["params"] = write_params(params_path, {k: paths[k] for k in SOURCE_FILES}, paths["suppression"])
-    return SynthResult(paths=paths, counts=counts, realised=_realised(e, truth, len(r)))
+    return SynthResult(paths=paths, counts=counts, realised=_realised(e, r))

@@ -21,7 +21,7 @@ import pandas as pd
 
 from .identity import mobiles, resident_ids, unique_numbers
 from .pools import CN_EMAIL_DOMAINS, COMMON_NAMES, Pools
-from .rates import TRANSFER_DATE, SynthRates
+from .rates import SynthRates
 from .regions import EU_COUNTRIES, FOREIGN, OTHER_COUNTRIES, district_table
 
 __all__ = ["make_entities", "day_range"]
@@ -262,5 +262,4 @@ def make_entities(n: int, rng: np.random.Generator, pools: Pools, rates: SynthRa
     withdrawn[sup[:nw]] = True
     erasure[sup[nw:nw + ne]] = True
     e["withdrawn"], e["erasure"] = withdrawn, erasure
-    assert (pd.Timestamp(TRANSFER_DATE) - pd.to_datetime(birth[minors])).days.max() < 14 * 366 if len(minors) else True
     return e

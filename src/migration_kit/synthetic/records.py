@@ -128,7 +128,8 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
     r = r.sort_values(["eid", "rank"], kind="stable").reset_index(drop=True)
     m = len(r)
     src = r["source"].to_numpy(dtype=object)
-    ent = e.iloc[r["eid"].to_numpy()].reset_index(drop=True)
+    needed = ["kind", "phone", "landline", "email", "id_number", "birth", "first_date", "last_date"]
+    ent = e[needed].iloc[r["eid"].to_numpy()].reset_index(drop=True)  # only what records need (memory)
     dupl = r["rank"].to_numpy() > 0
     u = lambda: rng.random(m)  # noqa: E731 - one fresh uniform draw per record
     labels: dict[str, np.ndarray] = {}

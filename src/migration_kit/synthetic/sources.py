@@ -73,12 +73,16 @@ def _names(ent: pd.DataFrame, style: np.ndarray) -> pd.Series:
     return out
 
 
-def _record_ids(rng: np.random.Generator, created: np.ndarray, prefix: str, width: int, start: int) -> pd.Series:
-    """Ids that grow with the sign-up date (ties broken at random), as real systems number them."""
+def _record_ids(rng: np.random.Generator, created: np.ndarray, prefix: str, width: int,
+                start: int) -> tuple[pd.Series, np.ndarray]:
+    """Ids that grow with the sign-up date (ties broken at random), as real systems number them.
+
+    Returns the ids and the order that sorts the records by id (the file order).
+    """
     order = np.lexsort((rng.random(len(created)), created))
     rank = np.empty(len(created), dtype=np.int64)
     rank[order] = np.arange(len(created))
-    return prefix + pd.Series(start + rank).astype(str).str.zfill(width)
+    return prefix + pd.Series(start + rank).astype(str).str.zfill(width), order
 
 
 def _cn_phone(rng: np.random.Generator, phone: pd.Series, weights: list[float]) -> pd.Series:
@@ -129,7 +133,7 @@ def entity_addresses(rng: np.random.Generator, e: pd.DataFrame, pools: Pools) ->
 
 
 def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.Generator,
-                  foreign_addr: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.Series]:
+                  foreign_addr: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.Series, np.ndarray]:
     """Render the records of one source as its export table.
 
     Parameters
@@ -145,8 +149,9 @@ def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.
 
     Returns
     -------
-    (pandas.DataFrame, pandas.Series)
-        The export table in file order, and the record id of each row of ``r``.
+    (pandas.DataFrame, pandas.Series, numpy.ndarray)
+        The export table in file order, the record id of each row of ``r``, and the order that
+        takes ``r`` to file order.
 
     Example
     -------
@@ -163,7 +168,7 @@ def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.
     spent = _s(pd.Series(cents // 100).astype(str) + "." + pd.Series(cents % 100).astype(str).str.zfill(2))
     cols = COLUMNS[name]
     if name == "pos":
-        rid = _record_ids(rng, created, "M", 8, 10_000_001)
+        rid, order = _record_ids(rng, created, "M", 8, 10_000_001)
         y, mo, d = _ymd(r["birth"].to_numpy())
         fmt = rng.integers(0, 4, size=m)
         pad = lambda s: s.str.zfill(2)  # noqa: E731
@@ -180,7 +185,7 @@ def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.
                 "total_spent": spent, "order_count": _s(r["order_count"].astype(str)),
                 "marketing_consent": _s(np.where(r["consent"], "是", "否"))}
     elif name == "web":
-        rid = _record_ids(rng, created, "WU", 7, 3_000_001)
+        rid, order = _record_ids(rng, created, "WU", 7, 3_000_001)
         secs = lambda: rng.integers(8 * 3600, 23 * 3600, size=m).astype("timedelta64[s]")  # noqa: E731
         post = _s(ent["postcode"]).where(rng.random(m) < 0.8, "")
         data = {"full_name": _names(ent, r["name_style"].to_numpy()),
@@ -190,7 +195,7 @@ def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.
                 "last_activity_at": date_strings(last.astype("datetime64[s]") + secs(), "%Y-%m-%d %H:%M:%S"),
                 "order_count": _s(r["order_count"].astype(str)), "total_spent": spent}
     elif name == "school":
-        rid = _record_ids(rng, created, "SC", 6, 1)
+        rid, order = _record_ids(rng, created, "SC", 6, 1)
         full = _names(ent, r["name_style"].to_numpy())
         a = rng.random(m)
         honor = _s(ent["honorific"])
@@ -205,7 +210,7 @@ def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.
                 "total_spent": _s(r["total_spent"].to_numpy())}
     else:
         base = 6_100_000_000_000
-        rid = _record_ids(rng, created, "", 13, base)
+        rid, order = _record_ids(rng, created, "", 13, base)
         fa = foreign_addr.reset_index(drop=True)
         pin = (ent["trap"].to_numpy(dtype=object) == "pinyin_variant")
         first = _s(np.where(pin, _s(ent["given_py"]).str.capitalize(), ent["given"]))
@@ -227,5 +232,4 @@ def format_source(name: str, r: pd.DataFrame, ent: pd.DataFrame, rng: np.random.
     table = pd.DataFrame({ID_COLUMN[name]: rid.to_numpy(dtype=object)})
     for field, header in cols.items():
         table[header] = data[field].to_numpy(dtype=object)
-    order = np.argsort(rid.to_numpy(dtype=object) if name != "overseas" else rid.astype(np.int64).to_numpy(), kind="stable")
-    return table.iloc[order].reset_index(drop=True), rid
+    return table.iloc[order].reset_index(drop=True), rid, order
