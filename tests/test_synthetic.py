@@ -1,7 +1,10 @@
 """Tests of the rehearsal-data generator (migration_kit.synthetic)."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -70,6 +73,16 @@ def _digits(s: pd.Series) -> pd.Series:
 @pytest.mark.parametrize("fname", FILES)
 def test_same_seed_gives_identical_bytes(runs, fname):
     assert (runs["a"][0] / fname).read_bytes() == (runs["b"][0] / fname).read_bytes()
+
+
+def test_same_bytes_in_another_process_with_another_hash_seed(runs, tmp_path):
+    # Faker builds some lists from sets; their order follows PYTHONHASHSEED (caught in it_IT cities)
+    code = ("import sys; from pathlib import Path; from migration_kit.synthetic import generate, SynthRates; "
+            f"generate({N}, {SEED}, Path(sys.argv[1]), rates=SynthRates(invalid=0.05, inconsistent=0.05))")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, env=env, timeout=120)
+    for fname in FILES:
+        assert (tmp_path / fname).read_bytes() == (runs["a"][0] / fname).read_bytes(), fname
 
 
 @pytest.mark.parametrize("fname", FILES[:6])

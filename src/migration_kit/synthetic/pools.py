@@ -103,6 +103,15 @@ def _unique_sorted(values: list[str]) -> np.ndarray:
     return np.array(sorted(set(v for v in values if v)), dtype=object)
 
 
+def _sort_set_built_lists(fake) -> None:
+    """Sort provider lists Faker builds from sets (e.g. it_IT ``cities``): their order follows
+    PYTHONHASHSEED, which would make the same seed give other cities in another process."""
+    for provider in fake.providers:
+        cities = getattr(provider, "cities", None)
+        if isinstance(cities, list):
+            provider.cities = sorted(cities)
+
+
 @lru_cache(maxsize=4)
 def build_pools(seed: int = 0, per_locale: int = 400) -> Pools:
     """Build all pools with Faker seeded from ``seed`` (cached per seed).
@@ -144,6 +153,7 @@ def build_pools(seed: int = 0, per_locale: int = 400) -> Pools:
         locale = FOREIGN[country][0]
         fk = Faker(locale)
         fk.seed_instance(seed)
+        _sort_set_built_lists(fk)
         latin[country] = {
             "first_M": _unique_sorted([fk.first_name_male() for _ in range(per_locale)]),
             "first_F": _unique_sorted([fk.first_name_female() for _ in range(per_locale)]),
