@@ -31,6 +31,7 @@ CASES = [
     ("深圳", "广东省", "深圳市", None, "440300", None),
     ("广东省", "广东省", None, None, "440000", None),
     ("某某路12号", None, None, None, None, "ADDRESS_UNRESOLVED"),
+    ("鼓楼区中山路", None, None, None, None, "ADDRESS_UNRESOLVED"),  # district alone is ambiguous
     ("123 Main Street, Springfield", None, None, None, None, None),  # not Chinese: no failure
     (None, None, None, None, None, None),
 ]

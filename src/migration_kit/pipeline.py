@@ -225,7 +225,7 @@ def run_all(ctx: RunContext, echo: Callable[[str], None] = print) -> dict[str, d
 
 def rehearsal(params_file: str | Path = "params/rehearsal.yaml", *, entities: int = 2000, seed: int = 7,
               runs_dir: str | Path = "runs", echo: Callable[[str], None] = print) -> Path:
-    """Generate (or reuse) the rehearsal data, then run every step; return the run folder."""
+    """Generate (or reuse) the rehearsal data, then run every step; return the report's path."""
     params_file = Path(params_file)
     if not params_file.exists():
         from .synthetic import generate
@@ -235,5 +235,5 @@ def rehearsal(params_file: str | Path = "params/rehearsal.yaml", *, entities: in
         generate(entities, seed, folder, params_path=params_file)
     ctx = open_run(params_file, runs_dir=runs_dir, progress=True)
     run_all(ctx, echo=echo)
-    return ctx.run.root
+    return ctx.run.path("report.html")
 

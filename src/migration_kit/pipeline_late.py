@@ -17,7 +17,7 @@ from .errors import QualityGateError
 from .pipeline import RunContext, key_material
 from .runfolder import atomic_write_text
 
-__all__ = ["step_scope", "step_quality", "step_handover", "STEPS", "EXPORT_TABLES"]
+__all__ = ["step_scope", "step_quality", "step_handover", "step_report", "STEPS", "EXPORT_TABLES"]
 
 #: What leaves for the buyer (each encrypted): golden customers, record map, notification roster.
 EXPORT_TABLES = ("customers", "record_map", "notification_roster")
@@ -158,4 +158,13 @@ def step_handover(ctx: RunContext) -> dict[str, Any]:
     return {"files": len(files), **{f"rows_{k}": len(v) for k, v in tables.items()}}
 
 
-STEPS: list[Callable[[RunContext], dict[str, Any]]] = [step_scope, step_quality, step_handover]
+def step_report(ctx: RunContext) -> dict[str, Any]:
+    """Write the self-contained HTML handover report (aggregate and masked content only)."""
+    from .report import build_report
+
+    path = build_report(ctx.run.root, ctx.params)
+    ctx.audit("report", {}, {"report": path}, {"bytes": path.stat().st_size})
+    return {"report": str(path)}
+
+
+STEPS: list[Callable[[RunContext], dict[str, Any]]] = [step_scope, step_quality, step_handover, step_report]

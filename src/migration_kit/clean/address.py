@@ -4,8 +4,8 @@ Chinese addresses are read left to right against an embedded GB/T 2260 table
 (``data/clean_regions.csv``): at each position the longest province, city or district name (full or
 short form: 北京, 广东, 深圳, 南山, 浦东 ...) consistent with what was already found is taken, so
 ``北京朝阳区``, ``深圳南山区``, ``广东深圳南山区`` and ``上海市浦东新区`` all resolve. Municipalities
-(北京 天津 上海 重庆) are both province and city. A district found without city or province must be
-unique in the table to be taken. ``region_code`` is the code of the most specific level found.
+(北京 天津 上海 重庆) are both province and city. A district is only taken after its province or city
+(a district name alone is ambiguous nationwide, and the table is not complete). ``region_code`` is the code of the most specific level found.
 
 Coverage of the table: all 34 provincial-level units, their capitals and ~60 other major prefecture
 cities, and every district of Beijing, Tianjin, Shanghai, Chongqing, Guangzhou, Shenzhen, Hangzhou,
@@ -87,7 +87,7 @@ def region_table() -> tuple[dict[str, Region], dict[str, tuple[Region, ...]], in
     return by_code, frozen, max(len(k) for k in frozen)
 
 
-def _fits(reg: Region, state: dict[str, str | None], unique: bool) -> bool:
+def _fits(reg: Region, state: dict[str, str | None]) -> bool:
     prov, city, dist = state["province"], state["city"], state["district"]
     if dist is not None:
         return False
@@ -100,7 +100,7 @@ def _fits(reg: Region, state: dict[str, str | None], unique: bool) -> bool:
         return reg.parent_code == city
     if prov is not None:
         return reg.province_code == prov
-    return unique
+    return False  # a district name alone is ambiguous (鼓楼区 is in Nanjing, Fuzhou, Xuzhou, Kaifeng ...)
 
 
 def _resolve(text: str) -> tuple:
@@ -112,7 +112,7 @@ def _resolve(text: str) -> tuple:
         hit = None
         for length in range(min(longest, len(compact) - p), 1, -1):
             cands = by_name.get(compact[p:p + length], ())
-            ok = [r for r in cands if _fits(r, state, unique=len(cands) == 1)]
+            ok = [r for r in cands if _fits(r, state)]
             if len(ok) == 1:
                 hit = (ok[0], length)
                 break
