@@ -34,7 +34,7 @@ def column_data(df: pd.DataFrame, comparisons: Sequence[Comparison],
     """Factorize every column the comparisons use (missing columns count as all null)."""
     cache = {} if cache is None else cache
     for c in comparisons:
-        for col in set(c.columns) | {lv.column for lv in c.levels if lv.column}:
+        for col in sorted(set(c.columns) | {x for lv in c.levels for x in (lv.column, lv.missing) if x}):
             if col not in cache:
                 s = df[col] if col in df.columns else pd.Series([None] * len(df), dtype=object)
                 cache[col] = ColumnData(s, col)
@@ -85,7 +85,8 @@ def _one(comp: Comparison, cols: dict[str, ColumnData], i: np.ndarray, j: np.nda
         idx = np.flatnonzero(todo)
         if not len(idx):
             break
-        hit = run_test(lv.test, cols[lv.column or comp.columns[0]], i[idx], j[idx], lv.threshold)
+        hit = run_test(lv.test, cols[lv.column or comp.columns[0]], i[idx], j[idx], lv.threshold,
+                       missing=cols[lv.missing] if lv.missing else None)
         level[idx[hit]] = k - n
         todo[idx[hit]] = False
     return level
@@ -110,7 +111,8 @@ class LevelCompare(BaseCompareFeature):
 
     def __init__(self, comparison: Comparison, label: str | None = None) -> None:
         self.comparison = comparison
-        cols = list(dict.fromkeys(list(comparison.columns) + [lv.column for lv in comparison.levels if lv.column]))
+        cols = list(dict.fromkeys(list(comparison.columns) + [x for lv in comparison.levels
+                                                              for x in (lv.column, lv.missing) if x]))
         super().__init__(cols, cols, label=label or comparison.name)
 
     def _compute_vectorized(self, *args):

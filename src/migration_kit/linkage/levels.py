@@ -155,11 +155,15 @@ TESTS: dict[str, Callable] = {
     "exact": _exact, "jaro_winkler": _jw, "levenshtein": _lev, "edit_distance": _edit,
     "hamming": _hamming, "suffix": _suffix, "prefix": _prefix, "email_local": _email_local,
     "date_transposed": _transposed, "date_components": _components, "date_within_days": _within,
+    "partial": None,  # needs a second column: handled in run_test
 }
 
 
-def run_test(test: str, col: ColumnData, i: np.ndarray, j: np.ndarray, threshold: float | None = None) -> np.ndarray:
+def run_test(test: str, col: ColumnData, i: np.ndarray, j: np.ndarray, threshold: float | None = None,
+             missing: ColumnData | None = None) -> np.ndarray:
     """Evaluate level ``test`` on pairs ``(i[k], j[k])``; nulls never pass.
+
+    ``missing`` is the column that test ``partial`` needs null on at least one side.
 
     Example
     -------
@@ -171,6 +175,11 @@ def run_test(test: str, col: ColumnData, i: np.ndarray, j: np.ndarray, threshold
     j = np.asarray(j, dtype=np.int64)
     if len(i) == 0:
         return np.zeros(0, dtype=bool)
+    if test == "partial":
+        if missing is None:
+            raise LinkageError(f"level test 'partial' on column {col.name!r} needs the 'missing' column; "
+                               "add 'missing: <column>' to the level")
+        return _exact(col, i, j, None) & ((missing.codes[i] < 0) | (missing.codes[j] < 0))
     if col.is_date and test in {"jaro_winkler", "levenshtein", "edit_distance", "hamming", "suffix",
                                 "prefix", "email_local"}:
         raise LinkageError(f"level test {test!r} on date column {col.name!r} is not supported; "

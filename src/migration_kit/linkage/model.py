@@ -7,10 +7,20 @@ fixed iteration order, stop when no parameter moves more than ``tol`` or after `
 Null levels (-1) carry no evidence (weight 0). lambda (the share of matches among candidates) is
 estimated by EM too and clipped to ``[1e-6, 1 - 1e-6]``; it gives the prior ``log2(l / (1 - l))``.
 
+Smoothing (MAP-EM): the M-step adds ``pseudo_count`` to every level's expected count and floors
+every m at ``m_floor`` (then renormalises). Without it, a level never seen among the matches that
+EM found (a one-part birth date typo, a moved city) gets m ~ 1e-8 and a weight of -25 bits, so
+one disagreement vetoes any amount of agreement; with the floor an unseen disagreement weighs at
+most ``log2(m_floor / u)`` (about -10 bits for ``m_floor = 1e-3``).
+
 Term frequency (Splink style): for an exact level on a ``tf_adjust`` column, the pair gets
-``log2(u_avg / tf(value))`` on top of the level weight, where ``tf(value)`` is the share of records
-holding that value and ``u_avg = sum(tf^2)`` the chance that two random records agree on the column.
-A common name (王伟) thus weighs less than a rare one.
+``log2(u_level / tf(value))`` on top of the level weight ``log2(m / u_level)``, i.e. the level
+weighs ``log2(m / tf(value))``. A common name (王伟) thus weighs less than a rare one.
+``tf(value)`` is a Good-Turing (Katz) smoothed share: a value seen ``r <= 5`` times counts
+``r* = (r + 1) N_{r+1} / N_r`` (``N_r`` = number of values seen r times, used only while
+``r* < r``). Raw record counts overstate how common a rare value is, because duplicates of one
+person inflate it: a rare full name seen twice is most often one person entered twice, and
+Good-Turing measures exactly that from the data (few names are seen 3 times, so ``r*(2)`` is small).
 
 Example
 -------
@@ -27,10 +37,47 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["FellegiSunter", "level_frequencies", "tf_adjustment", "plot_match_weights",
-           "plot_weight_histogram"]
+__all__ = ["FellegiSunter", "level_frequencies", "floor_probabilities", "good_turing_counts",
+           "tf_adjustment", "plot_match_weights", "plot_weight_histogram"]
 
 _EPS = 1e-6
+
+
+def floor_probabilities(p: np.ndarray, floor: float) -> np.ndarray:
+    """Raise every entry of the distribution ``p`` to at least ``floor`` and renormalise.
+
+    Example
+    -------
+    >>> floor_probabilities(np.array([0.999999, 1e-6]), 0.01).round(4).tolist()
+    [0.99, 0.01]
+    """
+    p = np.asarray(p, dtype=float)
+    floor = min(float(floor), 1.0 / len(p))
+    low = p < floor
+    if not low.any():
+        return p / p.sum()
+    rest = max(float(p[~low].sum()), 1e-300)
+    out = np.where(low, floor, p / rest * (1.0 - floor * low.sum()))
+    return out / out.sum()
+
+
+def good_turing_counts(counts: np.ndarray, max_r: int = 5) -> np.ndarray:
+    """Katz/Good-Turing adjusted counts ``r* = (r+1) N_{r+1} / N_r`` for ``r <= max_r`` (when smaller).
+
+    Adjusted counts are kept non-decreasing in ``r``; counts above ``max_r`` are left as they are.
+
+    Example
+    -------
+    >>> good_turing_counts(np.array([1, 1, 1, 1, 2, 2, 3, 9])).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.5, 1.5, 3.0, 9.0]
+    """
+    c = np.asarray(counts, dtype=np.int64)
+    n_r = np.bincount(c, minlength=max_r + 2).astype(float)
+    r = np.arange(1, max_r + 1)
+    star = np.where(n_r[r] > 0, (r + 1) * n_r[r + 1] / np.maximum(n_r[r], 1), r)
+    star = np.maximum.accumulate(np.where((star > 0) & (star < r), star, r).astype(float))
+    table = np.r_[0.0, star]
+    return np.where((c >= 1) & (c <= max_r), table[np.clip(c, 0, max_r)], c).astype(float)
 
 
 def level_frequencies(levels: np.ndarray, n_levels: Sequence[int]) -> list[np.ndarray]:
@@ -60,13 +107,19 @@ class FellegiSunter:
         Non-null level count per comparison (codes ``0 .. n-1``).
     max_iter : int
     tol : float
+    m_floor : float
+        Smallest m of any level (bounds the weight of an unseen disagreement).
+    pseudo_count : float
+        Dirichlet pseudo-count added to every level's expected count in the M-step.
     names : sequence of (comparison name, level names), optional
         Labels for :meth:`params`.
     """
 
     def __init__(self, n_levels: Sequence[int], max_iter: int = 50, tol: float = 1e-6,
-                 names: Sequence[tuple[str, Sequence[str]]] | None = None) -> None:
+                 names: Sequence[tuple[str, Sequence[str]]] | None = None, m_floor: float = 1e-3,
+                 pseudo_count: float = 1.0) -> None:
         self.n_levels = [int(k) for k in n_levels]
+        self.m_floor, self.pseudo_count = float(m_floor), float(pseudo_count)
         self.max_iter, self.tol = int(max_iter), float(tol)
         self.names = names or [(f"c{c}", [str(x) for x in range(k)]) for c, k in enumerate(self.n_levels)]
         self.m: list[np.ndarray] = []
@@ -102,9 +155,9 @@ class FellegiSunter:
             for c, k in enumerate(self.n_levels):
                 p = pats[:, c]
                 ok = p >= 0
-                mm = np.bincount(p[ok], weights=gw[ok], minlength=k)[:k] + _EPS
+                mm = np.bincount(p[ok], weights=gw[ok], minlength=k)[:k] + self.pseudo_count + _EPS
                 uu = np.bincount(p[ok], weights=hw[ok], minlength=k)[:k] + _EPS
-                new_m.append(mm / mm.sum())
+                new_m.append(floor_probabilities(mm / mm.sum(), self.m_floor))
                 new_u.append(uu / uu.sum())
             delta = max([abs(new_lam - lam)] + [float(np.abs(x - y).max()) for x, y in zip(new_m + new_u, m + u)])
             m, u, lam = new_m, new_u, new_lam
@@ -146,7 +199,7 @@ class FellegiSunter:
 
 
 def tf_adjustment(codes_i: np.ndarray, value_codes: np.ndarray, at_level: np.ndarray,
-                  clip: float = 10.0) -> np.ndarray:
+                  clip: float = 10.0, u_level: float | None = None, smooth: bool = True) -> np.ndarray:
     """TF weight for pairs agreeing exactly on a column.
 
     Parameters
@@ -157,6 +210,13 @@ def tf_adjustment(codes_i: np.ndarray, value_codes: np.ndarray, at_level: np.nda
         Value code of every record (to count term frequencies).
     at_level : numpy.ndarray
         Boolean per pair: the pair is at the exact level of this column.
+    clip : float
+        Bound of the adjustment in bits.
+    u_level : float, optional
+        The level's u (so that level weight + adjustment = ``log2(m / tf)``); default
+        ``sum(tf^2)``, the chance that two random records agree.
+    smooth : bool
+        Good-Turing smoothing of the counts (see module docstring).
 
     Example
     -------
@@ -167,8 +227,9 @@ def tf_adjustment(codes_i: np.ndarray, value_codes: np.ndarray, at_level: np.nda
     """
     ok = value_codes >= 0
     cnt = np.bincount(value_codes[ok], minlength=int(value_codes.max(initial=-1)) + 1).astype(float)
-    tf = cnt / max(cnt.sum(), 1.0)
-    u_avg = float((tf ** 2).sum())
+    total = max(cnt.sum(), 1.0)
+    u_avg = float(((cnt / total) ** 2).sum()) if u_level is None else float(u_level)
+    tf = (good_turing_counts(cnt.astype(np.int64)) if smooth else cnt) / total
     out = np.zeros(len(codes_i))
     use = at_level & (codes_i >= 0)
     if use.any() and u_avg > 0:

@@ -169,7 +169,8 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
             parts.append(compare_levels(df, i[s:s + chunk], j[s:s + chunk], comps, cols))
         levels = np.concatenate(parts) if parts else np.zeros((0, len(comps)), np.int8)
     n_levels = [c.n_levels for c in comps]
-    model = FellegiSunter(n_levels, spec.em_max_iter, names=[(c.name, c.level_names) for c in comps])
+    model = FellegiSunter(n_levels, spec.em_max_iter, names=[(c.name, c.level_names) for c in comps],
+                          m_floor=spec.m_floor, pseudo_count=spec.pseudo_count)
     with _timed(timings, "em", progress):
         ra, rb = _random_pairs(df, spec)
         u0 = level_frequencies(compare_levels(df, ra, rb, comps, cols), n_levels)
@@ -193,8 +194,10 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
             for n, lv in enumerate(comp.levels):
                 col = lv.column or comp.columns[0]
                 if lv.test == "exact" and col in spec.tf_adjust:
-                    at = levels[:, c_idx] == len(comp.levels) - n
-                    adjust += tf_adjustment(cols[col].codes[i].astype(np.int64), cols[col].codes.astype(np.int64), at)
+                    code = len(comp.levels) - n
+                    at = levels[:, c_idx] == code
+                    adjust += tf_adjustment(cols[col].codes[i].astype(np.int64), cols[col].codes.astype(np.int64), at,
+                                            u_level=float(model.u[c_idx][code]), smooth=spec.tf_smoothing)
         weight, prob = model.predict(levels, adjust)
     forced = forbidden = None
     decision = np.full(len(i), None, dtype=object)

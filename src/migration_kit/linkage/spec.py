@@ -37,6 +37,7 @@ LEVEL_TESTS: dict[str, bool] = {
     "date_transposed": False,  # same year, day and month swapped
     "date_components": True,   # at least `threshold` of year/month/day equal
     "date_within_days": True,  # |a - b| <= threshold days
+    "partial": False,          # equal values and column `missing` null on one side or both
 }
 #: Derived blocking keys: ``column:transform`` (year, lower, first<N>, last<N>).
 KEY_TRANSFORM_RE = re.compile(r"^(?P<col>\w+)(?::(?P<tf>year|lower|first\d+|last\d+))?$")
@@ -69,17 +70,28 @@ class BlockingRule:
 
 @dataclass(frozen=True)
 class Level:
-    """One comparison level: a test on a column (defaults to the comparison's first column)."""
+    """One comparison level: a test on a column (defaults to the comparison's first column).
+
+    ``missing`` (test ``partial`` only) names the column that must be null on at least one side,
+    e.g. family name equal and given name missing (a contact recorded as 危老师).
+    """
 
     name: str
     test: str
     column: str | None = None
     threshold: float | None = None
+    missing: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> "Level":
-        check_keys(data, {"name", "test", "column", "threshold"}, where, required=("name", "test"))
+        check_keys(data, {"name", "test", "column", "threshold", "missing"}, where, required=("name", "test"))
         test = check_choice(data["test"], list(LEVEL_TESTS), f"{where}.test")
+        miss = data.get("missing")
+        require((miss is not None) == (test == "partial"), f"{where}.missing",
+                f"received missing={miss!r} with test {test!r}; test 'partial' needs 'missing: <column>' "
+                "and no other test takes it")
+        if miss is not None:
+            check_type(miss, str, f"{where}.missing")
         thr = data.get("threshold")
         require(not LEVEL_TESTS[test] or thr is not None, f"{where}.threshold",
                 f"test {test!r} needs a numeric threshold; add e.g. 'threshold: 0.9'")
@@ -88,7 +100,7 @@ class Level:
         col = data.get("column")
         if col is not None:
             check_type(col, str, f"{where}.column")
-        return cls(str(data["name"]), test, col, None if thr is None else float(thr))
+        return cls(str(data["name"]), test, col, None if thr is None else float(thr), miss)
 
 
 @dataclass(frozen=True)
@@ -124,14 +136,20 @@ class Comparison:
 def _name(col: str = "name_key") -> list[dict]:
     return [{"name": "exact", "test": "exact", "column": col},
             {"name": "pinyin", "test": "exact", "column": "pinyin_key"},
-            {"name": "jw92", "test": "jaro_winkler", "threshold": 0.92, "column": "pinyin_key"},
-            {"name": "jw80", "test": "jaro_winkler", "threshold": 0.80, "column": "pinyin_key"}]
+            {"name": "family_only", "test": "partial", "column": "family_name", "missing": "given_name"},
+            {"name": "lev90", "test": "levenshtein", "threshold": 0.90, "column": "pinyin_key"}]
 
 
 #: The reference client's section. Why these passes: exact phone / email / id catch most
 #: duplicates; name + birth date catches changed contact data; pinyin passes catch Chinese vs
 #: romanised spellings; name + phone prefix / family + phone suffix catch one-digit phone typos
 #: when birth date and email are missing; pinyin + city catches a changed phone with no birth date.
+#: Fuzzy names use Levenshtein on the pinyin key, not Jaro-Winkler: JW's prefix bonus makes two
+#: family members (gao jian / gao huajing: JW 0.92) look like a typo of one name.
+#: The name level ``family_only`` (family name equal, given name missing on one side) is a contact
+#: recorded with an honorific only (危老师 -> 危): weaker than a full name, not a disagreement.
+#: ``m_floor`` / ``pseudo_count`` smooth EM (see :mod:`.model`); ``tf_smoothing`` Good-Turing term
+#: frequencies.
 DEFAULT_SPEC: dict[str, Any] = {
     "blocking": [
         {"name": "phone", "keys": ["phone"], "max_block_size": 50},
@@ -141,6 +159,7 @@ DEFAULT_SPEC: dict[str, Any] = {
         {"name": "pinyin_dob", "keys": ["pinyin_key", "birth_date"]},
         {"name": "pinyin_city", "keys": ["pinyin_key", "city"]},
         {"name": "name_phone_prefix", "keys": ["name_key", "phone:first10"]},
+        {"name": "pinyin_phone_prefix", "keys": ["pinyin_key", "phone:first10"]},
         {"name": "family_phone_last4", "keys": ["family_name", "phone:last4"]},
     ],
     "comparisons": [
@@ -173,6 +192,9 @@ DEFAULT_SPEC: dict[str, Any] = {
     "u_sample_size": 200000,
     "u_source": "random",
     "seed": 42,
+    "m_floor": 0.001,
+    "pseudo_count": 1.0,
+    "tf_smoothing": True,
 }
 _LINK_TYPES = ("dedupe_and_link", "link_only")
 _CONFLICTS = ("id_number", "birth_date", "gender", "email", "phone", "source")
@@ -194,6 +216,9 @@ class LinkageSpec:
     u_sample_size: int = 200000
     seed: int = 42
     u_source: str = "random"
+    m_floor: float = 0.001
+    pseudo_count: float = 1.0
+    tf_smoothing: bool = True
 
     @classmethod
     def default(cls) -> "LinkageSpec":
@@ -229,10 +254,16 @@ class LinkageSpec:
         level_cols = {lv.column or c.columns[0] for c in comps for lv in c.levels if lv.test == "exact"}
         for n, col in enumerate(tf):
             check_choice(col, sorted(level_cols), f"{where}.tf_adjust[{n}]")
+        m_floor = float(check_type(d["m_floor"], (int, float), f"{where}.m_floor"))
+        require(0 <= m_floor < 0.1, f"{where}.m_floor", f"received {m_floor}; give 0 (no floor) up to 0.1, e.g. 0.001")
+        pseudo = float(check_type(d["pseudo_count"], (int, float), f"{where}.pseudo_count"))
+        require(pseudo >= 0, f"{where}.pseudo_count", f"received {pseudo}; must be >= 0")
+        check_type(d["tf_smoothing"], bool, f"{where}.tf_smoothing")
         conf = tuple(check_type(d["conflict_columns"], (list, tuple), f"{where}.conflict_columns"))
         for n, col in enumerate(conf):
             check_choice(col, _CONFLICTS, f"{where}.conflict_columns[{n}]")
         return cls(rules, comps, up, lo, d["max_block_size"], d["em_max_iter"], tf,
                    check_choice(d["link_type"], _LINK_TYPES, f"{where}.link_type"), conf,
                    d["u_sample_size"], d["seed"],
-                   check_choice(d["u_source"], ("random", "em"), f"{where}.u_source"))
+                   check_choice(d["u_source"], ("random", "em"), f"{where}.u_source"),
+                   m_floor, pseudo, bool(d["tf_smoothing"]))
