@@ -171,7 +171,7 @@ def step_link(ctx: RunContext) -> dict[str, Any]:
     out = {
         "entities": ctx.run.write_parquet("entities", entities),
         "golden": ctx.run.write_parquet("golden", golden.golden),
-        "lineage": ctx.run.write_parquet("lineage", golden.lineage.astype({c: str for c in ("field", "source", "rule")})),
+        "lineage": ctx.run.write_parquet("lineage", golden.lineage.astype(str)),
         "pairs": ctx.run.write_parquet("pairs", result.pairs),
     }
     queue = review_queue(std, result.pairs, result.params, spec.lower_threshold, spec.upper_threshold)

@@ -89,6 +89,19 @@ def run_workbook(params_file: str | Path, *, run_id: str | None = None, runs_dir
                             f"{', '.join(missing)}; run without --from first")
     injected = {"params_file": str(params_file), "runs_dir": str(run.root.parent.parent), "run_id": run.run_id,
                 **(extra_parameters or {})}
+    # one kernel for the whole run: start-up and imports are paid once (papermill passes km through)
+    from jupyter_client.manager import KernelManager
+
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(run.path("notebooks", "kernel")))
+    km.start_kernel(cwd=str(notebooks))
+    try:
+        _execute_all(pm, books, start, run, injected, state_file, done, echo, km)
+    finally:
+        km.shutdown_kernel(now=True)
+    return run.root
+
+
+def _execute_all(pm, books, start, run, injected, state_file, done, echo, km) -> None:
     for i, book in enumerate(books[start:], start=start + 1):
         known = notebook_parameters(book)
         unknown = sorted(set(injected) - set(known))
@@ -100,7 +113,7 @@ def run_workbook(params_file: str | Path, *, run_id: str | None = None, runs_dir
         out = run.path("notebooks", book.name)
         try:
             pm.execute_notebook(str(book), str(out), parameters=injected, cwd=str(book.parent),
-                                progress_bar=False, kernel_name="python3", log_output=False)
+                                progress_bar=False, kernel_name="python3", log_output=False, km=km)
         except pm.PapermillExecutionError as exc:
             raise WorkbookError(f"{book.name}: cell {exc.exec_count} failed with {exc.ename}: "
                                 f"{str(exc.evalue).splitlines()[0] if exc.evalue else ''} "
@@ -108,4 +121,3 @@ def run_workbook(params_file: str | Path, *, run_id: str | None = None, runs_dir
         done[book.stem] = round(time.perf_counter() - t0, 2)
         atomic_write_text(state_file, json.dumps(done, indent=2))
         echo(f"[{i}/{len(books)}] {book.stem} done in {done[book.stem]:.1f} s")
-    return run.root

@@ -37,7 +37,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["FellegiSunter", "level_frequencies", "floor_probabilities", "good_turing_counts",
+__all__ = ["FellegiSunter", "level_frequencies", "floor_probabilities", "good_turing_counts", "nonmatch_u",
+           "exact_agreement_pairs",
            "tf_adjustment", "plot_match_weights", "plot_weight_histogram"]
 
 _EPS = 1e-6
@@ -59,6 +60,49 @@ def floor_probabilities(p: np.ndarray, floor: float) -> np.ndarray:
     rest = max(float(p[~low].sum()), 1e-300)
     out = np.where(low, floor, p / rest * (1.0 - floor * low.sum()))
     return out / out.sum()
+
+
+def nonmatch_u(level_pairs: Sequence[np.ndarray], match_pairs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """u per level from pair counts: (all pairs at the level - expected matches at it), normalised.
+
+    ``level_pairs[c][k]`` is the number of record pairs (over ALL pairs with comparison ``c``
+    non-null) at level ``k``; ``match_pairs[c][k]`` the matches EM expects there. Random pairs
+    contain matches too; when records are often duplicated (a rare name is shared by two records
+    mostly because they are one person), taking them out matters. Each level keeps at least half
+    a pair.
+
+    Example
+    -------
+    >>> u = nonmatch_u([np.array([900.0, 100.0])], [np.array([5.0, 95.0])])
+    >>> [round(float(x), 4) for x in u[0]]
+    [0.9944, 0.0056]
+    """
+    out = []
+    for a, e in zip(level_pairs, match_pairs):
+        u = np.maximum(np.asarray(a, float) - np.asarray(e, float), 0.5)
+        out.append(u / u.sum())
+    return out
+
+
+def exact_agreement_pairs(codes: np.ndarray, source: np.ndarray | None = None) -> int:
+    """Number of record pairs holding the same non-null value (cross-source only with ``source``).
+
+    Counted from value frequencies, so exact over all ``n (n - 1) / 2`` pairs, no sampling.
+
+    Example
+    -------
+    >>> exact_agreement_pairs(np.array([0, 0, 0, 1, -1]))
+    3
+    """
+    codes = np.asarray(codes, dtype=np.int64)
+    ok = codes >= 0
+    c = np.bincount(codes[ok]).astype(np.int64)
+    total = int((c * (c - 1) // 2).sum())
+    if source is not None:
+        key = pd.factorize(pd.Series(codes[ok]).astype(str) + "|" + pd.Series(np.asarray(source)[ok]).astype(str))[0]
+        cs = np.bincount(key).astype(np.int64)
+        total -= int((cs * (cs - 1) // 2).sum())
+    return total
 
 
 def good_turing_counts(counts: np.ndarray, max_r: int = 5) -> np.ndarray:
@@ -125,6 +169,7 @@ class FellegiSunter:
         self.m: list[np.ndarray] = []
         self.u: list[np.ndarray] = []
         self.lam = 0.3
+        self.match_counts: list[np.ndarray] = [np.zeros(k) for k in self.n_levels]
         self.n_iter = 0
         self.converged = False
 
@@ -161,6 +206,8 @@ class FellegiSunter:
                 new_u.append(uu / uu.sum())
             delta = max([abs(new_lam - lam)] + [float(np.abs(x - y).max()) for x, y in zip(new_m + new_u, m + u)])
             m, u, lam = new_m, new_u, new_lam
+            self.match_counts = [np.bincount(pats[ok_c, c], weights=gw[ok_c], minlength=k)[:k]
+                                 for c, k in enumerate(self.n_levels) for ok_c in [pats[:, c] >= 0]]
             self.n_iter = it + 1
             if delta < self.tol:
                 self.converged = True

@@ -23,7 +23,7 @@ from ..errors import LinkageError
 from .blocking import block_pairs
 from .cluster import cluster_pairs
 from .compare import column_data, compare_levels
-from .model import FellegiSunter, level_frequencies, tf_adjustment
+from .model import FellegiSunter, exact_agreement_pairs, level_frequencies, nonmatch_u, tf_adjustment
 from .spec import LinkageSpec
 
 __all__ = ["LinkageResult", "link", "entity_ids", "DECISION_COLUMNS"]
@@ -125,6 +125,36 @@ def _random_pairs(df: pd.DataFrame, spec: LinkageSpec) -> tuple[np.ndarray, np.n
     return a[keep], b[keep]
 
 
+def _pairs_of(present: np.ndarray, src: np.ndarray | None) -> float:
+    """Record pairs among the ``present`` records (cross-source only with ``src``)."""
+    n = float(present.sum())
+    if src is None:
+        return n * (n - 1) / 2
+    c = np.bincount(src[present]).astype(float)
+    return (n * n - (c * c).sum()) / 2
+
+
+def _nonmatch_u(df: pd.DataFrame, spec: LinkageSpec, cols: dict, u0: list[np.ndarray],
+                model: FellegiSunter) -> list[np.ndarray]:
+    """u per level over all pairs, matches removed (see :func:`.model.nonmatch_u`).
+
+    Pairs per level = random-pair level share x pairs with the comparison non-null, except the
+    first level when it is ``exact``: counted exactly from value frequencies.
+    """
+    src = pd.factorize(df["source"])[0] if spec.link_type == "link_only" else None
+    level_pairs = []
+    for c_idx, comp in enumerate(spec.comparisons):
+        present = np.zeros(len(df), dtype=bool)
+        for col in comp.columns:
+            present |= cols[col].codes >= 0
+        a = u0[c_idx] * _pairs_of(present, src)
+        lv = comp.levels[0]
+        if lv.test == "exact":
+            a[len(comp.levels)] = exact_agreement_pairs(cols[lv.column or comp.columns[0]].codes, src)
+        level_pairs.append(a)
+    return nonmatch_u(level_pairs, model.match_counts)
+
+
 def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None = None,
          progress: bool = False) -> LinkageResult:
     """Link the standardized records of all sources into entities.
@@ -185,8 +215,8 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
             if spec.link_type == "link_only":
                 sz = df["source"].value_counts().to_numpy()
                 total = (sz.sum() ** 2 - (sz ** 2).sum()) / 2
-            model.u = u0
             model.lam = float(np.clip(model.lam * len(levels) / max(total, 1.0), 1e-12, 0.5))
+            model.u = _nonmatch_u(df, spec, cols, u0, model)
     counts["em_iterations"], counts["em_converged"], counts["lambda"] = model.n_iter, model.converged, model.lam
     with _timed(timings, "score", progress):
         adjust = np.zeros(len(i))
@@ -194,10 +224,9 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
             for n, lv in enumerate(comp.levels):
                 col = lv.column or comp.columns[0]
                 if lv.test == "exact" and col in spec.tf_adjust:
-                    code = len(comp.levels) - n
-                    at = levels[:, c_idx] == code
+                    at = levels[:, c_idx] == len(comp.levels) - n
                     adjust += tf_adjustment(cols[col].codes[i].astype(np.int64), cols[col].codes.astype(np.int64), at,
-                                            u_level=float(model.u[c_idx][code]), smooth=spec.tf_smoothing)
+                                            smooth=spec.tf_smoothing)
         weight, prob = model.predict(levels, adjust)
     forced = forbidden = None
     decision = np.full(len(i), None, dtype=object)

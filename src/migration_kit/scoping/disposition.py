@@ -234,7 +234,7 @@ def _order_and_representatives(rec: pd.DataFrame, ecode: np.ndarray, n_ent: int,
     rank[key_order] = np.arange(len(rec))
     named = np.zeros(len(rec), dtype=np.int64)
     if lineage is not None and len(lineage):
-        n = lineage.groupby(["entity_id", *KEYS]).size().rename("named").reset_index()
+        n = lineage.groupby(["entity_id", *KEYS], observed=True).size().rename("named").reset_index()
         named = rec[["entity_id", *KEYS]].merge(n, on=["entity_id", *KEYS], how="left")["named"].fillna(0).to_numpy(np.int64)
     order = np.lexsort((rank, -named, ecode))
     first = order[np.r_[True, ecode[order][1:] != ecode[order][:-1]]] if len(order) else order
