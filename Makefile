@@ -20,7 +20,7 @@ rehearsal: $(STAMP)
 	$(BIN)/migration-kit rehearsal
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

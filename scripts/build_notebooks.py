@@ -48,7 +48,7 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "(unmapped columns holding IDs or phones) are understood."),
         ("code", OPEN),
         ("code", "pipeline.step_backup(ctx)\nviews.json_table(ctx.run.path('backup', 'backup_manifest.json'), 'files', "
-                 "['name', 'bytes', 'chunks'])"),
+                 "['name', 'bytes', 'sha256'])"),
         ("code", "counts = pipeline.step_intake(ctx)\ncounts"),
         ("code", "views.report_csv(ctx, 'inventory.csv')"),
         ("code", "views.report_csv(ctx, 'classification.csv', columns=['source', 'column', 'canonical_field', "

@@ -60,8 +60,8 @@ CASES = [
     ("location", {"address": "朝阳区建国路88号3单元"}, {"address": "朝阳区建国路88号4单元"}, "address_close"),
     ("location", {"postcode": "100020", "city": "北京市"}, {"postcode": "100020", "city": "北京市"}, "postcode"),
     ("location", {"postcode": "100020"}, {"postcode": "200020"}, "else"),
-    ("location", {"postcode": "100020"}, {"city": "北京市"}, "else"),
-    ("location", {"postcode": None}, {"city": "北京市"}, "null"),
+    ("location", {"postcode": "100020", "city": "上海市"}, {"city": "北京市"}, "else"),
+    ("location", {"postcode": "100020"}, {"city": "北京市"}, "null"),  # no column known on both sides
 ]
 
 

@@ -78,3 +78,69 @@ def test_params_table_and_charts(tmp_path):
     for p in (p1, p2):
         with open(p, "rb") as fh:
             assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+# -- smoothing, Good-Turing, non-match u ---------------------------------------------------------
+from migration_kit.linkage.model import (  # noqa: E402
+    exact_agreement_pairs, floor_probabilities, good_turing_counts, nonmatch_u)
+
+
+@pytest.mark.parametrize("m_floor,bound", [(1e-3, np.log2(1e-3 / 0.9) - 0.5), (1e-2, np.log2(1e-2 / 0.9) - 0.5)])
+def test_unseen_disagreement_weight_is_bounded(m_floor, bound):
+    # matches never disagree on comparison 0: without a floor its 'else' weight collapses (~ -25 bits)
+    rng = np.random.default_rng(5)
+    n_m, n_u = 3000, 30000
+    match = np.stack([np.ones(n_m)] + [rng.choice(2, n_m, p=[0.05, 0.95]) for _ in range(3)], axis=1)
+    non = np.stack([rng.choice(2, n_u, p=[0.95, 0.05]) for _ in range(4)], axis=1)
+    L = np.concatenate([match, non]).astype(np.int8)
+    fs = FellegiSunter([2] * 4, max_iter=200, m_floor=m_floor).fit(L)
+    w_raw = FellegiSunter([2] * 4, max_iter=200, m_floor=0.0, pseudo_count=0.0).fit(L).weights[0][0]
+    assert fs.m[0][0] >= m_floor * 0.999
+    assert fs.weights[0][0] >= bound
+    assert w_raw < fs.weights[0][0]
+
+
+@pytest.mark.parametrize("p,floor,expected", [
+    ([0.999999, 1e-6], 0.01, [0.99, 0.01]),
+    ([0.5, 0.5], 0.01, [0.5, 0.5]),
+    ([1.0, 0.0, 0.0], 0.1, [0.8, 0.1, 0.1]),
+])
+def test_floor_probabilities(p, floor, expected):
+    np.testing.assert_allclose(floor_probabilities(np.array(p), floor), expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("counts,expected", [
+    # N1=4, N2=2, N3=1: r*(1)=2*2/4=1 (not smaller, kept), r*(2)=3*1/2=1.5
+    ([1, 1, 1, 1, 2, 2, 3, 9], [1, 1, 1, 1, 1.5, 1.5, 3, 9]),
+    # many pairs, few triples: a value seen twice is mostly one person seen twice
+    ([2] * 10 + [3], [0.3] * 10 + [3]),
+    ([7, 8], [7, 8]),  # above max_r: untouched
+])
+def test_good_turing_counts(counts, expected):
+    np.testing.assert_allclose(good_turing_counts(np.array(counts)), expected)
+
+
+def test_good_turing_lifts_rare_pairs_weight():
+    values = np.array([0] * 40 + sum(([k, k] for k in range(1, 30)), []) + [99, 99, 99])
+    at = np.array([True])
+    smooth = tf_adjustment(np.array([5]), values, at, smooth=True)[0]
+    raw = tf_adjustment(np.array([5]), values, at, smooth=False)[0]
+    common = tf_adjustment(np.array([0]), values, at, smooth=True)[0]
+    assert smooth > raw > common
+
+
+@pytest.mark.parametrize("codes,source,expected", [
+    ([0, 0, 0, 1, -1], None, 3),
+    ([0, 0, 1, 1], ["a", "b", "a", "a"], 1),  # link_only: only the cross-source pair of value 0
+    ([-1, -1], None, 0),
+])
+def test_exact_agreement_pairs(codes, source, expected):
+    assert exact_agreement_pairs(np.array(codes), None if source is None else np.array(source)) == expected
+
+
+@pytest.mark.parametrize("pairs,matches,expected", [
+    ([900.0, 100.0], [5.0, 95.0], [895 / 900, 5 / 900]),
+    ([900.0, 10.0], [0.0, 20.0], [900 / 900.5, 0.5 / 900.5]),  # more expected matches than pairs: half a pair
+])
+def test_nonmatch_u(pairs, matches, expected):
+    np.testing.assert_allclose(nonmatch_u([np.array(pairs)], [np.array(matches)])[0], expected)

@@ -19,7 +19,7 @@ def _background(n: int = 300, seed: int = 0) -> pd.DataFrame:
     fam, g1, g2 = FAM[rng.integers(0, 10, n)], GIVEN[rng.integers(0, 20, n)], GIVEN[rng.integers(0, 20, n)]
     names = fam + g1 + g2
     base = pd.DataFrame({
-        "name_key": names, "pinyin_key": names, "family_name": fam,
+        "name_key": names, "pinyin_key": names, "family_name": fam, "given_name": g1 + g2,
         "birth_date": pd.to_datetime("1950-01-01") + pd.to_timedelta(rng.integers(0, 20000, n), unit="D"),
         "phone": "+86138" + pd.Series(rng.integers(10**7, 10**8, n)).astype(str),
         "email": pd.Series(np.arange(n)).astype(str) + "@qq.com",
@@ -132,3 +132,48 @@ def test_duplicate_keys_rejected(data):
 def test_entity_ids_rank_smallest_key():
     std = pd.DataFrame({"source": ["web", "pos", "pos"], "record_id": ["1", "9", "2"]})
     assert entity_ids(std, np.array([0, 0, 2])).tolist() == ["E0000002", "E0000002", "E0000001"]
+
+
+# -- evidence the rehearsal data showed: honorific contacts, rare name + city, common namesakes ------
+def _row(source, rid, name, fam, given, **kw):
+    return {"source": source, "record_id": rid, "name_key": name, "pinyin_key": kw.pop("pinyin", name),
+            "family_name": fam, "given_name": given, **kw}
+
+
+EXTRA = pd.DataFrame([
+    # 危老师 (cleaning strips the honorific: family only) with the full-name record's phone and email
+    _row("web", "H0", "危芝琴", "危", "芝琴", phone="+8613623376231", email="zq@126.com", city="重庆市"),
+    _row("school", "H1", "危", "危", None, phone="+8613623376231", email="zq@126.com", city="重庆市"),
+    # a rare full name in one city: store member (birth date) and web buyer (phone, email)
+    _row("pos", "R1", "常想佳", "常", "想佳", birth_date="1952-07-04", city="苏州市"),
+    _row("web", "R2", "常想佳", "常", "想佳", phone="+8613265163180", email="cxj@qq.com", city="苏州市"),
+    # a common name (王伟 x 8, different people) in one city, each with its own phone
+    *[_row("pos" if k % 2 else "web", f"N{k}", "王伟", "王", "伟", phone=f"+86135{(k + 1) * 12345679 % 10**8:08d}",
+           city="北京市")
+      for k in range(8)],
+])
+
+
+@pytest.fixture(scope="module")
+def result_extra(data):
+    df = pd.concat([data, EXTRA], ignore_index=True)
+    df["birth_date"] = pd.to_datetime(df["birth_date"])
+    return link(df, SPEC)
+
+
+@pytest.mark.parametrize("a,b,same", [
+    (("web", "H0"), ("school", "H1"), True),
+    (("pos", "R1"), ("web", "R2"), True),
+    (("pos", "N1"), ("web", "N2"), False),
+    (("web", "N0"), ("pos", "N7"), False),
+])
+def test_partial_name_rare_name_and_namesakes(result_extra, a, b, same):
+    assert (_entity(result_extra, *a) == _entity(result_extra, *b)) is same
+
+
+def test_name_level_family_only_is_used(result_extra):
+    p = result_extra.params
+    row = p[(p.comparison == "name") & (p.level == "family_only")]
+    assert len(row) == 1 and row["weight"].iloc[0] > 0
+    # unseen disagreements are bounded by the m floor, not -25 bits
+    assert p.loc[p.comparison != "(prior)", "weight"].min() > -15

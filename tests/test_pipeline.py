@@ -123,3 +123,17 @@ def test_audit_chain_covers_every_step(rehearsal_run):
     ctx, _ = rehearsal_run
     steps = [e["step"] for e in verify_audit(ctx.run.path("audit_log.jsonl"))]
     assert steps == ["backup", "intake", "clean", "link", "scope", "quality", "handover", "report"]
+
+
+def test_report_renders_in_headless_chromium(rehearsal_run, tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("Chromium not installed")
+    ctx, _ = rehearsal_run
+    proc = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                           f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+                           ctx.run.path("report.html").as_uri()], capture_output=True, text=True, timeout=120)
+    dom = proc.stdout
+    assert "<h1>Customer data handover report</h1>" in dom
+    assert dom.count("<h2>") >= 10 and dom.count("<img") >= 3

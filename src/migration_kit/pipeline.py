@@ -225,7 +225,8 @@ def run_all(ctx: RunContext, echo: Callable[[str], None] = print) -> dict[str, d
 
 def rehearsal(params_file: str | Path = "params/rehearsal.yaml", *, entities: int = 2000, seed: int = 7,
               runs_dir: str | Path = "runs", echo: Callable[[str], None] = print) -> Path:
-    """Generate (or reuse) the rehearsal data, then run every step; return the report's path."""
+    """Generate (or reuse) the rehearsal data, then run the workbook (or, outside a checkout, every
+    step in this process); return the report's path."""
     params_file = Path(params_file)
     if not params_file.exists():
         from .synthetic import generate
@@ -233,6 +234,10 @@ def rehearsal(params_file: str | Path = "params/rehearsal.yaml", *, entities: in
         folder = Path("synthetic_data") / params_file.stem
         echo(f"generating {entities} synthetic entities (seed {seed}) into {folder}")
         generate(entities, seed, folder, params_path=params_file)
+    from .workbook import NOTEBOOKS_DIR, run_workbook
+
+    if any(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")):  # a repository checkout: run the workbook itself
+        return run_workbook(params_file, runs_dir=runs_dir, echo=echo) / "report.html"
     ctx = open_run(params_file, runs_dir=runs_dir, progress=True)
     run_all(ctx, echo=echo)
     return ctx.run.path("report.html")

@@ -101,8 +101,12 @@ def manifest_table(ctx: Any) -> pd.DataFrame:
     """The handover files with sizes, rows and hash prefixes."""
     manifest = json.loads(ctx.run.path("handover", "manifest.json").read_text(encoding="utf-8"))
     df = pd.DataFrame(manifest.get("files", []))
-    for col in [c for c in df.columns if c.endswith("sha256")]:
-        df[col] = df[col].astype(str).str[:12] + "…"
+    # ciphertext hashes change with every encryption (random content keys): not shown, so reruns compare equal
+    keep = [c for c in ("name", "table", "part", "rows", "plaintext_bytes", "ciphertext_bytes", "plaintext_sha256")
+            if c in df.columns]
+    df = df[keep].copy()
+    if "plaintext_sha256" in df:
+        df["plaintext_sha256"] = df["plaintext_sha256"].astype(str).str[:16] + "…"
     return df
 
 

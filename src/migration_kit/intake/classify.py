@@ -65,11 +65,13 @@ PATTERNS: tuple[Pattern, ...] = (
     Pattern("cn_resident_id", re.compile(r"^\d{17}[\dXx]$"), "identity", "sensitive"),
     Pattern("bank_card", re.compile(r"^(?:62|4|5)\d{14,18}$"), "transaction", "sensitive"),
     Pattern("cn_mobile", re.compile(r"^(?:\+?86[\s-]?|0086[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?:\.0)?$"), "contact", "ordinary"),
-    Pattern("phone", re.compile(r"^\+?[\d\s()\-.]{7,20}$"), "contact", "ordinary"),
     Pattern("email", re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"), "contact", "ordinary"),
-    Pattern("date", re.compile(r"^(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}/\d{1,2}/\d{4}|\d{8})(?:[ T].*)?$"), "transaction", "ordinary"),
-    Pattern("money", re.compile(r"^[¥$€£]?\s?-?\d{1,3}(?:,?\d{3})*(?:\.\d{1,2})?$"), "transaction", "ordinary"),
+    Pattern("date", re.compile(r"^(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}/\d{1,2}/\d{4}|(?:19|20)\d{6})(?:[ T].*)?$"), "transaction", "ordinary"),
     Pattern("yes_no", re.compile(r"^(?:是|否|yes|no|y|n|true|false|0|1)$", re.I), "preference", "ordinary"),
+    Pattern("cn_postcode", re.compile(r"^[1-8]\d{5}$"), "contact", "ordinary"),
+    Pattern("integer", re.compile(r"^-?\d{1,7}$"), "other", "ordinary"),
+    Pattern("money", re.compile(r"^(?:[¥$€£]\s?-?[\d,]+(?:\.\d{1,2})?|-?\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|-?\d+\.\d{1,2})$"), "transaction", "ordinary"),
+    Pattern("phone", re.compile(r"^\+?[\d\s()\-.]{7,20}$"), "contact", "ordinary"),
     Pattern("cn_text", re.compile(r"[\u4e00-\u9fff]"), "other", "ordinary"),
 )
 

@@ -119,7 +119,9 @@ def good_turing_counts(counts: np.ndarray, max_r: int = 5) -> np.ndarray:
     n_r = np.bincount(c, minlength=max_r + 2).astype(float)
     r = np.arange(1, max_r + 1)
     star = np.where(n_r[r] > 0, (r + 1) * n_r[r + 1] / np.maximum(n_r[r], 1), r)
-    star = np.maximum.accumulate(np.where((star > 0) & (star < r), star, r).astype(float))
+    star = np.where((star > 0) & (star < r), star, r).astype(float)
+    seen = n_r[r] > 0  # keep adjusted counts non-decreasing over the counts that occur
+    star[seen] = np.maximum.accumulate(star[seen])
     table = np.r_[0.0, star]
     return np.where((c >= 1) & (c <= max_r), table[np.clip(c, 0, max_r)], c).astype(float)
 

@@ -1,0 +1,57 @@
+"""An ipywidgets form over the masked review queue; saves the analyst's decisions as a CSV that the
+next run reads back (``reports/review_decisions.csv``), overriding the model.
+
+Example
+-------
+>>> review_widget(Path("reports/review_queue.csv"), Path("reports/review_decisions.csv"))  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .review import DECISIONS
+
+__all__ = ["review_widget"]
+
+_SHOWN = ("name", "phone", "email", "birth_year", "city")
+
+
+def review_widget(queue_path: Path, decisions_path: Path, *, limit: int = 25):
+    """A form with one row per uncertain pair (masked values side by side) and a Save button.
+
+    Returns None when ipywidgets is missing or the queue is empty.
+    """
+    try:
+        import ipywidgets as w
+    except ImportError:
+        return None
+    queue = pd.read_csv(queue_path, dtype=str, keep_default_na=False)
+    if queue.empty:
+        return None
+    if Path(decisions_path).exists():
+        prior = pd.read_csv(decisions_path, dtype=str, keep_default_na=False)
+        queue = queue.drop(columns="decision").merge(
+            prior[["source_a", "record_id_a", "source_b", "record_id_b", "decision"]],
+            on=["source_a", "record_id_a", "source_b", "record_id_b"], how="left").fillna({"decision": ""})
+    rows, pickers = [], []
+    for rec in queue.head(limit).itertuples(index=False):
+        cells = " | ".join(f"{getattr(rec, f + '_a', '')} / {getattr(rec, f + '_b', '')}" for f in _SHOWN)
+        picker = w.Dropdown(options=["", *DECISIONS], value=rec.decision or "", layout=w.Layout(width="9em"))
+        pickers.append(picker)
+        rows.append(w.HBox([w.Label(f"p={float(rec.match_probability):.2f}"), picker, w.Label(cells)]))
+    status = w.Label("")
+    save = w.Button(description="Save decisions")
+
+    def _save(_button) -> None:  # a callback, not notebook logic
+        out = queue.head(limit)[["source_a", "record_id_a", "source_b", "record_id_b"]].copy()
+        out["decision"] = [p.value for p in pickers]
+        out = out[out["decision"] != ""]
+        tmp = Path(decisions_path).with_suffix(".part")
+        out.to_csv(tmp, index=False, encoding="utf-8")
+        tmp.replace(decisions_path)
+        status.value = f"saved {len(out)} decisions; rerun the deduplication step to apply them"
+
+    save.on_click(_save)
+    return w.VBox([*rows, w.HBox([save, status])])
