@@ -101,3 +101,20 @@ def test_date_test_on_strings_raises():
 def test_spec_rejects(data, match):
     with pytest.raises(ParamsError, match=match):
         LinkageSpec.from_dict(data)
+
+
+@pytest.mark.parametrize("fam,given,expected", [
+    (["危", "危"], ["芝琴", None], [True]),
+    (["危", "危"], ["芝琴", "芝"], [False]),   # both given names known: not a partial name
+    (["危", "章"], ["芝琴", None], [False]),   # family differs
+    ([None, "危"], ["芝琴", None], [False]),   # null never passes
+])
+def test_partial_level(fam, given, expected):
+    out = run_test("partial", ColumnData(pd.Series(fam, dtype=object)), [0], [1],
+                   missing=ColumnData(pd.Series(given, dtype=object)))
+    assert out.tolist() == expected
+
+
+def test_partial_without_missing_column_raises():
+    with pytest.raises(LinkageError, match="needs the 'missing' column"):
+        run_test("partial", ColumnData(pd.Series(["a", "a"]), "family_name"), [0], [1])
