@@ -88,45 +88,25 @@ def run_intake(params: Params) -> IntakeResult:
 
 
 def read_suppression(spec: SuppressionSpec) -> pd.DataFrame:
-    """Read a suppression list: ``request_id, request_type, raw__phone, raw__email, raw__id_number``.
+    """Read a suppression list as text: ``request_id, request_type, raw__phone, raw__email, raw__id_number``.
 
-    Request types recognised in ``request_column``: erasure (删除, 删除请求, erase, erasure, delete)
-    and withdrawn_consent (撤回, 撤回同意, withdraw, withdrawn, opt-out); anything else is an error
-    naming the row.
+    ``request_type`` is the raw text of ``request_column`` (empty cells get the spec's
+    ``default_request_type``); the scoping stage maps synonyms such as 删除 / 撤回同意 / opt-out
+    and rejects unknown ones (:func:`migration_kit.scoping.suppression.normalize_suppression`).
     """
     df, _info = read_table(spec.path, format=spec.format, encoding=spec.encoding, sheet=spec.sheet)
-    ids = df[spec.id_column] if spec.id_column and spec.id_column in df.columns else pd.Series(
-        [f"R{i + 1}" for i in range(len(df))])
-    out = pd.DataFrame({"request_id": ids.astype(str).to_numpy()})
+    id_column = spec.id_column if spec.id_column in df.columns else None
+    work = df.assign(__rid=df[id_column].astype(str) if id_column else [f"R{i + 1}" for i in range(len(df))])
+    columns = dict(spec.columns)
     if spec.request_column:
-        if spec.request_column not in df.columns:
-            from .mapping import _missing_column
-
-            raise _missing_column(spec.path.name, spec.request_column, list(df.columns), "request column")
-        kinds = df[spec.request_column].astype(str).str.strip().str.lower()
-        mapped = kinds.map(_REQUEST_WORDS)
-        bad = mapped.isna() & (kinds != "")
-        if bad.any():
-            from ..errors import InputError
-
-            row = int(bad.to_numpy().nonzero()[0][0]) + 1
-            raise InputError(spec.path.name, f"unknown request type {kinds[bad].iloc[0]!r}; expected one of "
-                                             f"{', '.join(sorted(set(_REQUEST_WORDS)))}", row=row,
-                             column=spec.request_column)
-        out["request_type"] = mapped.fillna(spec.default_request_type).to_numpy()
+        columns_req = {"request": (spec.request_column,)}
     else:
-        out["request_type"] = spec.default_request_type
-    _raw, _ = map_columns(df.assign(__rid=out["request_id"].to_numpy()), "suppression", spec.path.name, "__rid",
-                          spec.columns)
+        columns_req = {}
+    raw, _ = map_columns(work, "suppression", spec.path.name, "__rid", {**columns, **columns_req})
+    out = pd.DataFrame({"request_id": raw["record_id"].to_numpy()})
+    req = raw["raw__request"] if "raw__request" in raw else pd.Series(None, index=raw.index, dtype=object)
+    out["request_type"] = req.fillna(spec.default_request_type).to_numpy()
     for field in ("phone", "email", "id_number"):
-        out[RAW_PREFIX + field] = _raw[RAW_PREFIX + field].to_numpy() if RAW_PREFIX + field in _raw else None
+        col = RAW_PREFIX + field
+        out[col] = raw[col].to_numpy() if col in raw else None
     return out
-
-
-_REQUEST_WORDS = {
-    "删除": "erasure", "删除请求": "erasure", "删除申请": "erasure", "erasure": "erasure", "erase": "erasure",
-    "delete": "erasure", "deletion": "erasure",
-    "撤回": "withdrawn_consent", "撤回同意": "withdrawn_consent", "撤销同意": "withdrawn_consent",
-    "withdraw": "withdrawn_consent", "withdrawn": "withdrawn_consent", "withdrawn_consent": "withdrawn_consent",
-    "opt-out": "withdrawn_consent", "opt_out": "withdrawn_consent",
-}

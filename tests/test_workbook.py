@@ -1,0 +1,82 @@
+"""The workbook: notebooks run in order per client with papermill; failures name notebook and cell."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from migration_kit.errors import WorkbookError
+from migration_kit.workbook import list_notebooks, notebook_parameters, run_workbook
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _book(folder: Path, name: str, cells: list[str], params: str = 'params_file = ""\nruns_dir = ""\nrun_id = ""') -> Path:
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    p = new_code_cell(params)
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [new_markdown_cell("# test"), p, *[new_code_cell(c) for c in cells]]
+    path = folder / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_committed_notebooks_follow_the_house_rules():
+    books = list_notebooks()
+    assert [b.name[:2] for b in books] == [f"{i:02d}" for i in range(len(books))] and len(books) == 8
+    for book in books:
+        nb = nbformat.read(book, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert "parameters" in code[0].metadata.get("tags", []), book.name
+        assert notebook_parameters(book) == {"params_file": "../params/rehearsal.yaml", "runs_dir": "../runs",
+                                             "run_id": "notebook"}
+        for cell in code:
+            assert not any(line.lstrip().startswith(("def ", "class ")) for line in cell.source.splitlines()), book.name
+
+
+def test_second_client_runs_through_the_same_notebooks(tmp_path):
+    run = run_workbook(REPO / "params" / "client_b.yaml", run_id="wb", runs_dir=tmp_path, echo=lambda s: None)
+    assert run == (tmp_path / "client-b" / "wb").resolve()
+    executed = sorted(p.name for p in (run / "notebooks").glob("*.ipynb"))
+    assert executed == [b.name for b in list_notebooks()]
+    recon = json.loads((run / "reports" / "reconciliation.json").read_text())
+    assert recon["input"] == recon["transferred"] + recon["merged"] + recon["excluded"] == 2643
+    assert (run / "report.html").exists() and any((run / "handover").glob("customers.part*.csv.cms"))
+    steps = json.loads((run / "notebooks" / "steps.json").read_text())
+    assert list(steps) == [b.stem for b in list_notebooks()]
+    reasons = pd.read_csv(run / "reports" / "exclusions_by_reason.csv")
+    assert "HELD_NO_CONSENT" in set(reasons["reason_code"])  # asset sale: Art. 23 consent basis
+
+
+def test_failed_cell_is_named(tmp_path):
+    books = tmp_path / "books"
+    books.mkdir()
+    _book(books, "00_ok", ["x = 1"])
+    _book(books, "01_bad", ["y = 2", "1 / 0"])
+    with pytest.raises(WorkbookError, match=r"01_bad\.ipynb: cell \d+ failed with ZeroDivisionError"):
+        run_workbook(REPO / "params" / "rehearsal.yaml", run_id="f", runs_dir=tmp_path / "runs", notebooks=books,
+                     echo=lambda s: None)
+    state = json.loads((tmp_path / "runs" / "rehearsal" / "f" / "notebooks" / "steps.json").read_text())
+    assert list(state) == ["00_ok"]
+    # --from 01 resumes without redoing 00, and fails again in the same place
+    with pytest.raises(WorkbookError, match="01_bad"):
+        run_workbook(REPO / "params" / "rehearsal.yaml", run_id="f", runs_dir=tmp_path / "runs", notebooks=books,
+                     from_step="01", echo=lambda s: None)
+
+
+def test_unknown_parameter_and_bad_from_are_errors(tmp_path):
+    books = tmp_path / "books"
+    books.mkdir()
+    _book(books, "00_only", ["x = 1"], params='params_file = ""\nrun_id = ""')
+    with pytest.raises(WorkbookError, match=r"00_only\.ipynb: unknown parameter\(s\) runs_dir"):
+        run_workbook(REPO / "params" / "rehearsal.yaml", run_id="u", runs_dir=tmp_path, notebooks=books)
+    with pytest.raises(WorkbookError, match=r"--from '09' names no step; steps: 00_only"):
+        run_workbook(REPO / "params" / "rehearsal.yaml", run_id="u", runs_dir=tmp_path, notebooks=books, from_step="09")
+    with pytest.raises(WorkbookError, match="earlier steps not finished"):
+        _book(books, "01_next", ["x = 2"])
+        run_workbook(REPO / "params" / "rehearsal.yaml", run_id="v", runs_dir=tmp_path, notebooks=books, from_step="01")
