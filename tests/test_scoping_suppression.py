@@ -15,6 +15,8 @@ NORMALIZE_CASES = [  # raw value, field, request raw, expected (request_type, no
     ("ｗａｎｇ＠１６３．ｃｏｍ", "email", "撤回同意", ("withdrawn_consent", "wang@163.com")),
     ("11010519491231002x", "id_number", "Delete", ("erasure", "11010519491231002X")),
     ("1101 0519 4912 3100 2X", "id_number", None, ("erasure", "11010519491231002X")),
+    ("13812345678", "phone", "删除请求", ("erasure", "+8613812345678")),
+    ("13812345678", "phone", "撤销同意", ("withdrawn_consent", "+8613812345678")),
 ]
 
 

@@ -32,8 +32,10 @@ SUPPRESSION_COLUMNS = ("request_id", "request_type", *MATCH_FIELDS)
 _SYNONYMS = {
     "withdrawn_consent": "withdrawn_consent", "withdrawn": "withdrawn_consent", "withdraw": "withdrawn_consent",
     "consent_withdrawn": "withdrawn_consent", "opt_out": "withdrawn_consent", "optout": "withdrawn_consent",
-    "撤回同意": "withdrawn_consent", "撤回": "withdrawn_consent",
+    "撤回同意": "withdrawn_consent", "撤回": "withdrawn_consent", "撤销同意": "withdrawn_consent",
+    "退订": "withdrawn_consent",
     "erasure": "erasure", "erase": "erasure", "delete": "erasure", "deletion": "erasure", "删除": "erasure",
+    "删除请求": "erasure", "删除申请": "erasure", "注销": "erasure",
 }
 
 try:  # the cleaning stage, when present in the tree
