@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..runfolder import file_sha256
 from ..errors import ScopingError
 from .audit import audit_head
 from .cms import sign_detached
@@ -101,11 +102,7 @@ def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
 
 
 def _sha_file(path: Path) -> tuple[int, str]:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return path.stat().st_size, h.hexdigest()
+    return path.stat().st_size, file_sha256(path)
 
 
 def write_manifest(handover_dir: str | os.PathLike, files: Sequence[ExportedFile], material: KeyMaterial, *,

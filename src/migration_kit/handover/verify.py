@@ -25,6 +25,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ..runfolder import file_sha256
 from ..errors import IntegrityError
 from .audit import verify_audit
 from .cms import decrypt, verify_detached
@@ -54,11 +55,7 @@ class VerifyReport:
 
 
 def _sha_file(path: Path) -> tuple[int, str]:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return path.stat().st_size, h.hexdigest()
+    return path.stat().st_size, file_sha256(path)
 
 
 def _as_cert(cert: str | os.PathLike | x509.Certificate | None) -> x509.Certificate | None:

@@ -19,7 +19,7 @@ import pandas as pd
 from ..params import Params, SourceSpec, SuppressionSpec
 from .classify import FIELD_CLASSES, classify_columns, detect_kind, profile_column
 from .mapping import RAW_PREFIX, map_columns
-from .readers import FileInfo, detect_encoding, read_table, sha256_file
+from .readers import FileInfo, detect_encoding, read_table
 
 __all__ = [
     "IntakeResult",
@@ -32,7 +32,6 @@ __all__ = [
     "detect_kind",
     "detect_encoding",
     "profile_column",
-    "sha256_file",
     "FileInfo",
     "FIELD_CLASSES",
     "RAW_PREFIX",

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["FileInfo", "read_table", "detect_encoding", "sha256_file"]
+__all__ = ["FileInfo", "read_table", "detect_encoding"]
 
 _GB_ALIASES = {"gbk", "gb2312", "gb18030", "cp936", "936"}
 
@@ -44,15 +44,6 @@ class FileInfo:
     columns: int
     encoding: str | None
     sheets: tuple[str, ...] = ()
-
-
-def sha256_file(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _row_of_offset(data: bytes, offset: int) -> int:
