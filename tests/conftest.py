@@ -40,3 +40,36 @@ def base_params() -> dict:
              "columns": {"full_name": "收货人", "phone": "联系电话", "address": "收货地址"}},
         ],
     }
+
+
+def personal_values(run_root: Path) -> set[str]:
+    """Every phone, e-mail, ID number and full name of a run's input (raw and standardized forms)."""
+    import pandas as pd
+
+    std = pd.read_parquet(run_root / "work" / "std.parquet")
+    raw = pd.read_parquet(run_root / "work" / "raw.parquet")
+    values: set[str] = set()
+    for col in ("phone", "email", "id_number", "full_name"):
+        values |= set(std[col].dropna().astype(str))
+    for col in ("raw__phone", "raw__email", "raw__id_number", "raw__full_name"):
+        if col in raw:
+            values |= set(raw[col].dropna().astype(str))
+    values |= {p[3:] for p in std["phone"].dropna() if str(p).startswith("+86")}
+    return {v.strip() for v in values if len(v.strip()) >= 2}
+
+
+def plaintext_hits(run_root: Path) -> dict[str, int]:
+    """Files of a run folder outside work/ and secrets/ that are not encrypted or binary, mapped to the
+    number of the input's personal values they contain (an empty dict is the only good answer)."""
+    needles = personal_values(run_root)
+    assert len(needles) > 1000  # the scan would see them
+    hits = {}
+    for path in sorted(run_root.rglob("*")):
+        rel = path.relative_to(run_root).parts
+        if not path.is_file() or rel[0] in ("work", "secrets") or path.suffix in (".cms", ".png", ".p7s", ".parquet"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        found = [n for n in needles if n in text]
+        if found:
+            hits[str(path.relative_to(run_root))] = len(found)
+    return hits

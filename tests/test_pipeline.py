@@ -11,6 +11,7 @@ import pytest
 
 from migration_kit.handover.verify import verify_handover
 from migration_kit.pipeline import open_run, run_all
+from tests.conftest import plaintext_hits
 
 REPO = Path(__file__).resolve().parents[1]
 PARAMS = REPO / "params" / "rehearsal.yaml"
@@ -63,32 +64,9 @@ def test_minors_with_a_known_birth_date_are_not_transferred(rehearsal_run):
     assert detectable["reason_codes"].str.contains("MINOR_UNDER_14").all()
 
 
-def _needles(ctx) -> set[str]:
-    std, raw = ctx.run.read_parquet("std"), ctx.run.read_parquet("raw")
-    values: set[str] = set()
-    for col in ("phone", "email", "id_number", "full_name"):
-        values |= set(std[col].dropna().astype(str))
-    for col in ("raw__phone", "raw__email", "raw__id_number", "raw__full_name"):
-        if col in raw:
-            values |= set(raw[col].dropna().astype(str))
-    values |= {p[3:] for p in std["phone"].dropna() if str(p).startswith("+86")}
-    return {v.strip() for v in values if len(v.strip()) >= 2}
-
-
 def test_no_personal_data_in_plaintext_artifacts(rehearsal_run):
     ctx, _ = rehearsal_run
-    needles = _needles(ctx)
-    assert len(needles) > 1000
-    hits = {}
-    for path in sorted(ctx.run.root.rglob("*")):
-        rel = path.relative_to(ctx.run.root).parts
-        if not path.is_file() or rel[0] in ("work", "secrets") or path.suffix in (".cms", ".png", ".p7s"):
-            continue
-        text = path.read_text(encoding="utf-8")
-        found = sorted(n for n in needles if n in text)
-        if found:
-            hits[str(path.relative_to(ctx.run.root))] = len(found)
-    assert hits == {}
+    assert plaintext_hits(ctx.run.root) == {}
 
 
 def test_handover_verifies_and_opens_with_openssl(rehearsal_run, tmp_path):

@@ -11,6 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from migration_kit.errors import WorkbookError
 from migration_kit.workbook import list_notebooks, notebook_parameters, run_workbook
+from tests.conftest import plaintext_hits
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -51,6 +52,8 @@ def test_second_client_runs_through_the_same_notebooks(tmp_path):
     assert list(steps) == [b.stem for b in list_notebooks()]
     reasons = pd.read_csv(run / "reports" / "exclusions_by_reason.csv")
     assert "HELD_NO_CONSENT" in set(reasons["reason_code"])  # asset sale: Art. 23 consent basis
+    # executed notebooks, report, reports, manifest, audit log: masked or aggregate only
+    assert plaintext_hits(run) == {}
 
 
 def test_failed_cell_is_named(tmp_path):
@@ -80,3 +83,16 @@ def test_unknown_parameter_and_bad_from_are_errors(tmp_path):
     with pytest.raises(WorkbookError, match="earlier steps not finished"):
         _book(books, "01_next", ["x = 2"])
         run_workbook(REPO / "params" / "rehearsal.yaml", run_id="v", runs_dir=tmp_path, notebooks=books, from_step="01")
+
+
+def test_committed_notebook_outputs_show_no_unmasked_identifiers():
+    import re
+
+    phone = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
+    email = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+    ident = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
+    for book in list_notebooks():
+        nb = nbformat.read(book, as_version=4)
+        outputs = json.dumps([c.get("outputs", []) for c in nb.cells if c.cell_type == "code"], ensure_ascii=False)
+        assert not phone.findall(outputs) and not ident.findall(outputs), book.name
+        assert [e for e in email.findall(outputs) if "*" not in e and "example" not in e] == [], book.name

@@ -36,48 +36,114 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from rapidfuzz.distance import Levenshtein
+
 from ..errors import LinkageError
+from .spec import ConflictRule
 
 __all__ = ["cluster_pairs", "records_conflict"]
 
 
-class _Attrs:
-    def __init__(self, std: pd.DataFrame, columns: Sequence[str]) -> None:
-        self.cols: dict[str, np.ndarray] = {}
-        self.date = None
-        self.source = None
-        for col in columns:
-            if col not in std.columns:
-                continue
-            if col == "source":
-                self.source = pd.factorize(std[col])[0].astype(np.int64)
-            elif col == "birth_date":
-                d = pd.to_datetime(std[col], errors="coerce")
-                ok = d.notna().to_numpy()
-                ymd = np.stack([d.dt.year.fillna(-1), d.dt.month.fillna(-1), d.dt.day.fillna(-1)]).astype(np.int64)
-                self.date = np.where(ok, ymd, -1)
-            else:
-                self.cols[col] = pd.factorize(std[col])[0].astype(np.int64)
+def _as_rule(c: str | ConflictRule) -> ConflictRule:
+    if isinstance(c, ConflictRule):
+        return c
+    test = {"source": "same_value", "birth_date": "dates_differ"}.get(c, "differ")
+    return ConflictRule(c, c, test)
 
-    def conflict(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+
+class _TokenRule:
+    """``tokens_differ`` evaluated once per unique pair of values (cached), see :class:`ConflictRule`."""
+
+    def __init__(self, values: pd.Series, rule: ConflictRule) -> None:
+        codes, uniq = pd.factorize(values)
+        self.codes = codes.astype(np.int64)
+        self.tokens = [tuple(str(u).split()) for u in uniq]
+        self.k = max(len(uniq), 1)
+        self.rule = rule
+        self.cache: dict[int, bool] = {}
+
+    def _differ(self, a: int, b: int) -> bool:
+        ta, tb = self.tokens[a], self.tokens[b]
+        if min(len(ta), len(tb)) < self.rule.min_tokens:
+            return False
+        ra, rb = [t for t in ta if t not in tb], [t for t in tb if t not in ta]
+        if not ra or not rb:
+            return False
+        x = "".join(ra)
+        sim = max(Levenshtein.normalized_similarity(x, "".join(rb)),
+                  Levenshtein.normalized_similarity(x, "".join(reversed(rb))))
+        return sim < self.rule.threshold
+
+    def __call__(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        a, b = self.codes[i], self.codes[j]
         out = np.zeros(len(i), dtype=bool)
-        for codes in self.cols.values():
-            a, b = codes[i], codes[j]
-            out |= (a >= 0) & (b >= 0) & (a != b)
-        if self.source is not None:
-            out |= self.source[i] == self.source[j]
-        if self.date is not None:
-            a, b = self.date[:, i], self.date[:, j]
+        todo = np.flatnonzero((a >= 0) & (b >= 0) & (a != b))
+        if len(todo) == 0:
+            return out
+        key = np.minimum(a[todo], b[todo]) * self.k + np.maximum(a[todo], b[todo])
+        uniq, inv = np.unique(key, return_inverse=True)
+        for kk in uniq.tolist():
+            if kk not in self.cache:
+                self.cache[kk] = self._differ(kk // self.k, kk % self.k)
+        out[todo] = np.fromiter((self.cache[kk] for kk in uniq.tolist()), bool, len(uniq))[inv.ravel()]
+        return out
+
+
+class _Attrs:
+    """Conflict rules prepared on the records once; :meth:`conflict` is vectorized over pairs."""
+
+    def __init__(self, std: pd.DataFrame, rules: Sequence[str | ConflictRule]) -> None:
+        self.checks: list = []
+        for rule in map(_as_rule, rules):
+            if rule.column not in std.columns:
+                continue
+            unless = [pd.factorize(std[c])[0].astype(np.int64) for c in rule.unless if c in std.columns]
+            if rule.test == "tokens_differ":
+                fn = _TokenRule(std[rule.column], rule)
+            elif rule.test == "dates_differ":
+                fn = self._dates(std[rule.column])
+            else:
+                fn = self._codes(std[rule.column], rule.test == "same_value")
+            self.checks.append((fn, unless))
+
+    @staticmethod
+    def _codes(values: pd.Series, same: bool):
+        codes = pd.factorize(values)[0].astype(np.int64)
+        if same:
+            return lambda i, j: (codes[i] >= 0) & (codes[i] == codes[j])
+        return lambda i, j: (codes[i] >= 0) & (codes[j] >= 0) & (codes[i] != codes[j])
+
+    @staticmethod
+    def _dates(values: pd.Series):
+        d = pd.to_datetime(values, errors="coerce")
+        ok = d.notna().to_numpy()
+        ymd = np.stack([d.dt.year.fillna(-1), d.dt.month.fillna(-1), d.dt.day.fillna(-1)]).astype(np.int64)
+        date = np.where(ok, ymd, -1)
+
+        def fn(i, j):
+            a, b = date[:, i], date[:, j]
             known = (a[0] >= 0) & (b[0] >= 0)
             same = (a == b).sum(axis=0)
             swap = (a[0] == b[0]) & (a[1] == b[2]) & (a[2] == b[1])
-            out |= known & (same < 2) & ~swap
+            return known & (same < 2) & ~swap
+        return fn
+
+    def conflict(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(i), dtype=bool)
+        for fn, unless in self.checks:
+            hit = fn(i, j)
+            for codes in unless:
+                hit &= ~((codes[i] >= 0) & (codes[i] == codes[j]))
+            out |= hit
         return out
 
 
 def records_conflict(std: pd.DataFrame, i: Sequence[int], j: Sequence[int],
-                     conflict_columns: Sequence[str] = ("id_number", "birth_date")) -> np.ndarray:
+                     conflict_columns: Sequence[str | ConflictRule] = ("id_number", "birth_date")) -> np.ndarray:
     """Vectorized pairwise conflict test used for single edges (see module docstring).
+
+    ``conflict_columns`` holds column names (the built-in test of each, see module docstring)
+    and/or :class:`~migration_kit.linkage.spec.ConflictRule` objects.
 
     Example
     -------
@@ -94,7 +160,7 @@ def _pair_set(i: np.ndarray, j: np.ndarray) -> set[tuple[int, int]]:
 
 
 def cluster_pairs(std: pd.DataFrame, i: np.ndarray, j: np.ndarray, prob: np.ndarray, upper: float,
-                  conflict_columns: Sequence[str] = ("id_number", "birth_date"),
+                  conflict_columns: Sequence[str | ConflictRule] = ("id_number", "birth_date"),
                   forced: tuple[np.ndarray, np.ndarray] | None = None,
                   forbidden: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Cluster label per record (the smallest record position of its cluster).
@@ -107,7 +173,8 @@ def cluster_pairs(std: pd.DataFrame, i: np.ndarray, j: np.ndarray, prob: np.ndar
         Scored pairs.
     upper : float
         Probability threshold for an edge.
-    conflict_columns : sequence of str
+    conflict_columns : sequence of str or ConflictRule
+        Column names (built-in test per column) and/or declared conflict rules.
     forced, forbidden : (i, j) arrays, optional
         Reviewer ``match`` / ``non_match`` decisions as record positions.
     """

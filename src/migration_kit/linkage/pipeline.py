@@ -237,7 +237,8 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
             loc = pk.get_indexer(np.minimum(a, b) * len(df) + np.maximum(a, b))
             decision[loc[loc >= 0]] = name
     with _timed(timings, "cluster", progress):
-        labels = cluster_pairs(df, i, j, prob, spec.upper_threshold, spec.conflict_columns, forced, forbidden)
+        labels = cluster_pairs(df, i, j, prob, spec.upper_threshold,
+                              (*spec.conflict_columns, *spec.conflict_rules), forced, forbidden)
         ents = pd.DataFrame({"source": df["source"], "record_id": df["record_id"], "entity_id": entity_ids(df, labels)})
     out = pd.DataFrame({"i": i, "j": j, "rule": pairs["rule"].to_numpy()})
     for c_idx, comp in enumerate(comps):

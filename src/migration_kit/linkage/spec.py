@@ -21,8 +21,8 @@ from typing import Any, Mapping
 
 from .._spec import check_choice, check_keys, check_type, require
 
-__all__ = ["BlockingRule", "Level", "Comparison", "LinkageSpec", "LEVEL_TESTS", "KEY_TRANSFORM_RE",
-           "DEFAULT_SPEC"]
+__all__ = ["BlockingRule", "Level", "Comparison", "ConflictRule", "LinkageSpec", "LEVEL_TESTS",
+           "CONFLICT_TESTS", "KEY_TRANSFORM_RE", "DEFAULT_SPEC"]
 
 #: Level tests and whether they need a ``threshold``.
 LEVEL_TESTS: dict[str, bool] = {
@@ -38,6 +38,13 @@ LEVEL_TESTS: dict[str, bool] = {
     "date_components": True,   # at least `threshold` of year/month/day equal
     "date_within_days": True,  # |a - b| <= threshold days
     "partial": False,          # equal values and column `missing` null on one side or both
+}
+#: Conflict tests ("these two records are different people") and whether they need a ``threshold``.
+CONFLICT_TESTS: dict[str, bool] = {
+    "differ": False,         # both known and different
+    "dates_differ": False,   # both known dates, >= 2 of year/month/day differ and not day/month swapped
+    "same_value": False,     # equal (e.g. ``source``: at most one record per deduplicated source)
+    "tokens_differ": True,   # name tokens: shared tokens dropped, both rests non-empty, similarity < threshold
 }
 #: Derived blocking keys: ``column:transform`` (year, lower, first<N>, last<N>).
 KEY_TRANSFORM_RE = re.compile(r"^(?P<col>\w+)(?::(?P<tf>year|lower|first\d+|last\d+))?$")
@@ -133,6 +140,56 @@ class Comparison:
         return cls(str(data["name"]), tuple(cols), levels)
 
 
+@dataclass(frozen=True)
+class ConflictRule:
+    """Two records that fail this test are different people: clustering never joins them.
+
+    ``tokens_differ`` splits the column (e.g. the order-insensitive ``pinyin_key``) into tokens,
+    needs at least ``min_tokens`` on both sides (a full name, not 危老师 -> "wei"), drops the
+    tokens both share (the family name of a parent and a child) and calls the rests different
+    when their normalized Levenshtein similarity (best of both token orders) is below
+    ``threshold``: gao ruitao / gao xuexiang conflict, jing liu / liu jing or penglei / peng lei
+    do not. ``unless`` lists columns whose equality (both known) switches the rule off (a shared
+    resident ID outweighs a differently recorded name).
+
+    Example
+    -------
+    >>> ConflictRule.from_dict({"name": "names", "column": "pinyin_key", "test": "tokens_differ",
+    ...                         "threshold": 0.5}, "r").min_tokens
+    2
+    """
+
+    name: str
+    column: str
+    test: str
+    threshold: float | None = None
+    min_tokens: int = 2
+    unless: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> "ConflictRule":
+        check_keys(data, {"name", "column", "test", "threshold", "min_tokens", "unless"}, where,
+                   required=("name", "column", "test"))
+        test = check_choice(data["test"], list(CONFLICT_TESTS), f"{where}.test")
+        thr = data.get("threshold")
+        require((thr is not None) == CONFLICT_TESTS[test], f"{where}.threshold",
+                f"received threshold={thr!r} with test {test!r}; only 'tokens_differ' takes a threshold "
+                "(a similarity in (0, 1], e.g. 0.5) and it needs one")
+        if thr is not None:
+            check_type(thr, (int, float), f"{where}.threshold")
+            require(0 < thr <= 1, f"{where}.threshold", f"received {thr}; give a similarity in (0, 1], e.g. 0.5")
+        mt = data.get("min_tokens", 2)
+        check_type(mt, int, f"{where}.min_tokens")
+        require(mt >= 1, f"{where}.min_tokens", f"received {mt}; must be >= 1")
+        unless = data.get("unless", [])
+        unless = [unless] if isinstance(unless, str) else list(check_type(unless, (list, tuple), f"{where}.unless"))
+        for n, u in enumerate(unless):
+            check_type(u, str, f"{where}.unless[{n}]")
+        return cls(str(check_type(data["name"], str, f"{where}.name")),
+                   str(check_type(data["column"], str, f"{where}.column")), test,
+                   None if thr is None else float(thr), mt, tuple(unless))
+
+
 def _name(col: str = "name_key") -> list[dict]:
     return [{"name": "exact", "test": "exact", "column": col},
             {"name": "pinyin", "test": "exact", "column": "pinyin_key"},
@@ -151,6 +208,9 @@ def _name(col: str = "name_key") -> list[dict]:
 #: family members (gao jian / gao huajing: JW 0.92) look like a typo of one name.
 #: The name level ``family_only`` (family name equal, given name missing on one side) is a contact
 #: recorded with an honorific only (危老师 -> 危): weaker than a full name, not a disagreement.
+#: ``conflict_rules``: two full names whose differing parts share little (gao ruitao / gao
+#: xuexiang: a parent and child on one phone and address) are different people, whatever else
+#: they share; 0.5 keeps one-syllable typos (penglei / pengshi 0.57) and spacing apart from it.
 #: ``m_floor`` / ``pseudo_count`` smooth EM (see :mod:`.model`); ``tf_smoothing`` Good-Turing term
 #: frequencies.
 DEFAULT_SPEC: dict[str, Any] = {
@@ -198,6 +258,10 @@ DEFAULT_SPEC: dict[str, Any] = {
     "m_floor": 0.001,
     "pseudo_count": 1.0,
     "tf_smoothing": True,
+    "conflict_rules": [
+        {"name": "different_names", "column": "pinyin_key", "test": "tokens_differ", "threshold": 0.5,
+         "unless": ["id_number"]},
+    ],
 }
 _LINK_TYPES = ("dedupe_and_link", "link_only")
 _CONFLICTS = ("id_number", "birth_date", "gender", "email", "phone", "source")
@@ -222,6 +286,7 @@ class LinkageSpec:
     m_floor: float = 0.001
     pseudo_count: float = 1.0
     tf_smoothing: bool = True
+    conflict_rules: tuple[ConflictRule, ...] = ()
 
     @classmethod
     def default(cls) -> "LinkageSpec":
@@ -265,8 +330,25 @@ class LinkageSpec:
         conf = tuple(check_type(d["conflict_columns"], (list, tuple), f"{where}.conflict_columns"))
         for n, col in enumerate(conf):
             check_choice(col, _CONFLICTS, f"{where}.conflict_columns[{n}]")
+        crules = tuple(ConflictRule.from_dict(r, f"{where}.conflict_rules[{n}]") for n, r in
+                       enumerate(check_type(d["conflict_rules"], (list, tuple), f"{where}.conflict_rules")))
         return cls(rules, comps, up, lo, d["max_block_size"], d["em_max_iter"], tf,
                    check_choice(d["link_type"], _LINK_TYPES, f"{where}.link_type"), conf,
                    d["u_sample_size"], d["seed"],
                    check_choice(d["u_source"], ("random", "em"), f"{where}.u_source"),
-                   m_floor, pseudo, bool(d["tf_smoothing"]))
+                   m_floor, pseudo, bool(d["tf_smoothing"]), crules)
+
+    def used_columns(self) -> list[str]:
+        """Std columns linkage reads (blocking keys, comparisons, conflicts, ``source``, ``record_id``).
+
+        Example
+        -------
+        >>> LinkageSpec.default().used_columns()[:4]
+        ['source', 'record_id', 'phone', 'email']
+        """
+        cols = ["source", "record_id"]
+        cols += [KEY_TRANSFORM_RE.match(k)["col"] for r in self.blocking for k in r.keys]
+        for c in self.comparisons:
+            cols += list(c.columns) + [x for lv in c.levels for x in (lv.column, lv.missing) if x]
+        cols += list(self.conflict_columns) + [x for r in self.conflict_rules for x in (r.column, *r.unless)]
+        return list(dict.fromkeys(cols))
