@@ -93,6 +93,8 @@ def test_committed_notebook_outputs_show_no_unmasked_identifiers():
     ident = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
     for book in list_notebooks():
         nb = nbformat.read(book, as_version=4)
-        outputs = json.dumps([c.get("outputs", []) for c in nb.cells if c.cell_type == "code"], ensure_ascii=False)
+        cells = [c.get("outputs", []) for c in nb.cells if c.cell_type == "code"]
+        assert sum(map(len, cells)) > 0, f"{book.name} is committed without outputs"
+        outputs = json.dumps(cells, ensure_ascii=False)
         assert not phone.findall(outputs) and not ident.findall(outputs), book.name
         assert [e for e in email.findall(outputs) if "*" not in e and "example" not in e] == [], book.name
