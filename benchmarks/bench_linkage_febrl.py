@@ -58,6 +58,9 @@ FEBRL_SPEC = {
     ],
     "tf_adjust": ["given_name", "family_name"],
     "conflict_columns": [],
+    # FEBRL corrupts names by replacing them (isabella vincent / isabella nguyen is one person):
+    # a differing name is no evidence of a different person there, so no name conflict rule.
+    "conflict_rules": [],
     "max_block_size": 200,
 }
 

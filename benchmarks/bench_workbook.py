@@ -192,7 +192,7 @@ def report(label: str, target: float, results: list[dict[str, Any]]) -> None:
         print(f"  {name:<34s} {secs:8.2f} s  {100 * secs / total:5.1f} %")
     overhead = total - sum(steps.values())
     if overhead > 0.005:
-        print(f"  {'(outside the steps: start-up, validation)':<34s} {overhead:8.2f} s  {100 * overhead / total:5.1f} %")
+        print(f"  {'(outside steps: start-up)':<34s} {overhead:8.2f} s  {100 * overhead / total:5.1f} %")
     link = _median_dict([r["linkage"] for r in ok if r["linkage"]])
     if link:
         print("  linkage stage breakdown (linkage_summary.json): " +

@@ -5,8 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from migration_kit.errors import LinkageError
+from migration_kit.errors import LinkageError, ParamsError
 from migration_kit.linkage import cluster_pairs, records_conflict
+from migration_kit.linkage.spec import ConflictRule
 
 # rows: 0 parent 张建国 1965, 1 child 张小明 1995 (same phone), 2 bridge (no dob), 3 stranger
 STD = pd.DataFrame({
@@ -69,3 +70,74 @@ def test_contradicting_decisions_raise():
     with pytest.raises(LinkageError, match="non_match"):
         cluster_pairs(STD, np.array([0]), np.array([1]), np.array([0.5]), 0.95,
                       forced=(np.array([0, 1]), np.array([3, 3])), forbidden=(np.array([0]), np.array([1])))
+
+
+# -- declared conflict rules: "different person" whatever else the records share -----------------
+NAMES = ConflictRule.from_dict({"name": "names", "column": "pinyin_key", "test": "tokens_differ",
+                                "threshold": 0.8, "unless": ["id_number"]}, "t")
+
+
+@pytest.mark.parametrize("a,b,conflict", [
+    ("gao ruitao", "gao xuexiang", True),       # parent and child: shared family name dropped
+    ("he yanxiang", "he yanxia", True),         # 0.75 similar, 2 edits apart
+    ("wang wei", "li na", True),                # nothing shared
+    ("jing liu", "liu jing", False),            # token order
+    ("penglei wang", "lei peng wang", False),   # spacing of the given name
+    ("penglei wang", "penlei wang", False),     # one romanisation typo
+    ("wang yu", "lu wang", False),              # one edit: not sure enough to forbid
+    ("wei", "wei zhiqin", False),               # honorific contact: family name only
+    (None, "gao xuexiang", False),
+    ("gao ruitao", "gao ruitao", False),
+])
+def test_tokens_differ(a, b, conflict):
+    std = pd.DataFrame({"pinyin_key": [a, b]})
+    assert records_conflict(std, [0], [1], [NAMES]).tolist() == [conflict]
+
+
+@pytest.mark.parametrize("ids,conflict", [([None, None], True), (["X1", "X1"], False), (["X1", "X2"], True)])
+def test_conflict_rule_unless(ids, conflict):
+    std = pd.DataFrame({"pinyin_key": ["gao ruitao", "gao xuexiang"], "id_number": ids})
+    assert records_conflict(std, [0], [1], [NAMES]).tolist() == [conflict]
+
+
+@pytest.mark.parametrize("rule,values,conflict", [
+    ({"name": "g", "column": "gender", "test": "differ"}, ["M", "F"], True),
+    ({"name": "g", "column": "gender", "test": "differ"}, ["M", None], False),
+    ({"name": "s", "column": "source", "test": "same_value"}, ["pos", "pos"], True),
+    ({"name": "s", "column": "source", "test": "same_value"}, ["pos", "web"], False),
+])
+def test_simple_conflict_rules(rule, values, conflict):
+    r = ConflictRule.from_dict(rule, "t")
+    std = pd.DataFrame({r.column: values})
+    assert records_conflict(std, [0], [1], [r]).tolist() == [conflict]
+
+
+def test_family_sharing_phone_is_not_chained():
+    # 0 parent, 1 child (same phone/address: the model scores them a match), 2 child's second record
+    std = pd.DataFrame({"pinyin_key": ["gao xuexiang", "gao ruitao", "gao ruitao"], "id_number": [None] * 3})
+    i, j, p = np.array([0, 0, 1]), np.array([1, 2, 2]), np.array([0.999, 0.99, 0.98])
+    assert cluster_pairs(std, i, j, p, 0.95).tolist() == [0, 0, 0]          # names not declared: chained
+    assert cluster_pairs(std, i, j, p, 0.95, ["id_number", NAMES]).tolist() == [0, 1, 1]
+
+
+@pytest.mark.parametrize("data,match", [
+    ({"name": "x", "column": "c", "test": "tokens_differ"}, "needs one"),
+    ({"name": "x", "column": "c", "test": "differ", "threshold": 0.5}, "only 'tokens_differ' takes a threshold"),
+    ({"name": "x", "column": "c", "test": "tokens_differ", "threshold": 1.5}, "similarity in \\(0, 1\\]"),
+    ({"name": "x", "column": "c", "test": "token_differ"}, "allowed values"),
+    ({"name": "x", "column": "c", "test": "differ", "unles": ["id_number"]}, "did you mean 'unless'"),
+    ({"name": "x", "column": "c", "test": "tokens_differ", "threshold": 0.8, "max_edits": -1}, "must be >= 0"),
+])
+def test_conflict_rule_rejects(data, match):
+    with pytest.raises(ParamsError, match=match):
+        ConflictRule.from_dict(data, "linkage.conflict_rules[0]")
+
+
+@pytest.mark.parametrize("a,b,conflict", [
+    ("madeline mason", "madeline masno", False),     # transposition is one edit (OSA)
+    ("john smith", "jon smyth", False),              # one typo in each token
+    ("john smith", "jon smithers", True),            # smith / smithers: 3 edits
+])
+def test_tokens_differ_per_token_typos(a, b, conflict):
+    std = pd.DataFrame({"pinyin_key": [a, b]})
+    assert records_conflict(std, [0], [1], [NAMES]).tolist() == [conflict]

@@ -97,6 +97,8 @@ def test_date_test_on_strings_raises():
     ({"m_floor": 0.5}, "give 0 \\(no floor\\) up to 0.1"),
     ({"pseudo_count": -1}, "must be >= 0"),
     ({"tf_smoothing": "yes"}, "expected bool"),
+    ({"conflict_rules": [{"name": "x", "column": "pinyin_key", "test": "names"}]}, "conflict_rules\\[0\\].test"),
+    ({"conflict_rules": {"name": "x"}}, "expected list"),
 ])
 def test_spec_rejects(data, match):
     with pytest.raises(ParamsError, match=match):

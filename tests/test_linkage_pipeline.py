@@ -177,3 +177,32 @@ def test_name_level_family_only_is_used(result_extra):
     assert len(row) == 1 and row["weight"].iloc[0] > 0
     # unseen disagreements are bounded by the m floor, not -25 bits
     assert p.loc[p.comparison != "(prior)", "weight"].min() > -15
+
+
+# -- a parent and a child sharing phone and address; the child also has a second record ------------
+FAMILY = pd.DataFrame([
+    _row("web", "F1", "高雪香", "高", "雪香", pinyin="gao xuexiang", phone="+8613380141618",
+         address="浙江省宁波市海曙区江街18号", city="宁波市", email="xx@foxmail.com"),
+    _row("web", "F2", "高瑞涛", "高", "瑞涛", pinyin="gao ruitao", phone="+8613380141618",
+         address="浙江省宁波市海曙区江街18号", city="宁波市"),
+    _row("pos", "F3", "高瑞涛", "高", "瑞涛", pinyin="gao ruitao", phone="+8613380141618", city="宁波市",
+         birth_date="2019-04-05"),
+])
+
+
+@pytest.mark.parametrize("rules,parent_apart", [(None, True), ([], False)])
+def test_family_sharing_phone_and_address(data, rules, parent_apart):
+    df = pd.concat([data, FAMILY], ignore_index=True)
+    df["birth_date"] = pd.to_datetime(df["birth_date"])
+    spec = SPEC if rules is None else LinkageSpec.from_dict({"u_sample_size": 20000, "conflict_rules": rules})
+    res = link(df, spec)
+    assert _entity(res, "web", "F2") == _entity(res, "pos", "F3")
+    assert (_entity(res, "web", "F1") != _entity(res, "web", "F2")) is parent_apart
+
+
+def test_only_used_columns_are_read(data, result):
+    used = SPEC.used_columns()
+    assert used[:2] == ["source", "record_id"] and {"pinyin_key", "id_number", "address", "gender"} <= set(used)
+    assert not any(c.startswith("raw__") for c in used)
+    extra = data.assign(raw__full_name=[{"unhashable": k} for k in range(len(data))])  # never touched
+    pd.testing.assert_frame_equal(link(extra, SPEC).entities, result.entities)

@@ -22,7 +22,7 @@ def test_environment_yml_matches_pyproject():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     wanted = [*project["dependencies"], *[d for extra in project["optional-dependencies"].values() for d in extra]]
     env = yaml.safe_load((REPO / "environment.yml").read_text())
-    conda = [d for d in env["dependencies"] if isinstance(d, str) and not d.startswith(("python", "pip"))]
+    conda = [d for d in env["dependencies"] if isinstance(d, str) and _norm(d)[0] not in ("python", "pip")]
     conda += [d for extra in env["dependencies"] if isinstance(extra, dict) for d in extra.get("pip", [])
               if not d.startswith("-e")]
     assert sorted(map(_norm, conda)) == sorted(map(_norm, wanted))

@@ -81,7 +81,10 @@ def run_intake(params: Params) -> IntakeResult:
                     key=lambda c: list(FIELD_CLASSES).index(c[len(RAW_PREFIX):]))
     raw = pd.concat([r.reindex(columns=["source", "record_id", "row_number", *fields]) for r in raws],
                     ignore_index=True)
-    raw[fields] = raw[fields].astype(object).where(raw[fields].notna(), None)
+    # fields a source does not map arrive as NaN from reindex: make them None like the mapped ones
+    gaps = [f for f in fields if any(f not in r.columns for r in raws)]
+    if gaps:
+        raw[gaps] = raw[gaps].astype(object).where(raw[gaps].notna(), None)
     inventory = pd.DataFrame(infos)
     return IntakeResult(raw=raw, inventory=inventory, classification=pd.concat(classes, ignore_index=True))
 

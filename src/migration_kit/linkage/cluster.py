@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from ..errors import LinkageError
 from .spec import ConflictRule
@@ -69,10 +69,15 @@ class _TokenRule:
         ra, rb = [t for t in ta if t not in tb], [t for t in tb if t not in ta]
         if not ra or not rb:
             return False
-        x = "".join(ra)
-        sim = max(Levenshtein.normalized_similarity(x, "".join(rb)),
-                  Levenshtein.normalized_similarity(x, "".join(reversed(rb))))
-        return sim < self.rule.threshold
+        if any(self._close("".join(ra), y) for y in ("".join(rb), "".join(reversed(rb)))):
+            return False  # the rests as a whole are one typo apart (or re-spaced)
+        # every token of one side has a close counterpart on the other (one typo per token)
+        return not all(any(self._close(t, u) for u in rb) for t in ra) and \
+            not all(any(self._close(t, u) for u in ra) for t in rb)
+
+    def _close(self, x: str, y: str) -> bool:
+        return (OSA.distance(x, y) <= self.rule.max_edits
+                or OSA.normalized_similarity(x, y) >= self.rule.threshold)
 
     def __call__(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         a, b = self.codes[i], self.codes[j]

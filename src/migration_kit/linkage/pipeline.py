@@ -162,7 +162,8 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
     Parameters
     ----------
     std : pandas.DataFrame
-        Standardized table (all sources); needs ``source`` and ``record_id``.
+        Standardized table (all sources); needs ``source`` and ``record_id``. Only the columns
+        of :meth:`LinkageSpec.used_columns` are read (load just those to save memory).
     spec : LinkageSpec
     decisions : pandas.DataFrame, optional
         Review decisions (:data:`DECISION_COLUMNS`); ``match`` forces an edge, ``non_match`` keeps
@@ -177,7 +178,8 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
     for col in ("source", "record_id"):
         if col not in std.columns:
             raise LinkageError(f"std lacks column {col!r}; linkage needs 'source' and 'record_id' on every row")
-    df = std.reset_index(drop=True)
+    # only the columns the spec reads (no raw__* copies): memory at 1M records
+    df = std[[c for c in spec.used_columns() if c in std.columns]].reset_index(drop=True)
     dup = df.duplicated(["source", "record_id"])
     if dup.any():
         raise LinkageError(f"{int(dup.sum())} rows repeat a (source, record_id) key (first at row "

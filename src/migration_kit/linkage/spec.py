@@ -147,9 +147,11 @@ class ConflictRule:
     ``tokens_differ`` splits the column (e.g. the order-insensitive ``pinyin_key``) into tokens,
     needs at least ``min_tokens`` on both sides (a full name, not 危老师 -> "wei"), drops the
     tokens both share (the family name of a parent and a child) and calls the rests different
-    when their normalized Levenshtein similarity (best of both token orders) is below
-    ``threshold``: gao ruitao / gao xuexiang conflict, jing liu / liu jing or penglei / peng lei
-    do not. ``unless`` lists columns whose equality (both known) switches the rule off (a shared
+    when they are not "close" as a whole (either token order) and some token on each side has
+    no close token on the other. Close: OSA similarity >= ``threshold`` or at most ``max_edits``
+    edits (one typo or transposition is tolerated, as for dates): gao ruitao / gao xuexiang
+    conflict; jing liu / liu jing, penglei / peng lei, penglei / penlei, mason / masno do not.
+    Data whose names are corrupted by replacement (FEBRL) should not declare this rule. ``unless`` lists columns whose equality (both known) switches the rule off (a shared
     resident ID outweighs a differently recorded name).
 
     Example
@@ -165,10 +167,11 @@ class ConflictRule:
     threshold: float | None = None
     min_tokens: int = 2
     unless: tuple[str, ...] = ()
+    max_edits: int = 1
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> "ConflictRule":
-        check_keys(data, {"name", "column", "test", "threshold", "min_tokens", "unless"}, where,
+        check_keys(data, {"name", "column", "test", "threshold", "min_tokens", "unless", "max_edits"}, where,
                    required=("name", "column", "test"))
         test = check_choice(data["test"], list(CONFLICT_TESTS), f"{where}.test")
         thr = data.get("threshold")
@@ -181,13 +184,16 @@ class ConflictRule:
         mt = data.get("min_tokens", 2)
         check_type(mt, int, f"{where}.min_tokens")
         require(mt >= 1, f"{where}.min_tokens", f"received {mt}; must be >= 1")
+        me = data.get("max_edits", 1)
+        check_type(me, int, f"{where}.max_edits")
+        require(me >= 0, f"{where}.max_edits", f"received {me}; must be >= 0 (0: no typo tolerated)")
         unless = data.get("unless", [])
         unless = [unless] if isinstance(unless, str) else list(check_type(unless, (list, tuple), f"{where}.unless"))
         for n, u in enumerate(unless):
             check_type(u, str, f"{where}.unless[{n}]")
         return cls(str(check_type(data["name"], str, f"{where}.name")),
                    str(check_type(data["column"], str, f"{where}.column")), test,
-                   None if thr is None else float(thr), mt, tuple(unless))
+                   None if thr is None else float(thr), mt, tuple(unless), me)
 
 
 def _name(col: str = "name_key") -> list[dict]:
@@ -210,7 +216,8 @@ def _name(col: str = "name_key") -> list[dict]:
 #: recorded with an honorific only (危老师 -> 危): weaker than a full name, not a disagreement.
 #: ``conflict_rules``: two full names whose differing parts share little (gao ruitao / gao
 #: xuexiang: a parent and child on one phone and address) are different people, whatever else
-#: they share; 0.5 keeps one-syllable typos (penglei / pengshi 0.57) and spacing apart from it.
+#: they share. Similarity 0.8 with one edit tolerated: yanxiang / yanxia (0.75, 2 edits) and
+#: yujuan / danjuan conflict, a one-letter romanisation typo or a spacing variant does not.
 #: ``m_floor`` / ``pseudo_count`` smooth EM (see :mod:`.model`); ``tf_smoothing`` Good-Turing term
 #: frequencies.
 DEFAULT_SPEC: dict[str, Any] = {
@@ -259,8 +266,8 @@ DEFAULT_SPEC: dict[str, Any] = {
     "pseudo_count": 1.0,
     "tf_smoothing": True,
     "conflict_rules": [
-        {"name": "different_names", "column": "pinyin_key", "test": "tokens_differ", "threshold": 0.5,
-         "unless": ["id_number"]},
+        {"name": "different_names", "column": "pinyin_key", "test": "tokens_differ", "threshold": 0.8,
+         "max_edits": 1, "unless": ["id_number"]},
     ],
 }
 _LINK_TYPES = ("dedupe_and_link", "link_only")
