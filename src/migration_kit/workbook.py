@@ -13,6 +13,8 @@ PosixPath('runs/rehearsal/r1')
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -92,12 +94,16 @@ def run_workbook(params_file: str | Path, *, run_id: str | None = None, runs_dir
     # one kernel for the whole run: start-up and imports are paid once (papermill passes km through)
     from jupyter_client.manager import KernelManager
 
-    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(run.path("notebooks", "kernel")))
+    # IPC sockets (no TCP port, no unencrypted-TCP warning) in a short private folder: socket paths
+    # are limited to ~107 bytes, which a deep run folder can exceed
+    sockets = Path(tempfile.mkdtemp(prefix="mk-kernel-"))
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
     km.start_kernel(cwd=str(notebooks))
     try:
         _execute_all(pm, books, start, run, injected, state_file, done, echo, km)
     finally:
         km.shutdown_kernel(now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
     return run.root
 
 

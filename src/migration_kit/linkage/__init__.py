@@ -1,6 +1,11 @@
 """Record linkage core (stage 3): blocking -> multi-level comparison -> Fellegi-Sunter (EM, term
 frequencies) -> conflict-aware clustering -> deterministic entity ids.
 
+Only :mod:`.spec` is imported eagerly (``load_params`` needs it); every other public name is
+resolved on first use (PEP 562 ``__getattr__``), so reading a params file does not import
+scipy, rapidfuzz or ``recordlinkage``/scikit-learn (the latter only for the adapters in
+:mod:`.rl_compat`).
+
 Example
 -------
 >>> from migration_kit.linkage import LinkageSpec
@@ -9,17 +14,33 @@ Example
 """
 from __future__ import annotations
 
-from .blocking import BlockingIndex, block_pairs
-from .cluster import cluster_pairs, records_conflict
-from .compare import LevelCompare, compare_levels
-from .metrics import pairwise_metrics
-from .model import FellegiSunter, plot_match_weights, plot_weight_histogram, tf_adjustment
-from .pipeline import DECISION_COLUMNS, LinkageResult, entity_ids, link
-from .spec import BlockingRule, Comparison, Level, LinkageSpec
+import importlib
+from typing import Any
 
-__all__ = [
-    "BlockingRule", "Comparison", "Level", "LinkageSpec", "BlockingIndex", "block_pairs",
-    "LevelCompare", "compare_levels", "FellegiSunter", "tf_adjustment", "plot_match_weights",
-    "plot_weight_histogram", "cluster_pairs", "records_conflict", "link", "LinkageResult",
-    "entity_ids", "DECISION_COLUMNS", "pairwise_metrics",
-]
+from .spec import BlockingRule, Comparison, ConflictRule, Level, LinkageSpec
+
+#: Public name -> submodule defining it (imported on first access).
+_LAZY: dict[str, str] = {
+    "BlockingIndex": "rl_compat", "LevelCompare": "rl_compat",
+    "block_pairs": "blocking", "compare_levels": "compare",
+    "FellegiSunter": "model", "tf_adjustment": "model", "plot_match_weights": "model",
+    "plot_weight_histogram": "model", "cluster_pairs": "cluster", "records_conflict": "cluster",
+    "link": "pipeline", "LinkageResult": "pipeline", "entity_ids": "pipeline",
+    "DECISION_COLUMNS": "pipeline", "pairwise_metrics": "metrics",
+}
+
+__all__ = ["BlockingRule", "Comparison", "ConflictRule", "Level", "LinkageSpec", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the submodule defining ``name`` on first access (PEP 562)."""
+    mod = _LAZY.get(name)
+    if mod is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}; public names: {sorted(__all__)}")
+    value = getattr(importlib.import_module(f".{mod}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -25,11 +25,10 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from recordlinkage.base import BaseIndexAlgorithm
 
 from .spec import KEY_TRANSFORM_RE, BlockingRule
 
-__all__ = ["block_key", "block_codes", "block_pairs", "BlockingIndex", "REPORT_COLUMNS"]
+__all__ = ["block_key", "block_codes", "block_pairs", "REPORT_COLUMNS"]
 
 REPORT_COLUMNS = ["rule", "key_masked", "size", "action"]
 
@@ -156,35 +155,3 @@ def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size:
         ["rule", "size", "key_masked"], ascending=[True, False, True], kind="stable").reset_index(drop=True)
     return pairs, rep
 
-
-class BlockingIndex(BaseIndexAlgorithm):
-    """The blocking passes as a ``recordlinkage`` index algorithm.
-
-    Example
-    -------
-    >>> import recordlinkage
-    >>> idx = recordlinkage.Index()
-    >>> idx.add(BlockingIndex([BlockingRule("phone", ("phone",))]))
-    >>> len(idx.index(pd.DataFrame({"phone": ["1", "1", "2"]})))
-    1
-    """
-
-    def __init__(self, rules: Sequence[BlockingRule], max_block_size: int = 200, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.rules, self.max_block_size, self.report = list(rules), max_block_size, None
-
-    def _run(self, df: pd.DataFrame, link_type: str) -> pd.MultiIndex:
-        pairs, self.report = block_pairs(df.reset_index(drop=True), self.rules, self.max_block_size, link_type)
-        return pairs
-
-    def _dedup_index(self, df_a):
-        df = df_a.reset_index(drop=True).assign(source="a")
-        p = self._run(df, "dedupe_and_link")
-        # recordlinkage's dedupe convention is (larger, smaller)
-        return pd.MultiIndex.from_arrays([df_a.index[p["j"].values], df_a.index[p["i"].values]])
-
-    def _link_index(self, df_a, df_b):
-        df = pd.concat([df_a.assign(source="a"), df_b.assign(source="b")], ignore_index=True)
-        p = self._run(df, "link_only")
-        na = len(df_a)
-        return pd.MultiIndex.from_arrays([df_a.index[p["i"].values], df_b.index[p["j"].values - na]])

@@ -3,7 +3,8 @@
 For each :class:`~migration_kit.linkage.spec.Comparison`, levels are tried best first on the
 pairs still undecided, so expensive string similarity only runs on pairs that failed the cheap
 exact tests. Output: ``int8`` matrix ``(n_pairs, n_comparisons)``; ``-1`` null, ``0`` else, ``k``
-best. :class:`LevelCompare` plugs the same code into ``recordlinkage.Compare``.
+best. :class:`~migration_kit.linkage.rl_compat.LevelCompare` plugs the same code into
+``recordlinkage.Compare``.
 
 Example
 -------
@@ -21,12 +22,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from recordlinkage.base import BaseCompareFeature
 
 from .levels import ColumnData, run_test
 from .spec import Comparison
 
-__all__ = ["column_data", "compare_levels", "LevelCompare"]
+__all__ = ["column_data", "compare_levels"]
 
 
 def column_data(df: pd.DataFrame, comparisons: Sequence[Comparison],
@@ -91,36 +91,3 @@ def _one(comp: Comparison, cols: dict[str, ColumnData], i: np.ndarray, j: np.nda
         todo[idx[hit]] = False
     return level
 
-
-class LevelCompare(BaseCompareFeature):
-    """A :class:`Comparison` as a ``recordlinkage`` compare feature (levels as the feature value).
-
-    Example
-    -------
-    >>> import recordlinkage
-    >>> from migration_kit.linkage.spec import LinkageSpec
-    >>> comp = LinkageSpec.default().comparisons[2]  # phone
-    >>> df = pd.DataFrame({"phone": ["+8613812345678", "+8613812345679"]})
-    >>> cl = recordlinkage.Compare([LevelCompare(comp)])
-    >>> int(cl.compute(pd.MultiIndex.from_tuples([(0, 1)]), df).iloc[0, 0])
-    1
-    """
-
-    name = "levels"
-    description = "multi-level comparison from a migration_kit Comparison"
-
-    def __init__(self, comparison: Comparison, label: str | None = None) -> None:
-        self.comparison = comparison
-        cols = list(dict.fromkeys(list(comparison.columns) + [x for lv in comparison.levels
-                                                              for x in (lv.column, lv.missing) if x]))
-        super().__init__(cols, cols, label=label or comparison.name)
-
-    def _compute_vectorized(self, *args):
-        n_cols = len(args) // 2
-        left, right = args[:n_cols], args[n_cols:]
-        n = len(left[0])
-        names = self.labels_left
-        df = pd.DataFrame({c: pd.concat([pd.Series(left[k]), pd.Series(right[k])], ignore_index=True)
-                           for k, c in enumerate(names)})
-        i = np.arange(n)
-        return compare_levels(df, i, i + n, [self.comparison])[:, 0]
