@@ -26,14 +26,14 @@ import hashlib
 import json
 import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pandas as pd
 
-__all__ = ["RunFolder", "atomic_path", "atomic_write_bytes", "atomic_write_text", "new_run_id", "file_sha256"]
+__all__ = ["RunFolder", "atomic_path", "atomic_write_bytes", "atomic_write_text", "new_run_id", "file_sha256",
+           "PARTIAL_MARK"]
 
 SUBDIRS = ("notebooks", "work", "reports", "handover", "backup", "secrets")
 
@@ -44,16 +44,23 @@ def new_run_id(now: dt.datetime | None = None) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ")
 
 
+#: Marker of an unfinished file; ``migration-kit verify`` reports any file carrying it.
+PARTIAL_MARK = ".partial-"
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it onto ``path`` only if the block succeeds."""
+    """Yield a hidden temporary path next to ``path`` (``.<name>.partial-<pid>``); when the block
+    succeeds the file is flushed to disk and renamed onto ``path``, otherwise it is removed. This is
+    the one way migration_kit writes files, so an interrupted run never leaves one that looks finished.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = path.with_name(f".{path.name}{PARTIAL_MARK}{os.getpid()}")
     try:
         yield tmp_path
+        with open(tmp_path, "rb+") as fh:
+            os.fsync(fh.fileno())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
@@ -118,9 +125,6 @@ class RunFolder:
     def read_parquet(self, name: str) -> pd.DataFrame:
         return pd.read_parquet(self.work(name))
 
-    def has(self, name: str) -> bool:
-        return self.work(name).exists()
-
     # -- reports (aggregate or masked only) ----------------------------------------------------
     def report(self, name: str) -> Path:
         return self.path("reports", name)
@@ -137,13 +141,6 @@ class RunFolder:
 
     def read_json(self, name: str) -> Any:
         return json.loads(self.report(name).read_text(encoding="utf-8"))
-
-    def save_figure(self, name: str, draw: Callable[[Path], Any]) -> Path:
-        target = self.report(name)
-        with atomic_path(target) as tmp:
-            draw(tmp.with_suffix(".png"))
-            tmp.with_suffix(".png").replace(tmp)
-        return target
 
     # -- the run's hashing key (for destruction-log hashes); held by the seller -------------
     def hash_key(self) -> bytes:

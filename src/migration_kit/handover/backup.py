@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..errors import InputError, IntegrityError, KeyMaterialError
 from .cms import decrypt, encrypt, sign_detached, verify_detached
+from ..runfolder import atomic_path
 from .export import write_atomic
 from .keys import KeyMaterial, fingerprint, load_certificate, load_private_key
 
@@ -170,31 +171,24 @@ def restore(backup_dir: str | os.PathLike, key: str | os.PathLike | rsa.RSAPriva
         target = out / Path(f["name"]).name
         if target.exists() and not overwrite:
             raise FileExistsError(f"{target}: already exists; restore into an empty folder or pass overwrite")
-        tmp = target.with_name(f".{target.name}.partial-{os.getpid()}")
         whole, size = hashlib.sha256(), 0
-        try:
-            with open(tmp, "wb") as fh:
-                for c in f["chunks"]:
-                    cpath = bdir / c["name"]
-                    if not cpath.is_file():
-                        raise IntegrityError(f"{cpath}: backup chunk listed in the manifest is missing")
-                    blob = cpath.read_bytes()
-                    if _sha(blob) != c["ciphertext_sha256"]:
-                        raise IntegrityError(f"{cpath}: ciphertext SHA-256 differs from the backup manifest; "
-                                             "the chunk was changed or damaged")
-                    plain = decrypt(blob, cert, key, name=str(cpath))
-                    if _sha(plain) != c["plaintext_sha256"]:
-                        raise IntegrityError(f"{cpath}: decrypted content SHA-256 differs from the backup manifest")
-                    fh.write(plain)
-                    whole.update(plain)
-                    size += len(plain)
-                fh.flush()
-                os.fsync(fh.fileno())
+        with atomic_path(target) as tmp, open(tmp, "wb") as fh:
+            for c in f["chunks"]:
+                cpath = bdir / c["name"]
+                if not cpath.is_file():
+                    raise IntegrityError(f"{cpath}: backup chunk listed in the manifest is missing")
+                blob = cpath.read_bytes()
+                if _sha(blob) != c["ciphertext_sha256"]:
+                    raise IntegrityError(f"{cpath}: ciphertext SHA-256 differs from the backup manifest; "
+                                         "the chunk was changed or damaged")
+                plain = decrypt(blob, cert, key, name=str(cpath))
+                if _sha(plain) != c["plaintext_sha256"]:
+                    raise IntegrityError(f"{cpath}: decrypted content SHA-256 differs from the backup manifest")
+                fh.write(plain)
+                whole.update(plain)
+                size += len(plain)
+            fh.flush()
             if whole.hexdigest() != f["sha256"] or size != f["bytes"]:
                 raise IntegrityError(f"{target.name}: restored file differs from the original (size/SHA-256)")
-            os.replace(tmp, target)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
         restored.append(target)
     return restored

@@ -75,21 +75,16 @@ def verify_command(handover_dir: Path, signer_cert: Path | None, key: Path | Non
 @click.option("--passphrase-env", default=None, help="Environment variable holding the key's passphrase.")
 def decrypt_command(file: Path, key: Path, cert: Path, out: Path, join: bool, passphrase_env: str | None) -> None:
     """Decrypt one CMS part (or, with --join, its whole table) without openssl."""
+    from ..runfolder import atomic_path
     from .export import write_atomic
     from .verify import decrypt_file, decrypt_table
 
     if out.exists():
         raise click.UsageError(f"{out} already exists; choose another --out")
     if join:
-        tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-        try:
-            with open(tmp, "wb") as fh:
-                for chunk in decrypt_table(file, key, cert, passphrase_env=passphrase_env):
-                    fh.write(chunk)
-            os.replace(tmp, out)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
+        with atomic_path(out) as tmp, open(tmp, "wb") as fh:
+            for chunk in decrypt_table(file, key, cert, passphrase_env=passphrase_env):
+                fh.write(chunk)
     else:
         write_atomic(out, decrypt_file(file, key, cert, passphrase_env=passphrase_env))
     click.echo(f"wrote {out}")

@@ -35,6 +35,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from ..runfolder import atomic_write_bytes
 from ..errors import IntegrityError, ParamsError
 from .cms import encrypt
 from .keys import KeyMaterial
@@ -70,23 +71,13 @@ class ExportedFile:
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a hidden temporary file in the same folder and ``os.replace``.
+    """Write ``data`` to ``path`` atomically (:func:`migration_kit.runfolder.atomic_write_bytes`).
 
     Example
     -------
     >>> write_atomic("/tmp/x.bin", b"abc")                                  # doctest: +SKIP
     """
-    p = Path(path)
-    tmp = p.with_name(f".{p.name}.partial-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write_bytes(Path(path), data)
 
 
 def _date_only(df: pd.DataFrame) -> dict[str, bool]:
