@@ -59,6 +59,6 @@ def test_dedupe_end_to_end_on_the_rehearsal_set(tmp_path, capsys):
     both = entities.merge(truth, on=["source", "record_id"], suffixes=("_pred", "_true"))
     assert len(both) == len(truth)
     scores = pairwise_metrics(both["entity_id_pred"].tolist(), both["entity_id_true"].tolist())
-    assert scores["precision"] >= 0.998 and scores["f1"] >= 0.989, scores
+    assert scores["precision"] >= 0.998 and scores["f1"] >= 0.992, scores
     for name in ("match_parameters.csv", "match_weights.png", "match_weight_histogram.png", "review_queue.csv"):
         assert (tmp_path / "rehearsal" / "d" / "reports" / name).exists()

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from migration_kit.errors import ParamsError
 from migration_kit.linkage import BlockingIndex, BlockingRule, block_pairs
 from migration_kit.linkage.blocking import block_codes
 
@@ -75,3 +76,81 @@ def test_recordlinkage_index_plugin():
     idx.add(BlockingIndex([BlockingRule("phone", ("phone",))]))
     a, b = DF.iloc[:2].copy(), DF.iloc[2:].copy()
     assert list(idx.index(a, b)) == [(0, 2), (1, 2)]
+
+
+CROSS_DF = pd.DataFrame({
+    "source": ["school", "pos", "web", "pos", "web", "pos"],
+    "email": ["zhiyingliu88@qq.com", None, "Liu.Zhiying@163.com", None, "lina@x.cn", None],
+    "pinyin_key": ["liu", "liu zhiying", "liu zhiying", "li na", "li na", "na"],
+    "city": ["成都市", "成都市", "成都市", "北京市", "上海市", "北京市"],
+})
+CROSS = {"keys": ["email:local_letters"], "cross_keys": [["pinyin_key:concat"], ["pinyin_key:rconcat"]]}
+
+
+@pytest.mark.parametrize("rule,cap,expected,n_skipped", [
+    (CROSS, 10, [(0, 1), (0, 2), (1, 2), (3, 4)], 0),  # 4's own name is never a pair with itself
+    ({"keys": ["email:local_letters", "city"],
+      "cross_keys": [["pinyin_key:concat", "city"], ["pinyin_key:rconcat", "city"]]}, 10, [(0, 1), (0, 2), (1, 2)], 0),
+    (CROSS, 2, [], 3),  # every block has 1 email + 2 names (> 2): all skipped and reported
+    ({"keys": ["email:local_letters"], "cross_keys": [["pinyin_key:concat"]]}, 10, [(1, 2), (3, 4)], 0),  # one order only
+    ({"keys": ["email:local_letters"], "cross_keys": [["pinyin_key"]]}, 10, [], 0),  # "liu zhiying" != "liuzhiying"
+])
+def test_cross_key_pass(rule, cap, expected, n_skipped):
+    r = BlockingRule.from_dict({"name": "email_name", **rule}, "b")
+    pairs, report = block_pairs(CROSS_DF, [r], cap)
+    assert list(zip(pairs["i"], pairs["j"])) == expected
+    assert len(report) == n_skipped
+    assert "zhiying" not in " ".join(report["key_masked"]).lower()
+
+
+def test_cross_pass_matches_brute_force():
+    rng = np.random.default_rng(1)
+    a, b = rng.choice(list("abc"), 300), rng.choice(list("abc"), 300)
+    c, d = rng.choice(list("abc"), 300), rng.choice(list("abc"), 300)
+    df = pd.DataFrame({"source": "s", "email": [f"{x}q{y}q{n % 7}@q.cn" for n, (x, y) in enumerate(zip(a, b))],
+                       "pinyin_key": [f"{x}q {y}q" for x, y in zip(c, d)]})
+    r = BlockingRule.from_dict({"name": "x", **CROSS}, "b")
+    pairs, _ = block_pairs(df, [r], 10_000)
+    let = [e.split("@")[0].rstrip("0123456789") for e in df["email"]]
+    names = [(p.replace(" ", ""), "".join(p.split()[::-1])) for p in df["pinyin_key"]]
+    brute = sorted({(min(i, j), max(i, j)) for i in range(300) for j in range(300)
+                    if i != j and let[i] in names[j]})
+    assert list(zip(pairs["i"], pairs["j"])) == brute
+
+
+@pytest.mark.parametrize("data,match", [
+    ({"name": "x", "keys": ["email:local_letters", "city"], "cross_keys": [["pinyin_key:concat"]]}, r"cross_keys\[0\].*same number"),
+    ({"name": "x", "keys": ["email"], "cross_keys": [["pinyin_key:reversed"]]}, r"'pinyin_key:reversed'.*rconcat"),
+    ({"name": "x", "keys": ["email"], "cross": []}, r"cross.*cross_keys"),
+])
+def test_cross_rule_rejects(data, match):
+    with pytest.raises(ParamsError, match=match):
+        BlockingRule.from_dict(data, "linkage.blocking[0]")
+
+
+def test_level_compare_plugin():
+    import recordlinkage
+    from migration_kit.linkage import LevelCompare, LinkageSpec
+    comp = next(c for c in LinkageSpec.default().comparisons if c.name == "phone")
+    df = pd.DataFrame({"phone": ["+8613812345678", "+8613812345679", "+862887654321"],
+                       "phone_type": ["mobile", "mobile", "landline"]})
+    out = recordlinkage.Compare([LevelCompare(comp)]).compute(pd.MultiIndex.from_tuples([(0, 1), (0, 2)]), df)
+    assert [comp.level_names[int(v)] for v in out.iloc[:, 0]] == ["one_digit", "other_type"]
+
+
+@pytest.mark.parametrize("module", ["migration_kit.params", "migration_kit.linkage"])
+def test_import_does_not_load_recordlinkage(module):
+    import subprocess
+    import sys
+    code = (f"import sys, {module}\nfrom migration_kit.params import load_params\n"
+            "from migration_kit.linkage import LinkageSpec; LinkageSpec.default()\n"
+            "print(sorted(m for m in ('recordlinkage', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_lazy_names_resolve_and_unknown_name_lists_known():
+    import migration_kit.linkage as lk
+    assert callable(lk.link) and lk.BlockingIndex.__module__.endswith("rl_compat")
+    with pytest.raises(AttributeError, match="no attribute 'nope'.*public names"):
+        lk.nope

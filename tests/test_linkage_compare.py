@@ -49,6 +49,19 @@ CASES = [
     ("phone", {"phone": "+8613812345678"}, {"phone": "+8613812345679"}, "one_digit"),
     ("phone", {"phone": "+8613812345678"}, {"phone": "+8613987654321"}, "else"),
     ("phone", {"phone": "+8613812345678"}, {"phone": "+861381234567"}, "else"),
+    # a landline against a mobile: its own level, not a disagreement
+    ("phone", {"phone": "+8613812345678", "phone_type": "mobile"}, {"phone": "+862874325892", "phone_type": "landline"}, "other_type"),
+    ("phone", {"phone": "+8613812345678", "phone_type": "mobile"}, {"phone": "+8613987654321", "phone_type": "mobile"}, "else"),
+    ("phone", {"phone": "+8613812345678", "phone_type": None}, {"phone": "+862874325892", "phone_type": "landline"}, "else"),
+    # school contact 刘老师 -> 刘 whose email spells the other record's full name (either order)
+    ("name", {"name_key": "刘", "pinyin_key": "liu", "email": "zhiyingliu4869@139.com"},
+     {"name_key": "刘芝莹", "pinyin_key": "liu zhiying", "email": None}, "email_name"),
+    ("name", {"name_key": "刘芝莹", "pinyin_key": "liu zhiying", "email": None},
+     {"name_key": "刘", "pinyin_key": "liu", "email": "Liu_ZhiYing@qq.com"}, "email_name"),
+    ("name", {"name_key": "刘", "pinyin_key": "liu", "email": "zhiyingliu4869@139.com"},
+     {"name_key": "刘芝", "pinyin_key": "liu zhi", "email": None}, "else"),
+    ("name", {"name_key": "刘", "pinyin_key": "liu", "email": "1237921466@qq.com"},
+     {"name_key": "刘芝莹", "pinyin_key": "liu zhiying", "email": None}, "else"),
     ("email", {"email": "li.na@qq.com"}, {"email": "li.na@qq.com"}, "exact"),
     ("email", {"email": "li.na@qq.com"}, {"email": "li.na@163.com"}, "local"),
     ("email", {"email": "li.na@qq.com"}, {"email": "li.ma@qq.com"}, "edit1"),
@@ -74,7 +87,7 @@ def test_level_matrix_shape_and_dtype():
     df = pd.DataFrame({"phone": ["+8613812345678", None, "+8613812345678"], "email": [None, None, "x@y.cn"]})
     out = compare_levels(df, np.array([0, 0, 1]), np.array([1, 2, 2]), [COMP["phone"], COMP["email"]])
     assert out.dtype == np.int8
-    assert out.tolist() == [[-1, -1], [3, -1], [-1, -1]]
+    assert out.tolist() == [[-1, -1], [len(COMP["phone"].levels), -1], [-1, -1]]  # exact: best code
 
 
 def test_date_test_on_strings_raises():
@@ -99,6 +112,10 @@ def test_date_test_on_strings_raises():
     ({"tf_smoothing": "yes"}, "expected bool"),
     ({"conflict_rules": [{"name": "x", "column": "pinyin_key", "test": "names"}]}, "conflict_rules\\[0\\].test"),
     ({"conflict_rules": {"name": "x"}}, "expected list"),
+    ({"comparisons": [{"name": "x", "columns": ["email"], "levels": [{"name": "a", "test": "email_name"}]}]},
+     "need 'other: <column>'"),
+    ({"comparisons": [{"name": "x", "columns": ["email"], "levels": [
+        {"name": "a", "test": "exact", "other": "pinyin_key"}]}]}, "levels\\[0\\].other.*no other test takes it"),
 ])
 def test_spec_rejects(data, match):
     with pytest.raises(ParamsError, match=match):
@@ -115,6 +132,24 @@ def test_partial_level(fam, given, expected):
     out = run_test("partial", ColumnData(pd.Series(fam, dtype=object)), [0], [1],
                    missing=ColumnData(pd.Series(given, dtype=object)))
     assert out.tolist() == expected
+
+
+@pytest.mark.parametrize("emails,names,expected", [
+    (["zhiyingliu88@qq.com", None], ["liu", "liu zhiying"], [True]),
+    (["liu.zhiying@qq.com", "a@b.cn"], ["liu", "liu zhiying"], [True]),
+    (["zy.liu@qq.com", None], ["liu", "liu zhiying"], [False]),        # initials are not the name
+    (["liu@qq.com", None], ["liu", "liu"], [False]),                   # < 2 name tokens, < 4 letters
+    ([None, None], ["liu zhiying", "liu zhiying"], [False]),           # null never passes
+])
+def test_email_name_level(emails, names, expected):
+    out = run_test("email_name", ColumnData(pd.Series(emails, dtype=object)), [0], [1],
+                   other=ColumnData(pd.Series(names, dtype=object)))
+    assert out.tolist() == expected
+
+
+def test_email_name_without_other_column_raises():
+    with pytest.raises(LinkageError, match="needs the 'other' column"):
+        run_test("email_name", ColumnData(pd.Series(["a@b", "c@d"]), "email"), [0], [1])
 
 
 def test_partial_without_missing_column_raises():

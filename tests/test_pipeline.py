@@ -115,3 +115,12 @@ def test_report_renders_in_headless_chromium(rehearsal_run, tmp_path):
     dom = proc.stdout
     assert "<h1>Customer data handover report</h1>" in dom
     assert dom.count("<h2>") >= 10 and dom.count("<img") >= 3
+
+
+def test_quality_improves_where_cleaning_and_linkage_should(rehearsal_run):
+    ctx, _ = rehearsal_run
+    side = pd.read_csv(ctx.run.report("quality_compare.csv")).set_index("metric")
+    for metric in ("overall", "uniqueness", "uniqueness.phone", "uniqueness.email", "uniqueness.entity_id",
+                   "timeliness", "validity"):
+        assert side.loc[metric, "after"] > side.loc[metric, "before"], metric
+    assert side.loc["uniqueness.entity_id", "after"] == 100.0

@@ -6,6 +6,10 @@ vectorized: keys are factorized into one integer block code per record, rows are
 and every within-block pair ``(i < j)`` is expanded with ``numpy.repeat`` arithmetic. The passes
 are united and deduplicated on ``i * n + j``; each pair remembers the first rule that found it.
 
+A rule with ``cross_keys`` pairs a record's ``keys`` with another record's alternative keys
+(an email local part spelling the other record's full name): entries of both sides are
+factorized together and only side-0 x side-1 pairs are expanded.
+
 Blocks larger than the rule's ``max_block_size`` (a shared shop phone, 王伟 + a common birth
 date) are skipped and reported in a table ``rule, key_masked, size, action`` with the key masked,
 so the skip is visible and the rule can be tightened.
@@ -26,6 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .levels import local_letters, name_concat
 from .spec import KEY_TRANSFORM_RE, BlockingRule
 
 __all__ = ["block_key", "block_codes", "block_pairs", "REPORT_COLUMNS"]
@@ -44,12 +49,22 @@ def block_key(df: pd.DataFrame, key: str) -> pd.Series:
         return s
     if tf == "year":
         return pd.to_datetime(s, errors="coerce").dt.year.astype("Int64")
+    if tf == "local_letters":
+        return _per_unique(s, local_letters)
+    if tf in ("concat", "rconcat"):
+        return _per_unique(s, lambda u: name_concat(u, tf == "rconcat"))
     s = s.astype("string")
     if tf == "lower":
         return s.str.lower()
     n = int(tf[5:] if tf.startswith("first") else tf[4:])
     s = s.where(s.str.len() >= n)
     return s.str[:n] if tf.startswith("first") else s.str[-n:]
+
+
+def _per_unique(s: pd.Series, fn) -> pd.Series:
+    codes, uniq = pd.factorize(s)
+    der = fn(pd.Series(np.asarray(uniq, dtype=object), dtype=object)).to_numpy(dtype=object)
+    return pd.Series(np.append(der, None)[codes], index=s.index, dtype=object)
 
 
 def block_codes(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
@@ -89,6 +104,44 @@ def _expand(codes: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray, n
     right = left + (np.arange(total) - np.repeat(first, counts)) + 1
     a, b = order[left], order[right]
     return np.minimum(a, b), np.maximum(a, b), order[starts[big]], sizes[big]
+
+
+def _cross_codes(df: pd.DataFrame, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries ``(row, code, side)``: side 0 from ``keys``, side 1 from each ``cross_keys`` alternative."""
+    n, alts = len(df), [rule.keys, *rule.cross_keys]
+    frame = pd.DataFrame({f"k{p}": pd.concat([block_key(df, alt[p]).astype(object) for alt in alts],
+                                              ignore_index=True) for p in range(len(rule.keys))})
+    codes = block_codes(frame, list(frame.columns))
+    rows = np.tile(np.arange(n, dtype=np.int64), len(alts))
+    side = np.repeat(np.r_[0, np.ones(len(alts) - 1, dtype=np.int64)], n)
+    keep = codes >= 0
+    return rows[keep], codes[keep], side[keep]
+
+
+def _expand_cross(rows: np.ndarray, codes: np.ndarray, side: np.ndarray, max_size: int):
+    """Pairs (side-0 entry, side-1 entry) with equal codes; blocks over ``max_size`` entries skipped."""
+    e = np.zeros(0, dtype=np.int64)
+    # one side-1 entry per (row, code): both name orders may give the same key
+    s1 = np.unique(np.stack([codes[side == 1], rows[side == 1]]), axis=1) if (side == 1).any() else np.zeros((2, 0), np.int64)
+    c0, r0 = codes[side == 0], rows[side == 0]
+    o0 = np.argsort(c0, kind="stable")
+    c0, r0 = c0[o0], r0[o0]
+    c1, r1 = s1[0], s1[1]
+    u0, st0, n0 = np.unique(c0, return_index=True, return_counts=True)
+    u1, st1, n1 = np.unique(c1, return_index=True, return_counts=True)
+    _, a_idx, b_idx = np.intersect1d(u0, u1, assume_unique=True, return_indices=True)
+    if not len(a_idx):
+        return e, e, e, e
+    s0, s1n, p0, p1 = n0[a_idx], n1[b_idx], st0[a_idx], st1[b_idx]
+    big = (s0 + s1n) > max_size
+    cnt = np.where(big, 0, s0 * s1n)
+    blk = np.repeat(np.arange(len(cnt)), cnt)
+    k = np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    a = r0[p0[blk] + k // s1n[blk]]
+    b = r1[p1[blk] + k % s1n[blk]]
+    ok = a != b
+    a, b = a[ok], b[ok]
+    return np.minimum(a, b), np.maximum(a, b), r0[p0[big]], (s0 + s1n)[big]
 
 
 def _mask_key(df: pd.DataFrame, keys: Sequence[str], row: int) -> str:
@@ -134,7 +187,10 @@ def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size:
     keys, rule_ids, report = [], [], []
     for r_idx, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
-        i, j, big_rows, big_sizes = _expand(block_codes(df, rule.keys), cap)
+        if rule.cross_keys:
+            i, j, big_rows, big_sizes = _expand_cross(*_cross_codes(df, rule), cap)
+        else:
+            i, j, big_rows, big_sizes = _expand(block_codes(df, rule.keys), cap)
         if src is not None:
             cross = src[i] != src[j]
             i, j = i[cross], j[cross]

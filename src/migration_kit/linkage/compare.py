@@ -34,7 +34,7 @@ def column_data(df: pd.DataFrame, comparisons: Sequence[Comparison],
     """Factorize every column the comparisons use (missing columns count as all null)."""
     cache = {} if cache is None else cache
     for c in comparisons:
-        for col in sorted(set(c.columns) | {x for lv in c.levels for x in (lv.column, lv.missing) if x}):
+        for col in sorted(set(c.columns) | {x for lv in c.levels for x in (lv.column, lv.missing, lv.other) if x}):
             if col not in cache:
                 s = df[col] if col in df.columns else pd.Series([None] * len(df), dtype=object)
                 cache[col] = ColumnData(s, col)
@@ -86,7 +86,8 @@ def _one(comp: Comparison, cols: dict[str, ColumnData], i: np.ndarray, j: np.nda
         if not len(idx):
             break
         hit = run_test(lv.test, cols[lv.column or comp.columns[0]], i[idx], j[idx], lv.threshold,
-                       missing=cols[lv.missing] if lv.missing else None)
+                       missing=cols[lv.missing] if lv.missing else None,
+                       other=cols[lv.other] if lv.other else None)
         level[idx[hit]] = k - n
         todo[idx[hit]] = False
     return level

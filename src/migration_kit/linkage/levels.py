@@ -24,7 +24,7 @@ from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein
 
 from ..errors import LinkageError
 
-__all__ = ["ColumnData", "run_test", "TESTS"]
+__all__ = ["ColumnData", "run_test", "TESTS", "local_letters", "name_concat", "email_name_pairs"]
 
 WORKERS = -1
 
@@ -58,6 +58,15 @@ class ColumnData:
             der = fn(pd.Series(self.uniques, dtype=object))
             dcodes, _ = pd.factorize(der)
             self._cache[key] = np.append(dcodes, -1).astype(np.int64)[self.codes]
+        return self._cache[key]
+
+    def derived_hash(self, key: str, fn: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+        """Per-record uint64 hash of a per-unique derived string (0 where null): comparable across columns."""
+        if key not in self._cache:
+            der = fn(pd.Series(self.uniques, dtype=object))
+            h = pd.util.hash_array(der.fillna("").astype(str).to_numpy(dtype=object))
+            h = np.where(der.isna().to_numpy() | (h == 0), np.uint64(0), h).astype(np.uint64)
+            self._cache[key] = np.append(h, np.uint64(0))[self.codes]
         return self._cache[key]
 
     def strings(self, idx: np.ndarray) -> np.ndarray:
@@ -126,6 +135,88 @@ def _email_local(col, i, j, thr):
     return _derived_eq(col, i, j, "local", lambda s: s.str.split("@").str[0].replace("", None))
 
 
+def _differs(col, i, j, thr):
+    return (col.codes[i] != col.codes[j]) & _both(col, i, j)
+
+
+def local_letters(s: pd.Series) -> pd.Series:
+    """Lower-case a-z letters of an email's local part (null when fewer than 4).
+
+    Example
+    -------
+    >>> local_letters(pd.Series(["Zhiying.Liu88@qq.com", "ab1@x.cn"])).tolist()
+    ['zhiyingliu', None]
+    """
+    out = s.astype("string").str.split("@").str[0].str.lower().str.replace(r"[^a-z]", "", regex=True)
+    return out.where(out.str.len() >= 4).astype(object).where(lambda x: x.notna(), None)
+
+
+def name_concat(s: pd.Series, reverse: bool = False) -> pd.Series:
+    """A name's whitespace tokens joined (reversed order with ``reverse``); null under 2 tokens.
+
+    Example
+    -------
+    >>> name_concat(pd.Series(["liu zhiying", "liu"]), reverse=True).tolist()
+    ['zhiyingliu', None]
+    """
+    tok = s.astype("string").str.lower().str.split()
+    ok = tok.str.len() >= 2
+    out = (tok.str[::-1] if reverse else tok).str.join("")
+    return out.where(ok).astype(object).where(lambda x: x.notna(), None)
+
+
+def _email_name(col, i, j, thr, other):
+    e = col.derived_hash("local_letters", local_letters)
+    fwd = other.derived_hash("concat", name_concat)
+    rev = other.derived_hash("rconcat", lambda x: name_concat(x, True))
+
+    def hit(a, b):  # email of a spells the name of b
+        return (e[a] != 0) & ((e[a] == fwd[b]) | (e[a] == rev[b]))
+    return hit(i, j) | hit(j, i)
+
+
+def email_name_pairs(col: ColumnData, other: ColumnData) -> int:
+    """Record pairs at level ``email_name`` with different ``other`` values, over ALL pairs.
+
+    Counted from key frequencies (no sampling): pairs whose name values are equal sit at the
+    higher ``exact`` / ``pinyin`` name levels (and include a record with itself), so they are
+    taken out by counting per (key, name) as well. Sum over keys of (emails spelling the key) x
+    (names joining to it, either order). An upper bound when a pair holds in both directions.
+
+    Example
+    -------
+    >>> e = ColumnData(pd.Series(["liuzhiying1@q.cn", None, "zhiyingliu@q.cn", "lina@x"]))
+    >>> n = ColumnData(pd.Series(["liu", "liu zhiying", "liu zhiying", "li na"]))
+    >>> email_name_pairs(e, n)  # 0-1, 0-2 (2-1 share the name: a higher level; 2-2, 3-3 self)
+    2
+    """
+    e = col.derived_hash("local_letters", local_letters)
+    fwd = other.derived_hash("concat", name_concat)
+    rev = other.derived_hash("rconcat", lambda x: name_concat(x, True))
+    code = other.codes.astype(np.int64)
+    keep_rev = (rev != 0) & (rev != fwd)
+    names = np.concatenate([fwd[fwd != 0], rev[keep_rev]])
+    names_code = np.concatenate([code[fwd != 0], code[keep_rev]])
+
+    def cross(ekeys: np.ndarray, nkeys: np.ndarray) -> int:
+        if not len(ekeys) or not len(nkeys):
+            return 0
+        ue, inv_e = np.unique(ekeys, axis=0, return_inverse=True)
+        un, inv_n = np.unique(nkeys, axis=0, return_inverse=True)
+        ce, cn = np.bincount(inv_e.ravel()), np.bincount(inv_n.ravel())
+        both = pd.MultiIndex.from_arrays(ue.T) if ue.ndim == 2 else pd.Index(ue)
+        other_ix = pd.MultiIndex.from_arrays(un.T) if un.ndim == 2 else pd.Index(un)
+        pos = other_ix.get_indexer(both)
+        hit = pos >= 0
+        return int((ce[hit].astype(np.int64) * cn[pos[hit]]).sum())
+
+    has = e != 0
+    total = cross(e[has], names)
+    same = cross(np.stack([e[has].astype(np.int64), code[has]], axis=1),
+                 np.stack([names.astype(np.int64), names_code], axis=1))
+    return total - same
+
+
 def _parts(col, i, j):
     ok = _both(col, i, j)
     ci, cj = np.where(ok, col.codes[i], 0), np.where(ok, col.codes[j], 0)
@@ -155,15 +246,18 @@ TESTS: dict[str, Callable] = {
     "exact": _exact, "jaro_winkler": _jw, "levenshtein": _lev, "edit_distance": _edit,
     "hamming": _hamming, "suffix": _suffix, "prefix": _prefix, "email_local": _email_local,
     "date_transposed": _transposed, "date_components": _components, "date_within_days": _within,
+    "differs": _differs,
     "partial": None,  # needs a second column: handled in run_test
+    "email_name": None,  # needs the `other` column: handled in run_test
 }
 
 
 def run_test(test: str, col: ColumnData, i: np.ndarray, j: np.ndarray, threshold: float | None = None,
-             missing: ColumnData | None = None) -> np.ndarray:
+             missing: ColumnData | None = None, other: ColumnData | None = None) -> np.ndarray:
     """Evaluate level ``test`` on pairs ``(i[k], j[k])``; nulls never pass.
 
-    ``missing`` is the column that test ``partial`` needs null on at least one side.
+    ``missing`` is the column that test ``partial`` needs null on at least one side; ``other``
+    the column a cross test (``email_name``) reads on the other record.
 
     Example
     -------
@@ -180,8 +274,13 @@ def run_test(test: str, col: ColumnData, i: np.ndarray, j: np.ndarray, threshold
             raise LinkageError(f"level test 'partial' on column {col.name!r} needs the 'missing' column; "
                                "add 'missing: <column>' to the level")
         return _exact(col, i, j, None) & ((missing.codes[i] < 0) | (missing.codes[j] < 0))
+    if test == "email_name":
+        if other is None:
+            raise LinkageError(f"level test 'email_name' on column {col.name!r} needs the 'other' column "
+                               "(the name column, e.g. pinyin_key); add 'other: <column>' to the level")
+        return _email_name(col, i, j, threshold, other)
     if col.is_date and test in {"jaro_winkler", "levenshtein", "edit_distance", "hamming", "suffix",
-                                "prefix", "email_local"}:
+                                "prefix", "email_local", "email_name"}:
         raise LinkageError(f"level test {test!r} on date column {col.name!r} is not supported; "
                            "use exact, date_transposed, date_components or date_within_days")
     return np.asarray(TESTS[test](col, i, j, threshold), dtype=bool)

@@ -22,7 +22,7 @@ from typing import Any, Mapping
 from .._spec import check_choice, check_keys, check_type, require
 
 __all__ = ["BlockingRule", "Level", "Comparison", "ConflictRule", "LinkageSpec", "LEVEL_TESTS",
-           "CONFLICT_TESTS", "KEY_TRANSFORM_RE", "DEFAULT_SPEC"]
+           "CROSS_TESTS", "CONFLICT_TESTS", "KEY_TRANSFORM_RE", "DEFAULT_SPEC"]
 
 #: Level tests and whether they need a ``threshold``.
 LEVEL_TESTS: dict[str, bool] = {
@@ -38,7 +38,12 @@ LEVEL_TESTS: dict[str, bool] = {
     "date_components": True,   # at least `threshold` of year/month/day equal
     "date_within_days": True,  # |a - b| <= threshold days
     "partial": False,          # equal values and column `missing` null on one side or both
+    "differs": False,          # both known and different (e.g. phone_type: a landline vs a mobile)
+    "email_name": False,       # email local-part letters of one record == the other's `other` name
+                               # tokens joined, either order ("zhiyingliu88@" vs "liu zhiying")
 }
+#: Level tests that compare ``column`` on one record with column ``other`` on the other record.
+CROSS_TESTS = ("email_name",)
 #: Conflict tests ("these two records are different people") and whether they need a ``threshold``.
 CONFLICT_TESTS: dict[str, bool] = {
     "differ": False,         # both known and different
@@ -46,33 +51,63 @@ CONFLICT_TESTS: dict[str, bool] = {
     "same_value": False,     # equal (e.g. ``source``: at most one record per deduplicated source)
     "tokens_differ": True,   # name tokens: shared tokens dropped, both rests non-empty, similarity < threshold
 }
-#: Derived blocking keys: ``column:transform`` (year, lower, first<N>, last<N>).
-KEY_TRANSFORM_RE = re.compile(r"^(?P<col>\w+)(?::(?P<tf>year|lower|first\d+|last\d+))?$")
+#: Derived blocking keys: ``column:transform`` (year, lower, first<N>, last<N>; local_letters: the
+#: a-z letters of an email's local part, >= 4 of them; concat / rconcat: a name's >= 2 tokens
+#: joined in their order / reversed, e.g. "liu zhiying" -> "liuzhiying" / "zhiyingliu").
+KEY_TRANSFORM_RE = re.compile(
+    r"^(?P<col>\w+)(?::(?P<tf>year|lower|first\d+|last\d+|local_letters|concat|rconcat))?$")
+_KEY_HELP = ("expected a std column or 'column:transform' with transform year, lower, first<N>, last<N>, "
+             "local_letters, concat or rconcat (e.g. 'phone:last4')")
 
 
 @dataclass(frozen=True)
 class BlockingRule:
-    """One blocking pass: records sharing all ``keys`` (none null) become candidate pairs."""
+    """One blocking pass: records sharing all ``keys`` (none null) become candidate pairs.
+
+    With ``cross_keys`` (a list of alternative key lists, each as long as ``keys``) the pass is
+    cross-column: record ``a`` and record ``b`` are a pair when ``a``'s ``keys`` equal one of
+    ``b``'s alternatives, e.g. an email local part that spells the other record's full name::
+
+        keys: [email:local_letters, city]
+        cross_keys: [[pinyin_key:concat, city], [pinyin_key:rconcat, city]]
+
+    Example
+    -------
+    >>> BlockingRule.from_dict({"name": "en", "keys": ["email:local_letters"],
+    ...                         "cross_keys": [["pinyin_key:concat"]]}, "b").cross_keys
+    (('pinyin_key:concat',),)
+    """
 
     name: str
     keys: tuple[str, ...]
     max_block_size: int | None = None
+    cross_keys: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> "BlockingRule":
-        check_keys(data, {"name", "keys", "max_block_size"}, where, required=("name", "keys"))
-        keys = data["keys"]
-        keys = [keys] if isinstance(keys, str) else list(check_type(keys, (list, tuple), f"{where}.keys"))
-        require(len(keys) > 0, f"{where}.keys", "received an empty list; give at least one column")
-        for n, k in enumerate(keys):
-            require(isinstance(k, str) and KEY_TRANSFORM_RE.match(k) is not None, f"{where}.keys[{n}]",
-                    f"received {k!r}; expected a std column or 'column:transform' with transform "
-                    "year, lower, first<N> or last<N> (e.g. 'phone:last4')")
+        check_keys(data, {"name", "keys", "max_block_size", "cross_keys"}, where, required=("name", "keys"))
+        keys = _key_list(data["keys"], f"{where}.keys")
         mbs = data.get("max_block_size")
         if mbs is not None:
             check_type(mbs, int, f"{where}.max_block_size")
             require(mbs >= 2, f"{where}.max_block_size", f"received {mbs}; must be >= 2")
-        return cls(str(check_type(data["name"], str, f"{where}.name")), tuple(keys), mbs)
+        cross = []
+        for n, alt in enumerate(check_type(data.get("cross_keys", []), (list, tuple), f"{where}.cross_keys")):
+            alt = _key_list(alt, f"{where}.cross_keys[{n}]")
+            require(len(alt) == len(keys), f"{where}.cross_keys[{n}]",
+                    f"received {len(alt)} keys for {len(keys)} in 'keys'; each alternative pairs with 'keys' "
+                    "position by position, give the same number")
+            cross.append(alt)
+        return cls(str(check_type(data["name"], str, f"{where}.name")), keys, mbs, tuple(cross))
+
+
+def _key_list(keys: Any, where: str) -> tuple[str, ...]:
+    keys = [keys] if isinstance(keys, str) else list(check_type(keys, (list, tuple), where))
+    require(len(keys) > 0, where, "received an empty list; give at least one column")
+    for n, k in enumerate(keys):
+        require(isinstance(k, str) and KEY_TRANSFORM_RE.match(k) is not None, f"{where}[{n}]",
+                f"received {k!r}; {_KEY_HELP}")
+    return tuple(keys)
 
 
 @dataclass(frozen=True)
@@ -81,6 +116,8 @@ class Level:
 
     ``missing`` (test ``partial`` only) names the column that must be null on at least one side,
     e.g. family name equal and given name missing (a contact recorded as 危老师).
+    ``other`` (cross tests :data:`CROSS_TESTS` only) names the column read on the other record,
+    e.g. ``{test: email_name, column: email, other: pinyin_key}``.
     """
 
     name: str
@@ -88,11 +125,19 @@ class Level:
     column: str | None = None
     threshold: float | None = None
     missing: str | None = None
+    other: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> "Level":
-        check_keys(data, {"name", "test", "column", "threshold", "missing"}, where, required=("name", "test"))
+        check_keys(data, {"name", "test", "column", "threshold", "missing", "other"}, where,
+                   required=("name", "test"))
         test = check_choice(data["test"], list(LEVEL_TESTS), f"{where}.test")
+        other = data.get("other")
+        require((other is not None) == (test in CROSS_TESTS), f"{where}.other",
+                f"received other={other!r} with test {test!r}; tests {list(CROSS_TESTS)} need "
+                "'other: <column>' (e.g. other: pinyin_key) and no other test takes it")
+        if other is not None:
+            check_type(other, str, f"{where}.other")
         miss = data.get("missing")
         require((miss is not None) == (test == "partial"), f"{where}.missing",
                 f"received missing={miss!r} with test {test!r}; test 'partial' needs 'missing: <column>' "
@@ -107,7 +152,7 @@ class Level:
         col = data.get("column")
         if col is not None:
             check_type(col, str, f"{where}.column")
-        return cls(str(data["name"]), test, col, None if thr is None else float(thr), miss)
+        return cls(str(data["name"]), test, col, None if thr is None else float(thr), miss, other)
 
 
 @dataclass(frozen=True)
@@ -199,6 +244,7 @@ class ConflictRule:
 def _name(col: str = "name_key") -> list[dict]:
     return [{"name": "exact", "test": "exact", "column": col},
             {"name": "pinyin", "test": "exact", "column": "pinyin_key"},
+            {"name": "email_name", "test": "email_name", "column": "email", "other": "pinyin_key"},
             {"name": "family_only", "test": "partial", "column": "family_name", "missing": "given_name"},
             {"name": "lev88", "test": "levenshtein", "threshold": 0.88, "column": "pinyin_key"}]
 
@@ -214,6 +260,10 @@ def _name(col: str = "name_key") -> list[dict]:
 #: family members (gao jian / gao huajing: JW 0.92) look like a typo of one name.
 #: The name level ``family_only`` (family name equal, given name missing on one side) is a contact
 #: recorded with an honorific only (危老师 -> 危): weaker than a full name, not a disagreement.
+#: ``email_name`` (name level and the ``email_name_city`` pass): one record's email local part
+#: spells the other's full name (a school contact 刘老师 -> 刘 whose email is zhiyingliu88@...).
+#: ``family_address``: a contact recorded by family name only at the same address (no phone match).
+#: Phone ``other_type``: a landline against a mobile is not a disagreement (people have both).
 #: ``conflict_rules``: two full names whose differing parts share little (gao ruitao / gao
 #: xuexiang: a parent and child on one phone and address) are different people, whatever else
 #: they share. Similarity 0.8 with one edit tolerated: yanxiang / yanxia (0.75, 2 edits) and
@@ -231,6 +281,9 @@ DEFAULT_SPEC: dict[str, Any] = {
         {"name": "name_phone_prefix", "keys": ["name_key", "phone:first10"]},
         {"name": "pinyin_phone_prefix", "keys": ["pinyin_key", "phone:first10"]},
         {"name": "family_phone_last4", "keys": ["family_name", "phone:last4"]},
+        {"name": "email_name_city", "keys": ["email:local_letters", "city"],
+         "cross_keys": [["pinyin_key:concat", "city"], ["pinyin_key:rconcat", "city"]], "max_block_size": 50},
+        {"name": "family_address", "keys": ["family_name", "address"], "max_block_size": 50},
     ],
     "comparisons": [
         {"name": "name", "columns": ["pinyin_key", "name_key"], "levels": _name()},
@@ -240,7 +293,8 @@ DEFAULT_SPEC: dict[str, Any] = {
             {"name": "within_1y", "test": "date_within_days", "threshold": 366}]},
         {"name": "phone", "columns": ["phone"], "levels": [
             {"name": "exact", "test": "exact"}, {"name": "last8", "test": "suffix", "threshold": 8},
-            {"name": "one_digit", "test": "hamming", "threshold": 1}]},
+            {"name": "one_digit", "test": "hamming", "threshold": 1},
+            {"name": "other_type", "test": "differs", "column": "phone_type"}]},
         {"name": "email", "columns": ["email"], "levels": [
             {"name": "exact", "test": "exact"}, {"name": "local", "test": "email_local"},
             {"name": "edit1", "test": "edit_distance", "threshold": 1}]},
@@ -354,8 +408,9 @@ class LinkageSpec:
         ['source', 'record_id', 'phone', 'email']
         """
         cols = ["source", "record_id"]
-        cols += [KEY_TRANSFORM_RE.match(k)["col"] for r in self.blocking for k in r.keys]
+        cols += [KEY_TRANSFORM_RE.match(k)["col"] for r in self.blocking
+                 for k in (*r.keys, *(k for alt in r.cross_keys for k in alt))]
         for c in self.comparisons:
-            cols += list(c.columns) + [x for lv in c.levels for x in (lv.column, lv.missing) if x]
+            cols += list(c.columns) + [x for lv in c.levels for x in (lv.column, lv.missing, lv.other) if x]
         cols += list(self.conflict_columns) + [x for r in self.conflict_rules for x in (r.column, *r.unless)]
         return list(dict.fromkeys(cols))
