@@ -106,27 +106,40 @@ def _expand(codes: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray, n
     return np.minimum(a, b), np.maximum(a, b), order[starts[big]], sizes[big]
 
 
+def _key_hash(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+    """One uint64 hash per record of the key tuple (0 when any key is null)."""
+    out = np.zeros(len(df), dtype=np.uint64)
+    null = np.zeros(len(df), dtype=bool)
+    for p, key in enumerate(keys):
+        codes, uniq = pd.factorize(block_key(df, key))
+        h = pd.util.hash_array(np.asarray(uniq, dtype=object).astype(str))
+        null |= codes < 0
+        with np.errstate(over="ignore"):
+            out = out * np.uint64(1_000_003) + np.append(h, np.uint64(0))[codes] + np.uint64(p)
+    return np.where(null | (out == 0), np.uint64(0), out)
+
+
 def _cross_codes(df: pd.DataFrame, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Entries ``(row, code, side)``: side 0 from ``keys``, side 1 from each ``cross_keys`` alternative."""
     n, alts = len(df), [rule.keys, *rule.cross_keys]
-    frame = pd.DataFrame({f"k{p}": pd.concat([block_key(df, alt[p]).astype(object) for alt in alts],
-                                              ignore_index=True) for p in range(len(rule.keys))})
-    codes = block_codes(frame, list(frame.columns))
+    h = np.concatenate([_key_hash(df, alt) for alt in alts])
     rows = np.tile(np.arange(n, dtype=np.int64), len(alts))
     side = np.repeat(np.r_[0, np.ones(len(alts) - 1, dtype=np.int64)], n)
-    keep = codes >= 0
-    return rows[keep], codes[keep], side[keep]
+    keep = h != 0
+    codes = pd.factorize(h[keep])[0].astype(np.int64)
+    return rows[keep], codes, side[keep]
 
 
 def _expand_cross(rows: np.ndarray, codes: np.ndarray, side: np.ndarray, max_size: int):
     """Pairs (side-0 entry, side-1 entry) with equal codes; blocks over ``max_size`` entries skipped."""
     e = np.zeros(0, dtype=np.int64)
     # one side-1 entry per (row, code): both name orders may give the same key
-    s1 = np.unique(np.stack([codes[side == 1], rows[side == 1]]), axis=1) if (side == 1).any() else np.zeros((2, 0), np.int64)
+    n = int(rows.max()) + 1 if len(rows) else 1
+    k1 = np.unique(codes[side == 1] * n + rows[side == 1])  # sorted by code, then row
+    c1, r1 = k1 // n, k1 % n
     c0, r0 = codes[side == 0], rows[side == 0]
     o0 = np.argsort(c0, kind="stable")
     c0, r0 = c0[o0], r0[o0]
-    c1, r1 = s1[0], s1[1]
     u0, st0, n0 = np.unique(c0, return_index=True, return_counts=True)
     u1, st1, n1 = np.unique(c1, return_index=True, return_counts=True)
     _, a_idx, b_idx = np.intersect1d(u0, u1, assume_unique=True, return_indices=True)

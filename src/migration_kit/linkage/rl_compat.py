@@ -70,10 +70,12 @@ class LevelCompare(BaseCompareFeature):
     >>> import recordlinkage
     >>> from migration_kit.linkage.spec import LinkageSpec
     >>> comp = LinkageSpec.default().comparisons[2]  # phone
-    >>> df = pd.DataFrame({"phone": ["+8613812345678", "+8613812345679"]})
+    >>> df = pd.DataFrame({"phone": ["+8613812345678", "+8613812345679"], "phone_type": ["mobile"] * 2})
     >>> cl = recordlinkage.Compare([LevelCompare(comp)])
-    >>> int(cl.compute(pd.MultiIndex.from_tuples([(0, 1)]), df).iloc[0, 0])
-    1
+    >>> comp.level_names[int(cl.compute(pd.MultiIndex.from_tuples([(0, 1)]), df).iloc[0, 0])]
+    'one_digit'
+
+    Every column the levels read must be in the frame (here ``phone_type`` for ``other_type``).
     """
 
     name = "levels"
