@@ -10,6 +10,9 @@ Steps (the workbook's notebooks call these, in this order)::
     scope    -> work/record_dispositions.parquet, roster; destruction_log.csv, reports/*.md
     quality  -> reports/quality_*.csv, charts; gates enforced
     handover -> handover/ (encrypted parts, manifest.json, manifest.json.p7s, audit_log.jsonl)
+    report   -> report.html
+
+The first four live here, the rest in :mod:`migration_kit.pipeline_late`.
 
 Example
 -------
@@ -29,8 +32,8 @@ from .intake import read_suppression, run_intake
 from .params import Params, load_params
 from .runfolder import RunFolder, file_sha256, new_run_id
 
-__all__ = ["RunContext", "open_run", "step_backup", "step_intake", "step_clean", "step_link", "step_scope",
-           "step_quality", "step_handover", "STEPS", "run_all", "dedupe", "rehearsal"]
+__all__ = ["RunContext", "open_run", "key_material", "step_backup", "step_intake", "step_clean", "step_link",
+           "STEPS", "run_all", "dedupe", "rehearsal"]
 
 
 @dataclass
@@ -53,7 +56,7 @@ class RunContext:
 
         AuditLog(self.run.path("audit_log.jsonl")).append(
             step, {k: file_sha256(p) for k, p in inputs.items()}, {k: file_sha256(p) for k, p in outputs.items()},
-            {k: int(v) for k, v in counts.items()}, self.params.sha256, time=self.now)
+            {k: int(v) for k, v in counts.items()}, self.params.sha256)
 
 
 def open_run(params_file: str | Path, *, run_id: str | None = None, runs_dir: str | Path = "runs",
