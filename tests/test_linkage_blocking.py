@@ -154,3 +154,40 @@ def test_lazy_names_resolve_and_unknown_name_lists_known():
     assert callable(lk.link) and lk.BlockingIndex.__module__.endswith("rl_compat")
     with pytest.raises(AttributeError, match="no attribute 'nope'.*public names"):
         lk.nope
+
+
+SN_CASES = [  # (values, window, expected pairs): sorted order, each record with the next window-1
+    (["melrose drive", "melrose rdive", "abbey road", None], 2, [(0, 2), (0, 1)]),
+    (["c", "a", "b", "d"], 2, [(1, 2), (0, 2), (0, 3)]),
+    (["c", "a", "b", "d"], 3, [(1, 2), (0, 2), (0, 3), (0, 1), (2, 3)]),
+    (["a", None, None], 4, []),
+]
+
+
+@pytest.mark.parametrize("values, window, expected", SN_CASES)
+def test_sorted_neighbourhood_pass(values, window, expected):
+    df = pd.DataFrame({"source": ["a"] * len(values), "k": values})
+    rule = BlockingRule.from_dict({"name": "sn", "keys": ["k"], "window": window}, "b")
+    pairs, report = block_pairs(df, [rule], max_block_size=2)
+    assert sorted(map(tuple, pairs[["i", "j"]].values.tolist())) == sorted(expected)
+    assert len(report) == 0 and set(pairs["rule"]) <= {"sn"}
+
+
+def test_sorted_neighbourhood_sorts_on_keys_in_order_and_respects_link_only():
+    df = pd.DataFrame({"source": ["A", "A", "B", "B"], "pc": ["2", "1", "1", "2"], "st": ["x", "y", "z", "w"]})
+    rule = BlockingRule.from_dict({"name": "sn", "keys": ["pc", "st"], "window": 2}, "b")
+    # order: (1,y)=1 (1,z)=2 (2,w)=3 (2,x)=0 -> pairs 1-2, 2-3, 0-3; link_only drops 0-3 (A-B kept)
+    both, _ = block_pairs(df, [rule])
+    assert both[["i", "j"]].values.tolist() == [[0, 3], [1, 2], [2, 3]]
+    cross, _ = block_pairs(df, [rule], link_type="link_only")
+    assert cross[["i", "j"]].values.tolist() == [[0, 3], [1, 2]]
+
+
+@pytest.mark.parametrize("data, match", [
+    ({"name": "sn", "keys": ["k"], "window": 1}, r"window.*received 1.*give 2 to 50"),
+    ({"name": "sn", "keys": ["k"], "window": "5"}, r"window"),
+    ({"name": "sn", "keys": ["k"], "window": 3, "cross_keys": [["j"]]}, r"both 'window' and 'cross_keys'"),
+])
+def test_window_rule_rejects(data, match):
+    with pytest.raises(ParamsError, match=match):
+        BlockingRule.from_dict(data, "b")

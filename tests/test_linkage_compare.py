@@ -155,3 +155,41 @@ def test_email_name_without_other_column_raises():
 def test_partial_without_missing_column_raises():
     with pytest.raises(LinkageError, match="needs the 'missing' column"):
         run_test("partial", ColumnData(pd.Series(["a", "a"]), "family_name"), [0], [1])
+
+
+SWAP_CASES = [  # (given, family, expected level hit for pair 0-1)
+    (["kale", "tschirn"], ["tschirn", "kale"], True),
+    (["hannah", "mihal"], ["mihal", "hannsh"], True),       # a typo on one side still swaps
+    (["kale", "kale"], ["tschirn", "tschirn"], False),     # equal, not swapped
+    (["kale", None], ["tschirn", "kale"], False),          # a null never passes
+    (["kale", "tschirn"], ["tschirn", "smith"], False),    # one direction only
+]
+
+
+@pytest.mark.parametrize("given, family, expected", SWAP_CASES)
+def test_swapped_level(given, family, expected):
+    g, f = ColumnData(pd.Series(given, dtype=object)), ColumnData(pd.Series(family, dtype=object))
+    assert run_test("swapped", g, np.array([0]), np.array([1]), 0.9, other=f).tolist() == [expected]
+
+
+def test_swapped_without_other_column_raises():
+    with pytest.raises(LinkageError, match="'swapped'.*needs the 'other' column"):
+        run_test("swapped", ColumnData(pd.Series(["a", "b"])), np.array([0]), np.array([1]), 0.9)
+
+
+@pytest.mark.parametrize("src, expected", [(None, 4), ([0, 1, 0, 1, 0], 2)])
+def test_swapped_pairs_counts_exact_swaps(src, expected):
+    from migration_kit.linkage.levels import swapped_pairs
+    g = ColumnData(pd.Series(["kale", "tschirn", "kale", "ann", "tschirn"], dtype=object))
+    f = ColumnData(pd.Series(["tschirn", "kale", "tschirn", "ann", "kale"], dtype=object))
+    # swaps: 0-1, 2-1, 0-4, 2-4 (0-2, 1-4 are equal, 3 only with itself); cross-source: 0-1, 2-1
+    got = swapped_pairs(g, f, None if src is None else np.array(src))
+    assert got == expected
+
+
+def test_swapped_level_requires_other():
+    from migration_kit.linkage.spec import Level
+    lv = {"name": "sw", "test": "swapped", "threshold": 0.9}
+    with pytest.raises(ParamsError, match=r"received other=None with test 'swapped'.*other: <column>"):
+        Level.from_dict(lv, "c.levels[0]")
+    assert Level.from_dict({**lv, "other": "family_name"}, "c.levels[0]").other == "family_name"

@@ -6,6 +6,9 @@ vectorized: keys are factorized into one integer block code per record, rows are
 and every within-block pair ``(i < j)`` is expanded with ``numpy.repeat`` arithmetic. The passes
 are united and deduplicated on ``i * n + j``; each pair remembers the first rule that found it.
 
+A rule with a ``window`` is a sorted-neighbourhood pass: records sorted on the keys, each paired
+with the next ``window - 1`` (typos late in a key still meet).
+
 A rule with ``cross_keys`` pairs a record's ``keys`` with another record's alternative keys
 (an email local part spelling the other record's full name): entries of both sides are
 factorized together and only side-0 x side-1 pairs are expanded.
@@ -106,6 +109,28 @@ def _expand(codes: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray, n
     return np.minimum(a, b), np.maximum(a, b), order[starts[big]], sizes[big]
 
 
+def _expand_window(df: pd.DataFrame, keys: Sequence[str], window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted neighbourhood: sort on ``keys`` (lexicographic, first key first), pair each record
+    with the next ``window - 1`` records; records with a null key are left out."""
+    codes, null = [], np.zeros(len(df), dtype=bool)
+    for key in keys:
+        c, uniq = pd.factorize(block_key(df, key))
+        rank = np.empty(len(uniq), dtype=np.int64)  # lexicographic rank of each unique value as text
+        rank[np.argsort(np.asarray(uniq, dtype=object).astype(str), kind="stable")] = np.arange(len(uniq))
+        c = np.where(c >= 0, rank[np.maximum(c, 0)] if len(uniq) else -1, -1)
+        codes.append(c)
+        null |= c < 0
+    rows = np.flatnonzero(~null)
+    order = rows[np.lexsort([c[rows] for c in reversed(codes)])] if len(rows) else rows
+    left, right = [], []
+    for d in range(1, window):
+        left.append(order[:-d] if d < len(order) else order[:0])
+        right.append(order[d:])
+    a = np.concatenate(left) if left else np.zeros(0, dtype=np.int64)
+    b = np.concatenate(right) if right else np.zeros(0, dtype=np.int64)
+    return np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+
+
 def _key_hash(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
     """One uint64 hash per record of the key tuple (0 when any key is null)."""
     out = np.zeros(len(df), dtype=np.uint64)
@@ -200,7 +225,10 @@ def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size:
     keys, rule_ids, report = [], [], []
     for r_idx, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
-        if rule.cross_keys:
+        if rule.window:
+            i, j = _expand_window(df, rule.keys, rule.window)
+            big_rows = big_sizes = np.zeros(0, dtype=np.int64)
+        elif rule.cross_keys:
             i, j, big_rows, big_sizes = _expand_cross(*_cross_codes(df, rule), cap)
         else:
             i, j, big_rows, big_sizes = _expand(block_codes(df, rule.keys), cap)

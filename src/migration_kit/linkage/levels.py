@@ -24,7 +24,7 @@ from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein
 
 from ..errors import LinkageError
 
-__all__ = ["ColumnData", "run_test", "TESTS", "local_letters", "name_concat", "email_name_pairs"]
+__all__ = ["ColumnData", "run_test", "TESTS", "local_letters", "name_concat", "email_name_pairs", "swapped_pairs"]
 
 WORKERS = -1
 
@@ -194,6 +194,55 @@ def _email_name(col, i, j, thr, other):
     return hit(i, j) | hit(j, i)
 
 
+def _swapped(col, i, j, thr, other):
+    """a.col ~ b.other and a.other ~ b.col (Jaro-Winkler >= thr), all four values known."""
+    ok = (col.codes[i] >= 0) & (col.codes[j] >= 0) & (other.codes[i] >= 0) & (other.codes[j] >= 0)
+    out = np.zeros(len(i), dtype=bool)
+    idx = np.flatnonzero(ok)
+    if len(idx):
+        jw = JaroWinkler.normalized_similarity
+        s1 = process.cpdist(col.strings(i[idx]), other.strings(j[idx]), scorer=jw, workers=WORKERS)
+        s2 = process.cpdist(other.strings(i[idx]), col.strings(j[idx]), scorer=jw, workers=WORKERS)
+        out[idx] = (s1 >= thr) & (s2 >= thr)
+    return out
+
+
+def swapped_pairs(col: ColumnData, other: ColumnData, src: np.ndarray | None = None) -> int:
+    """Record pairs whose ``col`` and ``other`` values are exactly swapped, over ALL pairs.
+
+    Counted from value frequencies (a random sample almost never holds a swap): ordered pairs
+    ``(r, s)`` with ``r.col == s.other`` and ``r.other == s.col``, self pairs removed, halved.
+    With ``src`` (source codes) only cross-source pairs count. A lower bound for the
+    Jaro-Winkler ``swapped`` level, far closer than the sampling floor.
+
+    Example
+    -------
+    >>> g = ColumnData(pd.Series(["kale", "tschirn", "kale", "ann"]))
+    >>> f = ColumnData(pd.Series(["tschirn", "kale", "tschirn", "ann"]))
+    >>> swapped_pairs(g, f)  # 0-1, 2-1 (3 with itself is no pair)
+    2
+    """
+    ok = (col.codes >= 0) & (other.codes >= 0)
+    u = np.append(col.uniques, None).astype(str)[col.codes[ok]]
+    v = np.append(other.uniques, None).astype(str)[other.codes[ok]]
+    h1 = pd.util.hash_array(np.char.add(np.char.add(u, "\x1f"), v).astype(object))
+    h2 = pd.util.hash_array(np.char.add(np.char.add(v, "\x1f"), u).astype(object))
+
+    def cross(a: np.ndarray, b: np.ndarray) -> int:
+        ua, ca = np.unique(a, return_counts=True)
+        ub, cb = np.unique(b, return_counts=True)
+        _, ia, ib = np.intersect1d(ua, ub, assume_unique=True, return_indices=True)
+        return int((ca[ia].astype(np.int64) * cb[ib]).sum())
+
+    total = cross(h1, h2) - int((u == v).sum())
+    if src is not None:
+        s = np.asarray(src)[ok].astype(np.uint64)
+        with np.errstate(over="ignore"):
+            within = cross(h1 * np.uint64(1_000_003) + s, h2 * np.uint64(1_000_003) + s)
+        total = total - (within - int((u == v).sum()))
+    return max(total, 0) // 2
+
+
 def email_name_pairs(col: ColumnData, other: ColumnData) -> int:
     """Record pairs at level ``email_name`` with different ``other`` values, over ALL pairs.
 
@@ -265,6 +314,7 @@ TESTS: dict[str, Callable] = {
     "differs": _differs,
     "partial": None,  # needs a second column: handled in run_test
     "email_name": None,  # needs the `other` column: handled in run_test
+    "swapped": None,  # needs the `other` column: handled in run_test
 }
 
 
@@ -273,7 +323,7 @@ def run_test(test: str, col: ColumnData, i: np.ndarray, j: np.ndarray, threshold
     """Evaluate level ``test`` on pairs ``(i[k], j[k])``; nulls never pass.
 
     ``missing`` is the column that test ``partial`` needs null on at least one side; ``other``
-    the column a cross test (``email_name``) reads on the other record.
+    the column a cross test (``email_name``, ``swapped``) reads on the other record.
 
     Example
     -------
@@ -295,6 +345,14 @@ def run_test(test: str, col: ColumnData, i: np.ndarray, j: np.ndarray, threshold
             raise LinkageError(f"level test 'email_name' on column {col.name!r} needs the 'other' column "
                                "(the name column, e.g. pinyin_key); add 'other: <column>' to the level")
         return _email_name(col, i, j, threshold, other)
+    if test == "swapped":
+        if other is None:
+            raise LinkageError(f"level test 'swapped' on column {col.name!r} needs the 'other' column "
+                               "(the column it is swapped with, e.g. family_name); add 'other: <column>'")
+        if col.is_date or other.is_date:
+            raise LinkageError(f"level test 'swapped' on {col.name!r} / {other.name!r} needs string columns; "
+                               "date columns are compared with date_transposed instead")
+        return _swapped(col, i, j, threshold, other)
     if col.is_date and test in {"jaro_winkler", "levenshtein", "edit_distance", "hamming", "suffix",
                                 "prefix", "email_local", "email_name"}:
         raise LinkageError(f"level test {test!r} on date column {col.name!r} is not supported; "

@@ -23,7 +23,7 @@ from ..errors import LinkageError
 from .blocking import block_pairs
 from .cluster import cluster_pairs
 from .compare import column_data, compare_levels
-from .levels import email_name_pairs
+from .levels import email_name_pairs, swapped_pairs
 from .model import FellegiSunter, exact_agreement_pairs, level_frequencies, nonmatch_u, tf_adjustment
 from .spec import LinkageSpec
 
@@ -140,7 +140,7 @@ def _nonmatch_u(df: pd.DataFrame, spec: LinkageSpec, cols: dict, u0: list[np.nda
     """u per level over all pairs, matches removed (see :func:`.model.nonmatch_u`).
 
     Pairs per level = random-pair level share x pairs with the comparison non-null, except the
-    first level when it is ``exact`` and ``email_name`` levels: counted exactly from value
+    first level when it is ``exact``, ``email_name`` and ``swapped`` levels: counted exactly from value
     frequencies (a random sample almost never holds such a rare agreement, and the sampling
     floor would then overstate u by orders of magnitude).
     """
@@ -157,6 +157,9 @@ def _nonmatch_u(df: pd.DataFrame, spec: LinkageSpec, cols: dict, u0: list[np.nda
         for n, lv in enumerate(comp.levels):
             if lv.test == "email_name":
                 a[len(comp.levels) - n] = email_name_pairs(cols[lv.column or comp.columns[0]], cols[lv.other])
+            elif lv.test == "swapped":
+                code = len(comp.levels) - n
+                a[code] = max(a[code], swapped_pairs(cols[lv.column or comp.columns[0]], cols[lv.other], src))
         level_pairs.append(a)
     return nonmatch_u(level_pairs, model.match_counts)
 

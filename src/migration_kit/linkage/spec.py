@@ -41,9 +41,12 @@ LEVEL_TESTS: dict[str, bool] = {
     "differs": False,          # both known and different (e.g. phone_type: a landline vs a mobile)
     "email_name": False,       # email local-part letters of one record == the other's `other` name
                                # tokens joined, either order ("zhiyingliu88@" vs "liu zhiying")
+    "swapped": True,           # fields swapped between the records: Jaro-Winkler of a.column vs b.other
+                               # and of a.other vs b.column both >= threshold (given/family name or
+                               # address lines entered in each other's place)
 }
 #: Level tests that compare ``column`` on one record with column ``other`` on the other record.
-CROSS_TESTS = ("email_name",)
+CROSS_TESTS = ("email_name", "swapped")
 #: Conflict tests ("these two records are different people") and whether they need a ``threshold``.
 CONFLICT_TESTS: dict[str, bool] = {
     "differ": False,         # both known and different
@@ -71,8 +74,15 @@ class BlockingRule:
         keys: [email:local_letters, city]
         cross_keys: [[pinyin_key:concat, city], [pinyin_key:rconcat, city]]
 
+    With ``window`` (sorted neighbourhood) records are sorted on their ``keys`` joined as text
+    (nulls left out) and each is paired with the next ``window - 1`` records in that order, so
+    near-equal keys with a typo late in the string ("melrose drive" / "melrose rdive") meet
+    without an exact match; ``max_block_size`` does not apply (a window bounds the pairs).
+
     Example
     -------
+    >>> BlockingRule.from_dict({"name": "sn", "keys": ["address"], "window": 4}, "b").window
+    4
     >>> BlockingRule.from_dict({"name": "en", "keys": ["email:local_letters"],
     ...                         "cross_keys": [["pinyin_key:concat"]]}, "b").cross_keys
     (('pinyin_key:concat',),)
@@ -82,11 +92,20 @@ class BlockingRule:
     keys: tuple[str, ...]
     max_block_size: int | None = None
     cross_keys: tuple[tuple[str, ...], ...] = ()
+    window: int | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> "BlockingRule":
-        check_keys(data, {"name", "keys", "max_block_size", "cross_keys"}, where, required=("name", "keys"))
+        check_keys(data, {"name", "keys", "max_block_size", "cross_keys", "window"}, where,
+                   required=("name", "keys"))
         keys = _key_list(data["keys"], f"{where}.keys")
+        win = data.get("window")
+        if win is not None:
+            check_type(win, int, f"{where}.window")
+            require(2 <= win <= 50, f"{where}.window", f"received {win}; a sorted-neighbourhood window "
+                    "pairs each record with the next window-1 in key order, give 2 to 50")
+            require(not data.get("cross_keys"), f"{where}.window", "received both 'window' and "
+                    "'cross_keys'; a sorted-neighbourhood pass sorts one key list, drop one of them")
         mbs = data.get("max_block_size")
         if mbs is not None:
             check_type(mbs, int, f"{where}.max_block_size")
@@ -98,7 +117,7 @@ class BlockingRule:
                     f"received {len(alt)} keys for {len(keys)} in 'keys'; each alternative pairs with 'keys' "
                     "position by position, give the same number")
             cross.append(alt)
-        return cls(str(check_type(data["name"], str, f"{where}.name")), keys, mbs, tuple(cross))
+        return cls(str(check_type(data["name"], str, f"{where}.name")), keys, mbs, tuple(cross), win)
 
 
 def _key_list(keys: Any, where: str) -> tuple[str, ...]:
