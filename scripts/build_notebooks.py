@@ -103,6 +103,9 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", "views.report_csv(ctx, 'quality_compare.csv', head=40)"),
         ("code", "display(Image(filename=str(ctx.run.report('quality_dimensions.png'))))"),
         ("code", "views.report_csv(ctx, 'quality_gates.csv')"),
+        ("md", "What to fix at the source: per source, the checks that most often lower a record's own score "
+               "(record counts; the per-record scores stay in the run's work folder)."),
+        ("code", "views.report_csv(ctx, 'record_quality_top_reasons.csv')"),
     ],
     "06_handover_export": [
         ("md", "# 06 · Encrypted, signed handover\n\nGolden customers (exported fields only), the record map and "

@@ -30,7 +30,7 @@ import pandas as pd
 
 from .intake import read_suppression, run_intake
 from .params import Params, load_params
-from .runfolder import RunFolder, file_sha256, new_run_id
+from .runfolder import RunFolder, atomic_path, file_sha256, new_run_id
 
 __all__ = ["RunContext", "open_run", "key_material", "step_backup", "step_intake", "step_clean", "step_link",
            "STEPS", "run_all", "dedupe", "rehearsal"]
@@ -181,8 +181,10 @@ def step_link(ctx: RunContext) -> dict[str, Any]:
     write_review_queue(queue, ctx.run.report("review_queue.csv"))
     ctx.run.write_report_csv("match_parameters.csv", result.params)
     ctx.run.write_report_csv("blocking_report.csv", result.blocking_report)
-    plot_match_weights(result.params, str(ctx.run.report("match_weights.png")))
-    plot_weight_histogram(result.pairs, str(ctx.run.report("match_weight_histogram.png")))
+    with atomic_path(ctx.run.report("match_weights.png"), keep_suffix=True) as tmp:
+        plot_match_weights(result.params, str(tmp))
+    with atomic_path(ctx.run.report("match_weight_histogram.png"), keep_suffix=True) as tmp:
+        plot_weight_histogram(result.pairs, str(tmp))
     counts = {"records": len(std), "entities": int(entities["entity_id"].nunique()),
               "pairs": len(result.pairs), "review_pairs": len(queue),
               "decisions": 0 if decisions is None else len(decisions)}
@@ -197,8 +199,6 @@ def dedupe(params_file: str | Path, out: str | Path, *, runs_dir: str | Path = "
            run_id: str | None = None) -> dict[str, Any]:
     """``migration-kit dedupe``: intake, cleaning and linkage of every input record; writes
     ``source,record_id,entity_id`` for every input row to ``out`` (no scoping exclusions)."""
-    from .runfolder import atomic_path
-
     ctx = open_run(params_file, run_id=run_id, runs_dir=runs_dir, progress=True)
     step_intake(ctx)
     step_clean(ctx)

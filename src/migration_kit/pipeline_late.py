@@ -15,7 +15,7 @@ import pandas as pd
 
 from .errors import QualityGateError
 from .pipeline import RunContext, key_material
-from .runfolder import atomic_write_text
+from .runfolder import atomic_path, atomic_write_text
 
 __all__ = ["step_scope", "step_quality", "step_handover", "step_report", "STEPS", "EXPORT_TABLES"]
 
@@ -98,8 +98,16 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> dict[str, Any]:
     run.write_parquet("record_quality", records)
     worst = records.groupby("source")["score"].describe()[["count", "mean", "min"]].reset_index()
     run.write_report_csv("record_quality_by_source.csv", worst)
-    plot_dimensions(before, after, run.report("quality_dimensions.png"))
-    plot_failures_by_source(failures, run.report("quality_failures_by_source.png"))
+    # what to fix at the source: how many records each failing check hits, per source (aggregate)
+    reasons = records.assign(reason=records["top_reasons"].str.split(";")).explode("reason")
+    reasons = reasons[reasons["reason"].fillna("") != ""]
+    top = (reasons.groupby(["source", "reason"]).size().rename("records").reset_index()
+           .sort_values(["source", "records", "reason"], ascending=[True, False, True]).groupby("source").head(5))
+    run.write_report_csv("record_quality_top_reasons.csv", top.reset_index(drop=True))
+    with atomic_path(run.report("quality_dimensions.png"), keep_suffix=True) as tmp:
+        plot_dimensions(before, after, tmp)
+    with atomic_path(run.report("quality_failures_by_source.png"), keep_suffix=True) as tmp:
+        plot_failures_by_source(failures, tmp)
     report = check_gates([before, after], spec)
     run.write_report_csv("quality_gates.csv", report.rows)
     counts = {"before_overall_x100": round(before.overall_score * 100), "after_overall_x100":

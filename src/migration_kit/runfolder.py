@@ -49,14 +49,15 @@ PARTIAL_MARK = ".partial-"
 
 
 @contextlib.contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
+def atomic_path(path: Path, *, keep_suffix: bool = False) -> Iterator[Path]:
     """Yield a hidden temporary path next to ``path`` (``.<name>.partial-<pid>``); when the block
     succeeds the file is flushed to disk and renamed onto ``path``, otherwise it is removed. This is
     the one way migration_kit writes files, so an interrupted run never leaves one that looks finished.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = path.with_name(f".{path.name}{PARTIAL_MARK}{os.getpid()}")
+    tail = path.suffix if keep_suffix else ""  # for writers that pick the format from the extension
+    tmp_path = path.with_name(f".{path.name}{PARTIAL_MARK}{os.getpid()}{tail}")
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:

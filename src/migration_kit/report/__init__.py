@@ -130,7 +130,9 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
     parts.append("<h2>7. Data quality before and after</h2>" + _table(_csv(run, "quality_compare.csv"), 80)
                  + _img(run.report("quality_dimensions.png"), "quality by dimension before/after")
                  + _img(run.report("quality_failures_by_source.png"), "failing checks by source")
-                 + "<h3>Gates</h3>" + _table(_csv(run, "quality_gates.csv")))
+                 + "<h3>Gates</h3>" + _table(_csv(run, "quality_gates.csv"))
+                 + "<h3>What to fix at the source (records per failing check)</h3>"
+                 + _table(_csv(run, "record_quality_top_reasons.csv")))
     flat_cross = {k: v for k, v in cross.items() if not isinstance(v, (dict, list))}
     parts.append("<h2>8. Cross-border transfer</h2>" + _table(pd.DataFrame([flat_cross]) if flat_cross else None))
     status = "ok" if recon and recon.get("input") == recon.get("transferred", 0) + recon.get("merged", 0) + \
