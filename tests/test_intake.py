@@ -45,6 +45,7 @@ BAD_CSV = [
     (b"id,name\n1,ok\n2,\xff\xfe\xfd\n", {"encoding": "utf-8"}, "are not valid utf-8", 2, None),
     (b"id,name\n1,\x80\x80\x80\xff\n", {}, "neither UTF-8 nor GBK", 1, None),
     ("a,b\n1,2\n".encode(), {"encoding": "klingon"}, "unknown encoding 'klingon'", None, None),
+    ("id,name\n1,王伟\n".encode("utf-16-le"), {}, "NUL bytes: probably UTF-16 without a byte-order mark", 0, None),
 ]
 
 
@@ -56,6 +57,16 @@ def test_bad_csv_inputs(tmp_path, data, kwargs, fragment, row, column):
         read_table(path, format="csv", **kwargs)
     assert info.value.file == str(path)
     assert info.value.row == row
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-8", "gbk", "gb18030"])
+def test_encodings_detected_without_declaration(tmp_path, encoding):
+    path = tmp_path / "s.csv"
+    path.write_bytes("编号,姓名,城市\n1,王伟,北京市\n2,欧阳娜娜,深圳市\n".encode(encoding))
+    df, info = read_table(path)
+    assert df["姓名"].tolist() == ["王伟", "欧阳娜娜"] and df.columns.tolist() == ["编号", "姓名", "城市"]
+    assert info.encoding in {"utf-16": ("utf-16",), "utf-8-sig": ("utf-8-sig",), "utf-8": ("utf-8",),
+                             "gbk": ("gb18030",), "gb18030": ("gb18030",)}[encoding]
 
 
 def test_missing_file(tmp_path):

@@ -54,8 +54,9 @@ def _row_of_offset(data: bytes, offset: int) -> int:
 def detect_encoding(data: bytes, path: str, declared: str | None = None) -> tuple[str, str]:
     """Decode ``data`` and return ``(text, encoding_used)``.
 
-    Tries, in order, the declared encoding or UTF-8 with BOM, UTF-8, GB18030 (a superset of GBK).
-    Raises :class:`InputError` naming the row of the first undecodable byte.
+    Tries, in order, the declared encoding, or: UTF-16 with a byte-order mark, UTF-8 with BOM, UTF-8,
+    GB18030 (a superset of GBK). NUL bytes without a UTF-16 mark are refused (they would decode as
+    GB18030 garbage). Raises :class:`InputError` naming the row of the first undecodable byte.
     """
     if declared:
         enc = declared.lower().replace("_", "-")
@@ -77,6 +78,16 @@ def detect_encoding(data: bytes, path: str, declared: str | None = None) -> tupl
             row = _row_of_offset(data, exc.start)
             raise InputError(path, f"bytes {data[exc.start:exc.start + 4]!r} at offset {exc.start} are not valid "
                                    f"{declared}; check the file's encoding or set another one", row=row) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export: UTF-16 with BOM
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:
+            raise InputError(path, f"file starts with a UTF-16 byte-order mark but byte offset {exc.start} is not "
+                                   "UTF-16; export it again") from None
+    if b"\x00" in data[:65536]:
+        raise InputError(path, "file contains NUL bytes: probably UTF-16 without a byte-order mark or a binary "
+                               "file; declare encoding: utf-16-le (or utf-16-be), or re-export as UTF-8 CSV",
+                         row=_row_of_offset(data, data.index(b"\x00")))
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data.decode("utf-8-sig"), "utf-8-sig"
