@@ -110,13 +110,13 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> dict[str, Any]:
         plot_failures_by_source(failures, tmp)
     report = check_gates([before, after], spec)
     run.write_report_csv("quality_gates.csv", report.rows)
-    counts = {"before_overall_x100": round(before.overall_score * 100), "after_overall_x100":
-              round(after.overall_score * 100), "gates_failed": len(report.failed),
-              "gates_overridden": len(report.overridden)}
-    ctx.audit("quality", {"std": run.work("std"), "failures": run.work("failures")}, out, counts)
+    gates = {"gates": len(report.rows), "gates_failed": len(report.failed), "gates_overridden": len(report.overridden)}
+    ctx.audit("quality", {"std": run.work("std"), "failures": run.work("failures")}, out,
+              {"before_overall_x100": round(before.overall_score * 100),  # the audit log takes integers
+               "after_overall_x100": round(after.overall_score * 100), **gates})
     if enforce:
         enforce_gates(report)
-    return counts
+    return {"before_overall": round(before.overall_score, 2), "after_overall": round(after.overall_score, 2), **gates}
 
 
 def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:

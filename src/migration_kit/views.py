@@ -57,6 +57,7 @@ def json_table(path: Path, key: str, columns: Sequence[str]) -> pd.DataFrame:
 def report_csv(ctx: Any, name: str, columns: Sequence[str] | None = None, head: int | None = None) -> pd.DataFrame:
     """A report CSV of the run (reports are aggregate or masked by construction)."""
     df = pd.read_csv(ctx.run.report(name), keep_default_na=False)
+    df = df.round(3)  # scores and rates: three decimals are plenty, and stable across machines
     if columns is not None:
         df = df[[c for c in columns if c in df.columns]]
     return df.head(head) if head else df

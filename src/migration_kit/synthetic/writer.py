@@ -212,6 +212,10 @@ def write_params(path: Path, files: dict[str, Path], suppression: Path, client: 
         "suppression": [{"path": rel(suppression), "encoding": "utf-8", "id_column": "请求编号", "request_column": "类型",
                          "columns": {"phone": "手机号码", "email": "电子邮箱", "id_number": "身份证号"}}],
         "policy": {"transfer_date": _dt.date.fromisoformat(TRANSFER_DATE), "retention_years": 3, "minors": "exclude"},
+        # gates the rehearsal must pass (the injected defects stay below them); a real client sets its own
+        "quality": {"gates": [{"metric": "validity.phone.before", "min": 95},
+                              {"metric": "uniqueness.after", "min": 99.5},
+                              {"metric": "overall.after", "min": 90}]},
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(params, allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
