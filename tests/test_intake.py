@@ -105,7 +105,10 @@ MAP_ERRORS = [
     ({"ID": ["1", "2"], "Phone No": ["a", "b"]}, "ID", {"phone": ("Phone",)},
      "column mapped to phone 'Phone' not found in the header; did you mean 'Phone No'? Headers: ID, Phone No", 0, "Phone"),
     ({"ID": ["1", "2", "1"], "Name": ["a", "b", "c"]}, "ID", {"full_name": ("Name",)},
-     "duplicate record id '1' in rows 1, 3 (1 ids repeated); record ids must be unique within a source", 3, "ID"),
+     "duplicate record id '*' in rows 1, 3 (1 ids repeated); record ids must be unique within a source", 3, "ID"),
+    ({"13912345678": ["13812345678"], "王伟": ["李娜"], "2003/12/3": ["1990/1/1"]}, "会员编号", {"full_name": ("姓名",)},
+     "id column '会员编号' not found: the first row looks like data, not a header (it holds numbers, dates or e-mail "
+     "addresses); export the file with its header row", 0, "会员编号"),
     ({"ID": ["1", " "], "Name": ["a", "b"]}, "ID", {"full_name": ("Name",)},
      "empty record id (1 rows in all); every row needs an id", 2, "ID"),
 ]

@@ -28,6 +28,7 @@ __all__ = [
     "mask_name",
     "mask_id",
     "mask_text",
+    "mask_cell",
     "mask_value",
     "mask_series",
     "keyed_hash",
@@ -100,6 +101,22 @@ def mask_text(value: Any) -> str:
     if len(text) <= 1:
         return "*"
     return text[:1] + "*" * min(len(text) - 1, 8)
+
+
+def mask_cell(value: Any) -> str:
+    """A received cell value as an error message may quote it: short ASCII words (a mistyped keyword
+    such as ``'forget me'``) are shown; anything that could be personal (digits, ``@``, CJK, long
+    text) is masked with :func:`mask_text`.
+
+    >>> mask_cell("forget me"), mask_cell("13912345678"), mask_cell("王伟")
+    ('forget me', '1********', '王*')
+    """
+    if _is_missing(value):
+        return ""
+    text = str(value)
+    if len(text) <= 20 and all(ch.isascii() and (ch.isalpha() or ch in " _-") for ch in text):
+        return text
+    return mask_text(text)
 
 
 #: Masker per canonical field; fields not listed use :func:`mask_text`.

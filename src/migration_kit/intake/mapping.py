@@ -14,9 +14,12 @@ Example
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from .._spec import closest
+from ..masking import mask_text
 from ..errors import InputError
 
 __all__ = ["map_columns", "RAW_PREFIX"]
@@ -24,7 +27,15 @@ __all__ = ["map_columns", "RAW_PREFIX"]
 RAW_PREFIX = "raw__"
 
 
+_DATA_LIKE = re.compile(r"\d{5,}|@|^\d{4}[-/年]\d{1,2}")
+
+
 def _missing_column(file: str, wanted: str, headers: list[str], what: str) -> InputError:
+    if sum(bool(_DATA_LIKE.search(h)) for h in headers) >= 2:
+        # the first row holds values (phones, dates, e-mails), not names: never echo them
+        return InputError(file, f"{what} {wanted!r} not found: the first row looks like data, not a header "
+                                "(it holds numbers, dates or e-mail addresses); export the file with its header row",
+                          row=0, column=wanted)
     hint = closest(wanted, headers)
     suggestion = f"; did you mean {hint!r}?" if hint else "."
     return InputError(file, f"{what} {wanted!r} not found in the header{suggestion} Headers: {', '.join(headers)}",
@@ -71,7 +82,7 @@ def map_columns(df: pd.DataFrame, source: str, file: str, id_column: str,
         positions = dup.to_numpy().nonzero()[0]
         first_val = ids.iloc[positions[0]]
         same = (ids == first_val).to_numpy().nonzero()[0] + 1
-        raise InputError(file, f"duplicate record id {first_val!r} in rows {', '.join(map(str, same[:5]))} "
+        raise InputError(file, f"duplicate record id {mask_text(first_val)!r} in rows {', '.join(map(str, same[:5]))} "
                                f"({int(ids[dup].nunique())} ids repeated); record ids must be unique within a source",
                          row=int(same[1]) if len(same) > 1 else int(same[0]), column=id_column)
     out = pd.DataFrame({

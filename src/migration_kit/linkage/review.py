@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, LinkageError, ParamsError
-from ..masking import mask_series, mask_text, mask_value
+from ..masking import mask_cell, mask_series, mask_text, mask_value
 
 __all__ = ["DECISIONS", "REVIEW_FIELDS", "pair_id", "review_queue", "write_review_queue",
            "read_decisions", "apply_decisions"]
@@ -183,8 +183,7 @@ def write_review_queue(queue: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 def _shown(value: str) -> str:
     """A received cell value as it may appear in a message (masked if it could be personal)."""
-    plain = len(value) <= 20 and not any(ch.isdigit() or ch == "@" for ch in value)
-    return repr(value) if plain else repr(mask_text(value))
+    return repr(mask_cell(value))
 
 
 def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -254,7 +253,7 @@ def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -
             hit = index.get_indexer(pd.MultiIndex.from_arrays([sub[f"source_{side}"], sub[f"record_id_{side}"]]))
             if (hit < 0).any():
                 bad = sub[hit < 0].iloc[0]
-                raise InputError(str(path), f"record (source {bad[f'source_{side}']!r}, record_id "
+                raise InputError(str(path), f"record (source {mask_cell(bad[f'source_{side}'])!r}, record_id "
                                             f"{mask_value('record_id', bad[f'record_id_{side}'])!r}) is not in this "
                                             "run's input; re-export the review queue from this run or fix the key",
                                  row=int(bad["row"]), column=f"record_id_{side}")

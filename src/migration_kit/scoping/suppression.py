@@ -22,6 +22,7 @@ import phonenumbers as pn
 
 from .._spec import check_choice
 from ..errors import ScopingError
+from ..masking import mask_cell
 
 __all__ = ["REQUEST_TYPES", "SUPPRESSION_COLUMNS", "MATCH_FIELDS", "USING_CLEAN", "normalize_suppression",
            "match_suppression"]
@@ -102,7 +103,7 @@ def _request_types(raw: pd.DataFrame, request_column: str | None, default: str) 
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise ScopingError(
-            f"suppression list row {i + 1}: request type {raw[request_column].iat[i]!r} is not recognized; "
+            f"suppression list row {i + 1}: request type {mask_cell(raw[request_column].iat[i])!r} is not recognized; "
             f"allowed: {', '.join(REQUEST_TYPES)} (or {', '.join(sorted(set(_SYNONYMS) - set(REQUEST_TYPES)))})")
     return mapped.fillna(default)
 
