@@ -88,6 +88,9 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", OPEN),
         ("code", "recon = pipeline_late.step_scope(ctx)\nrecon"),
         ("code", "views.report_csv(ctx, 'exclusions_by_reason.csv')"),
+        ("md", "Every withdrawal and erasure request is accounted for: `unusable` requests (no valid phone, "
+               "e-mail or ID) and `unmatched` ones need a person before sign-off."),
+        ("code", "views.request_summary(ctx)"),
         ("code", "views.report_csv(ctx, 'fields_exported.csv')"),
         ("code", "views.flat_json(ctx, 'crossborder.json')"),
         ("code", "views.roster_summary(ctx)"),

@@ -124,3 +124,22 @@ def test_quality_improves_where_cleaning_and_linkage_should(rehearsal_run):
                    "timeliness", "validity"):
         assert side.loc[metric, "after"] > side.loc[metric, "before"], metric
     assert side.loc["uniqueness.entity_id", "after"] == 100.0
+
+
+def test_every_suppression_request_is_accounted_for(rehearsal_run):
+    ctx, _ = rehearsal_run
+    requests = pd.read_csv(ctx.run.report("suppression_requests.csv"), dtype=str)
+    raw = ctx.run.read_parquet("suppression_raw")
+    assert sorted(requests["request_id"]) == sorted(raw["request_id"])
+    assert set(requests["status"]) <= {"matched", "unmatched", "unusable"}
+    assert (requests["status"] == "matched").sum() == len(requests)  # the generator's requests all match
+
+
+def test_unusable_suppression_request_is_reported_not_dropped():
+    from migration_kit.pipeline_late import suppression_status
+
+    raw = pd.DataFrame({"request_id": ["R1", "R2", "R3"], "request_type": ["erasure"] * 3})
+    norm = pd.DataFrame({"request_id": ["R1", "R2"], "request_type": ["erasure"] * 2,
+                         "phone": ["+8613812345678", "+8613900000000"], "email": [None, None], "id_number": [None, None]})
+    std = pd.DataFrame({"phone": ["+8613812345678"], "email": [None], "id_number": [None]})
+    assert suppression_status(raw, norm, std)["status"].tolist() == ["matched", "unmatched", "unusable"]

@@ -112,12 +112,8 @@ def purge_command(run_dir: Path, yes: bool) -> None:
 
 
 def _attach_stage_commands() -> None:
-    for module_name, attr in _COMMANDS:
-        try:
-            command = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError):
-            continue
-        cli.add_command(command)
+    for module_name, attr in _COMMANDS:  # a broken stage module fails loudly here, never hides its command
+        cli.add_command(getattr(importlib.import_module(module_name), attr))
 
 
 _attach_stage_commands()
@@ -129,6 +125,9 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="migration-kit", standalone_mode=False)
     except MigrationKitError as exc:
         click.echo(f"error: {exc}", err=True)
+        return 2
+    except OSError as exc:  # a path that cannot be read or written: the user's to fix, no traceback
+        click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
         return 2
     except click.exceptions.Abort:
         click.echo("aborted", err=True)

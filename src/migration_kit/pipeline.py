@@ -22,12 +22,15 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
 
+from .errors import MigrationKitError
 from .intake import read_suppression, run_intake
 from .params import Params, load_params
 from .runfolder import RunFolder, atomic_path, file_sha256, new_run_id
@@ -76,7 +79,9 @@ def key_material(ctx: RunContext):
     spec = ctx.params.keys
     if spec is None:
         folder = ctx.run.path("secrets", "keys")
-        if not (folder / "seller.key").exists():
+        files = [folder / f"{who}.{ext}" for who in ("seller", "buyer") for ext in ("key", "pem")]
+        if not all(f.exists() for f in files):  # none yet, or an interrupted generation: start afresh
+            shutil.rmtree(folder, ignore_errors=True)
             generate_keys(folder, names=("seller", "buyer"), bits=2048)
         spec = KeysSpec.from_dict({"recipient_certificates": ["buyer.pem"], "signer_certificate": "seller.pem",
                                    "signer_key": "seller.key"}, base_dir=folder)
@@ -91,7 +96,15 @@ def step_backup(ctx: RunContext) -> dict[str, Any]:
     material = key_material(ctx)  # fails before any work when keys are wrong
     paths = [s.path for s in ctx.params.sources] + [s.path for s in ctx.params.suppression]
     target = ctx.run.path("backup")
-    if not (target / "backup_manifest.json").exists():
+    manifest = target / "backup_manifest.json"
+    if manifest.exists():  # a resumed run: the backup must be of exactly these inputs
+        backed = {f["name"]: f["sha256"] for f in json.loads(manifest.read_text(encoding="utf-8"))["files"]}
+        current = {p.name: file_sha256(p) for p in paths}
+        if backed != current:
+            changed = sorted(n for n in set(backed) | set(current) if backed.get(n) != current.get(n))
+            raise MigrationKitError(f"{target}: the backup in this run folder is of other input files "
+                                    f"({', '.join(changed)} changed since); start a new run (another --run-id)")
+    else:
         if target.exists() and not any(target.iterdir()):
             target.rmdir()
         backup_files(paths, target, material, created_at=ctx.now)
@@ -132,8 +145,6 @@ def step_clean(ctx: RunContext) -> dict[str, Any]:
     std = pd.concat(stds, ignore_index=True)
     failures = pd.concat(fails, ignore_index=True)
     if len(std) != len(raw):
-        from .errors import MigrationKitError
-
         raise MigrationKitError(f"cleaning returned {len(std)} rows for {len(raw)} input rows")
     std_path = ctx.run.write_parquet("std", std)
     fail_path = ctx.run.write_parquet("failures", failures)
@@ -231,6 +242,8 @@ def rehearsal(params_file: str | Path = "params/rehearsal.yaml", *, entities: in
     """Generate (or reuse) the rehearsal data, then run the workbook (or, outside a checkout, every
     step in this process); return the report's path."""
     params_file = Path(params_file)
+    if entities < 1:
+        raise MigrationKitError(f"--entities {entities}: expected a positive number of synthetic customers")
     if not params_file.exists():
         from .synthetic import generate
 

@@ -17,7 +17,7 @@ from .errors import QualityGateError
 from .pipeline import RunContext, key_material
 from .runfolder import atomic_path, atomic_write_text
 
-__all__ = ["step_scope", "step_quality", "step_handover", "step_report", "STEPS", "EXPORT_TABLES"]
+__all__ = ["suppression_status", "step_scope", "step_quality", "step_handover", "step_report", "STEPS", "EXPORT_TABLES"]
 
 #: What leaves for the buyer (each encrypted): golden customers, record map, notification roster.
 EXPORT_TABLES = ("customers", "record_map", "notification_roster")
@@ -38,6 +38,7 @@ def step_scope(ctx: RunContext) -> dict[str, Any]:
     suppression = normalize_suppression(supp_raw, {"phone": "raw__phone", "email": "raw__email",
                                                    "id_number": "raw__id_number"}, "request_type",
                                         id_column="request_id") if len(supp_raw) else None
+    requests = suppression_status(supp_raw, suppression, std)
     result = decide(std, entities, golden, suppression, params.policy, params.deal, lineage=lineage)
     recon = result.reconcile()
     roster = build_roster(golden, result.entity_dispositions, params.policy, params.deal)
@@ -61,11 +62,42 @@ def step_scope(ctx: RunContext) -> dict[str, Any]:
     run.write_json("crossborder.json", result.crossborder)
     run.write_json("reconciliation.json", recon)
     run.write_report_csv("exclusions_by_reason.csv", result.counts_by_reason("record"))
+    out["suppression_requests"] = run.write_report_csv("suppression_requests.csv", requests)
     run.write_report_csv("fields_exported.csv", result.fields)
-    counts = {**recon, "roster": len(roster), "destroyed": int(log["destroyed"].sum()) if len(log) else 0}
+    status = requests["status"].value_counts()
+    counts = {**recon, "roster": len(roster), "destroyed": int(log["destroyed"].sum()) if len(log) else 0,
+              **{f"requests_{k}": int(status.get(k, 0)) for k in ("matched", "unmatched", "unusable")}}
     ctx.audit("scope", {"std": run.work("std"), "entities": run.work("entities"), "golden": run.work("golden")},
               out, counts)
     return counts
+
+
+def suppression_status(raw: pd.DataFrame, normalized: pd.DataFrame | None, std: pd.DataFrame) -> pd.DataFrame:
+    """Every withdrawal / erasure request accounted for: ``request_id, request_type, status`` with status
+    ``matched`` (an identifier is on some record), ``unmatched`` (valid identifiers, no record has them)
+    or ``unusable`` (no identifier survived normalization: a person must resolve it by hand).
+
+    Example
+    -------
+    >>> raw = pd.DataFrame({"request_id": ["R1", "R2"], "request_type": ["erasure", "erasure"]})
+    >>> norm = pd.DataFrame({"request_id": ["R1"], "request_type": ["erasure"], "phone": ["+8613812345678"],
+    ...                      "email": [None], "id_number": [None]})
+    >>> std = pd.DataFrame({"phone": ["+8613812345678"], "email": [None], "id_number": [None]})
+    >>> suppression_status(raw, norm, std)["status"].tolist()
+    ['matched', 'unusable']
+    """
+    out = raw[["request_id", "request_type"]].drop_duplicates("request_id").reset_index(drop=True)
+    matched: set[str] = set()
+    usable: set[str] = set()
+    if normalized is not None and len(normalized):
+        usable = set(normalized["request_id"])
+        for field in ("phone", "email", "id_number"):
+            known = set(std[field].dropna()) if field in std else set()
+            hit = normalized[field].isin(known) & normalized[field].notna()
+            matched |= set(normalized.loc[hit, "request_id"])
+    out["status"] = ["matched" if r in matched else "unmatched" if r in usable else "unusable"
+                     for r in out["request_id"]]
+    return out
 
 
 def _transfer_golden(ctx: RunContext) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import pandas as pd
 from .params import Params
 
 __all__ = ["sources_table", "truth_summary", "json_table", "report_csv", "failure_sample", "review_form",
-           "flat_json", "roster_summary", "manifest_table", "verify", "report_sections"]
+           "flat_json", "request_summary", "roster_summary", "manifest_table", "verify", "report_sections"]
 
 
 def sources_table(params: Params) -> pd.DataFrame:
@@ -89,6 +89,12 @@ def flat_json(ctx: Any, name: str) -> pd.DataFrame:
     """A report JSON as a two-column table (nested values flattened with dots)."""
     data = ctx.run.read_json(name)
     return pd.json_normalize(data, sep=".").T.reset_index().set_axis(["figure", "value"], axis=1)
+
+
+def request_summary(ctx: Any) -> pd.DataFrame:
+    """Withdrawal / erasure requests by type and status (matched, unmatched, unusable)."""
+    req = pd.read_csv(ctx.run.report("suppression_requests.csv"), dtype=str)
+    return req.groupby(["request_type", "status"]).size().rename("requests").reset_index()
 
 
 def roster_summary(ctx: Any) -> pd.DataFrame:

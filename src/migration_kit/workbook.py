@@ -80,9 +80,9 @@ def run_workbook(params_file: str | Path, *, run_id: str | None = None, runs_dir
 
     params_file = Path(params_file).resolve()
     params = load_params(params_file)
-    run = RunFolder.create(Path(runs_dir), params.client, run_id or new_run_id())
     books = list_notebooks(notebooks)
-    start = _step_of(books, from_step)
+    start = _step_of(books, from_step)  # checked before any folder is created
+    run = RunFolder.create(Path(runs_dir), params.client, run_id or new_run_id())
     state_file = run.path("notebooks", "steps.json")
     done = json.loads(state_file.read_text()) if state_file.exists() else {}
     missing = [b.stem for b in books[:start] if b.stem not in done]
