@@ -108,8 +108,9 @@ def manifest_table(ctx: Any) -> pd.DataFrame:
     """The handover files with sizes, rows and hash prefixes."""
     manifest = json.loads(ctx.run.path("handover", "manifest.json").read_text(encoding="utf-8"))
     df = pd.DataFrame(manifest.get("files", []))
-    # ciphertext hashes change with every encryption (random content keys): not shown, so reruns compare equal
-    keep = [c for c in ("name", "table", "part", "rows", "plaintext_bytes", "ciphertext_bytes", "plaintext_sha256")
+    # ciphertext hashes and sizes change with every encryption (random content keys, certificate serials):
+    # not shown, so reruns compare equal
+    keep = [c for c in ("name", "table", "part", "rows", "plaintext_bytes", "plaintext_sha256")
             if c in df.columns]
     df = df[keep].copy()
     if "plaintext_sha256" in df:
