@@ -143,3 +143,30 @@ def test_unusable_suppression_request_is_reported_not_dropped():
                          "phone": ["+8613812345678", "+8613900000000"], "email": [None, None], "id_number": [None, None]})
     std = pd.DataFrame({"phone": ["+8613812345678"], "email": [None], "id_number": [None]})
     assert suppression_status(raw, norm, std)["status"].tolist() == ["matched", "unmatched", "unusable"]
+
+
+def test_unmapped_columns_travel_only_when_the_params_say_so(tiny_sources, tmp_path):
+    from migration_kit.errors import ParamsError
+    from migration_kit.intake import run_intake
+    from migration_kit.params import load_params
+    from migration_kit.pipeline_late import export_frames
+    from migration_kit.pipeline import step_clean, step_intake, step_link
+    from migration_kit.pipeline_late import step_scope
+    from tests.conftest import base_params, write_params
+
+    (tiny_sources / "pos.csv").write_bytes(
+        "会员编号,姓名,手机号码,出生日期,会员等级,备注\nM1,王伟,13812345678,1990-03-05,金卡,VIP\n"
+        "M2,李娜,13912345678,1985-12-12,银卡,\n".encode("utf-8-sig"))
+    data = {**base_params(), "policy": {"transfer_date": "2026-12-01"}}
+    ctx = open_run(write_params(tiny_sources, data), run_id="u", runs_dir=tmp_path)
+    assert run_intake(ctx.params).extras is None
+    data["sources"][0]["transfer_unmapped"] = ["会员等级"]
+    ctx = open_run(write_params(tiny_sources, data), run_id="t", runs_dir=tmp_path)
+    for step in (step_intake, step_clean, step_link, step_scope):
+        step(ctx)
+    record_map = export_frames(ctx)["record_map"]
+    assert "pos.会员等级" in record_map.columns and "pos.备注" not in record_map.columns
+    assert record_map.set_index("record_id").loc["M1", "pos.会员等级"] == "金卡"
+    data["sources"][0]["transfer_unmapped"] = ["等级"]
+    with pytest.raises(ParamsError, match="'等级' is not an unmapped column of pos.csv; unmapped columns: 会员等级, 备注"):
+        run_intake(load_params(write_params(tiny_sources, data)))

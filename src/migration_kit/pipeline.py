@@ -116,6 +116,8 @@ def step_intake(ctx: RunContext) -> dict[str, Any]:
     """Read, map and classify every source; read the suppression lists."""
     result = run_intake(ctx.params)
     raw_path = ctx.run.write_parquet("raw", result.raw)
+    if result.extras is not None:
+        ctx.run.write_parquet("extras", result.extras)
     supp = [read_suppression(s) for s in ctx.params.suppression]
     supp_df = pd.concat(supp, ignore_index=True) if supp else pd.DataFrame(
         columns=["request_id", "request_type", "raw__phone", "raw__email", "raw__id_number"])

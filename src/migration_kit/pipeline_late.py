@@ -162,6 +162,9 @@ def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:
     # excluded records stay with the seller: even their ids would tell the buyer who asked for erasure
     rec = rec[rec["disposition"].isin(["transferred", "merged"])]
     record_map = rec[["source", "record_id", "entity_id", "disposition", "merged_into", "reason_codes"]]
+    extras = run.work("extras")
+    if extras.exists():  # unmapped columns the params chose to transfer (sources[].transfer_unmapped)
+        record_map = record_map.merge(pd.read_parquet(extras), on=["source", "record_id"], how="left")
     record_map = record_map.sort_values(["source", "record_id"]).reset_index(drop=True)
     roster = run.read_parquet("roster").sort_values("entity_id").reset_index(drop=True)
     return {"customers": customers, "record_map": record_map, "notification_roster": roster}

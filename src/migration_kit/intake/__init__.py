@@ -45,11 +45,14 @@ class IntakeResult:
     raw : one row per input row (source, record_id, row_number, raw__<field>).
     inventory : one row per source file (source, file, format, encoding, sha256, bytes, rows, columns).
     classification : one row per column of every source (see :func:`classify_columns`).
+    extras : ``source, record_id`` and ``<source>.<column>`` for the unmapped columns a source lists
+        in ``transfer_unmapped`` (the only unmapped data that travels, on the record map).
     """
 
     raw: pd.DataFrame
     inventory: pd.DataFrame
     classification: pd.DataFrame
+    extras: pd.DataFrame | None = None
 
     @property
     def unmapped(self) -> pd.DataFrame:
@@ -68,10 +71,20 @@ def read_source(spec: SourceSpec) -> tuple[pd.DataFrame, pd.DataFrame, FileInfo,
 
 def run_intake(params: Params) -> IntakeResult:
     """Read every source of ``params`` into one raw table, with inventory and classification."""
-    raws, infos, classes = [], [], []
+    raws, infos, classes, extras = [], [], [], []
     for spec in params.sources:
-        raw, _unmapped, info, cls = read_source(spec)
+        raw, unmapped, info, cls = read_source(spec)
         raws.append(raw)
+        if spec.transfer_unmapped:
+            missing = [c for c in spec.transfer_unmapped if c not in unmapped.columns]
+            if missing:
+                from ..errors import ParamsError
+
+                raise ParamsError(f"sources[{spec.name}].transfer_unmapped",
+                                  f"{missing[0]!r} is not an unmapped column of {spec.path.name}; unmapped columns: "
+                                  f"{', '.join(unmapped.columns) or 'none'}")
+            part = unmapped[list(spec.transfer_unmapped)].rename(columns=lambda c: f"{spec.name}.{c}")
+            extras.append(pd.concat([raw[["source", "record_id"]], part.reset_index(drop=True)], axis=1))
         classes.append(cls)
         infos.append({"source": spec.name, "file": spec.path.name, "format": info.format,
                       "encoding": info.encoding or "", "sheets": ";".join(info.sheets), "sha256": info.sha256,
@@ -86,7 +99,8 @@ def run_intake(params: Params) -> IntakeResult:
     if gaps:
         raw[gaps] = raw[gaps].astype(object).where(raw[gaps].notna(), None)
     inventory = pd.DataFrame(infos)
-    return IntakeResult(raw=raw, inventory=inventory, classification=pd.concat(classes, ignore_index=True))
+    return IntakeResult(raw=raw, inventory=inventory, classification=pd.concat(classes, ignore_index=True),
+                        extras=pd.concat(extras, ignore_index=True) if extras else None)
 
 
 def read_suppression(spec: SuppressionSpec) -> pd.DataFrame:
