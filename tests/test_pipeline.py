@@ -170,3 +170,12 @@ def test_unmapped_columns_travel_only_when_the_params_say_so(tiny_sources, tmp_p
     data["sources"][0]["transfer_unmapped"] = ["等级"]
     with pytest.raises(ParamsError, match="'等级' is not an unmapped column of pos.csv; unmapped columns: 会员等级, 备注"):
         run_intake(load_params(write_params(tiny_sources, data)))
+
+
+def test_report_facts_count_every_cleaning_failure(rehearsal_run):
+    from migration_kit.report import collect_facts
+
+    ctx, _ = rehearsal_run
+    facts = collect_facts(ctx.run)
+    assert facts["failures"] == len(ctx.run.read_parquet("failures")) > 0
+    assert facts["suppressed"] > 0 and facts["audit_entries"] >= 8

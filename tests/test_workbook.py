@@ -80,8 +80,8 @@ def test_unknown_parameter_and_bad_from_are_errors(tmp_path):
         run_workbook(REPO / "params" / "rehearsal.yaml", run_id="u", runs_dir=tmp_path, notebooks=books)
     with pytest.raises(WorkbookError, match=r"--from '09' names no step; steps: 00_only"):
         run_workbook(REPO / "params" / "rehearsal.yaml", run_id="u", runs_dir=tmp_path, notebooks=books, from_step="09")
+    _book(books, "01_next", ["x = 2"])
     with pytest.raises(WorkbookError, match="earlier steps not finished"):
-        _book(books, "01_next", ["x = 2"])
         run_workbook(REPO / "params" / "rehearsal.yaml", run_id="v", runs_dir=tmp_path, notebooks=books, from_step="01")
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +60,7 @@ SECTION_PARSERS: dict[str, tuple[str, str]] = {
     "quality": ("migration_kit.quality.spec", "QualitySpec"),
     "keys": ("migration_kit.handover.keys", "KeysSpec"),
 }
-_TOP_KEYS = ("client", "deal", "sources", "suppression", "output", *SECTION_PARSERS)
+_TOP_KEYS = ("client", "deal", "sources", "suppression", *SECTION_PARSERS)
 
 
 @dataclass(frozen=True)
@@ -230,19 +231,12 @@ class Params:
     sources: tuple[SourceSpec, ...]
     suppression: tuple[SuppressionSpec, ...]
     sections: dict[str, Any] = field(default_factory=dict)
-    output: dict[str, Any] = field(default_factory=dict)
     file: Path | None = None
     sha256: str = ""
 
     @property
     def base_dir(self) -> Path:
         return self.file.parent if self.file else Path.cwd()
-
-    def section(self, name: str) -> Any:
-        """The parsed spec of a stage-owned section (its default when absent from the file)."""
-        if name not in SECTION_PARSERS:
-            raise KeyError(f"unknown section {name!r}; known: {', '.join(SECTION_PARSERS)}")
-        return self.sections[name]
 
     @property
     def policy(self) -> Any:
@@ -267,19 +261,13 @@ class Params:
 
 def _parse_section(name: str, data: Any, base_dir: Path) -> Any:
     module_name, class_name = SECTION_PARSERS[name]
-    try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError):  # stage not installed: keep the raw mapping
-        return data
+    cls = getattr(importlib.import_module(module_name), class_name)
     if data is None:
         # no keys section: a rehearsal, which makes throw-away keys in its run folder
         return None if name == "keys" else cls.default()
-    try:
+    if "base_dir" in inspect.signature(cls.from_dict).parameters:  # sections that hold paths
         return cls.from_dict(data, where=name, base_dir=base_dir)
-    except TypeError as exc:
-        if "base_dir" not in str(exc):
-            raise
-        return cls.from_dict(data, where=name)
+    return cls.from_dict(data, where=name)
 
 
 def parse_params(data: Any, base_dir: Path, file: Path | None = None, sha256: str = "") -> Params:
@@ -309,15 +297,13 @@ def parse_params(data: Any, base_dir: Path, file: Path | None = None, sha256: st
         supp_raw = data.get("suppression") or []
         check_type(supp_raw, list, "suppression")
         suppression = tuple(SuppressionSpec.from_dict(s, f"suppression[{i}]", base_dir) for i, s in enumerate(supp_raw))
-        output = data.get("output") or {}
-        check_keys(output, ("language",), "output")
         sections = {name: _parse_section(name, data.get(name), base_dir) for name in SECTION_PARSERS}
     except ParamsError as exc:
         if file is not None and exc.file is None:
             raise ParamsError(exc.where, exc.detail, file=str(file)) from None
         raise
     return Params(client=client, deal=deal, sources=sources, suppression=suppression, sections=sections,
-                  output=dict(output), file=file, sha256=sha256)
+                  file=file, sha256=sha256)
 
 
 def load_params(path: str | Path) -> Params:

@@ -111,14 +111,12 @@ def read_suppression(spec: SuppressionSpec) -> pd.DataFrame:
     and rejects unknown ones (:func:`migration_kit.scoping.suppression.normalize_suppression`).
     """
     df, _info = read_table(spec.path, format=spec.format, encoding=spec.encoding, sheet=spec.sheet)
-    id_column = spec.id_column if spec.id_column in df.columns else None
-    work = df.assign(__rid=df[id_column].astype(str) if id_column else [f"R{i + 1}" for i in range(len(df))])
-    columns = dict(spec.columns)
-    if spec.request_column:
-        columns_req = {"request": (spec.request_column,)}
-    else:
-        columns_req = {}
-    raw, _ = map_columns(work, "suppression", spec.path.name, "__rid", {**columns, **columns_req})
+    if spec.id_column:
+        id_column = spec.id_column
+    else:  # no request ids in the file: number the rows
+        id_column, df = "__row", df.assign(__row=[f"R{i + 1}" for i in range(len(df))])
+    columns = {**spec.columns, **({"request": (spec.request_column,)} if spec.request_column else {})}
+    raw, _ = map_columns(df, "suppression", spec.path.name, id_column, columns)
     out = pd.DataFrame({"request_id": raw["record_id"].to_numpy()})
     req = raw["raw__request"] if "raw__request" in raw else pd.Series(None, index=raw.index, dtype=object)
     out["request_type"] = req.fillna(spec.default_request_type).to_numpy()

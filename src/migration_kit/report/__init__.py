@@ -78,7 +78,7 @@ def collect_facts(run: RunFolder) -> dict[str, Any]:
     return {
         "classified_columns": 0 if cls is None else len(cls),
         "backup_files": len(_json(run.path("backup", "backup_manifest.json")).get("files", [])),
-        "failures": 0 if fails is None else int(fails["count"].sum()) if "count" in fails else len(fails),
+        "failures": 0 if fails is None else int(fails["n"].sum()),
         "exported_fields": "" if fields is None else ", ".join(fields.loc[fields["exported"].astype(str) == "True", "field"]),
         "destroyed": 0 if log is None else len(log),
         "crossborder_mechanism": cross.get("pipl_mechanism", cross.get("mechanism", "")),
