@@ -24,20 +24,23 @@ def _level(comp: str, a: dict, b: dict) -> str:
 
 
 CASES = [
-    ("name", {"name_key": "王鹏磊", "pinyin_key": "penglei wang"}, {"name_key": "王鹏磊", "pinyin_key": "penglei wang"}, "exact"),
-    ("name", {"name_key": "王鹏磊", "pinyin_key": "penglei wang"}, {"name_key": "wang penglei", "pinyin_key": "penglei wang"}, "pinyin"),
-    ("name", {"name_key": "王鹏磊", "pinyin_key": "penglei wang"}, {"name_key": "王鹏雷", "pinyin_key": "penglei wang"}, "pinyin"),
-    ("name", {"name_key": "张伟", "pinyin_key": "wei zhang"}, {"name_key": "张玮", "pinyin_key": "wei zhan"}, "lev88"),
+    ("name", {"name_key": "王鹏磊", "pinyin_key": "penglei wang", "given_name": "鹏磊"}, {"name_key": "王鹏磊", "pinyin_key": "penglei wang", "given_name": "鹏磊"}, "exact"),
+    ("name", {"name_key": "王鹏磊", "pinyin_key": "penglei wang", "given_name": "鹏磊"}, {"name_key": "wang penglei", "pinyin_key": "penglei wang", "given_name": "penglei"}, "pinyin"),
+    ("name", {"name_key": "王鹏磊", "pinyin_key": "penglei wang", "given_name": "鹏磊"}, {"name_key": "王鹏雷", "pinyin_key": "penglei wang", "given_name": "鹏雷"}, "pinyin"),
+    ("name", {"name_key": "张伟", "pinyin_key": "wei zhang", "given_name": "伟"}, {"name_key": "张玮", "pinyin_key": "wei zhan", "given_name": "玮"}, "lev88"),
     # two family members: JW's prefix bonus would call these close, Levenshtein does not
-    ("name", {"name_key": "高健", "pinyin_key": "gao jian"}, {"name_key": "高花静", "pinyin_key": "gao huajing"}, "else"),
-    ("name", {"name_key": "王伟", "pinyin_key": "wang wei"}, {"name_key": "王文", "pinyin_key": "wang wen"}, "else"),
+    ("name", {"name_key": "高健", "pinyin_key": "gao jian", "given_name": "健"}, {"name_key": "高花静", "pinyin_key": "gao huajing", "given_name": "花静"}, "else"),
+    ("name", {"name_key": "王伟", "pinyin_key": "wang wei", "given_name": "伟"}, {"name_key": "王文", "pinyin_key": "wang wen", "given_name": "文"}, "else"),
     # honorific stripped (危老师 -> 危): family equal, given missing on one side
     ("name", {"name_key": "危", "pinyin_key": "wei", "family_name": "危", "given_name": None},
      {"name_key": "危芝琴", "pinyin_key": "wei zhiqin", "family_name": "危", "given_name": "芝琴"}, "family_only"),
     ("name", {"name_key": "危芝", "pinyin_key": "wei zhi", "family_name": "危", "given_name": "芝"},
      {"name_key": "危芝琴", "pinyin_key": "wei zhiqin", "family_name": "危", "given_name": "芝琴"}, "else"),
-    ("name", {"name_key": "李娜", "pinyin_key": "li na"}, {"name_key": "王伟", "pinyin_key": "wang wei"}, "else"),
-    ("name", {"name_key": None, "pinyin_key": None}, {"name_key": "王伟", "pinyin_key": "wang wei"}, "null"),
+    # two contacts recorded by family name only share a family name, not a full name
+    ("name", {"name_key": "阎", "pinyin_key": "yan", "family_name": "阎", "given_name": None},
+     {"name_key": "阎", "pinyin_key": "yan", "family_name": "阎", "given_name": None}, "family_only"),
+    ("name", {"name_key": "李娜", "pinyin_key": "li na", "given_name": "娜"}, {"name_key": "王伟", "pinyin_key": "wang wei", "given_name": "伟"}, "else"),
+    ("name", {"name_key": None, "pinyin_key": None}, {"name_key": "王伟", "pinyin_key": "wang wei", "given_name": "伟"}, "null"),
     ("birth_date", {"birth_date": "1990-05-04"}, {"birth_date": "1990-05-04"}, "exact"),
     ("birth_date", {"birth_date": "1990-05-04"}, {"birth_date": "1990-04-05"}, "transposed"),
     ("birth_date", {"birth_date": "1990-05-04"}, {"birth_date": "1990-05-14"}, "one_part"),
@@ -55,13 +58,13 @@ CASES = [
     ("phone", {"phone": "+8613812345678", "phone_type": None}, {"phone": "+862874325892", "phone_type": "landline"}, "else"),
     # school contact 刘老师 -> 刘 whose email spells the other record's full name (either order)
     ("name", {"name_key": "刘", "pinyin_key": "liu", "email": "zhiyingliu4869@139.com"},
-     {"name_key": "刘芝莹", "pinyin_key": "liu zhiying", "email": None}, "email_name"),
-    ("name", {"name_key": "刘芝莹", "pinyin_key": "liu zhiying", "email": None},
+     {"name_key": "刘芝莹", "pinyin_key": "liu zhiying", "email": None, "given_name": "芝莹"}, "email_name"),
+    ("name", {"name_key": "刘芝莹", "pinyin_key": "liu zhiying", "email": None, "given_name": "芝莹"},
      {"name_key": "刘", "pinyin_key": "liu", "email": "Liu_ZhiYing@qq.com"}, "email_name"),
     ("name", {"name_key": "刘", "pinyin_key": "liu", "email": "zhiyingliu4869@139.com"},
-     {"name_key": "刘芝", "pinyin_key": "liu zhi", "email": None}, "else"),
+     {"name_key": "刘芝", "pinyin_key": "liu zhi", "email": None, "given_name": "芝"}, "else"),
     ("name", {"name_key": "刘", "pinyin_key": "liu", "email": "1237921466@qq.com"},
-     {"name_key": "刘芝莹", "pinyin_key": "liu zhiying", "email": None}, "else"),
+     {"name_key": "刘芝莹", "pinyin_key": "liu zhiying", "email": None, "given_name": "芝莹"}, "else"),
     ("email", {"email": "li.na@qq.com"}, {"email": "li.na@qq.com"}, "exact"),
     ("email", {"email": "li.na@qq.com"}, {"email": "li.na@163.com"}, "local"),
     ("email", {"email": "li.na@qq.com"}, {"email": "li.ma@qq.com"}, "edit1"),
@@ -75,6 +78,10 @@ CASES = [
     ("location", {"postcode": "100020"}, {"postcode": "200020"}, "else"),
     ("location", {"postcode": "100020", "city": "上海市"}, {"city": "北京市"}, "else"),
     ("location", {"postcode": "100020"}, {"city": "北京市"}, "null"),  # no column known on both sides
+    # a member's address in China against an overseas shipping address: its own level
+    ("location", {"address": "朝阳区建国路88号", "city": "北京市", "country": "CN"},
+     {"address": "78085 Elizabeth Motorway", "country": "GB"}, "other_country"),
+    ("location", {"address": "朝阳区建国路88号", "country": "CN"}, {"address": "海淀区中关村大街1号", "country": "CN"}, "else"),
 ]
 
 
@@ -110,6 +117,10 @@ def test_date_test_on_strings_raises():
     ({"m_floor": 0.5}, "give 0 \\(no floor\\) up to 0.1"),
     ({"pseudo_count": -1}, "must be >= 0"),
     ({"tf_smoothing": "yes"}, "expected bool"),
+    ({"comparisons": [{"name": "x", "columns": ["phone"], "levels": [
+        {"name": "a", "test": "exact", "neutral": "yes"}]}]}, "levels\\[0\\].neutral.*expected bool"),
+    ({"comparisons": [{"name": "x", "columns": ["phone"], "levels": [
+        {"name": "a", "test": "exact", "needs": 3}]}]}, "levels\\[0\\].needs.*expected list"),
     ({"conflict_rules": [{"name": "x", "column": "pinyin_key", "test": "names"}]}, "conflict_rules\\[0\\].test"),
     ({"conflict_rules": {"name": "x"}}, "expected list"),
     ({"comparisons": [{"name": "x", "columns": ["email"], "levels": [{"name": "a", "test": "email_name"}]}]},

@@ -52,6 +52,19 @@ def test_predict_weights_and_probability():
     assert p[0] > 0.98 and p[1] < 0.02
 
 
+def test_neutral_level_carries_no_weight_and_is_null_during_em():
+    # comparison 1, level 1 ("landline vs mobile") says which source a record came from
+    L = _simulate(0.3, 20_000, 4)
+    plain = FellegiSunter([3, 2, 4], max_iter=100).fit(L)
+    neutral = FellegiSunter([3, 2, 4], max_iter=100, neutral=[[], [1], []]).fit(L)
+    assert neutral.weights[1][1] == 0.0 and plain.weights[1][1] != 0.0
+    as_null = L.copy()
+    as_null[as_null[:, 1] == 1, 1] = -1
+    ref = FellegiSunter([3, 2, 4], max_iter=100).fit(as_null)
+    np.testing.assert_allclose(neutral.weights[0], ref.weights[0])
+    np.testing.assert_allclose(neutral.predict(L)[0], ref.predict(as_null)[0])
+
+
 @pytest.mark.parametrize("common,rare", [(0, 3), (1, 3)])
 def test_tf_common_name_weighs_less_than_rare(common, rare):
     # value 0 = 王伟 (many records), 1 = 李娜, 3 = 欧阳修 (one record pair)

@@ -34,7 +34,7 @@ def column_data(df: pd.DataFrame, comparisons: Sequence[Comparison],
     """Factorize every column the comparisons use (missing columns count as all null)."""
     cache = {} if cache is None else cache
     for c in comparisons:
-        for col in sorted(set(c.columns) | {x for lv in c.levels for x in (lv.column, lv.missing, lv.other) if x}):
+        for col in sorted(set(c.columns) | {x for lv in c.levels for x in (lv.column, lv.missing, lv.other, *lv.needs) if x}):
             if col not in cache:
                 s = df[col] if col in df.columns else pd.Series([None] * len(df), dtype=object)
                 cache[col] = ColumnData(s, col)
@@ -88,6 +88,9 @@ def _one(comp: Comparison, cols: dict[str, ColumnData], i: np.ndarray, j: np.nda
         hit = run_test(lv.test, cols[lv.column or comp.columns[0]], i[idx], j[idx], lv.threshold,
                        missing=cols[lv.missing] if lv.missing else None,
                        other=cols[lv.other] if lv.other else None)
+        for need in lv.needs:
+            codes = cols[need].codes
+            hit &= (codes[i[idx]] >= 0) & (codes[j[idx]] >= 0)
         level[idx[hit]] = k - n
         todo[idx[hit]] = False
     return level

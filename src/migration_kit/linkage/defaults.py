@@ -14,8 +14,8 @@ __all__ = ["DEFAULT_SPEC"]
 
 
 def _name(col: str = "name_key") -> list[dict]:
-    return [{"name": "exact", "test": "exact", "column": col},
-            {"name": "pinyin", "test": "exact", "column": "pinyin_key"},
+    return [{"name": "exact", "test": "exact", "column": col, "needs": ["given_name"]},
+            {"name": "pinyin", "test": "exact", "column": "pinyin_key", "needs": ["given_name"]},
             {"name": "email_name", "test": "email_name", "column": "email", "other": "pinyin_key"},
             {"name": "family_only", "test": "partial", "column": "family_name", "missing": "given_name"},
             {"name": "lev88", "test": "levenshtein", "threshold": 0.88, "column": "pinyin_key"}]
@@ -24,18 +24,28 @@ def _name(col: str = "name_key") -> list[dict]:
 #: The reference client's section. Why these passes: exact phone / email / id catch most
 #: duplicates; name + birth date catches changed contact data; pinyin passes catch Chinese vs
 #: romanised spellings; name + phone prefix / family + phone suffix catch one-digit phone typos
-#: when birth date and email are missing; pinyin + city catches a changed phone with no birth date.
+#: when birth date and email are missing; family name + phone prefix catches a typo in the last
+#: digits of a contact recorded by family name only; pinyin + phone suffix catches a typo early in
+#: the phone across scripts (韩旭磊 / han xulei, whose family names 韩 / Han differ);
+#: pinyin + city catches a changed phone with no birth date.
 #: Address, postcode and city are one comparison (best level wins): they are not independent
 #: (one household shares all three), and counting them as three would let a family sharing a
-#: phone and an address outweigh two different names.
+#: phone and an address outweigh two different names. ``other_country`` (both countries known and
+#: different) is its own level, learned by EM: a member's home address in China against the
+#: shipping address of an overseas order is weak evidence against, not the near-veto that two
+#: different addresses in one country are.
 #: Fuzzy names use Levenshtein on the pinyin key, not Jaro-Winkler: JW's prefix bonus makes two
 #: family members (gao jian / gao huajing: JW 0.92) look like a typo of one name.
+#: Exact and pinyin name levels ``need`` a given name on both sides: two contacts recorded as
+#: 阎老师 share a family name, not a full name (they fall to ``family_only``).
 #: The name level ``family_only`` (family name equal, given name missing on one side) is a contact
 #: recorded with an honorific only (危老师 -> 危): weaker than a full name, not a disagreement.
 #: ``email_name`` (name level and the ``email_name_city`` pass): one record's email local part
 #: spells the other's full name (a school contact 刘老师 -> 刘 whose email is zhiyingliu88@...).
 #: ``family_address``: a contact recorded by family name only at the same address (no phone match).
-#: Phone ``other_type``: a landline against a mobile is not a disagreement (people have both).
+#: Phone ``other_type``: a landline against a mobile is not a disagreement (people have both), and
+#: not an agreement either: ``neutral`` (weight 0). Estimated, its weight would measure how many
+#: records come from the one source that keeps landlines, not whether two records are one person.
 #: ``conflict_rules``: two full names whose differing parts share little (gao ruitao / gao
 #: xuexiang: a parent and child on one phone and address) are different people, whatever else
 #: they share. Similarity 0.8 with one edit tolerated: yanxiang / yanxia (0.75, 2 edits) and
@@ -53,6 +63,8 @@ DEFAULT_SPEC: dict[str, Any] = {
         {"name": "name_phone_prefix", "keys": ["name_key", "phone:first10"]},
         {"name": "pinyin_phone_prefix", "keys": ["pinyin_key", "phone:first10"]},
         {"name": "family_phone_last4", "keys": ["family_name", "phone:last4"]},
+        {"name": "family_phone_prefix", "keys": ["family_name", "phone:first10"]},
+        {"name": "pinyin_phone_last4", "keys": ["pinyin_key", "phone:last4"]},
         {"name": "email_name_city", "keys": ["email:local_letters", "city"],
          "cross_keys": [["pinyin_key:concat", "city"], ["pinyin_key:rconcat", "city"]], "max_block_size": 50},
         {"name": "family_address", "keys": ["family_name", "address"], "max_block_size": 50},
@@ -66,16 +78,17 @@ DEFAULT_SPEC: dict[str, Any] = {
         {"name": "phone", "columns": ["phone"], "levels": [
             {"name": "exact", "test": "exact"}, {"name": "last8", "test": "suffix", "threshold": 8},
             {"name": "one_digit", "test": "hamming", "threshold": 1},
-            {"name": "other_type", "test": "differs", "column": "phone_type"}]},
+            {"name": "other_type", "test": "differs", "column": "phone_type", "neutral": True}]},
         {"name": "email", "columns": ["email"], "levels": [
             {"name": "exact", "test": "exact"}, {"name": "local", "test": "email_local"},
             {"name": "edit1", "test": "edit_distance", "threshold": 1}]},
         {"name": "id_number", "columns": ["id_number"], "levels": [{"name": "exact", "test": "exact"}]},
-        {"name": "location", "columns": ["address", "postcode", "city"], "levels": [
+        {"name": "location", "columns": ["address", "postcode", "city", "country"], "levels": [
             {"name": "address", "test": "exact", "column": "address"},
             {"name": "address_close", "test": "levenshtein", "threshold": 0.8, "column": "address"},
             {"name": "postcode", "test": "exact", "column": "postcode"},
-            {"name": "city", "test": "exact", "column": "city"}]},
+            {"name": "city", "test": "exact", "column": "city"},
+            {"name": "other_country", "test": "differs", "column": "country"}]},
         {"name": "gender", "columns": ["gender"], "levels": [{"name": "exact", "test": "exact"}]},
     ],
     "upper_threshold": 0.95,

@@ -4,7 +4,9 @@ EM runs on the distinct level patterns of the candidate pairs (a few hundred row
 number of pairs), with the pair counts as weights, so it is fast and deterministic: fixed
 initialisation (u from random record pairs, m geometric towards the best level, lambda 0.3),
 fixed iteration order, stop when no parameter moves more than ``tol`` or after ``max_iter``.
-Null levels (-1) carry no evidence (weight 0). lambda (the share of matches among candidates) is
+Null levels (-1) carry no evidence (weight 0); so do levels declared ``neutral`` (a landline
+against a mobile: which kind of phone a record holds says which source it came from, not who it
+is, so its marginal m/u would measure the source mix). EM treats them as null. lambda (the share of matches among candidates) is
 estimated by EM too and clipped to ``[1e-6, 1 - 1e-6]``; it gives the prior ``log2(l / (1 - l))``.
 
 Smoothing (MAP-EM): the M-step adds ``pseudo_count`` to every level's expected count and floors
@@ -159,12 +161,15 @@ class FellegiSunter:
         Dirichlet pseudo-count added to every level's expected count in the M-step.
     names : sequence of (comparison name, level names), optional
         Labels for :meth:`params`.
+    neutral : sequence of sequence of int, optional
+        Per comparison, the level codes that carry no evidence (weight 0; null during EM).
     """
 
     def __init__(self, n_levels: Sequence[int], max_iter: int = 50, tol: float = 1e-6,
                  names: Sequence[tuple[str, Sequence[str]]] | None = None, m_floor: float = 1e-3,
-                 pseudo_count: float = 1.0) -> None:
+                 pseudo_count: float = 1.0, neutral: Sequence[Sequence[int]] | None = None) -> None:
         self.n_levels = [int(k) for k in n_levels]
+        self.neutral = [np.isin(np.arange(k), list(neutral[c]) if neutral else []) for c, k in enumerate(self.n_levels)]
         self.m_floor, self.pseudo_count = float(m_floor), float(pseudo_count)
         self.max_iter, self.tol = int(max_iter), float(tol)
         self.names = names or [(f"c{c}", [str(x) for x in range(k)]) for c, k in enumerate(self.n_levels)]
@@ -178,6 +183,10 @@ class FellegiSunter:
     def fit(self, levels: np.ndarray, u_init: list[np.ndarray] | None = None, lam_init: float = 0.3) -> "FellegiSunter":
         """Estimate m, u and lambda by EM on the candidate pairs' level matrix."""
         pats, w, _ = _patterns(levels, self.n_levels)
+        for c, neu in enumerate(self.neutral):
+            if neu.any():
+                col = pats[:, c]
+                pats[(col >= 0) & neu[np.clip(col, 0, None)], c] = -1
         u = [x.copy() for x in u_init] if u_init else [np.full(k, 1.0 / k) for k in self.n_levels]
         m = []
         for k in self.n_levels:
@@ -219,8 +228,8 @@ class FellegiSunter:
 
     @property
     def weights(self) -> list[np.ndarray]:
-        """log2(m/u) per comparison and level."""
-        return [np.log2(m / u) for m, u in zip(self.m, self.u)]
+        """log2(m/u) per comparison and level (0 for neutral levels)."""
+        return [np.where(neu, 0.0, np.log2(m / u)) for m, u, neu in zip(self.m, self.u, self.neutral)]
 
     @property
     def prior_weight(self) -> float:

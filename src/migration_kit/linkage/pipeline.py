@@ -164,6 +164,30 @@ def _nonmatch_u(df: pd.DataFrame, spec: LinkageSpec, cols: dict, u0: list[np.nda
     return nonmatch_u(level_pairs, model.match_counts)
 
 
+def _score(spec: LinkageSpec, model: FellegiSunter, levels: np.ndarray, cols: dict,
+           i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(tf_adjustment, match_weight, match_probability)`` per pair.
+
+    Exact levels on a ``tf_adjust`` column weigh by the shared value's frequency; ``email_name``
+    levels whose ``other`` column is in ``tf_adjust`` by the frequency of the name the email spells
+    (the rarer of the two records' names: a family-name-only contact cannot be the spelled one).
+    """
+    adjust = np.zeros(len(i))
+    for c_idx, comp in enumerate(spec.comparisons):
+        for n, lv in enumerate(comp.levels):
+            col = lv.column or comp.columns[0]
+            at = levels[:, c_idx] == len(comp.levels) - n
+            if lv.test == "exact" and col in spec.tf_adjust:
+                adjust += tf_adjustment(cols[col].codes[i].astype(np.int64), cols[col].codes.astype(np.int64), at,
+                                        smooth=spec.tf_smoothing)
+            elif lv.test == "email_name" and lv.other in spec.tf_adjust:
+                codes = cols[lv.other].codes.astype(np.int64)
+                adjust += np.maximum(tf_adjustment(codes[i], codes, at, smooth=spec.tf_smoothing),
+                                     tf_adjustment(codes[j], codes, at, smooth=spec.tf_smoothing))
+    weight, prob = model.predict(levels, adjust)
+    return adjust, weight, prob
+
+
 def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None = None,
          progress: bool = False) -> LinkageResult:
     """Link the standardized records of all sources into entities.
@@ -210,8 +234,9 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
             parts.append(compare_levels(df, i[s:s + chunk], j[s:s + chunk], comps, cols))
         levels = np.concatenate(parts) if parts else np.zeros((0, len(comps)), np.int8)
     n_levels = [c.n_levels for c in comps]
+    neutral = [[len(c.levels) - n for n, lv in enumerate(c.levels) if lv.neutral] for c in comps]
     model = FellegiSunter(n_levels, spec.em_max_iter, names=[(c.name, c.level_names) for c in comps],
-                          m_floor=spec.m_floor, pseudo_count=spec.pseudo_count)
+                          m_floor=spec.m_floor, pseudo_count=spec.pseudo_count, neutral=neutral)
     with _timed(timings, "em", progress):
         ra, rb = _random_pairs(df, spec)
         u0 = level_frequencies(compare_levels(df, ra, rb, comps, cols), n_levels)
@@ -230,15 +255,7 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
             model.u = _nonmatch_u(df, spec, cols, u0, model)
     counts["em_iterations"], counts["em_converged"], counts["lambda"] = model.n_iter, model.converged, model.lam
     with _timed(timings, "score", progress):
-        adjust = np.zeros(len(i))
-        for c_idx, comp in enumerate(comps):
-            for n, lv in enumerate(comp.levels):
-                col = lv.column or comp.columns[0]
-                if lv.test == "exact" and col in spec.tf_adjust:
-                    at = levels[:, c_idx] == len(comp.levels) - n
-                    adjust += tf_adjustment(cols[col].codes[i].astype(np.int64), cols[col].codes.astype(np.int64), at,
-                                            smooth=spec.tf_smoothing)
-        weight, prob = model.predict(levels, adjust)
+        adjust, weight, prob = _score(spec, model, levels, cols, i, j)
     forced = forbidden = None
     decision = np.full(len(i), None, dtype=object)
     if decisions is not None and len(decisions):
@@ -248,8 +265,8 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
             loc = pk.get_indexer(np.minimum(a, b) * len(df) + np.maximum(a, b))
             decision[loc[loc >= 0]] = name
     with _timed(timings, "cluster", progress):
-        labels = cluster_pairs(df, i, j, prob, spec.upper_threshold,
-                              (*spec.conflict_columns, *spec.conflict_rules), forced, forbidden)
+        conflicts = (*spec.conflict_columns, *spec.conflict_rules)
+        labels = cluster_pairs(df, i, j, prob, spec.upper_threshold, conflicts, forced, forbidden)
         ents = pd.DataFrame({"source": df["source"], "record_id": df["record_id"], "entity_id": entity_ids(df, labels)})
     out = pd.DataFrame({"i": i, "j": j, "rule": pairs["rule"].to_numpy()})
     for c_idx, comp in enumerate(comps):

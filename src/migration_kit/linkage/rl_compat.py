@@ -84,7 +84,7 @@ class LevelCompare(BaseCompareFeature):
     def __init__(self, comparison: Comparison, label: str | None = None) -> None:
         self.comparison = comparison
         cols = list(dict.fromkeys(list(comparison.columns) + [x for lv in comparison.levels
-                                                              for x in (lv.column, lv.missing, lv.other) if x]))
+                                                              for x in (lv.column, lv.missing, lv.other, *lv.needs) if x]))
         super().__init__(cols, cols, label=label or comparison.name)
 
     def _compute_vectorized(self, *args):

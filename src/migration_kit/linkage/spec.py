@@ -138,6 +138,10 @@ class Level:
     e.g. family name equal and given name missing (a contact recorded as 危老师).
     ``other`` (cross tests :data:`CROSS_TESTS` only) names the column read on the other record,
     e.g. ``{test: email_name, column: email, other: pinyin_key}``.
+    ``needs`` lists columns that must be known on both records for the level to apply: an exact
+    name needs the given name (two contacts recorded as 阎老师 share a family name, not a full name).
+    ``neutral: true`` makes the level carry no evidence (weight 0, null during EM) while still
+    being recorded: a landline against a mobile says which source a record came from, not who it is.
     """
 
     name: str
@@ -146,10 +150,12 @@ class Level:
     threshold: float | None = None
     missing: str | None = None
     other: str | None = None
+    neutral: bool = False
+    needs: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> "Level":
-        check_keys(data, {"name", "test", "column", "threshold", "missing", "other"}, where,
+        check_keys(data, {"name", "test", "column", "threshold", "missing", "other", "neutral", "needs"}, where,
                    required=("name", "test"))
         test = check_choice(data["test"], list(LEVEL_TESTS), f"{where}.test")
         other = data.get("other")
@@ -172,7 +178,12 @@ class Level:
         col = data.get("column")
         if col is not None:
             check_type(col, str, f"{where}.column")
-        return cls(str(data["name"]), test, col, None if thr is None else float(thr), miss, other)
+        neutral = bool(check_type(data.get("neutral", False), bool, f"{where}.neutral"))
+        needs = data.get("needs", [])
+        needs = (needs,) if isinstance(needs, str) else tuple(check_type(needs, (list, tuple), f"{where}.needs"))
+        for n, c in enumerate(needs):
+            check_type(c, str, f"{where}.needs[{n}]")
+        return cls(str(data["name"]), test, col, None if thr is None else float(thr), miss, other, neutral, needs)
 
 
 @dataclass(frozen=True)
@@ -348,6 +359,6 @@ class LinkageSpec:
         cols += [KEY_TRANSFORM_RE.match(k)["col"] for r in self.blocking
                  for k in (*r.keys, *(k for alt in r.cross_keys for k in alt))]
         for c in self.comparisons:
-            cols += list(c.columns) + [x for lv in c.levels for x in (lv.column, lv.missing, lv.other) if x]
+            cols += list(c.columns) + [x for lv in c.levels for x in (lv.column, lv.missing, lv.other, *lv.needs) if x]
         cols += list(self.conflict_columns) + [x for r in self.conflict_rules for x in (r.column, *r.unless)]
         return list(dict.fromkeys(cols))
