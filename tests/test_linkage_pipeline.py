@@ -147,6 +147,15 @@ EXTRA = pd.DataFrame([
     # a rare full name in one city: store member (birth date) and web buyer (phone, email)
     _row("pos", "R1", "常想佳", "常", "想佳", birth_date="1952-07-04", city="苏州市"),
     _row("web", "R2", "常想佳", "常", "想佳", phone="+8613265163180", email="cxj@qq.com", city="苏州市"),
+    # a rare full name in one city: store member (mobile) and school contact (landline): the
+    # landline-vs-mobile level is neutral, so the name and the city decide
+    _row("pos", "L1", "黄珍璐", "黄", "珍璐", phone="+8615870479942", phone_type="mobile", city="西安市"),
+    _row("school", "L2", "黄珍璐", "黄", "珍璐", phone="+862957941309", phone_type="landline", city="西安市",
+         email="zhenluhuang7958224@126.com"),
+    # two school contacts recorded as 阎老师 in one city: a shared family name, not a full name
+    _row("school", "Y1", "阎", "阎", None, phone="+8618574299058", phone_type="mobile", city="上海市"),
+    _row("school", "Y2", "阎", "阎", None, phone="+862172083674", phone_type="landline", city="上海市",
+         email="guopengyan5213507@qq.com"),
     # a common name (王伟 x 8, different people) in one city, each with its own phone
     *[_row("pos" if k % 2 else "web", f"N{k}", "王伟", "王", "伟", phone=f"+86135{(k + 1) * 12345679 % 10**8:08d}",
            city="北京市")
@@ -164,6 +173,8 @@ def result_extra(data):
 @pytest.mark.parametrize("a,b,same", [
     (("web", "H0"), ("school", "H1"), True),
     (("pos", "R1"), ("web", "R2"), True),
+    (("pos", "L1"), ("school", "L2"), True),
+    (("school", "Y1"), ("school", "Y2"), False),
     (("pos", "N1"), ("web", "N2"), False),
     (("web", "N0"), ("pos", "N7"), False),
 ])
