@@ -11,6 +11,7 @@ Run::
 
     .venv/bin/python benchmarks/bench_linkage_rehearsal.py                # committed set
     .venv/bin/python benchmarks/bench_linkage_rehearsal.py --entities 100000 --seed 11
+    .venv/bin/python benchmarks/bench_linkage_rehearsal.py --entities 2000 --seeds 1-10   # spread over seeds
 
 Generated sets and their std tables are cached under ``/tmp/lk`` (``--cache``).
 """
@@ -94,13 +95,35 @@ def report(std: pd.DataFrame, truth: pd.DataFrame, entity: pd.Series) -> None:
         print(f"variant {lab:<19}", _prf(*_pair_counts(pred, true, flag)))
 
 
+def spread(a: argparse.Namespace) -> None:
+    """Overall pairwise figures for several generated sets (one seed each), then min and median F1."""
+    from migration_kit.linkage import LinkageSpec, link, pairwise_metrics
+    from migration_kit.params import load_params
+
+    lo, _, hi = a.seeds.partition("-")
+    f1s = []
+    for seed in range(int(lo), int(hi or lo) + 1):
+        std, truth = load(a.entities or 2000, seed, a.cache)
+        spec = load_params(a.cache / f"synth_{a.entities or 2000}_{seed}/params.yaml").linkage or LinkageSpec.default()
+        res = link(std, spec)
+        key = std["source"].astype(str) + "\x1f" + std["record_id"].astype(str)
+        t = truth.set_index(truth["source"] + "\x1f" + truth["record_id"]).reindex(key)["entity_id"]
+        m = pairwise_metrics(res.entities["entity_id"].to_numpy(), t.fillna("?" + key).to_numpy())
+        f1s.append(m["f1"])
+        print(f"seed={seed} records={len(std)} P={m['precision']:.4f} R={m['recall']:.4f} F1={m['f1']:.4f}")
+    print(f"sets={len(f1s)} F1 min={min(f1s):.4f} median={float(np.median(f1s)):.4f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--entities", type=int, default=None)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/lk"))
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--seeds", default=None, help="e.g. 1-10: overall F1 per generated set, then min / median")
     a = ap.parse_args()
+    if a.seeds:
+        return spread(a)
     from migration_kit.linkage import LinkageSpec, link
     from migration_kit.params import load_params
 
