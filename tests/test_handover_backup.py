@@ -90,8 +90,21 @@ def test_restore_refuses_a_damaged_backup(backed_up, target, mutate, error, matc
     mutate(tmp_path / "backup" / target)
     with pytest.raises(error, match=match):
         restore(tmp_path / "backup", keyset() / KEY, keyset() / CERT, tmp_path / "out")
-    assert not list((tmp_path / "out").glob(".*.partial-*"))
-    assert not (tmp_path / "out" / "big.bin").exists()
+    # all or nothing: files before the damaged one (pos.csv, web.csv) are not restored either
+    out = tmp_path / "out"
+    assert not out.exists() or sorted(p.name for p in out.iterdir()) == []
+
+
+def test_restore_refuses_to_overwrite_before_writing_anything(backed_up):
+    tmp_path, _ = backed_up
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "exact.bin").write_bytes(b"mine")
+    with pytest.raises(FileExistsError, match=r"exact\.bin: already exists"):
+        restore(tmp_path / "backup", keyset() / KEY, keyset() / CERT, out)
+    assert sorted(p.name for p in out.iterdir()) == ["exact.bin"] and (out / "exact.bin").read_bytes() == b"mine"
+    restore(tmp_path / "backup", keyset() / KEY, keyset() / CERT, out, overwrite=True)
+    assert (out / "exact.bin").read_bytes() == b"x" * 2048
 
 
 @pytest.mark.parametrize("key, cert, error, match", [

@@ -21,6 +21,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from ..errors import InputError, IntegrityError, KeyMaterialError
 from .cms import decrypt, encrypt, sign_detached, verify_detached
-from ..runfolder import atomic_path
 from .export import write_atomic
 from .keys import KeyMaterial, fingerprint, load_certificate, load_private_key
 
@@ -165,30 +166,44 @@ def restore(backup_dir: str | os.PathLike, key: str | os.PathLike | rsa.RSAPriva
         raise IntegrityError(f"{sig}: signature of the backup manifest is missing")
     verify_detached(data, sig.read_bytes(), signer_cert, name=BACKUP_MANIFEST)
     manifest = json.loads(data)
+    targets = [out / Path(f["name"]).name for f in manifest["files"]]
+    clash = [t for t in targets if t.exists()]
+    if clash and not overwrite:
+        raise FileExistsError(f"{clash[0]}: already exists; restore into an empty folder or pass overwrite")
     out.mkdir(parents=True, exist_ok=True)
-    restored = []
-    for f in manifest["files"]:
-        target = out / Path(f["name"]).name
-        if target.exists() and not overwrite:
-            raise FileExistsError(f"{target}: already exists; restore into an empty folder or pass overwrite")
-        whole, size = hashlib.sha256(), 0
-        with atomic_path(target) as tmp, open(tmp, "wb") as fh:
-            for c in f["chunks"]:
-                cpath = bdir / c["name"]
-                if not cpath.is_file():
-                    raise IntegrityError(f"{cpath}: backup chunk listed in the manifest is missing")
-                blob = cpath.read_bytes()
-                if _sha(blob) != c["ciphertext_sha256"]:
-                    raise IntegrityError(f"{cpath}: ciphertext SHA-256 differs from the backup manifest; "
-                                         "the chunk was changed or damaged")
-                plain = decrypt(blob, cert, key, name=str(cpath))
-                if _sha(plain) != c["plaintext_sha256"]:
-                    raise IntegrityError(f"{cpath}: decrypted content SHA-256 differs from the backup manifest")
-                fh.write(plain)
-                whole.update(plain)
-                size += len(plain)
-            fh.flush()
-            if whole.hexdigest() != f["sha256"] or size != f["bytes"]:
-                raise IntegrityError(f"{target.name}: restored file differs from the original (size/SHA-256)")
-        restored.append(target)
-    return restored
+    # every file is decrypted and checked in a staging folder first: a damaged chunk in the last
+    # file leaves nothing restored, not the first files alone
+    staging = Path(tempfile.mkdtemp(prefix=".restore-partial-", dir=out))
+    try:
+        staged = [_restore_one(f, bdir, staging, cert, key) for f in manifest["files"]]
+        for src, target in zip(staged, targets):
+            os.replace(src, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return targets
+
+
+def _restore_one(f: dict, bdir: Path, staging: Path, cert: x509.Certificate, key: rsa.RSAPrivateKey) -> Path:
+    """Decrypt one backed-up file into ``staging``, checking every chunk and the whole file."""
+    target = staging / Path(f["name"]).name
+    whole, size = hashlib.sha256(), 0
+    with open(target, "wb") as fh:
+        for c in f["chunks"]:
+            cpath = bdir / c["name"]
+            if not cpath.is_file():
+                raise IntegrityError(f"{cpath}: backup chunk listed in the manifest is missing")
+            blob = cpath.read_bytes()
+            if _sha(blob) != c["ciphertext_sha256"]:
+                raise IntegrityError(f"{cpath}: ciphertext SHA-256 differs from the backup manifest; "
+                                     "the chunk was changed or damaged")
+            plain = decrypt(blob, cert, key, name=str(cpath))
+            if _sha(plain) != c["plaintext_sha256"]:
+                raise IntegrityError(f"{cpath}: decrypted content SHA-256 differs from the backup manifest")
+            fh.write(plain)
+            whole.update(plain)
+            size += len(plain)
+        fh.flush()
+        os.fsync(fh.fileno())
+    if whole.hexdigest() != f["sha256"] or size != f["bytes"]:
+        raise IntegrityError(f"{Path(f['name']).name}: restored file differs from the original (size/SHA-256)")
+    return target
