@@ -217,3 +217,18 @@ def test_only_used_columns_are_read(data, result):
     assert not any(c.startswith("raw__") for c in used)
     extra = data.assign(raw__full_name=[{"unhashable": k} for k in range(len(data))])  # never touched
     pd.testing.assert_frame_equal(link(extra, SPEC).entities, result.entities)
+
+
+# -- frequency classes: when nearly every name held by two records is one person, a pair sharing ----
+# -- only such a name and a city is a match; Good-Turing TF alone leaves it in the review band -------
+@pytest.mark.parametrize("tf_classes,same", [(None, False), ({"max_count": 10, "min_values": 20, "iterations": 2}, True)])
+def test_tf_classes_rare_name_and_city(tf_classes, same):
+    pair = pd.DataFrame([_row("pos", "Q1", "欧阳靖宇", "欧阳", "靖宇", birth_date="1971-03-02", city="北京市"),
+                         _row("web", "Q2", "欧阳靖宇", "欧阳", "靖宇", phone="+8613900001111", email="oyjy@qq.com",
+                              city="北京市")])
+    df = pd.concat([_background(n=2000, seed=3), pair], ignore_index=True)
+    df["birth_date"] = pd.to_datetime(df["birth_date"])
+    res = link(df, LinkageSpec.from_dict({"u_sample_size": 20000, "tf_classes": tf_classes}))
+    assert (_entity(res, "pos", "Q1") == _entity(res, "web", "Q2")) is same
+    row = res.pairs[(res.pairs.i == len(df) - 2) & (res.pairs.j == len(df) - 1)]
+    assert (row["match_probability"].iloc[0] >= SPEC.upper_threshold) is same

@@ -51,7 +51,8 @@ def _name(col: str = "name_key") -> list[dict]:
 #: they share. Similarity 0.8 with one edit tolerated: yanxiang / yanxia (0.75, 2 edits) and
 #: yujuan / danjuan conflict, a one-letter romanisation typo or a spacing variant does not.
 #: ``m_floor`` / ``pseudo_count`` smooth EM (see :mod:`.model`); ``tf_smoothing`` Good-Turing term
-#: frequencies.
+#: frequencies; ``tf_classes`` recalibrates names held by 2-10 records from the share of matches among
+#: all pairs agreeing on a name of that frequency (see :mod:`.tfclass`).
 DEFAULT_SPEC: dict[str, Any] = {
     "blocking": [
         {"name": "phone", "keys": ["phone"], "max_block_size": 50},
@@ -104,6 +105,7 @@ DEFAULT_SPEC: dict[str, Any] = {
     "m_floor": 0.001,
     "pseudo_count": 1.0,
     "tf_smoothing": True,
+    "tf_classes": {"max_count": 10, "min_values": 20, "iterations": 2},
     "conflict_rules": [
         {"name": "different_names", "column": "pinyin_key", "test": "tokens_differ", "threshold": 0.8,
          "max_edits": 1, "unless": ["id_number"]},

@@ -26,6 +26,7 @@ from .compare import column_data, compare_levels
 from .levels import email_name_pairs, swapped_pairs
 from .model import FellegiSunter, exact_agreement_pairs, level_frequencies, nonmatch_u, tf_adjustment
 from .spec import LinkageSpec
+from .tfclass import class_log_odds
 
 __all__ = ["LinkageResult", "link", "entity_ids", "DECISION_COLUMNS"]
 
@@ -164,27 +165,43 @@ def _nonmatch_u(df: pd.DataFrame, spec: LinkageSpec, cols: dict, u0: list[np.nda
     return nonmatch_u(level_pairs, model.match_counts)
 
 
-def _score(spec: LinkageSpec, model: FellegiSunter, levels: np.ndarray, cols: dict,
-           i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _score(spec: LinkageSpec, model: FellegiSunter, levels: np.ndarray, cols: dict, i: np.ndarray,
+           j: np.ndarray, src: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(tf_adjustment, match_weight, match_probability)`` per pair.
 
-    Exact levels on a ``tf_adjust`` column weigh by the shared value's frequency; ``email_name``
-    levels whose ``other`` column is in ``tf_adjust`` by the frequency of the name the email spells
-    (the rarer of the two records' names: a family-name-only contact cannot be the spelled one).
+    Exact levels on a ``tf_adjust`` column weigh by the shared value's frequency (Good-Turing),
+    then, with ``tf_classes``, by the share of matches in its frequency class (:mod:`.tfclass`,
+    re-estimated ``iterations`` times); ``email_name`` levels whose ``other`` column is in
+    ``tf_adjust`` weigh by the frequency of the name the email spells (the rarer of the two
+    records' names: a family-name-only contact cannot be the spelled one).
     """
     adjust = np.zeros(len(i))
+    exact_parts = []
     for c_idx, comp in enumerate(spec.comparisons):
         for n, lv in enumerate(comp.levels):
             col = lv.column or comp.columns[0]
             at = levels[:, c_idx] == len(comp.levels) - n
             if lv.test == "exact" and col in spec.tf_adjust:
-                adjust += tf_adjustment(cols[col].codes[i].astype(np.int64), cols[col].codes.astype(np.int64), at,
-                                        smooth=spec.tf_smoothing)
+                part = tf_adjustment(cols[col].codes[i].astype(np.int64), cols[col].codes.astype(np.int64), at,
+                                     smooth=spec.tf_smoothing)
+                exact_parts.append((c_idx, len(comp.levels) - n, cols[col].codes.astype(np.int64), at, part))
+                adjust += part
             elif lv.test == "email_name" and lv.other in spec.tf_adjust:
                 codes = cols[lv.other].codes.astype(np.int64)
                 adjust += np.maximum(tf_adjustment(codes[i], codes, at, smooth=spec.tf_smoothing),
                                      tf_adjustment(codes[j], codes, at, smooth=spec.tf_smoothing))
     weight, prob = model.predict(levels, adjust)
+    tfc = spec.tf_classes
+    for _ in range(tfc["iterations"] if tfc else 0):
+        for c_idx, code, values, at, part in exact_parts:
+            idx = np.flatnonzero(at)
+            target = class_log_odds(values, values[i[idx]], prob[idx], max_count=tfc["max_count"],
+                                    min_values=tfc["min_values"], source=src)
+            ok = ~np.isnan(target)
+            new = target[ok] - model.prior_weight - float(model.weights[c_idx][code])
+            adjust[idx[ok]] += np.clip(new, -10.0, 10.0) - part[idx[ok]]
+            part[idx[ok]] = np.clip(new, -10.0, 10.0)
+        weight, prob = model.predict(levels, adjust)
     return adjust, weight, prob
 
 
@@ -255,7 +272,8 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
             model.u = _nonmatch_u(df, spec, cols, u0, model)
     counts["em_iterations"], counts["em_converged"], counts["lambda"] = model.n_iter, model.converged, model.lam
     with _timed(timings, "score", progress):
-        adjust, weight, prob = _score(spec, model, levels, cols, i, j)
+        src = pd.factorize(df["source"])[0] if spec.link_type == "link_only" else None
+        adjust, weight, prob = _score(spec, model, levels, cols, i, j, src)
     forced = forbidden = None
     decision = np.full(len(i), None, dtype=object)
     if decisions is not None and len(decisions):

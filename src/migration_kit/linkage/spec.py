@@ -296,6 +296,7 @@ class LinkageSpec:
     pseudo_count: float = 1.0
     tf_smoothing: bool = True
     conflict_rules: tuple[ConflictRule, ...] = ()
+    tf_classes: dict | None = None
 
     @classmethod
     def default(cls) -> "LinkageSpec":
@@ -336,6 +337,14 @@ class LinkageSpec:
         pseudo = float(check_type(d["pseudo_count"], (int, float), f"{where}.pseudo_count"))
         require(pseudo >= 0, f"{where}.pseudo_count", f"received {pseudo}; must be >= 0")
         check_type(d["tf_smoothing"], bool, f"{where}.tf_smoothing")
+        tfc = d["tf_classes"]
+        if tfc is not None:
+            check_keys(check_type(tfc, dict, f"{where}.tf_classes"), {"max_count", "min_values", "iterations"},
+                       f"{where}.tf_classes", required=("max_count", "min_values", "iterations"))
+            for key, low in (("max_count", 2), ("min_values", 1), ("iterations", 1)):
+                check_type(tfc[key], int, f"{where}.tf_classes.{key}")
+                require(tfc[key] >= low, f"{where}.tf_classes.{key}", f"received {tfc[key]}; must be >= {low}")
+            tfc = dict(tfc)
         conf = tuple(check_type(d["conflict_columns"], (list, tuple), f"{where}.conflict_columns"))
         for n, col in enumerate(conf):
             check_choice(col, _CONFLICTS, f"{where}.conflict_columns[{n}]")
@@ -345,7 +354,7 @@ class LinkageSpec:
                    check_choice(d["link_type"], _LINK_TYPES, f"{where}.link_type"), conf,
                    d["u_sample_size"], d["seed"],
                    check_choice(d["u_source"], ("random", "em"), f"{where}.u_source"),
-                   m_floor, pseudo, bool(d["tf_smoothing"]), crules)
+                   m_floor, pseudo, bool(d["tf_smoothing"]), crules, tfc)
 
     def used_columns(self) -> list[str]:
         """Std columns linkage reads (blocking keys, comparisons, conflicts, ``source``, ``record_id``).

@@ -1,0 +1,70 @@
+"""Frequency-class calibration of term-frequency weights (linkage.tfclass)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from migration_kit.errors import ParamsError
+from migration_kit.linkage import LinkageSpec
+from migration_kit.linkage.tfclass import agreement_pairs_per_value, class_log_odds
+
+PAIRS_CASES = [
+    # value codes, source, records per value, agreeing pairs per value
+    ([0, 0, 0, 1, -1], None, [3, 1], [3, 0]),
+    ([0, 0, 1, 1, 1, 1], None, [2, 4], [1, 6]),
+    ([0, 0, 0], [0, 0, 1], [3], [2]),            # linking: only the 2 cross-source pairs
+    ([0, 0, 1, 1], ["a", "b", "a", "a"], [2, 2], [1, 0]),
+    ([-1, -1], None, [], []),
+]
+
+
+@pytest.mark.parametrize("codes,source,records,pairs", PAIRS_CASES)
+def test_agreement_pairs_per_value(codes, source, records, pairs):
+    c, p = agreement_pairs_per_value(np.array(codes), None if source is None else np.array(source))
+    assert c.tolist() == records and p.tolist() == pairs
+
+
+def _values(held_twice: int, held_four: int) -> np.ndarray:
+    """Value codes: ``held_twice`` values on 2 records each, then ``held_four`` values on 4 records."""
+    return np.r_[np.repeat(np.arange(held_twice), 2), np.repeat(np.arange(held_four) + held_twice, 4)]
+
+
+ODDS_CASES = [
+    # held twice, held 4x, shared-value probs of the candidate pairs (class 2 then class 4), max_count,
+    # min_values, expected log2-odds per pair (None = not calibrated)
+    (3, 0, [0.9, 0.9, 0.3], 2, 3, [np.log2(2.1 / 0.9)] * 3),
+    (3, 0, [0.9, 0.9, 0.3], 2, 4, [None] * 3),                       # too few values in the class
+    (3, 2, [1.0, 1.0, 1.0, 0.5, 0.5], 4, 2, [np.log2(3 / 0.5)] * 3 + [np.log2(1 / 11)] * 2),
+    (3, 2, [1.0, 1.0, 1.0, 0.5, 0.5], 3, 2, [np.log2(3 / 0.5)] * 3 + [None] * 2),  # class 4 > max_count
+]
+
+
+@pytest.mark.parametrize("twice,four,probs,max_count,min_values,expected", ODDS_CASES)
+def test_class_log_odds(twice, four, probs, max_count, min_values, expected):
+    vc = _values(twice, four)
+    shared = np.r_[np.arange(twice), np.arange(four) + twice][:len(probs)]
+    got = class_log_odds(vc, shared, np.array(probs), max_count=max_count, min_values=min_values)
+    for g, e in zip(got, expected):
+        assert np.isnan(g) if e is None else g == pytest.approx(e)
+
+
+def test_every_pair_a_match_is_bounded():
+    # all 3 agreeing pairs are matches: A - M = 0 is floored at half a pair, not infinite odds
+    got = class_log_odds(_values(3, 0), np.arange(3), np.ones(3), max_count=2, min_values=1)
+    assert np.isfinite(got).all() and got[0] == pytest.approx(np.log2(3 / 0.5))
+
+
+@pytest.mark.parametrize("value,match", [
+    ({"max_count": 1, "min_values": 20, "iterations": 1}, r"tf_classes\.max_count.*must be >= 2"),
+    ({"max_count": 10, "min_values": 20}, r"tf_classes.*iterations"),
+    ({"max_count": 10, "min_values": 20, "iterations": 1, "bands": 3}, r"tf_classes.*bands"),
+    ([10, 20, 1], r"tf_classes.*expected dict"),
+])
+def test_spec_rejects_bad_tf_classes(value, match):
+    with pytest.raises(ParamsError, match=match):
+        LinkageSpec.from_dict({"tf_classes": value})
+
+
+def test_spec_can_switch_tf_classes_off():
+    assert LinkageSpec.from_dict({"tf_classes": None}).tf_classes is None
+    assert LinkageSpec.default().tf_classes == {"max_count": 10, "min_values": 20, "iterations": 2}
