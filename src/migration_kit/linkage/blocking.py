@@ -241,6 +241,8 @@ def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size:
     src = pd.factorize(df[source_col])[0] if link_type == "link_only" else None
     keys, rule_ids, report = [], [], []
     cache: dict = {}  # factorized keys, shared by the passes (phone:first10 serves three of them)
+    last_use = {k: r_idx for r_idx, rule in enumerate(rules)
+                for k in (*rule.keys, *(x for alt in rule.cross_keys for x in alt))}
     for r_idx, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
         if rule.window:
@@ -250,6 +252,9 @@ def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size:
             i, j, big_rows, big_sizes = _expand_cross(*_cross_codes(df, rule, cache), cap)
         else:
             i, j, big_rows, big_sizes = _expand(block_codes(df, rule.keys, cache), cap)
+        for k in [k for k, last in last_use.items() if last == r_idx]:  # memory: drop what no later pass reads
+            cache.pop(k, None)
+            cache.pop(("hash", k), None)
         if src is not None:
             cross = src[i] != src[j]
             i, j = i[cross], j[cross]
