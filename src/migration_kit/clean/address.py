@@ -96,6 +96,15 @@ def region_table() -> tuple[dict[str, Region], dict[str, tuple[Region, ...]], in
     return by_code, frozen, max(len(k) for k in frozen)
 
 
+@functools.lru_cache(maxsize=1)
+def _name_lengths() -> dict[str, tuple[int, ...]]:
+    """First character -> lengths of the region names starting with it, longest first."""
+    out: dict[str, set[int]] = {}
+    for name in region_table()[1]:
+        out.setdefault(name[0], set()).add(len(name))
+    return {c: tuple(sorted(v, reverse=True)) for c, v in out.items()}
+
+
 def _fits(reg: Region, state: dict[str, str | None]) -> bool:
     prov, city, dist = state["province"], state["city"], state["district"]
     if dist is not None:
@@ -114,12 +123,13 @@ def _fits(reg: Region, state: dict[str, str | None]) -> bool:
 
 def _resolve(text: str) -> tuple:
     by_code, by_name, longest = region_table()
+    lengths = _name_lengths()
     state: dict[str, str | None] = {"province": None, "city": None, "district": None}
     compact = _SKIP.sub("", text)
     p = 0
     while p < len(compact):
         hit = None
-        for length in range(min(longest, len(compact) - p), 1, -1):
+        for length in (n for n in lengths.get(compact[p], ()) if n <= len(compact) - p):
             piece = compact[p:p + length]
             cands = by_name.get(piece, ())
             ok = [r for r in cands if _fits(r, state)]
@@ -128,7 +138,7 @@ def _resolve(text: str) -> tuple:
                 ok = [r for r in ok if _RANK[r.level] == top]
             rest = compact[p + length:]
             if ok and piece not in {r.name for r in ok} and rest[:1] in _NOT_AFTER_SHORT \
-                    and not any(rest[:k] in by_name for k in range(2, min(longest, len(rest)) + 1)):
+                    and not any(rest[:k] in by_name for k in lengths.get(rest[:1], ()) if k <= len(rest)):
                 continue  # 朝阳区 is not 朝阳市, 中山路 is a road, not 中山市 (but 哈尔滨道里区, 唐山路北区)
             if len(ok) == 1:
                 hit = (ok[0], length)
