@@ -56,6 +56,11 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
     print(f"median_total={np.median(times):.2f}s stages={res.timings} peak_rss={_rss_gb():.2f}GB "
           f"entities={res.counts['entities']}")
+    c = res.counts
+    print(f"pairs: candidates={c['candidate_pairs']:,} above_upper={c['pairs_above_upper']:,} "
+          f"review={c['pairs_review']:,} blocks_skipped={c['blocks_skipped']:,}")
+    print("candidates first found by rule: " + ", ".join(
+        f"{k[6:]}={v:,}" for k, v in c.items() if k.startswith("pairs_") and k[6:] in {r.name for r in spec.blocking}))
 
 
 if __name__ == "__main__":

@@ -191,3 +191,10 @@ def test_sorted_neighbourhood_sorts_on_keys_in_order_and_respects_link_only():
 def test_window_rule_rejects(data, match):
     with pytest.raises(ParamsError, match=match):
         BlockingRule.from_dict(data, "b")
+
+
+def test_derived_key_fragments_are_masked_to_their_first_character():
+    # a shared shop phone: the prefix block is oversized; the report must not show digits 4-7
+    df = pd.DataFrame({"source": "s", "family_name": ["王"] * 3, "phone": ["+8613812345678"] * 3})
+    _, report = block_pairs(df, [BlockingRule("fam_prefix", ("family_name", "phone:first10"), max_block_size=2)], 100)
+    assert report["key_masked"].tolist() == ["family_name=王*; phone:first10=+*********"]

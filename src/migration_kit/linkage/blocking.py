@@ -209,8 +209,12 @@ def _mask_key(df: pd.DataFrame, keys: Sequence[str], row: int) -> str:
     parts = []
     for key in keys:
         v = block_key(df.iloc[[row]], key).iloc[0]
-        col = KEY_TRANSFORM_RE.match(key).group("col")
-        parts.append(f"{key}={mask_value(col, v)}")
+        m = KEY_TRANSFORM_RE.match(key)
+        if m.group("tf") is None:
+            parts.append(f"{key}={mask_value(m.group('col'), v)}")
+        else:  # a fragment (phone:first10): a value mask would show digits the full mask hides
+            t = "" if v is None else str(v)
+            parts.append(f"{key}={t[:1]}{'*' * max(len(t) - 1, 0)}")
     return "; ".join(parts)
 
 
