@@ -70,7 +70,9 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "vectorized) → classify (Fellegi-Sunter, m/u by EM, term-frequency adjusted) → cluster (no chaining "
                "of strangers) → golden records by survivorship rules with lineage.\n\n**Check:** the review queue; "
                "write decisions (`match` / `non_match` / `split`) into `reports/review_decisions.csv` and rerun "
-               "this step: decisions override the model."),
+               "this step: decisions override the model. Pairs where exactly one record carries a withdrawal or "
+               "erasure request (`request_on`) come first: left apart, the duplicate without the request would be "
+               "transferred."),
         ("code", OPEN),
         ("code", "counts = pipeline.step_link(ctx)\ncounts"),
         ("code", "views.report_csv(ctx, 'match_parameters.csv')"),

@@ -49,6 +49,18 @@ def test_queue_selects_band_orders_keys_and_computes_weights():
     assert q.loc[0, "pair_id"] == pair_id("web", "w1", "pos", "p2")
 
 
+@pytest.mark.parametrize("requested,order,request_on", [
+    (None, ["p2", "p1"], ["", ""]),
+    # p1 (pos) has a withdrawal / erasure request: pair (p1, p2) first although less probable
+    ([False, True, False, False], ["p1", "p2"], ["a", ""]),
+    # a request on both sides is no reason to hurry: either way the customer is excluded
+    ([True, True, True, False], ["p2", "p1"], ["both", "both"]),
+])
+def test_queue_puts_pairs_with_a_request_on_one_side_first(requested, order, request_on):
+    q = review_queue(STD, PAIRS, PARAMS, 0.5, 0.95, requested=requested)
+    assert q["record_id_a"].tolist() == order and q["request_on"].tolist() == request_on
+
+
 def test_queue_carries_decisions_already_applied():
     q = review_queue(STD, PAIRS.assign(decision=[None, "non_match", None, None]), PARAMS, 0.5, 0.95)
     assert q["decision"].tolist() == ["non_match", ""]

@@ -170,6 +170,17 @@ def _read_decisions(ctx: RunContext, std: pd.DataFrame) -> pd.DataFrame | None:
     return read_decisions(Path(path), known=std) if path else None
 
 
+def normalized_suppression(ctx: RunContext) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """The suppression list as read at intake, and normalized for matching (None when empty)."""
+    from .scoping.suppression import normalize_suppression
+
+    raw = ctx.run.read_parquet("suppression_raw")
+    if not len(raw):
+        return raw, None
+    return raw, normalize_suppression(raw, {"phone": "raw__phone", "email": "raw__email", "id_number": "raw__id_number"},
+                                      "request_type", id_column="request_id")
+
+
 def step_link(ctx: RunContext) -> dict[str, Any]:
     """Deduplicate: index -> compare -> EM -> cluster, then golden records and the review queue."""
     from .linkage import link
@@ -190,7 +201,13 @@ def step_link(ctx: RunContext) -> dict[str, Any]:
         "lineage": ctx.run.write_parquet("lineage", golden.lineage.astype(str)),
         "pairs": ctx.run.write_parquet("pairs", result.pairs),
     }
-    queue = review_queue(std, result.pairs, result.params, spec.lower_threshold, spec.upper_threshold)
+    # review pairs touching a record with a withdrawal / erasure request come first: left unmerged,
+    # the duplicate without the request would be transferred
+    from .scoping.suppression import match_suppression
+    flags = match_suppression(std, normalized_suppression(ctx)[1])
+    requested = (flags["withdrawn"] | flags["erasure"]).to_numpy()
+    queue = review_queue(std, result.pairs, result.params, spec.lower_threshold, spec.upper_threshold,
+                         requested=requested)
     write_review_queue(queue, ctx.run.report("review_queue.csv"))
     ctx.run.write_report_csv("match_parameters.csv", result.params)
     ctx.run.write_report_csv("blocking_report.csv", result.blocking_report)
@@ -200,6 +217,7 @@ def step_link(ctx: RunContext) -> dict[str, Any]:
         plot_weight_histogram(result.pairs, str(tmp))
     counts = {"records": len(std), "entities": int(entities["entity_id"].nunique()),
               "pairs": len(result.pairs), "review_pairs": len(queue),
+              "review_pairs_with_request": int((queue["request_on"] != "").sum()),
               "decisions": 0 if decisions is None else len(decisions)}
     ctx.run.write_json("linkage_summary.json", {**counts, "timings": result.timings,
                                                 "counts": {k: v for k, v in result.counts.items()

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from .errors import QualityGateError
-from .pipeline import RunContext, key_material
+from .pipeline import RunContext, key_material, normalized_suppression
 from .runfolder import atomic_path, atomic_write_text
 
 __all__ = ["suppression_status", "step_scope", "step_quality", "step_handover", "step_report", "STEPS", "EXPORT_TABLES"]
@@ -29,15 +29,11 @@ def step_scope(ctx: RunContext) -> dict[str, Any]:
     from .scoping.disposition import decide
     from .scoping.records import processing_record
     from .scoping.roster import build_roster
-    from .scoping.suppression import normalize_suppression
 
     run, params = ctx.run, ctx.params
     std, entities, golden = run.read_parquet("std"), run.read_parquet("entities"), run.read_parquet("golden")
     lineage = run.read_parquet("lineage")
-    supp_raw = run.read_parquet("suppression_raw")
-    suppression = normalize_suppression(supp_raw, {"phone": "raw__phone", "email": "raw__email",
-                                                   "id_number": "raw__id_number"}, "request_type",
-                                        id_column="request_id") if len(supp_raw) else None
+    supp_raw, suppression = normalized_suppression(ctx)
     requests = suppression_status(supp_raw, suppression, std)
     result = decide(std, entities, golden, suppression, params.policy, params.deal, lineage=lineage)
     recon = result.reconcile()

@@ -98,7 +98,7 @@ def _weights(pairs: pd.DataFrame, params: pd.DataFrame) -> dict[str, np.ndarray]
 
 
 def review_queue(std: pd.DataFrame, pairs: pd.DataFrame, params: pd.DataFrame,
-                 lower: float, upper: float) -> pd.DataFrame:
+                 lower: float, upper: float, *, requested: np.ndarray | None = None) -> pd.DataFrame:
     """Masked side-by-side queue of the pairs with ``lower <= match_probability < upper``.
 
     Parameters
@@ -112,14 +112,18 @@ def review_queue(std: pd.DataFrame, pairs: pd.DataFrame, params: pd.DataFrame,
         ``comparison, level[, level_code], m, u, weight``.
     lower, upper : float
         Review band, ``0 <= lower < upper <= 1``.
+    requested : numpy.ndarray, optional
+        Per ``std`` row: the record has a withdrawal or erasure request. Such pairs come first: if
+        the two are one person and stay apart, the duplicate without the request is transferred.
 
     Returns
     -------
     DataFrame
-        ``pair_id, source_a, record_id_a, source_b, record_id_b, match_probability, match_weight``,
-        ``<stem>_a, <stem>_b`` for each of ``REVIEW_FIELDS``, ``w_<comparison>``..., ``decision``
-        (empty, or the decision already applied when ``pairs`` has a ``decision`` column); a record
-        is "a" when its key is the smaller; sorted by probability (highest first), then ``pair_id``.
+        ``pair_id, source_a, record_id_a, source_b, record_id_b, request_on`` (``a``, ``b``, ``both``
+        or empty), ``match_probability, match_weight``, ``<stem>_a, <stem>_b`` for each of
+        ``REVIEW_FIELDS``, ``w_<comparison>``..., ``decision`` (empty, or the decision already applied
+        when ``pairs`` has a ``decision`` column); a record is "a" when its key is the smaller; pairs
+        with a request on exactly one side first, then by probability (highest first), then ``pair_id``.
 
     Example
     -------
@@ -148,6 +152,7 @@ def review_queue(std: pd.DataFrame, pairs: pd.DataFrame, params: pd.DataFrame,
     out = pd.DataFrame({
         "pair_id": [pair_id(*k) for k in zip(src[a], rid[a], src[b], rid[b])],
         "source_a": src[a], "record_id_a": rid[a], "source_b": src[b], "record_id_b": rid[b],
+        "request_on": _request_on(requested, a, b),
         "match_probability": sel["match_probability"].to_numpy(dtype=float),
         "match_weight": sel["match_weight"].to_numpy(dtype=float),
     })
@@ -158,8 +163,18 @@ def review_queue(std: pd.DataFrame, pairs: pd.DataFrame, params: pd.DataFrame,
     # carry decisions the linkage already applied (its ``decision`` column), so a re-exported queue keeps them
     prior = sel["decision"] if "decision" in sel.columns else pd.Series("", index=sel.index)
     out["decision"] = prior.fillna("").astype(str).to_numpy()
-    out = out.sort_values(["match_probability", "pair_id"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)
+    out["_one_side"] = out["request_on"].isin(["a", "b"])
+    out = out.sort_values(["_one_side", "match_probability", "pair_id"], ascending=[False, False, True], kind="stable")
+    return out.drop(columns="_one_side").reset_index(drop=True)
+
+
+def _request_on(requested: np.ndarray | None, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a`` / ``b`` / ``both`` / ``""``: which side of each pair has a withdrawal or erasure request."""
+    if requested is None:
+        return np.full(len(a), "", dtype=object)
+    req = np.asarray(requested, dtype=bool)
+    ra, rb = req[a], req[b]
+    return np.select([ra & rb, ra, rb], ["both", "a", "b"], default="").astype(object)
 
 
 def write_review_queue(queue: pd.DataFrame, path: str | os.PathLike) -> Path:

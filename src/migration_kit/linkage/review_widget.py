@@ -16,6 +16,7 @@ from .review import DECISIONS
 __all__ = ["review_widget"]
 
 _SHOWN = ("name", "phone", "email", "birth_year", "city")
+_KEY = ["source_a", "record_id_a", "source_b", "record_id_b"]
 
 
 def review_widget(queue_path: Path, decisions_path: Path, *, limit: int = 25):
@@ -30,24 +31,28 @@ def review_widget(queue_path: Path, decisions_path: Path, *, limit: int = 25):
     queue = pd.read_csv(queue_path, dtype=str, keep_default_na=False)
     if queue.empty:
         return None
+    prior = pd.DataFrame(columns=[*_KEY, "decision"])
     if Path(decisions_path).exists():
         prior = pd.read_csv(decisions_path, dtype=str, keep_default_na=False)
-        queue = queue.drop(columns="decision").merge(
-            prior[["source_a", "record_id_a", "source_b", "record_id_b", "decision"]],
-            on=["source_a", "record_id_a", "source_b", "record_id_b"], how="left").fillna({"decision": ""})
+        queue = queue.drop(columns="decision").merge(prior[[*_KEY, "decision"]], on=_KEY, how="left") \
+            .fillna({"decision": ""})
     rows, pickers = [], []
     for rec in queue.head(limit).itertuples(index=False):
         cells = " | ".join(f"{getattr(rec, f + '_a', '')} / {getattr(rec, f + '_b', '')}" for f in _SHOWN)
+        flag = f" request on {rec.request_on}" if getattr(rec, "request_on", "") else ""
         picker = w.Dropdown(options=["", *DECISIONS], value=rec.decision or "", layout=w.Layout(width="9em"))
         pickers.append(picker)
-        rows.append(w.HBox([w.Label(f"p={float(rec.match_probability):.2f}"), picker, w.Label(cells)]))
+        rows.append(w.HBox([w.Label(f"p={float(rec.match_probability):.2f}{flag}"), picker, w.Label(cells)]))
     status = w.Label("")
     save = w.Button(description="Save decisions")
 
     def _save(_button) -> None:  # a callback, not notebook logic
-        out = queue.head(limit)[["source_a", "record_id_a", "source_b", "record_id_b"]].copy()
-        out["decision"] = [p.value for p in pickers]
-        out = out[out["decision"] != ""]
+        shown = queue.head(limit)[_KEY].copy()
+        shown["decision"] = [p.value for p in pickers]
+        # decisions on pairs not shown here (further down the queue, or from an earlier queue) are kept
+        kept = prior.merge(shown[_KEY], on=_KEY, how="left", indicator=True)
+        kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
+        out = pd.concat([kept, shown[shown["decision"] != ""]], ignore_index=True)
         tmp = Path(decisions_path).with_suffix(".part")
         out.to_csv(tmp, index=False, encoding="utf-8")
         tmp.replace(decisions_path)
