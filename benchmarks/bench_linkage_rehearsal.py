@@ -135,10 +135,14 @@ def main() -> None:
         t0 = time.perf_counter()
         res = link(std, spec)
         times.append(time.perf_counter() - t0)
+    from migration_kit.linkage.golden import build_golden
+    t0 = time.perf_counter()
+    build_golden(std, res.entities, load_params(params).golden)
+    golden_s = time.perf_counter() - t0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
     print(f"records={len(std)} candidates={res.counts['candidate_pairs']} edges={res.counts['pairs_above_upper']} "
           f"review={res.counts['pairs_review']} entities={res.counts['entities']} "
-          f"median_total={np.median(times):.2f}s stages={res.timings} peak_rss={rss:.2f}GB")
+          f"median_total={np.median(times):.2f}s stages={res.timings} golden={golden_s:.2f}s peak_rss={rss:.2f}GB")
     report(std, truth, res.entities["entity_id"])
 
 
