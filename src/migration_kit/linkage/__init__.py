@@ -1,5 +1,5 @@
 """Record linkage core (stage 3): blocking -> multi-level comparison -> Fellegi-Sunter (EM, term
-frequencies) -> conflict-aware clustering -> deterministic entity ids.
+frequencies calibrated per frequency class) -> conflict-aware clustering -> deterministic entity ids.
 
 Only :mod:`.spec` is imported eagerly (``load_params`` needs it); every other public name is
 resolved on first use (PEP 562 ``__getattr__``), so reading a params file does not import
@@ -24,6 +24,7 @@ _LAZY: dict[str, str] = {
     "BlockingIndex": "rl_compat", "LevelCompare": "rl_compat",
     "block_pairs": "blocking", "compare_levels": "compare",
     "FellegiSunter": "model", "tf_adjustment": "model", "plot_match_weights": "model",
+    "class_log_odds": "tfclass",
     "plot_weight_histogram": "model", "cluster_pairs": "cluster", "records_conflict": "cluster",
     "link": "pipeline", "LinkageResult": "pipeline", "entity_ids": "pipeline",
     "DECISION_COLUMNS": "pipeline", "pairwise_metrics": "metrics",
