@@ -21,7 +21,11 @@ Example
 """
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
+import functools
+import gc
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -55,11 +59,12 @@ class RunContext:
         return date if isinstance(date, dt.date) else self.now.date()
 
     def audit(self, step: str, inputs: dict[str, Path], outputs: dict[str, Path], counts: dict[str, int]) -> None:
+        """Append the step to the audit log: input/output hashes and integer counts (AuditLog checks them)."""
         from .handover.audit import AuditLog
 
         AuditLog(self.run.path("audit_log.jsonl")).append(
             step, {k: file_sha256(p) for k, p in inputs.items()}, {k: file_sha256(p) for k, p in outputs.items()},
-            {k: int(v) for k, v in counts.items()}, self.params.sha256)
+            counts, self.params.sha256)
 
 
 def open_run(params_file: str | Path, *, run_id: str | None = None, runs_dir: str | Path = "runs",
@@ -89,6 +94,24 @@ def key_material(ctx: RunContext):
 
 
 # -- steps ---------------------------------------------------------------------------------------
+def releases_memory(step: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+    """Decorate a step: when it returns, collect garbage and hand freed heap back to the OS.
+
+    The workbook runs every step in one kernel; without this, glibc keeps each step's freed
+    DataFrames and the kernel's footprint is the sum of fragments (13 GB at 1M customers).
+    """
+    @functools.wraps(step)
+    def run(ctx: RunContext, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        try:
+            return step(ctx, *args, **kwargs)
+        finally:
+            gc.collect()
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere a no-op
+    return run
+
+
+@releases_memory
 def step_backup(ctx: RunContext) -> dict[str, Any]:
     """Encrypt every raw input (sources and suppression lists) to the seller's own certificate."""
     from .handover.backup import backup_files
@@ -112,6 +135,7 @@ def step_backup(ctx: RunContext) -> dict[str, Any]:
     return {"files": len(paths), "folder": str(target)}
 
 
+@releases_memory
 def step_intake(ctx: RunContext) -> dict[str, Any]:
     """Read, map and classify every source; read the suppression lists."""
     result = run_intake(ctx.params)
@@ -131,6 +155,7 @@ def step_intake(ctx: RunContext) -> dict[str, Any]:
     return counts
 
 
+@releases_memory
 def step_clean(ctx: RunContext) -> dict[str, Any]:
     """Standardize and validate each source with its own date order and default country."""
     from .clean import failure_counts, standardize
@@ -181,6 +206,7 @@ def normalized_suppression(ctx: RunContext) -> tuple[pd.DataFrame, pd.DataFrame 
                                       "request_type", id_column="request_id")
 
 
+@releases_memory
 def step_link(ctx: RunContext) -> dict[str, Any]:
     """Deduplicate: index -> compare -> EM -> cluster, then golden records and the review queue."""
     from .linkage import link
@@ -224,7 +250,7 @@ def step_link(ctx: RunContext) -> dict[str, Any]:
     ctx.run.write_json("linkage_summary.json", {**counts, "timings": result.timings,
                                                 "counts": {k: v for k, v in result.counts.items()
                                                            if isinstance(v, (int, float, str))}})
-    ctx.audit("link", {"std": ctx.run.work("std")}, out, counts)
+    ctx.audit("link", {"std": ctx.run.work("std")}, out, {k: v for k, v in counts.items() if isinstance(v, int)})
     return counts
 
 

@@ -14,7 +14,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from .errors import QualityGateError
-from .pipeline import RunContext, key_material, normalized_suppression
+from .pipeline import RunContext, key_material, normalized_suppression, releases_memory
 from .runfolder import atomic_path, atomic_write_text
 
 __all__ = ["suppression_status", "step_scope", "step_quality", "step_handover", "step_report", "STEPS", "EXPORT_TABLES"]
@@ -23,6 +23,7 @@ __all__ = ["suppression_status", "step_scope", "step_quality", "step_handover", 
 EXPORT_TABLES = ("customers", "record_map", "notification_roster")
 
 
+@releases_memory
 def step_scope(ctx: RunContext) -> dict[str, Any]:
     """Decide every record's and customer's disposition; roster, destruction log, processing record."""
     from .scoping.destruction import destruction_certificate, destruction_log
@@ -31,8 +32,8 @@ def step_scope(ctx: RunContext) -> dict[str, Any]:
     from .scoping.roster import build_roster
 
     run, params = ctx.run, ctx.params
-    std, entities, golden = run.read_parquet("std"), run.read_parquet("entities"), run.read_parquet("golden")
-    lineage = run.read_parquet("lineage")
+    std = run.read_parquet("std", skip_prefix="raw__")  # scoping decides on standardized values only
+    entities, golden, lineage = run.read_parquet("entities"), run.read_parquet("golden"), run.read_parquet("lineage")
     supp_raw, suppression = normalized_suppression(ctx)
     requests = suppression_status(supp_raw, suppression, std)
     result = decide(std, entities, golden, suppression, params.policy, params.deal, lineage=lineage)
@@ -103,6 +104,7 @@ def _transfer_golden(ctx: RunContext) -> pd.DataFrame:
     return golden[golden["entity_id"].isin(keep)].reset_index(drop=True)
 
 
+@releases_memory
 def step_quality(ctx: RunContext, *, enforce: bool = True) -> dict[str, Any]:
     """Score before (all cleaned records) and after (golden customers to transfer); enforce the gates."""
     from .quality.charts import plot_dimensions, plot_failures_by_source
@@ -166,6 +168,7 @@ def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:
     return {"customers": customers, "record_map": record_map, "notification_roster": roster}
 
 
+@releases_memory
 def step_handover(ctx: RunContext) -> dict[str, Any]:
     """Encrypt the export to the buyer, write and sign the manifest, ship a copy of the audit log."""
     from .handover.export import export_tables
@@ -197,6 +200,7 @@ def step_handover(ctx: RunContext) -> dict[str, Any]:
     return {"files": len(files), **{f"rows_{k}": len(v) for k, v in tables.items()}}
 
 
+@releases_memory
 def step_report(ctx: RunContext) -> dict[str, Any]:
     """Write the self-contained HTML handover report (aggregate and masked content only)."""
     from .report import build_report

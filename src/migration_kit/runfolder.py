@@ -123,8 +123,13 @@ class RunFolder:
             df.to_parquet(tmp, index=False)
         return target
 
-    def read_parquet(self, name: str) -> pd.DataFrame:
-        return pd.read_parquet(self.work(name))
+    def read_parquet(self, name: str, *, skip_prefix: str | None = None) -> pd.DataFrame:
+        """A work table; ``skip_prefix`` leaves out the columns starting with it (``raw__``: memory)."""
+        path = self.work(name)
+        if skip_prefix is None:
+            return pd.read_parquet(path)
+        import pyarrow.parquet as pq
+        return pd.read_parquet(path, columns=[c for c in pq.read_schema(path).names if not c.startswith(skip_prefix)])
 
     # -- reports (aggregate or masked only) ----------------------------------------------------
     def report(self, name: str) -> Path:
