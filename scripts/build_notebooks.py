@@ -72,9 +72,7 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "write decisions (`match` / `non_match` / `split`) into `reports/review_decisions.csv` and rerun "
                "this step: decisions override the model. Pairs where exactly one record carries a withdrawal or "
                "erasure request (`request_on`) come first: left apart, the duplicate without the request would be "
-               "transferred. `estimated_precision`, `estimated_recall` and `expected_unmerged_duplicate_pairs` are the "
-               "model's own estimates over the candidate pairs (sums of match probabilities; pairs never blocked "
-               "together are not counted)."),
+               "transferred."),
         ("code", OPEN),
         ("code", "counts = pipeline.step_link(ctx)\ncounts"),
         ("code", "views.report_csv(ctx, 'match_parameters.csv')"),

@@ -6,7 +6,7 @@ import pytest
 
 from migration_kit.errors import ParamsError
 from migration_kit.linkage import LinkageSpec
-from migration_kit.linkage.tfclass import agreement_pairs_per_value, class_log_odds
+from migration_kit.linkage.tfclass import agreement_pairs_per_value, class_log_odds, frequency_class
 
 PAIRS_CASES = [
     # value codes, source, records per value, agreeing pairs per value
@@ -35,8 +35,20 @@ ODDS_CASES = [
     (3, 0, [0.9, 0.9, 0.3], 2, 3, [np.log2(2.1 / 0.9)] * 3),
     (3, 0, [0.9, 0.9, 0.3], 2, 4, [None] * 3),                       # too few values in the class
     (3, 2, [1.0, 1.0, 1.0, 0.5, 0.5], 4, 2, [np.log2(3 / 0.5)] * 3 + [np.log2(1 / 11)] * 2),
-    (3, 2, [1.0, 1.0, 1.0, 0.5, 0.5], 3, 2, [np.log2(3 / 0.5)] * 3 + [None] * 2),  # class 4 > max_count
+    # above max_count, counts share geometric bins: 4 records -> the bin after 3, calibrated alike
+    (3, 2, [1.0, 1.0, 1.0, 0.5, 0.5], 3, 2, [np.log2(3 / 0.5)] * 3 + [np.log2(1 / 11)] * 2),
+    (3, 2, [1.0, 1.0, 1.0, 0.5, 0.5], 3, 3, [np.log2(3 / 0.5)] * 3 + [None] * 2),  # bin has 2 values < 3
 ]
+
+
+@pytest.mark.parametrize("count,max_count,expected", [
+    ([1, 2, 10], 10, [1, 2, 10]),
+    ([11, 15, 16, 22, 23], 10, [11, 11, 12, 12, 13]),   # bins 10-15, 15-22.5, 22.5-33.75 ...
+    ([100, 1000, 10000], 10, [16, 22, 28]),
+    ([4, 5], 3, [4, 5]),
+])
+def test_frequency_class(count, max_count, expected):
+    assert frequency_class(np.array(count), max_count).tolist() == expected
 
 
 @pytest.mark.parametrize("twice,four,probs,max_count,min_values,expected", ODDS_CASES)

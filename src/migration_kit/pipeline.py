@@ -244,13 +244,11 @@ def step_link(ctx: RunContext) -> dict[str, Any]:
     counts = {"records": len(std), "entities": int(entities["entity_id"].nunique()),
               "pairs": len(result.pairs), "review_pairs": len(queue),
               "review_pairs_with_request": int((queue["request_on"] != "").sum()),
-              **{k: result.counts[k] for k in ("estimated_precision", "estimated_recall",
-                                               "expected_unmerged_duplicate_pairs")},
               "decisions": 0 if decisions is None else len(decisions)}
     ctx.run.write_json("linkage_summary.json", {**counts, "timings": result.timings,
                                                 "counts": {k: v for k, v in result.counts.items()
                                                            if isinstance(v, (int, float, str))}})
-    ctx.audit("link", {"std": ctx.run.work("std")}, out, {k: v for k, v in counts.items() if isinstance(v, int)})
+    ctx.audit("link", {"std": ctx.run.work("std")}, out, counts)
     return counts
 
 

@@ -51,8 +51,8 @@ def _name(col: str = "name_key") -> list[dict]:
 #: they share. Similarity 0.8 with one edit tolerated: yanxiang / yanxia (0.75, 2 edits) and
 #: yujuan / danjuan conflict, a one-letter romanisation typo or a spacing variant does not.
 #: ``m_floor`` / ``pseudo_count`` smooth EM (see :mod:`.model`); ``tf_smoothing`` Good-Turing term
-#: frequencies; ``tf_classes`` recalibrates names held by 2-10 records from the share of matches among
-#: all pairs agreeing on a name of that frequency (see :mod:`.tfclass`).
+#: frequencies; ``tf_classes`` recalibrates every name from the share of matches among all pairs
+#: agreeing on a name of its frequency class (2..10 records, then geometric bins; see :mod:`.tfclass`).
 DEFAULT_SPEC: dict[str, Any] = {
     "blocking": [
         {"name": "phone", "keys": ["phone"], "max_block_size": 50},

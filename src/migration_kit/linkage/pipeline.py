@@ -51,9 +51,7 @@ class LinkageResult:
     timings : dict
         Seconds per stage: index, compare, em, score, cluster.
     counts : dict
-        Records, pairs per rule, edges, review pairs, entities, EM iterations..., and the model's own
-        estimates over the candidate pairs: ``expected_matching_pairs``,
-        ``expected_unmerged_duplicate_pairs``, ``estimated_precision``, ``estimated_recall``.
+        Records, pairs per rule, edges, review pairs, entities, EM iterations...
     model : FellegiSunter
     """
 
@@ -294,15 +292,6 @@ def link(std: pd.DataFrame, spec: LinkageSpec, *, decisions: pd.DataFrame | None
     out["tf_adjustment"], out["match_weight"], out["match_probability"], out["decision"] = adjust, weight, prob, decision
     counts["pairs_above_upper"] = int((prob >= spec.upper_threshold).sum())
     counts["pairs_review"] = int(((prob >= spec.lower_threshold) & (prob < spec.upper_threshold)).sum())
-    # the model's own estimate of its accuracy over the candidate pairs (pairs never blocked together
-    # are not counted): expected matches = sum of probabilities; those left in different entities are
-    # the expected unmerged duplicates
-    same = labels[i] == labels[j]
-    expected = float(prob.sum())
-    counts["expected_matching_pairs"] = round(expected, 1)
-    counts["expected_unmerged_duplicate_pairs"] = round(float(prob[~same].sum()), 1)
-    counts["estimated_precision"] = round(float(prob[same].mean()), 4) if same.any() else 1.0
-    counts["estimated_recall"] = round(float(prob[same].sum()) / expected, 4) if expected > 0 else 1.0
     sizes = ents["entity_id"].value_counts()
     counts["entities"] = int(len(sizes))
     counts["multi_record_entities"] = int((sizes > 1).sum())

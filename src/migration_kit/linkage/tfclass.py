@@ -8,7 +8,8 @@ truth at 100k customers), so two records sharing a rare name and a city, and not
 in the review band although nearly all of them are one person.
 
 Frequency classes close the gap from the data, EM style. Values held by exactly ``r`` records
-(``r <= max_count``) form class ``r``; every record pair agreeing on such a value is counted
+(``r <= max_count``) form class ``r``, more common values share geometric bins (each 1.5 times
+wider: 11-15, 16-22, ... records); every record pair agreeing on such a value is counted
 exactly (``A_r``: ``N_r * r * (r - 1) / 2``, cross-source only when linking). The model's current
 match probabilities of the candidate pairs at the level give the expected matches among them
 (``M_r``; pairs never blocked together count as non-matches). The posterior log-odds of "agree on a
@@ -30,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["agreement_pairs_per_value", "class_log_odds"]
+__all__ = ["agreement_pairs_per_value", "frequency_class", "class_log_odds"]
 
 
 def agreement_pairs_per_value(value_codes: np.ndarray, source: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -57,6 +58,20 @@ def agreement_pairs_per_value(value_codes: np.ndarray, source: np.ndarray | None
     return count, pairs
 
 
+def frequency_class(count: np.ndarray, max_count: int, ratio: float = 1.5) -> np.ndarray:
+    """Class of a value held by ``count`` records: the count itself up to ``max_count``, then
+    geometric bins (each ``ratio`` times wider), so common names are calibrated too.
+
+    Example
+    -------
+    >>> frequency_class(np.array([1, 2, 10, 11, 15, 16, 100, 1000]), 10).tolist()
+    [1, 2, 10, 11, 11, 12, 16, 22]
+    """
+    count = np.asarray(count, dtype=np.int64)
+    above = np.ceil(np.log(np.maximum(count, 1) / max_count) / np.log(ratio)).astype(np.int64)
+    return np.where(count <= max_count, count, max_count + np.maximum(above, 1))
+
+
 def class_log_odds(value_codes: np.ndarray, codes_at: np.ndarray, prob_at: np.ndarray, *, max_count: int,
                    min_values: int, source: np.ndarray | None = None) -> np.ndarray:
     """Posterior log2-odds of a match for pairs agreeing on a value, per frequency class.
@@ -70,7 +85,8 @@ def class_log_odds(value_codes: np.ndarray, codes_at: np.ndarray, prob_at: np.nd
     prob_at : numpy.ndarray
         Current match probability of those pairs.
     max_count, min_values : int
-        Classes ``r = 2 .. max_count`` holding at least ``min_values`` values are calibrated.
+        Classes (counts ``2 .. max_count``, then geometric bins: :func:`frequency_class`) holding at
+        least ``min_values`` values are calibrated.
     source : numpy.ndarray, optional
         Source of every record when only cross-source pairs are compared.
 
@@ -80,12 +96,13 @@ def class_log_odds(value_codes: np.ndarray, codes_at: np.ndarray, prob_at: np.nd
         Per pair, ``log2(M_r / (A_r - M_r))`` for its value's class, NaN where not calibrated.
     """
     count, pairs = agreement_pairs_per_value(value_codes, source)
-    r = np.minimum(count, max_count + 1)
-    n_r = np.bincount(r, minlength=max_count + 2)
-    a_r = np.bincount(r, weights=pairs, minlength=max_count + 2)
+    r = frequency_class(count, max_count)
+    size = int(r.max(initial=max_count)) + 1
+    n_r = np.bincount(r, minlength=size)
+    a_r = np.bincount(r, weights=pairs, minlength=size)
     pair_r = r[np.asarray(codes_at, dtype=np.int64)]
-    m_r = np.bincount(pair_r, weights=np.asarray(prob_at, dtype=float), minlength=max_count + 2)
-    usable = (np.arange(len(n_r)) >= 2) & (np.arange(len(n_r)) <= max_count) & (n_r >= min_values)
-    odds = np.full(len(n_r), np.nan)
+    m_r = np.bincount(pair_r, weights=np.asarray(prob_at, dtype=float), minlength=size)
+    usable = (np.arange(size) >= 2) & (n_r >= min_values)
+    odds = np.full(size, np.nan)
     odds[usable] = np.log2(np.maximum(m_r[usable], 0.5) / np.maximum(a_r[usable] - m_r[usable], 0.5))
     return odds[pair_r]
