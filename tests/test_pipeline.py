@@ -179,3 +179,21 @@ def test_report_facts_count_every_cleaning_failure(rehearsal_run):
     facts = collect_facts(ctx.run)
     assert facts["failures"] == len(ctx.run.read_parquet("failures")) > 0
     assert facts["suppressed"] > 0 and facts["audit_entries"] >= 8
+
+
+def test_releases_memory_keeps_the_steps_result_and_errors():
+    from migration_kit.errors import ScopingError
+    from migration_kit.pipeline import releases_memory
+
+    @releases_memory
+    def ok(ctx, *, n=1):
+        """A step."""
+        return {"n": n}
+
+    @releases_memory
+    def fails(ctx):
+        raise ScopingError("input 3 != transferred 1 + merged 1 + excluded 0")
+
+    assert ok(None, n=2) == {"n": 2} and ok.__doc__ == "A step." and ok.__name__ == "ok"
+    with pytest.raises(ScopingError, match="input 3"):
+        fails(None)
