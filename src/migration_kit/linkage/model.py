@@ -39,6 +39,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .tfclass import agreement_pairs_per_value
+
 __all__ = ["FellegiSunter", "level_frequencies", "floor_probabilities", "good_turing_counts", "nonmatch_u",
            "exact_agreement_pairs",
            "tf_adjustment", "plot_match_weights", "plot_weight_histogram"]
@@ -96,15 +98,7 @@ def exact_agreement_pairs(codes: np.ndarray, source: np.ndarray | None = None) -
     >>> exact_agreement_pairs(np.array([0, 0, 0, 1, -1]))
     3
     """
-    codes = np.asarray(codes, dtype=np.int64)
-    ok = codes >= 0
-    c = np.bincount(codes[ok]).astype(np.int64)
-    total = int((c * (c - 1) // 2).sum())
-    if source is not None:
-        key = pd.factorize(pd.Series(codes[ok]).astype(str) + "|" + pd.Series(np.asarray(source)[ok]).astype(str))[0]
-        cs = np.bincount(key).astype(np.int64)
-        total -= int((cs * (cs - 1) // 2).sum())
-    return total
+    return int(agreement_pairs_per_value(codes, source)[1].sum())
 
 
 def good_turing_counts(counts: np.ndarray, max_r: int = 5) -> np.ndarray:
