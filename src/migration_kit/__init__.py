@@ -10,6 +10,7 @@ Example
 >>> mk.load_params("params/rehearsal.yaml").client   # doctest: +SKIP
 'rehearsal'
 """
+
 from __future__ import annotations
 
 __version__ = "0.1.0"
@@ -30,23 +31,23 @@ from .params import Params, load_params
 from .schema import CANONICAL_FIELDS
 
 __all__ = [
-    "__version__",
     "CANONICAL_FIELDS",
-    "Params",
-    "load_params",
-    "mask_phone",
-    "mask_email",
-    "mask_name",
-    "mask_id",
-    "mask_value",
-    "keyed_hash",
-    "MigrationKitError",
-    "ParamsError",
     "InputError",
-    "LinkageError",
-    "ScopingError",
-    "QualityGateError",
-    "KeyMaterialError",
     "IntegrityError",
+    "KeyMaterialError",
+    "LinkageError",
+    "MigrationKitError",
+    "Params",
+    "ParamsError",
+    "QualityGateError",
+    "ScopingError",
     "WorkbookError",
+    "__version__",
+    "keyed_hash",
+    "load_params",
+    "mask_email",
+    "mask_id",
+    "mask_name",
+    "mask_phone",
+    "mask_value",
 ]

@@ -11,6 +11,7 @@ Example
 >>> check_choice("merger", ("merger", "division"), where="deal.type")
 'merger'
 """
+
 from __future__ import annotations
 
 import difflib
@@ -19,7 +20,7 @@ from typing import Any
 
 from .errors import ParamsError
 
-__all__ = ["check_keys", "check_choice", "require", "closest", "check_type"]
+__all__ = ["check_choice", "check_keys", "check_type", "closest", "require"]
 
 
 def closest(name: str, known: Iterable[str]) -> str | None:
@@ -35,7 +36,9 @@ def _hint(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {best!r}?)" if best else ""
 
 
-def check_keys(data: Mapping[str, Any], allowed: Iterable[str], where: str, required: Iterable[str] = ()) -> None:
+def check_keys(
+    data: Mapping[str, Any], allowed: Iterable[str], where: str, required: Iterable[str] = ()
+) -> None:
     """Reject unknown keys and missing required keys of a mapping."""
     if not isinstance(data, Mapping):
         raise ParamsError(where, f"expected a mapping, received {type(data).__name__}")
@@ -55,7 +58,10 @@ def check_choice(value: Any, allowed: Iterable[str], where: str) -> Any:
     """Return ``value`` if it is one of ``allowed``; otherwise raise naming the allowed values."""
     allowed = list(allowed)
     if value not in allowed:
-        raise ParamsError(where, f"received {value!r}{_hint(str(value), allowed)}; allowed values: {', '.join(map(str, allowed))}")
+        raise ParamsError(
+            where,
+            f"received {value!r}{_hint(str(value), allowed)}; allowed values: {', '.join(map(str, allowed))}",
+        )
     return value
 
 
@@ -64,7 +70,9 @@ def check_type(value: Any, types: type | tuple[type, ...], where: str) -> Any:
     if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
         raise ParamsError(where, f"received {value!r} (bool); expected {_tname(types)}")
     if not isinstance(value, types):
-        raise ParamsError(where, f"received {value!r} ({type(value).__name__}); expected {_tname(types)}")
+        raise ParamsError(
+            where, f"received {value!r} ({type(value).__name__}); expected {_tname(types)}"
+        )
     return value
 
 

@@ -8,6 +8,7 @@ Example
 -------
 ``migration-kit synth --entities 2000 --seed 7 --out synthetic_data/rehearsal``
 """
+
 from __future__ import annotations
 
 import importlib
@@ -46,7 +47,11 @@ def intake_command(params_file: Path) -> None:
     from .params import load_params
 
     result = run_intake(load_params(params_file))
-    click.echo(result.inventory[["source", "file", "encoding", "rows", "columns", "sha256"]].to_string(index=False))
+    click.echo(
+        result.inventory[["source", "file", "encoding", "rows", "columns", "sha256"]].to_string(
+            index=False
+        )
+    )
     flagged = result.classification[result.classification["flag"] != ""]
     for row in flagged.itertuples():
         click.echo(f"flag: {row.source}.{row.column}: {row.flag}")
@@ -54,10 +59,20 @@ def intake_command(params_file: Path) -> None:
 
 @cli.command("dedupe")
 @click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="CSV to write: source,record_id,entity_id for every input row.")
-@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
-              show_default=True, help="Where the run folder (model parameters, charts) is created.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV to write: source,record_id,entity_id for every input row.",
+)
+@click.option(
+    "--runs-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("runs"),
+    show_default=True,
+    help="Where the run folder (model parameters, charts) is created.",
+)
 @click.option("--run-id", default=None, help="Run id (default: a timestamp).")
 def dedupe_command(params_file: Path, out: Path, runs_dir: Path, run_id: str | None) -> None:
     """Run intake, cleaning and linkage over every input record and write the entity of each."""
@@ -71,30 +86,57 @@ def dedupe_command(params_file: Path, out: Path, runs_dir: Path, run_id: str | N
 @cli.command("run")
 @click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--run-id", default=None, help="Run id (default: a timestamp).")
-@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"),
-              show_default=True, help="Parent of the client's run folders.")
+@click.option(
+    "--runs-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("runs"),
+    show_default=True,
+    help="Parent of the client's run folders.",
+)
 @click.option("--from", "from_step", default=None, help="Resume at this step (number or name).")
-def run_command(params_file: Path, run_id: str | None, runs_dir: Path, from_step: str | None) -> None:
+def run_command(
+    params_file: Path, run_id: str | None, runs_dir: Path, from_step: str | None
+) -> None:
     """Execute the workbook's notebooks in order for PARAMS_FILE into runs/<client>/<run_id>/."""
     from .workbook import run_workbook
 
-    run_dir = run_workbook(params_file, run_id=run_id, runs_dir=runs_dir, from_step=from_step,
-                           echo=lambda s: click.echo(s, err=True))
+    run_dir = run_workbook(
+        params_file,
+        run_id=run_id,
+        runs_dir=runs_dir,
+        from_step=from_step,
+        echo=lambda s: click.echo(s, err=True),
+    )
     click.echo(f"run folder: {run_dir}")
 
 
 @cli.command("rehearsal")
 @click.option("--entities", default=2000, show_default=True, help="Synthetic entities to generate.")
 @click.option("--seed", default=7, show_default=True)
-@click.option("--params", "params_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("params/rehearsal.yaml"), show_default=True)
-@click.option("--runs-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("runs"), show_default=True)
+@click.option(
+    "--params",
+    "params_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("params/rehearsal.yaml"),
+    show_default=True,
+)
+@click.option(
+    "--runs-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("runs"),
+    show_default=True,
+)
 def rehearsal_command(entities: int, seed: int, params_file: Path, runs_dir: Path) -> None:
     """Generate (or reuse) the rehearsal data and run the whole pipeline on it."""
     from .pipeline import rehearsal
 
-    report = rehearsal(params_file, entities=entities, seed=seed, runs_dir=runs_dir,
-                       echo=lambda s: click.echo(s, err=True))
+    report = rehearsal(
+        params_file,
+        entities=entities,
+        seed=seed,
+        runs_dir=runs_dir,
+        echo=lambda s: click.echo(s, err=True),
+    )
     click.echo(f"report: {report}")
 
 
@@ -108,11 +150,16 @@ def purge_command(run_dir: Path, yes: bool) -> None:
     if not yes:
         click.confirm(f"Destroy the working files of {run_dir}?", abort=True)
     summary = purge_run(run_dir)
-    click.echo(f"purged {summary['files']} files ({summary['bytes']} bytes); record: reports/purge_record.json")
+    click.echo(
+        f"purged {summary['files']} files ({summary['bytes']} bytes); record: reports/purge_record.json"
+    )
 
 
 def _attach_stage_commands() -> None:
-    for module_name, attr in _COMMANDS:  # a broken stage module fails loudly here, never hides its command
+    for (
+        module_name,
+        attr,
+    ) in _COMMANDS:  # a broken stage module fails loudly here, never hides its command
         cli.add_command(getattr(importlib.import_module(module_name), attr))
 
 

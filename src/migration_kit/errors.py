@@ -15,17 +15,18 @@
 Messages say what was received, which rule it broke and how to fix it. Values that may be personal
 data are masked with :mod:`migration_kit.masking` before they enter a message.
 """
+
 from __future__ import annotations
 
 __all__ = [
+    "InputError",
+    "IntegrityError",
+    "KeyMaterialError",
+    "LinkageError",
     "MigrationKitError",
     "ParamsError",
-    "InputError",
-    "LinkageError",
-    "ScopingError",
     "QualityGateError",
-    "KeyMaterialError",
-    "IntegrityError",
+    "ScopingError",
     "WorkbookError",
 ]
 
@@ -70,7 +71,9 @@ class InputError(MigrationKitError):
         The column concerned.
     """
 
-    def __init__(self, file: str, message: str, row: int | None = None, column: str | None = None) -> None:
+    def __init__(
+        self, file: str, message: str, row: int | None = None, column: str | None = None
+    ) -> None:
         self.file = str(file)
         self.row = row
         self.column = column

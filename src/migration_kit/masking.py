@@ -14,26 +14,28 @@ Example
 >>> mask_id("11010519491231002X")
 '110105********002X'
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 
 __all__ = [
-    "mask_phone",
-    "mask_email",
-    "mask_name",
-    "mask_id",
-    "mask_text",
-    "mask_cell",
-    "mask_value",
-    "mask_series",
+    "MASKERS",
     "keyed_hash",
     "keyed_hash_series",
-    "MASKERS",
+    "mask_cell",
+    "mask_email",
+    "mask_id",
+    "mask_name",
+    "mask_phone",
+    "mask_series",
+    "mask_text",
+    "mask_value",
 ]
 
 
@@ -151,4 +153,6 @@ def keyed_hash(key: bytes, value: Any) -> str:
 
 def keyed_hash_series(key: bytes, values: pd.Series) -> pd.Series:
     """:func:`keyed_hash` over a column (missing values hash as empty strings)."""
-    return pd.Series([keyed_hash(key, v) for v in values.astype(object)], index=values.index, dtype=object)
+    return pd.Series(
+        [keyed_hash(key, v) for v in values.astype(object)], index=values.index, dtype=object
+    )

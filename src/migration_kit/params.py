@@ -14,15 +14,17 @@ Example
 >>> p.client, [s.name for s in p.sources]            # doctest: +SKIP
 ('rehearsal', ['pos', 'web', 'school', 'overseas'])
 """
+
 from __future__ import annotations
 
 import hashlib
 import importlib
 import inspect
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -31,17 +33,17 @@ from .errors import ParamsError
 from .schema import CANONICAL_FIELDS
 
 __all__ = [
+    "DATE_ORDERS",
     "DEAL_TYPES",
     "FORMATS",
-    "DATE_ORDERS",
-    "Party",
+    "SECTION_PARSERS",
     "Deal",
+    "Params",
+    "Party",
     "SourceSpec",
     "SuppressionSpec",
-    "Params",
     "load_params",
     "parse_params",
-    "SECTION_PARSERS",
 ]
 
 DEAL_TYPES = ("merger", "division", "asset_sale", "share_sale")
@@ -49,7 +51,15 @@ FORMATS = ("csv", "xlsx", "parquet")
 DATE_ORDERS = ("YMD", "MDY", "DMY")
 SUPPRESSION_FIELDS = ("phone", "email", "id_number")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
-_EXTENSIONS = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".parquet": "parquet", ".pq": "parquet"}
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 #: Params sections parsed by a stage's own spec class: section -> (module, class). Each class has
 #: ``from_dict(data, where, base_dir=...)`` (``base_dir`` only where paths occur) and ``default()``.
@@ -72,14 +82,21 @@ class Party:
     country: str | None = None
 
     @classmethod
-    def from_dict(cls, data: Any, where: str, need_country: bool = False) -> "Party":
+    def from_dict(cls, data: Any, where: str, need_country: bool = False) -> Party:
         check_keys(data, ("name", "contact", "country"), where, required=("name", "contact"))
         country = data.get("country")
         if need_country:
-            require(country is not None, f"{where}.country", "required key is missing (ISO 3166 alpha-2, e.g. CN)")
+            require(
+                country is not None,
+                f"{where}.country",
+                "required key is missing (ISO 3166 alpha-2, e.g. CN)",
+            )
         if country is not None:
-            require(isinstance(country, str) and len(country) == 2 and country.isalpha(),
-                    f"{where}.country", f"received {country!r}; expected an ISO 3166 alpha-2 code such as CN, DE, US")
+            require(
+                isinstance(country, str) and len(country) == 2 and country.isalpha(),
+                f"{where}.country",
+                f"received {country!r}; expected an ISO 3166 alpha-2 code such as CN, DE, US",
+            )
             country = country.upper()
         return cls(name=str(data["name"]), contact=str(data["contact"]), country=country)
 
@@ -93,8 +110,10 @@ class Deal:
     recipient: Party
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "deal") -> "Deal":
-        check_keys(data, ("type", "seller", "recipient"), where, required=("type", "seller", "recipient"))
+    def from_dict(cls, data: Any, where: str = "deal") -> Deal:
+        check_keys(
+            data, ("type", "seller", "recipient"), where, required=("type", "seller", "recipient")
+        )
         return cls(
             type=check_choice(data["type"], DEAL_TYPES, f"{where}.type"),
             seller=Party.from_dict(data["seller"], f"{where}.seller"),
@@ -111,12 +130,16 @@ def _columns(data: Any, where: str, allowed: tuple[str, ...]) -> dict[str, tuple
             hint = closest(str(key), allowed)
             raise ParamsError(
                 f"{where}.{key}",
-                f"unknown canonical field {key!r}" + (f" (did you mean {hint!r}?)" if hint else "")
+                f"unknown canonical field {key!r}"
+                + (f" (did you mean {hint!r}?)" if hint else "")
                 + f"; known fields: {', '.join(allowed)}",
             )
         cols = [value] if isinstance(value, str) else value
-        require(isinstance(cols, list) and cols and all(isinstance(c, str) and c.strip() for c in cols),
-                f"{where}.{key}", f"received {value!r}; expected a column name or a list of column names")
+        require(
+            isinstance(cols, list) and cols and all(isinstance(c, str) and c.strip() for c in cols),
+            f"{where}.{key}",
+            f"received {value!r}; expected a column name or a list of column names",
+        )
         out[key] = tuple(c.strip() for c in cols)
     return out
 
@@ -125,7 +148,10 @@ def _path(value: Any, where: str, base_dir: Path) -> Path:
     check_type(value, str, where)
     path = (base_dir / value).resolve()
     if not path.exists():
-        raise ParamsError(where, f"file not found: {path} (paths are relative to the params file's folder {base_dir})")
+        raise ParamsError(
+            where,
+            f"file not found: {path} (paths are relative to the params file's folder {base_dir})",
+        )
     if not path.is_file():
         raise ParamsError(where, f"not a file: {path}")
     return path
@@ -135,8 +161,11 @@ def _format(data: Mapping[str, Any], path: Path, where: str) -> str:
     fmt = data.get("format")
     if fmt is None:
         fmt = _EXTENSIONS.get(path.suffix.lower())
-        require(fmt is not None, f"{where}.format",
-                f"cannot tell the format of {path.name} from its extension; set format to one of {', '.join(FORMATS)}")
+        require(
+            fmt is not None,
+            f"{where}.format",
+            f"cannot tell the format of {path.name} from its extension; set format to one of {', '.join(FORMATS)}",
+        )
         return fmt
     return check_choice(fmt, FORMATS, f"{where}.format")
 
@@ -157,23 +186,43 @@ class SourceSpec:
     delimiter: str | None = None
     transfer_unmapped: tuple[str, ...] = ()
 
-    KEYS = ("name", "path", "format", "encoding", "sheet", "date_order", "id_column", "columns",
-            "default_country", "delimiter", "transfer_unmapped")
+    KEYS = (
+        "name",
+        "path",
+        "format",
+        "encoding",
+        "sheet",
+        "date_order",
+        "id_column",
+        "columns",
+        "default_country",
+        "delimiter",
+        "transfer_unmapped",
+    )
 
     @classmethod
-    def from_dict(cls, data: Any, where: str, base_dir: Path) -> "SourceSpec":
+    def from_dict(cls, data: Any, where: str, base_dir: Path) -> SourceSpec:
         check_keys(data, cls.KEYS, where, required=("name", "path", "id_column", "columns"))
         name = check_type(data["name"], str, f"{where}.name")
-        require(bool(_SLUG.match(name)), f"{where}.name",
-                f"received {name!r}; expected a short lowercase name (letters, digits, - or _)")
+        require(
+            bool(_SLUG.match(name)),
+            f"{where}.name",
+            f"received {name!r}; expected a short lowercase name (letters, digits, - or _)",
+        )
         path = _path(data["path"], f"{where}.path", base_dir)
         country = data.get("default_country")
         if country is not None:
-            require(isinstance(country, str) and len(country) == 2, f"{where}.default_country",
-                    f"received {country!r}; expected an ISO 3166 alpha-2 code such as CN")
+            require(
+                isinstance(country, str) and len(country) == 2,
+                f"{where}.default_country",
+                f"received {country!r}; expected an ISO 3166 alpha-2 code such as CN",
+            )
         unmapped = data.get("transfer_unmapped") or []
-        require(isinstance(unmapped, list) and all(isinstance(c, str) for c in unmapped),
-                f"{where}.transfer_unmapped", f"received {unmapped!r}; expected a list of column names")
+        require(
+            isinstance(unmapped, list) and all(isinstance(c, str) for c in unmapped),
+            f"{where}.transfer_unmapped",
+            f"received {unmapped!r}; expected a list of column names",
+        )
         return cls(
             name=name,
             path=path,
@@ -182,7 +231,9 @@ class SourceSpec:
             columns=_columns(data["columns"], f"{where}.columns", CANONICAL_FIELDS),
             encoding=data.get("encoding"),
             sheet=None if data.get("sheet") is None else str(data["sheet"]),
-            date_order=check_choice(data.get("date_order", "YMD"), DATE_ORDERS, f"{where}.date_order"),
+            date_order=check_choice(
+                data.get("date_order", "YMD"), DATE_ORDERS, f"{where}.date_order"
+            ),
             default_country=country.upper() if country else None,
             delimiter=data.get("delimiter"),
             transfer_unmapped=tuple(unmapped),
@@ -202,11 +253,20 @@ class SuppressionSpec:
     request_column: str | None = None
     default_request_type: str = "erasure"
 
-    KEYS = ("path", "format", "encoding", "sheet", "id_column", "request_column", "default_request_type", "columns")
+    KEYS = (
+        "path",
+        "format",
+        "encoding",
+        "sheet",
+        "id_column",
+        "request_column",
+        "default_request_type",
+        "columns",
+    )
     REQUEST_TYPES = ("erasure", "withdrawn_consent")
 
     @classmethod
-    def from_dict(cls, data: Any, where: str, base_dir: Path) -> "SuppressionSpec":
+    def from_dict(cls, data: Any, where: str, base_dir: Path) -> SuppressionSpec:
         check_keys(data, cls.KEYS, where, required=("path", "columns"))
         path = _path(data["path"], f"{where}.path", base_dir)
         return cls(
@@ -217,8 +277,11 @@ class SuppressionSpec:
             sheet=None if data.get("sheet") is None else str(data["sheet"]),
             id_column=data.get("id_column"),
             request_column=data.get("request_column"),
-            default_request_type=check_choice(data.get("default_request_type", "erasure"), cls.REQUEST_TYPES,
-                                              f"{where}.default_request_type"),
+            default_request_type=check_choice(
+                data.get("default_request_type", "erasure"),
+                cls.REQUEST_TYPES,
+                f"{where}.default_request_type",
+            ),
         )
 
 
@@ -282,28 +345,49 @@ def parse_params(data: Any, base_dir: Path, file: Path | None = None, sha256: st
     try:
         check_keys(data, _TOP_KEYS, "", required=("client", "deal", "sources"))
         client = check_type(data["client"], str, "client")
-        require(bool(_SLUG.match(client)), "client",
-                f"received {client!r}; expected a slug (lowercase letters, digits, - or _), e.g. acme-sports")
+        require(
+            bool(_SLUG.match(client)),
+            "client",
+            f"received {client!r}; expected a slug (lowercase letters, digits, - or _), e.g. acme-sports",
+        )
         deal = Deal.from_dict(data["deal"])
         sources_raw = check_type(data["sources"], list, "sources")
-        require(len(sources_raw) > 0, "sources", "no sources listed; add one entry per seller export")
-        sources = tuple(SourceSpec.from_dict(s, f"sources[{i}]", base_dir) for i, s in enumerate(sources_raw))
+        require(
+            len(sources_raw) > 0, "sources", "no sources listed; add one entry per seller export"
+        )
+        sources = tuple(
+            SourceSpec.from_dict(s, f"sources[{i}]", base_dir) for i, s in enumerate(sources_raw)
+        )
         seen: dict[str, int] = {}
         for i, src in enumerate(sources):
             if src.name in seen:
-                raise ParamsError(f"sources[{i}].name",
-                                  f"duplicate source name {src.name!r} (also sources[{seen[src.name]}]); give each source a unique name")
+                raise ParamsError(
+                    f"sources[{i}].name",
+                    f"duplicate source name {src.name!r} (also sources[{seen[src.name]}]); give each source a unique name",
+                )
             seen[src.name] = i
         supp_raw = data.get("suppression") or []
         check_type(supp_raw, list, "suppression")
-        suppression = tuple(SuppressionSpec.from_dict(s, f"suppression[{i}]", base_dir) for i, s in enumerate(supp_raw))
-        sections = {name: _parse_section(name, data.get(name), base_dir) for name in SECTION_PARSERS}
+        suppression = tuple(
+            SuppressionSpec.from_dict(s, f"suppression[{i}]", base_dir)
+            for i, s in enumerate(supp_raw)
+        )
+        sections = {
+            name: _parse_section(name, data.get(name), base_dir) for name in SECTION_PARSERS
+        }
     except ParamsError as exc:
         if file is not None and exc.file is None:
             raise ParamsError(exc.where, exc.detail, file=str(file)) from None
         raise
-    return Params(client=client, deal=deal, sources=sources, suppression=suppression, sections=sections,
-                  file=file, sha256=sha256)
+    return Params(
+        client=client,
+        deal=deal,
+        sources=sources,
+        suppression=suppression,
+        sections=sections,
+        file=file,
+        sha256=sha256,
+    )
 
 
 def load_params(path: str | Path) -> Params:
@@ -332,7 +416,15 @@ def load_params(path: str | Path) -> Params:
     try:
         data = yaml.safe_load(raw.decode("utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ParamsError("params", f"not valid UTF-8 YAML: {str(exc).splitlines()[0]}", file=str(path)) from None
+        raise ParamsError(
+            "params", f"not valid UTF-8 YAML: {str(exc).splitlines()[0]}", file=str(path)
+        ) from None
     if not isinstance(data, dict):
-        raise ParamsError("params", f"expected a mapping at the top level, received {type(data).__name__}", file=str(path))
-    return parse_params(data, path.resolve().parent, file=path.resolve(), sha256=hashlib.sha256(raw).hexdigest())
+        raise ParamsError(
+            "params",
+            f"expected a mapping at the top level, received {type(data).__name__}",
+            file=str(path),
+        )
+    return parse_params(
+        data, path.resolve().parent, file=path.resolve(), sha256=hashlib.sha256(raw).hexdigest()
+    )

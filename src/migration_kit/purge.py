@@ -9,6 +9,7 @@ Example
 >>> purge_run(Path("runs/rehearsal/r1"))   # doctest: +SKIP
 {'files': 14, 'bytes': 1834211}
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,32 +33,61 @@ def _overwrite_and_unlink(path: Path) -> None:
     path.unlink()
 
 
-def purge_run(run_dir: Path, *, params_hash: str = "0" * 64, now: dt.datetime | None = None) -> dict[str, int]:
+def purge_run(
+    run_dir: Path, *, params_hash: str = "0" * 64, now: dt.datetime | None = None
+) -> dict[str, int]:
     """Destroy ``work/`` of a run folder and record what was destroyed."""
     from .handover.audit import AuditLog
 
     run = RunFolder(Path(run_dir).resolve())
     work = run.path("work")
     if not work.is_dir():
-        raise MigrationKitError(f"{run.root}: no work/ folder; is this a run folder (runs/<client>/<run_id>)?")
+        raise MigrationKitError(
+            f"{run.root}: no work/ folder; is this a run folder (runs/<client>/<run_id>)?"
+        )
     record_file = run.report("purge_record.json")
-    if record_file.exists() and json.loads(record_file.read_text(encoding="utf-8")).get("status") == "done":
-        raise MigrationKitError(f"{run.root}: already purged (see {record_file}); nothing is purged twice")
-    now = now or dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    if (
+        record_file.exists()
+        and json.loads(record_file.read_text(encoding="utf-8")).get("status") == "done"
+    ):
+        raise MigrationKitError(
+            f"{run.root}: already purged (see {record_file}); nothing is purged twice"
+        )
+    now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     files = sorted(p for p in work.rglob("*") if p.is_file())
-    record = [{"file": p.relative_to(run.root).as_posix(), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
-              for p in files]
+    record = [
+        {
+            "file": p.relative_to(run.root).as_posix(),
+            "bytes": p.stat().st_size,
+            "sha256": file_sha256(p),
+        }
+        for p in files
+    ]
     summary = {"files": len(record), "bytes": sum(r["bytes"] for r in record)}
 
-    def write(status: str) -> None:  # the record exists before the first file goes, and is completed after
-        atomic_write_text(record_file, json.dumps(
-            {"status": status, "purged_at": now.isoformat(), "method": "overwrite with zeros, then delete",
-             **summary, "files_purged": record}, ensure_ascii=False, indent=2))
+    def write(
+        status: str,
+    ) -> None:  # the record exists before the first file goes, and is completed after
+        atomic_write_text(
+            record_file,
+            json.dumps(
+                {
+                    "status": status,
+                    "purged_at": now.isoformat(),
+                    "method": "overwrite with zeros, then delete",
+                    **summary,
+                    "files_purged": record,
+                },
+                ensure_ascii=False,
+                indent=2,
+            ),
+        )
 
     write("in progress")
     for p in files:
         _overwrite_and_unlink(p)
     write("done")
     AuditLog(run.path("audit_log.jsonl")).append(
-        "purge", {r["file"]: r["sha256"] for r in record}, {}, summary, params_hash, time=now)
+        "purge", {r["file"]: r["sha256"] for r in record}, {}, summary, params_hash, time=now
+    )
     return summary

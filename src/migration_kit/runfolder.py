@@ -18,6 +18,7 @@ Example
 >>> run = RunFolder.create(Path("runs"), "acme", "r1")     # doctest: +SKIP
 >>> run.write_parquet("std", df)                            # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -26,21 +27,29 @@ import hashlib
 import json
 import os
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["RunFolder", "atomic_path", "atomic_write_bytes", "atomic_write_text", "new_run_id", "file_sha256",
-           "PARTIAL_MARK"]
+__all__ = [
+    "PARTIAL_MARK",
+    "RunFolder",
+    "atomic_path",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "file_sha256",
+    "new_run_id",
+]
 
 SUBDIRS = ("notebooks", "work", "reports", "handover", "backup", "secrets")
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
     """A sortable run id from the current UTC time: ``20261129T153000Z``."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return now.strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -96,7 +105,7 @@ class RunFolder:
     root: Path
 
     @classmethod
-    def create(cls, runs_dir: Path, client: str, run_id: str) -> "RunFolder":
+    def create(cls, runs_dir: Path, client: str, run_id: str) -> RunFolder:
         root = Path(runs_dir) / client / run_id
         for sub in SUBDIRS:
             (root / sub).mkdir(parents=True, exist_ok=True)
@@ -129,7 +138,10 @@ class RunFolder:
         if skip_prefix is None:
             return pd.read_parquet(path)
         import pyarrow.parquet as pq
-        return pd.read_parquet(path, columns=[c for c in pq.read_schema(path).names if not c.startswith(skip_prefix)])
+
+        return pd.read_parquet(
+            path, columns=[c for c in pq.read_schema(path).names if not c.startswith(skip_prefix)]
+        )
 
     # -- reports (aggregate or masked only) ----------------------------------------------------
     def report(self, name: str) -> Path:
@@ -142,8 +154,10 @@ class RunFolder:
         return target
 
     def write_json(self, name: str, data: Any) -> Path:
-        return atomic_write_text(self.report(name), json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True,
-                                                               default=str))
+        return atomic_write_text(
+            self.report(name),
+            json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str),
+        )
 
     def read_json(self, name: str) -> Any:
         return json.loads(self.report(name).read_text(encoding="utf-8"))

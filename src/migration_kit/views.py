@@ -7,26 +7,51 @@ Example
 -------
 >>> views.report_csv(ctx, "inventory.csv")   # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import pandas as pd
 
 from .params import Params
 
-__all__ = ["sources_table", "truth_summary", "json_table", "report_csv", "failure_sample", "review_form",
-           "flat_json", "request_summary", "roster_summary", "manifest_table", "verify", "report_sections"]
+__all__ = [
+    "failure_sample",
+    "flat_json",
+    "json_table",
+    "manifest_table",
+    "report_csv",
+    "report_sections",
+    "request_summary",
+    "review_form",
+    "roster_summary",
+    "sources_table",
+    "truth_summary",
+    "verify",
+]
 
 
 def sources_table(params: Params) -> pd.DataFrame:
     """One row per source: name, file, format, encoding, date order, mapped fields."""
-    return pd.DataFrame([{"source": s.name, "file": s.path.name, "format": s.format, "encoding": s.encoding or "detect",
-                          "date_order": s.date_order, "id_column": s.id_column, "mapped_fields": len(s.columns)}
-                         for s in params.sources])
+    return pd.DataFrame(
+        [
+            {
+                "source": s.name,
+                "file": s.path.name,
+                "format": s.format,
+                "encoding": s.encoding or "detect",
+                "date_order": s.date_order,
+                "id_column": s.id_column,
+                "mapped_fields": len(s.columns),
+            }
+            for s in params.sources
+        ]
+    )
 
 
 def truth_summary(params: Params) -> pd.DataFrame:
@@ -36,11 +61,19 @@ def truth_summary(params: Params) -> pd.DataFrame:
     if not truth_files:
         return pd.DataFrame({"note": ["no truth.csv: not a rehearsal set"]})
     truth = pd.read_csv(truth_files[0], dtype=str, keep_default_na=False)
-    rows = [{"figure": "records", "value": len(truth)}, {"figure": "entities", "value": truth["entity_id"].nunique()}]
+    rows = [
+        {"figure": "records", "value": len(truth)},
+        {"figure": "entities", "value": truth["entity_id"].nunique()},
+    ]
     ents = truth.drop_duplicates("entity_id")
     for flag in ("withdrawn", "erasure", "minor", "inactive"):
         if flag in ents.columns:
-            rows.append({"figure": f"entities {flag}", "value": int(ents[flag].str.lower().isin(["true", "1"]).sum())})
+            rows.append(
+                {
+                    "figure": f"entities {flag}",
+                    "value": int(ents[flag].str.lower().isin(["true", "1"]).sum()),
+                }
+            )
     if "region" in ents.columns:
         for region, n in ents["region"].value_counts().sort_index().items():
             rows.append({"figure": f"entities region {region}", "value": int(n)})
@@ -54,7 +87,9 @@ def json_table(path: Path, key: str, columns: Sequence[str]) -> pd.DataFrame:
     return df[[c for c in columns if c in df.columns]]
 
 
-def report_csv(ctx: Any, name: str, columns: Sequence[str] | None = None, head: int | None = None) -> pd.DataFrame:
+def report_csv(
+    ctx: Any, name: str, columns: Sequence[str] | None = None, head: int | None = None
+) -> pd.DataFrame:
     """A report CSV of the run (reports are aggregate or masked by construction)."""
     df = pd.read_csv(ctx.run.report(name), keep_default_na=False)
     df = df.round(3)  # scores and rates: three decimals are plenty, and stable across machines
@@ -69,8 +104,11 @@ def failure_sample(ctx: Any, per_reason: int = 1) -> pd.DataFrame:
     if fails.empty:
         return fails
     fails = fails.sort_values(["reason_code", "source", "record_id"], kind="mergesort")
-    return fails.groupby("reason_code", sort=True).head(per_reason)[
-        ["source", "field", "check", "value_masked", "reason_code"]].reset_index(drop=True)
+    return (
+        fails.groupby("reason_code", sort=True)
+        .head(per_reason)[["source", "field", "check", "value_masked", "reason_code"]]
+        .reset_index(drop=True)
+    )
 
 
 def review_form(ctx: Any):
@@ -110,8 +148,11 @@ def manifest_table(ctx: Any) -> pd.DataFrame:
     df = pd.DataFrame(manifest.get("files", []))
     # ciphertext hashes and sizes change with every encryption (random content keys, certificate serials):
     # not shown, so reruns compare equal
-    keep = [c for c in ("name", "table", "part", "rows", "plaintext_bytes", "plaintext_sha256")
-            if c in df.columns]
+    keep = [
+        c
+        for c in ("name", "table", "part", "rows", "plaintext_bytes", "plaintext_sha256")
+        if c in df.columns
+    ]
     df = df[keep].copy()
     if "plaintext_sha256" in df:
         df["plaintext_sha256"] = df["plaintext_sha256"].astype(str).str[:16] + "…"

@@ -10,20 +10,21 @@ Example
 >>> run_workbook("params/rehearsal.yaml", run_id="r1")   # doctest: +SKIP
 PosixPath('runs/rehearsal/r1')
 """
+
 from __future__ import annotations
 
 import json
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import WorkbookError
 from .params import load_params
 from .runfolder import RunFolder, atomic_write_text, new_run_id
 
-__all__ = ["NOTEBOOKS_DIR", "list_notebooks", "run_workbook", "notebook_parameters"]
+__all__ = ["NOTEBOOKS_DIR", "list_notebooks", "notebook_parameters", "run_workbook"]
 
 #: The committed workbook (repository checkout) or the folder named by MIGRATION_KIT_NOTEBOOKS.
 NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
@@ -54,15 +55,27 @@ def _step_of(books: list[Path], from_step: str | None) -> int:
     if from_step is None:
         return 0
     for i, book in enumerate(books):
-        if book.stem == from_step or book.stem.split("_", 1)[0] == from_step.zfill(2) or \
-                book.stem.split("_", 1)[-1] == from_step:
+        if (
+            book.stem == from_step
+            or book.stem.split("_", 1)[0] == from_step.zfill(2)
+            or book.stem.split("_", 1)[-1] == from_step
+        ):
             return i
-    raise WorkbookError(f"--from {from_step!r} names no step; steps: {', '.join(b.stem for b in books)}")
+    raise WorkbookError(
+        f"--from {from_step!r} names no step; steps: {', '.join(b.stem for b in books)}"
+    )
 
 
-def run_workbook(params_file: str | Path, *, run_id: str | None = None, runs_dir: str | Path = "runs",
-                 from_step: str | None = None, notebooks: Path = NOTEBOOKS_DIR,
-                 echo: Callable[[str], None] = print, extra_parameters: dict | None = None) -> Path:
+def run_workbook(
+    params_file: str | Path,
+    *,
+    run_id: str | None = None,
+    runs_dir: str | Path = "runs",
+    from_step: str | None = None,
+    notebooks: Path = NOTEBOOKS_DIR,
+    echo: Callable[[str], None] = print,
+    extra_parameters: dict | None = None,
+) -> Path:
     """Execute every notebook in order for one client; return the run folder.
 
     Parameters
@@ -87,10 +100,16 @@ def run_workbook(params_file: str | Path, *, run_id: str | None = None, runs_dir
     done = json.loads(state_file.read_text()) if state_file.exists() else {}
     missing = [b.stem for b in books[:start] if b.stem not in done]
     if missing:
-        raise WorkbookError(f"cannot start at {books[start].stem}: earlier steps not finished in {run.root}: "
-                            f"{', '.join(missing)}; run without --from first")
-    injected = {"params_file": str(params_file), "runs_dir": str(run.root.parent.parent), "run_id": run.run_id,
-                **(extra_parameters or {})}
+        raise WorkbookError(
+            f"cannot start at {books[start].stem}: earlier steps not finished in {run.root}: "
+            f"{', '.join(missing)}; run without --from first"
+        )
+    injected = {
+        "params_file": str(params_file),
+        "runs_dir": str(run.root.parent.parent),
+        "run_id": run.run_id,
+        **(extra_parameters or {}),
+    }
     # one kernel for the whole run: start-up and imports are paid once (papermill passes km through)
     from jupyter_client.manager import KernelManager
 
@@ -112,18 +131,30 @@ def _execute_all(pm, books, start, run, injected, state_file, done, echo, km) ->
         known = notebook_parameters(book)
         unknown = sorted(set(injected) - set(known))
         if unknown:
-            raise WorkbookError(f"{book.name}: unknown parameter(s) {', '.join(unknown)}; "
-                                f"the notebook's parameters cell has: {', '.join(sorted(known))}")
+            raise WorkbookError(
+                f"{book.name}: unknown parameter(s) {', '.join(unknown)}; "
+                f"the notebook's parameters cell has: {', '.join(sorted(known))}"
+            )
         echo(f"[{i}/{len(books)}] {book.stem} ...")
         t0 = time.perf_counter()
         out = run.path("notebooks", book.name)
         try:
-            pm.execute_notebook(str(book), str(out), parameters=injected, cwd=str(book.parent),
-                                progress_bar=False, kernel_name="python3", log_output=False, km=km)
+            pm.execute_notebook(
+                str(book),
+                str(out),
+                parameters=injected,
+                cwd=str(book.parent),
+                progress_bar=False,
+                kernel_name="python3",
+                log_output=False,
+                km=km,
+            )
         except pm.PapermillExecutionError as exc:
-            raise WorkbookError(f"{book.name}: cell {exc.exec_count} failed with {exc.ename}: "
-                                f"{str(exc.evalue).splitlines()[0] if exc.evalue else ''} "
-                                f"(executed copy: {out})") from None
+            raise WorkbookError(
+                f"{book.name}: cell {exc.exec_count} failed with {exc.ename}: "
+                f"{str(exc.evalue).splitlines()[0] if exc.evalue else ''} "
+                f"(executed copy: {out})"
+            ) from None
         done[book.stem] = round(time.perf_counter() - t0, 2)
         atomic_write_text(state_file, json.dumps(done, indent=2))
         echo(f"[{i}/{len(books)}] {book.stem} done in {done[book.stem]:.1f} s")

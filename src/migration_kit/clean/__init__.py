@@ -9,6 +9,7 @@ Example
 >>> clean_email(pd.Series(["Wang@QQ.com"]))["email"].tolist()
 ['wang@qq.com']
 """
+
 from __future__ import annotations
 
 from .address import clean_address, clean_country, clean_postcode
@@ -22,20 +23,20 @@ from .phone import clean_phone
 from .standardize import standardize
 
 __all__ = [
-    "standardize",
-    "failure_counts",
     "FailureTable",
-    "clean_phone",
-    "clean_email",
-    "clean_name",
-    "clean_id",
-    "cross_check_id",
-    "parse_dates",
     "clean_address",
-    "clean_country",
-    "clean_postcode",
     "clean_amount",
-    "clean_count",
     "clean_boolean",
+    "clean_count",
+    "clean_country",
+    "clean_email",
     "clean_gender",
+    "clean_id",
+    "clean_name",
+    "clean_phone",
+    "clean_postcode",
+    "cross_check_id",
+    "failure_counts",
+    "parse_dates",
+    "standardize",
 ]

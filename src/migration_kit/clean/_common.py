@@ -12,6 +12,7 @@ Example
 >>> map_unique(pd.Series(["a", "a", None]), lambda v: (v.upper(), None), ["up", "reason"])["up"].tolist()
 ['A', 'A', None]
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -22,8 +23,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["map_unique", "normalize_text", "normalized_uniques", "none_if_na", "obj", "fullmatch", "extract",
-           "replace", "to_object", "spread"]
+__all__ = [
+    "extract",
+    "fullmatch",
+    "map_unique",
+    "none_if_na",
+    "normalize_text",
+    "normalized_uniques",
+    "obj",
+    "replace",
+    "spread",
+    "to_object",
+]
 
 
 def obj(values: Any) -> np.ndarray:
@@ -46,7 +57,11 @@ def to_object(arr: pa.Array) -> np.ndarray:
 
 def fullmatch(arr: pa.Array, pattern: str) -> np.ndarray:
     """Boolean numpy mask: value matches ``pattern`` entirely (nulls -> False)."""
-    return pc.match_substring_regex(arr, f"^(?:{pattern})$").fill_null(False).to_numpy(zero_copy_only=False)
+    return (
+        pc.match_substring_regex(arr, f"^(?:{pattern})$")
+        .fill_null(False)
+        .to_numpy(zero_copy_only=False)
+    )
 
 
 def extract(arr: pa.Array, pattern: str) -> dict[str, np.ndarray]:
@@ -99,7 +114,9 @@ def normalize_text(s: pd.Series) -> pd.Series:
     return pd.Series(spread(to_object(arr), codes), index=s.index, dtype=object)
 
 
-def map_unique(s: pd.Series, func: Callable[[Any], Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:
+def map_unique(
+    s: pd.Series, func: Callable[[Any], Sequence[Any]], columns: Sequence[str]
+) -> pd.DataFrame:
     """Apply ``func`` once per distinct non-null value of ``s`` and spread the results.
 
     Parameters

@@ -29,6 +29,7 @@ Example
 >>> clean_address(pd.Series(["深圳南山区科技园"]))[["province", "city", "district", "region_code"]].values.tolist()
 [['广东省', '深圳市', '南山区', '440305']]
 """
+
 from __future__ import annotations
 
 import csv
@@ -43,13 +44,23 @@ import pandas as pd
 from ._common import map_unique, normalize_text
 from .names import fold_latin
 
-__all__ = ["clean_address", "clean_country", "clean_postcode", "ADDRESS_COLUMNS", "Region", "region_table",
-           "country_aliases"]
+__all__ = [
+    "ADDRESS_COLUMNS",
+    "Region",
+    "clean_address",
+    "clean_country",
+    "clean_postcode",
+    "country_aliases",
+    "region_table",
+]
 
 ADDRESS_COLUMNS = ["address", "province", "city", "district", "region_code", "reason"]
 _MUNICIPALITIES = {"110000", "120000", "310000", "500000"}
-_SUFFIXES = {"province": ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市"),
-             "city": ("市",), "district": ("新区", "区", "县", "市")}
+_SUFFIXES = {
+    "province": ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "省", "市"),
+    "city": ("市",),
+    "district": ("新区", "区", "县", "市"),
+}
 _RANK = {"province": 0, "city": 1, "district": 2}
 #: A short name (朝阳 for 朝阳市) followed by one of these is part of another name (朝阳区, 中山路),
 #: unless a unit name starts there (哈尔滨道里区, 唐山路北区).
@@ -81,8 +92,10 @@ def _data_rows(filename: str) -> list[dict[str, str]]:
 @functools.lru_cache(maxsize=1)
 def region_table() -> tuple[dict[str, Region], dict[str, tuple[Region, ...]], int]:
     """Return (regions by code, regions by full or short name, longest name length)."""
-    by_code = {r["code"]: Region(r["code"], r["name"], r["level"], r["parent_code"])
-               for r in _data_rows("clean_regions.csv")}
+    by_code = {
+        r["code"]: Region(r["code"], r["name"], r["level"], r["parent_code"])
+        for r in _data_rows("clean_regions.csv")
+    }
     by_name: dict[str, list[Region]] = {}
     for reg in by_code.values():
         names = {reg.name}
@@ -110,8 +123,11 @@ def _fits(reg: Region, state: dict[str, str | None]) -> bool:
     if dist is not None:
         return False
     if reg.level == "province":
-        return prov in (None, reg.code) and city in (None, reg.code) if reg.code in _MUNICIPALITIES \
+        return (
+            prov in (None, reg.code) and city in (None, reg.code)
+            if reg.code in _MUNICIPALITIES
             else prov in (None, reg.code) and city is None
+        )
     if reg.level == "city":
         return prov in (None, reg.province_code) and city in (None, reg.code)
     if city is not None:
@@ -130,15 +146,21 @@ def _resolve(text: str) -> tuple:
     while p < len(compact):
         hit = None
         for length in (n for n in lengths.get(compact[p], ()) if n <= len(compact) - p):
-            piece = compact[p:p + length]
+            piece = compact[p : p + length]
             cands = by_name.get(piece, ())
             ok = [r for r in cands if _fits(r, state)]
             if len(ok) > 1:  # 乌鲁木齐: the city, not the county of that name inside it
                 top = min(_RANK[r.level] for r in ok)
                 ok = [r for r in ok if _RANK[r.level] == top]
-            rest = compact[p + length:]
-            if ok and piece not in {r.name for r in ok} and rest[:1] in _NOT_AFTER_SHORT \
-                    and not any(rest[:k] in by_name for k in lengths.get(rest[:1], ()) if k <= len(rest)):
+            rest = compact[p + length :]
+            if (
+                ok
+                and piece not in {r.name for r in ok}
+                and rest[:1] in _NOT_AFTER_SHORT
+                and not any(
+                    rest[:k] in by_name for k in lengths.get(rest[:1], ()) if k <= len(rest)
+                )
+            ):
                 continue  # 朝阳区 is not 朝阳市, 中山路 is a road, not 中山市 (but 哈尔滨道里区, 唐山路北区)
             if len(ok) == 1:
                 hit = (ok[0], length)
@@ -150,20 +172,25 @@ def _resolve(text: str) -> tuple:
             state["district"] = reg.code
             if reg.parent_code in _MUNICIPALITIES or by_code[reg.parent_code].level == "city":
                 state["city"] = reg.parent_code  # not for 仙桃市, a county-level city under 湖北省
-        elif reg.level == "city":
-            state["city"] = reg.code
-        elif reg.code in _MUNICIPALITIES:
+        elif reg.level == "city" or reg.code in _MUNICIPALITIES:
             state["city"] = reg.code
         state["province"] = reg.province_code
         p += length
-    names = [by_code[c].name if c else None for c in (state["province"], state["city"], state["district"])]
+    names = [
+        by_code[c].name if c else None
+        for c in (state["province"], state["city"], state["district"])
+    ]
     code = state["district"] or state["city"] or state["province"]
     reason = "ADDRESS_UNRESOLVED" if code is None and _CJK.search(text) else None
     return (*names, code, reason)
 
 
-def clean_address(address: pd.Series | None, province: pd.Series | None = None, city: pd.Series | None = None,
-                  district: pd.Series | None = None) -> pd.DataFrame:
+def clean_address(
+    address: pd.Series | None,
+    province: pd.Series | None = None,
+    city: pd.Series | None = None,
+    district: pd.Series | None = None,
+) -> pd.DataFrame:
     """Resolve province, city, district and region code from structured fields and free text.
 
     Parameters
@@ -192,8 +219,13 @@ def clean_address(address: pd.Series | None, province: pd.Series | None = None, 
         joined = joined + " " + s
     joined = joined.str.strip()
     out = map_unique(joined.where(joined != "", None), _resolve, ADDRESS_COLUMNS[1:])
-    out.insert(0, "address", normalize_text(address) if address is not None else pd.Series(None, index=index,
-                                                                                             dtype=object))
+    out.insert(
+        0,
+        "address",
+        normalize_text(address)
+        if address is not None
+        else pd.Series(None, index=index, dtype=object),
+    )
     return out
 
 
@@ -243,5 +275,10 @@ def clean_postcode(s: pd.Series, country: pd.Series) -> pd.DataFrame:
     squeezed = text.str.replace(" ", "", regex=False)
     text = text.where(~cn, squeezed)
     bad = cn & text.notna().to_numpy() & ~text.str.fullmatch(r"\d{6}", na=False).to_numpy()
-    return pd.DataFrame({"postcode": text.where(~bad, None).astype(object),
-                         "reason": np.where(bad, "POSTCODE_INVALID", None).astype(object)}, index=s.index)
+    return pd.DataFrame(
+        {
+            "postcode": text.where(~bad, None).astype(object),
+            "reason": np.where(bad, "POSTCODE_INVALID", None).astype(object),
+        },
+        index=s.index,
+    )

@@ -24,6 +24,7 @@ Example
 >>> out["value"].dt.strftime("%Y-%m-%d").tolist(), out["reason"].tolist()
 (['1990-03-05', '1990-03-05', nan], [None, None, 'DATE_IMPOSSIBLE'])
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +37,7 @@ import pyarrow.compute as pc
 from .._spec import check_choice
 from ._common import extract, fullmatch, normalized_uniques, replace, spread, to_object
 
-__all__ = ["parse_dates", "DATE_ORDERS", "DATE_COLUMNS"]
+__all__ = ["DATE_COLUMNS", "DATE_ORDERS", "parse_dates"]
 
 DATE_ORDERS = ("YMD", "MDY", "DMY")
 DATE_COLUMNS = ["value", "reason"]
@@ -45,8 +46,10 @@ _YMD = r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
 _COMPACT = r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"
 _YEAR_LAST = r"(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})"
 _SERIAL = r"(?P<n>\d{5})(?:\.0+)?"
-_ISO = (r"(?P<local>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s?"
-        r"(?:Z|(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2}))?")
+_ISO = (
+    r"(?P<local>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s?"
+    r"(?:Z|(?P<sign>[+-])(?P<hh>\d{2}):?(?P<mm>\d{2}))?"
+)
 
 
 def _from_parts(y: pd.Series, m: pd.Series, d: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +63,9 @@ def _from_parts(y: pd.Series, m: pd.Series, d: pd.Series) -> tuple[np.ndarray, n
     return vals, np.isnat(vals) & ~old
 
 
-def _ymd(parts: pd.DataFrame, date_order: str) -> tuple[pd.Series, pd.Series, pd.Series, np.ndarray]:
+def _ymd(
+    parts: pd.DataFrame, date_order: str
+) -> tuple[pd.Series, pd.Series, pd.Series, np.ndarray]:
     """Year, month, day and an 'ambiguous' mask from extracted groups (y/m/d or a/b/y)."""
     none = np.zeros(len(parts), dtype=bool)
     if "m" in parts:
@@ -71,7 +76,12 @@ def _ymd(parts: pd.DataFrame, date_order: str) -> tuple[pd.Series, pd.Series, pd
     if date_order == "DMY":
         return y, b, a, none
     day_first = (a > 12) & (b <= 12)
-    return y, b.where(day_first, a), a.where(day_first, b), ((a <= 12) & (b <= 12) & (a != b)).to_numpy()
+    return (
+        y,
+        b.where(day_first, a),
+        a.where(day_first, b),
+        ((a <= 12) & (b <= 12) & (a != b)).to_numpy(),
+    )
 
 
 def _parse_unique(u: pd.Series, date_order: str, keep_time: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +95,13 @@ def _parse_unique(u: pd.Series, date_order: str, keep_time: bool) -> tuple[np.nd
     reason = np.full(n, None, dtype=object)
     todo = ~pc.is_null(u).to_numpy(zero_copy_only=False)
     for shape in ("ymd", "iso", "compact", "year_last", "serial"):
-        pattern = {"ymd": _YMD, "iso": _ISO, "compact": _COMPACT, "year_last": _YEAR_LAST, "serial": _SERIAL}[shape]
+        pattern = {
+            "ymd": _YMD,
+            "iso": _ISO,
+            "compact": _COMPACT,
+            "year_last": _YEAR_LAST,
+            "serial": _SERIAL,
+        }[shape]
         rows = np.flatnonzero(todo)
         if not len(rows):
             break
@@ -100,7 +116,9 @@ def _parse_unique(u: pd.Series, date_order: str, keep_time: bool) -> tuple[np.nd
             # pandas parses zone-aware strings ~10x slower than naive ones: parse the local part,
             # then subtract the offset ourselves (Z or no zone: offset 0).
             parts = extract(hits, _ISO)
-            v = pd.to_datetime(pd.Series(parts["local"], dtype=object), format="ISO8601", errors="coerce")
+            v = pd.to_datetime(
+                pd.Series(parts["local"], dtype=object), format="ISO8601", errors="coerce"
+            )
             if keep_time:
                 sign = np.where(parts["sign"] == "-", -1, 1)
                 hh = pd.to_numeric(pd.Series(parts["hh"], dtype=object)).fillna(0).to_numpy()
@@ -113,7 +131,9 @@ def _parse_unique(u: pd.Series, date_order: str, keep_time: bool) -> tuple[np.nd
         elif shape == "serial":
             s = pd.to_numeric(text, errors="coerce").to_numpy()
             ok = (s >= 10000) & (s <= 73050)
-            val[idx[ok]] = (pd.Timestamp(1899, 12, 30) + pd.to_timedelta(s[ok], unit="D")).to_numpy()
+            val[idx[ok]] = (
+                pd.Timestamp(1899, 12, 30) + pd.to_timedelta(s[ok], unit="D")
+            ).to_numpy()
             reason[idx[~ok]] = "DATE_UNPARSEABLE"
         else:
             y, m, d, amb = _ymd(pd.DataFrame(extract(hits, pattern)), date_order)
@@ -125,8 +145,9 @@ def _parse_unique(u: pd.Series, date_order: str, keep_time: bool) -> tuple[np.nd
     return val, reason
 
 
-def parse_dates(s: pd.Series, *, date_order: str = "YMD", reference_date: dt.date,
-                keep_time: bool = True) -> pd.DataFrame:
+def parse_dates(
+    s: pd.Series, *, date_order: str = "YMD", reference_date: dt.date, keep_time: bool = True
+) -> pd.DataFrame:
     """Parse raw dates into ``datetime64[ns]`` with a reason code per failure.
 
     Parameters
@@ -166,5 +187,10 @@ def parse_dates(s: pd.Series, *, date_order: str = "YMD", reference_date: dt.dat
     present = ~pc.is_null(u).to_numpy(zero_copy_only=False)
     reason[present & np.isnat(val) & pd.isna(reason)] = "DATE_IMPLAUSIBLE"
     val[early | future] = np.datetime64("NaT")
-    return pd.DataFrame({"value": pd.Series(spread(val, codes), index=s.index, dtype="datetime64[ns]"),
-                         "reason": spread(reason, codes)}, index=s.index)
+    return pd.DataFrame(
+        {
+            "value": pd.Series(spread(val, codes), index=s.index, dtype="datetime64[ns]"),
+            "reason": spread(reason, codes),
+        },
+        index=s.index,
+    )

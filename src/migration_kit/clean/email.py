@@ -11,6 +11,7 @@ Example
 >>> clean_email(pd.Series([" Li.Na@QQ.com ", "a..b@qq.com"])).values.tolist()
 [['li.na@qq.com', None], [None, 'EMAIL_SYNTAX']]
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,7 +20,7 @@ import pyarrow.compute as pc
 
 from ._common import fullmatch, normalized_uniques, spread, to_object
 
-__all__ = ["clean_email", "EMAIL_COLUMNS", "EMAIL_PATTERN"]
+__all__ = ["EMAIL_COLUMNS", "EMAIL_PATTERN", "clean_email"]
 
 EMAIL_COLUMNS = ["email", "reason"]
 
@@ -55,4 +56,6 @@ def clean_email(s: pd.Series) -> pd.DataFrame:
     present = ~pc.is_null(u).to_numpy(zero_copy_only=False)
     email = np.where(ok, to_object(u), None).astype(object)
     reason = np.where(present & ~ok, "EMAIL_SYNTAX", None).astype(object)
-    return pd.DataFrame({"email": spread(email, codes), "reason": spread(reason, codes)}, index=s.index)
+    return pd.DataFrame(
+        {"email": spread(email, codes), "reason": spread(reason, codes)}, index=s.index
+    )

@@ -14,6 +14,7 @@ Example
 >>> ft.to_frame()[["field", "check", "reason_code"]].values.tolist()
 [['email', 'syntax', 'EMAIL_SYNTAX']]
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 from .. import masking
 from ..schema import FAILURE_COLUMNS
 
-__all__ = ["FailureTable", "failure_counts", "empty_failures"]
+__all__ = ["FailureTable", "empty_failures", "failure_counts"]
 
 STAGE = "clean"
 
@@ -76,15 +77,19 @@ class FailureTable:
         codes, uniques = pd.factorize(pd.Series(np.asarray(raw, dtype=object)[idx], dtype=object))
         masked = masking.mask_series(field, pd.Series(uniques, dtype=object)).to_numpy(dtype=object)
         masked = np.append(masked, masking.mask_value(field, None))[codes]  # code -1: missing raw
-        self._parts.append(pd.DataFrame({
-            "stage": STAGE,
-            "source": self._source[idx],
-            "record_id": self._record_id[idx],
-            "field": field,
-            "check": check,
-            "value_masked": masked,
-            "reason_code": np.asarray(reason, dtype=object)[idx],
-        }))
+        self._parts.append(
+            pd.DataFrame(
+                {
+                    "stage": STAGE,
+                    "source": self._source[idx],
+                    "record_id": self._record_id[idx],
+                    "field": field,
+                    "check": check,
+                    "value_masked": masked,
+                    "reason_code": np.asarray(reason, dtype=object)[idx],
+                }
+            )
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """Return all rows collected so far, in the order added, with a fresh RangeIndex."""
@@ -117,7 +122,11 @@ def failure_counts(failures: pd.DataFrame) -> pd.DataFrame:
     """
     cols = ["field", "check", "reason_code"]
     if failures.empty:
-        return pd.DataFrame({**{c: pd.Series([], dtype=object) for c in cols}, "n": pd.Series([], dtype="int64")})
+        return pd.DataFrame(
+            {**{c: pd.Series([], dtype=object) for c in cols}, "n": pd.Series([], dtype="int64")}
+        )
     out = failures.groupby(cols, sort=True, dropna=False).size().rename("n").reset_index()
     out["n"] = out["n"].astype("int64")
-    return out.sort_values(["n", *cols], ascending=[False, True, True, True], kind="stable").reset_index(drop=True)
+    return out.sort_values(
+        ["n", *cols], ascending=[False, True, True, True], kind="stable"
+    ).reset_index(drop=True)

@@ -22,6 +22,7 @@ Example
 >>> out["id_number"].tolist(), out["id_gender"].tolist()
 (['11010519491231002X', '11010519491231002X'], ['F', 'F'])
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,25 +33,62 @@ import pyarrow.compute as pc
 
 from ._common import fullmatch, normalized_uniques, replace, spread, to_object
 
-__all__ = ["clean_id", "cross_check_id", "check_digit", "ID_COLUMNS", "PROVINCE_PREFIXES"]
+__all__ = ["ID_COLUMNS", "PROVINCE_PREFIXES", "check_digit", "clean_id", "cross_check_id"]
 
 ID_COLUMNS = ["id_number", "id_birth_date", "id_gender", "reason"]
 
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _CHECK = np.array(list("10X98765432"), dtype="<U1")
 #: Provincial-level GB/T 2260 prefixes accepted as the first two digits.
-PROVINCE_PREFIXES = frozenset({
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
-    "71", "81", "82",
-})
+PROVINCE_PREFIXES = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+    }
+)
 _PREFIX_INTS = np.array(sorted(int(p) for p in PROVINCE_PREFIXES), dtype=np.int64)
 
 
 def _digits(first17: np.ndarray) -> np.ndarray:
     """(n,) array of 17-char digit strings -> (n, 17) int64 digit matrix."""
     arr = np.asarray(first17, dtype="<U17")
-    return (arr.view(np.uint32).reshape(len(arr), 17).astype(np.int64) - 48) if len(arr) else np.zeros((0, 17), np.int64)
+    return (
+        (arr.view(np.uint32).reshape(len(arr), 17).astype(np.int64) - 48)
+        if len(arr)
+        else np.zeros((0, 17), np.int64)
+    )
 
 
 def check_digit(first17: np.ndarray) -> np.ndarray:
@@ -107,7 +145,9 @@ def clean_id(s: pd.Series, reference_date: dt.date) -> pd.DataFrame:
     if is15.any():
         cp = tv[is15].astype("<U15").view(np.uint32).reshape(-1, 15)
         century = np.broadcast_to(np.array([ord("1"), ord("9")], dtype=np.uint32), (len(cp), 2))
-        first17 = np.ascontiguousarray(np.hstack([cp[:, :6], century, cp[:, 6:]])).view("<U17").ravel()
+        first17 = (
+            np.ascontiguousarray(np.hstack([cp[:, :6], century, cp[:, 6:]])).view("<U17").ravel()
+        )
         full[is15] = np.char.add(first17, check_digit(first17)).astype(object)
 
     cand = pd.notna(full)
@@ -119,7 +159,9 @@ def clean_id(s: pd.Series, reference_date: dt.date) -> pd.DataFrame:
         region_ok = np.isin(d[:, 0] * 10 + d[:, 1], _PREFIX_INTS)
         ymd = d[:, 6:14] @ (10 ** np.arange(7, -1, -1, dtype=np.int64))
         b = pd.to_datetime(pd.Series(ymd), format="%Y%m%d", errors="coerce")
-        b_ok = (b.notna() & (b >= pd.Timestamp(1900, 1, 1)) & (b <= pd.Timestamp(reference_date))).to_numpy()
+        b_ok = (
+            b.notna() & (b >= pd.Timestamp(1900, 1, 1)) & (b <= pd.Timestamp(reference_date))
+        ).to_numpy()
         reason[c[~region_ok]] = "ID_REGION"
         reason[c[region_ok & ~b_ok]] = "ID_BIRTHDATE"
         good = region_ok & b_ok
@@ -127,12 +169,20 @@ def clean_id(s: pd.Series, reference_date: dt.date) -> pd.DataFrame:
         odd = d[:, 16] % 2 == 1
         gender[c[good]] = np.where(odd[good], "M", "F")
         full[c[~good]] = None
-    return pd.DataFrame({"id_number": spread(full, codes), "id_birth_date": spread(born, codes),
-                         "id_gender": spread(gender, codes), "reason": spread(reason, codes)}, index=s.index)
+    return pd.DataFrame(
+        {
+            "id_number": spread(full, codes),
+            "id_birth_date": spread(born, codes),
+            "id_gender": spread(gender, codes),
+            "reason": spread(reason, codes),
+        },
+        index=s.index,
+    )
 
 
-def cross_check_id(id_birth_date: pd.Series, id_gender: pd.Series, birth_date: pd.Series,
-                   gender: pd.Series) -> pd.DataFrame:
+def cross_check_id(
+    id_birth_date: pd.Series, id_gender: pd.Series, birth_date: pd.Series, gender: pd.Series
+) -> pd.DataFrame:
     """Compare what a valid ID says with the record's own birth date and gender.
 
     Only rows where both sides are present are compared; a record missing its birth date or gender
@@ -154,7 +204,10 @@ def cross_check_id(id_birth_date: pd.Series, id_gender: pd.Series, birth_date: p
     """
     bd_bad = (id_birth_date.notna() & birth_date.notna() & (id_birth_date != birth_date)).to_numpy()
     g_bad = (id_gender.notna() & gender.notna() & (id_gender != gender)).to_numpy()
-    return pd.DataFrame({
-        "birth_reason": np.where(bd_bad, "ID_BIRTH_MISMATCH", None).astype(object),
-        "gender_reason": np.where(g_bad, "ID_GENDER_MISMATCH", None).astype(object),
-    }, index=id_birth_date.index)
+    return pd.DataFrame(
+        {
+            "birth_reason": np.where(bd_bad, "ID_BIRTH_MISMATCH", None).astype(object),
+            "gender_reason": np.where(g_bad, "ID_GENDER_MISMATCH", None).astype(object),
+        },
+        index=id_birth_date.index,
+    )

@@ -26,6 +26,7 @@ Example
 >>> clean_name(pd.Series(["歐陽 娜娜 女士"]))[["full_name", "family_name", "pinyin_key"]].values.tolist()
 [['欧阳娜娜', '欧阳', 'nana ouyang']]
 """
+
 from __future__ import annotations
 
 import functools
@@ -38,14 +39,53 @@ from pypinyin import lazy_pinyin
 
 from ._common import map_unique, normalize_text
 
-__all__ = ["clean_name", "NAME_COLUMNS", "COMPOUND_SURNAMES", "pinyin_surnames", "fold_latin"]
+__all__ = ["COMPOUND_SURNAMES", "NAME_COLUMNS", "clean_name", "fold_latin", "pinyin_surnames"]
 
 NAME_COLUMNS = ["full_name", "family_name", "given_name", "name_key", "pinyin_key", "reason"]
 
 #: Two-character surnames recognised when splitting Chinese names.
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 令狐 宇文 长孙 夏侯 轩辕 端木 独孤 南宫 西门 司徒 司空 "
-    "澹台 公冶 宗政 濮阳 淳于 单于 太叔 申屠 仲孙 钟离 闻人 万俟 呼延 赫连 百里 东郭 拓跋 第五".split())
+    [
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "令狐",
+        "宇文",
+        "长孙",
+        "夏侯",
+        "轩辕",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+        "司徒",
+        "司空",
+        "澹台",
+        "公冶",
+        "宗政",
+        "濮阳",
+        "淳于",
+        "单于",
+        "太叔",
+        "申屠",
+        "仲孙",
+        "钟离",
+        "闻人",
+        "万俟",
+        "呼延",
+        "赫连",
+        "百里",
+        "东郭",
+        "拓跋",
+        "第五",
+    ]
+)
 _SINGLE = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
     "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施"
@@ -57,9 +97,26 @@ _SINGLE = (
     "哈湛宾戎勾茅利於呼居揭干但尉冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
 )
 # Surname readings that differ from the common reading pypinyin picks.
-_SURNAME_PINYIN = {"单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao", "查": "zha", "区": "ou",
-                   "盖": "ge", "乐": "yue", "覃": "qin", "翟": "zhai", "缪": "miao", "尉迟": "yuchi",
-                   "万俟": "moqi", "长孙": "zhangsun", "单于": "chanyu", "燕": "yan", "种": "chong"}
+_SURNAME_PINYIN = {
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "仇": "qiu",
+    "朴": "piao",
+    "查": "zha",
+    "区": "ou",
+    "盖": "ge",
+    "乐": "yue",
+    "覃": "qin",
+    "翟": "zhai",
+    "缪": "miao",
+    "尉迟": "yuchi",
+    "万俟": "moqi",
+    "长孙": "zhangsun",
+    "单于": "chanyu",
+    "燕": "yan",
+    "种": "chong",
+}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 _CN_TITLE = re.compile(r"(?:老师|教练|先生|女士|小姐|经理|主任|校长)+$")
@@ -86,7 +143,7 @@ def pinyin_surnames() -> frozenset[str]:
     return frozenset(_surname_pinyin(s) for s in [*_SINGLE, *COMPOUND_SURNAMES])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _char_pinyin(char: str) -> str:
     """Pinyin of one character (cached: names reuse a few thousand characters)."""
     return "".join(lazy_pinyin(char))
@@ -135,7 +192,11 @@ def _latin(name: str) -> tuple:
         known = pinyin_surnames()
         if len(caps) == 1 and len(caps) < len(raw_tokens):
             fam_i = caps[0]
-        elif len(raw_tokens) <= 3 and folded[0] in known and (len(raw_tokens) == 3 or folded[-1] not in known):
+        elif (
+            len(raw_tokens) <= 3
+            and folded[0] in known
+            and (len(raw_tokens) == 3 or folded[-1] not in known)
+        ):
             fam_i = 0
         else:
             fam_i = len(raw_tokens) - 1
@@ -143,7 +204,7 @@ def _latin(name: str) -> tuple:
     given_folded = [t for i, t in enumerate(folded) if i != fam_i]
     name_key = " ".join([folded[fam_i], *given_folded])
     pinyin_key = " ".join(sorted([folded[fam_i], "".join(given_folded)]))
-    display = " ".join(shown[fam_i:fam_i + 1] + [given_shown]) if comma else " ".join(shown)
+    display = " ".join(shown[fam_i : fam_i + 1] + [given_shown]) if comma else " ".join(shown)
     return (display, shown[fam_i], given_shown, name_key, pinyin_key, None)
 
 
@@ -152,8 +213,9 @@ def _one(value: str) -> tuple:
     return _chinese(name) if _CJK.search(name) else _latin(name)
 
 
-def clean_name(full: pd.Series | None, given: pd.Series | None = None,
-               family: pd.Series | None = None) -> pd.DataFrame:
+def clean_name(
+    full: pd.Series | None, given: pd.Series | None = None, family: pd.Series | None = None
+) -> pd.DataFrame:
     """Clean person names, computing once per distinct value.
 
     Parameters
@@ -176,10 +238,20 @@ def clean_name(full: pd.Series | None, given: pd.Series | None = None,
     ['penglei wang']
     """
     ref = next(s for s in (full, given, family) if s is not None)
-    text = normalize_text(full) if full is not None else pd.Series(None, index=ref.index, dtype=object)
+    text = (
+        normalize_text(full) if full is not None else pd.Series(None, index=ref.index, dtype=object)
+    )
     if given is not None or family is not None:
-        g = normalize_text(given) if given is not None else pd.Series(None, index=ref.index, dtype=object)
-        f = normalize_text(family) if family is not None else pd.Series(None, index=ref.index, dtype=object)
+        g = (
+            normalize_text(given)
+            if given is not None
+            else pd.Series(None, index=ref.index, dtype=object)
+        )
+        f = (
+            normalize_text(family)
+            if family is not None
+            else pd.Series(None, index=ref.index, dtype=object)
+        )
         cjk = f.fillna("").str.contains(_CJK.pattern) | g.fillna("").str.contains(_CJK.pattern)
         built = (f.fillna("") + g.fillna("")).where(cjk, g.fillna("") + " " + f.fillna(""))
         built = built.str.strip()

@@ -14,6 +14,7 @@ Example
 >>> clean_amount(pd.Series(["¥1,234.50", "-3"])).values.tolist()
 [[1234.5, None], [nan, 'NUMBER_NEGATIVE']]
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,13 +23,34 @@ import pyarrow.compute as pc
 
 from ._common import normalized_uniques, replace, spread, to_object
 
-__all__ = ["clean_amount", "clean_count", "clean_boolean", "clean_gender", "TRUE_WORDS", "FALSE_WORDS",
-           "GENDER_WORDS"]
+__all__ = [
+    "FALSE_WORDS",
+    "GENDER_WORDS",
+    "TRUE_WORDS",
+    "clean_amount",
+    "clean_boolean",
+    "clean_count",
+    "clean_gender",
+]
 
 TRUE_WORDS = frozenset({"是", "同意", "y", "yes", "true", "t", "1", "ja", "oui", "on"})
 FALSE_WORDS = frozenset({"否", "不同意", "n", "no", "false", "f", "0", "nein", "non", "off"})
-GENDER_WORDS = {"男": "M", "m": "M", "male": "M", "man": "M", "先生": "M", "男性": "M", "1": "M",
-                "女": "F", "f": "F", "female": "F", "woman": "F", "女士": "F", "女性": "F", "2": "F"}
+GENDER_WORDS = {
+    "男": "M",
+    "m": "M",
+    "male": "M",
+    "man": "M",
+    "先生": "M",
+    "男性": "M",
+    "1": "M",
+    "女": "F",
+    "f": "F",
+    "female": "F",
+    "woman": "F",
+    "女士": "F",
+    "女性": "F",
+    "2": "F",
+}
 _CURRENCY = r"(?i)rmb|cny|eur|usd|元|[¥$€£,\s]"
 
 
@@ -39,7 +61,9 @@ def _numeric(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     stripped = pd.Series(to_object(replace(u, _CURRENCY, "")), dtype=object)
     value = pd.to_numeric(stripped, errors="coerce").astype("float64").to_numpy()
     invalid = present & np.isnan(value)
-    return pd.Series(np.append(value, np.nan)[codes], index=s.index), np.append(invalid, False)[codes]
+    return pd.Series(np.append(value, np.nan)[codes], index=s.index), np.append(invalid, False)[
+        codes
+    ]
 
 
 def _result(value: pd.Series, reasons: list[tuple[np.ndarray, str]], name: str) -> pd.DataFrame:
@@ -77,19 +101,28 @@ def clean_count(s: pd.Series) -> pd.DataFrame:
     value, invalid = _numeric(s)
     fraction = (value.notna() & (value != value.round())).to_numpy()
     negative = (value < 0).to_numpy()
-    out = _result(value, [(invalid | fraction, "NUMBER_INVALID"), (negative, "NUMBER_NEGATIVE")], "count")
+    out = _result(
+        value, [(invalid | fraction, "NUMBER_INVALID"), (negative, "NUMBER_NEGATIVE")], "count"
+    )
     out["count"] = out["count"].astype("Int64")
     return out
 
 
-def _coded(s: pd.Series, mapping: dict[str, object], code: str, name: str, dtype: str) -> pd.DataFrame:
+def _coded(
+    s: pd.Series, mapping: dict[str, object], code: str, name: str, dtype: str
+) -> pd.DataFrame:
     codes, u = normalized_uniques(s)
     words = pd.Series(to_object(pc.utf8_lower(u)), dtype=object)
     value = words.map(mapping).to_numpy(dtype=object)
     bad = words.notna().to_numpy() & pd.isna(value)
     value[pd.isna(value)] = None
-    return pd.DataFrame({name: pd.Series(spread(value, codes), index=s.index, dtype=object).astype(dtype),
-                         "reason": spread(np.where(bad, code, None).astype(object), codes)}, index=s.index)
+    return pd.DataFrame(
+        {
+            name: pd.Series(spread(value, codes), index=s.index, dtype=object).astype(dtype),
+            "reason": spread(np.where(bad, code, None).astype(object), codes),
+        },
+        index=s.index,
+    )
 
 
 def clean_boolean(s: pd.Series) -> pd.DataFrame:

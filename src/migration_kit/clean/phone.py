@@ -21,6 +21,7 @@ Example
 >>> clean_phone(pd.Series(["138 1234 5678", "010-12345678", "14012345678"])).values.tolist()
 [['+8613812345678', 'mobile', None], ['+861012345678', 'landline', None], [None, None, 'PHONE_INVALID']]
 """
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,7 @@ from phonenumbers import PhoneNumberType
 from ..errors import ParamsError
 from ._common import extract, fullmatch, normalized_uniques, obj, replace, to_object
 
-__all__ = ["clean_phone", "PHONE_COLUMNS", "check_region"]
+__all__ = ["PHONE_COLUMNS", "check_region", "clean_phone"]
 
 PHONE_COLUMNS = ["phone", "phone_type", "reason"]
 
@@ -48,14 +49,30 @@ _CN_MOBILE = _CN.mobile.national_number_pattern
 _CN_FIXED = _CN.fixed_line.national_number_pattern
 # Every number-type pattern of CN: a national number matching none of them is invalid
 # (is_valid_number returns False when number_type is UNKNOWN).
-_CN_ANY = "|".join(f"(?:{d.national_number_pattern})" for d in (
-    _CN.fixed_line, _CN.mobile, _CN.toll_free, _CN.premium_rate, _CN.shared_cost, _CN.personal_number,
-    _CN.voip, _CN.pager, _CN.uan, _CN.voicemail) if d is not None and d.national_number_pattern)
+_CN_ANY = "|".join(
+    f"(?:{d.national_number_pattern})"
+    for d in (
+        _CN.fixed_line,
+        _CN.mobile,
+        _CN.toll_free,
+        _CN.premium_rate,
+        _CN.shared_cost,
+        _CN.personal_number,
+        _CN.voip,
+        _CN.pager,
+        _CN.uan,
+        _CN.voicemail,
+    )
+    if d is not None and d.national_number_pattern
+)
 _FAST = r"(?:\+86|0086|86)?(?P<n>1\d{10})"
 _FAST_LANDLINE = r"0(?P<n>[1-9]\d{6,10})"  # trunk prefix 0 + area code + subscriber number
 _CN_GENERAL = _CN.general_desc.national_number_pattern
-_CN_OTHER = "|".join(f"(?:{d.national_number_pattern})" for d in (_CN.mobile, _CN.toll_free, _CN.premium_rate,
-                                                                     _CN.shared_cost) if d is not None)
+_CN_OTHER = "|".join(
+    f"(?:{d.national_number_pattern})"
+    for d in (_CN.mobile, _CN.toll_free, _CN.premium_rate, _CN.shared_cost)
+    if d is not None
+)
 _CN_FIXED_LENGTHS = pa.array(list(_CN.fixed_line.possible_length), type=pa.int32())
 _EXCEL_EXP = re.compile(r"\d+(?:\.\d+)?[eE]\+?\d+")
 _EXCEL_DOT0 = re.compile(r"(\+?\d+)\.0+")
@@ -66,8 +83,11 @@ def check_region(region: str, where: str) -> str:
     """Return ``region`` if phonenumbers knows it as a region code, else raise ParamsError."""
     known = pn.SUPPORTED_REGIONS
     if region not in known:
-        raise ParamsError(where, f"received {region!r}, not a phone region known to phonenumbers; "
-                                 f"use an ISO 3166 alpha-2 code such as 'CN', 'DE' or 'GB'")
+        raise ParamsError(
+            where,
+            f"received {region!r}, not a phone region known to phonenumbers; "
+            f"use an ISO 3166 alpha-2 code such as 'CN', 'DE' or 'GB'",
+        )
     return region
 
 
@@ -96,7 +116,9 @@ def _clean_values(u: pa.Array, region: str) -> np.ndarray:
     """Clean normalized distinct values of one region; return an (n, 3) object array."""
     out = np.full((len(u), 3), None, dtype=object)
     # Excel floats only on the few values carrying '.' or 'E'.
-    odd = np.flatnonzero(pc.match_substring_regex(u, "[.eE]").fill_null(False).to_numpy(zero_copy_only=False))
+    odd = np.flatnonzero(
+        pc.match_substring_regex(u, "[.eE]").fill_null(False).to_numpy(zero_copy_only=False)
+    )
     if len(odd):
         values = to_object(u)
         values[odd] = [_excel_fix(v) for v in values[odd]]
@@ -108,15 +130,25 @@ def _clean_values(u: pa.Array, region: str) -> np.ndarray:
         mobile = fullmatch(nat, _CN_MOBILE) & ~fullmatch(nat, _CN_FIXED)
         out[mobile, 0] = np.char.add("+86", to_object(nat)[mobile].astype(str)).astype(object)
         out[mobile, 1] = "mobile"
-        unknown = ~pc.is_null(nat).to_numpy(zero_copy_only=False) & ~mobile & ~fullmatch(nat, _CN_ANY)
+        unknown = (
+            ~pc.is_null(nat).to_numpy(zero_copy_only=False) & ~mobile & ~fullmatch(nat, _CN_ANY)
+        )
         out[unknown, 2] = "PHONE_INVALID"
         todo &= ~mobile & ~unknown
         # CN landlines written with the trunk 0: fixed-line pattern and length, no other type's pattern
         land = pa.array(extract(u, _FAST_LANDLINE)["n"], type=pa.string())
-        length_ok = pc.is_in(pc.utf8_length(land), value_set=_CN_FIXED_LENGTHS).fill_null(False).to_numpy(
-            zero_copy_only=False)
-        fixed = todo & length_ok & fullmatch(land, _CN_GENERAL) & fullmatch(land, _CN_FIXED) & ~fullmatch(
-            land, _CN_OTHER)
+        length_ok = (
+            pc.is_in(pc.utf8_length(land), value_set=_CN_FIXED_LENGTHS)
+            .fill_null(False)
+            .to_numpy(zero_copy_only=False)
+        )
+        fixed = (
+            todo
+            & length_ok
+            & fullmatch(land, _CN_GENERAL)
+            & fullmatch(land, _CN_FIXED)
+            & ~fullmatch(land, _CN_OTHER)
+        )
         out[fixed, 0] = np.char.add("+86", to_object(land)[fixed].astype(str)).astype(object)
         out[fixed, 1] = "landline"
         todo &= ~fixed
@@ -126,7 +158,9 @@ def _clean_values(u: pa.Array, region: str) -> np.ndarray:
     return out
 
 
-def clean_phone(s: pd.Series, default_region: str = "CN", region: pd.Series | None = None) -> pd.DataFrame:
+def clean_phone(
+    s: pd.Series, default_region: str = "CN", region: pd.Series | None = None
+) -> pd.DataFrame:
     """Standardize phone numbers to E.164.
 
     Parameters

@@ -24,12 +24,12 @@ Example
 >>> std[["phone", "email", "country"]].values.tolist(), len(failures)
 ([['+8613812345678', 'a@qq.com', 'CN']], 0)
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
 from .._spec import check_choice, check_type, closest
@@ -45,35 +45,49 @@ from .names import clean_name
 from .numbers import clean_amount, clean_boolean, clean_count, clean_gender
 from .phone import check_region, clean_phone
 
-__all__ = ["standardize", "STD_DTYPES", "RAW_PREFIX"]
+__all__ = ["RAW_PREFIX", "STD_DTYPES", "standardize"]
 
 RAW_PREFIX = "raw__"
 _KEYS = ("source", "record_id", "row_number")
 #: dtype of every standardized column (str columns are object with None).
 STD_DTYPES: dict[str, str] = {c: "object" for c in STD_COLUMNS}
 STD_DTYPES.update({f: "datetime64[ns]" for f in DATE_FIELDS})
-STD_DTYPES.update({"total_spent": "float64", "order_count": "Int64", "marketing_consent": "boolean"})
+STD_DTYPES.update(
+    {"total_spent": "float64", "order_count": "Int64", "marketing_consent": "boolean"}
+)
 _SPECIAL_PROVINCE_COUNTRY = {"81": "HK", "82": "MO", "71": "TW"}
 
 
 def _check_raw(raw: pd.DataFrame) -> list[str]:
     missing = [c for c in _KEYS if c not in raw.columns]
     if missing:
-        raise InputError("raw table", f"missing key column(s) {', '.join(missing)}; received columns "
-                                      f"{', '.join(map(str, raw.columns))}; the raw table from intake has "
-                                      f"{', '.join(_KEYS)} and raw__<field> columns")
-    fields = [c[len(RAW_PREFIX):] for c in raw.columns if str(c).startswith(RAW_PREFIX)]
+        raise InputError(
+            "raw table",
+            f"missing key column(s) {', '.join(missing)}; received columns "
+            f"{', '.join(map(str, raw.columns))}; the raw table from intake has "
+            f"{', '.join(_KEYS)} and raw__<field> columns",
+        )
+    fields = [c[len(RAW_PREFIX) :] for c in raw.columns if str(c).startswith(RAW_PREFIX)]
     for f in fields:
         if f not in CANONICAL_FIELDS:
             hint = closest(f, CANONICAL_FIELDS)
-            raise InputError("raw table", f"unknown field column {RAW_PREFIX}{f}"
-                                          f"{f' (did you mean {RAW_PREFIX}{hint}?)' if hint else ''}; "
-                                          f"known fields: {', '.join(CANONICAL_FIELDS)}", column=RAW_PREFIX + f)
+            raise InputError(
+                "raw table",
+                f"unknown field column {RAW_PREFIX}{f}"
+                f"{f' (did you mean {RAW_PREFIX}{hint}?)' if hint else ''}; "
+                f"known fields: {', '.join(CANONICAL_FIELDS)}",
+                column=RAW_PREFIX + f,
+            )
     return fields
 
 
-def standardize(raw: pd.DataFrame, *, date_order: str = "YMD", default_region: str = "CN",
-                reference_date: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def standardize(
+    raw: pd.DataFrame,
+    *,
+    date_order: str = "YMD",
+    default_region: str = "CN",
+    reference_date: dt.date,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Clean, standardize and validate a raw table.
 
     Parameters
@@ -112,7 +126,9 @@ def standardize(raw: pd.DataFrame, *, date_order: str = "YMD", default_region: s
     columns = {f: raw[RAW_PREFIX + f].astype(object) for f in fields}
     col = columns.get
 
-    def run(field: str, check: str, fn: Callable[..., pd.DataFrame], *args, **kwargs) -> pd.DataFrame | None:
+    def run(
+        field: str, check: str, fn: Callable[..., pd.DataFrame], *args, **kwargs
+    ) -> pd.DataFrame | None:
         """Clean one field if mapped and record its failures."""
         if field not in columns:
             return None
@@ -126,19 +142,38 @@ def standardize(raw: pd.DataFrame, *, date_order: str = "YMD", default_region: s
         names = clean_name(col("full_name"), col("given_name"), col("family_name"))
         shown = next(f for f in ("full_name", "given_name", "family_name") if f in fields)
         failures.add(shown, "valid", col(shown), names["reason"])
-        std.update({c: names[c] for c in ("full_name", "family_name", "given_name", "name_key", "pinyin_key")})
+        std.update(
+            {
+                c: names[c]
+                for c in ("full_name", "family_name", "given_name", "name_key", "pinyin_key")
+            }
+        )
     # gender, dates, resident ID -------------------------------------------------------------------
     gender = run("gender", "code", clean_gender)
     std["gender"] = gender["gender"] if gender is not None else None
     for f in DATE_FIELDS:
-        res = run(f, "date", parse_dates, date_order=date_order, reference_date=reference_date,
-                  keep_time=f != "birth_date")
+        res = run(
+            f,
+            "date",
+            parse_dates,
+            date_order=date_order,
+            reference_date=reference_date,
+            keep_time=f != "birth_date",
+        )
         std[f] = res["value"] if res is not None else None
     ids = run("id_number", "valid", clean_id, reference_date)
     if ids is not None:
         std["id_number"] = ids["id_number"]
-        bd = std["birth_date"] if std["birth_date"] is not None else pd.Series(pd.NaT, index=raw.index)
-        gd = std["gender"] if std["gender"] is not None else pd.Series(None, index=raw.index, dtype=object)
+        bd = (
+            std["birth_date"]
+            if std["birth_date"] is not None
+            else pd.Series(pd.NaT, index=raw.index)
+        )
+        gd = (
+            std["gender"]
+            if std["gender"] is not None
+            else pd.Series(None, index=raw.index, dtype=object)
+        )
         cross = cross_check_id(ids["id_birth_date"], ids["id_gender"], bd, gd)
         failures.add("id_number", "birth_match", col("id_number"), cross["birth_reason"])
         failures.add("id_number", "gender_match", col("id_number"), cross["gender_reason"])
@@ -146,9 +181,17 @@ def standardize(raw: pd.DataFrame, *, date_order: str = "YMD", default_region: s
         std["gender"] = gd.where(gd.notna(), ids["id_gender"])
     # country, phone, e-mail -----------------------------------------------------------------------
     country = run("country", "known", clean_country)
-    country_s = country["country"] if country is not None else pd.Series(None, index=raw.index, dtype=object)
+    country_s = (
+        country["country"]
+        if country is not None
+        else pd.Series(None, index=raw.index, dtype=object)
+    )
     # fallbacks only fill records without a country text (an unknown country stays None)
-    no_country = normalize_text(col("country")).isna() if "country" in fields else pd.Series(True, index=raw.index)
+    no_country = (
+        normalize_text(col("country")).isna()
+        if "country" in fields
+        else pd.Series(True, index=raw.index)
+    )
     phone = run("phone", "valid", clean_phone, default_region, region=country_s)
     if phone is not None:
         std["phone"], std["phone_type"] = phone["phone"], phone["phone_type"]

@@ -13,6 +13,7 @@ Example
 >>> verify_handover(run / "handover", material.signer_certificate).ok       # doctest: +SKIP
 True
 """
+
 from __future__ import annotations
 
 from .audit import AuditLog, audit_head, verify_audit
@@ -24,7 +25,24 @@ from .manifest import write_manifest
 from .verify import VerifyReport, decrypt_file, decrypt_table, verify_handover
 
 __all__ = [
-    "AuditLog", "audit_head", "verify_audit", "backup_files", "restore", "decrypt", "encrypt", "sign_detached",
-    "verify_detached", "ExportedFile", "export_tables", "KeyMaterial", "KeysSpec", "generate_keys",
-    "load_key_material", "write_manifest", "VerifyReport", "decrypt_file", "decrypt_table", "verify_handover",
+    "AuditLog",
+    "ExportedFile",
+    "KeyMaterial",
+    "KeysSpec",
+    "VerifyReport",
+    "audit_head",
+    "backup_files",
+    "decrypt",
+    "decrypt_file",
+    "decrypt_table",
+    "encrypt",
+    "export_tables",
+    "generate_keys",
+    "load_key_material",
+    "restore",
+    "sign_detached",
+    "verify_audit",
+    "verify_detached",
+    "verify_handover",
+    "write_manifest",
 ]

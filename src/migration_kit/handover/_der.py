@@ -11,11 +11,12 @@ Example
 >>> node.tag, [c.value for c in node.children()]
 (48, [b'\\x05'])
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Node", "read", "oid_text", "DerError"]
+__all__ = ["DerError", "Node", "oid_text", "read"]
 
 
 class DerError(ValueError):
@@ -61,7 +62,7 @@ def _read_at(data: bytes, pos: int) -> tuple[Node, int]:
         n = length & 0x7F
         if n > 8 or pos + n > len(data):
             raise DerError("bad long-form length")
-        length = int.from_bytes(data[pos:pos + n], "big")
+        length = int.from_bytes(data[pos : pos + n], "big")
         pos += n
     end = pos + length
     if end > len(data):

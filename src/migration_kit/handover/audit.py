@@ -19,6 +19,7 @@ Example
 ...            counts={"rows": 1200}, params_hash=p)                         # doctest: +SKIP
 >>> verify_audit("runs/x/audit_log.jsonl")                                   # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,13 +34,24 @@ from typing import Any
 
 from ..errors import IntegrityError, ParamsError
 
-__all__ = ["AuditLog", "verify_audit", "audit_head", "canonical_json", "GENESIS"]
+__all__ = ["GENESIS", "AuditLog", "audit_head", "canonical_json", "verify_audit"]
 
 #: ``prev_hash`` of the first entry.
 GENESIS = "0" * 64
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[\w.\-/ :]{1,200}$")
-_FIELDS = ("seq", "time", "step", "user", "params_hash", "inputs", "outputs", "counts", "prev_hash", "entry_hash")
+_FIELDS = (
+    "seq",
+    "time",
+    "step",
+    "user",
+    "params_hash",
+    "inputs",
+    "outputs",
+    "counts",
+    "prev_hash",
+    "entry_hash",
+)
 
 
 def canonical_json(obj: Any) -> str:
@@ -53,30 +65,42 @@ def _sha(text: str) -> str:
 
 def _check_name(value: Any, where: str) -> str:
     if not isinstance(value, str) or not _NAME.match(value):
-        raise ParamsError(where, f"received {value!r}; use a step/file name of 1-200 letters, digits, '_-./: ' "
-                                 "(audit entries hold names, hashes and counts only)")
+        raise ParamsError(
+            where,
+            f"received {value!r}; use a step/file name of 1-200 letters, digits, '_-./: ' "
+            "(audit entries hold names, hashes and counts only)",
+        )
     return value
 
 
 def _check_hashes(d: Mapping[str, Any], where: str) -> dict[str, str]:
     if not isinstance(d, Mapping):
-        raise ParamsError(where, f"received {type(d).__name__}; expected a mapping name -> sha256 hex")
+        raise ParamsError(
+            where, f"received {type(d).__name__}; expected a mapping name -> sha256 hex"
+        )
     for k, v in d.items():
         _check_name(k, f"{where} key")
         if not isinstance(v, str) or not _HEX64.match(v):
-            raise ParamsError(f"{where}.{k}", "received a value that is not a lowercase SHA-256 hex digest; "
-                                              "log the file's hash, never its content")
+            raise ParamsError(
+                f"{where}.{k}",
+                "received a value that is not a lowercase SHA-256 hex digest; "
+                "log the file's hash, never its content",
+            )
     return dict(d)
 
 
 def _check_counts(d: Mapping[str, Any], where: str) -> dict[str, int]:
     if not isinstance(d, Mapping):
-        raise ParamsError(where, f"received {type(d).__name__}; expected a mapping name -> integer count")
+        raise ParamsError(
+            where, f"received {type(d).__name__}; expected a mapping name -> integer count"
+        )
     out = {}
     for k, v in d.items():
         _check_name(k, f"{where} key")
         if isinstance(v, bool) or not hasattr(v, "__index__"):
-            raise ParamsError(f"{where}.{k}", f"received a {type(v).__name__}; counts must be integers")
+            raise ParamsError(
+                f"{where}.{k}", f"received a {type(v).__name__}; counts must be integers"
+            )
         out[k] = int(v)
     return out
 
@@ -106,8 +130,16 @@ class AuditLog:
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
 
-    def append(self, step: str, inputs: Mapping[str, str], outputs: Mapping[str, str], counts: Mapping[str, int],
-               params_hash: str, user: str | None = None, time: str | dt.datetime | None = None) -> dict[str, Any]:
+    def append(
+        self,
+        step: str,
+        inputs: Mapping[str, str],
+        outputs: Mapping[str, str],
+        counts: Mapping[str, int],
+        params_hash: str,
+        user: str | None = None,
+        time: str | dt.datetime | None = None,
+    ) -> dict[str, Any]:
         """Verify the existing chain, then append one entry and return it.
 
         Raises
@@ -119,9 +151,11 @@ class AuditLog:
         """
         _check_name(step, "audit.step")
         if not isinstance(params_hash, str) or not _HEX64.match(params_hash):
-            raise ParamsError("audit.params_hash", "received a value that is not a lowercase SHA-256 hex digest")
+            raise ParamsError(
+                "audit.params_hash", "received a value that is not a lowercase SHA-256 hex digest"
+            )
         if time is None:
-            time = dt.datetime.now(dt.timezone.utc)
+            time = dt.datetime.now(dt.UTC)
         if isinstance(time, dt.datetime):
             time = time.isoformat()
         if user is None:
@@ -132,9 +166,14 @@ class AuditLog:
         lines = _read_lines(self.path)
         _verify_lines(lines, self.path)
         entry: dict[str, Any] = {
-            "seq": len(lines) + 1, "time": str(time), "step": step, "user": _check_name(user, "audit.user"),
-            "params_hash": params_hash, "inputs": _check_hashes(inputs, "audit.inputs"),
-            "outputs": _check_hashes(outputs, "audit.outputs"), "counts": _check_counts(counts, "audit.counts"),
+            "seq": len(lines) + 1,
+            "time": str(time),
+            "step": step,
+            "user": _check_name(user, "audit.user"),
+            "params_hash": params_hash,
+            "inputs": _check_hashes(inputs, "audit.inputs"),
+            "outputs": _check_hashes(outputs, "audit.outputs"),
+            "counts": _check_counts(counts, "audit.counts"),
             "prev_hash": _sha(lines[-1]) if lines else GENESIS,
         }
         entry["entry_hash"] = _sha(canonical_json(entry))
@@ -153,19 +192,29 @@ def _verify_lines(lines: list[str], path: Path) -> list[dict[str, Any]]:
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:
-            raise IntegrityError(f"{where}: not valid JSON; the log was edited by hand or truncated") from None
+            raise IntegrityError(
+                f"{where}: not valid JSON; the log was edited by hand or truncated"
+            ) from None
         if not isinstance(entry, dict) or sorted(entry) != sorted(_FIELDS):
-            raise IntegrityError(f"{where}: entry fields differ from the audit format; the line was edited")
+            raise IntegrityError(
+                f"{where}: entry fields differ from the audit format; the line was edited"
+            )
         if canonical_json(entry) != line:
             raise IntegrityError(f"{where}: the line is not in canonical form; it was edited")
         if entry["prev_hash"] != prev:
-            raise IntegrityError(f"{where}: prev_hash does not match the previous line; an entry before it "
-                                 "was removed, inserted, edited or moved")
+            raise IntegrityError(
+                f"{where}: prev_hash does not match the previous line; an entry before it "
+                "was removed, inserted, edited or moved"
+            )
         body = {k: v for k, v in entry.items() if k != "entry_hash"}
         if _sha(canonical_json(body)) != entry["entry_hash"]:
-            raise IntegrityError(f"{where}: entry_hash does not match the entry's content; the entry was edited")
+            raise IntegrityError(
+                f"{where}: entry_hash does not match the entry's content; the entry was edited"
+            )
         if entry["seq"] != i:
-            raise IntegrityError(f"{where}: seq is {entry['seq']}, expected {i}; entries were removed or moved")
+            raise IntegrityError(
+                f"{where}: seq is {entry['seq']}, expected {i}; entries were removed or moved"
+            )
         prev = _sha(line)
         entries.append(entry)
     return entries
@@ -183,7 +232,9 @@ def verify_audit(path: str | os.PathLike) -> list[dict[str, Any]]:
         raise IntegrityError(f"{p}: audit log not found")
     raw = p.read_bytes()
     if raw and not raw.endswith(b"\n"):
-        raise IntegrityError(f"{p}: the last line is incomplete (no newline); the log was truncated or edited")
+        raise IntegrityError(
+            f"{p}: the last line is incomplete (no newline); the log was truncated or edited"
+        )
     return _verify_lines(_read_lines(p), p)
 
 
@@ -196,4 +247,7 @@ def audit_head(path: str | os.PathLike) -> dict[str, Any]:
     7
     """
     entries = verify_audit(path)
-    return {"entries": len(entries), "last_entry_hash": entries[-1]["entry_hash"] if entries else GENESIS}
+    return {
+        "entries": len(entries),
+        "last_entry_hash": entries[-1]["entry_hash"] if entries else GENESIS,
+    }

@@ -15,6 +15,7 @@ Example
 >>> backup_files(["in/members.csv"], "runs/x/backup", material)            # doctest: +SKIP
 >>> restore("runs/x/backup", "keys/seller.key", "keys/seller.pem", "restored")  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,15 +36,21 @@ from .cms import decrypt, encrypt, sign_detached, verify_detached
 from .export import write_atomic
 from .keys import KeyMaterial, fingerprint, load_certificate, load_private_key
 
-__all__ = ["backup_files", "restore", "BACKUP_MANIFEST", "BACKUP_SIGNATURE"]
+__all__ = ["BACKUP_MANIFEST", "BACKUP_SIGNATURE", "backup_files", "restore"]
 
 BACKUP_MANIFEST = "backup_manifest.json"
 BACKUP_SIGNATURE = "backup_manifest.json.p7s"
 _FORMAT = "migration_kit.backup/1"
 
 
-def backup_files(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike, material: KeyMaterial, *,
-                 chunk_bytes: int = 32 * 2**20, created_at: str | dt.datetime | None = None) -> dict[str, Any]:
+def backup_files(
+    paths: Sequence[str | os.PathLike],
+    out_dir: str | os.PathLike,
+    material: KeyMaterial,
+    *,
+    chunk_bytes: int = 32 * 2**20,
+    created_at: str | dt.datetime | None = None,
+) -> dict[str, Any]:
     """Encrypt each input file to the backup certificates; write and sign the backup manifest.
 
     Parameters
@@ -75,11 +82,15 @@ def backup_files(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
     names = [p.name for p in srcs]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise IntegrityError(f"input file names {', '.join(dup)} occur more than once; files are restored by name, "
-                             "so rename or back them up into separate folders")
+        raise IntegrityError(
+            f"input file names {', '.join(dup)} occur more than once; files are restored by name, "
+            "so rename or back them up into separate folders"
+        )
     for p in srcs:
         if not p.is_file():
-            raise InputError(str(p), "input file to back up not found; check the source path in the params file")
+            raise InputError(
+                str(p), "input file to back up not found; check the source path in the params file"
+            )
     if (out / BACKUP_MANIFEST).exists():
         raise IntegrityError(f"{out}: already holds a backup; back up into a new folder")
     if chunk_bytes < 1024:
@@ -99,20 +110,37 @@ def backup_files(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
                 cipher = encrypt(plain, certs)
                 name = f"{src.name}.bak{len(chunks) + 1:04d}.cms"
                 write_atomic(out / name, cipher)
-                chunks.append({"name": name, "plaintext_bytes": len(plain),
-                               "plaintext_sha256": hashlib.sha256(plain).hexdigest(),
-                               "ciphertext_bytes": len(cipher), "ciphertext_sha256": hashlib.sha256(cipher).hexdigest()})
+                chunks.append(
+                    {
+                        "name": name,
+                        "plaintext_bytes": len(plain),
+                        "plaintext_sha256": hashlib.sha256(plain).hexdigest(),
+                        "ciphertext_bytes": len(cipher),
+                        "ciphertext_sha256": hashlib.sha256(cipher).hexdigest(),
+                    }
+                )
                 if len(plain) < chunk_bytes:
                     break
-        files.append({"name": src.name, "bytes": size, "sha256": whole.hexdigest(), "chunks": chunks})
+        files.append(
+            {"name": src.name, "bytes": size, "sha256": whole.hexdigest(), "chunks": chunks}
+        )
     if isinstance(created_at, dt.datetime):
         created_at = created_at.isoformat()
-    manifest = {"format": _FORMAT, "created_at": str(created_at or dt.datetime.now(dt.timezone.utc).isoformat()),
-                "backup_certificates": [fingerprint(c) for c in certs], "files": files,
-                "restore": "migration-kit restore <backup dir> --key seller.key --cert seller.pem --out <dir>"}
-    data = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    manifest = {
+        "format": _FORMAT,
+        "created_at": str(created_at or dt.datetime.now(dt.UTC).isoformat()),
+        "backup_certificates": [fingerprint(c) for c in certs],
+        "files": files,
+        "restore": "migration-kit restore <backup dir> --key seller.key --cert seller.pem --out <dir>",
+    }
+    data = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
+        "utf-8"
+    )
     write_atomic(out / BACKUP_MANIFEST, data)
-    write_atomic(out / BACKUP_SIGNATURE, sign_detached(data, material.signer_certificate, material.signer_key))
+    write_atomic(
+        out / BACKUP_SIGNATURE,
+        sign_detached(data, material.signer_certificate, material.signer_key),
+    )
     return manifest
 
 
@@ -120,10 +148,16 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def restore(backup_dir: str | os.PathLike, key: str | os.PathLike | rsa.RSAPrivateKey,
-            cert: str | os.PathLike | x509.Certificate, out_dir: str | os.PathLike, *,
-            passphrase_env: str | None = None, signer_cert: x509.Certificate | None = None,
-            overwrite: bool = False) -> list[Path]:
+def restore(
+    backup_dir: str | os.PathLike,
+    key: str | os.PathLike | rsa.RSAPrivateKey,
+    cert: str | os.PathLike | x509.Certificate,
+    out_dir: str | os.PathLike,
+    *,
+    passphrase_env: str | None = None,
+    signer_cert: x509.Certificate | None = None,
+    overwrite: bool = False,
+) -> list[Path]:
     """Check and decrypt a backup into ``out_dir``; return the restored paths (byte-identical originals).
 
     Parameters
@@ -152,11 +186,13 @@ def restore(backup_dir: str | os.PathLike, key: str | os.PathLike | rsa.RSAPriva
     """
     bdir, out = Path(backup_dir), Path(out_dir)
     if not isinstance(cert, x509.Certificate):
-        cert = load_certificate(cert, what="backup certificate", now=dt.datetime.now(dt.timezone.utc))
+        cert = load_certificate(cert, what="backup certificate", now=dt.datetime.now(dt.UTC))
     if not isinstance(key, rsa.RSAPrivateKey):
         key = load_private_key(key, passphrase_env=passphrase_env)
     if key.public_key().public_numbers() != cert.public_key().public_numbers():
-        raise KeyMaterialError(f"the private key does not belong to certificate {fingerprint(cert)}")
+        raise KeyMaterialError(
+            f"the private key does not belong to certificate {fingerprint(cert)}"
+        )
     mpath = bdir / BACKUP_MANIFEST
     if not mpath.is_file():
         raise IntegrityError(f"{mpath}: backup manifest not found; is {bdir} a backup folder?")
@@ -169,7 +205,9 @@ def restore(backup_dir: str | os.PathLike, key: str | os.PathLike | rsa.RSAPriva
     targets = [out / Path(f["name"]).name for f in manifest["files"]]
     clash = [t for t in targets if t.exists()]
     if clash and not overwrite:
-        raise FileExistsError(f"{clash[0]}: already exists; restore into an empty folder or pass overwrite")
+        raise FileExistsError(
+            f"{clash[0]}: already exists; restore into an empty folder or pass overwrite"
+        )
     out.mkdir(parents=True, exist_ok=True)
     # every file is decrypted and checked in a staging folder first: a damaged chunk in the last
     # file leaves nothing restored, not the first files alone
@@ -183,7 +221,9 @@ def restore(backup_dir: str | os.PathLike, key: str | os.PathLike | rsa.RSAPriva
     return targets
 
 
-def _restore_one(f: dict, bdir: Path, staging: Path, cert: x509.Certificate, key: rsa.RSAPrivateKey) -> Path:
+def _restore_one(
+    f: dict, bdir: Path, staging: Path, cert: x509.Certificate, key: rsa.RSAPrivateKey
+) -> Path:
     """Decrypt one backed-up file into ``staging``, checking every chunk and the whole file."""
     target = staging / Path(f["name"]).name
     whole, size = hashlib.sha256(), 0
@@ -194,16 +234,22 @@ def _restore_one(f: dict, bdir: Path, staging: Path, cert: x509.Certificate, key
                 raise IntegrityError(f"{cpath}: backup chunk listed in the manifest is missing")
             blob = cpath.read_bytes()
             if _sha(blob) != c["ciphertext_sha256"]:
-                raise IntegrityError(f"{cpath}: ciphertext SHA-256 differs from the backup manifest; "
-                                     "the chunk was changed or damaged")
+                raise IntegrityError(
+                    f"{cpath}: ciphertext SHA-256 differs from the backup manifest; "
+                    "the chunk was changed or damaged"
+                )
             plain = decrypt(blob, cert, key, name=str(cpath))
             if _sha(plain) != c["plaintext_sha256"]:
-                raise IntegrityError(f"{cpath}: decrypted content SHA-256 differs from the backup manifest")
+                raise IntegrityError(
+                    f"{cpath}: decrypted content SHA-256 differs from the backup manifest"
+                )
             fh.write(plain)
             whole.update(plain)
             size += len(plain)
         fh.flush()
         os.fsync(fh.fileno())
     if whole.hexdigest() != f["sha256"] or size != f["bytes"]:
-        raise IntegrityError(f"{Path(f['name']).name}: restored file differs from the original (size/SHA-256)")
+        raise IntegrityError(
+            f"{Path(f['name']).name}: restored file differs from the original (size/SHA-256)"
+        )
     return target

@@ -19,6 +19,7 @@ Example
 >>> decrypt(der, buyer_cert, buyer_key)                                    # doctest: +SKIP
 b'id,name\\n1,x\\n'
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,7 +36,7 @@ from ..errors import IntegrityError, KeyMaterialError
 from . import _der
 from .keys import fingerprint
 
-__all__ = ["CIPHERS", "encrypt", "decrypt", "sign_detached", "verify_detached", "SignatureInfo"]
+__all__ = ["CIPHERS", "SignatureInfo", "decrypt", "encrypt", "sign_detached", "verify_detached"]
 
 #: Content ciphers ``cryptography``'s envelope builder supports.
 CIPHERS = {"aes256": pkcs7.algorithms.AES256, "aes128": pkcs7.algorithms.AES128}
@@ -45,14 +46,21 @@ _HASHES = {
     "2.16.840.1.101.3.4.2.2": hashes.SHA384,
     "2.16.840.1.101.3.4.2.3": hashes.SHA512,
 }
-_RSA_SIG_OIDS = {"1.2.840.113549.1.1.1", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13"}
+_RSA_SIG_OIDS = {
+    "1.2.840.113549.1.1.1",
+    "1.2.840.113549.1.1.11",
+    "1.2.840.113549.1.1.12",
+    "1.2.840.113549.1.1.13",
+}
 _OID_SIGNED_DATA = "1.2.840.113549.1.7.2"
 _OID_DATA = "1.2.840.113549.1.7.1"
 _OID_CONTENT_TYPE = "1.2.840.113549.1.9.3"
 _OID_MESSAGE_DIGEST = "1.2.840.113549.1.9.4"
 
 
-def encrypt(data: bytes, recipients: Sequence[x509.Certificate], *, cipher: str = "aes256") -> bytes:
+def encrypt(
+    data: bytes, recipients: Sequence[x509.Certificate], *, cipher: str = "aes256"
+) -> bytes:
     """Encrypt ``data`` as DER CMS EnvelopedData to every recipient certificate.
 
     Parameters
@@ -74,17 +82,27 @@ def encrypt(data: bytes, recipients: Sequence[x509.Certificate], *, cipher: str 
     >>> der = encrypt(b"abc", [cert])                                      # doctest: +SKIP
     """
     if not recipients:
-        raise KeyMaterialError("no recipient certificate given: a file encrypted to nobody could never be read; "
-                               "list at least one under keys.recipient_certificates")
+        raise KeyMaterialError(
+            "no recipient certificate given: a file encrypted to nobody could never be read; "
+            "list at least one under keys.recipient_certificates"
+        )
     if cipher not in CIPHERS:
-        raise KeyMaterialError(f"cipher {cipher!r} is not supported; use one of {', '.join(CIPHERS)}")
-    builder = pkcs7.PKCS7EnvelopeBuilder().set_data(data).set_content_encryption_algorithm(CIPHERS[cipher])
+        raise KeyMaterialError(
+            f"cipher {cipher!r} is not supported; use one of {', '.join(CIPHERS)}"
+        )
+    builder = (
+        pkcs7.PKCS7EnvelopeBuilder()
+        .set_data(data)
+        .set_content_encryption_algorithm(CIPHERS[cipher])
+    )
     for cert in recipients:
         builder = builder.add_recipient(cert)
     return builder.encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
 
 
-def decrypt(der: bytes, certificate: x509.Certificate, private_key: rsa.RSAPrivateKey, *, name: str = "file") -> bytes:
+def decrypt(
+    der: bytes, certificate: x509.Certificate, private_key: rsa.RSAPrivateKey, *, name: str = "file"
+) -> bytes:
     """Decrypt DER CMS EnvelopedData with one recipient's certificate and private key.
 
     Raises
@@ -102,18 +120,28 @@ def decrypt(der: bytes, certificate: x509.Certificate, private_key: rsa.RSAPriva
         raise IntegrityError(
             f"{name}: cannot decrypt with certificate {fingerprint(certificate)} ({exc}); either the file was not "
             "encrypted to this certificate (use the key of a listed recipient, see manifest.json 'recipients') "
-            "or the file is damaged (compare its SHA-256 with the manifest)") from None
+            "or the file is damaged (compare its SHA-256 with the manifest)"
+        ) from None
 
 
-def sign_detached(data: bytes, certificate: x509.Certificate, private_key: rsa.RSAPrivateKey) -> bytes:
+def sign_detached(
+    data: bytes, certificate: x509.Certificate, private_key: rsa.RSAPrivateKey
+) -> bytes:
     """Return a DER detached CMS SignedData over ``data`` (SHA-256, signer certificate embedded).
 
     Example
     -------
     >>> sig = sign_detached(b'{"a": 1}', seller_cert, seller_key)            # doctest: +SKIP
     """
-    return (pkcs7.PKCS7SignatureBuilder().set_data(data).add_signer(certificate, private_key, hashes.SHA256())
-            .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary]))
+    return (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(data)
+        .add_signer(certificate, private_key, hashes.SHA256())
+        .sign(
+            serialization.Encoding.DER,
+            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -129,8 +157,13 @@ def _fail(name: str, why: str) -> IntegrityError:
     return IntegrityError(f"{name}: signature check failed: {why}")
 
 
-def verify_detached(data: bytes, signature: bytes, certificate: x509.Certificate | None = None,
-                    *, name: str = "signature") -> SignatureInfo:
+def verify_detached(
+    data: bytes,
+    signature: bytes,
+    certificate: x509.Certificate | None = None,
+    *,
+    name: str = "signature",
+) -> SignatureInfo:
     """Verify a DER detached CMS signature over ``data``.
 
     Parameters
@@ -163,13 +196,23 @@ def verify_detached(data: bytes, signature: bytes, certificate: x509.Certificate
     issuer_der, serial, digest_oid, attrs_node, sig_oid, sig_value, embedded = info
     if certificate is not None:
         if certificate.issuer.public_bytes() != issuer_der or certificate.serial_number != serial:
-            raise _fail(name, f"signed by certificate serial {serial:x}, not by the expected certificate "
-                              f"{fingerprint(certificate)} (serial {certificate.serial_number:x})")
+            raise _fail(
+                name,
+                f"signed by certificate serial {serial:x}, not by the expected certificate "
+                f"{fingerprint(certificate)} (serial {certificate.serial_number:x})",
+            )
         signer, pinned = certificate, True
     else:
-        found = [c for c in embedded if c.issuer.public_bytes() == issuer_der and c.serial_number == serial]
+        found = [
+            c
+            for c in embedded
+            if c.issuer.public_bytes() == issuer_der and c.serial_number == serial
+        ]
         if not found:
-            raise _fail(name, "the signer certificate is not embedded; pass the signer certificate explicitly")
+            raise _fail(
+                name,
+                "the signer certificate is not embedded; pass the signer certificate explicitly",
+            )
         signer, pinned = found[0], False
     if digest_oid not in _HASHES:
         raise _fail(name, f"digest algorithm {digest_oid} is not accepted (SHA-256/384/512 only)")
@@ -189,15 +232,21 @@ def verify_detached(data: bytes, signature: bytes, certificate: x509.Certificate
             raise _fail(name, "signed content type is not id-data")
         h = hashlib.new(hash_cls.name, data).digest()
         if attrs[_OID_MESSAGE_DIGEST].value != h:
-            raise _fail(name, "the content does not match the signed digest (the signed file was changed)")
-        signed_bytes = b"\x31" + attrs_node.encoded[1:]  # RFC 5652 5.4: [0] IMPLICIT re-tagged as SET OF
+            raise _fail(
+                name, "the content does not match the signed digest (the signed file was changed)"
+            )
+        signed_bytes = (
+            b"\x31" + attrs_node.encoded[1:]
+        )  # RFC 5652 5.4: [0] IMPLICIT re-tagged as SET OF
     pub = signer.public_key()
     if not isinstance(pub, rsa.RSAPublicKey):
         raise _fail(name, "the signer certificate does not hold an RSA key")
     try:
         pub.verify(sig_value, signed_bytes, padding.PKCS1v15(), hash_cls())
     except InvalidSignature:
-        raise _fail(name, f"the RSA signature does not verify with certificate {fingerprint(signer)}") from None
+        raise _fail(
+            name, f"the RSA signature does not verify with certificate {fingerprint(signer)}"
+        ) from None
     return SignatureInfo(fingerprint(signer), serial, pinned)
 
 
@@ -212,7 +261,9 @@ def _parse_signed_data(der: bytes):
     embedded, signer_infos = [], None
     for node in sd[3:]:
         if node.tag == 0xA0:
-            embedded = [x509.load_der_x509_certificate(c.encoded) for c in node.children() if c.tag == 0x30]
+            embedded = [
+                x509.load_der_x509_certificate(c.encoded) for c in node.children() if c.tag == 0x30
+            ]
         elif node.tag == 0x31:
             signer_infos = node.children()
     if not signer_infos or len(signer_infos) != 1:

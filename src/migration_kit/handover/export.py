@@ -20,6 +20,7 @@ Example
 >>> files[0].name                                                          # doctest: +SKIP
 'customers.part0001.csv.cms'
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,17 +36,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ..runfolder import atomic_write_bytes
 from ..errors import IntegrityError, ParamsError
+from ..runfolder import atomic_write_bytes
 from .cms import encrypt
 from .keys import KeyMaterial
 
-__all__ = ["ExportedFile", "export_tables", "write_atomic", "PART_SUFFIX", "OPENSSL_DECRYPT"]
+__all__ = ["OPENSSL_DECRYPT", "PART_SUFFIX", "ExportedFile", "export_tables", "write_atomic"]
 
 #: Suffix of every encrypted part file.
 PART_SUFFIX = ".csv.cms"
 #: The openssl command a buyer runs on one part (placeholders {in}, {out}).
-OPENSSL_DECRYPT = "openssl cms -decrypt -binary -inform DER -in {in} -recip buyer.pem -inkey buyer.key -out {out}"
+OPENSSL_DECRYPT = (
+    "openssl cms -decrypt -binary -inform DER -in {in} -recip buyer.pem -inkey buyer.key -out {out}"
+)
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
@@ -94,38 +97,72 @@ def _csv(df: pd.DataFrame, header: bool, date_only: Mapping[str, bool]) -> bytes
     """CSV bytes via pyarrow (RFC 4180: strings quoted, nulls empty, ``\n``); dates ISO 8601."""
     df = df.copy(deep=False)
     for col, day in date_only.items():
-        df[col] = df[col].dt.strftime("%Y-%m-%d" if day else "%Y-%m-%dT%H:%M:%S") if len(df) else df[col].astype(object)
+        df[col] = (
+            df[col].dt.strftime("%Y-%m-%d" if day else "%Y-%m-%dT%H:%M:%S")
+            if len(df)
+            else df[col].astype(object)
+        )
     try:
         table = pa.Table.from_pandas(df, preserve_index=False)
-    except (pa.ArrowException, TypeError, ValueError):  # mixed-type object columns: write them as text
+    except (
+        pa.ArrowException,
+        TypeError,
+        ValueError,
+    ):  # mixed-type object columns: write them as text
         for col in df.columns[df.dtypes == object]:
             df[col] = df[col].where(df[col].isna(), df[col].astype(str))
         table = pa.Table.from_pandas(df, preserve_index=False)
     sink = io.BytesIO()
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=header, quoting_style="needed", eol="\n"))
+    pacsv.write_csv(
+        table, sink, pacsv.WriteOptions(include_header=header, quoting_style="needed", eol="\n")
+    )
     return sink.getvalue()
 
 
-def _check_args(tables: Mapping[str, pd.DataFrame], out: Path, part_rows: int, part_bytes: int) -> None:
+def _check_args(
+    tables: Mapping[str, pd.DataFrame], out: Path, part_rows: int, part_bytes: int
+) -> None:
     for name, df in tables.items():
         if not isinstance(name, str) or not _TABLE_NAME.match(name):
-            raise ParamsError("handover.tables", f"table name {name!r} is not allowed; use 1-64 letters, digits, "
-                                                 "'_' or '-', starting with a letter or digit")
+            raise ParamsError(
+                "handover.tables",
+                f"table name {name!r} is not allowed; use 1-64 letters, digits, "
+                "'_' or '-', starting with a letter or digit",
+            )
         if not isinstance(df, pd.DataFrame):
-            raise ParamsError(f"handover.tables.{name}", f"received {type(df).__name__}; expected a pandas DataFrame")
+            raise ParamsError(
+                f"handover.tables.{name}",
+                f"received {type(df).__name__}; expected a pandas DataFrame",
+            )
     if part_rows < 1 or part_bytes < 1024:
-        raise ParamsError("handover.part_rows", f"received part_rows={part_rows}, part_bytes={part_bytes}; "
-                                                "need part_rows >= 1 and part_bytes >= 1024")
+        raise ParamsError(
+            "handover.part_rows",
+            f"received part_rows={part_rows}, part_bytes={part_bytes}; "
+            "need part_rows >= 1 and part_bytes >= 1024",
+        )
     if out.exists():
-        clash = sorted(p.name for p in out.iterdir() if p.name.endswith(".cms") or p.name.startswith("manifest.json"))
+        clash = sorted(
+            p.name
+            for p in out.iterdir()
+            if p.name.endswith(".cms") or p.name.startswith("manifest.json")
+        )
         if clash:
-            raise IntegrityError(f"{out}: handover folder already holds {', '.join(clash[:3])}"
-                                 f"{' ...' if len(clash) > 3 else ''}; export into a new, empty folder "
-                                 "so no stale part can be mistaken for part of this export")
+            raise IntegrityError(
+                f"{out}: handover folder already holds {', '.join(clash[:3])}"
+                f"{' ...' if len(clash) > 3 else ''}; export into a new, empty folder "
+                "so no stale part can be mistaken for part of this export"
+            )
 
 
-def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike, material: KeyMaterial, *,
-                  part_rows: int = 250_000, part_bytes: int = 32 * 2**20, block_rows: int = 25_000) -> list[ExportedFile]:
+def export_tables(
+    tables: Mapping[str, pd.DataFrame],
+    out_dir: str | os.PathLike,
+    material: KeyMaterial,
+    *,
+    part_rows: int = 250_000,
+    part_bytes: int = 32 * 2**20,
+    block_rows: int = 25_000,
+) -> list[ExportedFile]:
     """Export each table as encrypted CSV parts; return one :class:`ExportedFile` per part.
 
     Parameters
@@ -173,13 +210,24 @@ def export_tables(tables: Mapping[str, pd.DataFrame], out_dir: str | os.PathLike
             cipher_bytes = encrypt(plain, material.recipients, cipher="aes256")
             name = f"{table}.part{part:04d}{PART_SUFFIX}"
             write_atomic(out / name, cipher_bytes)
-            result.append(ExportedFile(name, table, part, rows, columns, len(plain), hashlib.sha256(plain).hexdigest(),
-                                       len(cipher_bytes), hashlib.sha256(cipher_bytes).hexdigest()))
+            result.append(
+                ExportedFile(
+                    name,
+                    table,
+                    part,
+                    rows,
+                    columns,
+                    len(plain),
+                    hashlib.sha256(plain).hexdigest(),
+                    len(cipher_bytes),
+                    hashlib.sha256(cipher_bytes).hexdigest(),
+                )
+            )
             del plain, cipher_bytes
             size, rows, part = len(header), 0, part + 1
 
         for start in range(0, len(df), step):
-            block = df.iloc[start:start + step]
+            block = df.iloc[start : start + step]
             body = _csv(block, False, date_only)
             if rows and (size + len(body) > part_bytes or rows + len(block) > part_rows):
                 flush()

@@ -13,6 +13,7 @@ Example
 ...     "signer_certificate": "seller.pem", "signer_key": "seller.key"}, base_dir="/tmp/k")  # doctest: +SKIP
 >>> material = load_key_material(spec)                                      # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,8 +31,16 @@ from cryptography.x509.oid import NameOID
 from .._spec import check_keys, check_type, require
 from ..errors import KeyMaterialError
 
-__all__ = ["KeysSpec", "KeyMaterial", "generate_keys", "load_key_material", "load_certificate",
-           "load_private_key", "fingerprint", "MIN_RSA_BITS"]
+__all__ = [
+    "MIN_RSA_BITS",
+    "KeyMaterial",
+    "KeysSpec",
+    "fingerprint",
+    "generate_keys",
+    "load_certificate",
+    "load_key_material",
+    "load_private_key",
+]
 
 #: Smallest RSA modulus accepted for recipients and signer.
 MIN_RSA_BITS = 2048
@@ -51,9 +60,16 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def generate_keys(out_dir: str | os.PathLike, *, names: Iterable[str] = ("seller", "buyer"), days: int = 365,
-                  bits: int = 3072, passphrase: str | None = None, valid_from: dt.datetime | None = None,
-                  overwrite: bool = False) -> dict[str, tuple[Path, Path]]:
+def generate_keys(
+    out_dir: str | os.PathLike,
+    *,
+    names: Iterable[str] = ("seller", "buyer"),
+    days: int = 365,
+    bits: int = 3072,
+    passphrase: str | None = None,
+    valid_from: dt.datetime | None = None,
+    overwrite: bool = False,
+) -> dict[str, tuple[Path, Path]]:
     """Make self-signed RSA key pairs and X.509 certificates for rehearsals.
 
     Parameters
@@ -81,30 +97,61 @@ def generate_keys(out_dir: str | os.PathLike, *, names: Iterable[str] = ("seller
     >>> generate_keys("/tmp/keys", names=["seller", "buyer"], bits=2048)   # doctest: +SKIP
     """
     if bits < MIN_RSA_BITS:
-        raise KeyMaterialError(f"bits={bits} is too small; use at least {MIN_RSA_BITS} (3072 recommended)")
+        raise KeyMaterialError(
+            f"bits={bits} is too small; use at least {MIN_RSA_BITS} (3072 recommended)"
+        )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    start = valid_from or (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5))
-    enc = (serialization.BestAvailableEncryption(passphrase.encode()) if passphrase
-           else serialization.NoEncryption())
+    start = valid_from or (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+    enc = (
+        serialization.BestAvailableEncryption(passphrase.encode())
+        if passphrase
+        else serialization.NoEncryption()
+    )
     result = {}
     for name in names:
         key_path, cert_path = out / f"{name}.key", out / f"{name}.pem"
         for p in (key_path, cert_path):
             if p.exists() and not overwrite:
-                raise KeyMaterialError(f"{p}: already exists; choose another --out folder or pass overwrite")
+                raise KeyMaterialError(
+                    f"{p}: already exists; choose another --out folder or pass overwrite"
+                )
         key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name),
-                             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "migration_kit rehearsal")])
-        cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-                .serial_number(x509.random_serial_number()).not_valid_before(start)
-                .not_valid_after(start + dt.timedelta(days=days))
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=True,
-                                             data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                             crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-                .sign(key, hashes.SHA256()))
-        _write_private(key_path, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc))
+        subject = x509.Name(
+            [
+                x509.NameAttribute(NameOID.COMMON_NAME, name),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "migration_kit rehearsal"),
+            ]
+        )
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(start + dt.timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=True,
+                    content_commitment=False,
+                    key_encipherment=True,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=True,
+                    crl_sign=False,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .sign(key, hashes.SHA256())
+        )
+        _write_private(
+            key_path,
+            key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, enc),
+        )
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
         result[name] = (key_path, cert_path)
     return result
@@ -127,20 +174,37 @@ class KeysSpec:
     signer_key_passphrase_env: str | None = None
     backup_certificates: tuple[Path, ...] = ()
 
-    FIELDS = ("recipient_certificates", "signer_certificate", "signer_key", "signer_key_passphrase_env",
-              "backup_certificates")
+    FIELDS = (
+        "recipient_certificates",
+        "signer_certificate",
+        "signer_key",
+        "signer_key_passphrase_env",
+        "backup_certificates",
+    )
 
     @classmethod
     def default(cls, base_dir: str | os.PathLike | None = None) -> KeysSpec:
         """Rehearsal layout made by ``migration-kit keys --out keys``: buyer.pem, seller.pem, seller.key."""
-        return cls.from_dict({"recipient_certificates": ["keys/buyer.pem"], "signer_certificate": "keys/seller.pem",
-                              "signer_key": "keys/seller.key"}, base_dir=base_dir)
+        return cls.from_dict(
+            {
+                "recipient_certificates": ["keys/buyer.pem"],
+                "signer_certificate": "keys/seller.pem",
+                "signer_key": "keys/seller.key",
+            },
+            base_dir=base_dir,
+        )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "keys",
-                  base_dir: str | os.PathLike | None = None) -> KeysSpec:
+    def from_dict(
+        cls, data: Mapping[str, Any], where: str = "keys", base_dir: str | os.PathLike | None = None
+    ) -> KeysSpec:
         """Build and validate from the params dict; unknown keys are rejected listing the known ones."""
-        check_keys(data, cls.FIELDS, where, required=("recipient_certificates", "signer_certificate", "signer_key"))
+        check_keys(
+            data,
+            cls.FIELDS,
+            where,
+            required=("recipient_certificates", "signer_certificate", "signer_key"),
+        )
         base = Path(base_dir) if base_dir is not None else Path.cwd()
 
         def path(value: Any, at: str) -> Path:
@@ -157,16 +221,27 @@ class KeysSpec:
             return tuple(path(v, f"{where}.{key}[{i}]") for i, v in enumerate(value))
 
         recipients = paths("recipient_certificates")
-        require(bool(recipients), f"{where}.recipient_certificates",
-                "received an empty list; list the buyer's certificate(s) (PEM) the export is encrypted to")
+        require(
+            bool(recipients),
+            f"{where}.recipient_certificates",
+            "received an empty list; list the buyer's certificate(s) (PEM) the export is encrypted to",
+        )
         env = data.get("signer_key_passphrase_env")
         if env is not None:
             check_type(env, str, f"{where}.signer_key_passphrase_env")
-            require(env.replace("_", "").isalnum(), f"{where}.signer_key_passphrase_env",
-                    f"received {env!r}; give the NAME of an environment variable (letters, digits, _), "
-                    "never the passphrase itself")
-        return cls(recipients, path(data["signer_certificate"], f"{where}.signer_certificate"),
-                   path(data["signer_key"], f"{where}.signer_key"), env, paths("backup_certificates"))
+            require(
+                env.replace("_", "").isalnum(),
+                f"{where}.signer_key_passphrase_env",
+                f"received {env!r}; give the NAME of an environment variable (letters, digits, _), "
+                "never the passphrase itself",
+            )
+        return cls(
+            recipients,
+            path(data["signer_certificate"], f"{where}.signer_certificate"),
+            path(data["signer_key"], f"{where}.signer_key"),
+            env,
+            paths("backup_certificates"),
+        )
 
 
 @dataclass(frozen=True)
@@ -179,17 +254,27 @@ class KeyMaterial:
     backup_certificates: tuple[x509.Certificate, ...] = ()
 
     def __repr__(self) -> str:
-        return (f"KeyMaterial(recipients={[fingerprint(c) for c in self.recipients]}, "
-                f"signer={fingerprint(self.signer_certificate)}, "
-                f"backup={[fingerprint(c) for c in self.backup_certificates]}, signer_key=<hidden>)")
+        return (
+            f"KeyMaterial(recipients={[fingerprint(c) for c in self.recipients]}, "
+            f"signer={fingerprint(self.signer_certificate)}, "
+            f"backup={[fingerprint(c) for c in self.backup_certificates]}, signer_key=<hidden>)"
+        )
 
     def describe(self) -> dict[str, Any]:
         """Fingerprints, serials and validity (no subjects, no keys) for manifests and reports."""
+
         def one(c: x509.Certificate) -> dict[str, Any]:
-            return {"fingerprint": fingerprint(c), "serial": format(c.serial_number, "x"),
-                    "not_after": c.not_valid_after_utc.isoformat()}
-        return {"recipients": [one(c) for c in self.recipients], "signer": one(self.signer_certificate),
-                "backup": [one(c) for c in self.backup_certificates]}
+            return {
+                "fingerprint": fingerprint(c),
+                "serial": format(c.serial_number, "x"),
+                "not_after": c.not_valid_after_utc.isoformat(),
+            }
+
+        return {
+            "recipients": [one(c) for c in self.recipients],
+            "signer": one(self.signer_certificate),
+            "backup": [one(c) for c in self.backup_certificates],
+        }
 
 
 def _read(path: Path, what: str, fix: str) -> bytes:
@@ -200,16 +285,24 @@ def _read(path: Path, what: str, fix: str) -> bytes:
 
 def _check_rsa(pub: Any, path: Path, what: str) -> None:
     if not isinstance(pub, rsa.RSAPublicKey):
-        kind = type(pub).__name__.lstrip("_").replace("PublicKey", "").replace("EllipticCurve", "EC") or "non-RSA"
-        raise KeyMaterialError(f"{path}: {what} holds an {kind} key, not RSA; CMS "
-                               "encryption here supports RSA recipients only: issue an RSA certificate "
-                               f"(>= {MIN_RSA_BITS} bits, e.g. `migration-kit keys`)")
+        kind = (
+            type(pub).__name__.lstrip("_").replace("PublicKey", "").replace("EllipticCurve", "EC")
+            or "non-RSA"
+        )
+        raise KeyMaterialError(
+            f"{path}: {what} holds an {kind} key, not RSA; CMS "
+            "encryption here supports RSA recipients only: issue an RSA certificate "
+            f"(>= {MIN_RSA_BITS} bits, e.g. `migration-kit keys`)"
+        )
     if pub.key_size < MIN_RSA_BITS:
-        raise KeyMaterialError(f"{path}: {what} has a {pub.key_size}-bit RSA key; at least {MIN_RSA_BITS} is required")
+        raise KeyMaterialError(
+            f"{path}: {what} has a {pub.key_size}-bit RSA key; at least {MIN_RSA_BITS} is required"
+        )
 
 
-def load_certificate(path: str | os.PathLike, *, what: str = "certificate",
-                     now: dt.datetime | None = None) -> x509.Certificate:
+def load_certificate(
+    path: str | os.PathLike, *, what: str = "certificate", now: dt.datetime | None = None
+) -> x509.Certificate:
     """Load a PEM certificate and check it is RSA and valid at ``now`` (default: current time).
 
     Example
@@ -217,25 +310,34 @@ def load_certificate(path: str | os.PathLike, *, what: str = "certificate",
     >>> cert = load_certificate("keys/buyer.pem")                           # doctest: +SKIP
     """
     p = Path(path)
-    data = _read(p, what, "check the path in the keys: section (relative paths start at the params file)")
+    data = _read(
+        p, what, "check the path in the keys: section (relative paths start at the params file)"
+    )
     try:
         cert = x509.load_pem_x509_certificate(data)
     except ValueError:
-        raise KeyMaterialError(f"{p}: {what} is not a PEM X.509 certificate (expected '-----BEGIN CERTIFICATE-----'); "
-                               "convert DER with `openssl x509 -inform DER -in F -out F.pem`") from None
+        raise KeyMaterialError(
+            f"{p}: {what} is not a PEM X.509 certificate (expected '-----BEGIN CERTIFICATE-----'); "
+            "convert DER with `openssl x509 -inform DER -in F -out F.pem`"
+        ) from None
     _check_rsa(cert.public_key(), p, what)
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     if now < cert.not_valid_before_utc:
-        raise KeyMaterialError(f"{p}: {what} {fingerprint(cert)} is not valid before "
-                               f"{cert.not_valid_before_utc.isoformat()}; check the machine clock or use a current certificate")
+        raise KeyMaterialError(
+            f"{p}: {what} {fingerprint(cert)} is not valid before "
+            f"{cert.not_valid_before_utc.isoformat()}; check the machine clock or use a current certificate"
+        )
     if now > cert.not_valid_after_utc:
-        raise KeyMaterialError(f"{p}: {what} {fingerprint(cert)} expired on {cert.not_valid_after_utc.isoformat()}; "
-                               "ask its owner for a renewed certificate")
+        raise KeyMaterialError(
+            f"{p}: {what} {fingerprint(cert)} expired on {cert.not_valid_after_utc.isoformat()}; "
+            "ask its owner for a renewed certificate"
+        )
     return cert
 
 
-def load_private_key(path: str | os.PathLike, *, passphrase_env: str | None = None,
-                     what: str = "private key") -> rsa.RSAPrivateKey:
+def load_private_key(
+    path: str | os.PathLike, *, passphrase_env: str | None = None, what: str = "private key"
+) -> rsa.RSAPrivateKey:
     """Load a PEM RSA private key; its passphrase (if any) is read from the environment variable named.
 
     Example
@@ -247,18 +349,28 @@ def load_private_key(path: str | os.PathLike, *, passphrase_env: str | None = No
     password = None
     if passphrase_env:
         if passphrase_env not in os.environ:
-            raise KeyMaterialError(f"{p}: the passphrase environment variable {passphrase_env!r} is not set; "
-                                   f"export {passphrase_env}=... in the shell that runs the kit")
+            raise KeyMaterialError(
+                f"{p}: the passphrase environment variable {passphrase_env!r} is not set; "
+                f"export {passphrase_env}=... in the shell that runs the kit"
+            )
         password = os.environ[passphrase_env].encode()
     try:
         key = serialization.load_pem_private_key(data, password=password)
     except TypeError:
-        hint = ("it is encrypted: name the environment variable holding its passphrase "
-                "(keys.signer_key_passphrase_env / --passphrase-env)") if password is None else "it is not encrypted: remove the passphrase setting"
+        hint = (
+            (
+                "it is encrypted: name the environment variable holding its passphrase "
+                "(keys.signer_key_passphrase_env / --passphrase-env)"
+            )
+            if password is None
+            else "it is not encrypted: remove the passphrase setting"
+        )
         raise KeyMaterialError(f"{p}: cannot load {what}: {hint}") from None
     except ValueError:
-        raise KeyMaterialError(f"{p}: cannot load {what}: not a PEM private key or wrong passphrase"
-                               + (f" (from ${passphrase_env})" if passphrase_env else "")) from None
+        raise KeyMaterialError(
+            f"{p}: cannot load {what}: not a PEM private key or wrong passphrase"
+            + (f" (from ${passphrase_env})" if passphrase_env else "")
+        ) from None
     _check_rsa(key.public_key(), p, what)
     return key
 
@@ -276,11 +388,20 @@ def load_key_material(spec: KeysSpec, *, now: dt.datetime | None = None) -> KeyM
     >>> material.describe()["signer"]["fingerprint"]                         # doctest: +SKIP
     'sha256:...'
     """
-    recipients = tuple(load_certificate(p, what="recipient certificate", now=now) for p in spec.recipient_certificates)
+    recipients = tuple(
+        load_certificate(p, what="recipient certificate", now=now)
+        for p in spec.recipient_certificates
+    )
     signer_cert = load_certificate(spec.signer_certificate, what="signer certificate", now=now)
-    key = load_private_key(spec.signer_key, passphrase_env=spec.signer_key_passphrase_env, what="signer key")
+    key = load_private_key(
+        spec.signer_key, passphrase_env=spec.signer_key_passphrase_env, what="signer key"
+    )
     if not _matches(key, signer_cert):
-        raise KeyMaterialError(f"{spec.signer_key}: the signer key does not belong to signer certificate "
-                               f"{spec.signer_certificate} ({fingerprint(signer_cert)}); pair the key with its own certificate")
-    backup = tuple(load_certificate(p, what="backup certificate", now=now) for p in spec.backup_certificates)
+        raise KeyMaterialError(
+            f"{spec.signer_key}: the signer key does not belong to signer certificate "
+            f"{spec.signer_certificate} ({fingerprint(signer_cert)}); pair the key with its own certificate"
+        )
+    backup = tuple(
+        load_certificate(p, what="backup certificate", now=now) for p in spec.backup_certificates
+    )
     return KeyMaterial(recipients, signer_cert, key, backup or (signer_cert,))

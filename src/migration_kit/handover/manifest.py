@@ -14,10 +14,10 @@ Example
 >>> write_manifest(out, files, material, reconciliation={"input": 10, "transferred": 7, "merged": 2,
 ...     "excluded": 1}, params_hash=h, run_id="r1", created_at="2026-01-01T00:00:00+00:00")  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -25,15 +25,23 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..runfolder import file_sha256
 from ..errors import ScopingError
+from ..runfolder import file_sha256
 from .audit import audit_head
 from .cms import sign_detached
 from .export import OPENSSL_DECRYPT, ExportedFile, write_atomic
 from .keys import KeyMaterial
 
-__all__ = ["MANIFEST", "SIGNATURE", "README", "FORMAT", "COMMANDS", "write_manifest", "manifest_bytes",
-           "check_reconciliation"]
+__all__ = [
+    "COMMANDS",
+    "FORMAT",
+    "MANIFEST",
+    "README",
+    "SIGNATURE",
+    "check_reconciliation",
+    "manifest_bytes",
+    "write_manifest",
+]
 
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.p7s"
@@ -41,9 +49,13 @@ README = "README.txt"
 FORMAT = "migration_kit.handover/1"
 #: Commands written into the manifest and README (seller.pem = the seller's certificate, received separately).
 COMMANDS = {
-    "verify_signature": ("openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json "
-                         "-CAfile seller.pem -purpose any -out /dev/null"),
-    "decrypt_part": OPENSSL_DECRYPT.format(**{"in": "<table>.partNNNN.csv.cms", "out": "<table>.partNNNN.csv"}),
+    "verify_signature": (
+        "openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json "
+        "-CAfile seller.pem -purpose any -out /dev/null"
+    ),
+    "decrypt_part": OPENSSL_DECRYPT.format(
+        **{"in": "<table>.partNNNN.csv.cms", "out": "<table>.partNNNN.csv"}
+    ),
     "decrypt_part_encrypted_key": OPENSSL_DECRYPT.format(**{"in": "<file>.cms", "out": "<file>"})
     + " -passin env:BUYER_KEY_PASS",
     "check_ciphertext_hash": "sha256sum <file>   (compare with files[].ciphertext_sha256)",
@@ -82,33 +94,50 @@ def check_reconciliation(reconciliation: Mapping[str, Any]) -> dict[str, int]:
     need = ("input", "transferred", "merged", "excluded")
     missing = [k for k in need if k not in reconciliation]
     if missing:
-        raise ScopingError(f"reconciliation lacks {', '.join(missing)}; pass input, transferred, merged and excluded counts")
+        raise ScopingError(
+            f"reconciliation lacks {', '.join(missing)}; pass input, transferred, merged and excluded counts"
+        )
     counts = {}
     for k, v in reconciliation.items():
         if isinstance(v, bool) or not hasattr(v, "__index__") or int(v) < 0:
-            raise ScopingError(f"reconciliation.{k}: received {v!r}; counts must be non-negative integers")
+            raise ScopingError(
+                f"reconciliation.{k}: received {v!r}; counts must be non-negative integers"
+            )
         counts[str(k)] = int(v)
     total = counts["transferred"] + counts["merged"] + counts["excluded"]
     if counts["input"] != total:
-        raise ScopingError(f"reconciliation does not add up: input {counts['input']} != transferred "
-                           f"{counts['transferred']} + merged {counts['merged']} + excluded {counts['excluded']} "
-                           f"= {total}; fix the scoping counts before handing over")
+        raise ScopingError(
+            f"reconciliation does not add up: input {counts['input']} != transferred "
+            f"{counts['transferred']} + merged {counts['merged']} + excluded {counts['excluded']} "
+            f"= {total}; fix the scoping counts before handing over"
+        )
     return counts
 
 
 def manifest_bytes(manifest: Mapping[str, Any]) -> bytes:
     """Stable serialisation of the manifest: sorted keys, 2-space indent, UTF-8, final newline."""
-    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")
+    return (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
+        "utf-8"
+    )
 
 
 def _sha_file(path: Path) -> tuple[int, str]:
     return path.stat().st_size, file_sha256(path)
 
 
-def write_manifest(handover_dir: str | os.PathLike, files: Sequence[ExportedFile], material: KeyMaterial, *,
-                   reconciliation: Mapping[str, int], params_hash: str, run_id: str, created_at: str | dt.datetime,
-                   plain_files: Sequence[str] = (), audit_log: str | os.PathLike | None = None,
-                   extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def write_manifest(
+    handover_dir: str | os.PathLike,
+    files: Sequence[ExportedFile],
+    material: KeyMaterial,
+    *,
+    reconciliation: Mapping[str, int],
+    params_hash: str,
+    run_id: str,
+    created_at: str | dt.datetime,
+    plain_files: Sequence[str] = (),
+    audit_log: str | os.PathLike | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Write README.txt, manifest.json and the seller's detached signature manifest.json.p7s.
 
     Parameters
@@ -169,9 +198,17 @@ def write_manifest(handover_dir: str | os.PathLike, files: Sequence[ExportedFile
         "created_at": str(created_at),
         "params_sha256": params_hash,
         "reconciliation": rec,
-        "encryption": {"container": "CMS EnvelopedData (RFC 5652), DER", "content_cipher": "AES-256-CBC",
-                       "key_transport": "RSA", "csv": "UTF-8, comma, header line in every part, \\n line ends"},
-        "signature": {"file": SIGNATURE, "container": "CMS SignedData, detached, DER", "digest": "SHA-256"},
+        "encryption": {
+            "container": "CMS EnvelopedData (RFC 5652), DER",
+            "content_cipher": "AES-256-CBC",
+            "key_transport": "RSA",
+            "csv": "UTF-8, comma, header line in every part, \\n line ends",
+        },
+        "signature": {
+            "file": SIGNATURE,
+            "container": "CMS SignedData, detached, DER",
+            "digest": "SHA-256",
+        },
         "keys": {"recipients": keys["recipients"], "signer": keys["signer"]},
         "tables": tables,
         "files": entries,
@@ -181,5 +218,7 @@ def write_manifest(handover_dir: str | os.PathLike, files: Sequence[ExportedFile
     }
     data = manifest_bytes(manifest)
     write_atomic(out / MANIFEST, data)
-    write_atomic(out / SIGNATURE, sign_detached(data, material.signer_certificate, material.signer_key))
+    write_atomic(
+        out / SIGNATURE, sign_detached(data, material.signer_certificate, material.signer_key)
+    )
     return manifest

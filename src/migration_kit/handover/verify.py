@@ -12,6 +12,7 @@ Example
 >>> report.ok, report.problems                                              # doctest: +SKIP
 (True, [])
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,14 +26,14 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ..runfolder import file_sha256
 from ..errors import IntegrityError
+from ..runfolder import file_sha256
 from .audit import verify_audit
 from .cms import decrypt, verify_detached
 from .keys import load_certificate, load_private_key
 from .manifest import MANIFEST, SIGNATURE
 
-__all__ = ["VerifyReport", "verify_handover", "decrypt_file", "decrypt_table", "AUDIT_LOG"]
+__all__ = ["AUDIT_LOG", "VerifyReport", "decrypt_file", "decrypt_table", "verify_handover"]
 
 AUDIT_LOG = "audit_log.jsonl"
 
@@ -64,8 +65,14 @@ def _as_cert(cert: str | os.PathLike | x509.Certificate | None) -> x509.Certific
     return load_certificate(cert, what="certificate")
 
 
-def _as_key(key: str | os.PathLike | rsa.RSAPrivateKey, passphrase_env: str | None) -> rsa.RSAPrivateKey:
-    return key if isinstance(key, rsa.RSAPrivateKey) else load_private_key(key, passphrase_env=passphrase_env)
+def _as_key(
+    key: str | os.PathLike | rsa.RSAPrivateKey, passphrase_env: str | None
+) -> rsa.RSAPrivateKey:
+    return (
+        key
+        if isinstance(key, rsa.RSAPrivateKey)
+        else load_private_key(key, passphrase_env=passphrase_env)
+    )
 
 
 def _check_audit(root: Path, manifest: dict[str, Any], report: VerifyReport) -> None:
@@ -74,7 +81,9 @@ def _check_audit(root: Path, manifest: dict[str, Any], report: VerifyReport) -> 
     head = manifest.get("audit")
     if path is None:
         if head:
-            report.notes.append(f"{AUDIT_LOG}: not found in or next to the handover folder; audit chain not checked")
+            report.notes.append(
+                f"{AUDIT_LOG}: not found in or next to the handover folder; audit chain not checked"
+            )
         return
     try:
         entries = verify_audit(path)
@@ -84,16 +93,24 @@ def _check_audit(root: Path, manifest: dict[str, Any], report: VerifyReport) -> 
     if head:
         n = head["entries"]
         if len(entries) < n:
-            report.problems.append(f"{path}: has {len(entries)} entries but the signed manifest recorded {n}; "
-                                   "entries were removed from the end")
+            report.problems.append(
+                f"{path}: has {len(entries)} entries but the signed manifest recorded {n}; "
+                "entries were removed from the end"
+            )
         elif n and entries[n - 1]["entry_hash"] != head["last_entry_hash"]:
-            report.problems.append(f"{path}: line {n} differs from the entry signed in the manifest")
+            report.problems.append(
+                f"{path}: line {n} differs from the entry signed in the manifest"
+            )
 
 
-def verify_handover(handover_dir: str | os.PathLike, signer_cert: str | os.PathLike | x509.Certificate | None = None,
-                    *, recipient_key: str | os.PathLike | rsa.RSAPrivateKey | None = None,
-                    recipient_cert: str | os.PathLike | x509.Certificate | None = None,
-                    passphrase_env: str | None = None) -> VerifyReport:
+def verify_handover(
+    handover_dir: str | os.PathLike,
+    signer_cert: str | os.PathLike | x509.Certificate | None = None,
+    *,
+    recipient_key: str | os.PathLike | rsa.RSAPrivateKey | None = None,
+    recipient_cert: str | os.PathLike | x509.Certificate | None = None,
+    passphrase_env: str | None = None,
+) -> VerifyReport:
     """Check a handover folder; never raises for a mismatch, returns every problem found.
 
     Parameters
@@ -127,8 +144,10 @@ def verify_handover(handover_dir: str | os.PathLike, signer_cert: str | os.PathL
             info = verify_detached(data, spath.read_bytes(), _as_cert(signer_cert), name=MANIFEST)
             report.signer, report.pinned = info.signer_fingerprint, info.pinned
             if not info.pinned:
-                report.notes.append(f"signature valid for embedded certificate {info.signer_fingerprint}; "
-                                    "pass --signer-cert seller.pem to check it is the seller's")
+                report.notes.append(
+                    f"signature valid for embedded certificate {info.signer_fingerprint}; "
+                    "pass --signer-cert seller.pem to check it is the seller's"
+                )
         except IntegrityError as exc:
             report.problems.append(str(exc))
     try:
@@ -144,32 +163,48 @@ def verify_handover(handover_dir: str | os.PathLike, signer_cert: str | os.PathL
         if not path.is_file():
             report.problems.append(f"{name}: listed in the manifest but missing")
             continue
-        size_key, hash_key = (("ciphertext_bytes", "ciphertext_sha256") if entry.get("kind") == "encrypted"
-                              else ("bytes", "sha256"))
+        size_key, hash_key = (
+            ("ciphertext_bytes", "ciphertext_sha256")
+            if entry.get("kind") == "encrypted"
+            else ("bytes", "sha256")
+        )
         size, sha = _sha_file(path)
         if size != entry[size_key]:
             report.problems.append(f"{name}: size {size} bytes, manifest says {entry[size_key]}")
         elif sha != entry[hash_key]:
-            report.problems.append(f"{name}: SHA-256 {sha[:16]}... differs from the manifest's {entry[hash_key][:16]}...")
+            report.problems.append(
+                f"{name}: SHA-256 {sha[:16]}... differs from the manifest's {entry[hash_key][:16]}..."
+            )
         elif key is not None and cert is not None and entry.get("kind") == "encrypted":
             try:
                 plain = decrypt(path.read_bytes(), cert, key, name=name)
                 if hashlib.sha256(plain).hexdigest() != entry["plaintext_sha256"]:
-                    report.problems.append(f"{name}: decrypted content differs from the manifest's plaintext_sha256")
+                    report.problems.append(
+                        f"{name}: decrypted content differs from the manifest's plaintext_sha256"
+                    )
             except IntegrityError as exc:
                 report.problems.append(str(exc))
         report.files_checked += 1
     for p in sorted(root.iterdir()):
         if p.name in (MANIFEST, SIGNATURE) or p.name in listed:
             continue
-        what = "unfinished temporary file" if ".partial-" in p.name else "present but not listed in the manifest"
+        what = (
+            "unfinished temporary file"
+            if ".partial-" in p.name
+            else "present but not listed in the manifest"
+        )
         report.problems.append(f"{p.name}: {what}")
     _check_audit(root, manifest, report)
     return report
 
 
-def decrypt_file(path: str | os.PathLike, key_pem: str | os.PathLike | rsa.RSAPrivateKey,
-                 cert_pem: str | os.PathLike | x509.Certificate, *, passphrase_env: str | None = None) -> bytes:
+def decrypt_file(
+    path: str | os.PathLike,
+    key_pem: str | os.PathLike | rsa.RSAPrivateKey,
+    cert_pem: str | os.PathLike | x509.Certificate,
+    *,
+    passphrase_env: str | None = None,
+) -> bytes:
     """Decrypt one CMS file; if a manifest.json next to it lists the file, both hashes are checked.
 
     Example
@@ -182,10 +217,14 @@ def decrypt_file(path: str | os.PathLike, key_pem: str | os.PathLike | rsa.RSAPr
     blob = p.read_bytes()
     entry = _manifest_entry(p)
     if entry and hashlib.sha256(blob).hexdigest() != entry.get("ciphertext_sha256"):
-        raise IntegrityError(f"{p.name}: SHA-256 differs from manifest.json; the file was changed or damaged")
+        raise IntegrityError(
+            f"{p.name}: SHA-256 differs from manifest.json; the file was changed or damaged"
+        )
     plain = decrypt(blob, _as_cert(cert_pem), _as_key(key_pem, passphrase_env), name=p.name)
     if entry and hashlib.sha256(plain).hexdigest() != entry.get("plaintext_sha256"):
-        raise IntegrityError(f"{p.name}: decrypted content differs from manifest.json plaintext_sha256")
+        raise IntegrityError(
+            f"{p.name}: decrypted content differs from manifest.json plaintext_sha256"
+        )
     return plain
 
 
@@ -200,9 +239,13 @@ def _manifest_entry(p: Path) -> dict[str, Any] | None:
     return next((f for f in files if f.get("name") == p.name), None)
 
 
-def decrypt_table(part_path: str | os.PathLike, key_pem: str | os.PathLike | rsa.RSAPrivateKey,
-                  cert_pem: str | os.PathLike | x509.Certificate, *,
-                  passphrase_env: str | None = None) -> Iterator[bytes]:
+def decrypt_table(
+    part_path: str | os.PathLike,
+    key_pem: str | os.PathLike | rsa.RSAPrivateKey,
+    cert_pem: str | os.PathLike | x509.Certificate,
+    *,
+    passphrase_env: str | None = None,
+) -> Iterator[bytes]:
     """Yield the decrypted CSV of a whole table, part by part (header only once), from any of its parts.
 
     Example
@@ -214,7 +257,9 @@ def decrypt_table(part_path: str | os.PathLike, key_pem: str | os.PathLike | rsa
     p = Path(part_path)
     entry = _manifest_entry(p)
     if entry is None or "table" not in entry:
-        raise IntegrityError(f"{p}: not listed as a table part in {p.parent / MANIFEST}; --join needs the manifest")
+        raise IntegrityError(
+            f"{p}: not listed as a table part in {p.parent / MANIFEST}; --join needs the manifest"
+        )
     files = json.loads((p.parent / MANIFEST).read_bytes())["files"]
     parts = sorted((f for f in files if f.get("table") == entry["table"]), key=lambda f: f["part"])
     key, cert = _as_key(key_pem, passphrase_env), _as_cert(cert_pem)
@@ -223,4 +268,3 @@ def decrypt_table(part_path: str | os.PathLike, key_pem: str | os.PathLike | rsa
         if i:
             plain = plain.split(b"\n", 1)[1] if b"\n" in plain else b""
         yield plain
-

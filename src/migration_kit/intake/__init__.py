@@ -10,6 +10,7 @@ Example
 >>> result = run_intake(load_params("params/rehearsal.yaml"))  # doctest: +SKIP
 >>> result.inventory[["source", "rows", "encoding"]]          # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,19 +23,19 @@ from .mapping import RAW_PREFIX, map_columns
 from .readers import FileInfo, detect_encoding, read_table
 
 __all__ = [
+    "FIELD_CLASSES",
+    "RAW_PREFIX",
+    "FileInfo",
     "IntakeResult",
-    "run_intake",
+    "classify_columns",
+    "detect_encoding",
+    "detect_kind",
+    "map_columns",
+    "profile_column",
     "read_source",
     "read_suppression",
     "read_table",
-    "map_columns",
-    "classify_columns",
-    "detect_kind",
-    "detect_encoding",
-    "profile_column",
-    "FileInfo",
-    "FIELD_CLASSES",
-    "RAW_PREFIX",
+    "run_intake",
 ]
 
 
@@ -62,8 +63,13 @@ class IntakeResult:
 
 def read_source(spec: SourceSpec) -> tuple[pd.DataFrame, pd.DataFrame, FileInfo, pd.DataFrame]:
     """Read and map one source: ``(raw, unmapped_columns, file_info, classification)``."""
-    df, info = read_table(spec.path, format=spec.format, encoding=spec.encoding, sheet=spec.sheet,
-                          delimiter=spec.delimiter)
+    df, info = read_table(
+        spec.path,
+        format=spec.format,
+        encoding=spec.encoding,
+        sheet=spec.sheet,
+        delimiter=spec.delimiter,
+    )
     raw, unmapped = map_columns(df, spec.name, spec.path.name, spec.id_column, spec.columns)
     classes = classify_columns(spec.name, df, spec.id_column, spec.columns, spec.transfer_unmapped)
     return raw, unmapped, info, classes
@@ -80,27 +86,51 @@ def run_intake(params: Params) -> IntakeResult:
             if missing:
                 from ..errors import ParamsError
 
-                raise ParamsError(f"sources[{spec.name}].transfer_unmapped",
-                                  f"{missing[0]!r} is not an unmapped column of {spec.path.name}; unmapped columns: "
-                                  f"{', '.join(unmapped.columns) or 'none'}")
-            part = unmapped[list(spec.transfer_unmapped)].rename(columns=lambda c: f"{spec.name}.{c}")
-            extras.append(pd.concat([raw[["source", "record_id"]], part.reset_index(drop=True)], axis=1))
+                raise ParamsError(
+                    f"sources[{spec.name}].transfer_unmapped",
+                    f"{missing[0]!r} is not an unmapped column of {spec.path.name}; unmapped columns: "
+                    f"{', '.join(unmapped.columns) or 'none'}",
+                )
+            part = unmapped[list(spec.transfer_unmapped)].rename(
+                columns=lambda c: f"{spec.name}.{c}"
+            )
+            extras.append(
+                pd.concat([raw[["source", "record_id"]], part.reset_index(drop=True)], axis=1)
+            )
         classes.append(cls)
-        infos.append({"source": spec.name, "file": spec.path.name, "format": info.format,
-                      "encoding": info.encoding or "", "sheets": ";".join(info.sheets), "sha256": info.sha256,
-                      "bytes": info.bytes, "rows": info.rows, "columns": info.columns,
-                      "mapped_fields": len(spec.columns)})
-    fields = sorted({c for r in raws for c in r.columns if c.startswith(RAW_PREFIX)},
-                    key=lambda c: list(FIELD_CLASSES).index(c[len(RAW_PREFIX):]))
-    raw = pd.concat([r.reindex(columns=["source", "record_id", "row_number", *fields]) for r in raws],
-                    ignore_index=True)
+        infos.append(
+            {
+                "source": spec.name,
+                "file": spec.path.name,
+                "format": info.format,
+                "encoding": info.encoding or "",
+                "sheets": ";".join(info.sheets),
+                "sha256": info.sha256,
+                "bytes": info.bytes,
+                "rows": info.rows,
+                "columns": info.columns,
+                "mapped_fields": len(spec.columns),
+            }
+        )
+    fields = sorted(
+        {c for r in raws for c in r.columns if c.startswith(RAW_PREFIX)},
+        key=lambda c: list(FIELD_CLASSES).index(c[len(RAW_PREFIX) :]),
+    )
+    raw = pd.concat(
+        [r.reindex(columns=["source", "record_id", "row_number", *fields]) for r in raws],
+        ignore_index=True,
+    )
     # fields a source does not map arrive as NaN from reindex: make them None like the mapped ones
     gaps = [f for f in fields if any(f not in r.columns for r in raws)]
     if gaps:
         raw[gaps] = raw[gaps].astype(object).where(raw[gaps].notna(), None)
     inventory = pd.DataFrame(infos)
-    return IntakeResult(raw=raw, inventory=inventory, classification=pd.concat(classes, ignore_index=True),
-                        extras=pd.concat(extras, ignore_index=True) if extras else None)
+    return IntakeResult(
+        raw=raw,
+        inventory=inventory,
+        classification=pd.concat(classes, ignore_index=True),
+        extras=pd.concat(extras, ignore_index=True) if extras else None,
+    )
 
 
 def read_suppression(spec: SuppressionSpec) -> pd.DataFrame:
@@ -115,10 +145,17 @@ def read_suppression(spec: SuppressionSpec) -> pd.DataFrame:
         id_column = spec.id_column
     else:  # no request ids in the file: number the rows
         id_column, df = "__row", df.assign(__row=[f"R{i + 1}" for i in range(len(df))])
-    columns = {**spec.columns, **({"request": (spec.request_column,)} if spec.request_column else {})}
+    columns = {
+        **spec.columns,
+        **({"request": (spec.request_column,)} if spec.request_column else {}),
+    }
     raw, _ = map_columns(df, "suppression", spec.path.name, id_column, columns)
     out = pd.DataFrame({"request_id": raw["record_id"].to_numpy()})
-    req = raw["raw__request"] if "raw__request" in raw else pd.Series(None, index=raw.index, dtype=object)
+    req = (
+        raw["raw__request"]
+        if "raw__request" in raw
+        else pd.Series(None, index=raw.index, dtype=object)
+    )
     out["request_type"] = req.fillna(spec.default_request_type).to_numpy()
     for field in ("phone", "email", "id_number"):
         col = RAW_PREFIX + field

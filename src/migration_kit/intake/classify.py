@@ -16,6 +16,7 @@ Example
 >>> detect_kind(pd.Series(["13812345678", "13912345678"]))
 ('cn_mobile', 1.0)
 """
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["FIELD_CLASSES", "PATTERNS", "detect_kind", "classify_columns", "profile_column"]
+__all__ = ["FIELD_CLASSES", "PATTERNS", "classify_columns", "detect_kind", "profile_column"]
 
 #: canonical field -> (category, sensitivity)
 FIELD_CLASSES: dict[str, tuple[str, str]] = {
@@ -64,19 +65,45 @@ class Pattern:
 PATTERNS: tuple[Pattern, ...] = (
     Pattern("cn_resident_id", re.compile(r"^\d{17}[\dXx]$"), "identity", "sensitive"),
     Pattern("bank_card", re.compile(r"^(?:62|4|5)\d{14,18}$"), "transaction", "sensitive"),
-    Pattern("cn_mobile", re.compile(r"^(?:\+?86[\s-]?|0086[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?:\.0)?$"), "contact", "ordinary"),
+    Pattern(
+        "cn_mobile",
+        re.compile(r"^(?:\+?86[\s-]?|0086[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?:\.0)?$"),
+        "contact",
+        "ordinary",
+    ),
     Pattern("email", re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"), "contact", "ordinary"),
-    Pattern("date", re.compile(r"^(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}/\d{1,2}/\d{4}|(?:19|20)\d{6})(?:[ T].*)?$"), "transaction", "ordinary"),
-    Pattern("yes_no", re.compile(r"^(?:是|否|yes|no|y|n|true|false|0|1)$", re.I), "preference", "ordinary"),
+    Pattern(
+        "date",
+        re.compile(
+            r"^(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?|\d{1,2}/\d{1,2}/\d{4}|(?:19|20)\d{6})(?:[ T].*)?$"
+        ),
+        "transaction",
+        "ordinary",
+    ),
+    Pattern(
+        "yes_no",
+        re.compile(r"^(?:是|否|yes|no|y|n|true|false|0|1)$", re.I),
+        "preference",
+        "ordinary",
+    ),
     Pattern("cn_postcode", re.compile(r"^[1-8]\d{5}$"), "contact", "ordinary"),
     Pattern("integer", re.compile(r"^-?\d{1,7}$"), "other", "ordinary"),
-    Pattern("money", re.compile(r"^(?:[¥$€£]\s?-?[\d,]+(?:\.\d{1,2})?|-?\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|-?\d+\.\d{1,2})$"), "transaction", "ordinary"),
+    Pattern(
+        "money",
+        re.compile(
+            r"^(?:[¥$€£]\s?-?[\d,]+(?:\.\d{1,2})?|-?\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|-?\d+\.\d{1,2})$"
+        ),
+        "transaction",
+        "ordinary",
+    ),
     Pattern("phone", re.compile(r"^\+?[\d\s()\-.]{7,20}$"), "contact", "ordinary"),
     Pattern("cn_text", re.compile(r"[\u4e00-\u9fff]"), "other", "ordinary"),
 )
 
 
-def detect_kind(values: pd.Series, threshold: float = 0.8, sample: int = 2000) -> tuple[str | None, float]:
+def detect_kind(
+    values: pd.Series, threshold: float = 0.8, sample: int = 2000
+) -> tuple[str | None, float]:
     """Return the value kind most of a column's non-empty values match, with the share matched."""
     values = values.dropna()
     if len(values) > 4 * sample:  # sample first: stripping a million cells costs more than the test
@@ -98,10 +125,13 @@ def profile_column(values: pd.Series) -> dict:
     """Fill rate and shape of a column, without showing values (digits -> 9, letters -> a, CJK -> 中)."""
     text = values.astype(str).str.strip()
     filled = text != ""
-    shapes = (text[filled].head(500)
-              .str.replace(r"\d", "9", regex=True)
-              .str.replace(r"[A-Za-z]", "a", regex=True)
-              .str.replace(r"[\u4e00-\u9fff]", "中", regex=True))
+    shapes = (
+        text[filled]
+        .head(500)
+        .str.replace(r"\d", "9", regex=True)
+        .str.replace(r"[A-Za-z]", "a", regex=True)
+        .str.replace(r"[\u4e00-\u9fff]", "中", regex=True)
+    )
     top = shapes.value_counts().head(3)
     return {
         "fill_rate": round(float(filled.mean()) if len(text) else 0.0, 4),
@@ -121,8 +151,13 @@ _EXPECTED_KINDS = {
 }
 
 
-def classify_columns(source: str, df: pd.DataFrame, id_column: str, mapping: dict[str, tuple[str, ...]],
-                     transfer_unmapped: tuple[str, ...] = ()) -> pd.DataFrame:
+def classify_columns(
+    source: str,
+    df: pd.DataFrame,
+    id_column: str,
+    mapping: dict[str, tuple[str, ...]],
+    transfer_unmapped: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """Classify every column of one export.
 
     Returns
@@ -156,11 +191,27 @@ def classify_columns(source: str, df: pd.DataFrame, id_column: str, mapping: dic
             category = pat.category if pat else "other"
             sensitivity = pat.sensitivity if pat else "ordinary"
             travels = col in transfer_unmapped
-            if pat is not None and pat.kind in ("cn_resident_id", "bank_card", "cn_mobile", "email", "phone"):
+            if pat is not None and pat.kind in (
+                "cn_resident_id",
+                "bank_card",
+                "cn_mobile",
+                "email",
+                "phone",
+            ):
                 flag = f"unmapped column holds {pat.kind} values ({share:.0%}); map it or leave it behind"
-        rows.append({
-            "source": source, "column": col, "canonical_field": field, "mapped": field is not None,
-            "category": category, "sensitivity": sensitivity, "detected_kind": kind, "detected_share": share,
-            **prof, "travels": travels, "flag": flag,
-        })
+        rows.append(
+            {
+                "source": source,
+                "column": col,
+                "canonical_field": field,
+                "mapped": field is not None,
+                "category": category,
+                "sensitivity": sensitivity,
+                "detected_kind": kind,
+                "detected_share": share,
+                **prof,
+                "travels": travels,
+                "flag": flag,
+            }
+        )
     return pd.DataFrame(rows)

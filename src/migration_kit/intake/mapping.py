@@ -12,6 +12,7 @@ Example
 >>> list(raw.columns)
 ['source', 'record_id', 'row_number', 'raw__full_name']
 """
+
 from __future__ import annotations
 
 import re
@@ -19,10 +20,10 @@ import re
 import pandas as pd
 
 from .._spec import closest
-from ..masking import mask_text
 from ..errors import InputError
+from ..masking import mask_text
 
-__all__ = ["map_columns", "RAW_PREFIX"]
+__all__ = ["RAW_PREFIX", "map_columns"]
 
 RAW_PREFIX = "raw__"
 
@@ -33,17 +34,26 @@ _DATA_LIKE = re.compile(r"\d{5,}|@|^\d{4}[-/年]\d{1,2}")
 def _missing_column(file: str, wanted: str, headers: list[str], what: str) -> InputError:
     if sum(bool(_DATA_LIKE.search(h)) for h in headers) >= 2:
         # the first row holds values (phones, dates, e-mails), not names: never echo them
-        return InputError(file, f"{what} {wanted!r} not found: the first row looks like data, not a header "
-                                "(it holds numbers, dates or e-mail addresses); export the file with its header row",
-                          row=0, column=wanted)
+        return InputError(
+            file,
+            f"{what} {wanted!r} not found: the first row looks like data, not a header "
+            "(it holds numbers, dates or e-mail addresses); export the file with its header row",
+            row=0,
+            column=wanted,
+        )
     hint = closest(wanted, headers)
     suggestion = f"; did you mean {hint!r}?" if hint else "."
-    return InputError(file, f"{what} {wanted!r} not found in the header{suggestion} Headers: {', '.join(headers)}",
-                      row=0, column=wanted)
+    return InputError(
+        file,
+        f"{what} {wanted!r} not found in the header{suggestion} Headers: {', '.join(headers)}",
+        row=0,
+        column=wanted,
+    )
 
 
-def map_columns(df: pd.DataFrame, source: str, file: str, id_column: str,
-                columns: dict[str, tuple[str, ...]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def map_columns(
+    df: pd.DataFrame, source: str, file: str, id_column: str, columns: dict[str, tuple[str, ...]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Apply a source's column mapping.
 
     Parameters
@@ -75,21 +85,31 @@ def map_columns(df: pd.DataFrame, source: str, file: str, id_column: str,
     empty = ids == ""
     if empty.any():
         row = int(empty.to_numpy().nonzero()[0][0]) + 1
-        raise InputError(file, f"empty record id ({int(empty.sum())} rows in all); every row needs an id",
-                         row=row, column=id_column)
+        raise InputError(
+            file,
+            f"empty record id ({int(empty.sum())} rows in all); every row needs an id",
+            row=row,
+            column=id_column,
+        )
     dup = ids.duplicated(keep=False)
     if dup.any():
         positions = dup.to_numpy().nonzero()[0]
         first_val = ids.iloc[positions[0]]
         same = (ids == first_val).to_numpy().nonzero()[0] + 1
-        raise InputError(file, f"duplicate record id {mask_text(first_val)!r} in rows {', '.join(map(str, same[:5]))} "
-                               f"({int(ids[dup].nunique())} ids repeated); record ids must be unique within a source",
-                         row=int(same[1]) if len(same) > 1 else int(same[0]), column=id_column)
-    out = pd.DataFrame({
-        "source": source,
-        "record_id": ids.to_numpy(dtype=object),
-        "row_number": range(1, len(df) + 1),
-    })
+        raise InputError(
+            file,
+            f"duplicate record id {mask_text(first_val)!r} in rows {', '.join(map(str, same[:5]))} "
+            f"({int(ids[dup].nunique())} ids repeated); record ids must be unique within a source",
+            row=int(same[1]) if len(same) > 1 else int(same[0]),
+            column=id_column,
+        )
+    out = pd.DataFrame(
+        {
+            "source": source,
+            "record_id": ids.to_numpy(dtype=object),
+            "row_number": range(1, len(df) + 1),
+        }
+    )
     for field, cols in columns.items():
         if len(cols) == 1:
             values = df[cols[0]].astype(str)
@@ -99,7 +119,9 @@ def map_columns(df: pd.DataFrame, source: str, file: str, id_column: str,
             for part in parts[1:]:
                 values = values.str.cat(part, sep=" ")
             values = values.str.strip().str.replace(r"\s{2,}", " ", regex=True)
-        out[RAW_PREFIX + field] = values.where(values.str.strip() != "", None).to_numpy(dtype=object)
+        out[RAW_PREFIX + field] = values.where(values.str.strip() != "", None).to_numpy(
+            dtype=object
+        )
     used = {id_column, *(c for cols in columns.values() for c in cols)}
     unmapped = df[[c for c in headers if c not in used]].copy()
     return out, unmapped

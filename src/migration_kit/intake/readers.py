@@ -14,6 +14,7 @@ Example
 >>> info.encoding, info.rows                                                   # doctest: +SKIP
 ('utf-8-sig', 2471)
 """
+
 from __future__ import annotations
 
 import csv
@@ -27,7 +28,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["FileInfo", "read_table", "detect_encoding"]
+__all__ = ["FileInfo", "detect_encoding", "read_table"]
 
 _GB_ALIASES = {"gbk", "gb2312", "gb18030", "cp936", "936"}
 
@@ -68,32 +69,52 @@ def detect_encoding(data: bytes, path: str, declared: str | None = None) -> tupl
                 except UnicodeDecodeError:
                     pass
                 else:
-                    raise InputError(path, f"declared encoding {declared!r} but the file is valid UTF-8 with non-ASCII "
-                                           "text; decoding it as GBK would produce mojibake. Set encoding: utf-8 (or remove it)")
+                    raise InputError(
+                        path,
+                        f"declared encoding {declared!r} but the file is valid UTF-8 with non-ASCII "
+                        "text; decoding it as GBK would produce mojibake. Set encoding: utf-8 (or remove it)",
+                    )
         try:
             return data.decode(enc if enc not in ("utf-8", "utf8") else "utf-8-sig"), declared
         except LookupError:
-            raise InputError(path, f"unknown encoding {declared!r}; use utf-8, utf-8-sig, gbk or gb18030") from None
+            raise InputError(
+                path, f"unknown encoding {declared!r}; use utf-8, utf-8-sig, gbk or gb18030"
+            ) from None
         except UnicodeDecodeError as exc:
             row = _row_of_offset(data, exc.start)
-            raise InputError(path, f"bytes {data[exc.start:exc.start + 4]!r} at offset {exc.start} are not valid "
-                                   f"{declared}; check the file's encoding or set another one", row=row) from None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export: UTF-16 with BOM
+            raise InputError(
+                path,
+                f"bytes {data[exc.start : exc.start + 4]!r} at offset {exc.start} are not valid "
+                f"{declared}; check the file's encoding or set another one",
+                row=row,
+            ) from None
+    if data.startswith(
+        (b"\xff\xfe", b"\xfe\xff")
+    ):  # Excel's "Unicode text" export: UTF-16 with BOM
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError as exc:
-            raise InputError(path, f"file starts with a UTF-16 byte-order mark but byte offset {exc.start} is not "
-                                   "UTF-16; export it again") from None
+            raise InputError(
+                path,
+                f"file starts with a UTF-16 byte-order mark but byte offset {exc.start} is not "
+                "UTF-16; export it again",
+            ) from None
     if b"\x00" in data[:65536]:
-        raise InputError(path, "file contains NUL bytes: probably UTF-16 without a byte-order mark or a binary "
-                               "file; declare encoding: utf-16-le (or utf-16-be), or re-export as UTF-8 CSV",
-                         row=_row_of_offset(data, data.index(b"\x00")))
+        raise InputError(
+            path,
+            "file contains NUL bytes: probably UTF-16 without a byte-order mark or a binary "
+            "file; declare encoding: utf-16-le (or utf-16-be), or re-export as UTF-8 CSV",
+            row=_row_of_offset(data, data.index(b"\x00")),
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data.decode("utf-8-sig"), "utf-8-sig"
         except UnicodeDecodeError as exc:
-            raise InputError(path, f"file starts with a UTF-8 BOM but byte offset {exc.start} is not UTF-8",
-                             row=_row_of_offset(data, exc.start)) from None
+            raise InputError(
+                path,
+                f"file starts with a UTF-8 BOM but byte offset {exc.start} is not UTF-8",
+                row=_row_of_offset(data, exc.start),
+            ) from None
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf_exc:
@@ -101,8 +122,12 @@ def detect_encoding(data: bytes, path: str, declared: str | None = None) -> tupl
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError:
             row = _row_of_offset(data, utf_exc.start)
-            raise InputError(path, f"undecodable bytes at offset {utf_exc.start}: neither UTF-8 nor GBK/GB18030; "
-                                   "declare the source's encoding", row=row) from None
+            raise InputError(
+                path,
+                f"undecodable bytes at offset {utf_exc.start}: neither UTF-8 nor GBK/GB18030; "
+                "declare the source's encoding",
+                row=row,
+            ) from None
 
 
 def _clean_headers(df: pd.DataFrame, path: str) -> pd.DataFrame:
@@ -110,13 +135,17 @@ def _clean_headers(df: pd.DataFrame, path: str) -> pd.DataFrame:
     seen: set[str] = set()
     for h in headers:
         if h in seen:
-            raise InputError(path, f"header {h!r} appears twice; rename one of the columns", row=0, column=h)
+            raise InputError(
+                path, f"header {h!r} appears twice; rename one of the columns", row=0, column=h
+            )
         seen.add(h)
     df.columns = headers
     return df
 
 
-def _read_csv(path: Path, data: bytes, encoding: str | None, delimiter: str | None) -> tuple[pd.DataFrame, str]:
+def _read_csv(
+    path: Path, data: bytes, encoding: str | None, delimiter: str | None
+) -> tuple[pd.DataFrame, str]:
     text, used = detect_encoding(data, str(path), encoding)
     if not text.strip():
         raise InputError(str(path), "file is empty (no header, no rows); export the source again")
@@ -126,8 +155,15 @@ def _read_csv(path: Path, data: bytes, encoding: str | None, delimiter: str | No
         except csv.Error:
             delimiter = ","
     try:
-        df = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, na_filter=False,
-                         skip_blank_lines=True, engine="c")
+        df = pd.read_csv(
+            io.StringIO(text),
+            sep=delimiter,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            engine="c",
+        )
     except pd.errors.ParserError as exc:
         msg = str(exc)
         row = None
@@ -136,9 +172,13 @@ def _read_csv(path: Path, data: bytes, encoding: str | None, delimiter: str | No
                 row = int(msg.split("line")[1].split(",")[0].strip()) - 1
             except ValueError:
                 row = None
-        raise InputError(str(path), f"malformed CSV ({msg.strip()}); check quoting and delimiters", row=row) from None
+        raise InputError(
+            str(path), f"malformed CSV ({msg.strip()}); check quoting and delimiters", row=row
+        ) from None
     except pd.errors.EmptyDataError:
-        raise InputError(str(path), "file is empty (no header, no rows); export the source again") from None
+        raise InputError(
+            str(path), "file is empty (no header, no rows); export the source again"
+        ) from None
     return df, used
 
 
@@ -146,15 +186,26 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, tuple[str, 
     from python_calamine import CalamineError  # calamine reads xlsx ~20x faster than openpyxl
 
     try:
-        book = pd.read_excel(path, sheet_name=sheet if sheet is not None else None, dtype=str,
-                             keep_default_na=False, na_filter=False, engine="calamine")
+        book = pd.read_excel(
+            path,
+            sheet_name=sheet if sheet is not None else None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            engine="calamine",
+        )
     except (CalamineError, zipfile.BadZipFile, OSError, KeyError) as exc:
-        raise InputError(str(path), f"not a readable .xlsx workbook ({type(exc).__name__}: {exc}); "
-                                    "re-export it from Excel as .xlsx") from None
+        raise InputError(
+            str(path),
+            f"not a readable .xlsx workbook ({type(exc).__name__}: {exc}); "
+            "re-export it from Excel as .xlsx",
+        ) from None
     except ValueError as exc:
         if sheet is not None and "not found" in str(exc).lower():
             names = list(pd.ExcelFile(path, engine="calamine").sheet_names)
-            raise InputError(str(path), f"sheet {sheet!r} not found; sheets: {', '.join(names)}") from None
+            raise InputError(
+                str(path), f"sheet {sheet!r} not found; sheets: {', '.join(names)}"
+            ) from None
         raise InputError(str(path), f"cannot read workbook: {exc}") from None
     if isinstance(book, dict):
         frames = [df for df in book.values() if len(df.columns)]
@@ -164,14 +215,23 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, tuple[str, 
         first = [str(c).strip() for c in frames[0].columns]
         for name, df in book.items():
             if len(df.columns) and [str(c).strip() for c in df.columns] != first:
-                raise InputError(str(path), f"sheet {name!r} has different headers from the first sheet; "
-                                            "name one sheet in the source's `sheet:` key")
+                raise InputError(
+                    str(path),
+                    f"sheet {name!r} has different headers from the first sheet; "
+                    "name one sheet in the source's `sheet:` key",
+                )
         return pd.concat(frames, ignore_index=True), tuple(book)
     return book, (sheet,) if sheet else ()
 
 
-def read_table(path: Path, *, format: str = "csv", encoding: str | None = None, sheet: str | None = None,
-               delimiter: str | None = None) -> tuple[pd.DataFrame, FileInfo]:
+def read_table(
+    path: Path,
+    *,
+    format: str = "csv",
+    encoding: str | None = None,
+    sheet: str | None = None,
+    delimiter: str | None = None,
+) -> tuple[pd.DataFrame, FileInfo]:
     """Read one export as a DataFrame of strings plus a :class:`FileInfo`.
 
     Parameters
@@ -204,13 +264,23 @@ def read_table(path: Path, *, format: str = "csv", encoding: str | None = None, 
         try:
             df = pd.read_parquet(io.BytesIO(data))
         except Exception as exc:  # pyarrow raises several types for corrupt files
-            raise InputError(str(path), f"not a readable Parquet file ({type(exc).__name__}); re-export it") from None
+            raise InputError(
+                str(path), f"not a readable Parquet file ({type(exc).__name__}); re-export it"
+            ) from None
         df = df.astype(object).where(df.notna(), "").astype(str)
     else:
         raise InputError(str(path), f"unknown format {format!r}; use csv, xlsx or parquet")
     df = _clean_headers(df, str(path))
     if len(df) == 0:
         raise InputError(str(path), "file has a header but no data rows")
-    info = FileInfo(path=str(path), format=format, sha256=hashlib.sha256(data).hexdigest(), bytes=len(data),
-                    rows=len(df), columns=len(df.columns), encoding=used, sheets=sheets)
+    info = FileInfo(
+        path=str(path),
+        format=format,
+        sha256=hashlib.sha256(data).hexdigest(),
+        bytes=len(data),
+        rows=len(df),
+        columns=len(df.columns),
+        encoding=used,
+        sheets=sheets,
+    )
     return df.reset_index(drop=True), info

@@ -12,6 +12,7 @@ Example
 >>> LinkageSpec.default().upper_threshold
 0.95
 """
+
 from __future__ import annotations
 
 import importlib
@@ -21,13 +22,22 @@ from .spec import BlockingRule, Comparison, ConflictRule, Level, LinkageSpec
 
 #: Public name -> submodule defining it (imported on first access).
 _LAZY: dict[str, str] = {
-    "BlockingIndex": "rl_compat", "LevelCompare": "rl_compat",
-    "block_pairs": "blocking", "compare_levels": "compare",
-    "FellegiSunter": "model", "tf_adjustment": "model", "plot_match_weights": "model",
+    "BlockingIndex": "rl_compat",
+    "LevelCompare": "rl_compat",
+    "block_pairs": "blocking",
+    "compare_levels": "compare",
+    "FellegiSunter": "model",
+    "tf_adjustment": "model",
+    "plot_match_weights": "model",
     "class_log_odds": "tfclass",
-    "plot_weight_histogram": "model", "cluster_pairs": "cluster", "records_conflict": "cluster",
-    "link": "pipeline", "LinkageResult": "pipeline", "entity_ids": "pipeline",
-    "DECISION_COLUMNS": "pipeline", "pairwise_metrics": "metrics",
+    "plot_weight_histogram": "model",
+    "cluster_pairs": "cluster",
+    "records_conflict": "cluster",
+    "link": "pipeline",
+    "LinkageResult": "pipeline",
+    "entity_ids": "pipeline",
+    "DECISION_COLUMNS": "pipeline",
+    "pairwise_metrics": "metrics",
 }
 
 __all__ = ["BlockingRule", "Comparison", "ConflictRule", "Level", "LinkageSpec", *_LAZY]
@@ -37,7 +47,9 @@ def __getattr__(name: str) -> Any:
     """Import the submodule defining ``name`` on first access (PEP 562)."""
     mod = _LAZY.get(name)
     if mod is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}; public names: {sorted(__all__)}")
+        raise AttributeError(
+            f"module {__name__!r} has no attribute {name!r}; public names: {sorted(__all__)}"
+        )
     value = getattr(importlib.import_module(f".{mod}", __name__), name)
     globals()[name] = value
     return value

@@ -26,6 +26,7 @@ Example
 >>> pairs[["i", "j"]].values.tolist(), len(report)
 ([[0, 1]], 0)
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ import pandas as pd
 from .levels import local_letters, name_concat
 from .spec import KEY_TRANSFORM_RE, BlockingRule
 
-__all__ = ["block_key", "block_codes", "block_pairs", "REPORT_COLUMNS"]
+__all__ = ["REPORT_COLUMNS", "block_codes", "block_key", "block_pairs"]
 
 REPORT_COLUMNS = ["rule", "key_masked", "size", "action"]
 
@@ -95,7 +96,9 @@ def block_codes(df: pd.DataFrame, keys: Sequence[str], cache: dict | None = None
     return combined
 
 
-def _expand(codes: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _expand(
+    codes: np.ndarray, max_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Within-block pairs of records with equal codes; returns i, j and the oversized blocks."""
     rows = np.flatnonzero(codes >= 0)
     order = rows[np.argsort(codes[rows], kind="stable")]
@@ -119,15 +122,20 @@ def _expand(codes: np.ndarray, max_size: int) -> tuple[np.ndarray, np.ndarray, n
     return np.minimum(a, b), np.maximum(a, b), order[starts[big]], sizes[big]
 
 
-def _expand_window(df: pd.DataFrame, keys: Sequence[str], window: int,
-                   cache: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _expand_window(
+    df: pd.DataFrame, keys: Sequence[str], window: int, cache: dict | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Sorted neighbourhood: sort on ``keys`` (lexicographic, first key first), pair each record
     with the next ``window - 1`` records; records with a null key are left out."""
     codes, null = [], np.zeros(len(df), dtype=bool)
     for key in keys:
         c, uniq = _factorized(df, key, cache)
-        rank = np.empty(len(uniq), dtype=np.int64)  # lexicographic rank of each unique value as text
-        rank[np.argsort(np.asarray(uniq, dtype=object).astype(str), kind="stable")] = np.arange(len(uniq))
+        rank = np.empty(
+            len(uniq), dtype=np.int64
+        )  # lexicographic rank of each unique value as text
+        rank[np.argsort(np.asarray(uniq, dtype=object).astype(str), kind="stable")] = np.arange(
+            len(uniq)
+        )
         c = np.where(c >= 0, rank[np.maximum(c, 0)] if len(uniq) else -1, -1)
         codes.append(c)
         null |= c < 0
@@ -160,8 +168,9 @@ def _key_hash(df: pd.DataFrame, keys: Sequence[str], cache: dict | None = None) 
     return np.where(null | (out == 0), np.uint64(0), out)
 
 
-def _cross_codes(df: pd.DataFrame, rule: BlockingRule,
-                 cache: dict | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cross_codes(
+    df: pd.DataFrame, rule: BlockingRule, cache: dict | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Entries ``(row, code, side)``: side 0 from ``keys``, side 1 from each ``cross_keys`` alternative."""
     n, alts = len(df), [rule.keys, *rule.cross_keys]
     h = np.concatenate([_key_hash(df, alt, cache) for alt in alts])
@@ -203,9 +212,11 @@ def _mask_key(df: pd.DataFrame, keys: Sequence[str], row: int) -> str:
     try:
         from ..masking import mask_value  # shared module (may not exist yet in a partial tree)
     except ImportError:  # pragma: no cover - fallback keeps nothing personal either
+
         def mask_value(field, v):
             t = str(v)
             return (t[:1] + "*" * max(len(t) - 1, 0)) if t else t
+
     parts = []
     for key in keys:
         v = block_key(df.iloc[[row]], key).iloc[0]
@@ -218,9 +229,14 @@ def _mask_key(df: pd.DataFrame, keys: Sequence[str], row: int) -> str:
     return "; ".join(parts)
 
 
-def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size: int = 200,
-                link_type: str = "dedupe_and_link", source_col: str = "source",
-                counts: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def block_pairs(
+    df: pd.DataFrame,
+    rules: Sequence[BlockingRule],
+    max_block_size: int = 200,
+    link_type: str = "dedupe_and_link",
+    source_col: str = "source",
+    counts: dict | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Union of the blocking passes.
 
     Parameters
@@ -245,8 +261,11 @@ def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size:
     src = pd.factorize(df[source_col])[0] if link_type == "link_only" else None
     keys, rule_ids, report = [], [], []
     cache: dict = {}  # factorized keys, shared by the passes (phone:first10 serves three of them)
-    last_use = {k: r_idx for r_idx, rule in enumerate(rules)
-                for k in (*rule.keys, *(x for alt in rule.cross_keys for x in alt))}
+    last_use = {
+        k: r_idx
+        for r_idx, rule in enumerate(rules)
+        for k in (*rule.keys, *(x for alt in rule.cross_keys for x in alt))
+    }
     for r_idx, rule in enumerate(rules):
         cap = rule.max_block_size or max_block_size
         if rule.window:
@@ -256,7 +275,9 @@ def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size:
             i, j, big_rows, big_sizes = _expand_cross(*_cross_codes(df, rule, cache), cap)
         else:
             i, j, big_rows, big_sizes = _expand(block_codes(df, rule.keys, cache), cap)
-        for k in [k for k, last in last_use.items() if last == r_idx]:  # memory: drop what no later pass reads
+        for k in [
+            k for k, last in last_use.items() if last == r_idx
+        ]:  # memory: drop what no later pass reads
             cache.pop(k, None)
             cache.pop(("hash", k), None)
         if src is not None:
@@ -265,7 +286,9 @@ def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size:
         keys.append(i * n + j)
         rule_ids.append(np.full(len(i), r_idx, dtype=np.int16))
         for row, size in zip(big_rows.tolist(), big_sizes.tolist()):
-            report.append((rule.name, _mask_key(df, rule.keys, row), int(size), f"skipped (> {cap})"))
+            report.append(
+                (rule.name, _mask_key(df, rule.keys, row), int(size), f"skipped (> {cap})")
+            )
     allk = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
     allr = np.concatenate(rule_ids) if rule_ids else np.zeros(0, dtype=np.int16)
     uk, first = np.unique(allk, return_index=True)
@@ -275,7 +298,9 @@ def block_pairs(df: pd.DataFrame, rules: Sequence[BlockingRule], max_block_size:
         vc = pairs["rule"].value_counts()
         for r in rules:
             counts[f"pairs_{r.name}"] = int(vc.get(r.name, 0))
-    rep = pd.DataFrame(report, columns=REPORT_COLUMNS).sort_values(
-        ["rule", "size", "key_masked"], ascending=[True, False, True], kind="stable").reset_index(drop=True)
+    rep = (
+        pd.DataFrame(report, columns=REPORT_COLUMNS)
+        .sort_values(["rule", "size", "key_masked"], ascending=[True, False, True], kind="stable")
+        .reset_index(drop=True)
+    )
     return pairs, rep
-

@@ -27,16 +27,16 @@ Example
 >>> cluster_pairs(std, np.array([0, 1]), np.array([1, 2]), np.array([0.99, 0.97]), 0.95).tolist()
 [0, 0, 2]
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from rapidfuzz.distance import OSA
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-
-from rapidfuzz.distance import OSA
 
 from ..errors import LinkageError
 from .spec import ConflictRule
@@ -72,12 +72,15 @@ class _TokenRule:
         if any(self._close("".join(ra), y) for y in ("".join(rb), "".join(reversed(rb)))):
             return False  # the rests as a whole are one typo apart (or re-spaced)
         # every token of one side has a close counterpart on the other (one typo per token)
-        return not all(any(self._close(t, u) for u in rb) for t in ra) and \
-            not all(any(self._close(t, u) for u in ra) for t in rb)
+        return not all(any(self._close(t, u) for u in rb) for t in ra) and not all(
+            any(self._close(t, u) for u in ra) for t in rb
+        )
 
     def _close(self, x: str, y: str) -> bool:
-        return (OSA.distance(x, y) <= self.rule.max_edits
-                or OSA.normalized_similarity(x, y) >= self.rule.threshold)
+        return (
+            OSA.distance(x, y) <= self.rule.max_edits
+            or OSA.normalized_similarity(x, y) >= self.rule.threshold
+        )
 
     def __call__(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         a, b = self.codes[i], self.codes[j]
@@ -90,7 +93,9 @@ class _TokenRule:
         for kk in uniq.tolist():
             if kk not in self.cache:
                 self.cache[kk] = self._differ(kk // self.k, kk % self.k)
-        out[todo] = np.fromiter((self.cache[kk] for kk in uniq.tolist()), bool, len(uniq))[inv.ravel()]
+        out[todo] = np.fromiter((self.cache[kk] for kk in uniq.tolist()), bool, len(uniq))[
+            inv.ravel()
+        ]
         return out
 
 
@@ -102,7 +107,9 @@ class _Attrs:
         for rule in map(_as_rule, rules):
             if rule.column not in std.columns:
                 continue
-            unless = [pd.factorize(std[c])[0].astype(np.int64) for c in rule.unless if c in std.columns]
+            unless = [
+                pd.factorize(std[c])[0].astype(np.int64) for c in rule.unless if c in std.columns
+            ]
             if rule.test == "tokens_differ":
                 fn = _TokenRule(std[rule.column], rule)
             elif rule.test == "dates_differ":
@@ -122,7 +129,9 @@ class _Attrs:
     def _dates(values: pd.Series):
         d = pd.to_datetime(values, errors="coerce")
         ok = d.notna().to_numpy()
-        ymd = np.stack([d.dt.year.fillna(-1), d.dt.month.fillna(-1), d.dt.day.fillna(-1)]).astype(np.int64)
+        ymd = np.stack([d.dt.year.fillna(-1), d.dt.month.fillna(-1), d.dt.day.fillna(-1)]).astype(
+            np.int64
+        )
         date = np.where(ok, ymd, -1)
 
         def fn(i, j):
@@ -131,6 +140,7 @@ class _Attrs:
             same = (a == b).sum(axis=0)
             swap = (a[0] == b[0]) & (a[1] == b[2]) & (a[2] == b[1])
             return known & (same < 2) & ~swap
+
         return fn
 
     def conflict(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -143,8 +153,12 @@ class _Attrs:
         return out
 
 
-def records_conflict(std: pd.DataFrame, i: Sequence[int], j: Sequence[int],
-                     conflict_columns: Sequence[str | ConflictRule] = ("id_number", "birth_date")) -> np.ndarray:
+def records_conflict(
+    std: pd.DataFrame,
+    i: Sequence[int],
+    j: Sequence[int],
+    conflict_columns: Sequence[str | ConflictRule] = ("id_number", "birth_date"),
+) -> np.ndarray:
     """Vectorized pairwise conflict test used for single edges (see module docstring).
 
     ``conflict_columns`` holds column names (the built-in test of each, see module docstring)
@@ -156,7 +170,9 @@ def records_conflict(std: pd.DataFrame, i: Sequence[int], j: Sequence[int],
     >>> records_conflict(std, [0, 0], [1, 2]).tolist()
     [False, True]
     """
-    return _Attrs(std, conflict_columns).conflict(np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64))
+    return _Attrs(std, conflict_columns).conflict(
+        np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+    )
 
 
 def _pair_set(i: np.ndarray, j: np.ndarray) -> set[tuple[int, int]]:
@@ -164,10 +180,16 @@ def _pair_set(i: np.ndarray, j: np.ndarray) -> set[tuple[int, int]]:
     return set(zip(a.tolist(), b.tolist()))
 
 
-def cluster_pairs(std: pd.DataFrame, i: np.ndarray, j: np.ndarray, prob: np.ndarray, upper: float,
-                  conflict_columns: Sequence[str | ConflictRule] = ("id_number", "birth_date"),
-                  forced: tuple[np.ndarray, np.ndarray] | None = None,
-                  forbidden: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+def cluster_pairs(
+    std: pd.DataFrame,
+    i: np.ndarray,
+    j: np.ndarray,
+    prob: np.ndarray,
+    upper: float,
+    conflict_columns: Sequence[str | ConflictRule] = ("id_number", "birth_date"),
+    forced: tuple[np.ndarray, np.ndarray] | None = None,
+    forbidden: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
     """Cluster label per record (the smallest record position of its cluster).
 
     Parameters
@@ -186,13 +208,23 @@ def cluster_pairs(std: pd.DataFrame, i: np.ndarray, j: np.ndarray, prob: np.ndar
     n = len(std)
     i, j, prob = np.asarray(i, np.int64), np.asarray(j, np.int64), np.asarray(prob, float)
     attrs = _Attrs(std, conflict_columns)
-    fi, fj = (np.asarray(forced[0], np.int64), np.asarray(forced[1], np.int64)) if forced else (np.zeros(0, np.int64),) * 2
-    bi, bj = (np.asarray(forbidden[0], np.int64), np.asarray(forbidden[1], np.int64)) if forbidden else (np.zeros(0, np.int64),) * 2
+    fi, fj = (
+        (np.asarray(forced[0], np.int64), np.asarray(forced[1], np.int64))
+        if forced
+        else (np.zeros(0, np.int64),) * 2
+    )
+    bi, bj = (
+        (np.asarray(forbidden[0], np.int64), np.asarray(forbidden[1], np.int64))
+        if forbidden
+        else (np.zeros(0, np.int64),) * 2
+    )
     forb = _pair_set(bi, bj)
     clash = _pair_set(fi, fj) & forb
     if clash:
-        raise LinkageError(f"{len(clash)} review decision pair(s) are marked both 'match' and 'non_match' "
-                           "(e.g. record positions " + str(sorted(clash)[0]) + "); keep one decision per pair")
+        raise LinkageError(
+            f"{len(clash)} review decision pair(s) are marked both 'match' and 'non_match' "
+            "(e.g. record positions " + str(sorted(clash)[0]) + "); keep one decision per pair"
+        )
     keep = prob >= upper
     ei, ej, ep = i[keep], j[keep], prob[keep]
     ok = ~attrs.conflict(ei, ej)
@@ -246,8 +278,10 @@ def _union_find(parent: np.ndarray, ei, ej, forced, attrs: _Attrs, forb: set) ->
         sb = set(mb)
         if any(partners.get(x, set()) & sb for x in ma):
             if f:
-                raise LinkageError("a 'match' review decision would put two records marked 'non_match' "
-                                   "in one entity; revise the conflicting decisions")
+                raise LinkageError(
+                    "a 'match' review decision would put two records marked 'non_match' "
+                    "in one entity; revise the conflicting decisions"
+                )
             continue
         if not f:
             xa = np.repeat(np.array(ma, np.int64), len(mb))

@@ -16,6 +16,7 @@ Example
 >>> compare_levels(df, np.array([0, 0]), np.array([1, 2]), [c]).tolist()
 [[1], [-1]]
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -29,20 +30,30 @@ from .spec import Comparison
 __all__ = ["column_data", "compare_levels"]
 
 
-def column_data(df: pd.DataFrame, comparisons: Sequence[Comparison],
-                cache: dict[str, ColumnData] | None = None) -> dict[str, ColumnData]:
+def column_data(
+    df: pd.DataFrame, comparisons: Sequence[Comparison], cache: dict[str, ColumnData] | None = None
+) -> dict[str, ColumnData]:
     """Factorize every column the comparisons use (missing columns count as all null)."""
     cache = {} if cache is None else cache
     for c in comparisons:
-        for col in sorted(set(c.columns) | {x for lv in c.levels for x in (lv.column, lv.missing, lv.other, *lv.needs) if x}):
+        for col in sorted(
+            set(c.columns)
+            | {x for lv in c.levels for x in (lv.column, lv.missing, lv.other, *lv.needs) if x}
+        ):
             if col not in cache:
                 s = df[col] if col in df.columns else pd.Series([None] * len(df), dtype=object)
                 cache[col] = ColumnData(s, col)
     return cache
 
 
-def compare_levels(df: pd.DataFrame, i: np.ndarray, j: np.ndarray, comparisons: Sequence[Comparison],
-                   cols: dict[str, ColumnData] | None = None, chunk: int = 2_000_000) -> np.ndarray:
+def compare_levels(
+    df: pd.DataFrame,
+    i: np.ndarray,
+    j: np.ndarray,
+    comparisons: Sequence[Comparison],
+    cols: dict[str, ColumnData] | None = None,
+    chunk: int = 2_000_000,
+) -> np.ndarray:
     """Level matrix of pairs ``(i[k], j[k])`` of ``df`` rows.
 
     Parameters
@@ -67,9 +78,9 @@ def compare_levels(df: pd.DataFrame, i: np.ndarray, j: np.ndarray, comparisons: 
     j = np.asarray(j, dtype=np.int64)
     out = np.zeros((len(i), len(comparisons)), dtype=np.int8)
     for start in range(0, len(i), chunk):
-        ii, jj = i[start:start + chunk], j[start:start + chunk]
+        ii, jj = i[start : start + chunk], j[start : start + chunk]
         for c_idx, comp in enumerate(comparisons):
-            out[start:start + chunk, c_idx] = _one(comp, cols, ii, jj)
+            out[start : start + chunk, c_idx] = _one(comp, cols, ii, jj)
     return out
 
 
@@ -85,13 +96,18 @@ def _one(comp: Comparison, cols: dict[str, ColumnData], i: np.ndarray, j: np.nda
         idx = np.flatnonzero(todo)
         if not len(idx):
             break
-        hit = run_test(lv.test, cols[lv.column or comp.columns[0]], i[idx], j[idx], lv.threshold,
-                       missing=cols[lv.missing] if lv.missing else None,
-                       other=cols[lv.other] if lv.other else None)
+        hit = run_test(
+            lv.test,
+            cols[lv.column or comp.columns[0]],
+            i[idx],
+            j[idx],
+            lv.threshold,
+            missing=cols[lv.missing] if lv.missing else None,
+            other=cols[lv.other] if lv.other else None,
+        )
         for need in lv.needs:
             codes = cols[need].codes
             hit &= (codes[i[idx]] >= 0) & (codes[j[idx]] >= 0)
         level[idx[hit]] = k - n
         todo[idx[hit]] = False
     return level
-

@@ -6,6 +6,7 @@ Example
 >>> [b["name"] for b in DEFAULT_SPEC["blocking"]][:3]
 ['phone', 'email', 'id_number']
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,11 +15,18 @@ __all__ = ["DEFAULT_SPEC"]
 
 
 def _name(col: str = "name_key") -> list[dict]:
-    return [{"name": "exact", "test": "exact", "column": col, "needs": ["given_name"]},
-            {"name": "pinyin", "test": "exact", "column": "pinyin_key", "needs": ["given_name"]},
-            {"name": "email_name", "test": "email_name", "column": "email", "other": "pinyin_key"},
-            {"name": "family_only", "test": "partial", "column": "family_name", "missing": "given_name"},
-            {"name": "lev88", "test": "levenshtein", "threshold": 0.88, "column": "pinyin_key"}]
+    return [
+        {"name": "exact", "test": "exact", "column": col, "needs": ["given_name"]},
+        {"name": "pinyin", "test": "exact", "column": "pinyin_key", "needs": ["given_name"]},
+        {"name": "email_name", "test": "email_name", "column": "email", "other": "pinyin_key"},
+        {
+            "name": "family_only",
+            "test": "partial",
+            "column": "family_name",
+            "missing": "given_name",
+        },
+        {"name": "lev88", "test": "levenshtein", "threshold": 0.88, "column": "pinyin_key"},
+    ]
 
 
 #: The reference client's section. Why these passes: exact phone / email / id catch most
@@ -66,30 +74,66 @@ DEFAULT_SPEC: dict[str, Any] = {
         {"name": "family_phone_last4", "keys": ["family_name", "phone:last4"]},
         {"name": "family_phone_prefix", "keys": ["family_name", "phone:first10"]},
         {"name": "pinyin_phone_last4", "keys": ["pinyin_key", "phone:last4"]},
-        {"name": "email_name_city", "keys": ["email:local_letters", "city"],
-         "cross_keys": [["pinyin_key:concat", "city"], ["pinyin_key:rconcat", "city"]], "max_block_size": 50},
+        {
+            "name": "email_name_city",
+            "keys": ["email:local_letters", "city"],
+            "cross_keys": [["pinyin_key:concat", "city"], ["pinyin_key:rconcat", "city"]],
+            "max_block_size": 50,
+        },
         {"name": "family_address", "keys": ["family_name", "address"], "max_block_size": 50},
     ],
     "comparisons": [
         {"name": "name", "columns": ["pinyin_key", "name_key"], "levels": _name()},
-        {"name": "birth_date", "columns": ["birth_date"], "levels": [
-            {"name": "exact", "test": "exact"}, {"name": "transposed", "test": "date_transposed"},
-            {"name": "one_part", "test": "date_components", "threshold": 2},
-            {"name": "within_1y", "test": "date_within_days", "threshold": 366}]},
-        {"name": "phone", "columns": ["phone"], "levels": [
-            {"name": "exact", "test": "exact"}, {"name": "last8", "test": "suffix", "threshold": 8},
-            {"name": "one_digit", "test": "hamming", "threshold": 1},
-            {"name": "other_type", "test": "differs", "column": "phone_type", "neutral": True}]},
-        {"name": "email", "columns": ["email"], "levels": [
-            {"name": "exact", "test": "exact"}, {"name": "local", "test": "email_local"},
-            {"name": "edit1", "test": "edit_distance", "threshold": 1}]},
-        {"name": "id_number", "columns": ["id_number"], "levels": [{"name": "exact", "test": "exact"}]},
-        {"name": "location", "columns": ["address", "postcode", "city", "country"], "levels": [
-            {"name": "address", "test": "exact", "column": "address"},
-            {"name": "address_close", "test": "levenshtein", "threshold": 0.8, "column": "address"},
-            {"name": "postcode", "test": "exact", "column": "postcode"},
-            {"name": "city", "test": "exact", "column": "city"},
-            {"name": "other_country", "test": "differs", "column": "country"}]},
+        {
+            "name": "birth_date",
+            "columns": ["birth_date"],
+            "levels": [
+                {"name": "exact", "test": "exact"},
+                {"name": "transposed", "test": "date_transposed"},
+                {"name": "one_part", "test": "date_components", "threshold": 2},
+                {"name": "within_1y", "test": "date_within_days", "threshold": 366},
+            ],
+        },
+        {
+            "name": "phone",
+            "columns": ["phone"],
+            "levels": [
+                {"name": "exact", "test": "exact"},
+                {"name": "last8", "test": "suffix", "threshold": 8},
+                {"name": "one_digit", "test": "hamming", "threshold": 1},
+                {"name": "other_type", "test": "differs", "column": "phone_type", "neutral": True},
+            ],
+        },
+        {
+            "name": "email",
+            "columns": ["email"],
+            "levels": [
+                {"name": "exact", "test": "exact"},
+                {"name": "local", "test": "email_local"},
+                {"name": "edit1", "test": "edit_distance", "threshold": 1},
+            ],
+        },
+        {
+            "name": "id_number",
+            "columns": ["id_number"],
+            "levels": [{"name": "exact", "test": "exact"}],
+        },
+        {
+            "name": "location",
+            "columns": ["address", "postcode", "city", "country"],
+            "levels": [
+                {"name": "address", "test": "exact", "column": "address"},
+                {
+                    "name": "address_close",
+                    "test": "levenshtein",
+                    "threshold": 0.8,
+                    "column": "address",
+                },
+                {"name": "postcode", "test": "exact", "column": "postcode"},
+                {"name": "city", "test": "exact", "column": "city"},
+                {"name": "other_country", "test": "differs", "column": "country"},
+            ],
+        },
         {"name": "gender", "columns": ["gender"], "levels": [{"name": "exact", "test": "exact"}]},
     ],
     "upper_threshold": 0.95,
@@ -107,7 +151,13 @@ DEFAULT_SPEC: dict[str, Any] = {
     "tf_smoothing": True,
     "tf_classes": {"max_count": 10, "min_values": 20, "iterations": 2},
     "conflict_rules": [
-        {"name": "different_names", "column": "pinyin_key", "test": "tokens_differ", "threshold": 0.8,
-         "max_edits": 1, "unless": ["id_number"]},
+        {
+            "name": "different_names",
+            "column": "pinyin_key",
+            "test": "tokens_differ",
+            "threshold": 0.8,
+            "max_edits": 1,
+            "unless": ["id_number"],
+        },
     ],
 }

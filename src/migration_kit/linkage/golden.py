@@ -20,6 +20,7 @@ Example
 >>> res.lineage.query("field == 'email'")[["source", "record_id", "rule"]].values.tolist()
 [['web', '9', 'most_recent']]
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,7 +32,13 @@ from ..errors import LinkageError
 from ..schema import KEY_COLUMNS, STD_COLUMNS
 from .survivorship import FIELD_KINDS, SurvivorshipRule, SurvivorshipSpec
 
-__all__ = ["GoldenResult", "build_golden", "entity_codes", "GOLDEN_EXTRA_COLUMNS", "LINEAGE_COLUMNS"]
+__all__ = [
+    "GOLDEN_EXTRA_COLUMNS",
+    "LINEAGE_COLUMNS",
+    "GoldenResult",
+    "build_golden",
+    "entity_codes",
+]
 
 #: Columns of ``golden`` after ``entity_id`` and the standardized fields.
 GOLDEN_EXTRA_COLUMNS: tuple[str, ...] = ("n_records", "sources")
@@ -84,29 +91,44 @@ def entity_codes(std: pd.DataFrame, entities: pd.DataFrame) -> tuple[np.ndarray,
     >>> codes.tolist(), ids.tolist()
     ([0, 1], ['E1', 'E2'])
     """
-    for name, df, cols in (("std", std, KEY_COLUMNS), ("entities", entities, KEY_COLUMNS + ("entity_id",))):
+    for name, df, cols in (
+        ("std", std, KEY_COLUMNS),
+        ("entities", entities, KEY_COLUMNS + ("entity_id",)),
+    ):
         missing = [c for c in cols if c not in df.columns]
         if missing:
-            raise LinkageError(f"{name} lacks column(s) {', '.join(missing)}; it needs {', '.join(cols)}")
+            raise LinkageError(
+                f"{name} lacks column(s) {', '.join(missing)}; it needs {', '.join(cols)}"
+            )
     if entities["entity_id"].isna().any():
-        raise LinkageError(f"entities has {int(entities['entity_id'].isna().sum())} row(s) without entity_id; "
-                           "every record needs an entity (singletons get their own)")
+        raise LinkageError(
+            f"entities has {int(entities['entity_id'].isna().sum())} row(s) without entity_id; "
+            "every record needs an entity (singletons get their own)"
+        )
     src, rid = std["source"].to_numpy(), std["record_id"].to_numpy()
     e_src, e_rid = entities["source"].to_numpy(), entities["record_id"].to_numpy()
     if len(src) == len(e_src) and (src == e_src).all() and (rid == e_rid).all():
-        ids = entities["entity_id"].to_numpy()  # same keys in the same order (duplicates: see build_golden)
+        ids = entities[
+            "entity_id"
+        ].to_numpy()  # same keys in the same order (duplicates: see build_golden)
     else:
         e_index = pd.MultiIndex.from_arrays([e_src, e_rid])
         if e_index.has_duplicates:
             n = int(e_index.duplicated().sum())
-            raise LinkageError(f"entities names {n} record(s) twice; each (source, record_id) belongs to one entity")
+            raise LinkageError(
+                f"entities names {n} record(s) twice; each (source, record_id) belongs to one entity"
+            )
         pos = e_index.get_indexer(pd.MultiIndex.from_arrays([src, rid]))
         if (pos < 0).any():
-            raise LinkageError(f"{int((pos < 0).sum())} std record(s) have no entity (first: source "
-                               f"{src[pos < 0][0]!r}); linkage must give every record an entity")
+            raise LinkageError(
+                f"{int((pos < 0).sum())} std record(s) have no entity (first: source "
+                f"{src[pos < 0][0]!r}); linkage must give every record an entity"
+            )
         if len(e_index) != len(src):
-            raise LinkageError(f"entities has {len(e_index)} rows for {len(src)} std records; "
-                               "it names records that are not in std")
+            raise LinkageError(
+                f"entities has {len(e_index)} rows for {len(src)} std records; "
+                "it names records that are not in std"
+            )
         ids = entities["entity_id"].to_numpy()[pos]
     return _sorted_factorize(ids)
 
@@ -128,19 +150,27 @@ def _sorted_factorize(values: np.ndarray | pd.Series) -> tuple[np.ndarray, np.nd
 class _Ctx:
     """Per-call arrays shared by every rule (computed once)."""
 
-    def __init__(self, std: pd.DataFrame, ecode: np.ndarray, n_ent: int, spec: SurvivorshipSpec) -> None:
+    def __init__(
+        self, std: pd.DataFrame, ecode: np.ndarray, n_ent: int, spec: SurvivorshipSpec
+    ) -> None:
         self.std, self.ecode, self.n_ent, self.spec = std, ecode, n_ent, spec
         self.src_code, self.src_names = _sorted_factorize(_as_str(std["source"]))
-        self.rid_code, rid_names = pd.factorize(_as_str(std["record_id"]))  # first-seen order: cheap
+        self.rid_code, rid_names = pd.factorize(
+            _as_str(std["record_id"])
+        )  # first-seen order: cheap
         self.rid_names = np.asarray(rid_names, dtype=object)
         dup = pd.Series(self.src_code * len(self.rid_names) + self.rid_code).duplicated().to_numpy()
         if dup.any():
-            raise LinkageError(f"std has {int(dup.sum())} duplicate (source, record_id) key(s) (first in source "
-                               f"{self.src_names[self.src_code[dup][0]]!r}); a record key must be unique")
+            raise LinkageError(
+                f"std has {int(dup.sum())} duplicate (source, record_id) key(s) (first in source "
+                f"{self.src_names[self.src_code[dup][0]]!r}); a record key must be unique"
+            )
         self.multi = np.bincount(ecode, minlength=n_ent)[ecode] > 1
         # key order is only ever compared inside an entity: rank the rows of multi-record entities only
         rows = np.flatnonzero(self.multi)
-        order = rows[np.lexsort((self.rid_names[self.rid_code[rows]].astype(str), self.src_code[rows]))]
+        order = rows[
+            np.lexsort((self.rid_names[self.rid_code[rows]].astype(str), self.src_code[rows]))
+        ]
         self.key_rank = np.zeros(len(std), dtype=np.int64)
         self.key_rank[order] = np.arange(len(order))
         self._notna: dict[str, np.ndarray] = {}
@@ -156,7 +186,9 @@ class _Ctx:
     def source_rank(self, order: tuple[str, ...]) -> np.ndarray:
         """Rank of each row's source: listed sources in list order, every unlisted source after them (tied)."""
         pos = {s: i for i, s in enumerate(order)}
-        return np.array([pos.get(s, len(order)) for s in self.src_names], dtype=np.int64)[self.src_code]
+        return np.array([pos.get(s, len(order)) for s in self.src_names], dtype=np.int64)[
+            self.src_code
+        ]
 
     def tie_rank(self, order: tuple[str, ...], recent_first: bool = False) -> np.ndarray:
         """Rank of rows by (source rank, most recent, smaller key), or (most recent, source rank, key).
@@ -181,8 +213,10 @@ class _Ctx:
     def column(self, field: str) -> pd.Series:
         if field in self.std.columns:
             return self.std[field]
-        return pd.Series(pd.array([None] * len(self.std), dtype=_NULL_DTYPES[FIELD_KINDS[field]]),
-                         index=self.std.index)
+        return pd.Series(
+            pd.array([None] * len(self.std), dtype=_NULL_DTYPES[FIELD_KINDS[field]]),
+            index=self.std.index,
+        )
 
 
 def _strategy_rank(ctx: _Ctx, rule: SurvivorshipRule, rows: np.ndarray) -> np.ndarray | None:
@@ -201,8 +235,11 @@ def _strategy_rank(ctx: _Ctx, rule: SurvivorshipRule, rows: np.ndarray) -> np.nd
         pair, _ = pd.factorize(ctx.ecode[rows] * (int(vcode.max(initial=0)) + 1) + vcode)
         better = np.bincount(pair)[pair]
     elif s in ("max", "min"):
-        vals = (pd.to_datetime(lead).to_numpy(dtype="int64") if FIELD_KINDS[rule.field] == "date"
-                else pd.to_numeric(lead).to_numpy(dtype="float64"))
+        vals = (
+            pd.to_datetime(lead).to_numpy(dtype="int64")
+            if FIELD_KINDS[rule.field] == "date"
+            else pd.to_numeric(lead).to_numpy(dtype="float64")
+        )
         _, better = np.unique(vals, return_inverse=True)
         better = better if s == "max" else -better
     elif s in ("any_true", "all_true"):
@@ -270,14 +307,22 @@ def _sources(ctx: _Ctx) -> pd.Series:
         mask = np.zeros(ctx.n_ent, dtype=np.int64)
         np.bitwise_or.at(mask, ctx.ecode, np.left_shift(1, ctx.src_code))
         uniq, inv = np.unique(mask, return_inverse=True)
-        labels = np.array([";".join(n for i, n in enumerate(names) if m >> i & 1) for m in uniq], dtype=object)
+        labels = np.array(
+            [";".join(n for i, n in enumerate(names) if m >> i & 1) for m in uniq], dtype=object
+        )
         return pd.Series(labels[inv])
     pairs = np.unique(ctx.ecode * len(names) + ctx.src_code)
-    joined = pd.Series(np.asarray(names, dtype=object)[pairs % len(names)]).groupby(pairs // len(names)).agg(";".join)
+    joined = (
+        pd.Series(np.asarray(names, dtype=object)[pairs % len(names)])
+        .groupby(pairs // len(names))
+        .agg(";".join)
+    )
     return joined.reset_index(drop=True)
 
 
-def build_golden(std: pd.DataFrame, entities: pd.DataFrame, spec: SurvivorshipSpec | None = None) -> GoldenResult:
+def build_golden(
+    std: pd.DataFrame, entities: pd.DataFrame, spec: SurvivorshipSpec | None = None
+) -> GoldenResult:
     """Build one golden record per entity and the lineage of every value.
 
     Parameters
@@ -338,11 +383,13 @@ def build_golden(std: pd.DataFrame, entities: pd.DataFrame, spec: SurvivorshipSp
     golden["n_records"] = np.bincount(ecode, minlength=len(ids))
     golden["sources"] = _sources(ctx)
     e, r = np.concatenate(lin_e), np.concatenate(lin_r)
-    lineage = pd.DataFrame({
-        "entity_id": pd.Categorical.from_codes(e, categories=ids),
-        "field": pd.Categorical.from_codes(np.concatenate(lin_f), categories=list(STD_COLUMNS)),
-        "source": pd.Categorical.from_codes(ctx.src_code[r], categories=list(ctx.src_names)),
-        "record_id": pd.Categorical.from_codes(ctx.rid_code[r], categories=ctx.rid_names),
-        "rule": pd.Categorical.from_codes(np.concatenate(lin_rule), categories=rule_labels),
-    })
+    lineage = pd.DataFrame(
+        {
+            "entity_id": pd.Categorical.from_codes(e, categories=ids),
+            "field": pd.Categorical.from_codes(np.concatenate(lin_f), categories=list(STD_COLUMNS)),
+            "source": pd.Categorical.from_codes(ctx.src_code[r], categories=list(ctx.src_names)),
+            "record_id": pd.Categorical.from_codes(ctx.rid_code[r], categories=ctx.rid_names),
+            "rule": pd.Categorical.from_codes(np.concatenate(lin_rule), categories=rule_labels),
+        }
+    )
     return GoldenResult(golden=golden, lineage=lineage)

@@ -13,9 +13,10 @@ Example
 >>> run_test("hamming", col, np.array([0, 0]), np.array([1, 2]), 1).tolist()
 [True, False]
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,15 @@ from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein
 
 from ..errors import LinkageError
 
-__all__ = ["ColumnData", "run_test", "TESTS", "local_letters", "name_concat", "email_name_pairs", "swapped_pairs"]
+__all__ = [
+    "TESTS",
+    "ColumnData",
+    "email_name_pairs",
+    "local_letters",
+    "name_concat",
+    "run_test",
+    "swapped_pairs",
+]
 
 WORKERS = -1
 
@@ -45,11 +54,13 @@ class ColumnData:
         self.is_date = pd.api.types.is_datetime64_any_dtype(values)
         codes, uniques = pd.factorize(values, sort=False)
         self.codes = codes.astype(np.int32 if len(uniques) < 2**31 else np.int64)
-        self.uniques = np.asarray(uniques.astype(str) if not self.is_date else uniques, dtype=object)
+        self.uniques = np.asarray(
+            uniques.astype(str) if not self.is_date else uniques, dtype=object
+        )
         self._cache: dict[str, np.ndarray] = {}
         if self.is_date:
             u = pd.DatetimeIndex(uniques)
-            self.days = (u.values.astype("datetime64[D]").astype(np.int64))
+            self.days = u.values.astype("datetime64[D]").astype(np.int64)
             self.ymd = np.stack([u.year.values, u.month.values, u.day.values]).astype(np.int32)
 
     def derived(self, key: str, fn: Callable[[pd.Series], pd.Series]) -> np.ndarray:
@@ -75,8 +86,10 @@ class ColumnData:
 
     def _need_date(self, test: str) -> None:
         if not self.is_date:
-            raise LinkageError(f"level test {test!r} on column {self.name!r} needs datetime64 values; "
-                               "convert the column with pandas.to_datetime first or use a string test")
+            raise LinkageError(
+                f"level test {test!r} on column {self.name!r} needs datetime64 values; "
+                "convert the column with pandas.to_datetime first or use a string test"
+            )
 
 
 def _both(col: ColumnData, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -171,8 +184,11 @@ def name_concat(s: pd.Series, reverse: bool = False) -> pd.Series:
         out = t.str.replace(" ", "", regex=False)
     else:
         vals = t.astype(object).where(t.notna(), None).to_numpy()
-        out = pd.Series(["".join(x.split()[::-1]) if x is not None else None for x in vals], index=s.index,
-                        dtype=object)
+        out = pd.Series(
+            ["".join(x.split()[::-1]) if x is not None else None for x in vals],
+            index=s.index,
+            dtype=object,
+        )
     return _obj(pd.Series(out, index=s.index).where((n_tok >= 2).fillna(False)))
 
 
@@ -189,6 +205,7 @@ def _email_name(col, i, j, thr, other):
 
     def hit(a, b):  # email of a spells the name of b
         return (e[a] != 0) & ((e[a] == fwd[b]) | (e[a] == rev[b]))
+
     return hit(i, j) | hit(j, i)
 
 
@@ -306,9 +323,17 @@ def _within(col, i, j, thr):
 
 #: Level test name -> function(col, i, j, threshold) -> bool array.
 TESTS: dict[str, Callable] = {
-    "exact": _exact, "jaro_winkler": _jw, "levenshtein": _lev, "edit_distance": _edit,
-    "hamming": _hamming, "suffix": _suffix, "prefix": _prefix, "email_local": _email_local,
-    "date_transposed": _transposed, "date_components": _components, "date_within_days": _within,
+    "exact": _exact,
+    "jaro_winkler": _jw,
+    "levenshtein": _lev,
+    "edit_distance": _edit,
+    "hamming": _hamming,
+    "suffix": _suffix,
+    "prefix": _prefix,
+    "email_local": _email_local,
+    "date_transposed": _transposed,
+    "date_components": _components,
+    "date_within_days": _within,
     "differs": _differs,
     "partial": None,  # needs a second column: handled in run_test
     "email_name": None,  # needs the `other` column: handled in run_test
@@ -316,8 +341,15 @@ TESTS: dict[str, Callable] = {
 }
 
 
-def run_test(test: str, col: ColumnData, i: np.ndarray, j: np.ndarray, threshold: float | None = None,
-             missing: ColumnData | None = None, other: ColumnData | None = None) -> np.ndarray:
+def run_test(
+    test: str,
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float | None = None,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
     """Evaluate level ``test`` on pairs ``(i[k], j[k])``; nulls never pass.
 
     ``missing`` is the column that test ``partial`` needs null on at least one side; ``other``
@@ -335,24 +367,42 @@ def run_test(test: str, col: ColumnData, i: np.ndarray, j: np.ndarray, threshold
         return np.zeros(0, dtype=bool)
     if test == "partial":
         if missing is None:
-            raise LinkageError(f"level test 'partial' on column {col.name!r} needs the 'missing' column; "
-                               "add 'missing: <column>' to the level")
+            raise LinkageError(
+                f"level test 'partial' on column {col.name!r} needs the 'missing' column; "
+                "add 'missing: <column>' to the level"
+            )
         return _exact(col, i, j, None) & ((missing.codes[i] < 0) | (missing.codes[j] < 0))
     if test == "email_name":
         if other is None:
-            raise LinkageError(f"level test 'email_name' on column {col.name!r} needs the 'other' column "
-                               "(the name column, e.g. pinyin_key); add 'other: <column>' to the level")
+            raise LinkageError(
+                f"level test 'email_name' on column {col.name!r} needs the 'other' column "
+                "(the name column, e.g. pinyin_key); add 'other: <column>' to the level"
+            )
         return _email_name(col, i, j, threshold, other)
     if test == "swapped":
         if other is None:
-            raise LinkageError(f"level test 'swapped' on column {col.name!r} needs the 'other' column "
-                               "(the column it is swapped with, e.g. family_name); add 'other: <column>'")
+            raise LinkageError(
+                f"level test 'swapped' on column {col.name!r} needs the 'other' column "
+                "(the column it is swapped with, e.g. family_name); add 'other: <column>'"
+            )
         if col.is_date or other.is_date:
-            raise LinkageError(f"level test 'swapped' on {col.name!r} / {other.name!r} needs string columns; "
-                               "date columns are compared with date_transposed instead")
+            raise LinkageError(
+                f"level test 'swapped' on {col.name!r} / {other.name!r} needs string columns; "
+                "date columns are compared with date_transposed instead"
+            )
         return _swapped(col, i, j, threshold, other)
-    if col.is_date and test in {"jaro_winkler", "levenshtein", "edit_distance", "hamming", "suffix",
-                                "prefix", "email_local", "email_name"}:
-        raise LinkageError(f"level test {test!r} on date column {col.name!r} is not supported; "
-                           "use exact, date_transposed, date_components or date_within_days")
+    if col.is_date and test in {
+        "jaro_winkler",
+        "levenshtein",
+        "edit_distance",
+        "hamming",
+        "suffix",
+        "prefix",
+        "email_local",
+        "email_name",
+    }:
+        raise LinkageError(
+            f"level test {test!r} on date column {col.name!r} is not supported; "
+            "use exact, date_transposed, date_components or date_within_days"
+        )
     return np.asarray(TESTS[test](col, i, j, threshold), dtype=bool)

@@ -32,6 +32,7 @@ Example
 >>> bool(fs.predict(L)[1][0] > 0.9), bool(fs.predict(L)[1][40] < 0.1)
 (True, True)
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -41,9 +42,17 @@ import pandas as pd
 
 from .tfclass import agreement_pairs_per_value
 
-__all__ = ["FellegiSunter", "level_frequencies", "floor_probabilities", "good_turing_counts", "nonmatch_u",
-           "exact_agreement_pairs",
-           "tf_adjustment", "plot_match_weights", "plot_weight_histogram"]
+__all__ = [
+    "FellegiSunter",
+    "exact_agreement_pairs",
+    "floor_probabilities",
+    "good_turing_counts",
+    "level_frequencies",
+    "nonmatch_u",
+    "plot_match_weights",
+    "plot_weight_histogram",
+    "tf_adjustment",
+]
 
 _EPS = 1e-6
 
@@ -66,7 +75,9 @@ def floor_probabilities(p: np.ndarray, floor: float) -> np.ndarray:
     return out / out.sum()
 
 
-def nonmatch_u(level_pairs: Sequence[np.ndarray], match_pairs: Sequence[np.ndarray]) -> list[np.ndarray]:
+def nonmatch_u(
+    level_pairs: Sequence[np.ndarray], match_pairs: Sequence[np.ndarray]
+) -> list[np.ndarray]:
     """u per level from pair counts: (all pairs at the level - expected matches at it), normalised.
 
     ``level_pairs[c][k]`` is the number of record pairs (over ALL pairs with comparison ``c``
@@ -132,7 +143,9 @@ def level_frequencies(levels: np.ndarray, n_levels: Sequence[int]) -> list[np.nd
     return out
 
 
-def _patterns(levels: np.ndarray, n_levels: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _patterns(
+    levels: np.ndarray, n_levels: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     base = np.cumprod([1] + [k + 1 for k in n_levels[:-1]]).astype(np.int64)
     code = ((levels.astype(np.int64) + 1) * base).sum(axis=1)
     uniq, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
@@ -159,14 +172,26 @@ class FellegiSunter:
         Per comparison, the level codes that carry no evidence (weight 0; null during EM).
     """
 
-    def __init__(self, n_levels: Sequence[int], max_iter: int = 50, tol: float = 1e-6,
-                 names: Sequence[tuple[str, Sequence[str]]] | None = None, m_floor: float = 1e-3,
-                 pseudo_count: float = 1.0, neutral: Sequence[Sequence[int]] | None = None) -> None:
+    def __init__(
+        self,
+        n_levels: Sequence[int],
+        max_iter: int = 50,
+        tol: float = 1e-6,
+        names: Sequence[tuple[str, Sequence[str]]] | None = None,
+        m_floor: float = 1e-3,
+        pseudo_count: float = 1.0,
+        neutral: Sequence[Sequence[int]] | None = None,
+    ) -> None:
         self.n_levels = [int(k) for k in n_levels]
-        self.neutral = [np.isin(np.arange(k), list(neutral[c]) if neutral else []) for c, k in enumerate(self.n_levels)]
+        self.neutral = [
+            np.isin(np.arange(k), list(neutral[c]) if neutral else [])
+            for c, k in enumerate(self.n_levels)
+        ]
         self.m_floor, self.pseudo_count = float(m_floor), float(pseudo_count)
         self.max_iter, self.tol = int(max_iter), float(tol)
-        self.names = names or [(f"c{c}", [str(x) for x in range(k)]) for c, k in enumerate(self.n_levels)]
+        self.names = names or [
+            (f"c{c}", [str(x) for x in range(k)]) for c, k in enumerate(self.n_levels)
+        ]
         self.m: list[np.ndarray] = []
         self.u: list[np.ndarray] = []
         self.lam = 0.3
@@ -174,7 +199,9 @@ class FellegiSunter:
         self.n_iter = 0
         self.converged = False
 
-    def fit(self, levels: np.ndarray, u_init: list[np.ndarray] | None = None, lam_init: float = 0.3) -> "FellegiSunter":
+    def fit(
+        self, levels: np.ndarray, u_init: list[np.ndarray] | None = None, lam_init: float = 0.3
+    ) -> FellegiSunter:
         """Estimate m, u and lambda by EM on the candidate pairs' level matrix."""
         pats, w, _ = _patterns(levels, self.n_levels)
         for c, neu in enumerate(self.neutral):
@@ -209,10 +236,16 @@ class FellegiSunter:
                 uu = np.bincount(p[ok], weights=hw[ok], minlength=k)[:k] + _EPS
                 new_m.append(floor_probabilities(mm / mm.sum(), self.m_floor))
                 new_u.append(uu / uu.sum())
-            delta = max([abs(new_lam - lam)] + [float(np.abs(x - y).max()) for x, y in zip(new_m + new_u, m + u)])
+            delta = max(
+                [abs(new_lam - lam)]
+                + [float(np.abs(x - y).max()) for x, y in zip(new_m + new_u, m + u)]
+            )
             m, u, lam = new_m, new_u, new_lam
-            self.match_counts = [np.bincount(pats[ok_c, c], weights=gw[ok_c], minlength=k)[:k]
-                                 for c, k in enumerate(self.n_levels) for ok_c in [pats[:, c] >= 0]]
+            self.match_counts = [
+                np.bincount(pats[ok_c, c], weights=gw[ok_c], minlength=k)[:k]
+                for c, k in enumerate(self.n_levels)
+                for ok_c in [pats[:, c] >= 0]
+            ]
             self.n_iter = it + 1
             if delta < self.tol:
                 self.converged = True
@@ -223,14 +256,18 @@ class FellegiSunter:
     @property
     def weights(self) -> list[np.ndarray]:
         """log2(m/u) per comparison and level (0 for neutral levels)."""
-        return [np.where(neu, 0.0, np.log2(m / u)) for m, u, neu in zip(self.m, self.u, self.neutral)]
+        return [
+            np.where(neu, 0.0, np.log2(m / u)) for m, u, neu in zip(self.m, self.u, self.neutral)
+        ]
 
     @property
     def prior_weight(self) -> float:
         """log2(lambda / (1 - lambda))."""
         return float(np.log2(self.lam / (1 - self.lam)))
 
-    def predict(self, levels: np.ndarray, adjust: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def predict(
+        self, levels: np.ndarray, adjust: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Return ``(match_weight, match_probability)`` per pair (``adjust`` adds TF weights)."""
         total = np.full(len(levels), self.prior_weight)
         for c, wts in enumerate(self.weights):
@@ -246,12 +283,20 @@ class FellegiSunter:
         rows = [("(prior)", "lambda", -1, self.lam, 1 - self.lam, self.prior_weight)]
         for (cname, lnames), m, u, wts in zip(self.names, self.m, self.u, self.weights):
             for code in range(len(m) - 1, -1, -1):
-                rows.append((cname, lnames[code], code, float(m[code]), float(u[code]), float(wts[code])))
+                rows.append(
+                    (cname, lnames[code], code, float(m[code]), float(u[code]), float(wts[code]))
+                )
         return pd.DataFrame(rows, columns=["comparison", "level", "level_code", "m", "u", "weight"])
 
 
-def tf_adjustment(codes_i: np.ndarray, value_codes: np.ndarray, at_level: np.ndarray,
-                  clip: float = 10.0, u_level: float | None = None, smooth: bool = True) -> np.ndarray:
+def tf_adjustment(
+    codes_i: np.ndarray,
+    value_codes: np.ndarray,
+    at_level: np.ndarray,
+    clip: float = 10.0,
+    u_level: float | None = None,
+    smooth: bool = True,
+) -> np.ndarray:
     """TF weight for pairs agreeing exactly on a column.
 
     Parameters
@@ -292,8 +337,10 @@ def tf_adjustment(codes_i: np.ndarray, value_codes: np.ndarray, at_level: np.nda
 def plot_match_weights(params_df: pd.DataFrame, path: str) -> str:
     """Bar chart of the weight of every comparison level (the match-weight chart); saves a PNG."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     df = params_df.reset_index(drop=True)
     labels = [f"{c}: {lv}" for c, lv in zip(df["comparison"], df["level"])]
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(df))))
@@ -313,8 +360,10 @@ def plot_match_weights(params_df: pd.DataFrame, path: str) -> str:
 def plot_weight_histogram(pairs: pd.DataFrame, path: str, bins: int = 60) -> str:
     """Histogram of ``match_weight`` over the candidate pairs (log count axis); saves a PNG."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(7, 3.5))
     ax.hist(pairs["match_weight"].to_numpy(), bins=bins, color="tab:blue", log=True)
     ax.set_xlabel("match weight")

@@ -31,6 +31,7 @@ Example
 >>> apply_decisions(ent, dec)["entity_id"].tolist()
 ['E1', 'E1-S1', 'E1']
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,17 +42,30 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, LinkageError, ParamsError
-from ..masking import mask_cell, mask_series, mask_text, mask_value
+from ..masking import mask_cell, mask_series, mask_value
 
-__all__ = ["DECISIONS", "REVIEW_FIELDS", "pair_id", "review_queue", "write_review_queue",
-           "read_decisions", "apply_decisions"]
+__all__ = [
+    "DECISIONS",
+    "REVIEW_FIELDS",
+    "apply_decisions",
+    "pair_id",
+    "read_decisions",
+    "review_queue",
+    "write_review_queue",
+]
 
 #: Values the ``decision`` column may hold (besides empty = not decided).
 DECISIONS: tuple[str, ...] = ("match", "non_match", "split")
 #: Queue column stem -> standardized field shown side by side (masked unless coarse).
 REVIEW_FIELDS: dict[str, str] = {
-    "name": "full_name", "phone": "phone", "email": "email", "id_number": "id_number",
-    "birth_year": "birth_date", "gender": "gender", "city": "city", "country": "country",
+    "name": "full_name",
+    "phone": "phone",
+    "email": "email",
+    "id_number": "id_number",
+    "birth_year": "birth_date",
+    "gender": "gender",
+    "city": "city",
+    "country": "country",
     "organization": "organization",
 }
 _COARSE = ("gender", "city", "country")  # shown as is: not identifying on their own
@@ -89,16 +103,27 @@ def _weights(pairs: pd.DataFrame, params: pd.DataFrame) -> dict[str, np.ndarray]
     for comp, tab in params[params["comparison"] != "(prior)"].groupby("comparison", sort=False):
         col = f"gamma_{comp}" if f"gamma_{comp}" in pairs.columns else comp
         if col not in pairs.columns:
-            raise LinkageError(f"pairs has no level column for comparison {comp!r} (looked for "
-                               f"'gamma_{comp}' and {comp!r}); pass the pairs and params of the same run")
-        lookup = pd.Series(tab["weight"].to_numpy(dtype=float), index=tab[code_col].astype(np.int64))
+            raise LinkageError(
+                f"pairs has no level column for comparison {comp!r} (looked for "
+                f"'gamma_{comp}' and {comp!r}); pass the pairs and params of the same run"
+            )
+        lookup = pd.Series(
+            tab["weight"].to_numpy(dtype=float), index=tab[code_col].astype(np.int64)
+        )
         levels = pd.to_numeric(pairs[col]).fillna(-1).astype(np.int64)
         out[f"w_{comp}"] = levels.map(lookup).fillna(0.0).to_numpy()  # null level: no evidence
     return out
 
 
-def review_queue(std: pd.DataFrame, pairs: pd.DataFrame, params: pd.DataFrame,
-                 lower: float, upper: float, *, requested: np.ndarray | None = None) -> pd.DataFrame:
+def review_queue(
+    std: pd.DataFrame,
+    pairs: pd.DataFrame,
+    params: pd.DataFrame,
+    lower: float,
+    upper: float,
+    *,
+    requested: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Masked side-by-side queue of the pairs with ``lower <= match_probability < upper``.
 
     Parameters
@@ -138,33 +163,50 @@ def review_queue(std: pd.DataFrame, pairs: pd.DataFrame, params: pd.DataFrame,
     (['pos', '138****5678', '138****5678', ''], 3.2)
     """
     if not (0.0 <= lower < upper <= 1.0):
-        raise ParamsError("linkage.review", f"received lower={lower!r}, upper={upper!r}; "
-                                            "need 0 <= lower < upper <= 1")
+        raise ParamsError(
+            "linkage.review",
+            f"received lower={lower!r}, upper={upper!r}; need 0 <= lower < upper <= 1",
+        )
     missing = [c for c in ("i", "j", "match_weight", "match_probability") if c not in pairs.columns]
     if missing:
-        raise LinkageError(f"pairs lacks column(s) {', '.join(missing)}; pass the scored pairs of the linkage")
+        raise LinkageError(
+            f"pairs lacks column(s) {', '.join(missing)}; pass the scored pairs of the linkage"
+        )
     prob = pairs["match_probability"].to_numpy(dtype=float)
     sel = pairs[(prob >= lower) & (prob < upper)]
     i, j = sel["i"].to_numpy(dtype=np.int64), sel["j"].to_numpy(dtype=np.int64)
-    src, rid = std["source"].astype(str).to_numpy(object), std["record_id"].astype(str).to_numpy(object)
+    src, rid = (
+        std["source"].astype(str).to_numpy(object),
+        std["record_id"].astype(str).to_numpy(object),
+    )
     swap = (src[i] > src[j]) | ((src[i] == src[j]) & (rid[i] > rid[j]))
     a, b = np.where(swap, j, i), np.where(swap, i, j)
-    out = pd.DataFrame({
-        "pair_id": [pair_id(*k) for k in zip(src[a], rid[a], src[b], rid[b])],
-        "source_a": src[a], "record_id_a": rid[a], "source_b": src[b], "record_id_b": rid[b],
-        "request_on": _request_on(requested, a, b),
-        "match_probability": sel["match_probability"].to_numpy(dtype=float),
-        "match_weight": sel["match_weight"].to_numpy(dtype=float),
-    })
+    out = pd.DataFrame(
+        {
+            "pair_id": [pair_id(*k) for k in zip(src[a], rid[a], src[b], rid[b])],
+            "source_a": src[a],
+            "record_id_a": rid[a],
+            "source_b": src[b],
+            "record_id_b": rid[b],
+            "request_on": _request_on(requested, a, b),
+            "match_probability": sel["match_probability"].to_numpy(dtype=float),
+            "match_weight": sel["match_weight"].to_numpy(dtype=float),
+        }
+    )
     for stem, field in REVIEW_FIELDS.items():
-        out[f"{stem}_a"], out[f"{stem}_b"] = _display(std, stem, field, a), _display(std, stem, field, b)
+        out[f"{stem}_a"], out[f"{stem}_b"] = (
+            _display(std, stem, field, a),
+            _display(std, stem, field, b),
+        )
     for name, w in _weights(sel, params).items():
         out[name] = w
     # carry decisions the linkage already applied (its ``decision`` column), so a re-exported queue keeps them
     prior = sel["decision"] if "decision" in sel.columns else pd.Series("", index=sel.index)
     out["decision"] = prior.fillna("").astype(str).to_numpy()
     out["_one_side"] = out["request_on"].isin(["a", "b"])
-    out = out.sort_values(["_one_side", "match_probability", "pair_id"], ascending=[False, False, True], kind="stable")
+    out = out.sort_values(
+        ["_one_side", "match_probability", "pair_id"], ascending=[False, False, True], kind="stable"
+    )
     return out.drop(columns="_one_side").reset_index(drop=True)
 
 
@@ -234,14 +276,20 @@ def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(str(path), "review decisions file not found; fill the decision column of the "
-                                    "review queue CSV and name it in golden.decisions")
+        raise InputError(
+            str(path),
+            "review decisions file not found; fill the decision column of the "
+            "review queue CSV and name it in golden.decisions",
+        )
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     for col in ("source_a", "record_id_a", "decision"):
         if col not in df.columns:
-            raise InputError(str(path), f"missing column; a decisions file needs source_a, record_id_a, "
-                                        f"source_b, record_id_b, decision (found: {', '.join(df.columns)})",
-                             column=col)
+            raise InputError(
+                str(path),
+                f"missing column; a decisions file needs source_a, record_id_a, "
+                f"source_b, record_id_b, decision (found: {', '.join(df.columns)})",
+                column=col,
+            )
     for col in ("pair_id", "source_b", "record_id_b"):
         if col not in df.columns:
             df[col] = ""
@@ -250,38 +298,67 @@ def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -
     df["row"] = np.arange(1, len(df) + 1)
     for r, value in zip(df["row"], df["decision"]):
         if value and value not in DECISIONS:
-            raise InputError(str(path), f"received {_shown(value)}; allowed values: "
-                                        f"{', '.join(DECISIONS)} or empty (not decided)", row=int(r), column="decision")
+            raise InputError(
+                str(path),
+                f"received {_shown(value)}; allowed values: "
+                f"{', '.join(DECISIONS)} or empty (not decided)",
+                row=int(r),
+                column="decision",
+            )
     df = df[df["decision"] != ""]
     for r, d, *keys in zip(df["row"], df["decision"], *(df[c] for c in _KEY_COLS)):
         need = _KEY_COLS if d != "split" else _KEY_COLS[:2]
         for col, v in zip(_KEY_COLS, keys):
             if col in need and not v:
-                hint = ("name the record to take out" if d == "split"
-                        else "use 'split' to take record a alone out of its entity")
-                raise InputError(str(path), f"decision {d!r} needs {', '.join(need)}; {col} is empty ({hint})",
-                                 row=int(r), column=col)
+                hint = (
+                    "name the record to take out"
+                    if d == "split"
+                    else "use 'split' to take record a alone out of its entity"
+                )
+                raise InputError(
+                    str(path),
+                    f"decision {d!r} needs {', '.join(need)}; {col} is empty ({hint})",
+                    row=int(r),
+                    column=col,
+                )
     if known is not None:
-        index = pd.MultiIndex.from_arrays([known["source"].astype(str), known["record_id"].astype(str)])
+        index = pd.MultiIndex.from_arrays(
+            [known["source"].astype(str), known["record_id"].astype(str)]
+        )
         for side in ("a", "b"):
             sub = df[df[f"source_{side}"] != ""]
-            hit = index.get_indexer(pd.MultiIndex.from_arrays([sub[f"source_{side}"], sub[f"record_id_{side}"]]))
+            hit = index.get_indexer(
+                pd.MultiIndex.from_arrays([sub[f"source_{side}"], sub[f"record_id_{side}"]])
+            )
             if (hit < 0).any():
                 bad = sub[hit < 0].iloc[0]
-                raise InputError(str(path), f"record (source {mask_cell(bad[f'source_{side}'])!r}, record_id "
-                                            f"{mask_value('record_id', bad[f'record_id_{side}'])!r}) is not in this "
-                                            "run's input; re-export the review queue from this run or fix the key",
-                                 row=int(bad["row"]), column=f"record_id_{side}")
-    pid = pd.Series([pair_id(*k) if d != "split" else f"split:{k[0]}\x1f{k[1]}"
-                     for d, *k in zip(df["decision"], *(df[c] for c in _KEY_COLS))], index=df.index)
+                raise InputError(
+                    str(path),
+                    f"record (source {mask_cell(bad[f'source_{side}'])!r}, record_id "
+                    f"{mask_value('record_id', bad[f'record_id_{side}'])!r}) is not in this "
+                    "run's input; re-export the review queue from this run or fix the key",
+                    row=int(bad["row"]),
+                    column=f"record_id_{side}",
+                )
+    pid = pd.Series(
+        [
+            pair_id(*k) if d != "split" else f"split:{k[0]}\x1f{k[1]}"
+            for d, *k in zip(df["decision"], *(df[c] for c in _KEY_COLS))
+        ],
+        index=df.index,
+    )
     keep = ~pd.DataFrame({"p": pid, "d": df["decision"]}).duplicated()
     df, pid = df[keep.to_numpy()], pid[keep]
     clash = pid.duplicated(keep=False)
     if clash.any():
         first, second = df[clash.to_numpy()].iloc[:2].itertuples()
-        raise InputError(str(path), f"rows {first.row} and {second.row} decide the same pair differently "
-                                    f"({first.decision!r} vs {second.decision!r}); keep one",
-                         row=int(second.row), column="decision")
+        raise InputError(
+            str(path),
+            f"rows {first.row} and {second.row} decide the same pair differently "
+            f"({first.decision!r} vs {second.decision!r}); keep one",
+            row=int(second.row),
+            column="decision",
+        )
     return df.reset_index(drop=True)
 
 
@@ -342,12 +419,17 @@ def apply_decisions(entities: pd.DataFrame, decisions: pd.DataFrame | None) -> p
     pos = {}
     for side in ("a", "b"):
         has = (dec[f"source_{side}"].astype(str) != "").to_numpy()
-        p = index.get_indexer(pd.MultiIndex.from_arrays([dec[f"source_{side}"].astype(str),
-                                                         dec[f"record_id_{side}"].astype(str)]))
+        p = index.get_indexer(
+            pd.MultiIndex.from_arrays(
+                [dec[f"source_{side}"].astype(str), dec[f"record_id_{side}"].astype(str)]
+            )
+        )
         if (has & (p < 0)).any():
             r = rows[int(np.flatnonzero(has & (p < 0))[0])]
-            raise LinkageError(f"review decision row {r} names record {side} not in the entities; "
-                               "re-export the review queue from this run or fix the key")
+            raise LinkageError(
+                f"review decision row {r} names record {side} not in the entities; "
+                "re-export the review queue from this run or fix the key"
+            )
         pos[side] = p
     ent = out["entity_id"].astype(str).to_numpy(dtype=object)
     kinds = dec["decision"].astype(str).to_numpy()
@@ -358,13 +440,25 @@ def apply_decisions(entities: pd.DataFrame, decisions: pd.DataFrame | None) -> p
         if d == "match":
             uf.union(ent[pa], ent[pb])
     if uf.parent:
-        renamed = pd.Series(ent).map({e: uf.find(e) for e in uf.parent})  # per merged id, not per row
+        renamed = pd.Series(ent).map(
+            {e: uf.find(e) for e in uf.parent}
+        )  # per merged id, not per row
         ent = renamed.where(renamed.notna(), pd.Series(ent)).to_numpy(dtype=object)
-    _leave(ent, {int(max(pa, pb, key=lambda p: index[p])) for pa, pb, d in zip(pos["a"], pos["b"], kinds)
-                 if d == "non_match" and ent[pa] == ent[pb]}, index, used)
+    _leave(
+        ent,
+        {
+            int(max(pa, pb, key=lambda p: index[p]))
+            for pa, pb, d in zip(pos["a"], pos["b"], kinds)
+            if d == "non_match" and ent[pa] == ent[pb]
+        },
+        index,
+        used,
+    )
     for pa, pb, d, r in zip(pos["a"], pos["b"], kinds, rows):
         if d == "match" and ent[pa] != ent[pb]:
-            raise LinkageError(f"review decision row {r} says match, but non_match decisions separate the two "
-                               "records again; correct one of the contradicting decisions")
+            raise LinkageError(
+                f"review decision row {r} says match, but non_match decisions separate the two "
+                "records again; correct one of the contradicting decisions"
+            )
     out["entity_id"] = ent
     return out

@@ -5,6 +5,7 @@ Example
 -------
 >>> review_widget(Path("reports/review_queue.csv"), Path("reports/review_decisions.csv"))  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,15 +35,24 @@ def review_widget(queue_path: Path, decisions_path: Path, *, limit: int = 25):
     prior = pd.DataFrame(columns=[*_KEY, "decision"])
     if Path(decisions_path).exists():
         prior = pd.read_csv(decisions_path, dtype=str, keep_default_na=False)
-        queue = queue.drop(columns="decision").merge(prior[[*_KEY, "decision"]], on=_KEY, how="left") \
+        queue = (
+            queue.drop(columns="decision")
+            .merge(prior[[*_KEY, "decision"]], on=_KEY, how="left")
             .fillna({"decision": ""})
+        )
     rows, pickers = [], []
     for rec in queue.head(limit).itertuples(index=False):
-        cells = " | ".join(f"{getattr(rec, f + '_a', '')} / {getattr(rec, f + '_b', '')}" for f in _SHOWN)
+        cells = " | ".join(
+            f"{getattr(rec, f + '_a', '')} / {getattr(rec, f + '_b', '')}" for f in _SHOWN
+        )
         flag = f" request on {rec.request_on}" if getattr(rec, "request_on", "") else ""
-        picker = w.Dropdown(options=["", *DECISIONS], value=rec.decision or "", layout=w.Layout(width="9em"))
+        picker = w.Dropdown(
+            options=["", *DECISIONS], value=rec.decision or "", layout=w.Layout(width="9em")
+        )
         pickers.append(picker)
-        rows.append(w.HBox([w.Label(f"p={float(rec.match_probability):.2f}{flag}"), picker, w.Label(cells)]))
+        rows.append(
+            w.HBox([w.Label(f"p={float(rec.match_probability):.2f}{flag}"), picker, w.Label(cells)])
+        )
     status = w.Label("")
     save = w.Button(description="Save decisions")
 

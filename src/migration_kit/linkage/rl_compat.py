@@ -14,6 +14,7 @@ Example
 >>> len(idx.index(pd.DataFrame({"phone": ["1", "1", "2"]})))
 1
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -46,7 +47,9 @@ class BlockingIndex(BaseIndexAlgorithm):
         self.rules, self.max_block_size, self.report = list(rules), max_block_size, None
 
     def _run(self, df: pd.DataFrame, link_type: str) -> pd.DataFrame:
-        pairs, self.report = block_pairs(df.reset_index(drop=True), self.rules, self.max_block_size, link_type)
+        pairs, self.report = block_pairs(
+            df.reset_index(drop=True), self.rules, self.max_block_size, link_type
+        )
         return pairs
 
     def _dedup_index(self, df_a):
@@ -59,7 +62,9 @@ class BlockingIndex(BaseIndexAlgorithm):
         df = pd.concat([df_a.assign(source="a"), df_b.assign(source="b")], ignore_index=True)
         p = self._run(df, "link_only")
         na = len(df_a)
-        return pd.MultiIndex.from_arrays([df_a.index[p["i"].values], df_b.index[p["j"].values - na]])
+        return pd.MultiIndex.from_arrays(
+            [df_a.index[p["i"].values], df_b.index[p["j"].values - na]]
+        )
 
 
 class LevelCompare(BaseCompareFeature):
@@ -83,8 +88,17 @@ class LevelCompare(BaseCompareFeature):
 
     def __init__(self, comparison: Comparison, label: str | None = None) -> None:
         self.comparison = comparison
-        cols = list(dict.fromkeys(list(comparison.columns) + [x for lv in comparison.levels
-                                                              for x in (lv.column, lv.missing, lv.other, *lv.needs) if x]))
+        cols = list(
+            dict.fromkeys(
+                list(comparison.columns)
+                + [
+                    x
+                    for lv in comparison.levels
+                    for x in (lv.column, lv.missing, lv.other, *lv.needs)
+                    if x
+                ]
+            )
+        )
         super().__init__(cols, cols, label=label or comparison.name)
 
     def _compute_vectorized(self, *args):
@@ -92,7 +106,11 @@ class LevelCompare(BaseCompareFeature):
         left, right = args[:n_cols], args[n_cols:]
         n = len(left[0])
         names = self.labels_left
-        df = pd.DataFrame({c: pd.concat([pd.Series(left[k]), pd.Series(right[k])], ignore_index=True)
-                           for k, c in enumerate(names)})
+        df = pd.DataFrame(
+            {
+                c: pd.concat([pd.Series(left[k]), pd.Series(right[k])], ignore_index=True)
+                for k, c in enumerate(names)
+            }
+        )
         i = np.arange(n)
         return compare_levels(df, i, i + n, [self.comparison])[:, 0]

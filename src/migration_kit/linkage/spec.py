@@ -13,55 +13,70 @@ Example
 >>> spec.upper_threshold, spec.blocking[0].name
 (0.9, 'phone')
 """
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from .._spec import check_choice, check_keys, check_type, require
 from .defaults import DEFAULT_SPEC
 
-__all__ = ["BlockingRule", "Level", "Comparison", "ConflictRule", "LinkageSpec", "LEVEL_TESTS",
-           "CROSS_TESTS", "CONFLICT_TESTS", "KEY_TRANSFORM_RE", "DEFAULT_SPEC"]
+__all__ = [
+    "CONFLICT_TESTS",
+    "CROSS_TESTS",
+    "DEFAULT_SPEC",
+    "KEY_TRANSFORM_RE",
+    "LEVEL_TESTS",
+    "BlockingRule",
+    "Comparison",
+    "ConflictRule",
+    "Level",
+    "LinkageSpec",
+]
 
 #: Level tests and whether they need a ``threshold``.
 LEVEL_TESTS: dict[str, bool] = {
-    "exact": False,            # equal values
-    "jaro_winkler": True,      # Jaro-Winkler similarity >= threshold
-    "levenshtein": True,       # normalized Levenshtein similarity >= threshold
-    "edit_distance": True,     # Levenshtein distance <= threshold
-    "hamming": True,           # equal length and Hamming distance <= threshold
-    "suffix": True,            # last `threshold` characters equal
-    "prefix": True,            # first `threshold` characters equal
-    "email_local": False,      # same part before '@'
+    "exact": False,  # equal values
+    "jaro_winkler": True,  # Jaro-Winkler similarity >= threshold
+    "levenshtein": True,  # normalized Levenshtein similarity >= threshold
+    "edit_distance": True,  # Levenshtein distance <= threshold
+    "hamming": True,  # equal length and Hamming distance <= threshold
+    "suffix": True,  # last `threshold` characters equal
+    "prefix": True,  # first `threshold` characters equal
+    "email_local": False,  # same part before '@'
     "date_transposed": False,  # same year, day and month swapped
-    "date_components": True,   # at least `threshold` of year/month/day equal
+    "date_components": True,  # at least `threshold` of year/month/day equal
     "date_within_days": True,  # |a - b| <= threshold days
-    "partial": False,          # equal values and column `missing` null on one side or both
-    "differs": False,          # both known and different (e.g. phone_type: a landline vs a mobile)
-    "email_name": False,       # email local-part letters of one record == the other's `other` name
-                               # tokens joined, either order ("zhiyingliu88@" vs "liu zhiying")
-    "swapped": True,           # fields swapped between the records: Jaro-Winkler of a.column vs b.other
-                               # and of a.other vs b.column both >= threshold (given/family name or
-                               # address lines entered in each other's place)
+    "partial": False,  # equal values and column `missing` null on one side or both
+    "differs": False,  # both known and different (e.g. phone_type: a landline vs a mobile)
+    "email_name": False,  # email local-part letters of one record == the other's `other` name
+    # tokens joined, either order ("zhiyingliu88@" vs "liu zhiying")
+    "swapped": True,  # fields swapped between the records: Jaro-Winkler of a.column vs b.other
+    # and of a.other vs b.column both >= threshold (given/family name or
+    # address lines entered in each other's place)
 }
 #: Level tests that compare ``column`` on one record with column ``other`` on the other record.
 CROSS_TESTS = ("email_name", "swapped")
 #: Conflict tests ("these two records are different people") and whether they need a ``threshold``.
 CONFLICT_TESTS: dict[str, bool] = {
-    "differ": False,         # both known and different
-    "dates_differ": False,   # both known dates, >= 2 of year/month/day differ and not day/month swapped
-    "same_value": False,     # equal (e.g. ``source``: at most one record per deduplicated source)
-    "tokens_differ": True,   # name tokens: shared tokens dropped, both rests non-empty, similarity < threshold
+    "differ": False,  # both known and different
+    "dates_differ": False,  # both known dates, >= 2 of year/month/day differ and not day/month swapped
+    "same_value": False,  # equal (e.g. ``source``: at most one record per deduplicated source)
+    "tokens_differ": True,  # name tokens: shared tokens dropped, both rests non-empty, similarity < threshold
 }
 #: Derived blocking keys: ``column:transform`` (year, lower, first<N>, last<N>; local_letters: the
 #: a-z letters of an email's local part, >= 4 of them; concat / rconcat: a name's >= 2 tokens
 #: joined in their order / reversed, e.g. "liu zhiying" -> "liuzhiying" / "zhiyingliu").
 KEY_TRANSFORM_RE = re.compile(
-    r"^(?P<col>\w+)(?::(?P<tf>year|lower|first\d+|last\d+|local_letters|concat|rconcat))?$")
-_KEY_HELP = ("expected a std column or 'column:transform' with transform year, lower, first<N>, last<N>, "
-             "local_letters, concat or rconcat (e.g. 'phone:last4')")
+    r"^(?P<col>\w+)(?::(?P<tf>year|lower|first\d+|last\d+|local_letters|concat|rconcat))?$"
+)
+_KEY_HELP = (
+    "expected a std column or 'column:transform' with transform year, lower, first<N>, last<N>, "
+    "local_letters, concat or rconcat (e.g. 'phone:last4')"
+)
 
 
 @dataclass(frozen=True)
@@ -96,37 +111,59 @@ class BlockingRule:
     window: int | None = None
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str) -> "BlockingRule":
-        check_keys(data, {"name", "keys", "max_block_size", "cross_keys", "window"}, where,
-                   required=("name", "keys"))
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> BlockingRule:
+        check_keys(
+            data,
+            {"name", "keys", "max_block_size", "cross_keys", "window"},
+            where,
+            required=("name", "keys"),
+        )
         keys = _key_list(data["keys"], f"{where}.keys")
         win = data.get("window")
         if win is not None:
             check_type(win, int, f"{where}.window")
-            require(2 <= win <= 50, f"{where}.window", f"received {win}; a sorted-neighbourhood window "
-                    "pairs each record with the next window-1 in key order, give 2 to 50")
-            require(not data.get("cross_keys"), f"{where}.window", "received both 'window' and "
-                    "'cross_keys'; a sorted-neighbourhood pass sorts one key list, drop one of them")
+            require(
+                2 <= win <= 50,
+                f"{where}.window",
+                f"received {win}; a sorted-neighbourhood window "
+                "pairs each record with the next window-1 in key order, give 2 to 50",
+            )
+            require(
+                not data.get("cross_keys"),
+                f"{where}.window",
+                "received both 'window' and "
+                "'cross_keys'; a sorted-neighbourhood pass sorts one key list, drop one of them",
+            )
         mbs = data.get("max_block_size")
         if mbs is not None:
             check_type(mbs, int, f"{where}.max_block_size")
             require(mbs >= 2, f"{where}.max_block_size", f"received {mbs}; must be >= 2")
         cross = []
-        for n, alt in enumerate(check_type(data.get("cross_keys", []), (list, tuple), f"{where}.cross_keys")):
+        for n, alt in enumerate(
+            check_type(data.get("cross_keys", []), (list, tuple), f"{where}.cross_keys")
+        ):
             alt = _key_list(alt, f"{where}.cross_keys[{n}]")
-            require(len(alt) == len(keys), f"{where}.cross_keys[{n}]",
-                    f"received {len(alt)} keys for {len(keys)} in 'keys'; each alternative pairs with 'keys' "
-                    "position by position, give the same number")
+            require(
+                len(alt) == len(keys),
+                f"{where}.cross_keys[{n}]",
+                f"received {len(alt)} keys for {len(keys)} in 'keys'; each alternative pairs with 'keys' "
+                "position by position, give the same number",
+            )
             cross.append(alt)
-        return cls(str(check_type(data["name"], str, f"{where}.name")), keys, mbs, tuple(cross), win)
+        return cls(
+            str(check_type(data["name"], str, f"{where}.name")), keys, mbs, tuple(cross), win
+        )
 
 
 def _key_list(keys: Any, where: str) -> tuple[str, ...]:
     keys = [keys] if isinstance(keys, str) else list(check_type(keys, (list, tuple), where))
     require(len(keys) > 0, where, "received an empty list; give at least one column")
     for n, k in enumerate(keys):
-        require(isinstance(k, str) and KEY_TRANSFORM_RE.match(k) is not None, f"{where}[{n}]",
-                f"received {k!r}; {_KEY_HELP}")
+        require(
+            isinstance(k, str) and KEY_TRANSFORM_RE.match(k) is not None,
+            f"{where}[{n}]",
+            f"received {k!r}; {_KEY_HELP}",
+        )
     return tuple(keys)
 
 
@@ -154,25 +191,38 @@ class Level:
     needs: tuple[str, ...] = ()
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str) -> "Level":
-        check_keys(data, {"name", "test", "column", "threshold", "missing", "other", "neutral", "needs"}, where,
-                   required=("name", "test"))
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> Level:
+        check_keys(
+            data,
+            {"name", "test", "column", "threshold", "missing", "other", "neutral", "needs"},
+            where,
+            required=("name", "test"),
+        )
         test = check_choice(data["test"], list(LEVEL_TESTS), f"{where}.test")
         other = data.get("other")
-        require((other is not None) == (test in CROSS_TESTS), f"{where}.other",
-                f"received other={other!r} with test {test!r}; tests {list(CROSS_TESTS)} need "
-                "'other: <column>' (e.g. other: pinyin_key) and no other test takes it")
+        require(
+            (other is not None) == (test in CROSS_TESTS),
+            f"{where}.other",
+            f"received other={other!r} with test {test!r}; tests {list(CROSS_TESTS)} need "
+            "'other: <column>' (e.g. other: pinyin_key) and no other test takes it",
+        )
         if other is not None:
             check_type(other, str, f"{where}.other")
         miss = data.get("missing")
-        require((miss is not None) == (test == "partial"), f"{where}.missing",
-                f"received missing={miss!r} with test {test!r}; test 'partial' needs 'missing: <column>' "
-                "and no other test takes it")
+        require(
+            (miss is not None) == (test == "partial"),
+            f"{where}.missing",
+            f"received missing={miss!r} with test {test!r}; test 'partial' needs 'missing: <column>' "
+            "and no other test takes it",
+        )
         if miss is not None:
             check_type(miss, str, f"{where}.missing")
         thr = data.get("threshold")
-        require(not LEVEL_TESTS[test] or thr is not None, f"{where}.threshold",
-                f"test {test!r} needs a numeric threshold; add e.g. 'threshold: 0.9'")
+        require(
+            not LEVEL_TESTS[test] or thr is not None,
+            f"{where}.threshold",
+            f"test {test!r} needs a numeric threshold; add e.g. 'threshold: 0.9'",
+        )
         if thr is not None:
             check_type(thr, (int, float), f"{where}.threshold")
         col = data.get("column")
@@ -180,10 +230,23 @@ class Level:
             check_type(col, str, f"{where}.column")
         neutral = bool(check_type(data.get("neutral", False), bool, f"{where}.neutral"))
         needs = data.get("needs", [])
-        needs = (needs,) if isinstance(needs, str) else tuple(check_type(needs, (list, tuple), f"{where}.needs"))
+        needs = (
+            (needs,)
+            if isinstance(needs, str)
+            else tuple(check_type(needs, (list, tuple), f"{where}.needs"))
+        )
         for n, c in enumerate(needs):
             check_type(c, str, f"{where}.needs[{n}]")
-        return cls(str(data["name"]), test, col, None if thr is None else float(thr), miss, other, neutral, needs)
+        return cls(
+            str(data["name"]),
+            test,
+            col,
+            None if thr is None else float(thr),
+            miss,
+            other,
+            neutral,
+            needs,
+        )
 
 
 @dataclass(frozen=True)
@@ -205,11 +268,19 @@ class Comparison:
         return ["else"] + [lv.name for lv in reversed(self.levels)]
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str) -> "Comparison":
-        check_keys(data, {"name", "columns", "levels"}, where, required=("name", "columns", "levels"))
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> Comparison:
+        check_keys(
+            data, {"name", "columns", "levels"}, where, required=("name", "columns", "levels")
+        )
         cols = data["columns"]
-        cols = [cols] if isinstance(cols, str) else list(check_type(cols, (list, tuple), f"{where}.columns"))
-        require(len(cols) > 0, f"{where}.columns", "received an empty list; give at least one column")
+        cols = (
+            [cols]
+            if isinstance(cols, str)
+            else list(check_type(cols, (list, tuple), f"{where}.columns"))
+        )
+        require(
+            len(cols) > 0, f"{where}.columns", "received an empty list; give at least one column"
+        )
         lv = check_type(data["levels"], (list, tuple), f"{where}.levels")
         require(0 < len(lv) <= 100, f"{where}.levels", f"received {len(lv)} levels; give 1 to 100")
         levels = tuple(Level.from_dict(x, f"{where}.levels[{n}]") for n, x in enumerate(lv))
@@ -246,30 +317,53 @@ class ConflictRule:
     max_edits: int = 1
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str) -> "ConflictRule":
-        check_keys(data, {"name", "column", "test", "threshold", "min_tokens", "unless", "max_edits"}, where,
-                   required=("name", "column", "test"))
+    def from_dict(cls, data: Mapping[str, Any], where: str) -> ConflictRule:
+        check_keys(
+            data,
+            {"name", "column", "test", "threshold", "min_tokens", "unless", "max_edits"},
+            where,
+            required=("name", "column", "test"),
+        )
         test = check_choice(data["test"], list(CONFLICT_TESTS), f"{where}.test")
         thr = data.get("threshold")
-        require((thr is not None) == CONFLICT_TESTS[test], f"{where}.threshold",
-                f"received threshold={thr!r} with test {test!r}; only 'tokens_differ' takes a threshold "
-                "(a similarity in (0, 1], e.g. 0.5) and it needs one")
+        require(
+            (thr is not None) == CONFLICT_TESTS[test],
+            f"{where}.threshold",
+            f"received threshold={thr!r} with test {test!r}; only 'tokens_differ' takes a threshold "
+            "(a similarity in (0, 1], e.g. 0.5) and it needs one",
+        )
         if thr is not None:
             check_type(thr, (int, float), f"{where}.threshold")
-            require(0 < thr <= 1, f"{where}.threshold", f"received {thr}; give a similarity in (0, 1], e.g. 0.5")
+            require(
+                0 < thr <= 1,
+                f"{where}.threshold",
+                f"received {thr}; give a similarity in (0, 1], e.g. 0.5",
+            )
         mt = data.get("min_tokens", 2)
         check_type(mt, int, f"{where}.min_tokens")
         require(mt >= 1, f"{where}.min_tokens", f"received {mt}; must be >= 1")
         me = data.get("max_edits", 1)
         check_type(me, int, f"{where}.max_edits")
-        require(me >= 0, f"{where}.max_edits", f"received {me}; must be >= 0 (0: no typo tolerated)")
+        require(
+            me >= 0, f"{where}.max_edits", f"received {me}; must be >= 0 (0: no typo tolerated)"
+        )
         unless = data.get("unless", [])
-        unless = [unless] if isinstance(unless, str) else list(check_type(unless, (list, tuple), f"{where}.unless"))
+        unless = (
+            [unless]
+            if isinstance(unless, str)
+            else list(check_type(unless, (list, tuple), f"{where}.unless"))
+        )
         for n, u in enumerate(unless):
             check_type(u, str, f"{where}.unless[{n}]")
-        return cls(str(check_type(data["name"], str, f"{where}.name")),
-                   str(check_type(data["column"], str, f"{where}.column")), test,
-                   None if thr is None else float(thr), mt, tuple(unless), me)
+        return cls(
+            str(check_type(data["name"], str, f"{where}.name")),
+            str(check_type(data["column"], str, f"{where}.column")),
+            test,
+            None if thr is None else float(thr),
+            mt,
+            tuple(unless),
+            me,
+        )
 
 
 _LINK_TYPES = ("dedupe_and_link", "link_only")
@@ -299,21 +393,29 @@ class LinkageSpec:
     tf_classes: dict | None = None
 
     @classmethod
-    def default(cls) -> "LinkageSpec":
+    def default(cls) -> LinkageSpec:
         """The reference client's spec (:data:`DEFAULT_SPEC`)."""
         return cls.from_dict({})
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "linkage") -> "LinkageSpec":
+    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "linkage") -> LinkageSpec:
         """Build from a dict; missing keys take :data:`DEFAULT_SPEC` values."""
         data = {} if data is None else data
         check_keys(data, DEFAULT_SPEC.keys(), where)
         d = {**DEFAULT_SPEC, **data}
-        rules = tuple(BlockingRule.from_dict(r, f"{where}.blocking[{n}]")
-                      for n, r in enumerate(check_type(d["blocking"], (list, tuple), f"{where}.blocking")))
-        comps = tuple(Comparison.from_dict(c, f"{where}.comparisons[{n}]")
-                      for n, c in enumerate(check_type(d["comparisons"], (list, tuple), f"{where}.comparisons")))
-        require(len(rules) > 0, f"{where}.blocking", "received no rule; give at least one blocking rule")
+        rules = tuple(
+            BlockingRule.from_dict(r, f"{where}.blocking[{n}]")
+            for n, r in enumerate(check_type(d["blocking"], (list, tuple), f"{where}.blocking"))
+        )
+        comps = tuple(
+            Comparison.from_dict(c, f"{where}.comparisons[{n}]")
+            for n, c in enumerate(
+                check_type(d["comparisons"], (list, tuple), f"{where}.comparisons")
+            )
+        )
+        require(
+            len(rules) > 0, f"{where}.blocking", "received no rule; give at least one blocking rule"
+        )
         require(len(comps) > 0, f"{where}.comparisons", "received no comparison; give at least one")
         for label, items in (("blocking", rules), ("comparisons", comps)):
             names = [x.name for x in items]
@@ -321,40 +423,87 @@ class LinkageSpec:
             require(not dup, f"{where}.{label}", f"duplicate names {dup}; names must be unique")
         up = float(check_type(d["upper_threshold"], (int, float), f"{where}.upper_threshold"))
         lo = float(check_type(d["lower_threshold"], (int, float), f"{where}.lower_threshold"))
-        require(0 < lo <= up < 1, f"{where}.upper_threshold",
-                f"received lower={lo}, upper={up}; need 0 < lower_threshold <= upper_threshold < 1")
+        require(
+            0 < lo <= up < 1,
+            f"{where}.upper_threshold",
+            f"received lower={lo}, upper={up}; need 0 < lower_threshold <= upper_threshold < 1",
+        )
         for key in ("max_block_size", "em_max_iter", "u_sample_size", "seed"):
             check_type(d[key], int, f"{where}.{key}")
-        require(d["max_block_size"] >= 2, f"{where}.max_block_size", f"received {d['max_block_size']}; must be >= 2")
-        require(d["em_max_iter"] >= 1, f"{where}.em_max_iter", f"received {d['em_max_iter']}; must be >= 1")
-        require(d["u_sample_size"] >= 100, f"{where}.u_sample_size", f"received {d['u_sample_size']}; must be >= 100")
+        require(
+            d["max_block_size"] >= 2,
+            f"{where}.max_block_size",
+            f"received {d['max_block_size']}; must be >= 2",
+        )
+        require(
+            d["em_max_iter"] >= 1,
+            f"{where}.em_max_iter",
+            f"received {d['em_max_iter']}; must be >= 1",
+        )
+        require(
+            d["u_sample_size"] >= 100,
+            f"{where}.u_sample_size",
+            f"received {d['u_sample_size']}; must be >= 100",
+        )
         tf = tuple(check_type(d["tf_adjust"], (list, tuple), f"{where}.tf_adjust"))
-        level_cols = {lv.column or c.columns[0] for c in comps for lv in c.levels if lv.test == "exact"}
+        level_cols = {
+            lv.column or c.columns[0] for c in comps for lv in c.levels if lv.test == "exact"
+        }
         for n, col in enumerate(tf):
             check_choice(col, sorted(level_cols), f"{where}.tf_adjust[{n}]")
         m_floor = float(check_type(d["m_floor"], (int, float), f"{where}.m_floor"))
-        require(0 <= m_floor < 0.1, f"{where}.m_floor", f"received {m_floor}; give 0 (no floor) up to 0.1, e.g. 0.001")
+        require(
+            0 <= m_floor < 0.1,
+            f"{where}.m_floor",
+            f"received {m_floor}; give 0 (no floor) up to 0.1, e.g. 0.001",
+        )
         pseudo = float(check_type(d["pseudo_count"], (int, float), f"{where}.pseudo_count"))
         require(pseudo >= 0, f"{where}.pseudo_count", f"received {pseudo}; must be >= 0")
         check_type(d["tf_smoothing"], bool, f"{where}.tf_smoothing")
         tfc = d["tf_classes"]
         if tfc is not None:
-            check_keys(check_type(tfc, dict, f"{where}.tf_classes"), {"max_count", "min_values", "iterations"},
-                       f"{where}.tf_classes", required=("max_count", "min_values", "iterations"))
+            check_keys(
+                check_type(tfc, dict, f"{where}.tf_classes"),
+                {"max_count", "min_values", "iterations"},
+                f"{where}.tf_classes",
+                required=("max_count", "min_values", "iterations"),
+            )
             for key, low in (("max_count", 2), ("min_values", 1), ("iterations", 1)):
                 check_type(tfc[key], int, f"{where}.tf_classes.{key}")
-                require(tfc[key] >= low, f"{where}.tf_classes.{key}", f"received {tfc[key]}; must be >= {low}")
+                require(
+                    tfc[key] >= low,
+                    f"{where}.tf_classes.{key}",
+                    f"received {tfc[key]}; must be >= {low}",
+                )
             tfc = dict(tfc)
         conf = tuple(check_type(d["conflict_columns"], (list, tuple), f"{where}.conflict_columns"))
         for n, col in enumerate(conf):
             check_choice(col, _CONFLICTS, f"{where}.conflict_columns[{n}]")
-        crules = tuple(ConflictRule.from_dict(r, f"{where}.conflict_rules[{n}]") for n, r in
-                       enumerate(check_type(d["conflict_rules"], (list, tuple), f"{where}.conflict_rules")))
-        return cls(rules, comps, up, lo, d["max_block_size"], d["em_max_iter"], tf,
-                   check_choice(d["link_type"], _LINK_TYPES, f"{where}.link_type"), conf,
-                   d["u_sample_size"], d["seed"],
-                   check_choice(d["u_source"], ("random", "em"), f"{where}.u_source"),
-                   m_floor, pseudo, bool(d["tf_smoothing"]), crules, tfc)
+        crules = tuple(
+            ConflictRule.from_dict(r, f"{where}.conflict_rules[{n}]")
+            for n, r in enumerate(
+                check_type(d["conflict_rules"], (list, tuple), f"{where}.conflict_rules")
+            )
+        )
+        return cls(
+            rules,
+            comps,
+            up,
+            lo,
+            d["max_block_size"],
+            d["em_max_iter"],
+            tf,
+            check_choice(d["link_type"], _LINK_TYPES, f"{where}.link_type"),
+            conf,
+            d["u_sample_size"],
+            d["seed"],
+            check_choice(d["u_source"], ("random", "em"), f"{where}.u_source"),
+            m_floor,
+            pseudo,
+            bool(d["tf_smoothing"]),
+            crules,
+            tfc,
+        )
 
     def used_columns(self) -> list[str]:
         """Std columns linkage reads (blocking keys, comparisons, conflicts, ``source``, ``record_id``).
@@ -365,9 +514,16 @@ class LinkageSpec:
         ['source', 'record_id', 'phone', 'email']
         """
         cols = ["source", "record_id"]
-        cols += [KEY_TRANSFORM_RE.match(k)["col"] for r in self.blocking
-                 for k in (*r.keys, *(k for alt in r.cross_keys for k in alt))]
+        cols += [
+            KEY_TRANSFORM_RE.match(k)["col"]
+            for r in self.blocking
+            for k in (*r.keys, *(k for alt in r.cross_keys for k in alt))
+        ]
         for c in self.comparisons:
-            cols += list(c.columns) + [x for lv in c.levels for x in (lv.column, lv.missing, lv.other, *lv.needs) if x]
-        cols += list(self.conflict_columns) + [x for r in self.conflict_rules for x in (r.column, *r.unless)]
+            cols += list(c.columns) + [
+                x for lv in c.levels for x in (lv.column, lv.missing, lv.other, *lv.needs) if x
+            ]
+        cols += list(self.conflict_columns) + [
+            x for r in self.conflict_rules for x in (r.column, *r.unless)
+        ]
         return list(dict.fromkeys(cols))

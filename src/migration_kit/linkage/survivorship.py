@@ -44,11 +44,13 @@ Example
 >>> spec.rule_for("family_name").field    # grouped under the full_name rule
 'full_name'
 """
+
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field as dc_field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from pathlib import Path
 from typing import Any
 
@@ -57,26 +59,40 @@ from ..errors import ParamsError
 from ..schema import STD_COLUMNS
 
 __all__ = [
-    "STRATEGIES",
-    "PICK_STRATEGIES",
     "FIELD_KINDS",
+    "PICK_STRATEGIES",
+    "STRATEGIES",
     "SurvivorshipRule",
     "SurvivorshipSpec",
 ]
 
 #: Strategies that choose one record per entity (and so can carry a ``group``).
-PICK_STRATEGIES: tuple[str, ...] = ("most_recent", "most_complete", "source_priority", "most_frequent")
+PICK_STRATEGIES: tuple[str, ...] = (
+    "most_recent",
+    "most_complete",
+    "source_priority",
+    "most_frequent",
+)
 #: Every strategy a rule may name.
 STRATEGIES: tuple[str, ...] = PICK_STRATEGIES + ("max", "min", "sum", "any_true", "all_true")
 
 #: Kind of every standardized field: "text", "date", "number" or "bool" (see docs/architecture.md).
 FIELD_KINDS: dict[str, str] = {f: "text" for f in STD_COLUMNS}
-FIELD_KINDS.update(birth_date="date", created_at="date", last_activity_at="date",
-                   total_spent="number", order_count="number", marketing_consent="bool")
+FIELD_KINDS.update(
+    birth_date="date",
+    created_at="date",
+    last_activity_at="date",
+    total_spent="number",
+    order_count="number",
+    marketing_consent="bool",
+)
 
 _KINDS_FOR: dict[str, tuple[str, ...]] = {
-    "sum": ("number",), "max": ("number", "date"), "min": ("number", "date"),
-    "any_true": ("bool",), "all_true": ("bool",),
+    "sum": ("number",),
+    "max": ("number", "date"),
+    "min": ("number", "date"),
+    "any_true": ("bool",),
+    "all_true": ("bool",),
 }
 
 _RULE_KEYS = ("strategy", "source_order", "group")
@@ -87,7 +103,9 @@ def _str_list(value: Any, where: str) -> tuple[str, ...]:
     check_type(value, (list, tuple), where)
     for i, item in enumerate(value):
         check_type(item, str, f"{where}[{i}]")
-    require(len(set(value)) == len(value), where, f"received {list(value)!r}: names must not repeat")
+    require(
+        len(set(value)) == len(value), where, f"received {list(value)!r}: names must not repeat"
+    )
     return tuple(value)
 
 
@@ -124,7 +142,9 @@ class SurvivorshipRule:
         return (self.field,) + self.group
 
     @classmethod
-    def from_dict(cls, field: str, data: Mapping[str, Any], where: str = "golden.rules") -> "SurvivorshipRule":
+    def from_dict(
+        cls, field: str, data: Mapping[str, Any], where: str = "golden.rules"
+    ) -> SurvivorshipRule:
         """Build and validate a rule from ``{strategy, source_order?, group?}``."""
         here = f"{where}.{field}"
         check_choice(field, STD_COLUMNS, here)
@@ -137,15 +157,25 @@ class SurvivorshipRule:
         group = _str_list(data.get("group") or [], f"{here}.group")
         for i, g in enumerate(group):
             check_choice(g, STD_COLUMNS, f"{here}.group[{i}]")
-            require(g != field, f"{here}.group[{i}]", f"received {g!r}: the lead field cannot be in its own group")
+            require(
+                g != field,
+                f"{here}.group[{i}]",
+                f"received {g!r}: the lead field cannot be in its own group",
+            )
         if group:
-            require(strategy in PICK_STRATEGIES, f"{here}.group",
-                    f"strategy {strategy!r} cannot carry a group; use one of: {', '.join(PICK_STRATEGIES)}")
+            require(
+                strategy in PICK_STRATEGIES,
+                f"{here}.group",
+                f"strategy {strategy!r} cannot carry a group; use one of: {', '.join(PICK_STRATEGIES)}",
+            )
         if strategy in _KINDS_FOR:
             kind = FIELD_KINDS[field]
-            require(kind in _KINDS_FOR[strategy], f"{here}.strategy",
-                    f"strategy {strategy!r} needs a {' or '.join(_KINDS_FOR[strategy])} field; "
-                    f"{field!r} is {kind}: use one of {', '.join(PICK_STRATEGIES)}")
+            require(
+                kind in _KINDS_FOR[strategy],
+                f"{here}.strategy",
+                f"strategy {strategy!r} needs a {' or '.join(_KINDS_FOR[strategy])} field; "
+                f"{field!r} is {kind}: use one of {', '.join(PICK_STRATEGIES)}",
+            )
         return cls(field=field, strategy=strategy, source_order=order, group=group)
 
 
@@ -194,24 +224,35 @@ class SurvivorshipSpec:
     rules: tuple[SurvivorshipRule, ...]
     source_priority: tuple[str, ...] = ()
     decisions: str | None = None
-    _by_field: dict[str, SurvivorshipRule] = dc_field(default_factory=dict, repr=False, compare=False)
+    _by_field: dict[str, SurvivorshipRule] = dc_field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         seen: dict[str, str] = {}
         for rule in self.rules:
             for f in rule.fields:
-                require(f not in seen, f"golden.rules.{rule.field}",
-                        f"field {f!r} is already chosen by the rule of {seen.get(f)!r}; "
-                        "a field may appear in one rule only")
+                require(
+                    f not in seen,
+                    f"golden.rules.{rule.field}",
+                    f"field {f!r} is already chosen by the rule of {seen.get(f)!r}; "
+                    "a field may appear in one rule only",
+                )
                 seen[f] = rule.field
                 self._by_field[f] = rule
             if rule.strategy == "source_priority":
-                require(bool(rule.source_order or self.source_priority), f"golden.rules.{rule.field}.source_order",
-                        "strategy 'source_priority' needs a source_order on the rule or a global source_priority")
+                require(
+                    bool(rule.source_order or self.source_priority),
+                    f"golden.rules.{rule.field}.source_order",
+                    "strategy 'source_priority' needs a source_order on the rule or a global source_priority",
+                )
         missing = [f for f in STD_COLUMNS if f not in seen]
-        require(not missing, "golden.rules",
-                f"no rule covers {', '.join(missing)}; add a rule for each (or a group member) "
-                "- a rule you define replaces the whole default rule it overlaps")
+        require(
+            not missing,
+            "golden.rules",
+            f"no rule covers {', '.join(missing)}; add a rule for each (or a group member) "
+            "- a rule you define replaces the whole default rule it overlaps",
+        )
 
     def rule_for(self, field: str) -> SurvivorshipRule:
         """Return the rule that chooses ``field`` (directly or as a group member)."""
@@ -219,13 +260,17 @@ class SurvivorshipSpec:
         return self._by_field[field]
 
     @classmethod
-    def default(cls) -> "SurvivorshipSpec":
+    def default(cls) -> SurvivorshipSpec:
         """The default rule set (see ``DEFAULT_RULES`` and the module docstring)."""
         return cls.from_dict({})
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "golden",
-                  base_dir: str | os.PathLike | None = None) -> "SurvivorshipSpec":
+    def from_dict(
+        cls,
+        data: Mapping[str, Any] | None,
+        where: str = "golden",
+        base_dir: str | os.PathLike | None = None,
+    ) -> SurvivorshipSpec:
         """Build from ``{rules?, source_priority?, decisions?}``; given rules replace overlapping defaults.
 
         A relative ``decisions`` path is resolved against ``base_dir`` (the params file's folder).
@@ -242,7 +287,9 @@ class SurvivorshipSpec:
         check_type(user, Mapping, f"{where}.rules")
         given = [SurvivorshipRule.from_dict(f, r, f"{where}.rules") for f, r in user.items()]
         taken = {f for r in given for f in r.fields}
-        defaults = [SurvivorshipRule.from_dict(f, r, f"{where}.rules") for f, r in DEFAULT_RULES.items()]
+        defaults = [
+            SurvivorshipRule.from_dict(f, r, f"{where}.rules") for f, r in DEFAULT_RULES.items()
+        ]
         kept = [r for r in defaults if not taken.intersection(r.fields)]
         order = _str_list(data.get("source_priority") or [], f"{where}.source_priority")
         decisions = data.get("decisions")

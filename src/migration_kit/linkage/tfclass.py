@@ -26,15 +26,18 @@ Example
 >>> class_log_odds(vc, np.array([0, 1, 2, 3]), np.array([0.9, 0.9, 0.3, 1.0]), max_count=2, min_values=3).round(3)
 array([1.222, 1.222, 1.222,   nan])
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["agreement_pairs_per_value", "frequency_class", "class_log_odds"]
+__all__ = ["agreement_pairs_per_value", "class_log_odds", "frequency_class"]
 
 
-def agreement_pairs_per_value(value_codes: np.ndarray, source: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def agreement_pairs_per_value(
+    value_codes: np.ndarray, source: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Records and agreeing record pairs per value code (cross-source pairs only with ``source``).
 
     Example
@@ -53,7 +56,9 @@ def agreement_pairs_per_value(value_codes: np.ndarray, source: np.ndarray | None
         src = pd.factorize(np.asarray(source)[ok])[0].astype(np.int64)
         key = codes[ok] * (int(src.max(initial=0)) + 1) + src
         uk, per = np.unique(key, return_counts=True)
-        same = np.bincount(uk // (int(src.max(initial=0)) + 1), weights=per * (per - 1) // 2, minlength=n_values)
+        same = np.bincount(
+            uk // (int(src.max(initial=0)) + 1), weights=per * (per - 1) // 2, minlength=n_values
+        )
         pairs = pairs - same.astype(np.int64)
     return count, pairs
 
@@ -72,8 +77,15 @@ def frequency_class(count: np.ndarray, max_count: int, ratio: float = 1.5) -> np
     return np.where(count <= max_count, count, max_count + np.maximum(above, 1))
 
 
-def class_log_odds(value_codes: np.ndarray, codes_at: np.ndarray, prob_at: np.ndarray, *, max_count: int,
-                   min_values: int, source: np.ndarray | None = None) -> np.ndarray:
+def class_log_odds(
+    value_codes: np.ndarray,
+    codes_at: np.ndarray,
+    prob_at: np.ndarray,
+    *,
+    max_count: int,
+    min_values: int,
+    source: np.ndarray | None = None,
+) -> np.ndarray:
     """Posterior log2-odds of a match for pairs agreeing on a value, per frequency class.
 
     Parameters
@@ -104,5 +116,7 @@ def class_log_odds(value_codes: np.ndarray, codes_at: np.ndarray, prob_at: np.nd
     m_r = np.bincount(pair_r, weights=np.asarray(prob_at, dtype=float), minlength=size)
     usable = (np.arange(size) >= 2) & (n_r >= min_values)
     odds = np.full(size, np.nan)
-    odds[usable] = np.log2(np.maximum(m_r[usable], 0.5) / np.maximum(a_r[usable] - m_r[usable], 0.5))
+    odds[usable] = np.log2(
+        np.maximum(m_r[usable], 0.5) / np.maximum(a_r[usable] - m_r[usable], 0.5)
+    )
     return odds[pair_r]

@@ -9,6 +9,7 @@ Example
 >>> s.metrics()["uniqueness.phone"]
 100.0
 """
+
 from __future__ import annotations
 
 from .checks import DIMENSIONS, REGISTRY, CheckContext, CheckResult, register_check
@@ -18,11 +19,24 @@ from .score import QualityScores, compare, score
 from .spec import CheckSpec, GateSpec, OverrideSpec, QualitySpec
 
 __all__ = [
-    "DIMENSIONS", "REGISTRY", "CheckContext", "CheckResult", "register_check",
-    "CheckSpec", "GateSpec", "OverrideSpec", "QualitySpec",
-    "QualityScores", "score", "compare", "per_record",
-    "GateReport", "check_gates", "enforce_gates",
-    "plot_dimensions", "plot_failures_by_source",
+    "DIMENSIONS",
+    "REGISTRY",
+    "CheckContext",
+    "CheckResult",
+    "CheckSpec",
+    "GateReport",
+    "GateSpec",
+    "OverrideSpec",
+    "QualityScores",
+    "QualitySpec",
+    "check_gates",
+    "compare",
+    "enforce_gates",
+    "per_record",
+    "plot_dimensions",
+    "plot_failures_by_source",
+    "register_check",
+    "score",
 ]
 
 

@@ -13,6 +13,7 @@ Example
 >>> "杭州市" in m["浙江省"]
 True
 """
+
 from __future__ import annotations
 
 import functools
@@ -20,13 +21,16 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["province_city_map", "city_owner_map", "MAP_SOURCE"]
+__all__ = ["MAP_SOURCE", "city_owner_map", "province_city_map"]
 
 _DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 #: Small fallback map: province -> known prefecture-level cities (partial on purpose).
 _INTERNAL: dict[str, tuple[str, ...]] = {
-    "北京市": ("北京市",), "天津市": ("天津市",), "上海市": ("上海市",), "重庆市": ("重庆市",),
+    "北京市": ("北京市",),
+    "天津市": ("天津市",),
+    "上海市": ("上海市",),
+    "重庆市": ("重庆市",),
     "河北省": ("石家庄市", "唐山市", "保定市", "邯郸市", "廊坊市", "秦皇岛市"),
     "山西省": ("太原市", "大同市", "运城市"),
     "内蒙古自治区": ("呼和浩特市", "包头市", "鄂尔多斯市"),
@@ -64,7 +68,7 @@ def _from_csv() -> dict[str, set[str]] | None:
     for path in sorted(_DATA_DIR.glob("clean_*.csv")):
         try:
             df = pd.read_csv(path, dtype=str, encoding="utf-8")
-        except Exception:  # noqa: BLE001 - an unreadable table just means: use the internal map
+        except Exception:
             continue
         cols = {c.lower(): c for c in df.columns}
         code_col = next((cols[c] for c in ("code", "region_code", "adcode") if c in cols), None)
@@ -76,7 +80,9 @@ def _from_csv() -> dict[str, set[str]] | None:
         if ok.sum() < 30:
             continue
         codes, names = codes[ok], df.loc[ok, name_col].fillna("").str.strip()
-        prov_names = dict(zip(codes[codes.str.endswith("0000")].str[:2], names[codes.str.endswith("0000")]))
+        prov_names = dict(
+            zip(codes[codes.str.endswith("0000")].str[:2], names[codes.str.endswith("0000")])
+        )
         out: dict[str, set[str]] = {p: {p} for p in prov_names.values()}
         for code, name in zip(codes, names):
             prov = prov_names.get(code[:2])

@@ -13,6 +13,7 @@ Example
 >>> p.suffix
 '.png'
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,11 +21,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from .score import QualityScores  # noqa: E402
+from .score import QualityScores
 
 __all__ = ["plot_dimensions", "plot_failures_by_source"]
 
@@ -32,7 +33,7 @@ _DPI = 100
 _META = {"Software": None}
 
 
-def _save(fig: "plt.Figure", path: str | Path) -> Path:
+def _save(fig: plt.Figure, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="png", dpi=_DPI, metadata=_META)
@@ -56,18 +57,27 @@ def plot_dimensions(before: QualityScores, after: QualityScores, path: str | Pat
         vals = np.array([series.get(d, np.nan) for d in dims], dtype=float)
         bars = ax.bar(x + off, np.nan_to_num(vals), width=0.4, label=label, color=color)
         for rect, v in zip(bars, vals):
-            ax.annotate("n/a" if np.isnan(v) else f"{v:.1f}", (rect.get_x() + rect.get_width() / 2, rect.get_height()),
-                        ha="center", va="bottom", fontsize=8)
+            ax.annotate(
+                "n/a" if np.isnan(v) else f"{v:.1f}",
+                (rect.get_x() + rect.get_width() / 2, rect.get_height()),
+                ha="center",
+                va="bottom",
+                fontsize=8,
+            )
     ax.set_xticks(x, dims)
     ax.set_ylim(0, 110)
     ax.set_ylabel("score (0-100)")
-    ax.set_title(f"Quality by dimension: overall {before.overall_score:.1f} -> {after.overall_score:.1f}")
+    ax.set_title(
+        f"Quality by dimension: overall {before.overall_score:.1f} -> {after.overall_score:.1f}"
+    )
     ax.legend(loc="lower right")
     fig.tight_layout()
     return _save(fig, path)
 
 
-def plot_failures_by_source(failures: pd.DataFrame, path: str | Path, *, top_checks: int = 8) -> Path:
+def plot_failures_by_source(
+    failures: pd.DataFrame, path: str | Path, *, top_checks: int = 8
+) -> Path:
     """Stacked bars: failure rows per source, split by the ``top_checks`` most frequent ``field`` (others grouped).
 
     Parameters
@@ -79,7 +89,9 @@ def plot_failures_by_source(failures: pd.DataFrame, path: str | Path, *, top_che
     top_checks : int
     """
     if "failing" in failures.columns:  # by_source_check counts
-        counts = failures.groupby(["source", "check"], sort=True)["failing"].sum().unstack(fill_value=0)
+        counts = (
+            failures.groupby(["source", "check"], sort=True)["failing"].sum().unstack(fill_value=0)
+        )
     else:
         counts = failures.groupby(["source", "field"], sort=True).size().unstack(fill_value=0)
     fig, ax = plt.subplots(figsize=(8, 4.5))

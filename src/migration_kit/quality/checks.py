@@ -16,6 +16,7 @@ Example
 >>> res.failing.tolist()
 [False, True]
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -29,10 +30,24 @@ import pandas as pd
 from ..errors import InputError
 from ._regions import city_owner_map
 
-__all__ = ["CheckResult", "CheckContext", "RegisteredCheck", "REGISTRY", "register_check", "DIMENSIONS"]
+__all__ = [
+    "DIMENSIONS",
+    "REGISTRY",
+    "CheckContext",
+    "CheckResult",
+    "RegisteredCheck",
+    "register_check",
+]
 
 #: Quality dimensions (DAMA) a check can roll up into.
-DIMENSIONS: tuple[str, ...] = ("completeness", "validity", "uniqueness", "consistency", "timeliness", "accuracy")
+DIMENSIONS: tuple[str, ...] = (
+    "completeness",
+    "validity",
+    "uniqueness",
+    "consistency",
+    "timeliness",
+    "accuracy",
+)
 
 #: Cross-field reason codes: a failure row with them is a consistency/accuracy finding, not invalidity.
 CROSS_FIELD_REASONS: tuple[str, ...] = ("ID_BIRTH_MISMATCH", "ID_GENDER_MISMATCH")
@@ -52,7 +67,7 @@ class RegisteredCheck:
     """A registered check function with its allowed params and their defaults."""
 
     name: str
-    fn: Callable[["CheckContext", str, dict[str, Any]], CheckResult]
+    fn: Callable[[CheckContext, str, dict[str, Any]], CheckResult]
     params: Mapping[str, Any]
     doc: str
 
@@ -126,9 +141,15 @@ class CheckContext:
         return len(self.table)
 
     @classmethod
-    def build(cls, table: pd.DataFrame, *, failures: pd.DataFrame | None = None,
-              entities: pd.DataFrame | None = None, reference_date: date | None = None,
-              timeliness_years: float = 3.0) -> "CheckContext":
+    def build(
+        cls,
+        table: pd.DataFrame,
+        *,
+        failures: pd.DataFrame | None = None,
+        entities: pd.DataFrame | None = None,
+        reference_date: date | None = None,
+        timeliness_years: float = 3.0,
+    ) -> CheckContext:
         """Index ``table`` by its key, match failure rows and entities to rows."""
         t = table.reset_index(drop=True)
         n = len(t)
@@ -137,8 +158,11 @@ class CheckContext:
             src = t["source"].astype(str).to_numpy(dtype=object)
             key = _key(t["source"], t["record_id"])
         elif "entity_id" in t.columns:
-            src = (t["sources"].astype(str).to_numpy(dtype=object) if "sources" in t.columns
-                   else np.full(n, "golden", dtype=object))
+            src = (
+                t["sources"].astype(str).to_numpy(dtype=object)
+                if "sources" in t.columns
+                else np.full(n, "golden", dtype=object)
+            )
             key = t["entity_id"].astype(str)
         else:
             src, key = np.full(n, "all", dtype=object), None
@@ -146,23 +170,41 @@ class CheckContext:
         if key is not None:
             kidx = pd.Index(key.to_numpy(dtype=object))
             if kidx.has_duplicates:
-                raise InputError("quality input table", f"{int(kidx.duplicated().sum())} rows repeat the key of an "
-                                 "earlier row; every (source, record_id) (or entity_id) must be unique; deduplicate "
-                                 "the table before scoring")
+                raise InputError(
+                    "quality input table",
+                    f"{int(kidx.duplicated().sum())} rows repeat the key of an "
+                    "earlier row; every (source, record_id) (or entity_id) must be unique; deduplicate "
+                    "the table before scoring",
+                )
             order = np.argsort(key.to_numpy(dtype=str), kind="stable") if n else np.arange(0)
         else:
             order = np.arange(n)
-        fl = pd.DataFrame({"_row": np.zeros(0, np.int64), "field": np.zeros(0, object), "reason_code": np.zeros(0, object)})
+        fl = pd.DataFrame(
+            {
+                "_row": np.zeros(0, np.int64),
+                "field": np.zeros(0, object),
+                "reason_code": np.zeros(0, object),
+            }
+        )
         if failures is not None and len(failures) and has_rec:
-            pos = kidx.get_indexer(_key(failures["source"], failures["record_id"]).to_numpy(dtype=object))
-            fl = pd.DataFrame({"_row": pos, "field": failures["field"].astype(str).to_numpy(),
-                               "reason_code": failures["reason_code"].astype(str).to_numpy()})
+            pos = kidx.get_indexer(
+                _key(failures["source"], failures["record_id"]).to_numpy(dtype=object)
+            )
+            fl = pd.DataFrame(
+                {
+                    "_row": pos,
+                    "field": failures["field"].astype(str).to_numpy(),
+                    "reason_code": failures["reason_code"].astype(str).to_numpy(),
+                }
+            )
             fl = fl[fl["_row"] >= 0].reset_index(drop=True)
         ent = None
         if "entity_id" in t.columns:
             ent = pd.factorize(t["entity_id"])[0]
         elif entities is not None and has_rec:
-            pos = pd.Index(_key(entities["source"], entities["record_id"]).to_numpy(dtype=object)).get_indexer(kidx)
+            pos = pd.Index(
+                _key(entities["source"], entities["record_id"]).to_numpy(dtype=object)
+            ).get_indexer(kidx)
             ecodes = pd.factorize(entities["entity_id"])[0]
             ent = np.where(pos >= 0, ecodes[np.where(pos >= 0, pos, 0)], -1)
         ref = pd.Timestamp(reference_date) if reference_date is not None else None
@@ -173,15 +215,23 @@ class CheckContext:
         """True where column ``col`` holds a value (False everywhere when the column is absent)."""
         key = ("present", col)
         if key not in self._cache:
-            self._cache[key] = (_present(self.table[col], col.startswith("raw__")) if col in self.table.columns
-                                else np.zeros(self.n, dtype=bool))
+            self._cache[key] = (
+                _present(self.table[col], col.startswith("raw__"))
+                if col in self.table.columns
+                else np.zeros(self.n, dtype=bool)
+            )
         return self._cache[key]
 
     def has_raw(self, fld: str) -> bool:
         return f"raw__{fld}" in self.table.columns
 
-    def failure_rows(self, *, fld: str | None = None, reasons: tuple[str, ...] = (),
-                     exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+    def failure_rows(
+        self,
+        *,
+        fld: str | None = None,
+        reasons: tuple[str, ...] = (),
+        exclude: tuple[str, ...] = (),
+    ) -> pd.DataFrame:
         """Failure rows (with ``_row``) filtered by field and reason codes."""
         f = self.failures
         if fld is not None:
@@ -245,7 +295,9 @@ def valid(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
     """Validity: a raw value was present but cleaning nulled it (with a failure row when failures are given)."""
     std = ctx.present(fld)
     applicable = ctx.present(f"raw__{fld}") if ctx.has_raw(fld) else std.copy()
-    rows = ctx.failure_rows(fld=fld, reasons=tuple(params["reasons"]), exclude=tuple(params["exclude_reasons"]))
+    rows = ctx.failure_rows(
+        fld=fld, reasons=tuple(params["reasons"]), exclude=tuple(params["exclude_reasons"])
+    )
     failing = applicable & ~std
     if ctx.has_failures:
         failing &= ctx.mask(rows)
@@ -333,7 +385,11 @@ def id_birth_match(ctx: CheckContext, fld: str, params: dict[str, Any]) -> Check
     ok, ymd, _ = _id_parts(ctx, params["id_field"])
     stated = _dates(ctx, fld)
     has = stated.notna().to_numpy()
-    stated_ymd = (stated.dt.year * 10000 + stated.dt.month * 100 + stated.dt.day).fillna(0).to_numpy(dtype=np.int64)
+    stated_ymd = (
+        (stated.dt.year * 10000 + stated.dt.month * 100 + stated.dt.day)
+        .fillna(0)
+        .to_numpy(dtype=np.int64)
+    )
     both = ok & has
     flagged = ctx.mask(ctx.failure_rows(reasons=(params["reason"],)))
     failing = (both & (ymd != stated_ymd)) | flagged
@@ -345,7 +401,10 @@ def id_gender_match(ctx: CheckContext, fld: str, params: dict[str, Any]) -> Chec
     """Accuracy: gender in ``field`` matches the parity of the 17th ID digit (odd = M), or a failure row says not."""
     ok, _, digit = _id_parts(ctx, params["id_field"])
     stated = _col(ctx, fld)
-    is_m, is_f = stated.eq("M").fillna(False).to_numpy(dtype=bool), stated.eq("F").fillna(False).to_numpy(dtype=bool)
+    is_m, is_f = (
+        stated.eq("M").fillna(False).to_numpy(dtype=bool),
+        stated.eq("F").fillna(False).to_numpy(dtype=bool),
+    )
     both = ok & (is_m | is_f)
     flagged = ctx.mask(ctx.failure_rows(reasons=(params["reason"],)))
     failing = (both & (is_m != (digit % 2 == 1))) | flagged

@@ -17,6 +17,7 @@ Example
 >>> enforce_gates(check_gates(s, spec)).passed
 True
 """
+
 from __future__ import annotations
 
 import logging
@@ -30,11 +31,21 @@ from ..errors import QualityGateError
 from .score import QualityScores
 from .spec import STAGES, QualitySpec
 
-__all__ = ["GateReport", "check_gates", "enforce_gates", "LOGGER"]
+__all__ = ["LOGGER", "GateReport", "check_gates", "enforce_gates"]
 
 LOGGER = logging.getLogger("migration_kit.quality")
 
-_COLUMNS = ["gate", "stage", "metric", "score", "threshold", "status", "override_reason", "approved_by", "message"]
+_COLUMNS = [
+    "gate",
+    "stage",
+    "metric",
+    "score",
+    "threshold",
+    "status",
+    "override_reason",
+    "approved_by",
+    "message",
+]
 
 
 @dataclass(frozen=True)
@@ -96,16 +107,30 @@ def check_gates(scores: QualityScores | Sequence[QualityScores], spec: QualitySp
             ok = not math.isnan(value) and value >= gate.min
             ov = spec.override_for(gate.metric)
             status = "pass" if ok else ("overridden" if ov else "fail")
-            msg = "" if ok else (
-                f"gate {gate.metric}: score {_fmt(value)} < threshold {gate.min:.2f}; "
-                + (f"{why} ({stage} scores); " if why else "")
-                + f"fix the failing checks at the source ({stage} scores: see by_check and per_record "
-                f"top_reasons) or add an override under quality.overrides with gate: {gate.metric!r}, reason and "
-                "approved_by")
-            rows.append({"gate": gate.metric, "stage": stage, "metric": gate.base_metric, "score": value,
-                         "threshold": gate.min, "status": status,
-                         "override_reason": ov.reason if (ov and not ok) else "",
-                         "approved_by": ov.approved_by if (ov and not ok) else "", "message": msg})
+            msg = (
+                ""
+                if ok
+                else (
+                    f"gate {gate.metric}: score {_fmt(value)} < threshold {gate.min:.2f}; "
+                    + (f"{why} ({stage} scores); " if why else "")
+                    + f"fix the failing checks at the source ({stage} scores: see by_check and per_record "
+                    f"top_reasons) or add an override under quality.overrides with gate: {gate.metric!r}, reason and "
+                    "approved_by"
+                )
+            )
+            rows.append(
+                {
+                    "gate": gate.metric,
+                    "stage": stage,
+                    "metric": gate.base_metric,
+                    "score": value,
+                    "threshold": gate.min,
+                    "status": status,
+                    "override_reason": ov.reason if (ov and not ok) else "",
+                    "approved_by": ov.approved_by if (ov and not ok) else "",
+                    "message": msg,
+                }
+            )
     return GateReport(pd.DataFrame(rows, columns=_COLUMNS))
 
 
@@ -125,8 +150,15 @@ def enforce_gates(report: GateReport, logger: logging.Logger | None = None) -> G
     """
     log = logger or LOGGER
     for r in report.overridden.itertuples(index=False):
-        log.warning("quality gate %s overridden (stage %s): score %s < threshold %.2f; reason: %s; approved by: %s",
-                    r.gate, r.stage, _fmt(r.score), r.threshold, r.override_reason, r.approved_by)
+        log.warning(
+            "quality gate %s overridden (stage %s): score %s < threshold %.2f; reason: %s; approved by: %s",
+            r.gate,
+            r.stage,
+            _fmt(r.score),
+            r.threshold,
+            r.override_reason,
+            r.approved_by,
+        )
     if not report.passed:
         raise QualityGateError("\n".join(report.failed["message"]))
     return report

@@ -15,6 +15,7 @@ Example
 >>> "phone.valid:PHONE_INVALID" in per_record(std, fails, QualitySpec.default())["top_reasons"].iloc[0]
 True
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -29,9 +30,15 @@ from .spec import QualitySpec
 __all__ = ["per_record"]
 
 
-def per_record(std: pd.DataFrame, failures: pd.DataFrame | None, spec: QualitySpec, *,
-               reference_date: date | None = None, entities: pd.DataFrame | None = None,
-               top: int = 3) -> pd.DataFrame:
+def per_record(
+    std: pd.DataFrame,
+    failures: pd.DataFrame | None,
+    spec: QualitySpec,
+    *,
+    reference_date: date | None = None,
+    entities: pd.DataFrame | None = None,
+    top: int = 3,
+) -> pd.DataFrame:
     """Score each record of ``std``.
 
     Parameters
@@ -53,17 +60,26 @@ def per_record(std: pd.DataFrame, failures: pd.DataFrame | None, spec: QualitySp
     DataFrame
         ``source, record_id, score, n_failing, top_reasons`` in ``(source, record_id)`` order.
     """
-    ctx = CheckContext.build(std, failures=failures, entities=entities, reference_date=reference_date,
-                             timeliness_years=spec.timeliness_years)
+    ctx = CheckContext.build(
+        std,
+        failures=failures,
+        entities=entities,
+        reference_date=reference_date,
+        timeliness_years=spec.timeliness_years,
+    )
     app, fail, reasons = evaluate(ctx, spec)
     w = np.array([c.weight for c in spec.checks], dtype=float)
     denom = app.astype(float) @ w
     num = fail.astype(float) @ w
     with np.errstate(invalid="ignore", divide="ignore"):
-        rec_score = np.where(denom > 0, 100.0 * (1.0 - num / np.where(denom > 0, denom, 1.0)), 100.0)
+        rec_score = np.where(
+            denom > 0, 100.0 * (1.0 - num / np.where(denom > 0, denom, 1.0)), 100.0
+        )
     n_fail = fail.sum(axis=1)
     # heaviest first, then by name: a stable, documented order
-    order = sorted(range(len(spec.checks)), key=lambda j: (-spec.checks[j].weight, spec.checks[j].name))
+    order = sorted(
+        range(len(spec.checks)), key=lambda j: (-spec.checks[j].weight, spec.checks[j].name)
+    )
     text = np.full(ctx.n, "", dtype=object)
     count = np.zeros(ctx.n, dtype=np.int64)
     for j in order:
@@ -81,6 +97,13 @@ def per_record(std: pd.DataFrame, failures: pd.DataFrame | None, spec: QualitySp
         text[idx] = text[idx] + sep + label
         count[idx] += 1
     t = ctx.table
-    out = pd.DataFrame({"source": t["source"].astype(str).to_numpy(), "record_id": t["record_id"].astype(str).to_numpy(),
-                        "score": np.round(rec_score, 4), "n_failing": n_fail.astype(np.int64), "top_reasons": text})
+    out = pd.DataFrame(
+        {
+            "source": t["source"].astype(str).to_numpy(),
+            "record_id": t["record_id"].astype(str).to_numpy(),
+            "score": np.round(rec_score, 4),
+            "n_failing": n_fail.astype(np.int64),
+            "top_reasons": text,
+        }
+    )
     return out.iloc[ctx.order].reset_index(drop=True)

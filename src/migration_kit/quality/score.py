@@ -17,6 +17,7 @@ Example
 >>> float(s.by_check.set_index("check").loc["phone.unique", "score"])
 50.0
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from .._spec import check_choice
 from .checks import DIMENSIONS, REGISTRY, CheckContext
 from .spec import QualitySpec
 
-__all__ = ["QualityScores", "score", "compare", "evaluate"]
+__all__ = ["QualityScores", "compare", "evaluate", "score"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,10 @@ class QualityScores:
         for (dim, fld), g in bc.groupby(["dimension", "field"], sort=True):
             out[f"{dim}.{fld}"] = _wmean(g["score"].to_numpy(float), g["weight"].to_numpy(float))
         out.update(zip(bc["check"], bc["score"].astype(float)))
-        out.update((f"source.{s}", float(v)) for s, v in zip(self.by_source["source"], self.by_source["score"]))
+        out.update(
+            (f"source.{s}", float(v))
+            for s, v in zip(self.by_source["source"], self.by_source["score"])
+        )
         return out
 
 
@@ -73,7 +77,9 @@ def _pct(failing: np.ndarray, applicable: np.ndarray) -> np.ndarray:
         return np.where(applicable > 0, 100.0 * (1.0 - failing / np.maximum(applicable, 1)), np.nan)
 
 
-def evaluate(ctx: CheckContext, spec: QualitySpec) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None]]:
+def evaluate(
+    ctx: CheckContext, spec: QualitySpec
+) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None]]:
     """Run every check of ``spec``: returns (applicable, failing) bool matrices n_rows x n_checks and reasons."""
     n, k = ctx.n, len(spec.checks)
     app = np.zeros((n, k), dtype=bool)
@@ -100,15 +106,31 @@ def _rollup(group: str, keys: list, counts: pd.DataFrame) -> pd.DataFrame:
 
     wsum = tot(w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        score_ = np.where(wsum > 0, tot(np.where(ok, sc, 0.0) * w) / np.where(wsum > 0, wsum, 1.0), np.nan)
-    return pd.DataFrame({group: keys, "n_checks": tot(ok.astype(float)).astype(np.int64), "weight": wsum,
-                         "applicable": tot(counts["applicable"].to_numpy(float)).astype(np.int64),
-                         "failing": tot(counts["failing"].to_numpy(float)).astype(np.int64), "score": score_},
-                        columns=[group, "n_checks", "weight", "applicable", "failing", "score"])
+        score_ = np.where(
+            wsum > 0, tot(np.where(ok, sc, 0.0) * w) / np.where(wsum > 0, wsum, 1.0), np.nan
+        )
+    return pd.DataFrame(
+        {
+            group: keys,
+            "n_checks": tot(ok.astype(float)).astype(np.int64),
+            "weight": wsum,
+            "applicable": tot(counts["applicable"].to_numpy(float)).astype(np.int64),
+            "failing": tot(counts["failing"].to_numpy(float)).astype(np.int64),
+            "score": score_,
+        },
+        columns=[group, "n_checks", "weight", "applicable", "failing", "score"],
+    )
 
 
-def score(table: pd.DataFrame, spec: QualitySpec, *, stage: str, reference_date: date | None,
-          failures: pd.DataFrame | None = None, entities: pd.DataFrame | None = None) -> QualityScores:
+def score(
+    table: pd.DataFrame,
+    spec: QualitySpec,
+    *,
+    stage: str,
+    reference_date: date | None,
+    failures: pd.DataFrame | None = None,
+    entities: pd.DataFrame | None = None,
+) -> QualityScores:
     """Score ``table`` (``std`` before linkage, ``golden`` after) with the checks of ``spec``.
 
     Parameters
@@ -137,40 +159,83 @@ def score(table: pd.DataFrame, spec: QualitySpec, *, stage: str, reference_date:
     50.0
     """
     check_choice(stage, ("before", "after"), "quality.score.stage")
-    ctx = CheckContext.build(table, failures=failures, entities=entities, reference_date=reference_date,
-                             timeliness_years=spec.timeliness_years)
+    ctx = CheckContext.build(
+        table,
+        failures=failures,
+        entities=entities,
+        reference_date=reference_date,
+        timeliness_years=spec.timeliness_years,
+    )
     app, fail, _ = evaluate(ctx, spec)
-    meta = pd.DataFrame({"check": [c.name for c in spec.checks], "field": [c.field for c in spec.checks],
-                         "dimension": [c.dimension for c in spec.checks],
-                         "weight": [c.weight for c in spec.checks]})
+    meta = pd.DataFrame(
+        {
+            "check": [c.name for c in spec.checks],
+            "field": [c.field for c in spec.checks],
+            "dimension": [c.dimension for c in spec.checks],
+            "weight": [c.weight for c in spec.checks],
+        }
+    )
     a_tot, f_tot = app.sum(axis=0), fail.sum(axis=0)
-    by_check = meta.assign(applicable=a_tot.astype(np.int64), failing=f_tot.astype(np.int64),
-                           score=_pct(f_tot, a_tot))
+    by_check = meta.assign(
+        applicable=a_tot.astype(np.int64), failing=f_tot.astype(np.int64), score=_pct(f_tot, a_tot)
+    )
     # source x check counts with bincount (no per-row Python)
     scodes, suniq = pd.factorize(pd.Series(ctx.source, dtype=object), sort=True)
     ns = len(suniq)
-    a_sc = np.stack([np.bincount(scodes, weights=app[:, j], minlength=ns) for j in range(app.shape[1])], axis=1) \
-        if ns and app.shape[1] else np.zeros((ns, app.shape[1]))
-    f_sc = np.stack([np.bincount(scodes, weights=fail[:, j], minlength=ns) for j in range(fail.shape[1])], axis=1) \
-        if ns and fail.shape[1] else np.zeros((ns, fail.shape[1]))
-    by_source_check = pd.DataFrame({
-        "source": np.repeat(np.asarray(suniq, dtype=object), len(meta)),
-        "check": np.tile(meta["check"].to_numpy(), ns), "field": np.tile(meta["field"].to_numpy(), ns),
-        "dimension": np.tile(meta["dimension"].to_numpy(), ns), "weight": np.tile(meta["weight"].to_numpy(), ns),
-        "applicable": a_sc.reshape(-1).astype(np.int64), "failing": f_sc.reshape(-1).astype(np.int64),
-    })
-    by_source_check["score"] = _pct(by_source_check["failing"].to_numpy(float),
-                                    by_source_check["applicable"].to_numpy(float))
+    a_sc = (
+        np.stack(
+            [np.bincount(scodes, weights=app[:, j], minlength=ns) for j in range(app.shape[1])],
+            axis=1,
+        )
+        if ns and app.shape[1]
+        else np.zeros((ns, app.shape[1]))
+    )
+    f_sc = (
+        np.stack(
+            [np.bincount(scodes, weights=fail[:, j], minlength=ns) for j in range(fail.shape[1])],
+            axis=1,
+        )
+        if ns and fail.shape[1]
+        else np.zeros((ns, fail.shape[1]))
+    )
+    by_source_check = pd.DataFrame(
+        {
+            "source": np.repeat(np.asarray(suniq, dtype=object), len(meta)),
+            "check": np.tile(meta["check"].to_numpy(), ns),
+            "field": np.tile(meta["field"].to_numpy(), ns),
+            "dimension": np.tile(meta["dimension"].to_numpy(), ns),
+            "weight": np.tile(meta["weight"].to_numpy(), ns),
+            "applicable": a_sc.reshape(-1).astype(np.int64),
+            "failing": f_sc.reshape(-1).astype(np.int64),
+        }
+    )
+    by_source_check["score"] = _pct(
+        by_source_check["failing"].to_numpy(float), by_source_check["applicable"].to_numpy(float)
+    )
     by_source = _rollup("source", list(suniq), by_source_check)
-    by_source.insert(1, "n_records", np.bincount(scodes, minlength=ns).astype(np.int64) if ns else [])
+    by_source.insert(
+        1, "n_records", np.bincount(scodes, minlength=ns).astype(np.int64) if ns else []
+    )
     by_field = _rollup("field", sorted(meta["field"].unique()), by_check)
     dims = [d for d in DIMENSIONS if d in set(meta["dimension"])]
     by_dimension = _rollup("dimension", dims, by_check)
     used = by_check[by_check["score"].notna()]
-    overall = pd.DataFrame([{"stage": stage, "n_records": int(ctx.n), "n_checks": int(len(used)),
-                             "weight": float(used["weight"].sum()),
-                             "score": _wmean(by_check["score"].to_numpy(float), by_check["weight"].to_numpy(float))}])
-    return QualityScores(stage, by_check, by_field, by_source, by_dimension, overall, by_source_check)
+    overall = pd.DataFrame(
+        [
+            {
+                "stage": stage,
+                "n_records": int(ctx.n),
+                "n_checks": len(used),
+                "weight": float(used["weight"].sum()),
+                "score": _wmean(
+                    by_check["score"].to_numpy(float), by_check["weight"].to_numpy(float)
+                ),
+            }
+        ]
+    )
+    return QualityScores(
+        stage, by_check, by_field, by_source, by_dimension, overall, by_source_check
+    )
 
 
 def compare(before: QualityScores, after: QualityScores) -> pd.DataFrame:
@@ -199,8 +264,14 @@ def compare(before: QualityScores, after: QualityScores) -> pd.DataFrame:
         return "dimension.field" if m.split(".", 1)[0] in DIMENSIONS else "check"
 
     rank = {"overall": 0, "dimension": 1, "dimension.field": 2, "check": 3, "source": 4}
-    df = pd.DataFrame({"metric": names, "level": [level(m) for m in names],
-                       "before": [mb.get(m, np.nan) for m in names], "after": [ma.get(m, np.nan) for m in names]})
+    df = pd.DataFrame(
+        {
+            "metric": names,
+            "level": [level(m) for m in names],
+            "before": [mb.get(m, np.nan) for m in names],
+            "after": [ma.get(m, np.nan) for m in names],
+        }
+    )
     df["delta"] = df["after"] - df["before"]
     df["_r"] = df["level"].map(rank)
     return df.sort_values(["_r", "metric"], kind="stable").drop(columns="_r").reset_index(drop=True)

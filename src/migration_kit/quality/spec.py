@@ -18,6 +18,7 @@ Example
 >>> spec.gates[0].metric, spec.timeliness_years
 ('validity.phone', 2.0)
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -29,7 +30,7 @@ from ..errors import ParamsError
 from ..schema import CANONICAL_FIELDS
 from .checks import DIMENSIONS, REGISTRY
 
-__all__ = ["CheckSpec", "GateSpec", "OverrideSpec", "QualitySpec", "DEFAULT_CHECKS", "STAGES"]
+__all__ = ["DEFAULT_CHECKS", "STAGES", "CheckSpec", "GateSpec", "OverrideSpec", "QualitySpec"]
 
 STAGES: tuple[str, ...] = ("before", "after")
 _FIELDS: tuple[str, ...] = CANONICAL_FIELDS + ("entity_id",)
@@ -73,8 +74,14 @@ _DEFAULTS: list[tuple] = [
 
 #: The default checks as dicts (what ``quality.checks`` entries look like).
 DEFAULT_CHECKS: tuple[dict[str, Any], ...] = tuple(
-    {"name": d[5] if len(d) > 5 else f"{d[0]}.{d[1]}", "field": d[0], "check": d[1], "dimension": d[2],
-     "weight": d[3], "params": dict(d[4])}
+    {
+        "name": d[5] if len(d) > 5 else f"{d[0]}.{d[1]}",
+        "field": d[0],
+        "check": d[1],
+        "dimension": d[2],
+        "weight": d[3],
+        "params": dict(d[4]),
+    }
     for d in _DEFAULTS
 )
 
@@ -99,24 +106,36 @@ class CheckSpec:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "quality.checks[0]") -> "CheckSpec":
-        check_keys(data, ("name", "field", "check", "dimension", "weight", "params"), where,
-                   required=("field", "check", "dimension"))
+    def from_dict(cls, data: Mapping[str, Any], where: str = "quality.checks[0]") -> CheckSpec:
+        check_keys(
+            data,
+            ("name", "field", "check", "dimension", "weight", "params"),
+            where,
+            required=("field", "check", "dimension"),
+        )
         fld = check_choice(data["field"], _FIELDS, f"{where}.field")
         if data["check"] not in REGISTRY:
             check_choice(data["check"], sorted(REGISTRY), f"{where}.check")
         chk = REGISTRY[data["check"]]
         dim = check_choice(data["dimension"], DIMENSIONS, f"{where}.dimension")
         weight = float(check_type(data.get("weight", 1.0), (int, float), f"{where}.weight"))
-        require(weight > 0, f"{where}.weight", f"received {weight!r}; a weight must be > 0 "
-                "(to drop a check, leave it out or use enabled: false)")
+        require(
+            weight > 0,
+            f"{where}.weight",
+            f"received {weight!r}; a weight must be > 0 "
+            "(to drop a check, leave it out or use enabled: false)",
+        )
         raw_params = data.get("params") or {}
         check_keys(raw_params, chk.params, f"{where}.params")
         params = dict(chk.params)
         for k, v in raw_params.items():
             default = chk.params[k]
             if default is not None:
-                types = (int, float) if isinstance(default, (int, float)) and not isinstance(default, bool) else type(default)
+                types = (
+                    (int, float)
+                    if isinstance(default, (int, float)) and not isinstance(default, bool)
+                    else type(default)
+                )
                 check_type(v, types, f"{where}.params.{k}")
             params[k] = v
         if data["check"] == "unique":
@@ -124,9 +143,14 @@ class CheckSpec:
         name = data.get("name") or f"{fld}.{data['check']}"
         check_type(name, str, f"{where}.name")
         head = name.split(".", 1)[0]
-        require(head not in DIMENSIONS and head not in ("overall", "source") and not name.endswith(tuple(
-            f".{s}" for s in STAGES)), f"{where}.name", f"received {name!r}; a check name must not start with a "
-                "dimension, 'overall' or 'source', nor end with .before/.after (those are metric names)")
+        require(
+            head not in DIMENSIONS
+            and head not in ("overall", "source")
+            and not name.endswith(tuple(f".{s}" for s in STAGES)),
+            f"{where}.name",
+            f"received {name!r}; a check name must not start with a "
+            "dimension, 'overall' or 'source', nor end with .before/.after (those are metric names)",
+        )
         return cls(name, fld, data["check"], dim, weight, params)
 
 
@@ -143,7 +167,7 @@ class GateSpec:
         return self.metric.rsplit(".", 1)[0] if self.stage else self.metric
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str, known: tuple[str, ...]) -> "GateSpec":
+    def from_dict(cls, data: Mapping[str, Any], where: str, known: tuple[str, ...]) -> GateSpec:
         check_keys(data, ("metric", "min"), where, required=("metric", "min"))
         metric = check_type(data["metric"], str, f"{where}.metric")
         threshold = float(check_type(data["min"], (int, float), f"{where}.min"))
@@ -152,9 +176,13 @@ class GateSpec:
         base = metric[: -len(stage) - 1] if stage else metric
         if base not in known and not (base.startswith("source.") and len(base) > 7):
             hint = closest(base, known)
-            raise ParamsError(f"{where}.metric", f"unknown metric {base!r}" + (f" (did you mean {hint!r}?)" if hint
-                              else "") + f"; known metrics: {', '.join(known)}, source.<source>, "
-                              "optionally suffixed .before or .after")
+            raise ParamsError(
+                f"{where}.metric",
+                f"unknown metric {base!r}"
+                + (f" (did you mean {hint!r}?)" if hint else "")
+                + f"; known metrics: {', '.join(known)}, source.<source>, "
+                "optionally suffixed .before or .after",
+            )
         return cls(metric, threshold, stage)
 
 
@@ -167,13 +195,22 @@ class OverrideSpec:
     approved_by: str
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str, gates: tuple[str, ...]) -> "OverrideSpec":
-        check_keys(data, ("gate", "reason", "approved_by"), where, required=("gate", "reason", "approved_by"))
+    def from_dict(cls, data: Mapping[str, Any], where: str, gates: tuple[str, ...]) -> OverrideSpec:
+        check_keys(
+            data,
+            ("gate", "reason", "approved_by"),
+            where,
+            required=("gate", "reason", "approved_by"),
+        )
         check_choice(data["gate"], gates, f"{where}.gate")
         for key in ("reason", "approved_by"):
             v = check_type(data[key], str, f"{where}.{key}")
-            require(bool(v.strip()), f"{where}.{key}", "received an empty value; an override needs a reason and "
-                    "the name of who approved it")
+            require(
+                bool(v.strip()),
+                f"{where}.{key}",
+                "received an empty value; an override needs a reason and "
+                "the name of who approved it",
+            )
         return cls(data["gate"], data["reason"].strip(), data["approved_by"].strip())
 
 
@@ -187,7 +224,7 @@ class QualitySpec:
     timeliness_years: float = 3.0
 
     @classmethod
-    def default(cls) -> "QualitySpec":
+    def default(cls) -> QualitySpec:
         """The default checks, no gates."""
         return cls.from_dict({})
 
@@ -201,13 +238,15 @@ class QualitySpec:
         return next((o for o in self.overrides if o.gate == gate), None)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "quality") -> "QualitySpec":
+    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "quality") -> QualitySpec:
         """Build and validate. ``checks`` entries replace a default of the same ``name`` (keys merged over
         it; ``enabled: false`` drops it) or add a new check.
         """
         data = {} if data is None else data
         check_keys(data, ("checks", "gates", "overrides", "timeliness_years"), where)
-        years = float(check_type(data.get("timeliness_years", 3.0), (int, float), f"{where}.timeliness_years"))
+        years = float(
+            check_type(data.get("timeliness_years", 3.0), (int, float), f"{where}.timeliness_years")
+        )
         require(years > 0, f"{where}.timeliness_years", f"received {years!r}; must be > 0")
         merged: dict[str, dict[str, Any]] = {d["name"]: dict(d) for d in DEFAULT_CHECKS}
         sources: dict[str, str] = {n: f"{where}.checks (default {n})" for n in merged}
@@ -217,11 +256,21 @@ class QualitySpec:
             check_type(entry, Mapping, w)
             entry = dict(entry)
             enabled = check_type(entry.pop("enabled", True), bool, f"{w}.enabled")
-            name = entry.get("name") or (f"{entry.get('field')}.{entry.get('check')}" if "field" in entry else None)
-            require(name is not None, w, "a check needs a name (to change a default) or field, check and dimension")
+            name = entry.get("name") or (
+                f"{entry.get('field')}.{entry.get('check')}" if "field" in entry else None
+            )
+            require(
+                name is not None,
+                w,
+                "a check needs a name (to change a default) or field, check and dimension",
+            )
             if not enabled:
-                require(name in merged, f"{w}.name", f"received {name!r}; no such check to disable; known: "
-                        f"{', '.join(sorted(merged))}")
+                require(
+                    name in merged,
+                    f"{w}.name",
+                    f"received {name!r}; no such check to disable; known: "
+                    f"{', '.join(sorted(merged))}",
+                )
                 merged.pop(name)
                 continue
             base = merged.get(name, {})
@@ -232,11 +281,21 @@ class QualitySpec:
         checks = tuple(CheckSpec.from_dict(d, sources[n]) for n, d in merged.items())
         spec = cls(checks, (), (), years)
         known = spec.known_metrics()
-        gates = tuple(GateSpec.from_dict(g, f"{where}.gates[{i}]", known)
-                      for i, g in enumerate(check_type(data.get("gates") or [], list, f"{where}.gates")))
+        gates = tuple(
+            GateSpec.from_dict(g, f"{where}.gates[{i}]", known)
+            for i, g in enumerate(check_type(data.get("gates") or [], list, f"{where}.gates"))
+        )
         names = [g.metric for g in gates]
         for i, n in enumerate(names):
-            require(n not in names[:i], f"{where}.gates[{i}].metric", f"received {n!r} twice; declare a gate once")
-        overrides = tuple(OverrideSpec.from_dict(o, f"{where}.overrides[{i}]", tuple(names))
-                          for i, o in enumerate(check_type(data.get("overrides") or [], list, f"{where}.overrides")))
+            require(
+                n not in names[:i],
+                f"{where}.gates[{i}].metric",
+                f"received {n!r} twice; declare a gate once",
+            )
+        overrides = tuple(
+            OverrideSpec.from_dict(o, f"{where}.overrides[{i}]", tuple(names))
+            for i, o in enumerate(
+                check_type(data.get("overrides") or [], list, f"{where}.overrides")
+            )
+        )
         return cls(checks, gates, overrides, years)

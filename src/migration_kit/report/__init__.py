@@ -8,6 +8,7 @@ Example
 >>> build_report(Path("runs/rehearsal/r1"))   # doctest: +SKIP
 PosixPath('runs/rehearsal/r1/report.html')
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,7 +23,7 @@ from ..params import Params
 from ..runfolder import RunFolder, atomic_write_text
 from .checklist import CHECKLIST, answer
 
-__all__ = ["build_report", "collect_facts", "CHECKLIST"]
+__all__ = ["CHECKLIST", "build_report", "collect_facts"]
 
 _CSS = """
 body{font-family:system-ui,-apple-system,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -70,7 +71,11 @@ def collect_facts(run: RunFolder) -> dict[str, Any]:
     qual = _csv(run, "quality_compare.csv")
     supp = 0
     if excl is not None and len(excl):
-        supp = int(excl.loc[excl["reason_code"].isin(["ERASURE_REQUEST", "WITHDRAWN_CONSENT"]), "count"].sum())
+        supp = int(
+            excl.loc[
+                excl["reason_code"].isin(["ERASURE_REQUEST", "WITHDRAWN_CONSENT"]), "count"
+            ].sum()
+        )
     overall_after = ""
     if qual is not None and "metric" in qual.columns:
         row = qual[qual["metric"] == "overall"]
@@ -79,14 +84,20 @@ def collect_facts(run: RunFolder) -> dict[str, Any]:
         "classified_columns": 0 if cls is None else len(cls),
         "backup_files": len(_json(run.path("backup", "backup_manifest.json")).get("files", [])),
         "failures": 0 if fails is None else int(fails["n"].sum()),
-        "exported_fields": "" if fields is None else ", ".join(fields.loc[fields["exported"].astype(str) == "True", "field"]),
+        "exported_fields": ""
+        if fields is None
+        else ", ".join(fields.loc[fields["exported"].astype(str) == "True", "field"]),
         "destroyed": 0 if log is None else len(log),
         "crossborder_mechanism": cross.get("pipl_mechanism", cross.get("mechanism", "")),
         "suppressed": supp,
         "audit_entries": len(audit.read_text().splitlines()) if audit.exists() else 0,
         "roster": recon.get("transferred", ""),
-        "reconciled": (f"input {recon.get('input')} = transferred {recon.get('transferred')} + merged "
-                       f"{recon.get('merged')} + excluded {recon.get('excluded')}") if recon else "",
+        "reconciled": (
+            f"input {recon.get('input')} = transferred {recon.get('transferred')} + merged "
+            f"{recon.get('merged')} + excluded {recon.get('excluded')}"
+        )
+        if recon
+        else "",
         "review_pairs": link.get("review_pairs", ""),
         "quality_after": overall_after,
         "entities": link.get("entities", ""),
@@ -101,58 +112,144 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
     recon = _json(run.report("reconciliation.json"))
     cross = _json(run.report("crossborder.json"))
     manifest = _json(run.path("handover", "manifest.json"))
-    parts: list[str] = [f"<h1>Customer data handover report</h1><p>Run <code>{html.escape(run.run_id)}</code> "
-                        f"of client <code>{html.escape(run.client)}</code></p>"]
+    parts: list[str] = [
+        f"<h1>Customer data handover report</h1><p>Run <code>{html.escape(run.run_id)}</code> "
+        f"of client <code>{html.escape(run.client)}</code></p>"
+    ]
     if params is not None:
         d = params.deal
-        parts.append("<h2>1. Deal and parties</h2>" + _table(pd.DataFrame([
-            {"role": "seller", "name": d.seller.name, "contact": d.seller.contact, "country": d.seller.country or ""},
-            {"role": "recipient", "name": d.recipient.name, "contact": d.recipient.contact, "country": d.recipient.country},
-        ])) + f"<p>Deal type: <b>{html.escape(d.type)}</b>; params SHA-256 <code>{params.sha256[:16]}…</code></p>")
-    kpis = [("input records", recon.get("input", "")), ("transferred", recon.get("transferred", "")),
-            ("merged", recon.get("merged", "")), ("excluded", recon.get("excluded", "")),
-            ("golden customers", facts["entities"])]
-    parts.append("<div>" + "".join(f'<span class="kpi"><b>{v}</b>{k}</span>' for k, v in kpis) + "</div>")
+        parts.append(
+            "<h2>1. Deal and parties</h2>"
+            + _table(
+                pd.DataFrame(
+                    [
+                        {
+                            "role": "seller",
+                            "name": d.seller.name,
+                            "contact": d.seller.contact,
+                            "country": d.seller.country or "",
+                        },
+                        {
+                            "role": "recipient",
+                            "name": d.recipient.name,
+                            "contact": d.recipient.contact,
+                            "country": d.recipient.country,
+                        },
+                    ]
+                )
+            )
+            + f"<p>Deal type: <b>{html.escape(d.type)}</b>; params SHA-256 <code>{params.sha256[:16]}…</code></p>"
+        )
+    kpis = [
+        ("input records", recon.get("input", "")),
+        ("transferred", recon.get("transferred", "")),
+        ("merged", recon.get("merged", "")),
+        ("excluded", recon.get("excluded", "")),
+        ("golden customers", facts["entities"]),
+    ]
+    parts.append(
+        "<div>" + "".join(f'<span class="kpi"><b>{v}</b>{k}</span>' for k, v in kpis) + "</div>"
+    )
     parts.append("<h2>2. Source inventory</h2>" + _table(_csv(run, "inventory.csv")))
     cls = _csv(run, "classification.csv")
     if cls is not None:
-        cls = cls[["source", "column", "canonical_field", "category", "sensitivity", "detected_kind", "fill_rate",
-                   "travels", "flag"]]
+        cls = cls[
+            [
+                "source",
+                "column",
+                "canonical_field",
+                "category",
+                "sensitivity",
+                "detected_kind",
+                "fill_rate",
+                "travels",
+                "flag",
+            ]
+        ]
     parts.append("<h2>3. Field classification</h2>" + _table(cls, 200))
-    parts.append("<h2>4. Cleaning and validation failures</h2>" + _table(_csv(run, "failure_counts.csv")))
+    parts.append(
+        "<h2>4. Cleaning and validation failures</h2>" + _table(_csv(run, "failure_counts.csv"))
+    )
     link = _json(run.report("linkage_summary.json"))
-    parts.append("<h2>5. Deduplication</h2>" + _table(pd.DataFrame([{k: v for k, v in link.items()
-                                                                      if not isinstance(v, dict)}]))
-                 + _img(run.report("match_weights.png"), "match weights per comparison level")
-                 + _img(run.report("match_weight_histogram.png"), "match weight distribution"))
+    parts.append(
+        "<h2>5. Deduplication</h2>"
+        + _table(pd.DataFrame([{k: v for k, v in link.items() if not isinstance(v, dict)}]))
+        + _img(run.report("match_weights.png"), "match weights per comparison level")
+        + _img(run.report("match_weight_histogram.png"), "match weight distribution")
+    )
     req = _csv(run, "suppression_requests.csv")
-    req_counts = None if req is None else req.groupby(["request_type", "status"]).size().rename("requests").reset_index()
-    parts.append("<h2>6. Exclusions by reason</h2>" + _table(_csv(run, "exclusions_by_reason.csv"))
-                 + "<h3>Withdrawal and erasure requests (unusable ones need a person)</h3>" + _table(req_counts)
-                 + "<h3>Fields exported and dropped (minimisation)</h3>" + _table(_csv(run, "fields_exported.csv")))
-    parts.append("<h2>7. Data quality before and after</h2>" + _table(_csv(run, "quality_compare.csv"), 80)
-                 + _img(run.report("quality_dimensions.png"), "quality by dimension before/after")
-                 + _img(run.report("quality_failures_by_source.png"), "failing checks by source")
-                 + "<h3>Gates</h3>" + _table(_csv(run, "quality_gates.csv"))
-                 + "<h3>What to fix at the source (records per failing check)</h3>"
-                 + _table(_csv(run, "record_quality_top_reasons.csv")))
+    req_counts = (
+        None
+        if req is None
+        else req.groupby(["request_type", "status"]).size().rename("requests").reset_index()
+    )
+    parts.append(
+        "<h2>6. Exclusions by reason</h2>"
+        + _table(_csv(run, "exclusions_by_reason.csv"))
+        + "<h3>Withdrawal and erasure requests (unusable ones need a person)</h3>"
+        + _table(req_counts)
+        + "<h3>Fields exported and dropped (minimisation)</h3>"
+        + _table(_csv(run, "fields_exported.csv"))
+    )
+    parts.append(
+        "<h2>7. Data quality before and after</h2>"
+        + _table(_csv(run, "quality_compare.csv"), 80)
+        + _img(run.report("quality_dimensions.png"), "quality by dimension before/after")
+        + _img(run.report("quality_failures_by_source.png"), "failing checks by source")
+        + "<h3>Gates</h3>"
+        + _table(_csv(run, "quality_gates.csv"))
+        + "<h3>What to fix at the source (records per failing check)</h3>"
+        + _table(_csv(run, "record_quality_top_reasons.csv"))
+    )
     flat_cross = {k: v for k, v in cross.items() if not isinstance(v, (dict, list))}
-    parts.append("<h2>8. Cross-border transfer</h2>" + _table(pd.DataFrame([flat_cross]) if flat_cross else None))
-    status = "ok" if recon and recon.get("input") == recon.get("transferred", 0) + recon.get("merged", 0) + \
-        recon.get("excluded", 0) else "bad"
-    parts.append(f"<h2>9. Reconciliation</h2><p class='{status}'>{html.escape(facts['reconciled'])}</p>")
+    parts.append(
+        "<h2>8. Cross-border transfer</h2>"
+        + _table(pd.DataFrame([flat_cross]) if flat_cross else None)
+    )
+    status = (
+        "ok"
+        if recon
+        and recon.get("input")
+        == recon.get("transferred", 0) + recon.get("merged", 0) + recon.get("excluded", 0)
+        else "bad"
+    )
+    parts.append(
+        f"<h2>9. Reconciliation</h2><p class='{status}'>{html.escape(facts['reconciled'])}</p>"
+    )
     files = pd.DataFrame(manifest.get("files", []))
-    keep = [c for c in ("name", "table", "part", "rows", "plaintext_sha256", "ciphertext_sha256", "ciphertext_bytes")
-            if c in files.columns]
-    parts.append("<h2>10. Handover manifest</h2>" + _table(files[keep] if keep else files)
-                 + "<p>Verify: <code>migration-kit verify handover/ --signer-cert seller.pem</code> or "
-                   "<code>openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json "
-                   "-CAfile seller.pem -purpose any</code></p>")
-    parts.append("<h2>11. Sign-off checklist (source brief, section by section)</h2>"
-                 + _table(pd.DataFrame(answer(facts)), 30))
-    parts.append("<h2>12. Signatures</h2><table class='sign'><tr><th></th><th>Seller</th><th>Buyer</th></tr>"
-                 "<tr><td>Name / role</td><td></td><td></td></tr><tr><td>Signature, date</td><td></td><td></td></tr>"
-                 "</table>")
-    doc = ("<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>Handover report "
-           f"{html.escape(run.run_id)}</title><style>{_CSS}</style></head><body>" + "\n".join(parts) + "</body></html>")
+    keep = [
+        c
+        for c in (
+            "name",
+            "table",
+            "part",
+            "rows",
+            "plaintext_sha256",
+            "ciphertext_sha256",
+            "ciphertext_bytes",
+        )
+        if c in files.columns
+    ]
+    parts.append(
+        "<h2>10. Handover manifest</h2>"
+        + _table(files[keep] if keep else files)
+        + "<p>Verify: <code>migration-kit verify handover/ --signer-cert seller.pem</code> or "
+        "<code>openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json "
+        "-CAfile seller.pem -purpose any</code></p>"
+    )
+    parts.append(
+        "<h2>11. Sign-off checklist (source brief, section by section)</h2>"
+        + _table(pd.DataFrame(answer(facts)), 30)
+    )
+    parts.append(
+        "<h2>12. Signatures</h2><table class='sign'><tr><th></th><th>Seller</th><th>Buyer</th></tr>"
+        "<tr><td>Name / role</td><td></td><td></td></tr><tr><td>Signature, date</td><td></td><td></td></tr>"
+        "</table>"
+    )
+    doc = (
+        "<!DOCTYPE html><html lang='zh-CN'><head><meta charset='utf-8'><title>Handover report "
+        f"{html.escape(run.run_id)}</title><style>{_CSS}</style></head><body>"
+        + "\n".join(parts)
+        + "</body></html>"
+    )
     return atomic_write_text(run.path("report.html"), doc)

@@ -8,12 +8,13 @@ Example
 >>> len(CHECKLIST)
 20
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ChecklistItem", "CHECKLIST", "answer"]
+__all__ = ["CHECKLIST", "ChecklistItem", "answer"]
 
 
 @dataclass(frozen=True)
@@ -27,48 +28,126 @@ class ChecklistItem:
 
 
 CHECKLIST: tuple[ChecklistItem, ...] = (
-    ChecklistItem("一", "客户资料的保护 / protection, lawful collection, classification",
-                  "Every column classified (category, PIPL sensitivity); sensitive fields leave only for a listed purpose.",
-                  "classified_columns"),
-    ChecklistItem("二", "存储与备份 / storage and backup",
-                  "Raw exports backed up encrypted (CMS, seller's certificate) before processing; restore gives identical bytes.",
-                  "backup_files"),
-    ChecklistItem("三", "更新与维护 / cleaning",
-                  "Phones, e-mails, IDs, names, dates and addresses standardized; every failure in one table.",
-                  "failures"),
-    ChecklistItem("四", "合规使用 / compliant use",
-                  "Buyer purposes listed; fields not needed are dropped (minimisation); new purposes flag re-consent.",
-                  "exported_fields"),
-    ChecklistItem("五", "销毁与注销 / destruction and records",
-                  "Excluded records logged by keyed hash with reason, date and method; destruction certificate issued.",
-                  "destroyed"),
-    ChecklistItem("六", "国际化处理 / international customers",
-                  "Cross-border counts and the PIPL mechanism; EU residents flagged with GDPR Art. 14 notice duty.",
-                  "crossborder_mechanism"),
-    ChecklistItem("七", "伦理考量 / respect for privacy",
-                  "Withdrawn consent and erasure requests honoured across every duplicate of a customer.",
-                  "suppressed"),
-    ChecklistItem("八", "培训与教育 / training", "Organisational: staff handling the handover briefed (sign below).", ""),
-    ChecklistItem("九", "审计与监督 / audit",
-                  "Hash-chained audit log of every step; `migration-kit verify` checks it with the manifest.",
-                  "audit_entries"),
-    ChecklistItem("十", "应急处理 / incident response",
-                  "Organisational: incident contact named by both parties; encrypted handover limits exposure.", ""),
-    ChecklistItem("十一", "透明度 / transparency",
-                  "Notification roster for every transferred customer (PIPL Art. 22); `migration-kit lookup` answers queries.",
-                  "roster"),
-    ChecklistItem("十二", "可持续发展 / sustainability", "Working copies purged after sign-off (runs/ purge with destruction record).", ""),
-    ChecklistItem("十三", "国际化合作 / international cooperation",
-                  "Recipient named with country; transfer basis recorded in the processing record.", "recipient"),
-    ChecklistItem("十四", "隐私保护意识 / privacy awareness", "Outputs show masked values only; no plaintext personal data outside encrypted files.", ""),
-    ChecklistItem("十五", "法律法规更新 / legal updates", "Policy (retention, minors, purposes) declared in the params file, reviewed per run.", "params_hash"),
-    ChecklistItem("十六", "审查 / review",
-                  "Quality gates enforced; uncertain duplicate pairs sent to clerical review.", "review_pairs"),
-    ChecklistItem("十七", "持续改进 / continuous improvement", "Quality before/after measured per dimension and source.", "quality_after"),
-    ChecklistItem("十八", "跨部门协作 / cross-department", "Organisational: seller IT, legal and buyer IT sign below.", ""),
-    ChecklistItem("十九", "危机公关 / crisis communication", "Organisational: notification templates prepared in zh and en.", "roster"),
-    ChecklistItem("二十", "转让交接 / handover",
-                  "Signed manifest; input = transferred + merged + excluded reconciled in code.", "reconciled"),
+    ChecklistItem(
+        "一",
+        "客户资料的保护 / protection, lawful collection, classification",
+        "Every column classified (category, PIPL sensitivity); sensitive fields leave only for a listed purpose.",
+        "classified_columns",
+    ),
+    ChecklistItem(
+        "二",
+        "存储与备份 / storage and backup",
+        "Raw exports backed up encrypted (CMS, seller's certificate) before processing; restore gives identical bytes.",
+        "backup_files",
+    ),
+    ChecklistItem(
+        "三",
+        "更新与维护 / cleaning",
+        "Phones, e-mails, IDs, names, dates and addresses standardized; every failure in one table.",
+        "failures",
+    ),
+    ChecklistItem(
+        "四",
+        "合规使用 / compliant use",
+        "Buyer purposes listed; fields not needed are dropped (minimisation); new purposes flag re-consent.",
+        "exported_fields",
+    ),
+    ChecklistItem(
+        "五",
+        "销毁与注销 / destruction and records",
+        "Excluded records logged by keyed hash with reason, date and method; destruction certificate issued.",
+        "destroyed",
+    ),
+    ChecklistItem(
+        "六",
+        "国际化处理 / international customers",
+        "Cross-border counts and the PIPL mechanism; EU residents flagged with GDPR Art. 14 notice duty.",
+        "crossborder_mechanism",
+    ),
+    ChecklistItem(
+        "七",
+        "伦理考量 / respect for privacy",
+        "Withdrawn consent and erasure requests honoured across every duplicate of a customer.",
+        "suppressed",
+    ),
+    ChecklistItem(
+        "八",
+        "培训与教育 / training",
+        "Organisational: staff handling the handover briefed (sign below).",
+        "",
+    ),
+    ChecklistItem(
+        "九",
+        "审计与监督 / audit",
+        "Hash-chained audit log of every step; `migration-kit verify` checks it with the manifest.",
+        "audit_entries",
+    ),
+    ChecklistItem(
+        "十",
+        "应急处理 / incident response",
+        "Organisational: incident contact named by both parties; encrypted handover limits exposure.",
+        "",
+    ),
+    ChecklistItem(
+        "十一",
+        "透明度 / transparency",
+        "Notification roster for every transferred customer (PIPL Art. 22); `migration-kit lookup` answers queries.",
+        "roster",
+    ),
+    ChecklistItem(
+        "十二",
+        "可持续发展 / sustainability",
+        "Working copies purged after sign-off (runs/ purge with destruction record).",
+        "",
+    ),
+    ChecklistItem(
+        "十三",
+        "国际化合作 / international cooperation",
+        "Recipient named with country; transfer basis recorded in the processing record.",
+        "recipient",
+    ),
+    ChecklistItem(
+        "十四",
+        "隐私保护意识 / privacy awareness",
+        "Outputs show masked values only; no plaintext personal data outside encrypted files.",
+        "",
+    ),
+    ChecklistItem(
+        "十五",
+        "法律法规更新 / legal updates",
+        "Policy (retention, minors, purposes) declared in the params file, reviewed per run.",
+        "params_hash",
+    ),
+    ChecklistItem(
+        "十六",
+        "审查 / review",
+        "Quality gates enforced; uncertain duplicate pairs sent to clerical review.",
+        "review_pairs",
+    ),
+    ChecklistItem(
+        "十七",
+        "持续改进 / continuous improvement",
+        "Quality before/after measured per dimension and source.",
+        "quality_after",
+    ),
+    ChecklistItem(
+        "十八",
+        "跨部门协作 / cross-department",
+        "Organisational: seller IT, legal and buyer IT sign below.",
+        "",
+    ),
+    ChecklistItem(
+        "十九",
+        "危机公关 / crisis communication",
+        "Organisational: notification templates prepared in zh and en.",
+        "roster",
+    ),
+    ChecklistItem(
+        "二十",
+        "转让交接 / handover",
+        "Signed manifest; input = transferred + merged + excluded reconciled in code.",
+        "reconciled",
+    ),
 )
 
 
@@ -76,6 +155,15 @@ def answer(facts: dict[str, Any]) -> list[dict[str, str]]:
     """Rows for the report: section, title, what was done, evidence from this run."""
     rows = []
     for item in CHECKLIST:
-        value = facts.get(item.evidence, "") if item.evidence else "organisational: confirm at sign-off"
-        rows.append({"section": item.section, "title": item.title, "answer": item.answer, "evidence": str(value)})
+        value = (
+            facts.get(item.evidence, "") if item.evidence else "organisational: confirm at sign-off"
+        )
+        rows.append(
+            {
+                "section": item.section,
+                "title": item.title,
+                "answer": item.answer,
+                "evidence": str(value),
+            }
+        )
     return rows

@@ -11,6 +11,7 @@ Example
 >>> PolicySpec.from_dict({"transfer_date": "2026-12-31"}).minors
 'exclude'
 """
+
 from __future__ import annotations
 
 from .crossborder import crossborder_summary, gdpr_basis, pipl_mechanism
@@ -24,8 +25,25 @@ from .rules import RULES, RULES_BY_CODE, Rule
 from .suppression import match_suppression, normalize_suppression
 
 __all__ = [
-    "PolicySpec", "NotificationSpec", "AssetSaleBasis", "Rule", "RULES", "RULES_BY_CODE",
-    "normalize_suppression", "match_suppression", "entity_features", "decide", "reconcile", "ScopingResult",
-    "crossborder_summary", "pipl_mechanism", "gdpr_basis", "build_roster", "destruction_log",
-    "destruction_certificate", "record_hash", "processing_record", "lookup",
+    "RULES",
+    "RULES_BY_CODE",
+    "AssetSaleBasis",
+    "NotificationSpec",
+    "PolicySpec",
+    "Rule",
+    "ScopingResult",
+    "build_roster",
+    "crossborder_summary",
+    "decide",
+    "destruction_certificate",
+    "destruction_log",
+    "entity_features",
+    "gdpr_basis",
+    "lookup",
+    "match_suppression",
+    "normalize_suppression",
+    "pipl_mechanism",
+    "processing_record",
+    "reconcile",
+    "record_hash",
 ]

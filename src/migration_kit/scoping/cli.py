@@ -7,6 +7,7 @@ Example
 -------
 ``migration-kit lookup runs/acme/2026-12-31 --phone "138 1234 5678"``
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,10 +21,14 @@ __all__ = ["lookup_command"]
 
 @click.command("lookup")
 @click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--phone", default=None, help="Phone number (normalized to E.164 like the standardized data).")
+@click.option(
+    "--phone", default=None, help="Phone number (normalized to E.164 like the standardized data)."
+)
 @click.option("--email", default=None, help="E-mail address.")
 @click.option("--id", "id_number", default=None, help="Resident ID number.")
-def lookup_command(run_dir: Path, phone: str | None, email: str | None, id_number: str | None) -> None:
+def lookup_command(
+    run_dir: Path, phone: str | None, email: str | None, id_number: str | None
+) -> None:
     """Show what happened to the records matching one identifier in RUN_DIR (output masked)."""
     if not any((phone, email, id_number)):
         raise click.UsageError("give one of --phone, --email or --id")
@@ -32,5 +37,7 @@ def lookup_command(run_dir: Path, phone: str | None, email: str | None, id_numbe
         click.echo("no record matches this identifier in this run")
         return
     click.echo(table.to_string(index=False))
-    click.echo(f"{len(table)} record(s); moved: {int(table['golden_id'].notna().sum())}; "
-               f"notified: {'yes' if table['notified'].any() else 'no'}")
+    click.echo(
+        f"{len(table)} record(s); moved: {int(table['golden_id'].notna().sum())}; "
+        f"notified: {'yes' if table['notified'].any() else 'no'}"
+    )

@@ -22,6 +22,7 @@ Example
 >>> pipl_mechanism(50, 10_000)
 'security assessment (CAC)'
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,7 +33,14 @@ import pandas as pd
 
 from .policy import PolicySpec
 
-__all__ = ["ORDINARY_LOW", "ORDINARY_HIGH", "SENSITIVE_HIGH", "pipl_mechanism", "gdpr_basis", "crossborder_summary"]
+__all__ = [
+    "ORDINARY_HIGH",
+    "ORDINARY_LOW",
+    "SENSITIVE_HIGH",
+    "crossborder_summary",
+    "gdpr_basis",
+    "pipl_mechanism",
+]
 
 ORDINARY_LOW = 100_000
 ORDINARY_HIGH = 1_000_000
@@ -63,8 +71,14 @@ def gdpr_basis(recipient_country: str | None, policy: PolicySpec) -> str:
     return "standard contractual clauses (GDPR Art. 46(2)(c))"
 
 
-def crossborder_summary(entity_dispositions: pd.DataFrame, features: pd.DataFrame, golden: pd.DataFrame,
-                        fields: pd.DataFrame, policy: PolicySpec, deal: Any) -> dict[str, Any]:
+def crossborder_summary(
+    entity_dispositions: pd.DataFrame,
+    features: pd.DataFrame,
+    golden: pd.DataFrame,
+    fields: pd.DataFrame,
+    policy: PolicySpec,
+    deal: Any,
+) -> dict[str, Any]:
     """Aggregate cross-border figures for the transferred customers (numbers only, no personal data).
 
     Parameters
@@ -97,7 +111,11 @@ def crossborder_summary(entity_dispositions: pd.DataFrame, features: pd.DataFram
     leaving = moving & ent["region"].isin(["CN", "UNKNOWN"]).to_numpy() & abroad
     sens_fields = fields.loc[fields["exported"] & fields["sensitive"], "field"].tolist()
     gold = golden.drop_duplicates("entity_id").set_index("entity_id").reindex(ent.index)
-    has_sensitive = gold[sens_fields].notna().any(axis=1).to_numpy() if sens_fields else np.zeros(len(ent), bool)
+    has_sensitive = (
+        gold[sens_fields].notna().any(axis=1).to_numpy()
+        if sens_fields
+        else np.zeros(len(ent), bool)
+    )
     minor = features["is_minor"].reindex(ent.index).fillna(False).to_numpy(dtype=bool)
     sensitive = leaving & (has_sensitive | minor)
     n, s = int(leaving.sum()), int(sensitive.sum())
@@ -116,7 +134,11 @@ def crossborder_summary(entity_dispositions: pd.DataFrame, features: pd.DataFram
         "pipl_reference": "PIPL Art. 38-39; Provisions on Promoting and Regulating Cross-Border Data Flows (2024) Art. 5, 7, 8",
         "sensitive_fields_exported": sens_fields,
         "eea_individuals": eea,
-        "gdpr_basis": gdpr_basis(country, policy) if eea else "not applicable: no EEA residents transferred",
+        "gdpr_basis": gdpr_basis(country, policy)
+        if eea
+        else "not applicable: no EEA residents transferred",
         "gdpr_notice": "GDPR Art. 14(3)(a): inform within one month" if eea else None,
-        "gdpr_notice_due_by": (date + dt.timedelta(days=policy.notice_days)).isoformat() if (eea and date) else None,
+        "gdpr_notice_due_by": (date + dt.timedelta(days=policy.notice_days)).isoformat()
+        if (eea and date)
+        else None,
     }

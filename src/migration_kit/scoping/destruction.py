@@ -14,6 +14,7 @@ Example
 >>> log[["reason_codes", "destroyed"]].values.tolist()
 [['ERASURE_REQUEST', True]]
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -25,8 +26,15 @@ import pandas as pd
 from ..errors import ScopingError
 from ..masking import keyed_hash, keyed_hash_series
 
-__all__ = ["DESTROY_METHOD", "RETAIN_METHOD", "SHARE_SALE_METHOD", "LOG_COLUMNS", "record_hash", "destruction_log",
-           "destruction_certificate"]
+__all__ = [
+    "DESTROY_METHOD",
+    "LOG_COLUMNS",
+    "RETAIN_METHOD",
+    "SHARE_SALE_METHOD",
+    "destruction_certificate",
+    "destruction_log",
+    "record_hash",
+]
 
 DESTROY_METHOD = "secure deletion of working copy; source system deletion requested"
 RETAIN_METHOD = "retained by seller (not destroyed); excluded from transfer"
@@ -47,13 +55,16 @@ def record_hash(key: bytes, source: str, record_id: str) -> str:
 
 def _check_key(key: bytes) -> None:
     if not isinstance(key, (bytes, bytearray)) or len(key) < 16:
-        raise ScopingError(f"destruction log key: received {type(key).__name__} of length "
-                           f"{len(key) if hasattr(key, '__len__') else '?'}; expected at least 16 random bytes "
-                           "(e.g. os.urandom(32)), held by the seller")
+        raise ScopingError(
+            f"destruction log key: received {type(key).__name__} of length "
+            f"{len(key) if hasattr(key, '__len__') else '?'}; expected at least 16 random bytes "
+            "(e.g. os.urandom(32)), held by the seller"
+        )
 
 
-def destruction_log(record_dispositions: pd.DataFrame, key: bytes, *, date: dt.date,
-                    method: str = DESTROY_METHOD) -> pd.DataFrame:
+def destruction_log(
+    record_dispositions: pd.DataFrame, key: bytes, *, date: dt.date, method: str = DESTROY_METHOD
+) -> pd.DataFrame:
     """One row per excluded record: keyed hash, reason codes, date, destroyed, method.
 
     Parameters
@@ -78,18 +89,27 @@ def destruction_log(record_dispositions: pd.DataFrame, key: bytes, *, date: dt.d
     keys = ex["source"].astype(str) + ":" + ex["record_id"].astype(str)
     destroyed = ex["destroy"].astype(bool).to_numpy()
     share = ex["reason_codes"].str.contains("SHARE_SALE_NO_TRANSFER", regex=False).to_numpy()
-    out = pd.DataFrame({
-        "record_hash": keyed_hash_series(key, keys).to_numpy(),
-        "reason_codes": ex["reason_codes"].to_numpy(),
-        "date": date.isoformat(),
-        "destroyed": destroyed,
-        "method": np.select([destroyed, share], [method, SHARE_SALE_METHOD], RETAIN_METHOD),
-    }, columns=LOG_COLUMNS)
+    out = pd.DataFrame(
+        {
+            "record_hash": keyed_hash_series(key, keys).to_numpy(),
+            "reason_codes": ex["reason_codes"].to_numpy(),
+            "date": date.isoformat(),
+            "destroyed": destroyed,
+            "method": np.select([destroyed, share], [method, SHARE_SALE_METHOD], RETAIN_METHOD),
+        },
+        columns=LOG_COLUMNS,
+    )
     return out.sort_values("record_hash", kind="mergesort").reset_index(drop=True)
 
 
-def destruction_certificate(log: pd.DataFrame, *, backups: Sequence[str], seller_name: str, date: dt.date,
-                            run_id: str | None = None) -> str:
+def destruction_certificate(
+    log: pd.DataFrame,
+    *,
+    backups: Sequence[str],
+    seller_name: str,
+    date: dt.date,
+    run_id: str | None = None,
+) -> str:
     """Markdown certificate: counts by reason, destroyed vs retained, and the backups holding copies.
 
     Example
@@ -114,12 +134,27 @@ def destruction_certificate(log: pd.DataFrame, *, backups: Sequence[str], seller
         "| reason code | records | destroyed | retained |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {c} | {int(r['size'])} | {int(r['sum'])} | {int(r['size'] - r['sum'])} |" for c, r in by.iterrows()]
-    lines += ["", "A record with several reason codes is counted under each.", "",
-              "Methods used:", ""] + [f"- {m}: {n} records" for m, n in log["method"].value_counts().sort_index().items()]
+    lines += [
+        f"| {c} | {int(r['size'])} | {int(r['sum'])} | {int(r['size'] - r['sum'])} |"
+        for c, r in by.iterrows()
+    ]
+    lines += [
+        "",
+        "A record with several reason codes is counted under each.",
+        "",
+        "Methods used:",
+        "",
+    ] + [f"- {m}: {n} records" for m, n in log["method"].value_counts().sort_index().items()]
     lines += ["", "## Backups holding copies", ""]
-    lines += [f"- {b}: copies are destroyed when this backup expires under the backup rotation, or by "
-              "restoring it only to delete them; until then it is access-restricted." for b in backups] or ["- none declared"]
-    lines += ["", "Records are identified in destruction_log.csv only by a keyed hash of source and record id; "
-              "the key is held by the seller. No personal data appears in this certificate.", ""]
+    lines += [
+        f"- {b}: copies are destroyed when this backup expires under the backup rotation, or by "
+        "restoring it only to delete them; until then it is access-restricted."
+        for b in backups
+    ] or ["- none declared"]
+    lines += [
+        "",
+        "Records are identified in destruction_log.csv only by a keyed hash of source and record id; "
+        "the key is held by the seller. No personal data appears in this certificate.",
+        "",
+    ]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ Example
 >>> res.reconcile()                                                  # doctest: +SKIP
 {'input': 5, 'transferred': 2, 'merged': 1, 'excluded': 2}
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -31,11 +32,36 @@ from .policy import PolicySpec
 from .rules import BASIS_CODES, MERGED_CODE, RULES, RuleContext, evaluate_rules
 from .suppression import match_suppression
 
-__all__ = ["KEYS", "RECORD_COLUMNS", "ENTITY_COLUMNS", "ScopingResult", "entity_features", "decide", "reconcile"]
+__all__ = [
+    "ENTITY_COLUMNS",
+    "KEYS",
+    "RECORD_COLUMNS",
+    "ScopingResult",
+    "decide",
+    "entity_features",
+    "reconcile",
+]
 
 KEYS = ["source", "record_id"]
-RECORD_COLUMNS = ["source", "record_id", "entity_id", "disposition", "merged_into", "reason_codes", "destroy"]
-ENTITY_COLUMNS = ["entity_id", "disposition", "reason_codes", "flags", "region", "n_records", "destroy", "representative"]
+RECORD_COLUMNS = [
+    "source",
+    "record_id",
+    "entity_id",
+    "disposition",
+    "merged_into",
+    "reason_codes",
+    "destroy",
+]
+ENTITY_COLUMNS = [
+    "entity_id",
+    "disposition",
+    "reason_codes",
+    "flags",
+    "region",
+    "n_records",
+    "destroy",
+    "representative",
+]
 
 
 def reconcile(n_input: int, record_dispositions: pd.DataFrame) -> dict[str, int]:
@@ -47,14 +73,19 @@ def reconcile(n_input: int, record_dispositions: pd.DataFrame) -> dict[str, int]
     {'input': 2, 'transferred': 1, 'merged': 0, 'excluded': 1}
     """
     counts = record_dispositions["disposition"].value_counts()
-    out = {"input": int(n_input)} | {d: int(counts.get(d, 0)) for d in ("transferred", "merged", "excluded")}
-    other = int(len(record_dispositions) - sum(out[d] for d in ("transferred", "merged", "excluded")))
+    out = {"input": int(n_input)} | {
+        d: int(counts.get(d, 0)) for d in ("transferred", "merged", "excluded")
+    }
+    other = int(
+        len(record_dispositions) - sum(out[d] for d in ("transferred", "merged", "excluded"))
+    )
     total = out["transferred"] + out["merged"] + out["excluded"]
     if total != out["input"] or other:
         raise ScopingError(
             f"record counts do not reconcile: input {out['input']} != transferred {out['transferred']} + merged "
             f"{out['merged']} + excluded {out['excluded']} (= {total}); {other} rows have another disposition. "
-            "Every input record needs exactly one disposition: check that entities covers std one-to-one.")
+            "Every input record needs exactly one disposition: check that entities covers std one-to-one."
+        )
     return out
 
 
@@ -86,7 +117,9 @@ class ScopingResult:
     def reconsent_list(self) -> pd.DataFrame:
         """Customers held back only for lack of consent (asset sale): to be asked for consent."""
         e = self.entity_dispositions
-        return e.loc[e["reason_codes"] == "HELD_NO_CONSENT", ["entity_id", "region"]].reset_index(drop=True)
+        return e.loc[e["reason_codes"] == "HELD_NO_CONSENT", ["entity_id", "region"]].reset_index(
+            drop=True
+        )
 
     def counts_by_reason(self, level: str = "entity") -> pd.DataFrame:
         """Aggregate counts per reason code (a row with two codes counts under both)."""
@@ -122,39 +155,70 @@ def _age(birth: pd.Series, on: pd.Timestamp) -> pd.Series:
     return on.year - birth.dt.year - before.astype(float)
 
 
-_FEATURE_COLUMNS = ("phone", "email", "id_number", "birth_date", "country", "created_at", "last_activity_at")
+_FEATURE_COLUMNS = (
+    "phone",
+    "email",
+    "id_number",
+    "birth_date",
+    "country",
+    "created_at",
+    "last_activity_at",
+)
 
 
-def _join(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame, policy: PolicySpec) -> pd.DataFrame:
+def _join(
+    std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame, policy: PolicySpec
+) -> pd.DataFrame:
     """The std columns scoping needs plus ``entity_id`` (std row order), after checking coverage both ways."""
-    for name, df, cols in (("std", std, KEYS), ("entities", entities, [*KEYS, "entity_id"]), ("golden", golden, ["entity_id"])):
+    for name, df, cols in (
+        ("std", std, KEYS),
+        ("entities", entities, [*KEYS, "entity_id"]),
+        ("golden", golden, ["entity_id"]),
+    ):
         missing = [c for c in cols if c not in df.columns]
         if missing:
-            raise ScopingError(f"{name} lacks columns {missing}; see docs/architecture.md (stage 4 inputs)")
+            raise ScopingError(
+                f"{name} lacks columns {missing}; see docs/architecture.md (stage 4 inputs)"
+            )
     if std.duplicated(KEYS).any():
-        raise ScopingError(f"std has {int(std.duplicated(KEYS).sum())} duplicate (source, record_id) keys; keys must be unique")
+        raise ScopingError(
+            f"std has {int(std.duplicated(KEYS).sum())} duplicate (source, record_id) keys; keys must be unique"
+        )
     if entities.duplicated(KEYS).any():
-        raise ScopingError("entities lists a (source, record_id) more than once; each record belongs to one entity")
+        raise ScopingError(
+            "entities lists a (source, record_id) more than once; each record belongs to one entity"
+        )
     wanted = {*_FEATURE_COLUMNS, policy.asset_sale_basis.consent_field}
     cols = [*KEYS, *(c for c in std.columns if c in wanted and c not in KEYS)]
     rec = std[cols].merge(entities[[*KEYS, "entity_id"]], on=KEYS, how="left", sort=False)
     lost = rec["entity_id"].isna().to_numpy()
     if lost.any():
         first = f"{rec['source'].iat[int(np.argmax(lost))]}:{rec['record_id'].iat[int(np.argmax(lost))]}"
-        raise ScopingError(f"{int(lost.sum())} std records without an entity (first: {first}); "
-                           "entities must list every std record exactly once")
+        raise ScopingError(
+            f"{int(lost.sum())} std records without an entity (first: {first}); "
+            "entities must list every std record exactly once"
+        )
     if len(entities) != len(std):
-        raise ScopingError(f"{len(entities) - len(std)} entities rows without a std record; "
-                           "entities must list every std record exactly once")
+        raise ScopingError(
+            f"{len(entities) - len(std)} entities rows without a std record; "
+            "entities must list every std record exactly once"
+        )
     orphans = pd.Index(rec["entity_id"].unique()).difference(pd.Index(golden["entity_id"]))
     if len(orphans):
-        raise ScopingError(f"{len(orphans)} entity ids have no golden record (first: {orphans.sort_values()[0]}); rerun linkage")
+        raise ScopingError(
+            f"{len(orphans)} entity ids have no golden record (first: {orphans.sort_values()[0]}); rerun linkage"
+        )
     return rec
 
 
-def entity_features(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame,
-                    suppression: pd.DataFrame | None, policy: PolicySpec,
-                    guardian_consents: pd.DataFrame | None = None) -> pd.DataFrame:
+def entity_features(
+    std: pd.DataFrame,
+    entities: pd.DataFrame,
+    golden: pd.DataFrame,
+    suppression: pd.DataFrame | None,
+    policy: PolicySpec,
+    guardian_consents: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """One row per entity (index ``entity_id``, sorted) with what the rules test.
 
     Columns: ``n_records, last_seen, birth, age, is_minor, guardian_consent, withdrawn, erasure,
@@ -166,49 +230,102 @@ def entity_features(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFr
     -------
     >>> f = entity_features(std, entities, golden, None, policy)   # doctest: +SKIP
     """
-    return _features(_join(std, entities, golden, policy), golden, suppression, policy, guardian_consents)
+    return _features(
+        _join(std, entities, golden, policy), golden, suppression, policy, guardian_consents
+    )
 
 
-def _features(rec: pd.DataFrame, golden: pd.DataFrame, suppression: pd.DataFrame | None, policy: PolicySpec,
-              guardian_consents: pd.DataFrame | None) -> pd.DataFrame:
+def _features(
+    rec: pd.DataFrame,
+    golden: pd.DataFrame,
+    suppression: pd.DataFrame | None,
+    policy: PolicySpec,
+    guardian_consents: pd.DataFrame | None,
+) -> pd.DataFrame:
     on = pd.Timestamp(policy.require_date())
     codes, uniq = pd.factorize(rec["entity_id"], sort=True)
     sup = match_suppression(rec, suppression)
-    ids = rec["id_number"] if "id_number" in rec.columns else pd.Series(None, index=rec.index, dtype=object)
+    ids = (
+        rec["id_number"]
+        if "id_number" in rec.columns
+        else pd.Series(None, index=rec.index, dtype=object)
+    )
     if guardian_consents is not None and len(guardian_consents):
-        gk = set(guardian_consents["source"].astype(str) + ":" + guardian_consents["record_id"].astype(str))
-        guardian = (rec["source"].astype(str) + ":" + rec["record_id"].astype(str)).isin(gk).to_numpy()
+        gk = set(
+            guardian_consents["source"].astype(str)
+            + ":"
+            + guardian_consents["record_id"].astype(str)
+        )
+        guardian = (
+            (rec["source"].astype(str) + ":" + rec["record_id"].astype(str)).isin(gk).to_numpy()
+        )
     else:
         guardian = np.zeros(len(rec), dtype=bool)
-    country = rec["country"].astype(object) if "country" in rec.columns else pd.Series(None, index=rec.index, dtype=object)
-    r = pd.DataFrame({
-        "e": codes, "withdrawn": sup["withdrawn"].to_numpy(), "erasure": sup["erasure"].to_numpy(),
-        "last_seen": pd.concat([_dt(rec, "last_activity_at"), _dt(rec, "created_at")], axis=1).max(axis=1).to_numpy(),
-        "birth": _dt(rec, "birth_date").fillna(_id_birth(ids)).to_numpy(),
-        "consent": _truthy(rec, policy.asset_sale_basis.consent_field).to_numpy(),
-        "guardian_consent": guardian, "country_any": country.to_numpy(),
-    })
+    country = (
+        rec["country"].astype(object)
+        if "country" in rec.columns
+        else pd.Series(None, index=rec.index, dtype=object)
+    )
+    r = pd.DataFrame(
+        {
+            "e": codes,
+            "withdrawn": sup["withdrawn"].to_numpy(),
+            "erasure": sup["erasure"].to_numpy(),
+            "last_seen": pd.concat([_dt(rec, "last_activity_at"), _dt(rec, "created_at")], axis=1)
+            .max(axis=1)
+            .to_numpy(),
+            "birth": _dt(rec, "birth_date").fillna(_id_birth(ids)).to_numpy(),
+            "consent": _truthy(rec, policy.asset_sale_basis.consent_field).to_numpy(),
+            "guardian_consent": guardian,
+            "country_any": country.to_numpy(),
+        }
+    )
     g = r.groupby("e", sort=True).agg(
-        n_records=("e", "size"), last_seen=("last_seen", "max"), birth=("birth", "max"),
-        withdrawn=("withdrawn", "any"), erasure=("erasure", "any"), consent=("consent", "any"),
-        guardian_consent=("guardian_consent", "any"), country_any=("country_any", "first"))
+        n_records=("e", "size"),
+        last_seen=("last_seen", "max"),
+        birth=("birth", "max"),
+        withdrawn=("withdrawn", "any"),
+        erasure=("erasure", "any"),
+        consent=("consent", "any"),
+        guardian_consent=("guardian_consent", "any"),
+        country_any=("country_any", "first"),
+    )
     g.index = pd.Index(uniq, name="entity_id")
     gold = golden.drop_duplicates("entity_id").set_index("entity_id").reindex(g.index)
-    gold_ids = gold["id_number"] if "id_number" in gold.columns else pd.Series(None, index=gold.index, dtype=object)
-    g["birth"] = pd.concat([g["birth"], _dt(gold, "birth_date").fillna(_id_birth(gold_ids))], axis=1).max(axis=1)
-    g["last_seen"] = pd.concat([g["last_seen"], _dt(gold, "last_activity_at"), _dt(gold, "created_at")], axis=1).max(axis=1)
+    gold_ids = (
+        gold["id_number"]
+        if "id_number" in gold.columns
+        else pd.Series(None, index=gold.index, dtype=object)
+    )
+    g["birth"] = pd.concat(
+        [g["birth"], _dt(gold, "birth_date").fillna(_id_birth(gold_ids))], axis=1
+    ).max(axis=1)
+    g["last_seen"] = pd.concat(
+        [g["last_seen"], _dt(gold, "last_activity_at"), _dt(gold, "created_at")], axis=1
+    ).max(axis=1)
     g["consent"] |= _truthy(gold, policy.asset_sale_basis.consent_field)
     g["age"] = _age(g["birth"], on)
     g["is_minor"] = (g["age"] < policy.minor_age).fillna(False).astype(bool)
-    g["active_contract"] = (g["last_seen"] >= on - pd.Timedelta(days=policy.asset_sale_basis.active_contract_days)).to_numpy()
+    g["active_contract"] = (
+        g["last_seen"] >= on - pd.Timedelta(days=policy.asset_sale_basis.active_contract_days)
+    ).to_numpy()
     if policy.retention_years:
-        g["retention_expired"] = (g["last_seen"] < on - pd.DateOffset(years=policy.retention_years)).to_numpy()
+        g["retention_expired"] = (
+            g["last_seen"] < on - pd.DateOffset(years=policy.retention_years)
+        ).to_numpy()
     else:
         g["retention_expired"] = False
-    gc = gold["country"].astype(object) if "country" in gold.columns else pd.Series(None, index=g.index, dtype=object)
+    gc = (
+        gold["country"].astype(object)
+        if "country" in gold.columns
+        else pd.Series(None, index=g.index, dtype=object)
+    )
     g["country"] = gc.where(gc.notna(), g["country_any"])
-    g["region"] = np.select([g["country"] == "CN", g["country"].isin(list(policy.eu_countries)), g["country"].notna()],
-                            ["CN", "EEA", "OTHER"], "UNKNOWN")
+    g["region"] = np.select(
+        [g["country"] == "CN", g["country"].isin(list(policy.eu_countries)), g["country"].notna()],
+        ["CN", "EEA", "OTHER"],
+        "UNKNOWN",
+    )
     g["has_id_number"] = gold_ids.notna().to_numpy()
     return g.drop(columns=["country_any"])
 
@@ -220,12 +337,15 @@ def _join_codes(hits: pd.DataFrame, codes: list[str]) -> np.ndarray:
     for i, code in enumerate(codes):
         bits |= hits[code].to_numpy(dtype=np.int64) << i
     uniq, inv = np.unique(bits, return_inverse=True)
-    text = np.array([";".join(c for i, c in enumerate(codes) if (int(u) >> i) & 1) for u in uniq], dtype=object)
+    text = np.array(
+        [";".join(c for i, c in enumerate(codes) if (int(u) >> i) & 1) for u in uniq], dtype=object
+    )
     return text[inv.reshape(-1)] if len(bits) else np.array([], dtype=object)
 
 
-def _order_and_representatives(rec: pd.DataFrame, ecode: np.ndarray, n_ent: int,
-                               lineage: pd.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
+def _order_and_representatives(
+    rec: pd.DataFrame, ecode: np.ndarray, n_ent: int, lineage: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray]:
     """(positions of rec sorted by (source, record_id); position of each entity's representative record)."""
     src = pd.factorize(rec["source"].astype(str), sort=True)[0]
     rid = pd.factorize(rec["record_id"].astype(str), sort=True)[0]
@@ -234,8 +354,18 @@ def _order_and_representatives(rec: pd.DataFrame, ecode: np.ndarray, n_ent: int,
     rank[key_order] = np.arange(len(rec))
     named = np.zeros(len(rec), dtype=np.int64)
     if lineage is not None and len(lineage):
-        n = lineage.groupby(["entity_id", *KEYS], observed=True).size().rename("named").reset_index()
-        named = rec[["entity_id", *KEYS]].merge(n, on=["entity_id", *KEYS], how="left")["named"].fillna(0).to_numpy(np.int64)
+        n = (
+            lineage.groupby(["entity_id", *KEYS], observed=True)
+            .size()
+            .rename("named")
+            .reset_index()
+        )
+        named = (
+            rec[["entity_id", *KEYS]]
+            .merge(n, on=["entity_id", *KEYS], how="left")["named"]
+            .fillna(0)
+            .to_numpy(np.int64)
+        )
     order = np.lexsort((rank, -named, ecode))
     first = order[np.r_[True, ecode[order][1:] != ecode[order][:-1]]] if len(order) else order
     rep = np.full(n_ent, -1, dtype=np.int64)
@@ -243,9 +373,17 @@ def _order_and_representatives(rec: pd.DataFrame, ecode: np.ndarray, n_ent: int,
     return key_order, rep
 
 
-def decide(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame, suppression: pd.DataFrame | None,
-           policy: PolicySpec, deal: Any, *, guardian_consents: pd.DataFrame | None = None,
-           lineage: pd.DataFrame | None = None) -> ScopingResult:
+def decide(
+    std: pd.DataFrame,
+    entities: pd.DataFrame,
+    golden: pd.DataFrame,
+    suppression: pd.DataFrame | None,
+    policy: PolicySpec,
+    deal: Any,
+    *,
+    guardian_consents: pd.DataFrame | None = None,
+    lineage: pd.DataFrame | None = None,
+) -> ScopingResult:
     """Apply the policy and the rule table to every customer and record.
 
     Parameters
@@ -284,30 +422,53 @@ def decide(std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame, supp
     for r in excl:
         destroy |= hits[r.code].to_numpy() & policy.destroy.get(r.code, r.destroy)
     if deal.type == "asset_sale":
-        basis = np.where(feats["consent"], BASIS_CODES["asset_sale_consent"], BASIS_CODES["asset_sale_contract"])
+        basis = np.where(
+            feats["consent"], BASIS_CODES["asset_sale_consent"], BASIS_CODES["asset_sale_contract"]
+        )
     else:
         basis = np.full(len(feats), BASIS_CODES.get(deal.type, ""), dtype=object)
     reasons = np.where(excluded, _join_codes(hits, [r.code for r in excl]), basis)
-    flag_txt = np.where(excluded, "", _join_codes(hits, [r.code for r in RULES if r.kind == "flag"]))
+    flag_txt = np.where(
+        excluded, "", _join_codes(hits, [r.code for r in RULES if r.kind == "flag"])
+    )
     ecode = feats.index.get_indexer(rec["entity_id"])
     key_order, rep = _order_and_representatives(rec, ecode, len(feats), lineage)
-    rep_key = (rec["source"].astype(str).to_numpy(object)[rep] + ":" + rec["record_id"].astype(str).to_numpy(object)[rep])
-    ent = pd.DataFrame({"entity_id": feats.index.to_numpy(), "disposition": np.where(excluded, "excluded", "transferred"),
-                        "reason_codes": reasons, "flags": flag_txt, "region": feats["region"].to_numpy(),
-                        "n_records": feats["n_records"].to_numpy(), "destroy": destroy,
-                        "representative": np.where(excluded, None, rep_key)})
+    rep_key = (
+        rec["source"].astype(str).to_numpy(object)[rep]
+        + ":"
+        + rec["record_id"].astype(str).to_numpy(object)[rep]
+    )
+    ent = pd.DataFrame(
+        {
+            "entity_id": feats.index.to_numpy(),
+            "disposition": np.where(excluded, "excluded", "transferred"),
+            "reason_codes": reasons,
+            "flags": flag_txt,
+            "region": feats["region"].to_numpy(),
+            "n_records": feats["n_records"].to_numpy(),
+            "destroy": destroy,
+            "representative": np.where(excluded, None, rep_key),
+        }
+    )
     is_rep = np.zeros(len(rec), dtype=bool)
     is_rep[rep] = True
     ex = excluded[ecode]
     own = ex | is_rep
-    out = pd.DataFrame({
-        "source": rec["source"].to_numpy(), "record_id": rec["record_id"].to_numpy(),
-        "entity_id": rec["entity_id"].to_numpy(),
-        "disposition": np.select([ex, is_rep], ["excluded", "transferred"], "merged"),
-        "merged_into": np.where(own, None, rep_key[ecode]),
-        "reason_codes": np.where(own, reasons[ecode], MERGED_CODE),
-        "destroy": ex & destroy[ecode],
-    }).take(key_order).reset_index(drop=True)[RECORD_COLUMNS]
+    out = (
+        pd.DataFrame(
+            {
+                "source": rec["source"].to_numpy(),
+                "record_id": rec["record_id"].to_numpy(),
+                "entity_id": rec["entity_id"].to_numpy(),
+                "disposition": np.select([ex, is_rep], ["excluded", "transferred"], "merged"),
+                "merged_into": np.where(own, None, rep_key[ecode]),
+                "reason_codes": np.where(own, reasons[ecode], MERGED_CODE),
+                "destroy": ex & destroy[ecode],
+            }
+        )
+        .take(key_order)
+        .reset_index(drop=True)[RECORD_COLUMNS]
+    )
     fields = policy.field_plan(list(golden.columns))
     cb = crossborder_summary(ent, feats, golden, fields, policy, deal)
     result = ScopingResult(out, ent[ENTITY_COLUMNS], fields, cb, feats, len(std), deal.type)

@@ -1,4 +1,4 @@
-""""What happened to my data?": answer a data-subject request from a run folder.
+""" "What happened to my data?": answer a data-subject request from a run folder.
 
 Only the records whose phone, e-mail or ID equals the queried (normalized) identifier are read
 (parquet row filters), so nobody else's data is loaded or shown. The answer lists each matching
@@ -11,6 +11,7 @@ Example
   source record_id       matched_on  disposition  reason_codes  golden_id  notified channel     due_by
 0    pos      1001  phone=+86138*****78  transferred  TRANSFER_...    E000001      True     sms 2026-12-31
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,15 +22,31 @@ from ..errors import ScopingError
 from ..masking import mask_value
 from .suppression import _email, _id, _phone
 
-__all__ = ["STD_FILE", "ENTITIES_FILE", "DISPOSITIONS_FILE", "ROSTER_FILE", "LOOKUP_COLUMNS", "normalize_identifier",
-           "lookup"]
+__all__ = [
+    "DISPOSITIONS_FILE",
+    "ENTITIES_FILE",
+    "LOOKUP_COLUMNS",
+    "ROSTER_FILE",
+    "STD_FILE",
+    "lookup",
+    "normalize_identifier",
+]
 
 STD_FILE = "work/std.parquet"
 ENTITIES_FILE = "work/entities.parquet"
 DISPOSITIONS_FILE = "work/record_dispositions.parquet"
 ROSTER_FILE = "work/roster.parquet"
-LOOKUP_COLUMNS = ["source", "record_id", "matched_on", "disposition", "reason_codes", "golden_id", "notified",
-                  "channel", "due_by"]
+LOOKUP_COLUMNS = [
+    "source",
+    "record_id",
+    "matched_on",
+    "disposition",
+    "reason_codes",
+    "golden_id",
+    "notified",
+    "channel",
+    "due_by",
+]
 _NORMALIZE = {"phone": _phone, "email": _email, "id_number": _id}
 
 
@@ -43,20 +60,29 @@ def normalize_identifier(field: str, value: str) -> str:
     """
     out = _NORMALIZE[field](pd.Series([value], dtype=object)).iat[0]
     if out is None or pd.isna(out):
-        raise ScopingError(f"lookup: the {field} {mask_value(field, str(value))} is not a valid {field} "
-                           "after normalization; check the value (phones need a country code when not Chinese)")
+        raise ScopingError(
+            f"lookup: the {field} {mask_value(field, str(value))} is not a valid {field} "
+            "after normalization; check the value (phones need a country code when not Chinese)"
+        )
     return str(out)
 
 
 def _read(run_dir: Path, name: str, **kw: object) -> pd.DataFrame:
     path = run_dir / name
     if not path.is_file():
-        raise ScopingError(f"lookup: {path} not found; is {run_dir} a completed run folder (scoping stage done)?")
+        raise ScopingError(
+            f"lookup: {path} not found; is {run_dir} a completed run folder (scoping stage done)?"
+        )
     return pd.read_parquet(path, **kw)
 
 
-def lookup(run_dir: Path | str, *, phone: str | None = None, email: str | None = None,
-           id_number: str | None = None) -> pd.DataFrame:
+def lookup(
+    run_dir: Path | str,
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    id_number: str | None = None,
+) -> pd.DataFrame:
     """Every record of the run matching the identifier(s), with what happened to it.
 
     Parameters
@@ -74,29 +100,53 @@ def lookup(run_dir: Path | str, *, phone: str | None = None, email: str | None =
         ``golden_id`` only for records that moved (transferred or merged).
     """
     run_dir = Path(run_dir)
-    query = {f: normalize_identifier(f, v) for f, v in (("phone", phone), ("email", email), ("id_number", id_number))
-             if v is not None and str(v).strip()}
+    query = {
+        f: normalize_identifier(f, v)
+        for f, v in (("phone", phone), ("email", email), ("id_number", id_number))
+        if v is not None and str(v).strip()
+    }
     if not query:
         raise ScopingError("lookup: give a phone, an e-mail or an ID number to look up")
     parts = []
     for fld, value in query.items():
-        hit = _read(run_dir, STD_FILE, columns=["source", "record_id"], filters=[(fld, "==", value)])
+        hit = _read(
+            run_dir, STD_FILE, columns=["source", "record_id"], filters=[(fld, "==", value)]
+        )
         parts.append(hit.assign(matched_on=f"{fld}={mask_value(fld, value)}"))
     hits = pd.concat(parts, ignore_index=True)
-    hits = hits.groupby(["source", "record_id"], sort=True, as_index=False)["matched_on"].agg(lambda s: "; ".join(sorted(set(s))))
+    hits = hits.groupby(["source", "record_id"], sort=True, as_index=False)["matched_on"].agg(
+        lambda s: "; ".join(sorted(set(s)))
+    )
     if hits.empty:
         return pd.DataFrame(columns=LOOKUP_COLUMNS)
-    keys = [("source", "in", sorted(hits["source"].astype(str).unique())),
-            ("record_id", "in", sorted(hits["record_id"].astype(str).unique()))]
+    keys = [
+        ("source", "in", sorted(hits["source"].astype(str).unique())),
+        ("record_id", "in", sorted(hits["record_id"].astype(str).unique())),
+    ]
     disp = _read(run_dir, DISPOSITIONS_FILE, filters=keys)
-    out = hits.merge(disp[["source", "record_id", "entity_id", "disposition", "reason_codes"]], on=["source", "record_id"],
-                     how="left")
+    out = hits.merge(
+        disp[["source", "record_id", "entity_id", "disposition", "reason_codes"]],
+        on=["source", "record_id"],
+        how="left",
+    )
     moved = out["disposition"].isin(["transferred", "merged"])
     out["golden_id"] = out["entity_id"].where(moved, None)
     ids = sorted(out.loc[moved, "entity_id"].astype(str).unique())
-    roster = (_read(run_dir, ROSTER_FILE, columns=["entity_id", "channel", "due_by"], filters=[("entity_id", "in", ids)])
-              if ids else pd.DataFrame(columns=["entity_id", "channel", "due_by"]))
-    out = out.merge(roster, left_on="golden_id", right_on="entity_id", how="left", suffixes=("", "_roster"))
+    roster = (
+        _read(
+            run_dir,
+            ROSTER_FILE,
+            columns=["entity_id", "channel", "due_by"],
+            filters=[("entity_id", "in", ids)],
+        )
+        if ids
+        else pd.DataFrame(columns=["entity_id", "channel", "due_by"])
+    )
+    out = out.merge(
+        roster, left_on="golden_id", right_on="entity_id", how="left", suffixes=("", "_roster")
+    )
     out["notified"] = out["channel"].notna() & (out["channel"] != "none")
     out["disposition"] = out["disposition"].fillna("unknown (no disposition recorded)")
-    return out.sort_values(["source", "record_id"], kind="mergesort").reset_index(drop=True)[LOOKUP_COLUMNS]
+    return out.sort_values(["source", "record_id"], kind="mergesort").reset_index(drop=True)[
+        LOOKUP_COLUMNS
+    ]

@@ -10,13 +10,15 @@ Example
 >>> p.transfer_date.isoformat(), p.retention_years, p.minor_age
 ('2026-12-31', 3, 14)
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .._spec import check_choice, check_keys, check_type, require
 from ..errors import ParamsError
@@ -26,42 +28,103 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
-    "EU_EEA_COUNTRIES",
     "ADEQUACY_COUNTRIES",
     "DEFAULT_PURPOSES",
     "DEFAULT_TEMPLATES",
+    "EU_EEA_COUNTRIES",
     "TEMPLATE_FIELDS",
-    "NotificationSpec",
     "AssetSaleBasis",
+    "NotificationSpec",
     "PolicySpec",
 ]
 
 #: EU 27 + EEA (Iceland, Liechtenstein, Norway): GDPR applies to residents.
 EU_EEA_COUNTRIES: tuple[str, ...] = (
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT",
-    "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+    "AT",
+    "BE",
+    "BG",
+    "HR",
+    "CY",
+    "CZ",
+    "DK",
+    "EE",
+    "FI",
+    "FR",
+    "DE",
+    "GR",
+    "HU",
+    "IE",
+    "IT",
+    "LV",
+    "LT",
+    "LU",
+    "MT",
+    "NL",
+    "PL",
+    "PT",
+    "RO",
+    "SK",
+    "SI",
+    "ES",
+    "SE",
+    "IS",
+    "LI",
+    "NO",
 )
 #: Countries with an EU adequacy decision (GDPR Art. 45); US only for DPF-certified recipients.
-ADEQUACY_COUNTRIES: tuple[str, ...] = ("AD", "AR", "CA", "CH", "FO", "GB", "GG", "IL", "IM", "JE", "JP", "KR", "NZ", "UY")
+ADEQUACY_COUNTRIES: tuple[str, ...] = (
+    "AD",
+    "AR",
+    "CA",
+    "CH",
+    "FO",
+    "GB",
+    "GG",
+    "IL",
+    "IM",
+    "JE",
+    "JP",
+    "KR",
+    "NZ",
+    "UY",
+)
 
 _CONTACT = ("full_name", "phone", "email")
 _ADDRESS = ("address", "province", "city", "district", "postcode", "country")
 #: Buyer purpose -> canonical fields it needs (default when ``purposes`` is absent).
 DEFAULT_PURPOSES: dict[str, tuple[str, ...]] = {
     "order_fulfilment": (*_CONTACT, *_ADDRESS),
-    "membership": (*_CONTACT, "gender", "birth_date", "created_at", "last_activity_at", "total_spent", "order_count"),
+    "membership": (
+        *_CONTACT,
+        "gender",
+        "birth_date",
+        "created_at",
+        "last_activity_at",
+        "total_spent",
+        "order_count",
+    ),
     "after_sales": (*_CONTACT, *_ADDRESS, "organization"),
     "marketing": (*_CONTACT, "province", "city", "marketing_consent"),
 }
-TEMPLATE_FIELDS: tuple[str, ...] = ("recipient_name", "recipient_contact", "seller_name", "seller_contact", "transfer_date")
+TEMPLATE_FIELDS: tuple[str, ...] = (
+    "recipient_name",
+    "recipient_contact",
+    "seller_name",
+    "seller_contact",
+    "transfer_date",
+)
 DEFAULT_TEMPLATES: dict[str, str] = {
-    "zh": ("尊敬的客户：因{seller_name}的业务转让，您的个人信息将于{transfer_date}转移至{recipient_name}"
-           "（联系方式：{recipient_contact}）。接收方将继续按原处理目的和处理方式处理您的个人信息；"
-           "如需查询、更正、删除或撤回同意，请联系{recipient_contact}。"),
-    "en": ("Dear customer, as part of a business transfer by {seller_name}, your personal data will be "
-           "transferred on {transfer_date} to {recipient_name} (contact: {recipient_contact}), which will keep "
-           "processing it for the original purposes. To access, correct or erase your data or withdraw "
-           "consent, contact {recipient_contact}."),
+    "zh": (
+        "尊敬的客户：因{seller_name}的业务转让，您的个人信息将于{transfer_date}转移至{recipient_name}"
+        "（联系方式：{recipient_contact}）。接收方将继续按原处理目的和处理方式处理您的个人信息；"
+        "如需查询、更正、删除或撤回同意，请联系{recipient_contact}。"
+    ),
+    "en": (
+        "Dear customer, as part of a business transfer by {seller_name}, your personal data will be "
+        "transferred on {transfer_date} to {recipient_name} (contact: {recipient_contact}), which will keep "
+        "processing it for the original purposes. To access, correct or erase your data or withdraw "
+        "consent, contact {recipient_contact}."
+    ),
 }
 _SENSITIVE_DEFAULT = ("id_number", "total_spent")
 _MINOR_MODES = ("exclude", "guardian_consent")
@@ -81,8 +144,11 @@ def _date(value: Any, where: str) -> dt.date:
 
 
 def _str_list(value: Any, where: str, allowed: tuple[str, ...] | None = None) -> tuple[str, ...]:
-    require(isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value), where,
-            f"received {value!r}; expected a list of names")
+    require(
+        isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value),
+        where,
+        f"received {value!r}; expected a list of names",
+    )
     if allowed is not None:
         for i, v in enumerate(value):
             check_choice(v, allowed, f"{where}[{i}]")
@@ -101,7 +167,7 @@ class NotificationSpec:
     templates: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "policy.notification") -> "NotificationSpec":
+    def from_dict(cls, data: Any, where: str = "policy.notification") -> NotificationSpec:
         check_keys(data, ("language", "templates"), where)
         language = dict(data.get("language") or {"CN": "zh", "default": "en"})
         language.setdefault("default", "en")
@@ -113,8 +179,11 @@ class NotificationSpec:
                     check_choice(name, TEMPLATE_FIELDS, f"{where}.templates.{lang}{{{name}}}")
         for country, lang in language.items():
             check_type(lang, str, f"{where}.language.{country}")
-            require(lang in templates, f"{where}.language.{country}",
-                    f"received {lang!r}, which has no template; known templates: {', '.join(sorted(templates))}")
+            require(
+                lang in templates,
+                f"{where}.language.{country}",
+                f"received {lang!r}, which has no template; known templates: {', '.join(sorted(templates))}",
+            )
         return cls(language=language, templates=templates)
 
     def language_for(self, country: str | None) -> str:
@@ -130,13 +199,17 @@ class AssetSaleBasis:
     active_contract_days: int = 365
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "policy.asset_sale_basis") -> "AssetSaleBasis":
+    def from_dict(cls, data: Any, where: str = "policy.asset_sale_basis") -> AssetSaleBasis:
         check_keys(data, ("consent_field", "active_contract_days"), where)
         cf = data.get("consent_field", "marketing_consent")
         if cf is not None:
             check_choice(cf, CANONICAL_FIELDS, f"{where}.consent_field")
-        days = check_type(data.get("active_contract_days", 365), int, f"{where}.active_contract_days")
-        require(days >= 0, f"{where}.active_contract_days", f"received {days}; expected 0 or more days")
+        days = check_type(
+            data.get("active_contract_days", 365), int, f"{where}.active_contract_days"
+        )
+        require(
+            days >= 0, f"{where}.active_contract_days", f"received {days}; expected 0 or more days"
+        )
         return cls(consent_field=cf, active_contract_days=days)
 
 
@@ -176,7 +249,12 @@ class PolicySpec:
     minors: str = "exclude"
     minor_age: int = 14
     guardian_consents: Path | None = None
-    original_purposes: tuple[str, ...] = ("order_fulfilment", "membership", "after_sales", "marketing")
+    original_purposes: tuple[str, ...] = (
+        "order_fulfilment",
+        "membership",
+        "after_sales",
+        "marketing",
+    )
     purposes: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PURPOSES))
     sensitive_fields: tuple[str, ...] = _SENSITIVE_DEFAULT
     notification: NotificationSpec = field(default_factory=NotificationSpec)
@@ -184,77 +262,135 @@ class PolicySpec:
     adequacy_countries: tuple[str, ...] = ADEQUACY_COUNTRIES
     asset_sale_basis: AssetSaleBasis = field(default_factory=AssetSaleBasis)
     notice_days: int = 30
-    crossborder_prior: Mapping[str, int] = field(default_factory=lambda: {"individuals": 0, "sensitive_individuals": 0})
+    crossborder_prior: Mapping[str, int] = field(
+        default_factory=lambda: {"individuals": 0, "sensitive_individuals": 0}
+    )
     destroy: Mapping[str, bool] = field(default_factory=dict)
 
-    KEYS = ("transfer_date", "retention_years", "minors", "minor_age", "guardian_consents", "original_purposes",
-            "purposes", "sensitive_fields", "notification", "eu_countries", "adequacy_countries",
-            "asset_sale_basis", "notice_days", "crossborder_prior", "destroy")
+    KEYS = (
+        "transfer_date",
+        "retention_years",
+        "minors",
+        "minor_age",
+        "guardian_consents",
+        "original_purposes",
+        "purposes",
+        "sensitive_fields",
+        "notification",
+        "eu_countries",
+        "adequacy_countries",
+        "asset_sale_basis",
+        "notice_days",
+        "crossborder_prior",
+        "destroy",
+    )
 
     @classmethod
-    def default(cls) -> "PolicySpec":
+    def default(cls) -> PolicySpec:
         """Defaults everywhere; ``transfer_date`` unset (``decide`` refuses to run without it)."""
         return cls(transfer_date=None)
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "policy", base_dir: Path | None = None) -> "PolicySpec":
+    def from_dict(
+        cls, data: Any, where: str = "policy", base_dir: Path | None = None
+    ) -> PolicySpec:
         """Build and validate the policy from its params mapping (paths relative to ``base_dir``)."""
         check_keys(data, cls.KEYS, where, required=("transfer_date",))
-        kw: dict[str, Any] = {"transfer_date": _date(data["transfer_date"], f"{where}.transfer_date")}
+        kw: dict[str, Any] = {
+            "transfer_date": _date(data["transfer_date"], f"{where}.transfer_date")
+        }
         if "retention_years" in data:
             ry = data["retention_years"]
             if ry is not None:
                 check_type(ry, int, f"{where}.retention_years")
-                require(ry >= 0, f"{where}.retention_years", f"received {ry}; expected 0 (off) or a number of years")
+                require(
+                    ry >= 0,
+                    f"{where}.retention_years",
+                    f"received {ry}; expected 0 (off) or a number of years",
+                )
             kw["retention_years"] = ry or None
         kw["minors"] = check_choice(data.get("minors", "exclude"), _MINOR_MODES, f"{where}.minors")
         age = check_type(data.get("minor_age", 14), int, f"{where}.minor_age")
-        require(0 < age < 30, f"{where}.minor_age", f"received {age}; expected an age in years such as 14")
+        require(
+            0 < age < 30,
+            f"{where}.minor_age",
+            f"received {age}; expected an age in years such as 14",
+        )
         kw["minor_age"] = age
         gc = data.get("guardian_consents")
         if gc is not None:
             check_type(gc, (str, Path), f"{where}.guardian_consents")
             path = (Path(base_dir or Path.cwd()) / gc).resolve()
-            require(path.is_file(), f"{where}.guardian_consents",
-                    f"file not found: {path}; expected a CSV with columns source, record_id")
+            require(
+                path.is_file(),
+                f"{where}.guardian_consents",
+                f"file not found: {path}; expected a CSV with columns source, record_id",
+            )
             kw["guardian_consents"] = path
-        require(kw["minors"] != "guardian_consent" or gc is not None, f"{where}.guardian_consents",
-                "minors: guardian_consent needs guardian_consents: <CSV of source, record_id with consent on file>")
+        require(
+            kw["minors"] != "guardian_consent" or gc is not None,
+            f"{where}.guardian_consents",
+            "minors: guardian_consent needs guardian_consents: <CSV of source, record_id with consent on file>",
+        )
         if "original_purposes" in data:
-            kw["original_purposes"] = _str_list(data["original_purposes"], f"{where}.original_purposes")
+            kw["original_purposes"] = _str_list(
+                data["original_purposes"], f"{where}.original_purposes"
+            )
         if "purposes" in data:
             check_type(data["purposes"], dict, f"{where}.purposes")
-            require(len(data["purposes"]) > 0, f"{where}.purposes", "no purpose listed; list the buyer's purposes")
-            kw["purposes"] = {str(p): _str_list(f, f"{where}.purposes.{p}", CANONICAL_FIELDS)
-                              for p, f in data["purposes"].items()}
+            require(
+                len(data["purposes"]) > 0,
+                f"{where}.purposes",
+                "no purpose listed; list the buyer's purposes",
+            )
+            kw["purposes"] = {
+                str(p): _str_list(f, f"{where}.purposes.{p}", CANONICAL_FIELDS)
+                for p, f in data["purposes"].items()
+            }
         if "sensitive_fields" in data:
-            kw["sensitive_fields"] = _str_list(data["sensitive_fields"], f"{where}.sensitive_fields", CANONICAL_FIELDS)
+            kw["sensitive_fields"] = _str_list(
+                data["sensitive_fields"], f"{where}.sensitive_fields", CANONICAL_FIELDS
+            )
         if "notification" in data:
-            kw["notification"] = NotificationSpec.from_dict(data["notification"], f"{where}.notification")
+            kw["notification"] = NotificationSpec.from_dict(
+                data["notification"], f"{where}.notification"
+            )
         for key in ("eu_countries", "adequacy_countries"):
             if key in data:
                 codes = _str_list(data[key], f"{where}.{key}")
                 for i, c in enumerate(codes):
-                    require(len(c) == 2 and c.isalpha(), f"{where}.{key}[{i}]", f"received {c!r}; expected ISO2 like DE")
+                    require(
+                        len(c) == 2 and c.isalpha(),
+                        f"{where}.{key}[{i}]",
+                        f"received {c!r}; expected ISO2 like DE",
+                    )
                 kw[key] = tuple(c.upper() for c in codes)
         if "asset_sale_basis" in data:
-            kw["asset_sale_basis"] = AssetSaleBasis.from_dict(data["asset_sale_basis"], f"{where}.asset_sale_basis")
+            kw["asset_sale_basis"] = AssetSaleBasis.from_dict(
+                data["asset_sale_basis"], f"{where}.asset_sale_basis"
+            )
         if "notice_days" in data:
             kw["notice_days"] = check_type(data["notice_days"], int, f"{where}.notice_days")
         if "crossborder_prior" in data:
             cp = data["crossborder_prior"]
             check_keys(cp, ("individuals", "sensitive_individuals"), f"{where}.crossborder_prior")
-            kw["crossborder_prior"] = {k: check_type(cp.get(k, 0), int, f"{where}.crossborder_prior.{k}")
-                                       for k in ("individuals", "sensitive_individuals")}
+            kw["crossborder_prior"] = {
+                k: check_type(cp.get(k, 0), int, f"{where}.crossborder_prior.{k}")
+                for k in ("individuals", "sensitive_individuals")
+            }
         if "destroy" in data:
             from .rules import RULE_CODES  # local import: rules imports this module
 
             check_type(data["destroy"], dict, f"{where}.destroy")
-            kw["destroy"] = {check_choice(k, RULE_CODES, f"{where}.destroy.{k}"): check_type(v, bool, f"{where}.destroy.{k}")
-                             for k, v in data["destroy"].items()}
+            kw["destroy"] = {
+                check_choice(k, RULE_CODES, f"{where}.destroy.{k}"): check_type(
+                    v, bool, f"{where}.destroy.{k}"
+                )
+                for k, v in data["destroy"].items()
+            }
         return cls(**kw)
 
-    def field_plan(self, available: "list[str] | tuple[str, ...]") -> "pd.DataFrame":
+    def field_plan(self, available: list[str] | tuple[str, ...]) -> pd.DataFrame:
         """Data minimisation: which of the ``available`` canonical fields are exported, and why.
 
         Returns a DataFrame ``field, exported, sensitive, purposes, reason`` in canonical order; a
@@ -273,14 +409,27 @@ class PolicySpec:
             needed = [p for p, fields in self.purposes.items() if f in fields]
             sensitive = f in self.sensitive_fields
             tag = "sensitive (PIPL Art. 28); " if sensitive else ""
-            reason = (f"{tag}needed by {', '.join(needed)}" if needed else
-                      f"{tag}not needed by any buyer purpose: dropped (PIPL Art. 6; GDPR Art. 5(1)(c))")
-            rows.append({"field": f, "exported": bool(needed), "sensitive": sensitive,
-                         "purposes": ";".join(needed), "reason": reason})
+            reason = (
+                f"{tag}needed by {', '.join(needed)}"
+                if needed
+                else f"{tag}not needed by any buyer purpose: dropped (PIPL Art. 6; GDPR Art. 5(1)(c))"
+            )
+            rows.append(
+                {
+                    "field": f,
+                    "exported": bool(needed),
+                    "sensitive": sensitive,
+                    "purposes": ";".join(needed),
+                    "reason": reason,
+                }
+            )
         return pd.DataFrame(rows, columns=["field", "exported", "sensitive", "purposes", "reason"])
 
     def require_date(self) -> dt.date:
         """The transfer date, or a ScopingError-worthy ParamsError when it is not set."""
         if self.transfer_date is None:
-            raise ParamsError("policy.transfer_date", "required key is missing; add e.g. transfer_date: 2026-12-31")
+            raise ParamsError(
+                "policy.transfer_date",
+                "required key is missing; add e.g. transfer_date: 2026-12-31",
+            )
         return self.transfer_date

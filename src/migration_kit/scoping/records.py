@@ -9,6 +9,7 @@ Example
 >>> text.splitlines()[0]                                     # doctest: +SKIP
 '# Record of processing and impact-assessment summary'
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,12 +24,12 @@ __all__ = ["BASIS_TEXT", "processing_record"]
 
 BASIS_TEXT = {
     "merger": "PIPL Art. 22 (merger): the recipient continues the seller's obligations and original purposes; "
-              "every customer is told the recipient's name and contact.",
+    "every customer is told the recipient's name and contact.",
     "division": "PIPL Art. 22 (division): as for a merger.",
     "asset_sale": "PIPL Art. 23 (provision to another controller): only customers who consented or have an active "
-                  "contract move; the rest are held back and listed for re-consent.",
+    "contract move; the rest are held back and listed for re-consent.",
     "share_sale": "Share sale: the controller does not change; no personal information is transferred. "
-                  "Cleanup and reports only.",
+    "Cleanup and reports only.",
 }
 
 
@@ -44,8 +45,14 @@ def _codes(series: pd.Series) -> pd.Series:
     return c[c != ""].value_counts().sort_index()
 
 
-def processing_record(result: ScopingResult, golden: pd.DataFrame, policy: PolicySpec, deal: Any,
-                      *, run_id: str | None = None) -> str:
+def processing_record(
+    result: ScopingResult,
+    golden: pd.DataFrame,
+    policy: PolicySpec,
+    deal: Any,
+    *,
+    run_id: str | None = None,
+) -> str:
     """Render the processing record / impact-assessment summary as markdown (aggregates only).
 
     Parameters
@@ -68,24 +75,42 @@ def processing_record(result: ScopingResult, golden: pd.DataFrame, policy: Polic
     lines = ["# Record of processing and impact-assessment summary", ""]
     if run_id:
         lines += [f"Run: {run_id}", ""]
-    lines += ["## Parties and legal basis", "",
-              f"- Seller (controller): {deal.seller.name}, contact {deal.seller.contact}",
-              f"- Recipient: {deal.recipient.name}, contact {deal.recipient.contact}, country "
-              f"{getattr(deal.recipient, 'country', None) or 'n/a'}",
-              f"- Deal type: {deal.type}. {BASIS_TEXT.get(deal.type, '')}",
-              f"- Transfer date: {policy.transfer_date.isoformat() if policy.transfer_date else 'n/a'}",
-              f"- Seller's original purposes: {', '.join(policy.original_purposes)}",
-              f"- Buyer's purposes: {', '.join(policy.purposes)}", ""]
+    lines += [
+        "## Parties and legal basis",
+        "",
+        f"- Seller (controller): {deal.seller.name}, contact {deal.seller.contact}",
+        f"- Recipient: {deal.recipient.name}, contact {deal.recipient.contact}, country "
+        f"{getattr(deal.recipient, 'country', None) or 'n/a'}",
+        f"- Deal type: {deal.type}. {BASIS_TEXT.get(deal.type, '')}",
+        f"- Transfer date: {policy.transfer_date.isoformat() if policy.transfer_date else 'n/a'}",
+        f"- Seller's original purposes: {', '.join(policy.original_purposes)}",
+        f"- Buyer's purposes: {', '.join(policy.purposes)}",
+        "",
+    ]
     lines += ["## Reconciliation (records)", ""]
     lines += _table([(k, v) for k, v in counts.items()], ("count", "records"))
     n_ent = ent["disposition"].value_counts()
-    lines += ["", f"Customers (golden records): {len(ent)}; transferred {int(n_ent.get('transferred', 0))}, "
-              f"excluded {int(n_ent.get('excluded', 0))}.", ""]
+    lines += [
+        "",
+        f"Customers (golden records): {len(ent)}; transferred {int(n_ent.get('transferred', 0))}, "
+        f"excluded {int(n_ent.get('excluded', 0))}.",
+        "",
+    ]
     lines += ["## Categories of personal information", ""]
     f = result.fields
-    rows = [(r.field, "yes" if r.exported else "no", "yes" if r.sensitive else "no",
-             int(g[r.field].notna().sum()) if r.field in g.columns else 0, r.reason) for r in f.itertuples()]
-    lines += _table(rows, ("field", "exported", "sensitive", "transferred customers with a value", "reason"))
+    rows = [
+        (
+            r.field,
+            "yes" if r.exported else "no",
+            "yes" if r.sensitive else "no",
+            int(g[r.field].notna().sum()) if r.field in g.columns else 0,
+            r.reason,
+        )
+        for r in f.itertuples()
+    ]
+    lines += _table(
+        rows, ("field", "exported", "sensitive", "transferred customers with a value", "reason")
+    )
     lines += ["", "## Customers per buyer purpose", ""]
     rows = []
     for purpose, fields in policy.purposes.items():
@@ -96,21 +121,42 @@ def processing_record(result: ScopingResult, golden: pd.DataFrame, policy: Polic
     lines += _table(rows, ("purpose", "transferred customers with data for it", "new purpose"))
     lines += ["", "## Exclusions by reason (customers; a customer may have several)", ""]
     ex = _codes(ent.loc[ent["disposition"] == "excluded", "reason_codes"])
-    rows = [(c, int(n), RULES_BY_CODE[c].article if c in RULES_BY_CODE else "", "yes" if c in RULES_BY_CODE
-             and policy.destroy.get(c, RULES_BY_CODE[c].destroy) else "no") for c, n in ex.items()]
+    rows = [
+        (
+            c,
+            int(n),
+            RULES_BY_CODE[c].article if c in RULES_BY_CODE else "",
+            "yes"
+            if c in RULES_BY_CODE and policy.destroy.get(c, RULES_BY_CODE[c].destroy)
+            else "no",
+        )
+        for c, n in ex.items()
+    ]
     lines += _table(rows, ("reason code", "customers", "legal reference", "destroyed"))
     lines += ["", "## Obligations attached to transferred customers", ""]
     fl = _codes(ent["flags"])
-    lines += _table([(c, int(n), RULES_BY_CODE[c].description if c in RULES_BY_CODE else "") for c, n in fl.items()],
-                    ("flag", "customers", "meaning"))
+    lines += _table(
+        [
+            (c, int(n), RULES_BY_CODE[c].description if c in RULES_BY_CODE else "")
+            for c, n in fl.items()
+        ],
+        ("flag", "customers", "meaning"),
+    )
     lines += ["", "## Regions of transferred customers", ""]
     reg = ent.loc[ent["disposition"] == "transferred", "region"].value_counts().sort_index()
     lines += _table([(r, int(n)) for r, n in reg.items()], ("region", "customers"))
     lines += ["", "## Cross-border transfer", ""]
-    lines += _table([(k, ", ".join(v) if isinstance(v, list) else v) for k, v in result.crossborder.items()],
-                    ("item", "value"))
-    lines += ["", "## Safeguards", "",
-              "- Fields not needed by a buyer purpose are not exported (minimisation).",
-              "- Excluded records are destroyed or retained as listed; see the destruction certificate.",
-              "- The export is encrypted for the recipient; this document holds aggregate numbers only.", ""]
+    lines += _table(
+        [(k, ", ".join(v) if isinstance(v, list) else v) for k, v in result.crossborder.items()],
+        ("item", "value"),
+    )
+    lines += [
+        "",
+        "## Safeguards",
+        "",
+        "- Fields not needed by a buyer purpose are not exported (minimisation).",
+        "- Excluded records are destroyed or retained as listed; see the destruction certificate.",
+        "- The export is encrypted for the recipient; this document holds aggregate numbers only.",
+        "",
+    ]
     return "\n".join(lines)

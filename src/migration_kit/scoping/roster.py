@@ -14,6 +14,7 @@ Example
 >>> roster.columns.tolist()                                                    # doctest: +SKIP
 ['entity_id', 'channel', 'contact', 'language', 'message', 'due_by', 'flags', 'contact_missing']
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,9 +25,18 @@ import pandas as pd
 
 from .policy import PolicySpec
 
-__all__ = ["ROSTER_COLUMNS", "CN_MOBILE", "render_messages", "build_roster"]
+__all__ = ["CN_MOBILE", "ROSTER_COLUMNS", "build_roster", "render_messages"]
 
-ROSTER_COLUMNS = ["entity_id", "channel", "contact", "language", "message", "due_by", "flags", "contact_missing"]
+ROSTER_COLUMNS = [
+    "entity_id",
+    "channel",
+    "contact",
+    "language",
+    "message",
+    "due_by",
+    "flags",
+    "contact_missing",
+]
 #: A Chinese mobile number in E.164 (already validated by the cleaning stage).
 CN_MOBILE = r"^\+861[3-9]\d{9}$"
 
@@ -42,9 +52,13 @@ def render_messages(policy: PolicySpec, deal: Any) -> dict[str, str]:
     >>> "R Co" in render_messages(PolicySpec(transfer_date=dt.date(2026, 1, 1)), deal)["en"]
     True
     """
-    values = {"recipient_name": deal.recipient.name, "recipient_contact": deal.recipient.contact,
-              "seller_name": deal.seller.name, "seller_contact": deal.seller.contact,
-              "transfer_date": policy.transfer_date.isoformat() if policy.transfer_date else ""}
+    values = {
+        "recipient_name": deal.recipient.name,
+        "recipient_contact": deal.recipient.contact,
+        "seller_name": deal.seller.name,
+        "seller_contact": deal.seller.contact,
+        "transfer_date": policy.transfer_date.isoformat() if policy.transfer_date else "",
+    }
     return {lang: text.format_map(values) for lang, text in policy.notification.templates.items()}
 
 
@@ -55,7 +69,9 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
     return s.where(s.notna() & (s.astype(str).str.strip() != ""), None)
 
 
-def build_roster(golden: pd.DataFrame, entity_dispositions: pd.DataFrame, policy: PolicySpec, deal: Any) -> pd.DataFrame:
+def build_roster(
+    golden: pd.DataFrame, entity_dispositions: pd.DataFrame, policy: PolicySpec, deal: Any
+) -> pd.DataFrame:
     """One row per transferred customer (sorted by ``entity_id``); see module docstring.
 
     Parameters
@@ -78,25 +94,38 @@ def build_roster(golden: pd.DataFrame, entity_dispositions: pd.DataFrame, policy
     ['sms', 'email', 'none']
     """
     ent = entity_dispositions[entity_dispositions["disposition"] == "transferred"]
-    g = ent[["entity_id", "region", "flags"]].merge(golden.drop_duplicates("entity_id"), on="entity_id", how="left",
-                                                    suffixes=("", "_golden"))
+    g = ent[["entity_id", "region", "flags"]].merge(
+        golden.drop_duplicates("entity_id"), on="entity_id", how="left", suffixes=("", "_golden")
+    )
     g = g.sort_values("entity_id", kind="mergesort").reset_index(drop=True)
     phone, email = _col(g, "phone"), _col(g, "email")
     address = _col(g, "address")
     sms = phone.astype("string").str.match(CN_MOBILE).fillna(False).to_numpy(dtype=bool)
     has_email, has_post = email.notna().to_numpy(), address.notna().to_numpy()
     channel = np.select([sms, has_email, has_post], ["sms", "email", "post"], "none")
-    contact = np.select([sms, has_email, has_post], [phone.to_numpy(), email.to_numpy(), address.to_numpy()], None)
+    contact = np.select(
+        [sms, has_email, has_post], [phone.to_numpy(), email.to_numpy(), address.to_numpy()], None
+    )
     country = _col(g, "country")
     langs = {c: policy.notification.language_for(c) for c in country.dropna().unique()}
     language = country.map(langs).fillna(policy.notification.language["default"])
     messages = render_messages(policy, deal)
     date = policy.require_date()
-    due = np.where(g["region"].to_numpy() == "EEA", np.datetime64(date + dt.timedelta(days=policy.notice_days), "ns"),
-                   np.datetime64(date, "ns"))
-    return pd.DataFrame({
-        "entity_id": g["entity_id"].to_numpy(), "channel": channel, "contact": contact,
-        "language": language.to_numpy(), "message": language.map(messages).to_numpy(),
-        "due_by": due.astype("datetime64[ns]"),
-        "flags": g["flags"].to_numpy(), "contact_missing": channel == "none",
-    }, columns=ROSTER_COLUMNS)
+    due = np.where(
+        g["region"].to_numpy() == "EEA",
+        np.datetime64(date + dt.timedelta(days=policy.notice_days), "ns"),
+        np.datetime64(date, "ns"),
+    )
+    return pd.DataFrame(
+        {
+            "entity_id": g["entity_id"].to_numpy(),
+            "channel": channel,
+            "contact": contact,
+            "language": language.to_numpy(),
+            "message": language.map(messages).to_numpy(),
+            "due_by": due.astype("datetime64[ns]"),
+            "flags": g["flags"].to_numpy(),
+            "contact_missing": channel == "none",
+        },
+        columns=ROSTER_COLUMNS,
+    )

@@ -14,10 +14,12 @@ Example
 >>> RULES_BY_CODE["ERASURE_REQUEST"].article
 'PIPL Art. 47; GDPR Art. 17'
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,15 +29,15 @@ from ..params import DEAL_TYPES
 from .policy import PolicySpec
 
 __all__ = [
-    "Rule",
-    "RuleContext",
+    "BASIS_CODES",
+    "MERGED_CODE",
     "PREDICATES",
-    "RULE_TABLE",
     "RULES",
     "RULES_BY_CODE",
     "RULE_CODES",
-    "BASIS_CODES",
-    "MERGED_CODE",
+    "RULE_TABLE",
+    "Rule",
+    "RuleContext",
     "evaluate_rules",
 ]
 
@@ -79,7 +81,11 @@ def _minor_without_consent(ctx: RuleContext) -> np.ndarray:
 
 
 def _minor_with_consent(ctx: RuleContext) -> np.ndarray:
-    return ctx.col("is_minor") & ctx.col("guardian_consent") & (ctx.policy.minors == "guardian_consent")
+    return (
+        ctx.col("is_minor")
+        & ctx.col("guardian_consent")
+        & (ctx.policy.minors == "guardian_consent")
+    )
 
 
 def _no_basis(ctx: RuleContext) -> np.ndarray:
@@ -137,8 +143,10 @@ class Rule:
     KEYS = ("code", "kind", "article", "description", "test", "destroy", "deal_types")
 
     @classmethod
-    def from_dict(cls, data: Any, where: str) -> "Rule":
-        check_keys(data, cls.KEYS, where, required=("code", "kind", "article", "description", "test"))
+    def from_dict(cls, data: Any, where: str) -> Rule:
+        check_keys(
+            data, cls.KEYS, where, required=("code", "kind", "article", "description", "test")
+        )
         deal_types = tuple(data.get("deal_types", DEAL_TYPES))
         for i, t in enumerate(deal_types):
             check_choice(t, DEAL_TYPES, f"{where}.deal_types[{i}]")
@@ -162,48 +170,109 @@ class Rule:
             return np.zeros(ctx.n, dtype=bool)
         out = np.asarray(PREDICATES[self.test](ctx), dtype=bool)
         if out.shape != (ctx.n,):
-            raise ValueError(f"rule {self.code}: predicate {self.test!r} returned shape {out.shape}, expected ({ctx.n},)")
+            raise ValueError(
+                f"rule {self.code}: predicate {self.test!r} returned shape {out.shape}, expected ({ctx.n},)"
+            )
         return out
 
 
 _TRANSFER_DEALS = ("merger", "division", "asset_sale")
 #: The rules, in report order. Edit here (as data) to add a rule; the test names a PREDICATES entry.
 RULE_TABLE: list[dict[str, Any]] = [
-    {"code": "SHARE_SALE_NO_TRANSFER", "kind": "exclude", "test": "always", "deal_types": ["share_sale"],
-     "article": "PIPL Art. 22-23 not engaged (controller unchanged)", "destroy": False,
-     "description": "share sale: the controller does not change; records are retained by the seller (not destroyed)"},
-    {"code": "ERASURE_REQUEST", "kind": "exclude", "test": "erasure_request", "destroy": True,
-     "article": "PIPL Art. 47; GDPR Art. 17",
-     "description": "an erasure request matches a phone, e-mail or ID of any record of the customer"},
-    {"code": "WITHDRAWN_CONSENT", "kind": "exclude", "test": "withdrawn_consent", "destroy": True,
-     "article": "PIPL Art. 15-16; GDPR Art. 7(3)",
-     "description": "a consent withdrawal matches any record of the customer (destroyed unless policy.destroy keeps it)"},
-    {"code": "RETENTION_EXPIRED", "kind": "exclude", "test": "retention_expired", "destroy": True,
-     "article": "PIPL Art. 19, 47(1)2; GDPR Art. 5(1)(e)",
-     "description": "no activity on any record for longer than policy.retention_years before the transfer date"},
-    {"code": "MINOR_UNDER_14", "kind": "exclude", "test": "minor_without_guardian_consent", "destroy": True,
-     "article": "PIPL Art. 28, 31",
-     "description": "under policy.minor_age at the transfer date with no recorded guardian consent"},
-    {"code": "HELD_NO_CONSENT", "kind": "exclude", "test": "no_consent_no_active_contract", "destroy": False,
-     "deal_types": ["asset_sale"], "article": "PIPL Art. 23",
-     "description": "asset sale: no consent and no active contract; held back by the seller and listed for re-consent"},
-    {"code": "NOTIFY_RECIPIENT", "kind": "flag", "test": "always", "deal_types": list(_TRANSFER_DEALS),
-     "article": "PIPL Art. 22-23",
-     "description": "the customer must be told the recipient's name and contact"},
-    {"code": "EU_NOTICE_ART14", "kind": "flag", "test": "eu_resident", "deal_types": list(_TRANSFER_DEALS),
-     "article": "GDPR Art. 14(3)(a)",
-     "description": "EEA resident: the recipient must inform within one month (policy.notice_days)"},
-    {"code": "CN_EXPORT_ART39", "kind": "flag", "test": "leaves_china", "deal_types": list(_TRANSFER_DEALS),
-     "article": "PIPL Art. 38-39; Cross-Border Data Flow Provisions 2024",
-     "description": "data collected in China goes to a recipient abroad: separate consent and notice, and the mechanism in the cross-border summary"},
-    {"code": "RECONSENT_NEW_PURPOSE", "kind": "flag", "test": "new_purpose", "deal_types": list(_TRANSFER_DEALS),
-     "article": "PIPL Art. 22 (2nd sentence); GDPR Art. 6(4)",
-     "description": "a buyer purpose is outside the seller's original purposes: new consent needed for it"},
-    {"code": "GUARDIAN_CONSENT", "kind": "flag", "test": "minor_with_guardian_consent",
-     "deal_types": list(_TRANSFER_DEALS), "article": "PIPL Art. 31",
-     "description": "minor moved on the strength of recorded guardian consent"},
+    {
+        "code": "SHARE_SALE_NO_TRANSFER",
+        "kind": "exclude",
+        "test": "always",
+        "deal_types": ["share_sale"],
+        "article": "PIPL Art. 22-23 not engaged (controller unchanged)",
+        "destroy": False,
+        "description": "share sale: the controller does not change; records are retained by the seller (not destroyed)",
+    },
+    {
+        "code": "ERASURE_REQUEST",
+        "kind": "exclude",
+        "test": "erasure_request",
+        "destroy": True,
+        "article": "PIPL Art. 47; GDPR Art. 17",
+        "description": "an erasure request matches a phone, e-mail or ID of any record of the customer",
+    },
+    {
+        "code": "WITHDRAWN_CONSENT",
+        "kind": "exclude",
+        "test": "withdrawn_consent",
+        "destroy": True,
+        "article": "PIPL Art. 15-16; GDPR Art. 7(3)",
+        "description": "a consent withdrawal matches any record of the customer (destroyed unless policy.destroy keeps it)",
+    },
+    {
+        "code": "RETENTION_EXPIRED",
+        "kind": "exclude",
+        "test": "retention_expired",
+        "destroy": True,
+        "article": "PIPL Art. 19, 47(1)2; GDPR Art. 5(1)(e)",
+        "description": "no activity on any record for longer than policy.retention_years before the transfer date",
+    },
+    {
+        "code": "MINOR_UNDER_14",
+        "kind": "exclude",
+        "test": "minor_without_guardian_consent",
+        "destroy": True,
+        "article": "PIPL Art. 28, 31",
+        "description": "under policy.minor_age at the transfer date with no recorded guardian consent",
+    },
+    {
+        "code": "HELD_NO_CONSENT",
+        "kind": "exclude",
+        "test": "no_consent_no_active_contract",
+        "destroy": False,
+        "deal_types": ["asset_sale"],
+        "article": "PIPL Art. 23",
+        "description": "asset sale: no consent and no active contract; held back by the seller and listed for re-consent",
+    },
+    {
+        "code": "NOTIFY_RECIPIENT",
+        "kind": "flag",
+        "test": "always",
+        "deal_types": list(_TRANSFER_DEALS),
+        "article": "PIPL Art. 22-23",
+        "description": "the customer must be told the recipient's name and contact",
+    },
+    {
+        "code": "EU_NOTICE_ART14",
+        "kind": "flag",
+        "test": "eu_resident",
+        "deal_types": list(_TRANSFER_DEALS),
+        "article": "GDPR Art. 14(3)(a)",
+        "description": "EEA resident: the recipient must inform within one month (policy.notice_days)",
+    },
+    {
+        "code": "CN_EXPORT_ART39",
+        "kind": "flag",
+        "test": "leaves_china",
+        "deal_types": list(_TRANSFER_DEALS),
+        "article": "PIPL Art. 38-39; Cross-Border Data Flow Provisions 2024",
+        "description": "data collected in China goes to a recipient abroad: separate consent and notice, and the mechanism in the cross-border summary",
+    },
+    {
+        "code": "RECONSENT_NEW_PURPOSE",
+        "kind": "flag",
+        "test": "new_purpose",
+        "deal_types": list(_TRANSFER_DEALS),
+        "article": "PIPL Art. 22 (2nd sentence); GDPR Art. 6(4)",
+        "description": "a buyer purpose is outside the seller's original purposes: new consent needed for it",
+    },
+    {
+        "code": "GUARDIAN_CONSENT",
+        "kind": "flag",
+        "test": "minor_with_guardian_consent",
+        "deal_types": list(_TRANSFER_DEALS),
+        "article": "PIPL Art. 31",
+        "description": "minor moved on the strength of recorded guardian consent",
+    },
 ]
-RULES: tuple[Rule, ...] = tuple(Rule.from_dict(d, f"RULE_TABLE[{i}]") for i, d in enumerate(RULE_TABLE))
+RULES: tuple[Rule, ...] = tuple(
+    Rule.from_dict(d, f"RULE_TABLE[{i}]") for i, d in enumerate(RULE_TABLE)
+)
 RULES_BY_CODE: dict[str, Rule] = {r.code: r for r in RULES}
 RULE_CODES: tuple[str, ...] = tuple(RULES_BY_CODE)
 

@@ -11,10 +11,11 @@ Example
 >>> normalize_suppression(raw, {"phone": "tel"}, "kind")[["request_type", "phone"]].values.tolist()
 [['erasure', '+8613812345678']]
 """
+
 from __future__ import annotations
 
 import unicodedata
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,19 +25,37 @@ from .._spec import check_choice
 from ..errors import ScopingError
 from ..masking import mask_cell
 
-__all__ = ["REQUEST_TYPES", "SUPPRESSION_COLUMNS", "MATCH_FIELDS", "USING_CLEAN", "normalize_suppression",
-           "match_suppression"]
+__all__ = [
+    "MATCH_FIELDS",
+    "REQUEST_TYPES",
+    "SUPPRESSION_COLUMNS",
+    "USING_CLEAN",
+    "match_suppression",
+    "normalize_suppression",
+]
 
 REQUEST_TYPES = ("withdrawn_consent", "erasure")
 MATCH_FIELDS = ("phone", "email", "id_number")
 SUPPRESSION_COLUMNS = ("request_id", "request_type", *MATCH_FIELDS)
 _SYNONYMS = {
-    "withdrawn_consent": "withdrawn_consent", "withdrawn": "withdrawn_consent", "withdraw": "withdrawn_consent",
-    "consent_withdrawn": "withdrawn_consent", "opt_out": "withdrawn_consent", "optout": "withdrawn_consent",
-    "撤回同意": "withdrawn_consent", "撤回": "withdrawn_consent", "撤销同意": "withdrawn_consent",
+    "withdrawn_consent": "withdrawn_consent",
+    "withdrawn": "withdrawn_consent",
+    "withdraw": "withdrawn_consent",
+    "consent_withdrawn": "withdrawn_consent",
+    "opt_out": "withdrawn_consent",
+    "optout": "withdrawn_consent",
+    "撤回同意": "withdrawn_consent",
+    "撤回": "withdrawn_consent",
+    "撤销同意": "withdrawn_consent",
     "退订": "withdrawn_consent",
-    "erasure": "erasure", "erase": "erasure", "delete": "erasure", "deletion": "erasure", "删除": "erasure",
-    "删除请求": "erasure", "删除申请": "erasure", "注销": "erasure",
+    "erasure": "erasure",
+    "erase": "erasure",
+    "delete": "erasure",
+    "deletion": "erasure",
+    "删除": "erasure",
+    "删除请求": "erasure",
+    "删除申请": "erasure",
+    "注销": "erasure",
 }
 
 try:  # the cleaning stage, when present in the tree
@@ -96,7 +115,9 @@ def _request_types(raw: pd.DataFrame, request_column: str | None, default: str) 
     if request_column is None:
         return pd.Series(default, index=raw.index, dtype=object)
     if request_column not in raw.columns:
-        raise ScopingError(f"suppression list: request column {request_column!r} not found; columns: {', '.join(map(str, raw.columns))}")
+        raise ScopingError(
+            f"suppression list: request column {request_column!r} not found; columns: {', '.join(map(str, raw.columns))}"
+        )
     text = _nfkc(raw[request_column]).str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     mapped = _obj(text).map(_SYNONYMS)
     bad = text.notna() & mapped.isna()
@@ -104,13 +125,19 @@ def _request_types(raw: pd.DataFrame, request_column: str | None, default: str) 
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise ScopingError(
             f"suppression list row {i + 1}: request type {mask_cell(raw[request_column].iat[i])!r} is not recognized; "
-            f"allowed: {', '.join(REQUEST_TYPES)} (or {', '.join(sorted(set(_SYNONYMS) - set(REQUEST_TYPES)))})")
+            f"allowed: {', '.join(REQUEST_TYPES)} (or {', '.join(sorted(set(_SYNONYMS) - set(REQUEST_TYPES)))})"
+        )
     return mapped.fillna(default)
 
 
-def normalize_suppression(raw_df: pd.DataFrame, columns_map: Mapping[str, str | Sequence[str]],
-                          request_column: str | None = None, *, id_column: str | None = None,
-                          default_request_type: str = "erasure") -> pd.DataFrame:
+def normalize_suppression(
+    raw_df: pd.DataFrame,
+    columns_map: Mapping[str, str | Sequence[str]],
+    request_column: str | None = None,
+    *,
+    id_column: str | None = None,
+    default_request_type: str = "erasure",
+) -> pd.DataFrame:
     """Normalize a raw suppression list to ``request_id, request_type, phone, email, id_number``.
 
     Parameters
@@ -144,24 +171,44 @@ def normalize_suppression(raw_df: pd.DataFrame, columns_map: Mapping[str, str | 
         check_choice(fld, MATCH_FIELDS, f"suppression.columns.{fld}")
         for c in [cols] if isinstance(cols, str) else cols:
             if c not in raw_df.columns:
-                raise ScopingError(f"suppression list: column {c!r} (for {fld}) not found; "
-                                   f"columns: {', '.join(map(str, raw_df.columns))}; fix suppression.columns")
+                raise ScopingError(
+                    f"suppression list: column {c!r} (for {fld}) not found; "
+                    f"columns: {', '.join(map(str, raw_df.columns))}; fix suppression.columns"
+                )
     raw = raw_df.reset_index(drop=True)
-    req_id = (raw[id_column].astype(str) if id_column else pd.Series([f"R{i + 1}" for i in range(len(raw))]))
+    req_id = (
+        raw[id_column].astype(str)
+        if id_column
+        else pd.Series([f"R{i + 1}" for i in range(len(raw))])
+    )
     req_type = _request_types(raw, request_column, default_request_type)
-    n_cols = max((1 if isinstance(c, str) else len(c)) for c in columns_map.values()) if columns_map else 0
+    n_cols = (
+        max((1 if isinstance(c, str) else len(c)) for c in columns_map.values())
+        if columns_map
+        else 0
+    )
     parts = []
     for k in range(n_cols):
         part = pd.DataFrame({"request_id": req_id, "request_type": req_type})
         for fld in MATCH_FIELDS:
             cols = columns_map.get(fld)
             cols = [] if cols is None else ([cols] if isinstance(cols, str) else list(cols))
-            raw_col = raw[cols[k]] if k < len(cols) else pd.Series(None, index=raw.index, dtype=object)
-            part[fld] = {"phone": _phone, "email": _email, "id_number": _id}[fld](raw_col.astype(object))
+            raw_col = (
+                raw[cols[k]] if k < len(cols) else pd.Series(None, index=raw.index, dtype=object)
+            )
+            part[fld] = {"phone": _phone, "email": _email, "id_number": _id}[fld](
+                raw_col.astype(object)
+            )
         parts.append(part)
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(SUPPRESSION_COLUMNS))
+    out = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=list(SUPPRESSION_COLUMNS))
+    )
     out = out[out[list(MATCH_FIELDS)].notna().any(axis=1)].drop_duplicates()
-    return out.sort_values(["request_id", *MATCH_FIELDS], na_position="last").reset_index(drop=True)[list(SUPPRESSION_COLUMNS)]
+    return out.sort_values(["request_id", *MATCH_FIELDS], na_position="last").reset_index(
+        drop=True
+    )[list(SUPPRESSION_COLUMNS)]
 
 
 def match_suppression(std: pd.DataFrame, suppression: pd.DataFrame | None) -> pd.DataFrame:
@@ -181,13 +228,17 @@ def match_suppression(std: pd.DataFrame, suppression: pd.DataFrame | None) -> pd
     >>> match_suppression(std, sup)["withdrawn"].tolist()
     [False, True]
     """
-    out = pd.DataFrame({"source": std["source"].to_numpy(), "record_id": std["record_id"].to_numpy()})
+    out = pd.DataFrame(
+        {"source": std["source"].to_numpy(), "record_id": std["record_id"].to_numpy()}
+    )
     for rtype, col in (("withdrawn_consent", "withdrawn"), ("erasure", "erasure")):
         hit = np.zeros(len(std), dtype=bool)
         if suppression is not None and len(suppression):
             missing = [c for c in ("request_type", *MATCH_FIELDS) if c not in suppression.columns]
             if missing:
-                raise ScopingError(f"suppression table lacks columns {missing}; build it with normalize_suppression()")
+                raise ScopingError(
+                    f"suppression table lacks columns {missing}; build it with normalize_suppression()"
+                )
             sub = suppression[suppression["request_type"] == rtype]
             for fld in MATCH_FIELDS:
                 if fld in std.columns:
@@ -195,4 +246,3 @@ def match_suppression(std: pd.DataFrame, suppression: pd.DataFrame | None) -> pd
                     hit |= std[fld].isin(values).to_numpy() & std[fld].notna().to_numpy()
         out[col] = hit
     return out
-

@@ -13,9 +13,10 @@ Example
 >>> res.counts["entities"]
 50
 """
+
 from __future__ import annotations
 
 from .generate import TRUTH_COLUMNS, generate
 from .rates import TRANSFER_DATE, SynthRates, SynthResult
 
-__all__ = ["generate", "SynthRates", "SynthResult", "TRUTH_COLUMNS", "TRANSFER_DATE"]
+__all__ = ["TRANSFER_DATE", "TRUTH_COLUMNS", "SynthRates", "SynthResult", "generate"]

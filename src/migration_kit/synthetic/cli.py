@@ -8,6 +8,7 @@ Example
 >>> r.exit_code
 0
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,13 +22,30 @@ __all__ = ["synth_command"]
 
 
 @click.command("synth")
-@click.option("--entities", type=click.IntRange(min=20), required=True, help="Number of real-world people.")
-@click.option("--seed", type=click.IntRange(min=0), default=7, show_default=True, help="Same seed, same bytes.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for the source files, suppression.csv and truth.csv.")
-@click.option("--params-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the params file (default OUT/params.yaml); its source paths are "
-                   "relative to its folder.")
+@click.option(
+    "--entities", type=click.IntRange(min=20), required=True, help="Number of real-world people."
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    default=7,
+    show_default=True,
+    help="Same seed, same bytes.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the source files, suppression.csv and truth.csv.",
+)
+@click.option(
+    "--params-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the params file (default OUT/params.yaml); its source paths are "
+    "relative to its folder.",
+)
 def synth_command(entities: int, seed: int, out_dir: Path, params_out: Path | None) -> None:
     """Generate rehearsal exports of a sports & stationery retailer with a hidden truth.
 
@@ -39,4 +57,6 @@ def synth_command(entities: int, seed: int, out_dir: Path, params_out: Path | No
     except MigrationKitError as exc:
         raise click.ClickException(str(exc)) from exc
     counts = ", ".join(f"{k}={v}" for k, v in res.counts.items())
-    click.echo(f"wrote {len(res.paths)} files to {out_dir} ({counts}); params: {res.paths['params']}")
+    click.echo(
+        f"wrote {len(res.paths)} files to {out_dir} ({counts}); params: {res.paths['params']}"
+    )

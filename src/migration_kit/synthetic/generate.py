@@ -7,6 +7,7 @@ Example
 >>> sorted(res.paths)
 ['overseas', 'params', 'pos', 'school', 'suppression', 'truth', 'web']
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,14 +23,27 @@ from .records import DEFECTS, make_records
 from .sources import date_strings, entity_addresses, format_source
 from .writer import SOURCE_FILES, write_csv, write_params, write_xlsx
 
-__all__ = ["generate", "suppression_requests", "TRUTH_COLUMNS"]
+__all__ = ["TRUTH_COLUMNS", "generate", "suppression_requests"]
 
-TRUTH_COLUMNS: tuple[str, ...] = ("source", "record_id", "entity_id", "withdrawn", "erasure", "minor", "region",
-                                  "inactive", "trap", "defects", "variants")
+TRUTH_COLUMNS: tuple[str, ...] = (
+    "source",
+    "record_id",
+    "entity_id",
+    "withdrawn",
+    "erasure",
+    "minor",
+    "region",
+    "inactive",
+    "trap",
+    "defects",
+    "variants",
+)
 _FIELDS = ("phone", "email", "id_number")
 
 
-def suppression_requests(e: pd.DataFrame, r: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def suppression_requests(
+    e: pd.DataFrame, r: pd.DataFrame, rng: np.random.Generator
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build ``suppression.csv`` rows: one request per withdrawn/erasure entity, naming ONE contact.
 
     The contact is one that literally appears on at least one of the entity's records; for
@@ -59,28 +73,52 @@ def suppression_requests(e: pd.DataFrame, r: pd.DataFrame, rng: np.random.Genera
     for j, f in enumerate(_FIELDS):
         truth = ent_of[f].to_numpy(dtype=object)
         got = rr[f].to_numpy(dtype=object)
-        hit = (truth != "") & (pd.Series(got).str.lower().to_numpy(dtype=object) == pd.Series(truth).str.lower().to_numpy(dtype=object))
+        hit = (truth != "") & (
+            pd.Series(got).str.lower().to_numpy(dtype=object)
+            == pd.Series(truth).str.lower().to_numpy(dtype=object)
+        )
         np.add.at(counts[:, j], pos.loc[rr["eid"].to_numpy()].to_numpy(), hit.astype(np.int64))
     nrec = np.bincount(pos.loc[rr["eid"].to_numpy()].to_numpy(), minlength=k)
-    counts[sup["trap"].to_numpy(dtype=object) == "family_shared_phone", 0] = 0  # shared phone names two people
+    counts[sup["trap"].to_numpy(dtype=object) == "family_shared_phone", 0] = (
+        0  # shared phone names two people
+    )
     single = (counts == 1) & (nrec[:, None] >= 2)
     prefer = rng.random(k) < 0.6
     score = rng.random((k, 3)) + 2.0 * (counts > 0) + 1.0 * (single & prefer[:, None])
     pick = score.argmax(axis=1)
     matched = counts[np.arange(k), pick] > 0
-    values = {f: np.where(pick == j, sup[f].str.lower().to_numpy(dtype=object) if f == "email" else sup[f].to_numpy(dtype=object), "")
-              for j, f in enumerate(_FIELDS)}
+    values = {
+        f: np.where(
+            pick == j,
+            sup[f].str.lower().to_numpy(dtype=object)
+            if f == "email"
+            else sup[f].to_numpy(dtype=object),
+            "",
+        )
+        for j, f in enumerate(_FIELDS)
+    }
     submitted = day_range(rng, "2026-06-01", "2026-11-20", k)
     order = np.lexsort((rng.random(k), submitted))
     rid = np.empty(k, dtype=object)
-    rid[order] = ("R" + pd.Series(np.arange(1, k + 1)).astype(str).str.zfill(6)).to_numpy(dtype=object)
-    table = pd.DataFrame({
-        "请求编号": rid, "类型": np.where(sup["erasure"], "删除请求", "撤回同意"),
-        "手机号码": values["phone"], "电子邮箱": values["email"], "身份证号": values["id_number"],
-        "提交日期": date_strings(submitted, "%Y-%m-%d").to_numpy(dtype=object),
-    })
+    rid[order] = ("R" + pd.Series(np.arange(1, k + 1)).astype(str).str.zfill(6)).to_numpy(
+        dtype=object
+    )
+    table = pd.DataFrame(
+        {
+            "请求编号": rid,
+            "类型": np.where(sup["erasure"], "删除请求", "撤回同意"),
+            "手机号码": values["phone"],
+            "电子邮箱": values["email"],
+            "身份证号": values["id_number"],
+            "提交日期": date_strings(submitted, "%Y-%m-%d").to_numpy(dtype=object),
+        }
+    )
     via = np.array(["VIA_PHONE", "VIA_EMAIL", "VIA_ID"], dtype=object)[pick]
-    tag = via + np.where(single[np.arange(k), pick], ";SINGLE_RECORD", "") + np.where(matched, "", ";UNMATCHED")
+    tag = (
+        via
+        + np.where(single[np.arange(k), pick], ";SINGLE_RECORD", "")
+        + np.where(matched, "", ";UNMATCHED")
+    )
     truth = pd.DataFrame({"record_id": rid, "eid": sup["eid"].to_numpy(), "variants": tag})
     return table.iloc[order].reset_index(drop=True), truth
 
@@ -88,22 +126,33 @@ def suppression_requests(e: pd.DataFrame, r: pd.DataFrame, rng: np.random.Genera
 def _realised(e: pd.DataFrame, r: pd.DataFrame) -> dict[str, float]:
     out = {
         "duplicate": float((np.bincount(r["eid"].to_numpy(), minlength=len(e)) > 1).mean()),
-        "withdrawn": float(e["withdrawn"].mean()), "erasure": float(e["erasure"].mean()),
-        "minor": float(e["minor"].mean()), "inactive": float(e["inactive"].mean()),
-        "eu": float((e["region"] == "EU").mean()), "other_foreign": float((e["region"] == "OTHER").mean()),
+        "withdrawn": float(e["withdrawn"].mean()),
+        "erasure": float(e["erasure"].mean()),
+        "minor": float(e["minor"].mean()),
+        "inactive": float(e["inactive"].mean()),
+        "eu": float((e["region"] == "EU").mean()),
+        "other_foreign": float((e["region"] == "OTHER").mean()),
         "school": float((e["kind"] == "school").mean()),
     }
     for trap in ("family_shared_phone", "namesake", "pinyin_variant"):
         out[trap] = float((e["trap"] == trap).mean())
-    combos = r["defects"].value_counts()  # few distinct combinations: count per combination, then split
+    combos = r[
+        "defects"
+    ].value_counts()  # few distinct combinations: count per combination, then split
     for code in DEFECTS:
         hits = sum(int(v) for k, v in combos.items() if code in str(k).split(";"))
         out[f"defect.{code}"] = float(hits / max(len(r), 1))
     return out
 
 
-def generate(entities: int, seed: int, out_dir: Path, *, params_path: Path | None = None,
-             rates: SynthRates | None = None) -> SynthResult:
+def generate(
+    entities: int,
+    seed: int,
+    out_dir: Path,
+    *,
+    params_path: Path | None = None,
+    rates: SynthRates | None = None,
+) -> SynthResult:
     """Write a synthetic rehearsal data set of ``entities`` people into ``out_dir``.
 
     Parameters
@@ -133,7 +182,11 @@ def generate(entities: int, seed: int, out_dir: Path, *, params_path: Path | Non
     """
     check_type(entities, int, "entities")
     check_type(seed, int, "seed")
-    require(entities >= 20, "entities", f"received {entities}; generate at least 20 entities so every case can occur")
+    require(
+        entities >= 20,
+        "entities",
+        f"received {entities}; generate at least 20 entities so every case can occur",
+    )
     require(seed >= 0, "seed", f"received {seed}; use a non-negative integer")
     rates = rates or SynthRates()
     out_dir = Path(out_dir)
@@ -152,18 +205,30 @@ def generate(entities: int, seed: int, out_dir: Path, *, params_path: Path | Non
         fa = faddr.iloc[sub["eid"].to_numpy()] if name == "overseas" else None
         table, rid, order = format_source(name, sub, ent, rng, fa)
         path = out_dir / fname
-        paths[name] = write_xlsx(table, path) if fmt == "xlsx" else write_csv(table, path, enc or "utf-8")
+        paths[name] = (
+            write_xlsx(table, path) if fmt == "xlsx" else write_csv(table, path, enc or "utf-8")
+        )
         counts[name] = len(table)
-        truth_parts.append(pd.DataFrame({"source": name, "record_id": rid.to_numpy(dtype=object)[order],
-                                         "eid": sub["eid"].to_numpy()[order], "defects": sub["defects"].to_numpy()[order],
-                                         "variants": sub["variants"].to_numpy()[order]}))
+        truth_parts.append(
+            pd.DataFrame(
+                {
+                    "source": name,
+                    "record_id": rid.to_numpy(dtype=object)[order],
+                    "eid": sub["eid"].to_numpy()[order],
+                    "defects": sub["defects"].to_numpy()[order],
+                    "variants": sub["variants"].to_numpy()[order],
+                }
+            )
+        )
     sup_table, sup_truth = suppression_requests(e, r, rng)
     paths["suppression"] = write_csv(sup_table, out_dir / "suppression.csv", "utf-8")
     counts["suppression"] = len(sup_table)
     sup_truth.insert(0, "source", "suppression")
     sup_truth["defects"] = ""
     sup_truth = sup_truth.sort_values("record_id", kind="stable")
-    parts = sorted(truth_parts + [sup_truth], key=lambda p: str(p["source"].iloc[0]) if len(p) else "")
+    parts = sorted(
+        truth_parts + [sup_truth], key=lambda p: str(p["source"].iloc[0]) if len(p) else ""
+    )
     truth = pd.concat(parts, ignore_index=True)  # by source, then record id (file order)
     eids = truth["eid"].to_numpy()
     for col in ("entity_id", "withdrawn", "erasure", "minor", "region", "inactive", "trap"):
@@ -171,5 +236,7 @@ def generate(entities: int, seed: int, out_dir: Path, *, params_path: Path | Non
     truth = truth[list(TRUTH_COLUMNS)]
     paths["truth"] = write_csv(truth, out_dir / "truth.csv", "utf-8")
     params_path = Path(params_path) if params_path is not None else out_dir / "params.yaml"
-    paths["params"] = write_params(params_path, {k: paths[k] for k in SOURCE_FILES}, paths["suppression"])
+    paths["params"] = write_params(
+        params_path, {k: paths[k] for k in SOURCE_FILES}, paths["suppression"]
+    )
     return SynthResult(paths=paths, counts=counts, realised=_realised(e, r))

@@ -6,19 +6,26 @@ Example
 >>> id_check_digits(np.array(["11010519491231002"], dtype=object))[0]
 'X'
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
-    "MOBILE_PREFIXES", "INVALID_PREFIXES", "id_check_digits", "resident_ids", "unique_numbers",
-    "mobiles", "digits_string",
+    "INVALID_PREFIXES",
+    "MOBILE_PREFIXES",
+    "digits_string",
+    "id_check_digits",
+    "mobiles",
+    "resident_ids",
+    "unique_numbers",
 ]
 
 #: Common valid mainland mobile prefixes (all accepted by phonenumbers).
-MOBILE_PREFIXES: tuple[int, ...] = tuple(range(130, 140)) + (150, 151, 152, 153, 155, 156, 157, 158, 159) \
-    + tuple(range(180, 190))
+MOBILE_PREFIXES: tuple[int, ...] = (
+    tuple(range(130, 140)) + (150, 151, 152, 153, 155, 156, 157, 158, 159) + tuple(range(180, 190))
+)
 #: Prefixes phonenumbers rejects (used for PHONE_INVALID defects).
 INVALID_PREFIXES: tuple[int, ...] = (140, 174)
 
@@ -63,7 +70,9 @@ def digits_string(values: np.ndarray, width: int) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=np.int64)).astype(str).str.zfill(width)
 
 
-def resident_ids(rng: np.random.Generator, region_codes: np.ndarray, birth: np.ndarray, male: np.ndarray) -> np.ndarray:
+def resident_ids(
+    rng: np.random.Generator, region_codes: np.ndarray, birth: np.ndarray, male: np.ndarray
+) -> np.ndarray:
     """Build valid 18-character resident IDs consistent with birth date and gender.
 
     Parameters
@@ -96,7 +105,9 @@ def resident_ids(rng: np.random.Generator, region_codes: np.ndarray, birth: np.n
     month = (d.astype("datetime64[M]") - d.astype("datetime64[Y]")).astype(np.int64) + 1
     day = (d - d.astype("datetime64[M]")).astype(np.int64) + 1
     code = pd.to_numeric(pd.Series(region_codes, dtype=object)).to_numpy(dtype=np.int64)
-    number = code * 10**11 + (year * 10000 + month * 100 + day) * 1000 + seq  # 17 digits fit in int64
+    number = (
+        code * 10**11 + (year * 10000 + month * 100 + day) * 1000 + seq
+    )  # 17 digits fit in int64
     first17 = pd.Series(number).astype(str).to_numpy(dtype=object)
     return (pd.Series(first17) + id_check_digits(first17)).to_numpy(dtype=object)
 

@@ -13,6 +13,7 @@ Example
 >>> len(p.surnames) > 50 and len(p.given_chars["M"]) > 20
 True
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,20 +24,42 @@ import pandas as pd
 
 from .regions import FOREIGN
 
-__all__ = ["Pools", "build_pools", "COMMON_NAMES", "CN_EMAIL_DOMAINS"]
+__all__ = ["CN_EMAIL_DOMAINS", "COMMON_NAMES", "Pools", "build_pools"]
 
 #: Very common full names (namesake trap): (name, gender).
 COMMON_NAMES: tuple[tuple[str, str], ...] = (
-    ("王伟", "M"), ("李娜", "F"), ("张敏", "F"), ("王芳", "F"), ("李伟", "M"), ("张伟", "M"),
-    ("刘洋", "M"), ("王静", "F"), ("李静", "F"), ("张丽", "F"), ("王磊", "M"), ("刘伟", "M"),
+    ("王伟", "M"),
+    ("李娜", "F"),
+    ("张敏", "F"),
+    ("王芳", "F"),
+    ("李伟", "M"),
+    ("张伟", "M"),
+    ("刘洋", "M"),
+    ("王静", "F"),
+    ("李静", "F"),
+    ("张丽", "F"),
+    ("王磊", "M"),
+    ("刘伟", "M"),
 )
-CN_EMAIL_DOMAINS: tuple[str, ...] = ("qq.com", "163.com", "126.com", "sina.com", "foxmail.com", "139.com",
-                                     "outlook.com", "gmail.com")
+CN_EMAIL_DOMAINS: tuple[str, ...] = (
+    "qq.com",
+    "163.com",
+    "126.com",
+    "sina.com",
+    "foxmail.com",
+    "139.com",
+    "outlook.com",
+    "gmail.com",
+)
 _FOREIGN_DOMAINS: dict[str, tuple[str, ...]] = {
-    "DE": ("gmail.com", "web.de", "gmx.de", "t-online.de"), "FR": ("gmail.com", "orange.fr", "free.fr", "laposte.net"),
-    "IT": ("gmail.com", "libero.it", "virgilio.it"), "ES": ("gmail.com", "hotmail.es", "telefonica.net"),
-    "NL": ("gmail.com", "ziggo.nl", "kpnmail.nl"), "US": ("gmail.com", "yahoo.com", "outlook.com", "icloud.com"),
-    "GB": ("gmail.com", "btinternet.com", "outlook.com"), "AU": ("gmail.com", "bigpond.com", "outlook.com"),
+    "DE": ("gmail.com", "web.de", "gmx.de", "t-online.de"),
+    "FR": ("gmail.com", "orange.fr", "free.fr", "laposte.net"),
+    "IT": ("gmail.com", "libero.it", "virgilio.it"),
+    "ES": ("gmail.com", "hotmail.es", "telefonica.net"),
+    "NL": ("gmail.com", "ziggo.nl", "kpnmail.nl"),
+    "US": ("gmail.com", "yahoo.com", "outlook.com", "icloud.com"),
+    "GB": ("gmail.com", "btinternet.com", "outlook.com"),
+    "AU": ("gmail.com", "bigpond.com", "outlook.com"),
     "CA": ("gmail.com", "rogers.com", "outlook.com"),
 }
 _US_LIKE_PROVINCE = {"US": "state_abbr", "AU": "state_abbr", "CA": "province_abbr"}
@@ -92,7 +115,13 @@ def _chinese_chars(chars: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray
     for ch in sorted(set(chars)):
         readings = pinyin(ch, heteronym=True, style=Style.NORMAL)[0]
         t = s2t.convert(ch)
-        if len(readings) == 1 and readings[0].isascii() and readings[0].isalpha() and _gbk_ok(ch) and _gbk_ok(t):
+        if (
+            len(readings) == 1
+            and readings[0].isascii()
+            and readings[0].isalpha()
+            and _gbk_ok(ch)
+            and _gbk_ok(t)
+        ):
             keep.append(ch)
             py.append(readings[0])
             trad.append(t)
@@ -161,12 +190,25 @@ def build_pools(seed: int = 0, per_locale: int = 400) -> Pools:
             "domains": np.array(_FOREIGN_DOMAINS[country], dtype=object),
         }
         prov = _US_LIKE_PROVINCE.get(country)
-        rows = [(fk.street_address().replace("\n", " "), fk.city(), getattr(fk, prov)() if prov else "",
-                 fk.postcode()) for _ in range(per_locale)]
+        rows = [
+            (
+                fk.street_address().replace("\n", " "),
+                fk.city(),
+                getattr(fk, prov)() if prov else "",
+                fk.postcode(),
+            )
+            for _ in range(per_locale)
+        ]
         addresses[country] = pd.DataFrame(rows, columns=["street", "city", "province", "zip"])
     return Pools(
-        surnames=sur, surname_py=sur_py, surname_trad=sur_trad,
-        given_chars={g: v[0] for g, v in given.items()}, given_py={g: v[1] for g, v in given.items()},
-        given_trad={g: v[2] for g, v in given.items()}, streets=streets, org_prefixes=prefixes,
-        latin=latin, addresses=addresses,
+        surnames=sur,
+        surname_py=sur_py,
+        surname_trad=sur_trad,
+        given_chars={g: v[0] for g, v in given.items()},
+        given_py={g: v[1] for g, v in given.items()},
+        given_trad={g: v[2] for g, v in given.items()},
+        streets=streets,
+        org_prefixes=prefixes,
+        latin=latin,
+        addresses=addresses,
     )

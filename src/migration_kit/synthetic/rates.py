@@ -6,15 +6,17 @@ Example
 >>> r.withdrawn, r.erasure
 (0.05, 0.01)
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .._spec import check_keys, check_type, require
 
-__all__ = ["SynthRates", "SynthResult", "TRANSFER_DATE"]
+__all__ = ["TRANSFER_DATE", "SynthRates", "SynthResult"]
 
 #: The transfer date written into the params policy; minors and inactivity are judged against it.
 TRANSFER_DATE = "2026-12-01"
@@ -74,18 +76,31 @@ class SynthRates:
         for f in fields(self):
             value = getattr(self, f.name)
             check_type(value, (int, float), f"rates.{f.name}")
-            require(0.0 <= float(value) <= 1.0, f"rates.{f.name}",
-                    f"received {value!r}; a rate is a share between 0 and 1 (e.g. 0.02 for 2%)")
+            require(
+                0.0 <= float(value) <= 1.0,
+                f"rates.{f.name}",
+                f"received {value!r}; a rate is a share between 0 and 1 (e.g. 0.02 for 2%)",
+            )
         foreign = self.eu + self.other_foreign + self.school
-        require(foreign <= 0.5, "rates", f"eu + other_foreign + school = {foreign:.3f}; keep it <= 0.5 so "
-                "most entities are domestic store/web customers")
-        require(self.withdrawn + self.erasure <= 0.5, "rates",
-                "withdrawn + erasure must be <= 0.5 (they are disjoint sets of entities)")
-        require(self.family_shared_phone + self.namesake + self.pinyin_variant <= 0.3, "rates",
-                "family_shared_phone + namesake + pinyin_variant must be <= 0.3")
+        require(
+            foreign <= 0.5,
+            "rates",
+            f"eu + other_foreign + school = {foreign:.3f}; keep it <= 0.5 so "
+            "most entities are domestic store/web customers",
+        )
+        require(
+            self.withdrawn + self.erasure <= 0.5,
+            "rates",
+            "withdrawn + erasure must be <= 0.5 (they are disjoint sets of entities)",
+        )
+        require(
+            self.family_shared_phone + self.namesake + self.pinyin_variant <= 0.3,
+            "rates",
+            "family_shared_phone + namesake + pinyin_variant must be <= 0.3",
+        )
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "rates") -> "SynthRates":
+    def from_dict(cls, data: Mapping[str, Any] | None, where: str = "rates") -> SynthRates:
         """Build from a mapping of rate name -> share; unknown names are rejected.
 
         Example

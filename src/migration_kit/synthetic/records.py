@@ -17,6 +17,7 @@ Example
 >>> bool((r.groupby("eid").size() >= 1).all())
 True
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,10 +27,16 @@ from .identity import INVALID_PREFIXES
 from .people import day_range
 from .rates import SynthRates
 
-__all__ = ["make_records", "label_join", "DEFECTS"]
+__all__ = ["DEFECTS", "label_join", "make_records"]
 
 #: Injected defect codes (per record).
-DEFECTS: tuple[str, ...] = ("PHONE_INVALID", "ID_CHECKSUM", "BIRTH_FUTURE", "EMAIL_SYNTAX", "ACTIVITY_BEFORE_SIGNUP")
+DEFECTS: tuple[str, ...] = (
+    "PHONE_INVALID",
+    "ID_CHECKSUM",
+    "BIRTH_FUTURE",
+    "EMAIL_SYNTAX",
+    "ACTIVITY_BEFORE_SIGNUP",
+)
 _CN_SOURCES = np.array(["pos", "web"], dtype=object)
 
 
@@ -47,16 +54,21 @@ def label_join(labels: dict[str, np.ndarray], n: int) -> np.ndarray:
     for k, code in enumerate(codes):
         bits |= np.asarray(labels[code], dtype=bool).astype(np.int64) << k
     uniq, inverse = np.unique(bits, return_inverse=True)  # a few hundred combinations at most
-    text = np.array([";".join(c for k, c in enumerate(codes) if u >> k & 1) for u in uniq.tolist()], dtype=object)
+    text = np.array(
+        [";".join(c for k, c in enumerate(codes) if u >> k & 1) for u in uniq.tolist()],
+        dtype=object,
+    )
     return text[inverse.ravel()] if n else np.array([], dtype=object)
 
 
-def _extra_sources(rng: np.random.Generator, e: pd.DataFrame, dup: np.ndarray, rates: SynthRates) -> tuple[np.ndarray, np.ndarray]:
+def _extra_sources(
+    rng: np.random.Generator, e: pd.DataFrame, dup: np.ndarray, rates: SynthRates
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (eid, source) of extra records for duplicated entities."""
     eids, srcs = [], []
     home = e["home"].to_numpy(dtype=object)
     kind = e["kind"].to_numpy(dtype=object)
-    pinyin = (e["trap"].to_numpy(dtype=object) == "pinyin_variant")
+    pinyin = e["trap"].to_numpy(dtype=object) == "pinyin_variant"
     n_extra = np.where(rng.random(len(dup)) < 0.2, 2, 1)
     for k in (1, 2):
         d = dup[n_extra >= k]
@@ -69,7 +81,9 @@ def _extra_sources(rng: np.random.Generator, e: pd.DataFrame, dup: np.ndarray, r
         if k == 1:
             src = np.where(pinyin[d], "overseas", src)
         else:
-            src = np.where(kd == "foreign", "overseas", _CN_SOURCES[rng.integers(0, 2, size=len(d))])
+            src = np.where(
+                kd == "foreign", "overseas", _CN_SOURCES[rng.integers(0, 2, size=len(d))]
+            )
         eids.append(d)
         srcs.append(src)
     return np.concatenate(eids), np.concatenate(srcs).astype(object)
@@ -119,17 +133,23 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
     others = rng.permutation(np.setdiff1d(eid, pinyin))[: n_dup - len(pinyin)]
     dup = np.sort(np.concatenate([pinyin, others]))
     x_eid, x_src = _extra_sources(rng, e, dup, rates)
-    r = pd.DataFrame({
-        "eid": np.concatenate([eid, x_eid]),
-        "source": np.concatenate([e["home"].to_numpy(dtype=object), x_src]),
-        "rank": np.concatenate([np.zeros(n, dtype=np.int64), np.ones(len(x_eid), dtype=np.int64)]),
-    })
+    r = pd.DataFrame(
+        {
+            "eid": np.concatenate([eid, x_eid]),
+            "source": np.concatenate([e["home"].to_numpy(dtype=object), x_src]),
+            "rank": np.concatenate(
+                [np.zeros(n, dtype=np.int64), np.ones(len(x_eid), dtype=np.int64)]
+            ),
+        }
+    )
     r["rank"] = r.groupby("eid").cumcount()
     r = r.sort_values(["eid", "rank"], kind="stable").reset_index(drop=True)
     m = len(r)
     src = r["source"].to_numpy(dtype=object)
     needed = ["kind", "phone", "landline", "email", "id_number", "birth", "first_date", "last_date"]
-    ent = e[needed].iloc[r["eid"].to_numpy()].reset_index(drop=True)  # only what records need (memory)
+    ent = (
+        e[needed].iloc[r["eid"].to_numpy()].reset_index(drop=True)
+    )  # only what records need (memory)
     dupl = r["rank"].to_numpy() > 0
     u = lambda: rng.random(m)  # noqa: E731 - one fresh uniform draw per record
     labels: dict[str, np.ndarray] = {}
@@ -137,7 +157,9 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
 
     # names
     style = np.full(m, "plain", dtype=object)
-    cnsrc = np.isin(src, ["pos", "web", "school"]) & (ent["kind"].to_numpy(dtype=object) != "foreign")
+    cnsrc = np.isin(src, ["pos", "web", "school"]) & (
+        ent["kind"].to_numpy(dtype=object) != "foreign"
+    )
     a = u()
     style[cnsrc & dupl & (a < 0.15)] = "trad"
     style[cnsrc & (((a >= 0.15) & (a < 0.30) & dupl) | ((a < 0.03) & ~dupl))] = "spaced"
@@ -149,11 +171,21 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
     use_land = (src == "school") & (u() < 0.4)
     phone[use_land] = ent["landline"][use_land]
     missing = ((src == "pos") & (u() < 0.03)) | ((src == "overseas") & (u() < 0.15))
-    mobile = ~use_land & ~missing & (ent["kind"].to_numpy(dtype=object) != "foreign") & (phone.str.len() == 11).to_numpy()
+    mobile = (
+        ~use_land
+        & ~missing
+        & (ent["kind"].to_numpy(dtype=object) != "foreign")
+        & (phone.str.len() == 11).to_numpy()
+    )
     typo = mobile & dupl & (u() < 0.10)
     phone[typo] = _typo(rng, phone[typo])
     bad = mobile & ~typo & (u() < rates.invalid)
-    phone[bad] = np.array([str(x) for x in INVALID_PREFIXES], dtype=object)[rng.integers(0, 2, size=int(bad.sum()))] + phone[bad].str[3:]
+    phone[bad] = (
+        np.array([str(x) for x in INVALID_PREFIXES], dtype=object)[
+            rng.integers(0, 2, size=int(bad.sum()))
+        ]
+        + phone[bad].str[3:]
+    )
     phone[missing] = ""
     labels["PHONE_TYPO"], labels["PHONE_MISSING"], labels["LANDLINE"] = typo, missing, use_land
     defects["PHONE_INVALID"] = bad
@@ -163,7 +195,9 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
 
     # e-mail
     email = ent["email"].copy()
-    has = (email != "").to_numpy() & (((src == "web") & (u() < 0.95)) | ((src == "school") & (u() < 0.9)) | (src == "overseas"))
+    has = (email != "").to_numpy() & (
+        ((src == "web") & (u() < 0.95)) | ((src == "school") & (u() < 0.9)) | (src == "overseas")
+    )
     b = u()
     upper = has & dupl & (b < 0.15)
     title = has & dupl & (b >= 0.15) & (b < 0.30)
@@ -172,8 +206,12 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
     bad = has & (u() < rates.invalid)
     kind_bad = rng.integers(0, 3, size=m)
     email[bad & (kind_bad == 0)] = email[bad & (kind_bad == 0)].str.replace("@", "@@", regex=False)
-    email[bad & (kind_bad == 1)] = email[bad & (kind_bad == 1)].str.replace("@", " at ", regex=False)
-    email[bad & (kind_bad == 2)] = email[bad & (kind_bad == 2)].str.replace(r"\.[a-z]+$", "", regex=True) + ".."
+    email[bad & (kind_bad == 1)] = email[bad & (kind_bad == 1)].str.replace(
+        "@", " at ", regex=False
+    )
+    email[bad & (kind_bad == 2)] = (
+        email[bad & (kind_bad == 2)].str.replace(r"\.[a-z]+$", "", regex=True) + ".."
+    )
     email[~has] = ""
     labels["EMAIL_CASE"], labels["EMAIL_MISSING"] = upper | title, (src != "pos") & ~has
     defects["EMAIL_SYNTAX"] = bad
@@ -185,7 +223,11 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
     has_id = pos & (idn != "").to_numpy() & (u() < 0.65)
     bad = has_id & (u() < rates.invalid)
     last = idn[bad].str[-1]
-    wrong = np.where(last == "X", "0", np.where(last == "9", "X", (pd.to_numeric(last.where(last != "X", "0")) + 1).astype(str)))
+    wrong = np.where(
+        last == "X",
+        "0",
+        np.where(last == "9", "X", (pd.to_numeric(last.where(last != "X", "0")) + 1).astype(str)),
+    )
     idn[bad] = idn[bad].str[:17] + wrong
     idn[~has_id] = ""
     defects["ID_CHECKSUM"] = bad
@@ -202,9 +244,13 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
     # activity
     first, lastd = ent["first_date"].to_numpy(), ent["last_date"].to_numpy()
     span = (lastd - first).astype("timedelta64[D]").astype(np.int64)
-    created = np.where(dupl, first + (u() * span).astype("timedelta64[D]"), first).astype("datetime64[D]")
+    created = np.where(dupl, first + (u() * span).astype("timedelta64[D]"), first).astype(
+        "datetime64[D]"
+    )
     span2 = (lastd - created).astype("timedelta64[D]").astype(np.int64)
-    last_r = np.where(dupl, created + (u() * span2).astype("timedelta64[D]"), lastd).astype("datetime64[D]")
+    last_r = np.where(dupl, created + (u() * span2).astype("timedelta64[D]"), lastd).astype(
+        "datetime64[D]"
+    )
     bad = u() < rates.inconsistent
     created = np.where(bad, last_r + rng.integers(1, 26, size=m).astype("timedelta64[D]"), created)
     defects["ACTIVITY_BEFORE_SIGNUP"] = bad

@@ -11,6 +11,7 @@ Example
 >>> p.read_bytes()[:3] == b"\\xef\\xbb\\xbf"
 True
 """
+
 from __future__ import annotations
 
 import csv
@@ -29,7 +30,7 @@ import yaml
 from .rates import TRANSFER_DATE
 from .sources import COLUMNS, ID_COLUMN
 
-__all__ = ["write_csv", "write_xlsx", "write_params", "SOURCE_FILES", "XLSX_SHEET", "FIXED_TIME"]
+__all__ = ["FIXED_TIME", "SOURCE_FILES", "XLSX_SHEET", "write_csv", "write_params", "write_xlsx"]
 
 #: Source name -> (file name, format, encoding, date order, default country).
 SOURCE_FILES: dict[str, tuple[str, str, str | None, str, str]] = {
@@ -82,12 +83,18 @@ def _pin_zip(path: Path, replace: dict[str, bytes] | None = None) -> None:
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     replace = replace or {}
     with zipfile.ZipFile(path) as z:
-        entries = [(i.filename, replace.get(i.filename) or z.read(i.filename)) for i in z.infolist()]
+        entries = [
+            (i.filename, replace.get(i.filename) or z.read(i.filename)) for i in z.infolist()
+        ]
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
         for name, data in entries:
             if name == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                    data,
+                )
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o600 << 16
@@ -105,7 +112,11 @@ def _col_letter(k: int) -> str:
 
 
 def _xml_text(s: pd.Series) -> pd.Series:
-    return s.str.replace("&", "&amp;", regex=False).str.replace("<", "&lt;", regex=False).str.replace(">", "&gt;", regex=False)
+    return (
+        s.str.replace("&", "&amp;", regex=False)
+        .str.replace("<", "&lt;", regex=False)
+        .str.replace(">", "&gt;", regex=False)
+    )
 
 
 def _sheet_xml(table: pd.DataFrame, date_style: str) -> bytes:
@@ -120,26 +131,62 @@ def _sheet_xml(table: pd.DataFrame, date_style: str) -> bytes:
     for k, c in enumerate(table.columns):
         ref = _col_letter(k)
         col = table[c].reset_index(drop=True)
-        kinds = col.map(lambda v: "n" if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
-                        else ("d" if isinstance(v, (_dt.datetime, pd.Timestamp, np.datetime64)) else "s"))
+        kinds = col.map(
+            lambda v: (
+                "n"
+                if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+                else ("d" if isinstance(v, (_dt.datetime, pd.Timestamp, np.datetime64)) else "s")
+            )
+        )
         empty = col.isna() | (col.astype(object) == "")
         out = pd.Series([""] * n, dtype=object)
         m = ((kinds == "s") & ~empty).to_numpy()
         if m.any():
-            out[m] = ('<c r="' + ref + rownum[m] + '" t="inlineStr"><is><t>' + _xml_text(col[m].astype(str)) + "</t></is></c>")
+            out[m] = (
+                '<c r="'
+                + ref
+                + rownum[m]
+                + '" t="inlineStr"><is><t>'
+                + _xml_text(col[m].astype(str))
+                + "</t></is></c>"
+            )
         m = ((kinds == "n") & ~empty).to_numpy()
         if m.any():
             out[m] = '<c r="' + ref + rownum[m] + '"><v>' + col[m].map(repr) + "</v></c>"
         m = ((kinds == "d") & ~empty).to_numpy()
         if m.any():
             serial = (pd.to_datetime(col[m]) - pd.Timestamp("1899-12-30")) / pd.Timedelta(days=1)
-            out[m] = '<c r="' + ref + rownum[m] + '" s="' + date_style + '"><v>' + serial.map(repr) + "</v></c>"
+            out[m] = (
+                '<c r="'
+                + ref
+                + rownum[m]
+                + '" s="'
+                + date_style
+                + '"><v>'
+                + serial.map(repr)
+                + "</v></c>"
+            )
         cells.append(out)
-    head = "".join(f'<c r="{_col_letter(k)}1" t="inlineStr"><is><t>{c}</t></is></c>' for k, c in enumerate(table.columns))
-    rows = ('<row r="' + rownum + '">' + (cells[0].str.cat(cells[1:]) if len(cells) > 1 else cells[0]) + "</row>") if n else pd.Series([], dtype=object)
-    xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-           '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-           f'<row r="1">{head}</row>' + "".join(rows.tolist()) + "</sheetData></worksheet>")
+    head = "".join(
+        f'<c r="{_col_letter(k)}1" t="inlineStr"><is><t>{c}</t></is></c>'
+        for k, c in enumerate(table.columns)
+    )
+    rows = (
+        (
+            '<row r="'
+            + rownum
+            + '">'
+            + (cells[0].str.cat(cells[1:]) if len(cells) > 1 else cells[0])
+            + "</row>"
+        )
+        if n
+        else pd.Series([], dtype=object)
+    )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        f'<row r="1">{head}</row>' + "".join(rows.tolist()) + "</sheetData></worksheet>"
+    )
     return xml.encode("utf-8")
 
 
@@ -176,7 +223,9 @@ def write_xlsx(table: pd.DataFrame, path: Path, sheet: str = XLSX_SHEET) -> Path
     return path
 
 
-def write_params(path: Path, files: dict[str, Path], suppression: Path, client: str = "rehearsal") -> Path:
+def write_params(
+    path: Path, files: dict[str, Path], suppression: Path, client: str = "rehearsal"
+) -> Path:
     """Write the params file describing the rehearsal sources (paths relative to its folder).
 
     Example
@@ -199,26 +248,55 @@ def write_params(path: Path, files: dict[str, Path], suppression: Path, client: 
             entry["encoding"] = enc
         if fmt == "xlsx":
             entry["sheet"] = XLSX_SHEET
-        entry.update(date_order=order, default_country=country, id_column=ID_COLUMN[name], columns=dict(COLUMNS[name]))
+        entry.update(
+            date_order=order,
+            default_country=country,
+            id_column=ID_COLUMN[name],
+            columns=dict(COLUMNS[name]),
+        )
         sources.append(entry)
     params = {
         "client": client,
         "deal": {
             "type": "merger",
             "seller": {"name": "远航文体用品有限公司", "contact": "privacy@seller.example"},
-            "recipient": {"name": "启明体育集团有限公司", "contact": "dpo@buyer.example", "country": "CN"},
+            "recipient": {
+                "name": "启明体育集团有限公司",
+                "contact": "dpo@buyer.example",
+                "country": "CN",
+            },
         },
         "sources": sources,
-        "suppression": [{"path": rel(suppression), "encoding": "utf-8", "id_column": "请求编号", "request_column": "类型",
-                         "columns": {"phone": "手机号码", "email": "电子邮箱", "id_number": "身份证号"}}],
-        "policy": {"transfer_date": _dt.date.fromisoformat(TRANSFER_DATE), "retention_years": 3, "minors": "exclude"},
+        "suppression": [
+            {
+                "path": rel(suppression),
+                "encoding": "utf-8",
+                "id_column": "请求编号",
+                "request_column": "类型",
+                "columns": {"phone": "手机号码", "email": "电子邮箱", "id_number": "身份证号"},
+            }
+        ],
+        "policy": {
+            "transfer_date": _dt.date.fromisoformat(TRANSFER_DATE),
+            "retention_years": 3,
+            "minors": "exclude",
+        },
         # gates the rehearsal must pass (the injected defects stay below them); a real client sets its own
-        "quality": {"gates": [{"metric": "validity.phone.before", "min": 95},
-                              {"metric": "uniqueness.after", "min": 99.5},
-                              {"metric": "overall.after", "min": 90}]},
+        "quality": {
+            "gates": [
+                {"metric": "validity.phone.before", "min": 95},
+                {"metric": "uniqueness.after", "min": 99.5},
+                {"metric": "overall.after", "min": 90},
+            ]
+        },
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(params, allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
-    path.write_text("# Rehearsal params written by `migration-kit synth` (synthetic data, no real person).\n" + text,
-                    encoding="utf-8")
+    text = yaml.safe_dump(
+        params, allow_unicode=True, sort_keys=False, default_flow_style=False, width=120
+    )
+    path.write_text(
+        "# Rehearsal params written by `migration-kit synth` (synthetic data, no real person).\n"
+        + text,
+        encoding="utf-8",
+    )
     return path
