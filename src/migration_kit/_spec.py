@@ -60,13 +60,14 @@ def check_choice(value: Any, allowed: Iterable[str], where: str) -> Any:
     if value not in allowed:
         raise ParamsError(
             where,
-            f"received {value!r}{_hint(str(value), allowed)}; allowed values: {', '.join(map(str, allowed))}",
+            f"received {value!r}{_hint(str(value), allowed)}; "
+            f"allowed values: {', '.join(map(str, allowed))}",
         )
     return value
 
 
 def check_type(value: Any, types: type | tuple[type, ...], where: str) -> Any:
-    """Return ``value`` if it is an instance of ``types``; otherwise raise naming the expected type."""
+    """Return ``value`` if it is an instance of ``types``; else raise naming the expected type."""
     if isinstance(value, bool) and bool not in (types if isinstance(types, tuple) else (types,)):
         raise ParamsError(where, f"received {value!r} (bool); expected {_tname(types)}")
     if not isinstance(value, types):

@@ -2,15 +2,15 @@
 
 ::
 
-    MigrationKitError                 base: a user-facing problem, printed as one line, no traceback
-    ├── ParamsError                   the params file is wrong (unknown key, bad value, missing file)
-    ├── InputError                    a seller export cannot be read as declared (file, row, column)
-    ├── LinkageError                  linkage rules or review decisions are inconsistent
-    ├── ScopingError                  the policy cannot be applied, or the counts do not reconcile
-    ├── QualityGateError              a quality gate failed and was not overridden
-    ├── KeyMaterialError              a key or certificate is missing, expired, non-RSA or mismatched
-    ├── IntegrityError                a hash, signature or audit chain does not match
-    └── WorkbookError                 a notebook step failed (names the notebook and the cell)
+    MigrationKitError             base: a user-facing problem, printed as one line, no traceback
+    ├── ParamsError               the params file is wrong (unknown key, bad value, missing file)
+    ├── InputError                a seller export cannot be read as declared (file, row, column)
+    ├── LinkageError              linkage rules or review decisions are inconsistent
+    ├── ScopingError              the policy cannot be applied, or the counts do not reconcile
+    ├── QualityGateError          a quality gate failed and was not overridden
+    ├── KeyMaterialError          a key or certificate is missing, expired, non-RSA or mismatched
+    ├── IntegrityError            a hash, signature or audit chain does not match
+    └── WorkbookError             a notebook step failed (names the notebook and the cell)
 
 Messages say what was received, which rule it broke and how to fix it. Values that may be personal
 data are masked with :mod:`migration_kit.masking` before they enter a message.

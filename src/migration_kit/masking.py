@@ -74,7 +74,10 @@ def mask_email(value: Any) -> str:
 
 
 def mask_name(value: Any) -> str:
-    """Keep the first character (the family name in Chinese) and mask the rest: ``王**``, ``P*** W***``."""
+    """Keep the first character (the family name in Chinese) and mask the rest.
+
+    For example ``王**`` and ``P*** W***``.
+    """
     if _is_missing(value):
         return ""
     text = str(value).strip()
@@ -146,7 +149,10 @@ def mask_series(field: str, values: pd.Series) -> pd.Series:
 
 
 def keyed_hash(key: bytes, value: Any) -> str:
-    """HMAC-SHA256 of ``value`` under ``key``, as hex. The key is held by the seller, never written out."""
+    """HMAC-SHA256 of ``value`` under ``key``, as hex.
+
+    The key is held by the seller, never written out.
+    """
     data = b"" if _is_missing(value) else str(value).encode("utf-8")
     return hmac.new(key, data, hashlib.sha256).hexdigest()
 

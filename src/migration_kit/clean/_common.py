@@ -2,14 +2,15 @@
 
 Cleaners work on the distinct values of a column (``pd.factorize``) and spread the results back
 with the codes. String work on those values runs in ``pyarrow.compute`` (C++, RE2 regular
-expressions), which is 5-20x faster than pandas' object-dtype ``.str`` methods on 1M values. Patterns
-passed to :func:`fullmatch` / :func:`extract` must therefore be RE2-compatible (no look-around, no
-back-references).
+expressions), which is 5-20x faster than pandas' object-dtype ``.str`` methods on 1M values.
+Patterns passed to :func:`fullmatch` / :func:`extract` must therefore be RE2-compatible (no
+look-around, no back-references).
 
 Example
 -------
 >>> import pandas as pd
->>> map_unique(pd.Series(["a", "a", None]), lambda v: (v.upper(), None), ["up", "reason"])["up"].tolist()
+>>> up = map_unique(pd.Series(["a", "a", None]), lambda v: (v.upper(), None), ["up", "reason"])
+>>> up["up"].tolist()
 ['A', 'A', None]
 """
 
@@ -24,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
+    "NULL",
     "extract",
     "fullmatch",
     "map_unique",
@@ -35,6 +37,10 @@ __all__ = [
     "spread",
     "to_object",
 ]
+
+#: None as a 0-d object array, the "else" operand of ``np.where(mask, value, NULL)``: numpy makes
+#: the same object array from a bare None, but its type stubs do not accept None there.
+NULL = np.array(None, dtype=object)
 
 
 def obj(values: Any) -> np.ndarray:
@@ -65,10 +71,15 @@ def fullmatch(arr: pa.Array, pattern: str) -> np.ndarray:
 
 
 def extract(arr: pa.Array, pattern: str) -> dict[str, np.ndarray]:
-    """Named groups of a full match of ``pattern`` (``(?P<name>...)``) as object arrays (None: no match)."""
+    """Named groups of a full match of ``pattern`` (``(?P<name>...)``) as object arrays.
+
+    A value that does not match gives None in every group.
+    """
     struct = pc.extract_regex(arr, f"^(?:{pattern})$")
     # flatten() carries the struct's nulls (non-matches) into the fields; .field() would not
-    return {f.name: to_object(child) for f, child in zip(struct.type, struct.flatten())}
+    return {
+        f.name: to_object(child) for f, child in zip(struct.type, struct.flatten(), strict=True)
+    }
 
 
 def replace(arr: pa.Array, pattern: str, repl: str) -> pa.Array:
@@ -88,8 +99,8 @@ def normalized_uniques(s: pd.Series) -> tuple[np.ndarray, pa.Array]:
     Returns
     -------
     (codes, uniques)
-        ``codes`` as from :func:`pandas.factorize` (-1 for missing) and the normalized distinct values
-        as an Arrow string array; values that are empty after normalization are null.
+        ``codes`` as from :func:`pandas.factorize` (-1 for missing) and the normalized distinct
+        values as an Arrow string array; values that are empty after normalization are null.
     """
     codes, uniques = pd.factorize(s.astype(object))
     try:

@@ -1,15 +1,16 @@
 """Addresses, countries and postcodes.
 
 Chinese addresses are read left to right against an embedded GB/T 2260 table
-(``data/clean_regions.csv``): at each position the longest province, city or district name (full or
-short form: 北京, 广东, 深圳, 南山, 浦东 ...) consistent with what was already found is taken, so
-``北京朝阳区``, ``深圳南山区``, ``广东深圳南山区`` and ``上海市浦东新区`` all resolve. Municipalities
-(北京 天津 上海 重庆) are both province and city. A district is only taken after its province or city
-(a district name alone is ambiguous nationwide, and the table is not complete). ``region_code`` is the code of the most specific level found.
+(``data/clean_regions.csv``): at each position the longest province, city or district name (full
+or short form: 北京, 广东, 深圳, 南山, 浦东 ...) consistent with what was already found is taken,
+so ``北京朝阳区``, ``深圳南山区``, ``广东深圳南山区`` and ``上海市浦东新区`` all resolve.
+Municipalities (北京 天津 上海 重庆) are both province and city. A district is only taken after
+its province or city (a district name alone is ambiguous nationwide, and the table is not
+complete). ``region_code`` is the code of the most specific level found.
 
-When one name fits units of two levels, the higher level wins (乌鲁木齐: the city, not 乌鲁木齐县);
-a short name followed by 区/县/路/街... is not taken (朝阳区 without 北京 is not 辽宁省朝阳市; 中山路
-is a road, not 中山市).
+When one name fits units of two levels, the higher level wins (乌鲁木齐: the city, not
+乌鲁木齐县); a short name followed by 区/县/路/街... is not taken (朝阳区 without 北京 is not
+辽宁省朝阳市; 中山路 is a road, not 中山市).
 
 Coverage of the table: 3,424 units, every province (34), prefecture-level city (340) and
 county-level unit (3,050), built by ``scripts/build_regions.py`` from the public adcode table of
@@ -26,7 +27,8 @@ Reason codes: ``ADDRESS_UNRESOLVED`` (Chinese text present but no province found
 Example
 -------
 >>> import pandas as pd
->>> clean_address(pd.Series(["深圳南山区科技园"]))[["province", "city", "district", "region_code"]].values.tolist()
+>>> out = clean_address(pd.Series(["深圳南山区科技园"]))
+>>> out[["province", "city", "district", "region_code"]].values.tolist()
 [['广东省', '深圳市', '南山区', '440305']]
 """
 
@@ -41,7 +43,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ._common import map_unique, normalize_text
+from ._common import NULL, map_unique, normalize_text
 from .names import fold_latin
 
 __all__ = [
@@ -134,11 +136,13 @@ def _fits(reg: Region, state: dict[str, str | None]) -> bool:
         return reg.parent_code == city
     if prov is not None:
         return reg.province_code == prov
-    return False  # a district name alone is ambiguous (鼓楼区 is in Nanjing, Fuzhou, Xuzhou, Kaifeng ...)
+    # a district name alone is ambiguous (鼓楼区 is in Nanjing, Fuzhou, Xuzhou, Kaifeng ...)
+    return False
 
 
-def _resolve(text: str) -> tuple:
-    by_code, by_name, longest = region_table()
+def _resolve(text: str) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    """Return (province, city, district, region_code, reason) read from one address text."""
+    by_code, by_name, _longest = region_table()
     lengths = _name_lengths()
     state: dict[str, str | None] = {"province": None, "city": None, "district": None}
     compact = _SKIP.sub("", text)
@@ -161,7 +165,8 @@ def _resolve(text: str) -> tuple:
                     rest[:k] in by_name for k in lengths.get(rest[:1], ()) if k <= len(rest)
                 )
             ):
-                continue  # 朝阳区 is not 朝阳市, 中山路 is a road, not 中山市 (but 哈尔滨道里区, 唐山路北区)
+                # 朝阳区 is not 朝阳市, 中山路 is a road, not 中山市 (but 哈尔滨道里区, 唐山路北区)
+                continue
             if len(ok) == 1:
                 hit = (ok[0], length)
                 break
@@ -176,13 +181,13 @@ def _resolve(text: str) -> tuple:
             state["city"] = reg.code
         state["province"] = reg.province_code
         p += length
-    names = [
+    province, city, district = (
         by_code[c].name if c else None
         for c in (state["province"], state["city"], state["district"])
-    ]
+    )
     code = state["district"] or state["city"] or state["province"]
     reason = "ADDRESS_UNRESOLVED" if code is None and _CJK.search(text) else None
-    return (*names, code, reason)
+    return (province, city, district, code, reason)
 
 
 def clean_address(
@@ -244,7 +249,9 @@ def _country_key(text: str) -> str:
 
 
 def clean_country(s: pd.Series) -> pd.DataFrame:
-    """Map country names or codes to ISO 3166 alpha-2 (``country``) with ``COUNTRY_UNKNOWN`` reasons.
+    """Map country names or codes to ISO 3166 alpha-2 (``country``).
+
+    Unknown values get the reason ``COUNTRY_UNKNOWN``.
 
     Example
     -------
@@ -278,7 +285,7 @@ def clean_postcode(s: pd.Series, country: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "postcode": text.where(~bad, None).astype(object),
-            "reason": np.where(bad, "POSTCODE_INVALID", None).astype(object),
+            "reason": np.where(bad, "POSTCODE_INVALID", NULL).astype(object),
         },
         index=s.index,
     )

@@ -3,11 +3,12 @@
 Accepted shapes (after NFKC, ``年``/``月`` -> ``-``, ``日`` dropped):
 
 * ``1990-03-05``, ``1990/3/5``, ``1990.3.5``, ``1990年3月5日``, ``19900305``;
-* ``03/05/1990`` and ``05.03.1990`` (year last) read per ``date_order``: ``"MDY"`` or ``"DMY"``; with
-  ``"YMD"`` (the default, sources that write year first) a year-last value is read only when one of
-  its parts is above 12, otherwise ``DATE_AMBIGUOUS``;
-* Excel serial day numbers (origin 1899-12-30, e.g. ``32937`` -> 1990-03-05), accepted only with 5
-  digits (10000-73050, i.e. 1927-05-18 .. 2099-12-31) so a bare year such as ``1990`` is not misread;
+* ``03/05/1990`` and ``05.03.1990`` (year last) read per ``date_order``: ``"MDY"`` or ``"DMY"``;
+  with ``"YMD"`` (the default, sources that write year first) a year-last value is read only when
+  one of its parts is above 12, otherwise ``DATE_AMBIGUOUS``;
+* Excel serial day numbers (origin 1899-12-30, e.g. ``32937`` -> 1990-03-05), accepted only with
+  5 digits (10000-73050, i.e. 1927-05-18 .. 2099-12-31) so a bare year such as ``1990`` is not
+  misread;
 * ISO 8601 timestamps with or without zone (``2023-05-01T10:00:00+08:00``, ``...Z``). Decision:
   zone-aware values are converted to **naive UTC**; naive ones are kept as written. With
   ``keep_time=False`` (birth dates) the calendar date as written is kept and the time dropped, so a
@@ -20,7 +21,9 @@ such day, e.g. 1990-02-30), ``DATE_AMBIGUOUS``, ``DATE_IMPLAUSIBLE`` (before 190
 Example
 -------
 >>> import datetime as dt, pandas as pd
->>> out = parse_dates(pd.Series(["1990年3月5日", "32937", "1990-02-30"]), reference_date=dt.date(2024, 1, 1))
+>>> out = parse_dates(
+...     pd.Series(["1990年3月5日", "32937", "1990-02-30"]), reference_date=dt.date(2024, 1, 1)
+... )
 >>> out["value"].dt.strftime("%Y-%m-%d").tolist(), out["reason"].tolist()
 (['1990-03-05', '1990-03-05', nan], [None, None, 'DATE_IMPOSSIBLE'])
 """
@@ -54,12 +57,12 @@ _ISO = (
 
 def _from_parts(y: pd.Series, m: pd.Series, d: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Build dates from integer parts; return (values, impossible mask)."""
-    y, m, d = (x.astype("int64").to_numpy() for x in (y, m, d))
-    in_range = (y >= 1678) & (y <= 2261)
-    frame = pd.DataFrame({"year": np.where(in_range, y, 2000), "month": m, "day": d})
+    yv, mv, dv = (x.astype("int64").to_numpy() for x in (y, m, d))
+    in_range = (yv >= 1678) & (yv <= 2261)
+    frame = pd.DataFrame({"year": np.where(in_range, yv, 2000), "month": mv, "day": dv})
     vals = pd.to_datetime(frame, errors="coerce").to_numpy()
     vals[~in_range] = np.datetime64("NaT")
-    old = ~in_range & (y < 1678)  # real but far too old: implausible rather than impossible
+    old = ~in_range & (yv < 1678)  # real but far too old: implausible rather than impossible
     return vals, np.isnat(vals) & ~old
 
 
@@ -84,7 +87,7 @@ def _ymd(
     )
 
 
-def _parse_unique(u: pd.Series, date_order: str, keep_time: bool) -> tuple[np.ndarray, np.ndarray]:
+def _parse_unique(u: pa.Array, date_order: str, keep_time: bool) -> tuple[np.ndarray, np.ndarray]:
     """Parse normalized distinct strings; return (datetime64 values, reason codes).
 
     Each shape is tried only on the values no earlier shape matched (a cheap ``fullmatch`` first,
@@ -137,8 +140,8 @@ def _parse_unique(u: pd.Series, date_order: str, keep_time: bool) -> tuple[np.nd
             reason[idx[~ok]] = "DATE_UNPARSEABLE"
         else:
             y, m, d, amb = _ymd(pd.DataFrame(extract(hits, pattern)), date_order)
-            v, bad = _from_parts(y, m, d)
-            val[idx] = np.where(amb, np.datetime64("NaT"), v)
+            vals, bad = _from_parts(y, m, d)
+            val[idx] = np.where(amb, np.datetime64("NaT"), vals)
             reason[idx[bad & ~amb]] = "DATE_IMPOSSIBLE"
             reason[idx[amb]] = "DATE_AMBIGUOUS"
     reason[todo] = "DATE_UNPARSEABLE"
@@ -169,7 +172,9 @@ def parse_dates(
     Example
     -------
     >>> import datetime as dt, pandas as pd
-    >>> parse_dates(pd.Series(["03/05/1990"]), date_order="MDY", reference_date=dt.date(2024, 1, 1))["value"].tolist()
+    >>> parse_dates(
+    ...     pd.Series(["03/05/1990"]), date_order="MDY", reference_date=dt.date(2024, 1, 1)
+    ... )["value"].tolist()
     [Timestamp('1990-03-05 00:00:00')]
     """
     check_choice(date_order, DATE_ORDERS, "parse_dates.date_order")

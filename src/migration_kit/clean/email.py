@@ -1,9 +1,9 @@
 """E-mail addresses: NFKC, trimmed, lowercased and syntax-checked, fully vectorized.
 
-NFKC first turns full-width characters (``ｚｈａｎｇ＠ｑｑ．ｃｏｍ``) into ASCII. The syntax rule is the
-usual ``local@domain.tld`` shape: dot-atom local part (no leading, trailing or double dots), domain
-labels of letters/digits/hyphens not starting or ending with a hyphen, an alphabetic TLD of 2+
-letters, no spaces. Reason code ``EMAIL_SYNTAX``. The raw value stays in ``raw__email``.
+NFKC first turns full-width characters (``ｚｈａｎｇ＠ｑｑ．ｃｏｍ``) into ASCII. The syntax
+rule is the usual ``local@domain.tld`` shape: dot-atom local part (no leading, trailing or double
+dots), domain labels of letters/digits/hyphens not starting or ending with a hyphen, an alphabetic
+TLD of 2+ letters, no spaces. Reason code ``EMAIL_SYNTAX``. The raw value stays in ``raw__email``.
 
 Example
 -------
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from ._common import fullmatch, normalized_uniques, spread, to_object
+from ._common import NULL, fullmatch, normalized_uniques, spread, to_object
 
 __all__ = ["EMAIL_COLUMNS", "EMAIL_PATTERN", "clean_email"]
 
@@ -54,8 +54,8 @@ def clean_email(s: pd.Series) -> pd.DataFrame:
     u = pc.utf8_lower(u)
     ok = fullmatch(u, EMAIL_PATTERN)
     present = ~pc.is_null(u).to_numpy(zero_copy_only=False)
-    email = np.where(ok, to_object(u), None).astype(object)
-    reason = np.where(present & ~ok, "EMAIL_SYNTAX", None).astype(object)
+    email = np.where(ok, to_object(u), NULL).astype(object)
+    reason = np.where(present & ~ok, "EMAIL_SYNTAX", NULL).astype(object)
     return pd.DataFrame(
         {"email": spread(email, codes), "reason": spread(reason, codes)}, index=s.index
     )

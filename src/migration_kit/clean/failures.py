@@ -46,7 +46,8 @@ class FailureTable:
     -------
     >>> import pandas as pd
     >>> ft = FailureTable(pd.DataFrame({"source": ["a", "a"], "record_id": ["1", "2"]}))
-    >>> ft.add("phone", "valid", pd.Series(["123", "13812345678"]), pd.Series(["PHONE_INVALID", None]))
+    >>> ft.add("phone", "valid", pd.Series(["123", "13812345678"]),
+    ...        pd.Series(["PHONE_INVALID", None]))
     >>> len(ft.to_frame())
     1
     """

@@ -2,23 +2,26 @@
 
 Checks, in order (the first failure is the reason):
 
-* ``ID_FORMAT``: after NFKC, removing spaces/dashes and upper-casing, not 17 digits + digit/X and not a
-  15-digit old-style number.
+* ``ID_FORMAT``: after NFKC, removing spaces/dashes and upper-casing, not 17 digits + digit/X and
+  not a 15-digit old-style number.
 * ``ID_CHECKSUM``: the ISO 7064 MOD 11-2 check digit (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2,
   remainders 0..10 -> ``1 0 X 9 8 7 6 5 4 3 2``) does not match.
 * ``ID_REGION``: the first two digits are not a GB/T 2260 provincial code.
-* ``ID_BIRTHDATE``: digits 7-14 are not a real date, are before 1900-01-01 or after ``reference_date``.
+* ``ID_BIRTHDATE``: digits 7-14 are not a real date, are before 1900-01-01 or after
+  ``reference_date``.
 
-15-digit IDs (issued before 1999, no check digit, two-digit year) are **upgraded**: ``19`` is inserted
-before the year and the check digit computed, as the issuing authorities do; the upgraded number then
-goes through the same region and birth-date checks. Birth date and gender (17th digit odd = male)
-come out of every valid ID so the caller can cross-check them (:func:`cross_check_id`) or fill a
-record's missing birth date / gender from them.
+15-digit IDs (issued before 1999, no check digit, two-digit year) are **upgraded**: ``19`` is
+inserted before the year and the check digit computed, as the issuing authorities do; the upgraded
+number then goes through the same region and birth-date checks. Birth date and gender (17th digit
+odd = male) come out of every valid ID so the caller can cross-check them (:func:`cross_check_id`)
+or fill a record's missing birth date / gender from them.
 
 Example
 -------
 >>> import datetime as dt, pandas as pd
->>> out = clean_id(pd.Series(["11010519491231002X", "110105491231002"]), reference_date=dt.date(2024, 1, 1))
+>>> out = clean_id(
+...     pd.Series(["11010519491231002X", "110105491231002"]), reference_date=dt.date(2024, 1, 1)
+... )
 >>> out["id_number"].tolist(), out["id_gender"].tolist()
 (['11010519491231002X', '11010519491231002X'], ['F', 'F'])
 """
@@ -31,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from ._common import fullmatch, normalized_uniques, replace, spread, to_object
+from ._common import NULL, fullmatch, normalized_uniques, replace, spread, to_object
 
 __all__ = ["ID_COLUMNS", "PROVINCE_PREFIXES", "check_digit", "clean_id", "cross_check_id"]
 
@@ -115,8 +118,8 @@ def clean_id(s: pd.Series, reference_date: dt.date) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``id_number`` (18 chars, uppercase X, None when invalid), ``id_birth_date`` (datetime64[ns]),
-        ``id_gender`` ("M"/"F") and ``reason``; same index as ``s``.
+        ``id_number`` (18 chars, uppercase X, None when invalid), ``id_birth_date``
+        (datetime64[ns]), ``id_gender`` ("M"/"F") and ``reason``; same index as ``s``.
 
     Example
     -------
@@ -206,8 +209,8 @@ def cross_check_id(
     g_bad = (id_gender.notna() & gender.notna() & (id_gender != gender)).to_numpy()
     return pd.DataFrame(
         {
-            "birth_reason": np.where(bd_bad, "ID_BIRTH_MISMATCH", None).astype(object),
-            "gender_reason": np.where(g_bad, "ID_GENDER_MISMATCH", None).astype(object),
+            "birth_reason": np.where(bd_bad, "ID_BIRTH_MISMATCH", NULL).astype(object),
+            "gender_reason": np.where(g_bad, "ID_GENDER_MISMATCH", NULL).astype(object),
         },
         index=id_birth_date.index,
     )

@@ -1,9 +1,9 @@
 """Person names: display form, family/given split, match key and order-insensitive pinyin key.
 
-Per distinct value (names repeat a lot): NFKC (full-width -> half-width), traditional -> simplified
-with ``opencc`` (``t2s``), spaces between CJK characters removed (``王 伟`` -> ``王伟``), honorifics and
-titles stripped (``老师 教练 先生 女士 小姐 经理 主任 校长`` after a Chinese name; ``Mr Mrs Ms Miss Dr
-Prof`` with or without dot before a Latin one).
+Per distinct value (names repeat a lot): NFKC (full-width -> half-width), traditional ->
+simplified with ``opencc`` (``t2s``), spaces between CJK characters removed (``王 伟`` ->
+``王伟``), honorifics and titles stripped (``老师 教练 先生 女士 小姐 经理 主任 校长`` after a
+Chinese name; ``Mr Mrs Ms Miss Dr Prof`` with or without dot before a Latin one).
 
 * Chinese names split after the surname; compound surnames (欧阳, 司马, 诸葛 ...) are recognised.
   ``name_key`` is the name without spaces; ``pinyin_key`` joins the surname syllables and the given
@@ -23,7 +23,8 @@ column) or nothing is left after removing the title.
 Example
 -------
 >>> import pandas as pd
->>> clean_name(pd.Series(["歐陽 娜娜 女士"]))[["full_name", "family_name", "pinyin_key"]].values.tolist()
+>>> out = clean_name(pd.Series(["歐陽 娜娜 女士"]))
+>>> out[["full_name", "family_name", "pinyin_key"]].values.tolist()
 [['欧阳娜娜', '欧阳', 'nana ouyang']]
 """
 
@@ -42,6 +43,8 @@ from ._common import map_unique, normalize_text
 __all__ = ["COMPOUND_SURNAMES", "NAME_COLUMNS", "clean_name", "fold_latin", "pinyin_surnames"]
 
 NAME_COLUMNS = ["full_name", "family_name", "given_name", "name_key", "pinyin_key", "reason"]
+#: One cleaned name, in the order of :data:`NAME_COLUMNS` (None: absent or invalid).
+_NameRow = tuple[str | None, str | None, str | None, str | None, str | None, str | None]
 
 #: Two-character surnames recognised when splitting Chinese names.
 COMPOUND_SURNAMES = frozenset(
@@ -157,7 +160,7 @@ def _surname_pinyin(family: str) -> str:
     return _SURNAME_PINYIN.get(family) or _pinyin(family)
 
 
-def _chinese(name: str) -> tuple:
+def _chinese(name: str) -> _NameRow:
     name = _CJK_SPACE.sub("", name)
     name = _CN_TITLE.sub("", name).strip()
     if not name or _INVALID.search(name):
@@ -172,7 +175,7 @@ def _chinese(name: str) -> tuple:
     return (name, family or None, given or None, name.replace("·", ""), " ".join(tokens), None)
 
 
-def _latin(name: str) -> tuple:
+def _latin(name: str) -> _NameRow:
     name = _LATIN_TITLE.sub("", name).strip(" ,.")
     if not name or _INVALID.search(name):
         return (None, None, None, None, None, "NAME_INVALID")
@@ -204,11 +207,11 @@ def _latin(name: str) -> tuple:
     given_folded = [t for i, t in enumerate(folded) if i != fam_i]
     name_key = " ".join([folded[fam_i], *given_folded])
     pinyin_key = " ".join(sorted([folded[fam_i], "".join(given_folded)]))
-    display = " ".join(shown[fam_i : fam_i + 1] + [given_shown]) if comma else " ".join(shown)
+    display = " ".join([*shown[fam_i : fam_i + 1], given_shown]) if comma else " ".join(shown)
     return (display, shown[fam_i], given_shown, name_key, pinyin_key, None)
 
 
-def _one(value: str) -> tuple:
+def _one(value: str) -> _NameRow:
     name = _T2S.convert(value) if _CJK.search(value) else value
     return _chinese(name) if _CJK.search(name) else _latin(name)
 

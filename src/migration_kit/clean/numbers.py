@@ -1,6 +1,7 @@
 """Amounts, counts, yes/no flags and gender codes, vectorized.
 
-* :func:`clean_amount`: ``¥1,234.50``, ``￥1234.5``, ``RMB 1,234``, ``1234元``, ``€12.30`` -> float64.
+* :func:`clean_amount`: ``¥1,234.50``, ``￥1234.5``, ``RMB 1,234``, ``1234元``, ``€12.30``
+  -> float64.
 * :func:`clean_count`: ``3``, ``3.0``, ``1,200`` -> Int64 (a fractional count is invalid).
 * :func:`clean_boolean`: 是/否, 同意/不同意, yes/no, true/false, 1/0, Y/N -> nullable boolean.
 * :func:`clean_gender`: 男/女, M/F, male/female, 先生/女士 -> ``"M"``/``"F"``.
@@ -17,11 +18,14 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from ._common import normalized_uniques, replace, spread, to_object
+from ._common import NULL, normalized_uniques, replace, spread, to_object
 
 __all__ = [
     "FALSE_WORDS",
@@ -90,7 +94,9 @@ def clean_amount(s: pd.Series) -> pd.DataFrame:
 
 
 def clean_count(s: pd.Series) -> pd.DataFrame:
-    """Parse counts to Int64 (``count``); fractions are ``NUMBER_INVALID``, negatives ``NUMBER_NEGATIVE``.
+    """Parse counts to Int64 (``count``).
+
+    Fractions are ``NUMBER_INVALID``, negatives ``NUMBER_NEGATIVE``.
 
     Example
     -------
@@ -109,7 +115,11 @@ def clean_count(s: pd.Series) -> pd.DataFrame:
 
 
 def _coded(
-    s: pd.Series, mapping: dict[str, object], code: str, name: str, dtype: str
+    s: pd.Series,
+    mapping: Mapping[str, object],
+    code: str,
+    name: str,
+    dtype: Literal["boolean", "object"],
 ) -> pd.DataFrame:
     codes, u = normalized_uniques(s)
     words = pd.Series(to_object(pc.utf8_lower(u)), dtype=object)
@@ -119,7 +129,7 @@ def _coded(
     return pd.DataFrame(
         {
             name: pd.Series(spread(value, codes), index=s.index, dtype=object).astype(dtype),
-            "reason": spread(np.where(bad, code, None).astype(object), codes),
+            "reason": spread(np.where(bad, code, NULL).astype(object), codes),
         },
         index=s.index,
     )

@@ -1,16 +1,17 @@
 """Phone numbers -> E.164 with ``phonenumbers``, vectorized over a Series.
 
-Accepted shapes: ``+86`` / ``0086`` / ``86`` prefixes, spaces, dashes, dots and brackets, Excel floats
-(``1.3812345678E10``, ``13812345678.0``), landlines with area codes (``010-12345678``,
+Accepted shapes: ``+86`` / ``0086`` / ``86`` prefixes, spaces, dashes, dots and brackets, Excel
+floats (``1.3812345678E10``, ``13812345678.0``), landlines with area codes (``010-12345678``,
 ``0755-8888 8888``) and foreign numbers with their ``+`` country code or the record's country.
 
 Validity is ``phonenumbers.is_valid_number`` (so unassigned ranges such as 140-144 or 174xxxx are
 rejected, which the naive ``1[3-9]\\d{9}`` would accept). Fast path: values of the common Chinese
 mobile shape (optional +86/0086/86 and 11 digits starting with 1) are checked with the library's
 own CN metadata patterns applied to the whole array: mobile pattern and not fixed-line -> valid
-mobile; no type pattern at all -> invalid (same verdicts as ``is_valid_number`` + ``number_type``,
-pinned by a test); likewise ``0`` + area code + number matching only the fixed-line pattern -> valid
-landline. Everything else goes through ``phonenumbers.parse`` once per distinct value.
+mobile; no type pattern at all -> invalid (same verdicts as ``is_valid_number`` +
+``number_type``, pinned by a test); likewise ``0`` + area code + number matching only the
+fixed-line pattern -> valid landline. Everything else goes through ``phonenumbers.parse`` once per
+distinct value.
 
 Reason codes: ``PHONE_UNPARSEABLE`` (no number could be read), ``PHONE_INVALID`` (read but not a
 valid number for its region).
@@ -19,7 +20,8 @@ Example
 -------
 >>> import pandas as pd
 >>> clean_phone(pd.Series(["138 1234 5678", "010-12345678", "14012345678"])).values.tolist()
-[['+8613812345678', 'mobile', None], ['+861012345678', 'landline', None], [None, None, 'PHONE_INVALID']]
+[['+8613812345678', 'mobile', None], ['+861012345678', 'landline', None],
+ [None, None, 'PHONE_INVALID']]
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import pandas as pd
 import phonenumbers as pn
 import pyarrow as pa
 import pyarrow.compute as pc
-from phonenumbers import PhoneNumberType
+from phonenumbers import PhoneNumberDesc, PhoneNumberType
 
 from ..errors import ParamsError
 from ._common import extract, fullmatch, normalized_uniques, obj, replace, to_object
@@ -44,9 +46,20 @@ _TYPES = {
     PhoneNumberType.MOBILE: "mobile",
     PhoneNumberType.FIXED_LINE: "landline",
 }
+
+
+def _pattern(desc: PhoneNumberDesc | None) -> str:
+    """National-number regex of a CN metadata entry that must have one (import fails if not)."""
+    if desc is None or desc.national_number_pattern is None:
+        raise ImportError("the phonenumbers CN metadata lacks a mobile/fixed-line/general pattern")
+    return desc.national_number_pattern
+
+
 _CN = pn.PhoneMetadata.metadata_for_region("CN")
-_CN_MOBILE = _CN.mobile.national_number_pattern
-_CN_FIXED = _CN.fixed_line.national_number_pattern
+if _CN is None:  # the metadata ships with phonenumbers
+    raise ImportError("phonenumbers has no metadata for region CN")
+_CN_MOBILE = _pattern(_CN.mobile)
+_CN_FIXED = _pattern(_CN.fixed_line)
 # Every number-type pattern of CN: a national number matching none of them is invalid
 # (is_valid_number returns False when number_type is UNKNOWN).
 _CN_ANY = "|".join(
@@ -67,13 +80,16 @@ _CN_ANY = "|".join(
 )
 _FAST = r"(?:\+86|0086|86)?(?P<n>1\d{10})"
 _FAST_LANDLINE = r"0(?P<n>[1-9]\d{6,10})"  # trunk prefix 0 + area code + subscriber number
-_CN_GENERAL = _CN.general_desc.national_number_pattern
+_CN_GENERAL = _pattern(_CN.general_desc)
 _CN_OTHER = "|".join(
     f"(?:{d.national_number_pattern})"
     for d in (_CN.mobile, _CN.toll_free, _CN.premium_rate, _CN.shared_cost)
     if d is not None
 )
-_CN_FIXED_LENGTHS = pa.array(list(_CN.fixed_line.possible_length), type=pa.int32())
+# _pattern(_CN.fixed_line) above guarantees fixed_line is not None
+_CN_FIXED_LENGTHS = pa.array(
+    list(_CN.fixed_line.possible_length if _CN.fixed_line else ()), type=pa.int32()
+)
 _EXCEL_EXP = re.compile(r"\d+(?:\.\d+)?[eE]\+?\d+")
 _EXCEL_DOT0 = re.compile(r"(\+?\d+)\.0+")
 _SEPARATORS = r"[\s\-\.\(\)/]"
@@ -135,7 +151,8 @@ def _clean_values(u: pa.Array, region: str) -> np.ndarray:
         )
         out[unknown, 2] = "PHONE_INVALID"
         todo &= ~mobile & ~unknown
-        # CN landlines written with the trunk 0: fixed-line pattern and length, no other type's pattern
+        # CN landlines written with the trunk 0: fixed-line pattern and length, no other type's
+        # pattern
         land = pa.array(extract(u, _FAST_LANDLINE)["n"], type=pa.string())
         length_ok = (
             pc.is_in(pc.utf8_length(land), value_set=_CN_FIXED_LENGTHS)
@@ -176,8 +193,8 @@ def clean_phone(
     Returns
     -------
     DataFrame
-        Columns ``phone`` (E.164), ``phone_type`` (mobile/landline/other), ``reason`` (None when valid
-        or absent), same index as ``s``.
+        Columns ``phone`` (E.164), ``phone_type`` (mobile/landline/other), ``reason`` (None when
+        valid or absent), same index as ``s``.
 
     Example
     -------

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Literal
 
 import pandas as pd
 
@@ -49,8 +50,10 @@ __all__ = ["RAW_PREFIX", "STD_DTYPES", "standardize"]
 
 RAW_PREFIX = "raw__"
 _KEYS = ("source", "record_id", "row_number")
+#: The dtypes a standardized column can have.
+StdDtype = Literal["object", "datetime64[ns]", "float64", "Int64", "boolean"]
 #: dtype of every standardized column (str columns are object with None).
-STD_DTYPES: dict[str, str] = {c: "object" for c in STD_COLUMNS}
+STD_DTYPES: dict[str, StdDtype] = {c: "object" for c in STD_COLUMNS}
 STD_DTYPES.update({f: "datetime64[ns]" for f in DATE_FIELDS})
 STD_DTYPES.update(
     {"total_spent": "float64", "order_count": "Int64", "marketing_consent": "boolean"}
@@ -95,7 +98,8 @@ def standardize(
     raw : DataFrame
         ``source, record_id, row_number`` and ``raw__<field>`` columns (str or None).
     date_order : {"YMD", "MDY", "DMY"}
-        How year-last dates of this source are read (see :func:`~migration_kit.clean.dates.parse_dates`).
+        How year-last dates of this source are read (see
+        :func:`~migration_kit.clean.dates.parse_dates`).
     default_region : str
         ISO alpha-2 home country of the source: phone default region and country fallback.
     reference_date : date
@@ -109,7 +113,8 @@ def standardize(
     Example
     -------
     >>> import datetime as dt, pandas as pd
-    >>> raw = pd.DataFrame({"source": ["s"], "record_id": ["1"], "row_number": [1], "raw__birth_date": ["1990-02-30"]})
+    >>> raw = pd.DataFrame({"source": ["s"], "record_id": ["1"], "row_number": [1],
+    ...                     "raw__birth_date": ["1990-02-30"]})
     >>> standardize(raw, reference_date=dt.date(2024, 1, 1))[1]["reason_code"].tolist()
     ['DATE_IMPOSSIBLE']
     """
@@ -127,7 +132,7 @@ def standardize(
     col = columns.get
 
     def run(
-        field: str, check: str, fn: Callable[..., pd.DataFrame], *args, **kwargs
+        field: str, check: str, fn: Callable[..., pd.DataFrame], *args: object, **kwargs: object
     ) -> pd.DataFrame | None:
         """Clean one field if mapped and record its failures."""
         if field not in columns:
@@ -136,12 +141,12 @@ def standardize(
         failures.add(field, check, columns[field], res["reason"])
         return res
 
-    std: dict[str, object] = {}
+    std: dict[str, pd.Series | None] = {}
     # names ------------------------------------------------------------------------------------
     if any(f in fields for f in ("full_name", "given_name", "family_name")):
         names = clean_name(col("full_name"), col("given_name"), col("family_name"))
-        shown = next(f for f in ("full_name", "given_name", "family_name") if f in fields)
-        failures.add(shown, "valid", col(shown), names["reason"])
+        shown: str = next(f for f in ("full_name", "given_name", "family_name") if f in fields)
+        failures.add(shown, "valid", columns[shown], names["reason"])
         std.update(
             {
                 c: names[c]
@@ -175,8 +180,8 @@ def standardize(
             else pd.Series(None, index=raw.index, dtype=object)
         )
         cross = cross_check_id(ids["id_birth_date"], ids["id_gender"], bd, gd)
-        failures.add("id_number", "birth_match", col("id_number"), cross["birth_reason"])
-        failures.add("id_number", "gender_match", col("id_number"), cross["gender_reason"])
+        failures.add("id_number", "birth_match", columns["id_number"], cross["birth_reason"])
+        failures.add("id_number", "gender_match", columns["id_number"], cross["gender_reason"])
         std["birth_date"] = bd.where(bd.notna(), ids["id_birth_date"])
         std["gender"] = gd.where(gd.notna(), ids["id_gender"])
     # country, phone, e-mail -----------------------------------------------------------------------
@@ -188,7 +193,7 @@ def standardize(
     )
     # fallbacks only fill records without a country text (an unknown country stays None)
     no_country = (
-        normalize_text(col("country")).isna()
+        normalize_text(columns["country"]).isna()
         if "country" in fields
         else pd.Series(True, index=raw.index)
     )
@@ -202,7 +207,7 @@ def standardize(
     if any(f in fields for f in loc_fields):
         addr = clean_address(col("address"), col("province"), col("city"), col("district"))
         shown = next(f for f in loc_fields if f in fields)
-        failures.add(shown, "resolve", col(shown), addr["reason"])
+        failures.add(shown, "resolve", columns[shown], addr["reason"])
         std.update({c: addr[c] for c in ("address", "province", "city", "district", "region_code")})
         prefix = addr["region_code"].str[:2]
         from_region = prefix.map(_SPECIAL_PROVINCE_COUNTRY).fillna("CN").where(prefix.notna(), None)
@@ -211,8 +216,10 @@ def standardize(
     std["country"] = country_s
     post = run("postcode", "format", clean_postcode, country_s)
     std["postcode"] = post["postcode"] if post is not None else None
-    std["organization"] = normalize_text(col("organization")) if "organization" in fields else None
-    # numbers ---------------------------------------------------------------------------------------
+    std["organization"] = (
+        normalize_text(columns["organization"]) if "organization" in fields else None
+    )
+    # numbers --------------------------------------------------------------------------------------
     spent = run("total_spent", "number", clean_amount)
     std["total_spent"] = spent["amount"] if spent is not None else None
     count = run("order_count", "number", clean_count)
@@ -226,8 +233,8 @@ def standardize(
     return out, failures.to_frame()
 
 
-def _typed(values: object, dtype: str, n: int) -> pd.Series:
-    """Return ``values`` (Series or None) as a column of ``dtype`` with the std missing convention."""
+def _typed(values: pd.Series | None, dtype: StdDtype, n: int) -> pd.Series:
+    """Return ``values`` (Series or None) as a ``dtype`` column, std missing convention."""
     if values is None:
         return pd.Series([None] * n, dtype=dtype)
     s = pd.Series(values).reset_index(drop=True)

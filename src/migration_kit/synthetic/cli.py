@@ -1,10 +1,14 @@
-"""``migration-kit synth``: write a synthetic rehearsal data set (the lead wires it into the CLI group).
+"""``migration-kit synth``: write a synthetic rehearsal data set.
+
+The lead wires the command into the CLI group.
 
 Example
 -------
 >>> from click.testing import CliRunner
 >>> import tempfile
->>> r = CliRunner().invoke(synth_command, ["--entities", "30", "--seed", "1", "--out", tempfile.mkdtemp()])
+>>> r = CliRunner().invoke(
+...     synth_command, ["--entities", "30", "--seed", "1", "--out", tempfile.mkdtemp()]
+... )
 >>> r.exit_code
 0
 """

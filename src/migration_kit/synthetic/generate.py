@@ -57,8 +57,9 @@ def suppression_requests(
 
     Example
     -------
-    >>> e = pd.DataFrame({"eid": [0], "withdrawn": [True], "erasure": [False], "phone": ["13812345678"],
-    ...                   "email": ["a@b.cn"], "id_number": [""], "trap": [""]})
+    >>> e = pd.DataFrame({"eid": [0], "withdrawn": [True], "erasure": [False],
+    ...                   "phone": ["13812345678"], "email": ["a@b.cn"], "id_number": [""],
+    ...                   "trap": [""]})
     >>> r = pd.DataFrame({"eid": [0], "phone": ["13812345678"], "email": [""], "id_number": [""]})
     >>> t, _ = suppression_requests(e, r, np.random.default_rng(0))
     >>> t[["类型", "手机号码"]].values.tolist()
@@ -71,11 +72,11 @@ def suppression_requests(
     ent_of = sup.set_index("eid").loc[rr["eid"]]
     counts = np.zeros((k, 3), dtype=np.int64)
     for j, f in enumerate(_FIELDS):
-        truth = ent_of[f].to_numpy(dtype=object)
+        known = ent_of[f].to_numpy(dtype=object)
         got = rr[f].to_numpy(dtype=object)
-        hit = (truth != "") & (
+        hit = (known != "") & (
             pd.Series(got).str.lower().to_numpy(dtype=object)
-            == pd.Series(truth).str.lower().to_numpy(dtype=object)
+            == pd.Series(known).str.lower().to_numpy(dtype=object)
         )
         np.add.at(counts[:, j], pos.loc[rr["eid"].to_numpy()].to_numpy(), hit.astype(np.int64))
     nrec = np.bincount(pos.loc[rr["eid"].to_numpy()].to_numpy(), minlength=k)
@@ -198,7 +199,7 @@ def generate(
     faddr = entity_addresses(rng, e, pools)
     paths: dict[str, Path] = {}
     counts: dict[str, int] = {"entities": entities}
-    truth_parts = []
+    truth_parts: list[pd.DataFrame] = []
     for name, (fname, fmt, enc, _, _) in SOURCE_FILES.items():
         sub = r.loc[r["source"] == name].reset_index(drop=True)
         ent = e.iloc[sub["eid"].to_numpy()].reset_index(drop=True)
@@ -227,7 +228,7 @@ def generate(
     sup_truth["defects"] = ""
     sup_truth = sup_truth.sort_values("record_id", kind="stable")
     parts = sorted(
-        truth_parts + [sup_truth], key=lambda p: str(p["source"].iloc[0]) if len(p) else ""
+        [*truth_parts, sup_truth], key=lambda p: str(p["source"].iloc[0]) if len(p) else ""
     )
     truth = pd.concat(parts, ignore_index=True)  # by source, then record id (file order)
     eids = truth["eid"].to_numpy()

@@ -1,4 +1,4 @@
-"""Vectorized identifiers: GB 11643-1999 resident IDs, Chinese mobiles and landlines, foreign mobiles.
+"""Vectorized identifiers: GB 11643-1999 resident IDs, CN mobiles and landlines, foreign mobiles.
 
 Example
 -------
@@ -24,7 +24,9 @@ __all__ = [
 
 #: Common valid mainland mobile prefixes (all accepted by phonenumbers).
 MOBILE_PREFIXES: tuple[int, ...] = (
-    tuple(range(130, 140)) + (150, 151, 152, 153, 155, 156, 157, 158, 159) + tuple(range(180, 190))
+    *range(130, 140),
+    *(150, 151, 152, 153, 155, 156, 157, 158, 159),
+    *range(180, 190),
 )
 #: Prefixes phonenumbers rejects (used for PHONE_INVALID defects).
 INVALID_PREFIXES: tuple[int, ...] = (140, 174)

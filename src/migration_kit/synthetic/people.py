@@ -175,7 +175,7 @@ def make_entities(
     trap = np.full(n, "", dtype=object)
     parent = np.full(n, -1, dtype=np.int64)
     domestic = eid[(kind == "cn")]
-    n_pairs = int(round(rates.family_shared_phone * n / 2))
+    n_pairs = round(rates.family_shared_phone * n / 2)
     children = _take(rng, domestic, n_pairs)
     rest = np.setdiff1d(domestic, children)
     parents = rng.permutation(_take(rng, rest, len(children)))
@@ -206,8 +206,8 @@ def make_entities(
         e.loc[children[same], "given"] = e.loc[children[same], "given"] + "儿"
 
     # birth, minors ----------------------------------------------------------------------------
-    n_minor = int(round(rates.minor * n))
-    child_minor = children[: min(int(round(len(children) * 0.7)), n_minor)]
+    n_minor = round(rates.minor * n)
+    child_minor = children[: min(round(len(children) * 0.7), n_minor)]
     others = np.setdiff1d(
         eid[(kind == "cn") & (trap != "pinyin_variant")], np.concatenate([children, parents])
     )
@@ -285,10 +285,10 @@ def make_entities(
     e["phone"] = phone
     land = np.full(n, "", dtype=object)
     if len(school):
-        width = np.where(e.loc[school, "area_code"].values == "0592", 7, 8)
-        sub = rng.integers(5, 9, size=len(school)) * 10 ** (width - 1) + rng.integers(
+        land_width = np.where(e.loc[school, "area_code"].values == "0592", 7, 8)
+        sub = rng.integers(5, 9, size=len(school)) * 10 ** (land_width - 1) + rng.integers(
             0, 10**7, size=len(school)
-        ) % 10 ** (width - 1)
+        ) % 10 ** (land_width - 1)
         land[school] = (
             e.loc[school, "area_code"].values
             + "-"
@@ -316,14 +316,14 @@ def make_entities(
     email = np.where(kind == "foreign", "", cn_mail).astype(object)
     fm = eid[kind == "foreign"]
     if len(fm):
-        first = _ascii_fold(e.loc[fm, "given"].reset_index(drop=True))
-        last = _ascii_fold(e.loc[fm, "family"].reset_index(drop=True))
+        given_f = _ascii_fold(e.loc[fm, "given"].reset_index(drop=True))
+        family_f = _ascii_fold(e.loc[fm, "family"].reset_index(drop=True))
         dom = np.empty(len(fm), dtype=object)
         for c in FOREIGN:
             m = country[fm] == c
             dom[m] = _pick(rng, pools.latin[c]["domains"], int(m.sum()))
         email[fm] = (
-            first + "." + last + suffix.iloc[fm].reset_index(drop=True) + "@" + dom
+            given_f + "." + family_f + suffix.iloc[fm].reset_index(drop=True) + "@" + dom
         ).to_numpy(dtype=object)
     e["email"] = email
 

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .regions import FOREIGN
+
+if TYPE_CHECKING:  # build_pools imports faker itself; here only for the annotation
+    from faker import Faker
 
 __all__ = ["CN_EMAIL_DOMAINS", "COMMON_NAMES", "Pools", "build_pools"]
 
@@ -132,7 +136,7 @@ def _unique_sorted(values: list[str]) -> np.ndarray:
     return np.array(sorted(set(v for v in values if v)), dtype=object)
 
 
-def _sort_set_built_lists(fake) -> None:
+def _sort_set_built_lists(fake: Faker) -> None:
     """Sort provider lists Faker builds from sets (e.g. it_IT ``cities``): their order follows
     PYTHONHASHSEED, which would make the same seed give other cities in another process."""
     for provider in fake.providers:

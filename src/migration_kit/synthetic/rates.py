@@ -1,4 +1,6 @@
-"""Rates of the rehearsal generator (:class:`SynthRates`) and what a run produced (:class:`SynthResult`).
+"""Rates of the rehearsal generator and what a run produced.
+
+:class:`SynthRates` holds the rates, :class:`SynthResult` the outcome of a run.
 
 Example
 -------

@@ -1,4 +1,4 @@
-"""Records derived from entities: which system holds which person how often, with variants and defects.
+"""Records derived from entities: which system holds whom how often, with variants and defects.
 
 Each entity has a primary record in its home system; a share of entities get one or two extra
 records (another system, or the same system twice). Record-level values are then perturbed the
@@ -129,7 +129,7 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
     n = len(e)
     eid = e["eid"].to_numpy()
     pinyin = eid[e["trap"].to_numpy(dtype=object) == "pinyin_variant"]
-    n_dup = max(int(round(rates.duplicate * n)), len(pinyin))
+    n_dup = max(round(rates.duplicate * n), len(pinyin))
     others = rng.permutation(np.setdiff1d(eid, pinyin))[: n_dup - len(pinyin)]
     dup = np.sort(np.concatenate([pinyin, others]))
     x_eid, x_src = _extra_sources(rng, e, dup, rates)

@@ -1,4 +1,4 @@
-"""Embedded reference tables: real GB/T 2260 district codes, area codes, postcodes, foreign phone plans.
+"""Embedded reference tables: GB/T 2260 district codes, area codes, postcodes, foreign phone plans.
 
 Only what the rehearsal generator needs: a few dozen Chinese cities with some of their urban
 districts (real GB/T 2260 codes), the city's telephone area code and postcode prefix, and for each
@@ -193,7 +193,8 @@ CITIES: tuple[tuple[str, str, str, str, tuple[tuple[str, str], ...]], ...] = (
     ("河北省", "石家庄市", "0311", "050", (("长安区", "130102"), ("桥西区", "130104"))),
 )
 
-#: Foreign countries: ISO code -> (Faker locale, region, mobile prefix (E.164), random digits after it).
+#: Foreign countries: ISO code -> (Faker locale, region, mobile prefix (E.164), random digits
+#: after it).
 #: Every prefix/length pair was checked with ``phonenumbers.is_valid_number``.
 FOREIGN: dict[str, tuple[str, str, str, int]] = {
     "DE": ("de_DE", "EU", "+49151", 8),

@@ -4,7 +4,8 @@ Four systems, differing the way real exports do:
 
 * ``pos``: store membership, Chinese headers, mixed birth-date formats, plain mobiles.
 * ``web``: web shop, Chinese headers, one free-text address, many phone formats, timestamps.
-* ``school``: school/club bulk buyers, contact persons with honorifics, landlines, numeric phone cells.
+* ``school``: school/club bulk buyers, contact persons with honorifics, landlines, numeric phone
+  cells.
 * ``overseas``: Shopify-like English export, Latin names (pinyin for Chinese abroad), MM/DD/YYYY.
 
 Example
@@ -15,7 +16,10 @@ Example
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from .pools import Pools
@@ -84,19 +88,22 @@ ID_COLUMN: dict[str, str] = {
 }
 
 
-def _s(values) -> pd.Series:
+def _s(values: npt.ArrayLike) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=object), dtype=object)
 
 
 def _ymd(dates: np.ndarray) -> tuple[pd.Series, pd.Series, pd.Series]:
     d = pd.DatetimeIndex(dates)
-    d = d.where(~d.isna(), pd.Timestamp("2000-01-01"))  # blanked by the caller
+    d = d.where(d.notna(), pd.Timestamp("2000-01-01"))  # blanked by the caller
     return _s(d.year.astype(str)), _s(d.month.astype(str)), _s(d.day.astype(str))
 
 
 def date_strings(dates: np.ndarray, fmt: str) -> pd.Series:
-    """Format dates as ``%Y-%m-%d``, ``%Y-%m-%d %H:%M:%S`` or ``%m/%d/%Y`` (numpy, no per-row strftime)."""
-    unit = "s" if "%H" in fmt else "D"
+    """Format dates as ``%Y-%m-%d``, ``%Y-%m-%d %H:%M:%S`` or ``%m/%d/%Y``.
+
+    Uses numpy's datetime formatting, no per-row strftime.
+    """
+    unit: Literal["s", "D"] = "s" if "%H" in fmt else "D"
     iso = _s(np.datetime_as_string(np.asarray(dates).astype(f"datetime64[{unit}]"), unit=unit))
     if fmt == "%Y-%m-%d %H:%M:%S":
         out = iso.str[:10] + " " + iso.str[11:]
@@ -168,7 +175,8 @@ def entity_addresses(rng: np.random.Generator, e: pd.DataFrame, pools: Pools) ->
     >>> import numpy as np
     >>> from migration_kit.synthetic.pools import build_pools
     >>> e = pd.DataFrame({"country": ["DE", "CN"], "trap": ["", "pinyin_variant"]})
-    >>> entity_addresses(np.random.default_rng(0), e, build_pools(0))["ship_country"].iloc[1] in PINYIN_ABROAD
+    >>> out = entity_addresses(np.random.default_rng(0), e, build_pools(0))
+    >>> out["ship_country"].iloc[1] in PINYIN_ABROAD
     True
     """
     n = len(e)
@@ -300,6 +308,8 @@ def format_source(
             "total_spent": _s(r["total_spent"].to_numpy()),
         }
     else:
+        if foreign_addr is None:
+            raise ValueError("format_source('overseas') needs foreign_addr (see entity_addresses)")
         base = 6_100_000_000_000
         rid, order = _record_ids(rng, created, "", 13, base)
         fa = foreign_addr.reset_index(drop=True)

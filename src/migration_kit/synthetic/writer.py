@@ -1,4 +1,6 @@
-"""Write the rehearsal files byte-for-byte reproducibly: CSV in declared encodings, xlsx, params.yaml.
+"""Write the rehearsal files byte-for-byte reproducibly.
+
+CSV in the declared encodings, xlsx, and params.yaml.
 
 An xlsx written by openpyxl carries the save time twice (``docProps/core.xml`` modified stamp and
 each zip entry's date); :func:`write_xlsx` pins both so the same data gives the same bytes.
@@ -58,7 +60,8 @@ def write_csv(table: pd.DataFrame, path: Path, encoding: str) -> Path:
     Example
     -------
     >>> import tempfile, pathlib
-    >>> p = write_csv(pd.DataFrame({"姓名": ["王伟"], "地址": ["1, Rue"]}), pathlib.Path(tempfile.mkdtemp()) / "g.csv", "gbk")
+    >>> table = pd.DataFrame({"姓名": ["王伟"], "地址": ["1, Rue"]})
+    >>> p = write_csv(table, pathlib.Path(tempfile.mkdtemp()) / "g.csv", "gbk")
     >>> p.read_bytes().decode("gbk").splitlines()
     ['姓名,地址', '王伟,"1, Rue"']
     """
@@ -73,13 +76,13 @@ def write_csv(table: pd.DataFrame, path: Path, encoding: str) -> Path:
             values = values.copy()
             values[missing] = ""
         cols.append(values.tolist())
-    writer.writerows(zip(*cols))
+    writer.writerows(zip(*cols, strict=True))
     path.write_bytes(buf.getvalue().encode(encoding, errors="strict"))
     return path
 
 
 def _pin_zip(path: Path, replace: dict[str, bytes] | None = None) -> None:
-    """Rewrite a zip with fixed entry dates, a fixed core.xml stamp and optionally replaced entries."""
+    """Rewrite a zip with fixed entry dates, a fixed core.xml stamp, optionally replaced entries."""
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
     replace = replace or {}
     with zipfile.ZipFile(path) as z:
@@ -127,7 +130,7 @@ def _sheet_xml(table: pd.DataFrame, date_style: str) -> bytes:
     """
     n = len(table)
     rownum = pd.Series(np.arange(2, n + 2)).astype(str)
-    cells = []
+    cells: list[pd.Series] = []
     for k, c in enumerate(table.columns):
         ref = _col_letter(k)
         col = table[c].reset_index(drop=True)
@@ -171,17 +174,12 @@ def _sheet_xml(table: pd.DataFrame, date_style: str) -> bytes:
         f'<c r="{_col_letter(k)}1" t="inlineStr"><is><t>{c}</t></is></c>'
         for k, c in enumerate(table.columns)
     )
-    rows = (
-        (
-            '<row r="'
-            + rownum
-            + '">'
-            + (cells[0].str.cat(cells[1:]) if len(cells) > 1 else cells[0])
-            + "</row>"
-        )
-        if n
-        else pd.Series([], dtype=object)
-    )
+    if n:
+        # pandas accepts a list of Series as ``others``; pandas-stubs only allows a list of str
+        body = cells[0].str.cat(cells[1:]) if len(cells) > 1 else cells[0]  # type: ignore[arg-type]
+        rows = '<row r="' + rownum + '">' + body + "</row>"
+    else:
+        rows = pd.Series([], dtype=object)
     xml = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
@@ -232,7 +230,9 @@ def write_params(
     -------
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
-    >>> p = write_params(d / "params.yaml", {k: d / v[0] for k, v in SOURCE_FILES.items()}, d / "suppression.csv")
+    >>> p = write_params(
+    ...     d / "params.yaml", {k: d / v[0] for k, v in SOURCE_FILES.items()}, d / "suppression.csv"
+    ... )
     >>> yaml.safe_load(p.read_text(encoding="utf-8"))["sources"][0]["path"]
     'pos_members.csv'
     """
@@ -281,7 +281,8 @@ def write_params(
             "retention_years": 3,
             "minors": "exclude",
         },
-        # gates the rehearsal must pass (the injected defects stay below them); a real client sets its own
+        # gates the rehearsal must pass (the injected defects stay below them); a real client sets
+        # its own
         "quality": {
             "gates": [
                 {"metric": "validity.phone.before", "min": 95},
