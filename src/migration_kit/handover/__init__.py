@@ -5,11 +5,13 @@ SignedData with SHA-256, SHA-256 hash chains. Every output opens with the ``open
 
 Example
 -------
->>> material = load_key_material(KeysSpec.from_dict(params["keys"], base_dir=folder))  # doctest: +SKIP
+>>> material = load_key_material(
+...     KeysSpec.from_dict(params["keys"], base_dir=folder))                # doctest: +SKIP
 >>> backup_files(input_paths, run / "backup", material)                     # doctest: +SKIP
 >>> files = export_tables({"customers": golden}, run / "handover", material)  # doctest: +SKIP
 >>> write_manifest(run / "handover", files, material, reconciliation=rec, params_hash=h,
-...                run_id=run_id, created_at=now, audit_log=run / "audit_log.jsonl")  # doctest: +SKIP
+...                run_id=run_id, created_at=now,
+...                audit_log=run / "audit_log.jsonl")                       # doctest: +SKIP
 >>> verify_handover(run / "handover", material.signer_certificate).ok       # doctest: +SKIP
 True
 """

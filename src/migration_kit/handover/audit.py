@@ -4,7 +4,8 @@ Each line is canonical JSON (sorted keys, no spaces, UTF-8) of an entry::
 
     {"seq": 3, "time": "...", "step": "scoping", "user": "...", "params_hash": "...",
      "inputs": {"std.parquet": "<sha256>"}, "outputs": {...}, "counts": {"excluded": 12},
-     "prev_hash": "<sha256 of the previous line>", "entry_hash": "<sha256 of this entry without entry_hash>"}
+     "prev_hash": "<sha256 of the previous line>",
+     "entry_hash": "<sha256 of this entry without entry_hash>"}
 
 The first entry's ``prev_hash`` is 64 zeros. :func:`verify_audit` recomputes the chain and names
 the first line that was edited, removed, inserted or moved. Truncation of the *last* lines cannot

@@ -97,9 +97,10 @@ def backup_files(
         raise ValueError(f"chunk_bytes={chunk_bytes} is too small; use at least 1024")
     out.mkdir(parents=True, exist_ok=True)
     certs = material.backup_certificates or (material.signer_certificate,)
-    files = []
+    files: list[dict[str, Any]] = []
     for src in srcs:
-        whole, chunks, size = hashlib.sha256(), [], 0
+        chunks: list[dict[str, Any]] = []
+        whole, size = hashlib.sha256(), 0
         with open(src, "rb") as fh:
             while True:
                 plain = fh.read(chunk_bytes)
@@ -131,7 +132,9 @@ def backup_files(
         "created_at": str(created_at or dt.datetime.now(dt.UTC).isoformat()),
         "backup_certificates": [fingerprint(c) for c in certs],
         "files": files,
-        "restore": "migration-kit restore <backup dir> --key seller.key --cert seller.pem --out <dir>",
+        "restore": (
+            "migration-kit restore <backup dir> --key seller.key --cert seller.pem --out <dir>"
+        ),
     }
     data = (json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode(
         "utf-8"
@@ -158,7 +161,9 @@ def restore(
     signer_cert: x509.Certificate | None = None,
     overwrite: bool = False,
 ) -> list[Path]:
-    """Check and decrypt a backup into ``out_dir``; return the restored paths (byte-identical originals).
+    """Check and decrypt a backup into ``out_dir``; return the restored paths.
+
+    The restored files are byte-identical to the originals.
 
     Parameters
     ----------
@@ -189,7 +194,11 @@ def restore(
         cert = load_certificate(cert, what="backup certificate", now=dt.datetime.now(dt.UTC))
     if not isinstance(key, rsa.RSAPrivateKey):
         key = load_private_key(key, passphrase_env=passphrase_env)
-    if key.public_key().public_numbers() != cert.public_key().public_numbers():
+    pub = cert.public_key()
+    if (
+        not isinstance(pub, rsa.RSAPublicKey)
+        or key.public_key().public_numbers() != pub.public_numbers()
+    ):
         raise KeyMaterialError(
             f"the private key does not belong to certificate {fingerprint(cert)}"
         )
@@ -214,7 +223,7 @@ def restore(
     staging = Path(tempfile.mkdtemp(prefix=".restore-partial-", dir=out))
     try:
         staged = [_restore_one(f, bdir, staging, cert, key) for f in manifest["files"]]
-        for src, target in zip(staged, targets):
+        for src, target in zip(staged, targets, strict=True):
             os.replace(src, target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

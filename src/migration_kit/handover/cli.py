@@ -87,7 +87,7 @@ def verify_command(
     cert: Path | None,
     passphrase_env: str | None,
 ) -> None:
-    """Check the signature, hashes, file list and audit chain of HANDOVER_DIR (exit 1 on any problem)."""
+    """Check signature, hashes, file list and audit chain of HANDOVER_DIR; exit 1 on any problem."""
     from .verify import verify_handover
 
     if (key is None) != (cert is None):

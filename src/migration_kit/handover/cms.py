@@ -39,9 +39,12 @@ from .keys import fingerprint
 __all__ = ["CIPHERS", "SignatureInfo", "decrypt", "encrypt", "sign_detached", "verify_detached"]
 
 #: Content ciphers ``cryptography``'s envelope builder supports.
-CIPHERS = {"aes256": pkcs7.algorithms.AES256, "aes128": pkcs7.algorithms.AES128}
+CIPHERS: dict[str, pkcs7.ContentEncryptionAlgorithm] = {
+    "aes256": pkcs7.algorithms.AES256,
+    "aes128": pkcs7.algorithms.AES128,
+}
 
-_HASHES = {
+_HASHES: dict[str, type[hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
     "2.16.840.1.101.3.4.2.1": hashes.SHA256,
     "2.16.840.1.101.3.4.2.2": hashes.SHA384,
     "2.16.840.1.101.3.4.2.3": hashes.SHA512,
@@ -118,9 +121,10 @@ def decrypt(
         return pkcs7.pkcs7_decrypt_der(der, certificate, private_key, [])
     except ValueError as exc:
         raise IntegrityError(
-            f"{name}: cannot decrypt with certificate {fingerprint(certificate)} ({exc}); either the file was not "
-            "encrypted to this certificate (use the key of a listed recipient, see manifest.json 'recipients') "
-            "or the file is damaged (compare its SHA-256 with the manifest)"
+            f"{name}: cannot decrypt with certificate {fingerprint(certificate)} ({exc}); "
+            "either the file was not encrypted to this certificate (use the key of a listed "
+            "recipient, see manifest.json 'recipients') or the file is damaged (compare its "
+            "SHA-256 with the manifest)"
         ) from None
 
 
@@ -250,7 +254,9 @@ def verify_detached(
     return SignatureInfo(fingerprint(signer), serial, pinned)
 
 
-def _parse_signed_data(der: bytes):
+def _parse_signed_data(
+    der: bytes,
+) -> tuple[bytes, int, str, _der.Node | None, str, bytes, list[x509.Certificate]]:
     top = _der.read(der).children()
     if _der.oid_text(top[0]) != _OID_SIGNED_DATA or top[1].tag != 0xA0:
         raise ValueError("content type is not signedData")
@@ -258,7 +264,8 @@ def _parse_signed_data(der: bytes):
     encap = sd[2].children()
     if len(encap) > 1:
         raise ValueError("the signature is not detached (it embeds content)")
-    embedded, signer_infos = [], None
+    embedded: list[x509.Certificate] = []
+    signer_infos: list[_der.Node] | None = None
     for node in sd[3:]:
         if node.tag == 0xA0:
             embedded = [

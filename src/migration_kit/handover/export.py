@@ -1,13 +1,13 @@
 """Write tables as CMS-encrypted CSV parts of bounded size.
 
-Each table becomes ``<table>.partNNNN.csv.cms`` files: UTF-8 CSV written by pyarrow (comma, strings
-in ``"`` quotes, nulls empty, ``\\n`` line ends, dates ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM:SS``, header
-line in every part so each part opens on its own), at most ``part_rows`` rows and about
-``part_bytes`` plaintext bytes per part, encrypted as DER CMS EnvelopedData (AES-256-CBC) to every
-recipient certificate. Plaintext exists only in memory, one part at a time; it is hashed (SHA-256)
-on the way. Ciphertext is written to a hidden temporary name (``.<name>.partial-<pid>``) in the same
-folder, fsynced and moved into place with ``os.replace``, so an interrupted export leaves no file that
-looks finished.
+Each table becomes ``<table>.partNNNN.csv.cms`` files: UTF-8 CSV written by pyarrow (comma,
+strings in ``"`` quotes, nulls empty, ``\\n`` line ends, dates ``YYYY-MM-DD`` or
+``YYYY-MM-DDTHH:MM:SS``, header line in every part so each part opens on its own), at most
+``part_rows`` rows and about ``part_bytes`` plaintext bytes per part, encrypted as DER CMS
+EnvelopedData (AES-256-CBC) to every recipient certificate. Plaintext exists only in memory, one
+part at a time; it is hashed (SHA-256) on the way. Ciphertext is written to a hidden temporary name
+(``.<name>.partial-<pid>``) in the same folder, fsynced and moved into place with ``os.replace``,
+so an interrupted export leaves no file that looks finished.
 
 A buyer decrypts a part with::
 
@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -109,7 +110,7 @@ def _csv(df: pd.DataFrame, header: bool, date_only: Mapping[str, bool]) -> bytes
         TypeError,
         ValueError,
     ):  # mixed-type object columns: write them as text
-        for col in df.columns[df.dtypes == object]:
+        for col in df.columns[df.dtypes == np.dtype(object)]:
             df[col] = df[col].where(df[col].isna(), df[col].astype(str))
         table = pa.Table.from_pandas(df, preserve_index=False)
     sink = io.BytesIO()
@@ -188,7 +189,8 @@ def export_tables(
 
     Example
     -------
-    >>> files = export_tables({"customers": df}, "handover", material, part_rows=100_000)  # doctest: +SKIP
+    >>> files = export_tables({"customers": df}, "handover", material,
+    ...                       part_rows=100_000)                           # doctest: +SKIP
     """
     out = Path(out_dir)
     _check_args(tables, out, part_rows, part_bytes)
@@ -203,7 +205,7 @@ def export_tables(
         chunks: list[bytes] = [header]
         size, rows, part = len(header), 0, 1
 
-        def flush() -> None:
+        def flush(table: str, header: bytes, columns: tuple[str, ...]) -> None:
             nonlocal chunks, size, rows, part
             plain = b"".join(chunks)
             chunks = [header]
@@ -230,10 +232,10 @@ def export_tables(
             block = df.iloc[start : start + step]
             body = _csv(block, False, date_only)
             if rows and (size + len(body) > part_bytes or rows + len(block) > part_rows):
-                flush()
+                flush(table, header, columns)
             chunks.append(body)
             size += len(body)
             rows += len(block)
         if rows or part == 1:
-            flush()
+            flush(table, header, columns)
     return result

@@ -2,15 +2,17 @@
 
 Everything is checked by :func:`load_key_material` *before* any work starts: a missing file, an
 expired or not-yet-valid certificate, a non-RSA key, a key that does not belong to its certificate
-or a missing passphrase variable stops the run with a :class:`~migration_kit.errors.KeyMaterialError`
-that names the file, what is wrong and how to fix it. Private keys never appear in a repr, log or
+or a missing passphrase variable stops the run with a
+:class:`~migration_kit.errors.KeyMaterialError` that names the file, what is wrong and how to fix
+it. Private keys never appear in a repr, log or
 output; certificates are shown by SHA-256 fingerprint (their subject may name a person).
 
 Example
 -------
 >>> paths = generate_keys("/tmp/k", bits=2048)                              # doctest: +SKIP
 >>> spec = KeysSpec.from_dict({"recipient_certificates": ["buyer.pem"],
-...     "signer_certificate": "seller.pem", "signer_key": "seller.key"}, base_dir="/tmp/k")  # doctest: +SKIP
+...     "signer_certificate": "seller.pem", "signer_key": "seller.key"},
+...     base_dir="/tmp/k")                                                   # doctest: +SKIP
 >>> material = load_key_material(spec)                                      # doctest: +SKIP
 """
 
@@ -184,7 +186,10 @@ class KeysSpec:
 
     @classmethod
     def default(cls, base_dir: str | os.PathLike | None = None) -> KeysSpec:
-        """Rehearsal layout made by ``migration-kit keys --out keys``: buyer.pem, seller.pem, seller.key."""
+        """Rehearsal layout made by ``migration-kit keys --out keys``.
+
+        The files are buyer.pem, seller.pem and seller.key.
+        """
         return cls.from_dict(
             {
                 "recipient_certificates": ["keys/buyer.pem"],
@@ -198,7 +203,10 @@ class KeysSpec:
     def from_dict(
         cls, data: Mapping[str, Any], where: str = "keys", base_dir: str | os.PathLike | None = None
     ) -> KeysSpec:
-        """Build and validate from the params dict; unknown keys are rejected listing the known ones."""
+        """Build and validate from the params dict.
+
+        Unknown keys are rejected, listing the known ones.
+        """
         check_keys(
             data,
             cls.FIELDS,
@@ -224,7 +232,8 @@ class KeysSpec:
         require(
             bool(recipients),
             f"{where}.recipient_certificates",
-            "received an empty list; list the buyer's certificate(s) (PEM) the export is encrypted to",
+            "received an empty list; list the buyer's certificate(s) (PEM) the export is "
+            "encrypted to",
         )
         env = data.get("signer_key_passphrase_env")
         if env is not None:
@@ -283,7 +292,7 @@ def _read(path: Path, what: str, fix: str) -> bytes:
     return path.read_bytes()
 
 
-def _check_rsa(pub: Any, path: Path, what: str) -> None:
+def _check_rsa(pub: object, path: Path, what: str) -> None:
     if not isinstance(pub, rsa.RSAPublicKey):
         kind = (
             type(pub).__name__.lstrip("_").replace("PublicKey", "").replace("EllipticCurve", "EC")
@@ -325,7 +334,8 @@ def load_certificate(
     if now < cert.not_valid_before_utc:
         raise KeyMaterialError(
             f"{p}: {what} {fingerprint(cert)} is not valid before "
-            f"{cert.not_valid_before_utc.isoformat()}; check the machine clock or use a current certificate"
+            f"{cert.not_valid_before_utc.isoformat()}; check the machine clock or use a current "
+            "certificate"
         )
     if now > cert.not_valid_after_utc:
         raise KeyMaterialError(
@@ -338,11 +348,14 @@ def load_certificate(
 def load_private_key(
     path: str | os.PathLike, *, passphrase_env: str | None = None, what: str = "private key"
 ) -> rsa.RSAPrivateKey:
-    """Load a PEM RSA private key; its passphrase (if any) is read from the environment variable named.
+    """Load a PEM RSA private key.
+
+    Its passphrase (if any) is read from the environment variable named by ``passphrase_env``.
 
     Example
     -------
-    >>> key = load_private_key("keys/seller.key", passphrase_env="SELLER_KEY_PASS")  # doctest: +SKIP
+    >>> key = load_private_key("keys/seller.key",
+    ...                        passphrase_env="SELLER_KEY_PASS")           # doctest: +SKIP
     """
     p = Path(path)
     data = _read(p, what, "check the path (relative paths start at the params file)")
@@ -372,11 +385,18 @@ def load_private_key(
             + (f" (from ${passphrase_env})" if passphrase_env else "")
         ) from None
     _check_rsa(key.public_key(), p, what)
+    # _check_rsa raised unless the public half is RSA, so the private key is RSA too
+    assert isinstance(key, rsa.RSAPrivateKey)
     return key
 
 
 def _matches(key: rsa.RSAPrivateKey, cert: x509.Certificate) -> bool:
-    return key.public_key().public_numbers() == cert.public_key().public_numbers()
+    """True when ``key`` is the private half of ``cert``'s (RSA) public key."""
+    pub = cert.public_key()
+    return (
+        isinstance(pub, rsa.RSAPublicKey)
+        and key.public_key().public_numbers() == pub.public_numbers()
+    )
 
 
 def load_key_material(spec: KeysSpec, *, now: dt.datetime | None = None) -> KeyMaterial:
@@ -399,7 +419,8 @@ def load_key_material(spec: KeysSpec, *, now: dt.datetime | None = None) -> KeyM
     if not _matches(key, signer_cert):
         raise KeyMaterialError(
             f"{spec.signer_key}: the signer key does not belong to signer certificate "
-            f"{spec.signer_certificate} ({fingerprint(signer_cert)}); pair the key with its own certificate"
+            f"{spec.signer_certificate} ({fingerprint(signer_cert)}); pair the key with its own "
+            "certificate"
         )
     backup = tuple(
         load_certificate(p, what="backup certificate", now=now) for p in spec.backup_certificates

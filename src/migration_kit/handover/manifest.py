@@ -12,7 +12,8 @@ Example
 -------
 >>> files = export_tables({"customers": golden}, out, material)            # doctest: +SKIP
 >>> write_manifest(out, files, material, reconciliation={"input": 10, "transferred": 7, "merged": 2,
-...     "excluded": 1}, params_hash=h, run_id="r1", created_at="2026-01-01T00:00:00+00:00")  # doctest: +SKIP
+...     "excluded": 1}, params_hash=h, run_id="r1",
+...     created_at="2026-01-01T00:00:00+00:00")                              # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ScopingError
 from ..runfolder import file_sha256
 from .audit import audit_head
@@ -47,7 +48,8 @@ MANIFEST = "manifest.json"
 SIGNATURE = "manifest.json.p7s"
 README = "README.txt"
 FORMAT = "migration_kit.handover/1"
-#: Commands written into the manifest and README (seller.pem = the seller's certificate, received separately).
+#: Commands written into the manifest and README (seller.pem = the seller's certificate, received
+#: separately).
 COMMANDS = {
     "verify_signature": (
         "openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json "
@@ -59,8 +61,12 @@ COMMANDS = {
     "decrypt_part_encrypted_key": OPENSSL_DECRYPT.format(**{"in": "<file>.cms", "out": "<file>"})
     + " -passin env:BUYER_KEY_PASS",
     "check_ciphertext_hash": "sha256sum <file>   (compare with files[].ciphertext_sha256)",
-    "check_plaintext_hash": "sha256sum <table>.partNNNN.csv   (compare with files[].plaintext_sha256)",
-    "without_openssl": "migration-kit decrypt <file>.cms --key buyer.key --cert buyer.pem --out <file>",
+    "check_plaintext_hash": (
+        "sha256sum <table>.partNNNN.csv   (compare with files[].plaintext_sha256)"
+    ),
+    "without_openssl": (
+        "migration-kit decrypt <file>.cms --key buyer.key --cert buyer.pem --out <file>"
+    ),
 }
 _README = """Customer data handover ({run_id})
 =================================
@@ -95,7 +101,8 @@ def check_reconciliation(reconciliation: Mapping[str, Any]) -> dict[str, int]:
     missing = [k for k in need if k not in reconciliation]
     if missing:
         raise ScopingError(
-            f"reconciliation lacks {', '.join(missing)}; pass input, transferred, merged and excluded counts"
+            f"reconciliation lacks {', '.join(missing)}; pass input, transferred, merged and "
+            "excluded counts"
         )
     counts = {}
     for k, v in reconciliation.items():
@@ -149,7 +156,8 @@ def write_manifest(
     material : KeyMaterial
         Signer key and certificate; recipient fingerprints are recorded.
     reconciliation : mapping
-        ``input``, ``transferred``, ``merged``, ``excluded`` (checked to add up) and any further counts.
+        ``input``, ``transferred``, ``merged``, ``excluded`` (checked to add up) and any further
+        counts.
     params_hash, run_id : str
         Identify the run.
     created_at : str or datetime

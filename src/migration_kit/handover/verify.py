@@ -21,7 +21,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -59,6 +59,10 @@ def _sha_file(path: Path) -> tuple[int, str]:
     return path.stat().st_size, file_sha256(path)
 
 
+@overload
+def _as_cert(cert: None) -> None: ...
+@overload
+def _as_cert(cert: str | os.PathLike | x509.Certificate) -> x509.Certificate: ...
 def _as_cert(cert: str | os.PathLike | x509.Certificate | None) -> x509.Certificate | None:
     if cert is None or isinstance(cert, x509.Certificate):
         return cert
@@ -173,7 +177,8 @@ def verify_handover(
             report.problems.append(f"{name}: size {size} bytes, manifest says {entry[size_key]}")
         elif sha != entry[hash_key]:
             report.problems.append(
-                f"{name}: SHA-256 {sha[:16]}... differs from the manifest's {entry[hash_key][:16]}..."
+                f"{name}: SHA-256 {sha[:16]}... differs from the manifest's "
+                f"{entry[hash_key][:16]}..."
             )
         elif key is not None and cert is not None and entry.get("kind") == "encrypted":
             try:
@@ -205,11 +210,15 @@ def decrypt_file(
     *,
     passphrase_env: str | None = None,
 ) -> bytes:
-    """Decrypt one CMS file; if a manifest.json next to it lists the file, both hashes are checked.
+    """Decrypt one CMS file.
+
+    If a manifest.json next to it lists the file, both hashes (ciphertext and plaintext) are
+    checked.
 
     Example
     -------
-    >>> csv_bytes = decrypt_file("customers.part0001.csv.cms", "buyer.key", "buyer.pem")  # doctest: +SKIP
+    >>> csv_bytes = decrypt_file("customers.part0001.csv.cms",
+    ...                          "buyer.key", "buyer.pem")                 # doctest: +SKIP
     """
     p = Path(path)
     if not p.is_file():
@@ -246,12 +255,15 @@ def decrypt_table(
     *,
     passphrase_env: str | None = None,
 ) -> Iterator[bytes]:
-    """Yield the decrypted CSV of a whole table, part by part (header only once), from any of its parts.
+    """Yield the decrypted CSV of a whole table, part by part (header only once).
+
+    ``part_path`` may be any of the table's parts; the others are found through manifest.json.
 
     Example
     -------
     >>> with open("customers.csv", "wb") as fh:                             # doctest: +SKIP
-    ...     for chunk in decrypt_table("handover/customers.part0001.csv.cms", "buyer.key", "buyer.pem"):
+    ...     for chunk in decrypt_table("handover/customers.part0001.csv.cms",
+    ...                                "buyer.key", "buyer.pem"):
     ...         fh.write(chunk)
     """
     p = Path(part_path)

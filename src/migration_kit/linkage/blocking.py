@@ -29,7 +29,8 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,10 +43,19 @@ __all__ = ["REPORT_COLUMNS", "block_codes", "block_key", "block_pairs"]
 REPORT_COLUMNS = ["rule", "key_masked", "size", "action"]
 
 
+def _parse_key(key: str) -> tuple[str, str | None]:
+    """``(column, transform or None)`` of a blocking key ``column[:transform]``."""
+    m = KEY_TRANSFORM_RE.match(key)
+    if m is None:
+        raise ValueError(
+            f"blocking key {key!r} is not a std column or 'column:transform' (e.g. 'phone:last4')"
+        )
+    return m.group("col"), m.group("tf")
+
+
 def block_key(df: pd.DataFrame, key: str) -> pd.Series:
     """Values of one (possibly derived) blocking key; null where unusable."""
-    m = KEY_TRANSFORM_RE.match(key)
-    col, tf = m.group("col"), m.group("tf")
+    col, tf = _parse_key(key)
     if col not in df.columns:
         return pd.Series([None] * len(df), index=df.index, dtype=object)
     s = df[col]
@@ -65,14 +75,21 @@ def block_key(df: pd.DataFrame, key: str) -> pd.Series:
     return s.str[:n] if tf.startswith("first") else s.str[-n:]
 
 
-def _per_unique(s: pd.Series, fn) -> pd.Series:
+def _per_unique(s: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
     codes, uniq = pd.factorize(s)
     der = fn(pd.Series(np.asarray(uniq, dtype=object), dtype=object)).to_numpy(dtype=object)
-    return pd.Series(np.append(der, None)[codes], index=s.index, dtype=object)
+    # code -1 (null) picks the appended None
+    der = np.append(der, np.array([None], dtype=object))
+    return pd.Series(der[codes], index=s.index, dtype=object)
 
 
-def _factorized(df: pd.DataFrame, key: str, cache: dict | None) -> tuple[np.ndarray, np.ndarray]:
-    """``pandas.factorize`` of one blocking key, memoised in ``cache`` (one pass shares it with the next)."""
+def _factorized(
+    df: pd.DataFrame, key: str, cache: dict[Any, Any] | None
+) -> tuple[np.ndarray, pd.Index]:
+    """``pandas.factorize`` of one blocking key, memoised in ``cache``.
+
+    One pass shares the cache with the next.
+    """
     if cache is not None and key in cache:
         return cache[key]
     out = pd.factorize(block_key(df, key))
@@ -81,9 +98,11 @@ def _factorized(df: pd.DataFrame, key: str, cache: dict | None) -> tuple[np.ndar
     return out
 
 
-def block_codes(df: pd.DataFrame, keys: Sequence[str], cache: dict | None = None) -> np.ndarray:
+def block_codes(
+    df: pd.DataFrame, keys: Sequence[str], cache: dict[Any, Any] | None = None
+) -> np.ndarray:
     """One int64 block code per record (-1 when any key is null)."""
-    combined = None
+    combined: np.ndarray | None = None
     for key in keys:
         codes, uniq = _factorized(df, key, cache)
         codes = codes.astype(np.int64)
@@ -93,6 +112,8 @@ def block_codes(df: pd.DataFrame, keys: Sequence[str], cache: dict | None = None
             bad = (combined < 0) | (codes < 0)
             combined, _ = pd.factorize(np.where(bad, -1, combined * (len(uniq) + 1) + codes))
             combined = np.where(bad, -1, combined).astype(np.int64)
+    if combined is None:
+        raise ValueError("block_codes needs at least one blocking key")
     return combined
 
 
@@ -171,7 +192,10 @@ def _key_hash(df: pd.DataFrame, keys: Sequence[str], cache: dict | None = None) 
 def _cross_codes(
     df: pd.DataFrame, rule: BlockingRule, cache: dict | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Entries ``(row, code, side)``: side 0 from ``keys``, side 1 from each ``cross_keys`` alternative."""
+    """Entries ``(row, code, side)``.
+
+    Side 0 comes from ``keys``, side 1 from each ``cross_keys`` alternative.
+    """
     n, alts = len(df), [rule.keys, *rule.cross_keys]
     h = np.concatenate([_key_hash(df, alt, cache) for alt in alts])
     rows = np.tile(np.arange(n, dtype=np.int64), len(alts))
@@ -181,8 +205,13 @@ def _cross_codes(
     return rows[keep], codes, side[keep]
 
 
-def _expand_cross(rows: np.ndarray, codes: np.ndarray, side: np.ndarray, max_size: int):
-    """Pairs (side-0 entry, side-1 entry) with equal codes; blocks over ``max_size`` entries skipped."""
+def _expand_cross(
+    rows: np.ndarray, codes: np.ndarray, side: np.ndarray, max_size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (side-0 entry, side-1 entry) with equal codes.
+
+    Blocks over ``max_size`` entries are skipped (returned as rows and sizes, like :func:`_expand`).
+    """
     e = np.zeros(0, dtype=np.int64)
     # one side-1 entry per (row, code): both name orders may give the same key
     n = int(rows.max()) + 1 if len(rows) else 1
@@ -213,16 +242,16 @@ def _mask_key(df: pd.DataFrame, keys: Sequence[str], row: int) -> str:
         from ..masking import mask_value  # shared module (may not exist yet in a partial tree)
     except ImportError:  # pragma: no cover - fallback keeps nothing personal either
 
-        def mask_value(field, v):
-            t = str(v)
+        def mask_value(field: str, value: Any) -> str:
+            t = str(value)
             return (t[:1] + "*" * max(len(t) - 1, 0)) if t else t
 
     parts = []
     for key in keys:
         v = block_key(df.iloc[[row]], key).iloc[0]
-        m = KEY_TRANSFORM_RE.match(key)
-        if m.group("tf") is None:
-            parts.append(f"{key}={mask_value(m.group('col'), v)}")
+        col, tf = _parse_key(key)
+        if tf is None:
+            parts.append(f"{key}={mask_value(col, v)}")
         else:  # a fragment (phone:first10): a value mask would show digits the full mask hides
             t = "" if v is None else str(v)
             parts.append(f"{key}={t[:1]}{'*' * max(len(t) - 1, 0)}")
@@ -235,7 +264,7 @@ def block_pairs(
     max_block_size: int = 200,
     link_type: str = "dedupe_and_link",
     source_col: str = "source",
-    counts: dict | None = None,
+    counts: dict[str, int] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Union of the blocking passes.
 
@@ -285,7 +314,7 @@ def block_pairs(
             i, j = i[cross], j[cross]
         keys.append(i * n + j)
         rule_ids.append(np.full(len(i), r_idx, dtype=np.int16))
-        for row, size in zip(big_rows.tolist(), big_sizes.tolist()):
+        for row, size in zip(big_rows.tolist(), big_sizes.tolist(), strict=True):
             report.append(
                 (rule.name, _mask_key(df, rule.keys, row), int(size), f"skipped (> {cap})")
             )

@@ -1,18 +1,20 @@
 """Golden records: one row per entity, every value traceable to the record that gave it.
 
-:func:`build_golden` applies a :class:`~migration_kit.linkage.survivorship.SurvivorshipSpec` to the
-standardized table and the entity assignment. It is vectorized: each rule is one ``np.lexsort`` of
-the candidate rows by (entity, strategy key, tie-break) followed by "first row of each entity"; there
-is no per-entity Python. Ties are broken everywhere by source priority (unlisted sources tie after
-the listed ones), then recency (``last_activity_at``, else ``created_at``; most recent first), then
-the smaller ``(source, record_id)``, so the result does not depend on the order of the input rows.
+:func:`build_golden` applies a :class:`~migration_kit.linkage.survivorship.SurvivorshipSpec` to
+the standardized table and the entity assignment. It is vectorized: each rule is one
+``np.lexsort`` of the candidate rows by (entity, strategy key, tie-break) followed by "first row of
+each entity"; there is no per-entity Python. Ties are broken everywhere by source priority
+(unlisted sources tie after the listed ones), then recency (``last_activity_at``, else
+``created_at``; most recent first), then the smaller ``(source, record_id)``, so the result does
+not depend on the order of the input rows.
 
 Example
 -------
 >>> import pandas as pd
 >>> std = pd.DataFrame({"source": ["pos", "web"], "record_id": ["1", "9"],
 ...                     "email": [None, "li@example.com"], "total_spent": [10.0, 5.5]})
->>> ent = pd.DataFrame({"source": ["pos", "web"], "record_id": ["1", "9"], "entity_id": ["E1", "E1"]})
+>>> ent = pd.DataFrame({"source": ["pos", "web"], "record_id": ["1", "9"],
+...                     "entity_id": ["E1", "E1"]})
 >>> res = build_golden(std, ent)
 >>> g = res.golden.iloc[0]
 >>> (g.entity_id, float(g.total_spent), int(g.n_records), g.sources)
@@ -23,7 +25,9 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,7 +49,12 @@ GOLDEN_EXTRA_COLUMNS: tuple[str, ...] = ("n_records", "sources")
 #: Columns of ``lineage``.
 LINEAGE_COLUMNS: tuple[str, ...] = ("entity_id", "field", "source", "record_id", "rule")
 
-_NULL_DTYPES = {"text": object, "date": "datetime64[ns]", "number": "float64", "bool": "boolean"}
+_NULL_DTYPES: dict[str, str | type[object]] = {
+    "text": object,
+    "date": "datetime64[ns]",
+    "number": "float64",
+    "bool": "boolean",
+}
 _LOW = np.iinfo(np.int64).min + 1  # recency of a record with no date (sorts last when negated)
 
 
@@ -86,14 +95,15 @@ def entity_codes(std: pd.DataFrame, entities: pd.DataFrame) -> tuple[np.ndarray,
     Example
     -------
     >>> std = pd.DataFrame({"source": ["a", "a"], "record_id": ["2", "1"]})
-    >>> ent = pd.DataFrame({"source": ["a", "a"], "record_id": ["1", "2"], "entity_id": ["E2", "E1"]})
+    >>> ent = pd.DataFrame({"source": ["a", "a"], "record_id": ["1", "2"],
+    ...                     "entity_id": ["E2", "E1"]})
     >>> codes, ids = entity_codes(std, ent)
     >>> codes.tolist(), ids.tolist()
     ([0, 1], ['E1', 'E2'])
     """
     for name, df, cols in (
         ("std", std, KEY_COLUMNS),
-        ("entities", entities, KEY_COLUMNS + ("entity_id",)),
+        ("entities", entities, (*KEY_COLUMNS, "entity_id")),
     ):
         missing = [c for c in cols if c not in df.columns]
         if missing:
@@ -116,7 +126,8 @@ def entity_codes(std: pd.DataFrame, entities: pd.DataFrame) -> tuple[np.ndarray,
         if e_index.has_duplicates:
             n = int(e_index.duplicated().sum())
             raise LinkageError(
-                f"entities names {n} record(s) twice; each (source, record_id) belongs to one entity"
+                f"entities names {n} record(s) twice; each (source, record_id) belongs to one "
+                "entity"
             )
         pos = e_index.get_indexer(pd.MultiIndex.from_arrays([src, rid]))
         if (pos < 0).any():
@@ -138,7 +149,10 @@ def _as_str(s: pd.Series) -> pd.Series:
 
 
 def _sorted_factorize(values: np.ndarray | pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``pd.factorize(values, sort=True)`` for strings, sorting only the uniques as numpy unicode (faster)."""
+    """``pd.factorize(values, sort=True)`` for strings.
+
+    Only the uniques are sorted, as numpy unicode (faster).
+    """
     codes, uniques = pd.factorize(values)
     uniques = np.asarray(uniques, dtype=object)
     order = np.argsort(uniques.astype(str), kind="stable")
@@ -166,7 +180,8 @@ class _Ctx:
                 f"{self.src_names[self.src_code[dup][0]]!r}); a record key must be unique"
             )
         self.multi = np.bincount(ecode, minlength=n_ent)[ecode] > 1
-        # key order is only ever compared inside an entity: rank the rows of multi-record entities only
+        # key order is only ever compared inside an entity: rank the rows of multi-record entities
+        # only
         rows = np.flatnonzero(self.multi)
         order = rows[
             np.lexsort((self.rid_names[self.rid_code[rows]].astype(str), self.src_code[rows]))
@@ -184,14 +199,19 @@ class _Ctx:
         return pd.Series(pd.NaT, index=self.std.index, dtype="datetime64[ns]")
 
     def source_rank(self, order: tuple[str, ...]) -> np.ndarray:
-        """Rank of each row's source: listed sources in list order, every unlisted source after them (tied)."""
+        """Rank of each row's source.
+
+        Listed sources rank in list order, every unlisted source after them (tied).
+        """
         pos = {s: i for i, s in enumerate(order)}
         return np.array([pos.get(s, len(order)) for s in self.src_names], dtype=np.int64)[
             self.src_code
         ]
 
     def tie_rank(self, order: tuple[str, ...], recent_first: bool = False) -> np.ndarray:
-        """Rank of rows by (source rank, most recent, smaller key), or (most recent, source rank, key).
+        """Rank of rows by (source rank, most recent, smaller key).
+
+        With ``recent_first``: by (most recent, source rank, smaller key).
 
         Only rows of multi-record entities are ranked (the others are never compared); 0 elsewhere.
         """
@@ -214,13 +234,15 @@ class _Ctx:
         if field in self.std.columns:
             return self.std[field]
         return pd.Series(
-            pd.array([None] * len(self.std), dtype=_NULL_DTYPES[FIELD_KINDS[field]]),
-            index=self.std.index,
+            [None] * len(self.std), index=self.std.index, dtype=_NULL_DTYPES[FIELD_KINDS[field]]
         )
 
 
 def _strategy_rank(ctx: _Ctx, rule: SurvivorshipRule, rows: np.ndarray) -> np.ndarray | None:
-    """Small non-negative int per row of ``rows``, lower = better; None when the tie rank decides."""
+    """Small non-negative int per row of ``rows``, lower = better.
+
+    None when the tie rank alone decides.
+    """
     s = rule.strategy
     if s in ("most_recent", "source_priority"):
         return None
@@ -294,14 +316,17 @@ def _sum(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[pd.Series, np.ndarray, np.n
     vals = pd.to_numeric(col).to_numpy(dtype="float64", na_value=0.0)[rows]
     ents = ctx.ecode[rows]
     total = np.bincount(ents, weights=vals, minlength=ctx.n_ent)
-    out = pd.Series(np.where(np.bincount(ents, minlength=ctx.n_ent) > 0, total, np.nan))
+    out: pd.Series = pd.Series(np.where(np.bincount(ents, minlength=ctx.n_ent) > 0, total, np.nan))
     if pd.api.types.is_integer_dtype(col.dtype):
         out = out.round().astype("Int64")
     return out, ents, rows
 
 
 def _sources(ctx: _Ctx) -> pd.Series:
-    """Sorted ';'-joined source names per entity (bit mask per entity, one join per distinct set)."""
+    """Sorted ';'-joined source names per entity.
+
+    A bit mask per entity, one join per distinct set of sources.
+    """
     names = list(ctx.src_names)
     if len(names) <= 62:
         mask = np.zeros(ctx.n_ent, dtype=np.int64)
@@ -318,6 +343,13 @@ def _sources(ctx: _Ctx) -> pd.Series:
         .agg(";".join)
     )
     return joined.reset_index(drop=True)
+
+
+def _categorical(codes: np.ndarray, categories: Sequence[Any] | np.ndarray) -> pd.Categorical:
+    """``pd.Categorical.from_codes`` with list-like ``categories`` (dtype inferred by pandas)."""
+    # pandas-stubs accept only an Index as categories; pandas takes any list-like, and wrapping in
+    # pd.Index first would not infer the dtype of an object array the same way
+    return pd.Categorical.from_codes(codes, categories=categories)  # type: ignore[call-overload]
 
 
 def build_golden(
@@ -385,11 +417,11 @@ def build_golden(
     e, r = np.concatenate(lin_e), np.concatenate(lin_r)
     lineage = pd.DataFrame(
         {
-            "entity_id": pd.Categorical.from_codes(e, categories=ids),
-            "field": pd.Categorical.from_codes(np.concatenate(lin_f), categories=list(STD_COLUMNS)),
-            "source": pd.Categorical.from_codes(ctx.src_code[r], categories=list(ctx.src_names)),
-            "record_id": pd.Categorical.from_codes(ctx.rid_code[r], categories=ctx.rid_names),
-            "rule": pd.Categorical.from_codes(np.concatenate(lin_rule), categories=rule_labels),
+            "entity_id": _categorical(e, ids),
+            "field": _categorical(np.concatenate(lin_f), list(STD_COLUMNS)),
+            "source": _categorical(ctx.src_code[r], list(ctx.src_names)),
+            "record_id": _categorical(ctx.rid_code[r], ctx.rid_names),
+            "rule": _categorical(np.concatenate(lin_rule), rule_labels),
         }
     )
     return GoldenResult(golden=golden, lineage=lineage)

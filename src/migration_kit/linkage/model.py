@@ -6,8 +6,9 @@ initialisation (u from random record pairs, m geometric towards the best level, 
 fixed iteration order, stop when no parameter moves more than ``tol`` or after ``max_iter``.
 Null levels (-1) carry no evidence (weight 0); so do levels declared ``neutral`` (a landline
 against a mobile: which kind of phone a record holds says which source it came from, not who it
-is, so its marginal m/u would measure the source mix). EM treats them as null. lambda (the share of matches among candidates) is
-estimated by EM too and clipped to ``[1e-6, 1 - 1e-6]``; it gives the prior ``log2(l / (1 - l))``.
+is, so its marginal m/u would measure the source mix). EM treats them as null. lambda (the share
+of matches among candidates) is estimated by EM too and clipped to ``[1e-6, 1 - 1e-6]``; it gives
+the prior ``log2(l / (1 - l))``.
 
 Smoothing (MAP-EM): the M-step adds ``pseudo_count`` to every level's expected count and floors
 every m at ``m_floor`` (then renormalises). Without it, a level never seen among the matches that
@@ -93,7 +94,7 @@ def nonmatch_u(
     [0.9944, 0.0056]
     """
     out = []
-    for a, e in zip(level_pairs, match_pairs):
+    for a, e in zip(level_pairs, match_pairs, strict=True):
         u = np.maximum(np.asarray(a, float) - np.asarray(e, float), 0.5)
         out.append(u / u.sum())
     return out
@@ -113,9 +114,10 @@ def exact_agreement_pairs(codes: np.ndarray, source: np.ndarray | None = None) -
 
 
 def good_turing_counts(counts: np.ndarray, max_r: int = 5) -> np.ndarray:
-    """Katz/Good-Turing adjusted counts ``r* = (r+1) N_{r+1} / N_r`` for ``r <= max_r`` (when smaller).
+    """Katz/Good-Turing adjusted counts ``r* = (r+1) N_{r+1} / N_r`` for ``r <= max_r``.
 
-    Adjusted counts are kept non-decreasing in ``r``; counts above ``max_r`` are left as they are.
+    An adjusted count replaces ``r`` only when it is smaller. Adjusted counts are kept
+    non-decreasing in ``r``; counts above ``max_r`` are left as they are.
 
     Example
     -------
@@ -238,7 +240,7 @@ class FellegiSunter:
                 new_u.append(uu / uu.sum())
             delta = max(
                 [abs(new_lam - lam)]
-                + [float(np.abs(x - y).max()) for x, y in zip(new_m + new_u, m + u)]
+                + [float(np.abs(x - y).max()) for x, y in zip(new_m + new_u, m + u, strict=True)]
             )
             m, u, lam = new_m, new_u, new_lam
             self.match_counts = [
@@ -256,8 +258,10 @@ class FellegiSunter:
     @property
     def weights(self) -> list[np.ndarray]:
         """log2(m/u) per comparison and level (0 for neutral levels)."""
+        # strict=False: before fit, m and u are empty while neutral has one entry per comparison
         return [
-            np.where(neu, 0.0, np.log2(m / u)) for m, u, neu in zip(self.m, self.u, self.neutral)
+            np.where(neu, 0.0, np.log2(m / u))
+            for m, u, neu in zip(self.m, self.u, self.neutral, strict=False)
         ]
 
     @property
@@ -281,7 +285,10 @@ class FellegiSunter:
     def params(self) -> pd.DataFrame:
         """Table ``comparison, level, level_code, m, u, weight`` (a ``(prior)`` row for lambda)."""
         rows = [("(prior)", "lambda", -1, self.lam, 1 - self.lam, self.prior_weight)]
-        for (cname, lnames), m, u, wts in zip(self.names, self.m, self.u, self.weights):
+        # strict=False: before fit only the prior row exists (m, u and weights are empty)
+        for (cname, lnames), m, u, wts in zip(
+            self.names, self.m, self.u, self.weights, strict=False
+        ):
             for code in range(len(m) - 1, -1, -1):
                 rows.append(
                     (cname, lnames[code], code, float(m[code]), float(u[code]), float(wts[code]))
@@ -342,7 +349,7 @@ def plot_match_weights(params_df: pd.DataFrame, path: str) -> str:
     import matplotlib.pyplot as plt
 
     df = params_df.reset_index(drop=True)
-    labels = [f"{c}: {lv}" for c, lv in zip(df["comparison"], df["level"])]
+    labels = [f"{c}: {lv}" for c, lv in zip(df["comparison"], df["level"], strict=True)]
     fig, ax = plt.subplots(figsize=(7, max(2.5, 0.28 * len(df))))
     colors = ["tab:green" if w > 0 else "tab:red" for w in df["weight"]]
     ax.barh(range(len(df)), df["weight"], color=colors)

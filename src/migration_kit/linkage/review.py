@@ -27,7 +27,8 @@ Example
 >>> ent = pd.DataFrame({"source": ["pos", "pos", "web"], "record_id": ["1", "2", "7"],
 ...                     "entity_id": ["E1", "E1", "E2"]})
 >>> dec = pd.DataFrame({"source_a": ["pos", "pos"], "record_id_a": ["2", "1"],
-...                     "source_b": ["", "web"], "record_id_b": ["", "7"], "decision": ["split", "match"]})
+...                     "source_b": ["", "web"], "record_id_b": ["", "7"],
+...                     "decision": ["split", "match"]})
 >>> apply_decisions(ent, dec)["entity_id"].tolist()
 ['E1', 'E1-S1', 'E1']
 """
@@ -97,7 +98,10 @@ def _display(std: pd.DataFrame, stem: str, field: str, rows: np.ndarray) -> pd.S
 
 
 def _weights(pairs: pd.DataFrame, params: pd.DataFrame) -> dict[str, np.ndarray]:
-    """``w_<comparison>`` per pair from its level code (``gamma_<c>`` or ``<c>``) and the params table."""
+    """``w_<comparison>`` per pair from its level code and the params table.
+
+    The level code is read from ``gamma_<c>`` or ``<c>``.
+    """
     code_col = "level_code" if "level_code" in params.columns else "level"
     out = {}
     for comp, tab in params[params["comparison"] != "(prior)"].groupby("comparison", sort=False):
@@ -144,11 +148,12 @@ def review_queue(
     Returns
     -------
     DataFrame
-        ``pair_id, source_a, record_id_a, source_b, record_id_b, request_on`` (``a``, ``b``, ``both``
-        or empty), ``match_probability, match_weight``, ``<stem>_a, <stem>_b`` for each of
-        ``REVIEW_FIELDS``, ``w_<comparison>``..., ``decision`` (empty, or the decision already applied
-        when ``pairs`` has a ``decision`` column); a record is "a" when its key is the smaller; pairs
-        with a request on exactly one side first, then by probability (highest first), then ``pair_id``.
+        ``pair_id, source_a, record_id_a, source_b, record_id_b, request_on`` (``a``, ``b``,
+        ``both`` or empty), ``match_probability, match_weight``, ``<stem>_a, <stem>_b`` for each
+        of ``REVIEW_FIELDS``, ``w_<comparison>``..., ``decision`` (empty, or the decision already
+        applied when ``pairs`` has a ``decision`` column); a record is "a" when its key is the
+        smaller; pairs with a request on exactly one side first, then by probability (highest
+        first), then ``pair_id``.
 
     Example
     -------
@@ -157,9 +162,11 @@ def review_queue(
     >>> pairs = pd.DataFrame({"i": [1], "j": [0], "gamma_phone": [1], "match_weight": [2.0],
     ...                       "match_probability": [0.8]})
     >>> params = pd.DataFrame({"comparison": ["phone", "phone"], "level": ["else", "exact"],
-    ...                        "level_code": [0, 1], "m": [.1, .9], "u": [.9, .1], "weight": [-3.2, 3.2]})
+    ...                        "level_code": [0, 1], "m": [.1, .9], "u": [.9, .1],
+    ...                        "weight": [-3.2, 3.2]})
     >>> q = review_queue(std, pairs, params, 0.5, 0.95)
-    >>> q.loc[0, ["source_a", "phone_a", "phone_b", "decision"]].tolist(), float(q.loc[0, "w_phone"])
+    >>> (q.loc[0, ["source_a", "phone_a", "phone_b", "decision"]].tolist(),
+    ...  float(q.loc[0, "w_phone"]))
     (['pos', '138****5678', '138****5678', ''], 3.2)
     """
     if not (0.0 <= lower < upper <= 1.0):
@@ -183,7 +190,7 @@ def review_queue(
     a, b = np.where(swap, j, i), np.where(swap, i, j)
     out = pd.DataFrame(
         {
-            "pair_id": [pair_id(*k) for k in zip(src[a], rid[a], src[b], rid[b])],
+            "pair_id": [pair_id(*k) for k in zip(src[a], rid[a], src[b], rid[b], strict=True)],
             "source_a": src[a],
             "record_id_a": rid[a],
             "source_b": src[b],
@@ -200,7 +207,8 @@ def review_queue(
         )
     for name, w in _weights(sel, params).items():
         out[name] = w
-    # carry decisions the linkage already applied (its ``decision`` column), so a re-exported queue keeps them
+    # carry decisions the linkage already applied (its ``decision`` column), so a re-exported
+    # queue keeps them
     prior = sel["decision"] if "decision" in sel.columns else pd.Series("", index=sel.index)
     out["decision"] = prior.fillna("").astype(str).to_numpy()
     out["_one_side"] = out["request_on"].isin(["a", "b"])
@@ -211,7 +219,7 @@ def review_queue(
 
 
 def _request_on(requested: np.ndarray | None, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a`` / ``b`` / ``both`` / ``""``: which side of each pair has a withdrawal or erasure request."""
+    """Which side of each pair has a withdrawal or erasure request: ``a``, ``b``, ``both``, ""."""
     if requested is None:
         return np.full(len(a), "", dtype=object)
     req = np.asarray(requested, dtype=bool)
@@ -270,7 +278,8 @@ def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -
     -------
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "d.csv"
-    >>> _ = p.write_text("source_a,record_id_a,source_b,record_id_b,decision\\npos,1,web,7, Match\\n")
+    >>> _ = p.write_text("source_a,record_id_a,source_b,record_id_b,decision\\n"
+    ...                  "pos,1,web,7, Match\\n")
     >>> read_decisions(p)[["record_id_b", "decision", "row"]].values.tolist()
     [['7', 'match', 1]]
     """
@@ -296,7 +305,7 @@ def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -
     df = df[["pair_id", *_KEY_COLS, "decision"]].apply(lambda c: c.str.strip())
     df["decision"] = df["decision"].str.lower()
     df["row"] = np.arange(1, len(df) + 1)
-    for r, value in zip(df["row"], df["decision"]):
+    for r, value in zip(df["row"], df["decision"], strict=True):
         if value and value not in DECISIONS:
             raise InputError(
                 str(path),
@@ -306,9 +315,9 @@ def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -
                 column="decision",
             )
     df = df[df["decision"] != ""]
-    for r, d, *keys in zip(df["row"], df["decision"], *(df[c] for c in _KEY_COLS)):
+    for r, d, *keys in zip(df["row"], df["decision"], *(df[c] for c in _KEY_COLS), strict=True):
         need = _KEY_COLS if d != "split" else _KEY_COLS[:2]
-        for col, v in zip(_KEY_COLS, keys):
+        for col, v in zip(_KEY_COLS, keys, strict=True):
             if col in need and not v:
                 hint = (
                     "name the record to take out"
@@ -343,7 +352,7 @@ def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -
     pid = pd.Series(
         [
             pair_id(*k) if d != "split" else f"split:{k[0]}\x1f{k[1]}"
-            for d, *k in zip(df["decision"], *(df[c] for c in _KEY_COLS))
+            for d, *k in zip(df["decision"], *(df[c] for c in _KEY_COLS), strict=True)
         ],
         index=df.index,
     )
@@ -363,7 +372,10 @@ def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -
 
 
 def _leave(ent: np.ndarray, leavers: set[int], index: pd.MultiIndex, used: set[str]) -> None:
-    """Move each leaver (row position) alone to ``<entity>-S<k>`` in place; a record already alone stays."""
+    """Move each leaver (row position) alone to ``<entity>-S<k>``, in place.
+
+    A record already alone stays.
+    """
     sizes = pd.Series(ent).value_counts().to_dict()
     for p in sorted(leavers, key=lambda p: (ent[p], index[p])):
         if sizes[ent[p]] <= 1:
@@ -404,7 +416,8 @@ def apply_decisions(entities: pd.DataFrame, decisions: pd.DataFrame | None) -> p
 
     Example
     -------
-    >>> ent = pd.DataFrame({"source": ["pos", "web"], "record_id": ["1", "7"], "entity_id": ["E1", "E1"]})
+    >>> ent = pd.DataFrame({"source": ["pos", "web"], "record_id": ["1", "7"],
+    ...                     "entity_id": ["E1", "E1"]})
     >>> dec = pd.DataFrame({"source_a": ["pos"], "record_id_a": ["1"], "source_b": ["web"],
     ...                     "record_id_b": ["7"], "decision": ["non_match"]})
     >>> apply_decisions(ent, dec)["entity_id"].tolist()
@@ -434,9 +447,11 @@ def apply_decisions(entities: pd.DataFrame, decisions: pd.DataFrame | None) -> p
     ent = out["entity_id"].astype(str).to_numpy(dtype=object)
     kinds = dec["decision"].astype(str).to_numpy()
     used = set(ent)
-    _leave(ent, {int(pa) for pa, d in zip(pos["a"], kinds) if d == "split"}, index, used)
+    _leave(
+        ent, {int(pa) for pa, d in zip(pos["a"], kinds, strict=True) if d == "split"}, index, used
+    )
     uf = _Union()
-    for pa, pb, d in zip(pos["a"], pos["b"], kinds):
+    for pa, pb, d in zip(pos["a"], pos["b"], kinds, strict=True):
         if d == "match":
             uf.union(ent[pa], ent[pb])
     if uf.parent:
@@ -447,14 +462,14 @@ def apply_decisions(entities: pd.DataFrame, decisions: pd.DataFrame | None) -> p
     _leave(
         ent,
         {
-            int(max(pa, pb, key=lambda p: index[p]))
-            for pa, pb, d in zip(pos["a"], pos["b"], kinds)
+            int(max(pa, pb, key=lambda p: index[int(p)]))
+            for pa, pb, d in zip(pos["a"], pos["b"], kinds, strict=True)
             if d == "non_match" and ent[pa] == ent[pb]
         },
         index,
         used,
     )
-    for pa, pb, d, r in zip(pos["a"], pos["b"], kinds, rows):
+    for pa, pb, d, r in zip(pos["a"], pos["b"], kinds, rows, strict=True):
         if d == "match" and ent[pa] != ent[pb]:
             raise LinkageError(
                 f"review decision row {r} says match, but non_match decisions separate the two "

@@ -3,16 +3,21 @@ next run reads back (``reports/review_decisions.csv``), overriding the model.
 
 Example
 -------
->>> review_widget(Path("reports/review_queue.csv"), Path("reports/review_decisions.csv"))  # doctest: +SKIP
+>>> review_widget(Path("reports/review_queue.csv"),
+...               Path("reports/review_decisions.csv"))                 # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
 from .review import DECISIONS
+
+if TYPE_CHECKING:
+    import ipywidgets
 
 __all__ = ["review_widget"]
 
@@ -20,7 +25,9 @@ _SHOWN = ("name", "phone", "email", "birth_year", "city")
 _KEY = ["source_a", "record_id_a", "source_b", "record_id_b"]
 
 
-def review_widget(queue_path: Path, decisions_path: Path, *, limit: int = 25):
+def review_widget(
+    queue_path: Path, decisions_path: Path, *, limit: int = 25
+) -> ipywidgets.VBox | None:
     """A form with one row per uncertain pair (masked values side by side) and a Save button.
 
     Returns None when ipywidgets is missing or the queue is empty.
@@ -50,16 +57,16 @@ def review_widget(queue_path: Path, decisions_path: Path, *, limit: int = 25):
             options=["", *DECISIONS], value=rec.decision or "", layout=w.Layout(width="9em")
         )
         pickers.append(picker)
-        rows.append(
-            w.HBox([w.Label(f"p={float(rec.match_probability):.2f}{flag}"), picker, w.Label(cells)])
-        )
+        prob = float(cast(str, rec.match_probability))  # the queue is read with dtype=str
+        rows.append(w.HBox([w.Label(f"p={prob:.2f}{flag}"), picker, w.Label(cells)]))
     status = w.Label("")
     save = w.Button(description="Save decisions")
 
-    def _save(_button) -> None:  # a callback, not notebook logic
+    def _save(_button: object) -> None:  # a callback, not notebook logic
         shown = queue.head(limit)[_KEY].copy()
         shown["decision"] = [p.value for p in pickers]
-        # decisions on pairs not shown here (further down the queue, or from an earlier queue) are kept
+        # decisions on pairs not shown here (further down the queue, or from an earlier queue)
+        # are kept
         kept = prior.merge(shown[_KEY], on=_KEY, how="left", indicator=True)
         kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
         out = pd.concat([kept, shown[shown["decision"] != ""]], ignore_index=True)

@@ -44,7 +44,8 @@ class BlockingIndex(BaseIndexAlgorithm):
 
     def __init__(self, rules: Sequence[BlockingRule], max_block_size: int = 200, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.rules, self.max_block_size, self.report = list(rules), max_block_size, None
+        self.rules, self.max_block_size = list(rules), max_block_size
+        self.report: pd.DataFrame | None = None
 
     def _run(self, df: pd.DataFrame, link_type: str) -> pd.DataFrame:
         pairs, self.report = block_pairs(
@@ -52,18 +53,20 @@ class BlockingIndex(BaseIndexAlgorithm):
         )
         return pairs
 
-    def _dedup_index(self, df_a):
+    def _dedup_index(self, df_a: pd.DataFrame) -> pd.MultiIndex:
         df = df_a.reset_index(drop=True).assign(source="a")
         p = self._run(df, "dedupe_and_link")
         # recordlinkage's dedupe convention is (larger, smaller)
-        return pd.MultiIndex.from_arrays([df_a.index[p["j"].values], df_a.index[p["i"].values]])
+        return pd.MultiIndex.from_arrays(
+            [df_a.index[p["j"].to_numpy()], df_a.index[p["i"].to_numpy()]]
+        )
 
-    def _link_index(self, df_a, df_b):
+    def _link_index(self, df_a: pd.DataFrame, df_b: pd.DataFrame) -> pd.MultiIndex:
         df = pd.concat([df_a.assign(source="a"), df_b.assign(source="b")], ignore_index=True)
         p = self._run(df, "link_only")
         na = len(df_a)
         return pd.MultiIndex.from_arrays(
-            [df_a.index[p["i"].values], df_b.index[p["j"].values - na]]
+            [df_a.index[p["i"].to_numpy()], df_b.index[p["j"].to_numpy() - na]]
         )
 
 
@@ -75,7 +78,8 @@ class LevelCompare(BaseCompareFeature):
     >>> import recordlinkage
     >>> from migration_kit.linkage.spec import LinkageSpec
     >>> comp = LinkageSpec.default().comparisons[2]  # phone
-    >>> df = pd.DataFrame({"phone": ["+8613812345678", "+8613812345679"], "phone_type": ["mobile"] * 2})
+    >>> df = pd.DataFrame({"phone": ["+8613812345678", "+8613812345679"],
+    ...                    "phone_type": ["mobile"] * 2})
     >>> cl = recordlinkage.Compare([LevelCompare(comp)])
     >>> comp.level_names[int(cl.compute(pd.MultiIndex.from_tuples([(0, 1)]), df).iloc[0, 0])]
     'one_digit'
@@ -101,7 +105,7 @@ class LevelCompare(BaseCompareFeature):
         )
         super().__init__(cols, cols, label=label or comparison.name)
 
-    def _compute_vectorized(self, *args):
+    def _compute_vectorized(self, *args: pd.Series) -> np.ndarray:
         n_cols = len(args) // 2
         left, right = args[:n_cols], args[n_cols:]
         n = len(left[0])

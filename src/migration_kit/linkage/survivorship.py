@@ -21,7 +21,8 @@ then the smaller ``(source, record_id)`` key):
 ``max`` / ``min``
     the largest / smallest value (``created_at`` min, ``last_activity_at`` max).
 ``any_true`` / ``all_true``
-    booleans: True if any / only if all stated values are True; the lineage names the deciding record.
+    booleans: True if any / only if all stated values are True; the lineage names the deciding
+    record.
 
 Aggregating: ``sum`` adds the non-null values (``total_spent``, ``order_count``); every record that
 contributed gets a lineage row.
@@ -74,7 +75,7 @@ PICK_STRATEGIES: tuple[str, ...] = (
     "most_frequent",
 )
 #: Every strategy a rule may name.
-STRATEGIES: tuple[str, ...] = PICK_STRATEGIES + ("max", "min", "sum", "any_true", "all_true")
+STRATEGIES: tuple[str, ...] = (*PICK_STRATEGIES, "max", "min", "sum", "any_true", "all_true")
 
 #: Kind of every standardized field: "text", "date", "number" or "bool" (see docs/architecture.md).
 FIELD_KINDS: dict[str, str] = {f: "text" for f in STD_COLUMNS}
@@ -121,13 +122,15 @@ class SurvivorshipRule:
     strategy : str
         One of ``STRATEGIES``.
     source_order : tuple of str, optional
-        Trusted source order for this rule (``source_priority``, and tie-breaks); default: the spec's.
+        Trusted source order for this rule (``source_priority``, and tie-breaks); default: the
+        spec's.
     group : tuple of str
         Further fields taken from the same record as ``field`` (pick strategies only).
 
     Example
     -------
-    >>> SurvivorshipRule.from_dict("phone", {"strategy": "most_recent", "group": ["phone_type"]}).fields
+    >>> SurvivorshipRule.from_dict("phone",
+    ...                            {"strategy": "most_recent", "group": ["phone_type"]}).fields
     ('phone', 'phone_type')
     """
 
@@ -139,7 +142,7 @@ class SurvivorshipRule:
     @property
     def fields(self) -> tuple[str, ...]:
         """The lead field followed by the group fields."""
-        return (self.field,) + self.group
+        return (self.field, *self.group)
 
     @classmethod
     def from_dict(
@@ -166,7 +169,8 @@ class SurvivorshipRule:
             require(
                 strategy in PICK_STRATEGIES,
                 f"{here}.group",
-                f"strategy {strategy!r} cannot carry a group; use one of: {', '.join(PICK_STRATEGIES)}",
+                f"strategy {strategy!r} cannot carry a group; use one of: "
+                f"{', '.join(PICK_STRATEGIES)}",
             )
         if strategy in _KINDS_FOR:
             kind = FIELD_KINDS[field]
@@ -244,7 +248,8 @@ class SurvivorshipSpec:
                 require(
                     bool(rule.source_order or self.source_priority),
                     f"golden.rules.{rule.field}.source_order",
-                    "strategy 'source_priority' needs a source_order on the rule or a global source_priority",
+                    "strategy 'source_priority' needs a source_order on the rule or a global "
+                    "source_priority",
                 )
         missing = [f for f in STD_COLUMNS if f not in seen]
         require(
@@ -271,7 +276,9 @@ class SurvivorshipSpec:
         where: str = "golden",
         base_dir: str | os.PathLike | None = None,
     ) -> SurvivorshipSpec:
-        """Build from ``{rules?, source_priority?, decisions?}``; given rules replace overlapping defaults.
+        """Build from ``{rules?, source_priority?, decisions?}``.
+
+        Given rules replace the default rules they overlap.
 
         A relative ``decisions`` path is resolved against ``base_dir`` (the params file's folder).
 

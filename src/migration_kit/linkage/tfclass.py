@@ -23,7 +23,8 @@ Example
 >>> import numpy as np
 >>> vc = np.array([0, 0, 1, 1, 2, 2, 3, 3, 3, 3])       # values 0-2 held twice, 3 four times
 >>> # class 2: A = 3 agreeing pairs, M = 0.9 + 0.9 + 0.3 expected matches -> log2(2.1 / 0.9)
->>> class_log_odds(vc, np.array([0, 1, 2, 3]), np.array([0.9, 0.9, 0.3, 1.0]), max_count=2, min_values=3).round(3)
+>>> class_log_odds(vc, np.array([0, 1, 2, 3]), np.array([0.9, 0.9, 0.3, 1.0]),
+...                max_count=2, min_values=3).round(3)
 array([1.222, 1.222, 1.222,   nan])
 """
 
