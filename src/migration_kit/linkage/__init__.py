@@ -1,5 +1,6 @@
 """Record linkage core (stage 3): blocking -> multi-level comparison -> Fellegi-Sunter (EM, term
-frequencies calibrated per frequency class) -> conflict-aware clustering -> deterministic entity ids.
+frequencies calibrated per frequency class) -> conflict-aware clustering -> deterministic entity
+ids, run by a linkage engine (:mod:`.engine`; the local numpy one is :mod:`.local`).
 
 Only :mod:`.spec` is imported eagerly (``load_params`` needs it); every other public name is
 resolved on first use (PEP 562 ``__getattr__``), so reading a params file does not import
@@ -37,6 +38,10 @@ _LAZY: dict[str, str] = {
     "LinkageResult": "pipeline",
     "entity_ids": "pipeline",
     "DECISION_COLUMNS": "pipeline",
+    "LinkageEngine": "engine",
+    "LocalEngine": "local",
+    # from .local, so that the built-in engines are registered when ENGINES is first read
+    "ENGINES": "local",
     "pairwise_metrics": "metrics",
 }
 
