@@ -20,6 +20,9 @@ rehearsal: $(STAMP)
 	$(BIN)/migration-kit rehearsal
 
 test: $(STAMP)
+	$(BIN)/ruff check src
+	$(BIN)/ruff format --check src
+	$(BIN)/mypy
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg
 
 lab: $(STAMP)

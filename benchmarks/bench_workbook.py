@@ -7,8 +7,8 @@ Each measured run is a child process of this script (``--child workbook|inproces
 memory is per run: the parent samples the RSS of the child's whole process tree (the child plus
 the notebook kernel) every 0.2 s with psutil; the child reports its own ``ru_maxrss`` and the
 largest reaped descendant's (``RUSAGE_CHILDREN``, i.e. the kernel). Per-step seconds come from
-``<run>/notebooks/steps.json`` (workbook) or from timing each function of ``pipeline.STEPS +
-pipeline_late.STEPS`` (in-process). The linkage stage's own breakdown (``reports/linkage_summary.json``)
+``<run>/notebooks/steps.json`` (workbook) or from timing each function of
+``pipeline.STEPS`` (in-process). The linkage stage's own breakdown (``reports/linkage_summary.json``)
 is printed too. With ``--repeat N`` medians are printed. Run folders go to a temporary folder,
 deleted afterwards unless ``--keep``.
 
@@ -89,13 +89,13 @@ def run_child(mode: str, params_file: Path, runs_dir: Path) -> dict[str, Any]:
                     out["steps"] = json.loads(state.read_text())
                     root = state.parents[1]
         else:
-            from migration_kit import pipeline, pipeline_late
+            from migration_kit import pipeline
 
             t0 = time.perf_counter()
             ctx = pipeline.open_run(params_file, run_id="bench", runs_dir=runs_dir)
             root = ctx.run.root
             out["steps"]["open_run"] = time.perf_counter() - t0
-            for step in [*pipeline.STEPS, *pipeline_late.STEPS]:
+            for step in pipeline.STEPS:
                 name = step.__name__.removeprefix("step_")
                 t0 = time.perf_counter()
                 counts = step(ctx)

@@ -21,7 +21,7 @@ run_id = "notebook"'''
 OPEN = '''import pandas as pd
 from IPython.display import Image, display
 import migration_kit as mk
-from migration_kit import pipeline, pipeline_late, views
+from migration_kit import pipeline, views
 
 pd.set_option("display.max_columns", 30)
 pd.set_option("display.width", 160)
@@ -47,11 +47,11 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "(category, PIPL sensitivity).\n\n**Check:** row counts match the source systems; flagged columns "
                "(unmapped columns holding IDs or phones) are understood."),
         ("code", OPEN),
-        ("code", "pipeline.step_backup(ctx)\nviews.json_table(ctx.run.path('backup', 'backup_manifest.json'), 'files', "
+        ("code", "pipeline.step_backup(ctx)\nviews.json_table(ctx, 'backup_manifest', 'files', "
                  "['name', 'bytes', 'sha256'])"),
         ("code", "counts = pipeline.step_intake(ctx)\ncounts"),
-        ("code", "views.report_csv(ctx, 'inventory.csv')"),
-        ("code", "views.report_csv(ctx, 'classification.csv', columns=['source', 'column', 'canonical_field', "
+        ("code", "views.report_csv(ctx, 'inventory')"),
+        ("code", "views.report_csv(ctx, 'classification', columns=['source', 'column', 'canonical_field', "
                  "'category', 'sensitivity', 'detected_kind', 'fill_rate', 'travels', 'flag'])"),
     ],
     "02_cleaning_validation": [
@@ -61,7 +61,7 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "in one table.\n\n**Check:** the failure counts per check are plausible for each source."),
         ("code", OPEN),
         ("code", "counts = pipeline.step_clean(ctx)\ncounts"),
-        ("code", "views.report_csv(ctx, 'failure_counts.csv')"),
+        ("code", "views.report_csv(ctx, 'failure_counts')"),
         ("md", "A masked sample of failures (values are masked: `138****5678`):"),
         ("code", "views.failure_sample(ctx, per_reason=1)"),
     ],
@@ -75,9 +75,9 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "transferred."),
         ("code", OPEN),
         ("code", "counts = pipeline.step_link(ctx)\ncounts"),
-        ("code", "views.report_csv(ctx, 'match_parameters.csv')"),
-        ("code", "display(Image(filename=str(ctx.run.report('match_weights.png'))))"),
-        ("code", "views.report_csv(ctx, 'review_queue.csv', head=10)"),
+        ("code", "views.report_csv(ctx, 'match_parameters')"),
+        ("code", "display(Image(filename=str(ctx.run.file('match_weights_chart'))))"),
+        ("code", "views.report_csv(ctx, 'review_queue', head=10)"),
         ("md", "The review form below writes decisions to `reports/review_decisions.csv` (only in a live "
                "JupyterLab session; an unattended run shows nothing here)."),
         ("code", "views.review_form(ctx)"),
@@ -88,13 +88,13 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "(Art. 38-40, GDPR Art. 14).\n\n**Check:** input = transferred + merged + excluded; the exclusions "
                "by reason; the cross-border mechanism."),
         ("code", OPEN),
-        ("code", "recon = pipeline_late.step_scope(ctx)\nrecon"),
-        ("code", "views.report_csv(ctx, 'exclusions_by_reason.csv')"),
+        ("code", "recon = pipeline.step_scope(ctx)\nrecon"),
+        ("code", "views.report_csv(ctx, 'exclusions_by_reason')"),
         ("md", "Every withdrawal and erasure request is accounted for: `unusable` requests (no valid phone, "
                "e-mail or ID) and `unmatched` ones need a person before sign-off."),
         ("code", "views.request_summary(ctx)"),
-        ("code", "views.report_csv(ctx, 'fields_exported.csv')"),
-        ("code", "views.flat_json(ctx, 'crossborder.json')"),
+        ("code", "views.report_csv(ctx, 'fields_exported')"),
+        ("code", "views.flat_json(ctx, 'crossborder')"),
         ("code", "views.roster_summary(ctx)"),
     ],
     "05_quality": [
@@ -104,13 +104,13 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "**Check:** after ≥ before where cleaning and linkage should help; every gate passes or has a "
                "logged override."),
         ("code", OPEN),
-        ("code", "counts = pipeline_late.step_quality(ctx)\ncounts"),
-        ("code", "views.report_csv(ctx, 'quality_compare.csv', head=40)"),
-        ("code", "display(Image(filename=str(ctx.run.report('quality_dimensions.png'))))"),
-        ("code", "views.report_csv(ctx, 'quality_gates.csv')"),
+        ("code", "counts = pipeline.step_quality(ctx)\ncounts"),
+        ("code", "views.report_csv(ctx, 'quality_compare', head=40)"),
+        ("code", "display(Image(filename=str(ctx.run.file('quality_dimensions_chart'))))"),
+        ("code", "views.report_csv(ctx, 'quality_gates')"),
         ("md", "What to fix at the source: per source, the checks that most often lower a record's own score "
                "(record counts; the per-record scores stay in the run's work folder)."),
-        ("code", "views.report_csv(ctx, 'record_quality_top_reasons.csv')"),
+        ("code", "views.report_csv(ctx, 'record_quality_top_reasons')"),
     ],
     "06_handover_export": [
         ("md", "# 06 · Encrypted, signed handover\n\nGolden customers (exported fields only), the record map and "
@@ -118,7 +118,7 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "certificate; `manifest.json` with every hash and the reconciliation, signed by the seller "
                "(`manifest.json.p7s`); a copy of the hash-chained audit log.\n\n**Check:** verification passes."),
         ("code", OPEN),
-        ("code", "counts = pipeline_late.step_handover(ctx)\ncounts"),
+        ("code", "counts = pipeline.step_handover(ctx)\ncounts"),
         ("code", "views.manifest_table(ctx)"),
         ("code", "views.verify(ctx)"),
     ],
@@ -127,8 +127,8 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "and the buyer's IT team: parties, inventory, classification, exclusions, deduplication, quality, "
                "cross-border, reconciliation, manifest and the sign-off checklist."),
         ("code", OPEN),
-        ("code", "from migration_kit.report import build_report\nreport = build_report(ctx.run.root, ctx.params)\n"
-                 "print('report written:', report.name, '| sections:', views.report_sections(report))"),
+        ("code", "result = pipeline.step_report(ctx)\n"
+                 "print('report written:', ctx.run.file('report').name, '| sections:', result['sections'])"),
     ],
 }
 

@@ -59,17 +59,26 @@ def personal_values(run_root: Path) -> set[str]:
 
 
 def plaintext_hits(run_root: Path) -> dict[str, int]:
-    """Files of a run folder outside work/ and secrets/ that are not encrypted or binary, mapped to the
-    number of the input's personal values they contain (an empty dict is the only good answer)."""
+    """Files of a run folder that the artifact registry declares shown to people (masked or
+    aggregate), mapped to the number of the input's personal values they contain (an empty dict is
+    the only good answer). Every file must be declared: an undeclared one is a hit too."""
+    from migration_kit.artifacts import artifact_for
+
     needles = personal_values(run_root)
     assert len(needles) > 1000  # the scan would see them
     hits = {}
     for path in sorted(run_root.rglob("*")):
-        rel = path.relative_to(run_root).parts
-        if not path.is_file() or rel[0] in ("work", "secrets") or path.suffix in (".cms", ".png", ".p7s", ".parquet"):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(run_root).as_posix()
+        art = artifact_for(rel)
+        if art is None:
+            hits[rel] = -1  # undeclared: nobody said what it holds
+            continue
+        if art.privacy not in ("masked", "aggregate") or path.suffix == ".png":
             continue
         text = path.read_text(encoding="utf-8")
         found = [n for n in needles if n in text]
         if found:
-            hits[str(path.relative_to(run_root))] = len(found)
+            hits[rel] = len(found)
     return hits

@@ -82,7 +82,7 @@ def test_handover_verifies_and_opens_with_openssl(rehearsal_run, tmp_path):
     subprocess.run(["openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-in", str(part), "-recip",
                     str(keys / "buyer.pem"), "-inkey", str(keys / "buyer.key"), "-out", str(out)], check=True)
     customers = pd.read_csv(out, dtype=str)
-    assert len(customers) == ctx.run.read_json("reconciliation.json")["transferred"]
+    assert len(customers) == ctx.run.read_json("reconciliation")["transferred"]
 
 
 def test_report_is_self_contained(rehearsal_run):
@@ -119,7 +119,7 @@ def test_report_renders_in_headless_chromium(rehearsal_run, tmp_path):
 
 def test_quality_improves_where_cleaning_and_linkage_should(rehearsal_run):
     ctx, _ = rehearsal_run
-    side = pd.read_csv(ctx.run.report("quality_compare.csv")).set_index("metric")
+    side = pd.read_csv(ctx.run.file("quality_compare")).set_index("metric")
     for metric in ("overall", "uniqueness", "uniqueness.phone", "uniqueness.email", "uniqueness.entity_id",
                    "timeliness", "validity"):
         assert side.loc[metric, "after"] > side.loc[metric, "before"], metric
@@ -128,7 +128,7 @@ def test_quality_improves_where_cleaning_and_linkage_should(rehearsal_run):
 
 def test_every_suppression_request_is_accounted_for(rehearsal_run):
     ctx, _ = rehearsal_run
-    requests = pd.read_csv(ctx.run.report("suppression_requests.csv"), dtype=str)
+    requests = pd.read_csv(ctx.run.file("suppression_requests"), dtype=str)
     raw = ctx.run.read_parquet("suppression_raw")
     assert sorted(requests["request_id"]) == sorted(raw["request_id"])
     assert set(requests["status"]) <= {"matched", "unmatched", "unusable"}
@@ -136,7 +136,7 @@ def test_every_suppression_request_is_accounted_for(rehearsal_run):
 
 
 def test_unusable_suppression_request_is_reported_not_dropped():
-    from migration_kit.pipeline_late import suppression_status
+    from migration_kit.pipeline import suppression_status
 
     raw = pd.DataFrame({"request_id": ["R1", "R2", "R3"], "request_type": ["erasure"] * 3})
     norm = pd.DataFrame({"request_id": ["R1", "R2"], "request_type": ["erasure"] * 2,
@@ -149,9 +149,9 @@ def test_unmapped_columns_travel_only_when_the_params_say_so(tiny_sources, tmp_p
     from migration_kit.errors import ParamsError
     from migration_kit.intake import run_intake
     from migration_kit.params import load_params
-    from migration_kit.pipeline_late import export_frames
+    from migration_kit.pipeline import export_frames
     from migration_kit.pipeline import step_clean, step_intake, step_link
-    from migration_kit.pipeline_late import step_scope
+    from migration_kit.pipeline import step_scope
     from tests.conftest import base_params, write_params
 
     (tiny_sources / "pos.csv").write_bytes(

@@ -8,7 +8,7 @@ import yaml
 
 from migration_kit.errors import QualityGateError
 from migration_kit.pipeline import open_run, step_clean, step_intake, step_link
-from migration_kit.pipeline_late import step_handover, step_quality, step_scope
+from migration_kit.pipeline import step_handover, step_quality, step_scope
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,7 +19,7 @@ def test_purge_destroys_work_files_and_records_it(tiny_sources, tmp_path):
     assert work == ["raw.parquet", "suppression_raw.parquet"]
     summary = purge_run(ctx.run.root)
     assert summary["files"] == 2 and not any(ctx.run.path("work").iterdir())
-    record = json.loads(ctx.run.report("purge_record.json").read_text())
+    record = json.loads(ctx.run.file("purge_record").read_text())
     assert record["status"] == "done" and [f["file"] for f in record["files_purged"]] == [f"work/{n}" for n in work]
     assert [e["step"] for e in verify_audit(ctx.run.path("audit_log.jsonl"))][-1] == "purge"
     with pytest.raises(MigrationKitError, match="already purged"):

@@ -125,4 +125,4 @@ def test_register_check_adds_to_registry():
         res = REGISTRY["test_always_fails"].fn(CheckContext.build(_table({"phone": ["a"]})), "phone", {"flag": True})
         assert res.failing.tolist() == [T]
     finally:
-        REGISTRY.pop("test_always_fails")
+        REGISTRY.unregister("test_always_fails")

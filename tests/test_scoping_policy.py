@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import pytest
 
 from migration_kit.errors import ParamsError
+from migration_kit.scoping.disposition import entity_features
 from migration_kit.scoping.policy import PolicySpec
-from migration_kit.scoping.rules import RULE_TABLE, RULES, Rule
+from migration_kit.scoping.rules import PREDICATES, RULE_TABLE, RULES, Rule, RuleContext
+from tests.test_scoping_decide import T, make_data, make_deal
 
 GOOD_CASES = [  # data, attribute, expected
     ({"transfer_date": "2026-12-31"}, "transfer_date", dt.date(2026, 12, 31)),
@@ -90,3 +93,29 @@ def test_rule_table_is_complete_and_unique():
     codes = [r.code for r in RULES]
     assert len(codes) == len(set(codes)) == len(RULE_TABLE)
     assert all(r.article and r.description for r in RULES)
+
+
+@functools.lru_cache(maxsize=1)
+def _features():
+    std, entities, golden, supp = make_data()
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat()})
+    return entity_features(std, entities, golden, supp, policy)
+
+
+PREDICATE_POLICIES = [  # policy variant: every predicate branch that reads a column runs
+    PolicySpec(transfer_date=T),
+    PolicySpec(transfer_date=T, minors="guardian_consent", purposes={"ads": ("phone",)}),
+]
+
+
+@pytest.mark.parametrize("name", PREDICATES.names())
+def test_predicate_needs_are_entity_feature_columns(name):
+    assert set(PREDICATES[name].needs) <= set(_features().columns)
+
+
+@pytest.mark.parametrize("policy", PREDICATE_POLICIES)
+@pytest.mark.parametrize("name", PREDICATES.names())
+def test_predicate_reads_only_what_it_needs(name, policy):
+    feats = _features()[list(PREDICATES[name].needs)]  # an undeclared column would be a KeyError
+    out = PREDICATES[name].fn(RuleContext(feats, policy, make_deal("merger", country="SG")))
+    assert out.shape == (len(feats),) and out.dtype == bool

@@ -1,4 +1,5 @@
-"""migration_kit: move a sold company's customer database to its buyer, lawfully, completely, provably.
+"""migration_kit: move a sold company's customer database to its buyer, lawfully, completely and
+provably.
 
 The package is the repeatable part; the notebooks in ``notebooks/`` walk an analyst through it.
 Stages live in sub-packages (``intake``, ``clean``, ``linkage``, ``scoping``, ``quality``,
@@ -13,8 +14,7 @@ Example
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .errors import (
     InputError,
     IntegrityError,

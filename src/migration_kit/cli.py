@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from ._version import __version__
 from .errors import MigrationKitError
 
 __all__ = ["cli", "main"]
@@ -128,7 +128,7 @@ def run_command(
 )
 def rehearsal_command(entities: int, seed: int, params_file: Path, runs_dir: Path) -> None:
     """Generate (or reuse) the rehearsal data and run the whole pipeline on it."""
-    from .pipeline import rehearsal
+    from .workbook import rehearsal
 
     report = rehearsal(
         params_file,
@@ -150,9 +150,10 @@ def purge_command(run_dir: Path, yes: bool) -> None:
     if not yes:
         click.confirm(f"Destroy the working files of {run_dir}?", abort=True)
     summary = purge_run(run_dir)
-    click.echo(
-        f"purged {summary['files']} files ({summary['bytes']} bytes); record: reports/purge_record.json"
-    )
+    from .artifacts import ARTIFACTS
+
+    record = ARTIFACTS["purge_record"].path
+    click.echo(f"purged {summary['files']} files ({summary['bytes']} bytes); record: {record}")
 
 
 def _attach_stage_commands() -> None:

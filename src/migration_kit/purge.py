@@ -1,4 +1,5 @@
-"""Purge a run's working files (the only files with plaintext personal data) with a destruction record.
+"""Purge a run's working files (the only files with plaintext personal data), with a destruction
+record.
 
 What goes: ``work/`` (parquet intermediates). What stays: reports (aggregate or masked), the
 encrypted handover and backup, the audit log, and ``reports/purge_record.json`` listing every
@@ -45,7 +46,7 @@ def purge_run(
         raise MigrationKitError(
             f"{run.root}: no work/ folder; is this a run folder (runs/<client>/<run_id>)?"
         )
-    record_file = run.report("purge_record.json")
+    record_file = run.file("purge_record")
     if (
         record_file.exists()
         and json.loads(record_file.read_text(encoding="utf-8")).get("status") == "done"
@@ -55,19 +56,16 @@ def purge_run(
         )
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     files = sorted(p for p in work.rglob("*") if p.is_file())
+    hashes = {p.relative_to(run.root).as_posix(): file_sha256(p) for p in files}
+    sizes = [p.stat().st_size for p in files]
     record = [
-        {
-            "file": p.relative_to(run.root).as_posix(),
-            "bytes": p.stat().st_size,
-            "sha256": file_sha256(p),
-        }
-        for p in files
+        {"file": rel, "bytes": size, "sha256": digest}
+        for (rel, digest), size in zip(hashes.items(), sizes, strict=True)
     ]
-    summary = {"files": len(record), "bytes": sum(r["bytes"] for r in record)}
+    summary = {"files": len(record), "bytes": sum(sizes)}
 
-    def write(
-        status: str,
-    ) -> None:  # the record exists before the first file goes, and is completed after
+    def write(status: str) -> None:
+        """The record exists before the first file goes, and is completed after."""
         atomic_write_text(
             record_file,
             json.dumps(
@@ -87,7 +85,7 @@ def purge_run(
     for p in files:
         _overwrite_and_unlink(p)
     write("done")
-    AuditLog(run.path("audit_log.jsonl")).append(
-        "purge", {r["file"]: r["sha256"] for r in record}, {}, summary, params_hash, time=now
+    AuditLog(run.file("audit_log")).append(
+        "purge", hashes, {}, summary, params_hash, time=now
     )
     return summary

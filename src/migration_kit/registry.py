@@ -119,11 +119,11 @@ class Registry(Generic[F]):
         self, name: str, given: Mapping[str, Any] | None, where: str
     ) -> dict[str, Any]:
         """The entry's parameters with ``given`` over the defaults; unknown keys and missing
-        required ones are rejected at ``where``."""
+        required ones are rejected at ``where`` (so is a ``given`` that is not a mapping)."""
         entry = self.get(name, f"{where}.{self.kind.split()[-1]}")
-        given = dict(given or {})
-        check_keys(given, entry.params, where)
-        out = {**entry.params, **given}
+        params: Mapping[str, Any] = {} if given is None else given
+        check_keys(params, entry.params, where)  # checks it is a mapping before reading it
+        out = {**entry.params, **params}
         for key in entry.required:
             require(
                 out[key] is not REQUIRED and out[key] is not None,

@@ -34,6 +34,8 @@ from typing import Any
 
 import pandas as pd
 
+from .artifacts import ARTIFACTS, FOLDERS
+
 __all__ = [
     "PARTIAL_MARK",
     "RunFolder",
@@ -43,8 +45,6 @@ __all__ = [
     "file_sha256",
     "new_run_id",
 ]
-
-SUBDIRS = ("notebooks", "work", "reports", "handover", "backup", "secrets")
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -59,9 +59,10 @@ PARTIAL_MARK = ".partial-"
 
 @contextlib.contextmanager
 def atomic_path(path: Path, *, keep_suffix: bool = False) -> Iterator[Path]:
-    """Yield a hidden temporary path next to ``path`` (``.<name>.partial-<pid>``); when the block
-    succeeds the file is flushed to disk and renamed onto ``path``, otherwise it is removed. This is
-    the one way migration_kit writes files, so an interrupted run never leaves one that looks finished.
+    """Yield a hidden temporary path next to ``path`` (``.<name>.partial-<pid>``); when the
+    block succeeds the file is flushed to disk and renamed onto ``path``, otherwise it is removed.
+    This is the one way migration_kit writes files, so an interrupted run never leaves one that
+    looks finished.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -100,18 +101,20 @@ def file_sha256(path: Path) -> str:
 
 @dataclass(frozen=True)
 class RunFolder:
-    """One client run's folder and its typed read/write helpers."""
+    """One client run's folder; files are read and written by artifact name
+    (:data:`migration_kit.artifacts.ARTIFACTS`), tables checked against their declared columns."""
 
     root: Path
 
     @classmethod
     def create(cls, runs_dir: Path, client: str, run_id: str) -> RunFolder:
         root = Path(runs_dir) / client / run_id
-        for sub in SUBDIRS:
+        for sub in FOLDERS:
             (root / sub).mkdir(parents=True, exist_ok=True)
         return cls(root.resolve())
 
     def path(self, *parts: str) -> Path:
+        """A path inside the run folder (folders, and the members of pattern artifacts)."""
         return self.root.joinpath(*parts)
 
     @property
@@ -122,49 +125,78 @@ class RunFolder:
     def client(self) -> str:
         return self.root.parent.name
 
-    # -- work files (personal data, parquet) -------------------------------------------------
-    def work(self, name: str) -> Path:
-        return self.path("work", f"{name}.parquet")
+    # -- artifacts by name ---------------------------------------------------------------------
+    def file(self, name: str) -> Path:
+        """The path of the declared artifact ``name`` (``run.file("review_queue")``)."""
+        art = ARTIFACTS[name]
+        if art.is_pattern:
+            raise KeyError(f"artifact {name!r} is a family of files ({art.path}); use run.path()")
+        return self.root / art.path
 
-    def write_parquet(self, name: str, df: pd.DataFrame) -> Path:
-        target = self.work(name)
+    def exists(self, name: str) -> bool:
+        return self.file(name).exists()
+
+    @contextlib.contextmanager
+    def writing(self, name: str) -> Iterator[Path]:
+        """Atomic temporary path for artifact ``name`` keeping its suffix (charts, documents)."""
+        with atomic_path(self.file(name), keep_suffix=True) as tmp:
+            yield tmp
+
+    def write_table(self, name: str, df: pd.DataFrame) -> Path:
+        """Write a table artifact (parquet or CSV by its declared suffix), columns checked."""
+        art = ARTIFACTS[name]
+        art.check_columns([str(c) for c in df.columns])
+        target = self.file(name)
         with atomic_path(target) as tmp:
-            df.to_parquet(tmp, index=False)
+            if target.suffix == ".parquet":
+                df.to_parquet(tmp, index=False)
+            elif target.suffix == ".csv":
+                df.to_csv(tmp, index=False, encoding="utf-8")
+            else:
+                raise KeyError(f"artifact {name!r} ({art.path}) is not a table")
         return target
 
-    def read_parquet(self, name: str, *, skip_prefix: str | None = None) -> pd.DataFrame:
-        """A work table; ``skip_prefix`` leaves out the columns starting with it (``raw__``: memory)."""
-        path = self.work(name)
+    def read_table(self, name: str, *, skip_prefix: str | None = None) -> pd.DataFrame:
+        """A table artifact; ``skip_prefix`` leaves out parquet columns starting with it
+        (``raw__``: memory)."""
+        path = self.file(name)
+        if path.suffix == ".csv":
+            return pd.read_csv(path, keep_default_na=False)
         if skip_prefix is None:
             return pd.read_parquet(path)
         import pyarrow.parquet as pq
 
-        return pd.read_parquet(
-            path, columns=[c for c in pq.read_schema(path).names if not c.startswith(skip_prefix)]
-        )
-
-    # -- reports (aggregate or masked only) ----------------------------------------------------
-    def report(self, name: str) -> Path:
-        return self.path("reports", name)
-
-    def write_report_csv(self, name: str, df: pd.DataFrame) -> Path:
-        target = self.report(name)
-        with atomic_path(target) as tmp:
-            df.to_csv(tmp, index=False, encoding="utf-8")
-        return target
+        names = [c for c in pq.read_schema(path).names if not c.startswith(skip_prefix)]
+        return pd.read_parquet(path, columns=names)
 
     def write_json(self, name: str, data: Any) -> Path:
-        return atomic_write_text(
-            self.report(name),
-            json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str),
-        )
+        text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+        return atomic_write_text(self.file(name), text)
 
     def read_json(self, name: str) -> Any:
-        return json.loads(self.report(name).read_text(encoding="utf-8"))
+        return json.loads(self.file(name).read_text(encoding="utf-8"))
+
+    def write_text(self, name: str, text: str) -> Path:
+        return atomic_write_text(self.file(name), text)
+
+    # -- work tables (personal data, parquet): shortcuts that insist on work/ ------------------
+    def work(self, name: str) -> Path:
+        art = ARTIFACTS[name]
+        if art.folder != "work":
+            raise KeyError(f"artifact {name!r} is not a work table ({art.path})")
+        return self.root / art.path
+
+    def write_parquet(self, name: str, df: pd.DataFrame) -> Path:
+        self.work(name)
+        return self.write_table(name, df)
+
+    def read_parquet(self, name: str, *, skip_prefix: str | None = None) -> pd.DataFrame:
+        self.work(name)
+        return self.read_table(name, skip_prefix=skip_prefix)
 
     # -- the run's hashing key (for destruction-log hashes); held by the seller -------------
     def hash_key(self) -> bytes:
-        key_file = self.path("secrets", "run_hash_key")
+        key_file = self.file("hash_key")
         if not key_file.exists():
             atomic_write_bytes(key_file, secrets.token_bytes(32))
             os.chmod(key_file, 0o600)

@@ -8,7 +8,21 @@ True
 
 from __future__ import annotations
 
-__all__ = ["CANONICAL_FIELDS", "DATE_FIELDS", "FAILURE_COLUMNS", "KEY_COLUMNS", "STD_COLUMNS"]
+__all__ = [
+    "CANONICAL_FIELDS",
+    "DATE_FIELDS",
+    "ENTITY_COLUMNS",
+    "ENTITY_DISPOSITION_COLUMNS",
+    "FAILURE_COLUMNS",
+    "KEY_COLUMNS",
+    "LINEAGE_COLUMNS",
+    "RECORD_DISPOSITION_COLUMNS",
+    "REQUEST_STATUS_COLUMNS",
+    "ROSTER_COLUMNS",
+    "STD_COLUMNS",
+    "SUPPRESSION_FIELDS",
+    "SUPPRESSION_RAW_COLUMNS",
+]
 
 #: Canonical field names accepted as keys of a source's ``columns:`` mapping.
 CANONICAL_FIELDS: tuple[str, ...] = (
@@ -77,4 +91,60 @@ FAILURE_COLUMNS: tuple[str, ...] = (
     "check",
     "value_masked",
     "reason_code",
+)
+
+# -- tables between stages (the run-folder artifacts declare them; see migration_kit.artifacts) --
+
+#: Linkage: the entity of every input record.
+ENTITY_COLUMNS: tuple[str, ...] = ("source", "record_id", "entity_id")
+
+#: Linkage: which record gave each golden value, by which survivorship rule.
+LINEAGE_COLUMNS: tuple[str, ...] = ("entity_id", "field", "source", "record_id", "rule")
+
+#: Scoping: every record's disposition (transferred | merged | excluded) and reasons.
+RECORD_DISPOSITION_COLUMNS: tuple[str, ...] = (
+    "source",
+    "record_id",
+    "entity_id",
+    "disposition",
+    "merged_into",
+    "reason_codes",
+    "destroy",
+)
+
+#: Scoping: every golden customer's disposition.
+ENTITY_DISPOSITION_COLUMNS: tuple[str, ...] = (
+    "entity_id",
+    "disposition",
+    "reason_codes",
+    "flags",
+    "region",
+    "n_records",
+    "destroy",
+    "representative",
+)
+
+#: Scoping: the notification roster (who is told, on which channel, in which language).
+ROSTER_COLUMNS: tuple[str, ...] = (
+    "entity_id",
+    "channel",
+    "contact",
+    "language",
+    "message",
+    "due_by",
+    "flags",
+    "contact_missing",
+)
+
+#: Scoping: every withdrawal / erasure request accounted for.
+REQUEST_STATUS_COLUMNS: tuple[str, ...] = ("request_id", "request_type", "status")
+
+#: Intake: the identifiers a withdrawal / erasure request may carry.
+SUPPRESSION_FIELDS: tuple[str, ...] = ("phone", "email", "id_number")
+
+#: Intake: every suppression request as read (identifiers as raw text).
+SUPPRESSION_RAW_COLUMNS: tuple[str, ...] = (
+    "request_id",
+    "request_type",
+    *(f"raw__{f}" for f in SUPPRESSION_FIELDS),
 )

@@ -5,20 +5,26 @@ in notebook outputs" is kept in one place. Paths are shown relative to the run f
 
 Example
 -------
->>> views.report_csv(ctx, "inventory.csv")   # doctest: +SKIP
+>>> views.report_csv(ctx, "inventory")   # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .artifacts import ARTIFACTS
+from .errors import MigrationKitError
 from .params import Params
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ipywidgets import Widget
+
+    from .pipeline import RunContext
 
 __all__ = [
     "failure_sample",
@@ -34,6 +40,17 @@ __all__ = [
     "truth_summary",
     "verify",
 ]
+
+
+def _shown(name: str) -> str:
+    """Refuse to display an artifact that is not declared masked or aggregate."""
+    privacy = ARTIFACTS[name].privacy
+    if privacy not in ("masked", "aggregate"):
+        raise MigrationKitError(
+            f"{ARTIFACTS[name].path} holds {privacy} data; views show only "
+            "masked or aggregate artifacts"
+        )
+    return name
 
 
 def sources_table(params: Params) -> pd.DataFrame:
@@ -55,7 +72,8 @@ def sources_table(params: Params) -> pd.DataFrame:
 
 
 def truth_summary(params: Params) -> pd.DataFrame:
-    """Expected figures of a rehearsal set from its ``truth.csv`` (counts only); empty for real clients."""
+    """Expected figures of a rehearsal set from its ``truth.csv`` (counts only); empty for real
+    clients."""
     folders = {s.path.parent for s in params.sources}
     truth_files = [f / "truth.csv" for f in sorted(folders) if (f / "truth.csv").exists()]
     if not truth_files:
@@ -80,27 +98,26 @@ def truth_summary(params: Params) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def json_table(path: Path, key: str, columns: Sequence[str]) -> pd.DataFrame:
-    """A list inside a JSON file as a table of the named columns."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    df = pd.DataFrame(data.get(key, []))
+def json_table(ctx: RunContext, name: str, key: str, columns: Sequence[str]) -> pd.DataFrame:
+    """A list inside a JSON artifact of the run as a table of the named columns."""
+    df = pd.DataFrame(ctx.run.read_json(_shown(name)).get(key, []))
     return df[[c for c in columns if c in df.columns]]
 
 
 def report_csv(
-    ctx: Any, name: str, columns: Sequence[str] | None = None, head: int | None = None
+    ctx: RunContext, name: str, columns: Sequence[str] | None = None, head: int | None = None
 ) -> pd.DataFrame:
     """A report CSV of the run (reports are aggregate or masked by construction)."""
-    df = pd.read_csv(ctx.run.report(name), keep_default_na=False)
+    df = ctx.run.read_table(_shown(name))
     df = df.round(3)  # scores and rates: three decimals are plenty, and stable across machines
     if columns is not None:
         df = df[[c for c in columns if c in df.columns]]
     return df.head(head) if head else df
 
 
-def failure_sample(ctx: Any, per_reason: int = 1) -> pd.DataFrame:
+def failure_sample(ctx: RunContext, per_reason: int = 1) -> pd.DataFrame:
     """The first failure(s) of each reason code, with the masked value only."""
-    fails = ctx.run.read_parquet("failures")
+    fails = ctx.run.read_table("failures")
     if fails.empty:
         return fails
     fails = fails.sort_values(["reason_code", "source", "record_id"], kind="mergesort")
@@ -111,7 +128,7 @@ def failure_sample(ctx: Any, per_reason: int = 1) -> pd.DataFrame:
     )
 
 
-def review_form(ctx: Any):
+def review_form(ctx: RunContext) -> Widget | None:
     """An ipywidgets form over the (masked) review queue, writing ``reports/review_decisions.csv``.
 
     Returns None when ipywidgets is not installed or the queue is empty.
@@ -120,34 +137,34 @@ def review_form(ctx: Any):
         from .linkage.review_widget import review_widget
     except ImportError:
         return None
-    return review_widget(ctx.run.report("review_queue.csv"), ctx.run.report("review_decisions.csv"))
+    return review_widget(ctx.run.file("review_queue"), ctx.run.file("review_decisions"))
 
 
-def flat_json(ctx: Any, name: str) -> pd.DataFrame:
+def flat_json(ctx: RunContext, name: str) -> pd.DataFrame:
     """A report JSON as a two-column table (nested values flattened with dots)."""
-    data = ctx.run.read_json(name)
+    data = ctx.run.read_json(_shown(name))
     return pd.json_normalize(data, sep=".").T.reset_index().set_axis(["figure", "value"], axis=1)
 
 
-def request_summary(ctx: Any) -> pd.DataFrame:
+def request_summary(ctx: RunContext) -> pd.DataFrame:
     """Withdrawal / erasure requests by type and status (matched, unmatched, unusable)."""
-    req = pd.read_csv(ctx.run.report("suppression_requests.csv"), dtype=str)
+    req = pd.read_csv(ctx.run.file("suppression_requests"), dtype=str)
     return req.groupby(["request_type", "status"]).size().rename("requests").reset_index()
 
 
-def roster_summary(ctx: Any) -> pd.DataFrame:
+def roster_summary(ctx: RunContext) -> pd.DataFrame:
     """Notification roster counts by channel and language (no contact values)."""
-    roster = ctx.run.read_parquet("roster")
+    roster = ctx.run.read_table("roster")
     cols = [c for c in ("channel", "language") if c in roster.columns]
     return roster.groupby(cols, dropna=False).size().rename("customers").reset_index()
 
 
-def manifest_table(ctx: Any) -> pd.DataFrame:
+def manifest_table(ctx: RunContext) -> pd.DataFrame:
     """The handover files with sizes, rows and hash prefixes."""
-    manifest = json.loads(ctx.run.path("handover", "manifest.json").read_text(encoding="utf-8"))
+    manifest = ctx.run.read_json("manifest")
     df = pd.DataFrame(manifest.get("files", []))
-    # ciphertext hashes and sizes change with every encryption (random content keys, certificate serials):
-    # not shown, so reruns compare equal
+    # ciphertext hashes and sizes change with every encryption (random content keys, certificate
+    # serials): not shown, so reruns compare equal
     keep = [
         c
         for c in ("name", "table", "part", "rows", "plaintext_bytes", "plaintext_sha256")
@@ -159,11 +176,11 @@ def manifest_table(ctx: Any) -> pd.DataFrame:
     return df
 
 
-def verify(ctx: Any) -> pd.DataFrame:
+def verify(ctx: RunContext) -> pd.DataFrame:
     """Verify the handover folder (signature, hashes, audit chain); one row per problem, or 'ok'."""
     from .handover.verify import verify_handover
 
-    signer = ctx.run.path("secrets", "keys", "seller.pem")
+    signer = ctx.run.path("secrets", "keys", "seller.pem")  # a rehearsal's own keys
     report = verify_handover(ctx.run.path("handover"), signer if signer.exists() else None)
     problems = list(getattr(report, "problems", []))
     if not problems:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .errors import WorkbookError
+from .errors import MigrationKitError, WorkbookError
 from .params import load_params
 from .runfolder import RunFolder, atomic_write_text, new_run_id
 
@@ -96,7 +96,7 @@ def run_workbook(
     books = list_notebooks(notebooks)
     start = _step_of(books, from_step)  # checked before any folder is created
     run = RunFolder.create(Path(runs_dir), params.client, run_id or new_run_id())
-    state_file = run.path("notebooks", "steps.json")
+    state_file = run.file("workbook_steps")
     done = json.loads(state_file.read_text()) if state_file.exists() else {}
     missing = [b.stem for b in books[:start] if b.stem not in done]
     if missing:
@@ -158,3 +158,34 @@ def _execute_all(pm, books, start, run, injected, state_file, done, echo, km) ->
         done[book.stem] = round(time.perf_counter() - t0, 2)
         atomic_write_text(state_file, json.dumps(done, indent=2))
         echo(f"[{i}/{len(books)}] {book.stem} done in {done[book.stem]:.1f} s")
+
+
+def rehearsal(
+    params_file: str | Path = "params/rehearsal.yaml",
+    *,
+    entities: int = 2000,
+    seed: int = 7,
+    runs_dir: str | Path = "runs",
+    echo: Callable[[str], None] = print,
+) -> Path:
+    """Generate (or reuse) the rehearsal data, then run the workbook (or, outside a checkout,
+    every step of :data:`migration_kit.pipeline.STEPS` in this process); return the report."""
+    params_file = Path(params_file)
+    if entities < 1:
+        raise MigrationKitError(
+            f"--entities {entities}: expected a positive number of synthetic customers"
+        )
+    if not params_file.exists():
+        from .synthetic import generate
+
+        folder = Path("synthetic_data") / params_file.stem
+        echo(f"generating {entities} synthetic entities (seed {seed}) into {folder}")
+        generate(entities, seed, folder, params_path=params_file)
+    if any(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")):  # a checkout: run the workbook itself
+        run = RunFolder(run_workbook(params_file, runs_dir=runs_dir, echo=echo))
+        return run.file("report")
+    from .pipeline import open_run, run_all
+
+    ctx = open_run(params_file, runs_dir=runs_dir, progress=True)
+    run_all(ctx, echo=echo)
+    return ctx.run.file("report")

@@ -31,6 +31,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ..artifacts import ARTIFACTS
 from ..errors import InputError, IntegrityError, KeyMaterialError
 from .cms import decrypt, encrypt, sign_detached, verify_detached
 from .export import write_atomic
@@ -38,8 +39,8 @@ from .keys import KeyMaterial, fingerprint, load_certificate, load_private_key
 
 __all__ = ["BACKUP_MANIFEST", "BACKUP_SIGNATURE", "backup_files", "restore"]
 
-BACKUP_MANIFEST = "backup_manifest.json"
-BACKUP_SIGNATURE = "backup_manifest.json.p7s"
+BACKUP_MANIFEST = ARTIFACTS["backup_manifest"].filename
+BACKUP_SIGNATURE = ARTIFACTS["backup_signature"].filename
 _FORMAT = "migration_kit.backup/1"
 
 

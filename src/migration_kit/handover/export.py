@@ -37,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from ..artifacts import ARTIFACTS
 from ..errors import IntegrityError, ParamsError
 from ..runfolder import atomic_write_bytes
 from .cms import encrypt
@@ -145,7 +146,7 @@ def _check_args(
         clash = sorted(
             p.name
             for p in out.iterdir()
-            if p.name.endswith(".cms") or p.name.startswith("manifest.json")
+            if p.name.endswith(".cms") or p.name.startswith(ARTIFACTS["manifest"].filename)
         )
         if clash:
             raise IntegrityError(

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .._version import __version__
+from ..artifacts import ARTIFACTS
 from ..errors import ScopingError
 from ..runfolder import file_sha256
 from .audit import audit_head
@@ -44,9 +45,9 @@ __all__ = [
     "write_manifest",
 ]
 
-MANIFEST = "manifest.json"
-SIGNATURE = "manifest.json.p7s"
-README = "README.txt"
+MANIFEST = ARTIFACTS["manifest"].filename
+SIGNATURE = ARTIFACTS["manifest_signature"].filename
+README = ARTIFACTS["handover_readme"].filename
 FORMAT = "migration_kit.handover/1"
 #: Commands written into the manifest and README (seller.pem = the seller's certificate, received
 #: separately).

@@ -26,6 +26,7 @@ from typing import Any, overload
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from ..artifacts import ARTIFACTS
 from ..errors import IntegrityError
 from ..runfolder import file_sha256
 from .audit import verify_audit
@@ -35,7 +36,7 @@ from .manifest import MANIFEST, SIGNATURE
 
 __all__ = ["AUDIT_LOG", "VerifyReport", "decrypt_file", "decrypt_table", "verify_handover"]
 
-AUDIT_LOG = "audit_log.jsonl"
+AUDIT_LOG = ARTIFACTS["handover_audit_log"].filename
 
 
 @dataclass

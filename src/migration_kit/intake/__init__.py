@@ -14,13 +14,17 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..params import Params, SourceSpec, SuppressionSpec
 from .classify import FIELD_CLASSES, classify_columns, detect_kind, profile_column
 from .mapping import RAW_PREFIX, map_columns
 from .readers import FileInfo, detect_encoding, read_table
+from .spec import SourceSpec, SuppressionSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..params import Params
 
 __all__ = [
     "FIELD_CLASSES",
@@ -44,7 +48,8 @@ class IntakeResult:
     """Everything intake produces.
 
     raw : one row per input row (source, record_id, row_number, raw__<field>).
-    inventory : one row per source file (source, file, format, encoding, sha256, bytes, rows, columns).
+    inventory : one row per source file (source, file, format, encoding, sha256, bytes, rows,
+        columns).
     classification : one row per column of every source (see :func:`classify_columns`).
     extras : ``source, record_id`` and ``<source>.<column>`` for the unmapped columns a source lists
         in ``transfer_unmapped`` (the only unmapped data that travels, on the record map).
@@ -88,11 +93,11 @@ def run_intake(params: Params) -> IntakeResult:
 
                 raise ParamsError(
                     f"sources[{spec.name}].transfer_unmapped",
-                    f"{missing[0]!r} is not an unmapped column of {spec.path.name}; unmapped columns: "
-                    f"{', '.join(unmapped.columns) or 'none'}",
+                    f"{missing[0]!r} is not an unmapped column of {spec.path.name}; "
+                    f"unmapped columns: {', '.join(unmapped.columns) or 'none'}",
                 )
             part = unmapped[list(spec.transfer_unmapped)].rename(
-                columns=lambda c: f"{spec.name}.{c}"
+                columns={c: f"{spec.name}.{c}" for c in spec.transfer_unmapped}
             )
             extras.append(
                 pd.concat([raw[["source", "record_id"]], part.reset_index(drop=True)], axis=1)
@@ -134,7 +139,9 @@ def run_intake(params: Params) -> IntakeResult:
 
 
 def read_suppression(spec: SuppressionSpec) -> pd.DataFrame:
-    """Read a suppression list as text: ``request_id, request_type, raw__phone, raw__email, raw__id_number``.
+    """Read a suppression list as text.
+
+    Columns: ``request_id, request_type, raw__phone, raw__email, raw__id_number``.
 
     ``request_type`` is the raw text of ``request_column`` (empty cells get the spec's
     ``default_request_type``); the scoping stage maps synonyms such as 删除 / 撤回同意 / opt-out

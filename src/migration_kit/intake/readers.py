@@ -55,25 +55,26 @@ def _row_of_offset(data: bytes, offset: int) -> int:
 def detect_encoding(data: bytes, path: str, declared: str | None = None) -> tuple[str, str]:
     """Decode ``data`` and return ``(text, encoding_used)``.
 
-    Tries, in order, the declared encoding, or: UTF-16 with a byte-order mark, UTF-8 with BOM, UTF-8,
-    GB18030 (a superset of GBK). NUL bytes without a UTF-16 mark are refused (they would decode as
-    GB18030 garbage). Raises :class:`InputError` naming the row of the first undecodable byte.
+    Tries, in order, the declared encoding, or: UTF-16 with a byte-order mark, UTF-8 with BOM,
+    UTF-8, GB18030 (a superset of GBK). NUL bytes without a UTF-16 mark are refused (they would
+    decode as GB18030 garbage). Raises :class:`InputError` naming the row of the first undecodable
+    byte.
     """
     if declared:
         enc = declared.lower().replace("_", "-")
-        if enc in _GB_ALIASES or enc.startswith("gb"):
-            # a GBK declaration on a file that is really UTF-8 would decode to mojibake without error
-            if any(b >= 0x80 for b in data[:65536]):
-                try:
-                    data.decode("utf-8")
-                except UnicodeDecodeError:
-                    pass
-                else:
-                    raise InputError(
-                        path,
-                        f"declared encoding {declared!r} but the file is valid UTF-8 with non-ASCII "
-                        "text; decoding it as GBK would produce mojibake. Set encoding: utf-8 (or remove it)",
-                    )
+        # a GBK declaration on a file that is really UTF-8 would decode to mojibake without error
+        if (enc in _GB_ALIASES or enc.startswith("gb")) and any(b >= 0x80 for b in data[:65536]):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                raise InputError(
+                    path,
+                    f"declared encoding {declared!r} but the file is valid UTF-8 with non-ASCII "
+                    "text; decoding it as GBK would produce mojibake. Set encoding: utf-8 "
+                    "(or remove it)",
+                )
         try:
             return data.decode(enc if enc not in ("utf-8", "utf8") else "utf-8-sig"), declared
         except LookupError:
@@ -204,7 +205,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, tuple[str, 
         if sheet is not None and "not found" in str(exc).lower():
             names = list(pd.ExcelFile(path, engine="calamine").sheet_names)
             raise InputError(
-                str(path), f"sheet {sheet!r} not found; sheets: {', '.join(names)}"
+                str(path), f"sheet {sheet!r} not found; sheets: {', '.join(map(str, names))}"
             ) from None
         raise InputError(str(path), f"cannot read workbook: {exc}") from None
     if isinstance(book, dict):

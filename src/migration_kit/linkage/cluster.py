@@ -10,8 +10,9 @@ namesakes (王伟), end up in one entity as soon as some third record matches ea
    both known and neither equal, nor day/month swapped, nor differing in only one of
    year/month/day (one typo is tolerated, a different person is not); any other listed column
    (gender, email, phone) both known and different; ``source`` means at most one record per
-   source in an entity (for sources known to be deduplicated, e.g. ``link_only``). Phones are not a conflict by default:
-   people change numbers and families share them.
+   source in an entity (for sources known to be deduplicated, e.g. ``link_only``). Phones are
+   not a conflict by default: people change numbers and families share them. Each test is an
+   entry of :data:`~migration_kit.linkage.levels.CONFLICT_TESTS`.
 3. Connected components are computed (scipy). Components of two records are final. Larger ones
    are rebuilt by union-find, edges taken forced first, then by probability descending (ties by
    ``(i, j)``), and a merge is rejected if ANY record of one cluster conflicts with ANY record of
@@ -34,11 +35,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from rapidfuzz.distance import OSA
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from ..errors import LinkageError
+from .levels import CONFLICT_TESTS, PairTest
 from .spec import ConflictRule
 
 __all__ = ["cluster_pairs", "records_conflict"]
@@ -51,97 +52,20 @@ def _as_rule(c: str | ConflictRule) -> ConflictRule:
     return ConflictRule(c, c, test)
 
 
-class _TokenRule:
-    """``tokens_differ`` evaluated once per unique pair of values (cached), see :class:`ConflictRule`."""
-
-    def __init__(self, values: pd.Series, rule: ConflictRule) -> None:
-        codes, uniq = pd.factorize(values)
-        self.codes = codes.astype(np.int64)
-        self.tokens = [tuple(str(u).split()) for u in uniq]
-        self.k = max(len(uniq), 1)
-        self.rule = rule
-        self.cache: dict[int, bool] = {}
-
-    def _differ(self, a: int, b: int) -> bool:
-        ta, tb = self.tokens[a], self.tokens[b]
-        if min(len(ta), len(tb)) < self.rule.min_tokens:
-            return False
-        ra, rb = [t for t in ta if t not in tb], [t for t in tb if t not in ta]
-        if not ra or not rb:
-            return False
-        if any(self._close("".join(ra), y) for y in ("".join(rb), "".join(reversed(rb)))):
-            return False  # the rests as a whole are one typo apart (or re-spaced)
-        # every token of one side has a close counterpart on the other (one typo per token)
-        return not all(any(self._close(t, u) for u in rb) for t in ra) and not all(
-            any(self._close(t, u) for u in ra) for t in rb
-        )
-
-    def _close(self, x: str, y: str) -> bool:
-        return (
-            OSA.distance(x, y) <= self.rule.max_edits
-            or OSA.normalized_similarity(x, y) >= self.rule.threshold
-        )
-
-    def __call__(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, b = self.codes[i], self.codes[j]
-        out = np.zeros(len(i), dtype=bool)
-        todo = np.flatnonzero((a >= 0) & (b >= 0) & (a != b))
-        if len(todo) == 0:
-            return out
-        key = np.minimum(a[todo], b[todo]) * self.k + np.maximum(a[todo], b[todo])
-        uniq, inv = np.unique(key, return_inverse=True)
-        for kk in uniq.tolist():
-            if kk not in self.cache:
-                self.cache[kk] = self._differ(kk // self.k, kk % self.k)
-        out[todo] = np.fromiter((self.cache[kk] for kk in uniq.tolist()), bool, len(uniq))[
-            inv.ravel()
-        ]
-        return out
-
-
 class _Attrs:
     """Conflict rules prepared on the records once; :meth:`conflict` is vectorized over pairs."""
 
     def __init__(self, std: pd.DataFrame, rules: Sequence[str | ConflictRule]) -> None:
-        self.checks: list = []
+        self.checks: list[tuple[PairTest, list[np.ndarray]]] = []
         for rule in map(_as_rule, rules):
             if rule.column not in std.columns:
                 continue
             unless = [
                 pd.factorize(std[c])[0].astype(np.int64) for c in rule.unless if c in std.columns
             ]
-            if rule.test == "tokens_differ":
-                fn = _TokenRule(std[rule.column], rule)
-            elif rule.test == "dates_differ":
-                fn = self._dates(std[rule.column])
-            else:
-                fn = self._codes(std[rule.column], rule.test == "same_value")
+            entry = CONFLICT_TESTS[rule.test]
+            fn = entry.fn(std[rule.column], {k: getattr(rule, k) for k in entry.params})
             self.checks.append((fn, unless))
-
-    @staticmethod
-    def _codes(values: pd.Series, same: bool):
-        codes = pd.factorize(values)[0].astype(np.int64)
-        if same:
-            return lambda i, j: (codes[i] >= 0) & (codes[i] == codes[j])
-        return lambda i, j: (codes[i] >= 0) & (codes[j] >= 0) & (codes[i] != codes[j])
-
-    @staticmethod
-    def _dates(values: pd.Series):
-        d = pd.to_datetime(values, errors="coerce")
-        ok = d.notna().to_numpy()
-        ymd = np.stack([d.dt.year.fillna(-1), d.dt.month.fillna(-1), d.dt.day.fillna(-1)]).astype(
-            np.int64
-        )
-        date = np.where(ok, ymd, -1)
-
-        def fn(i, j):
-            a, b = date[:, i], date[:, j]
-            known = (a[0] >= 0) & (b[0] >= 0)
-            same = (a == b).sum(axis=0)
-            swap = (a[0] == b[0]) & (a[1] == b[2]) & (a[2] == b[1])
-            return known & (same < 2) & ~swap
-
-        return fn
 
     def conflict(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         out = np.zeros(len(i), dtype=bool)
@@ -166,7 +90,8 @@ def records_conflict(
 
     Example
     -------
-    >>> std = pd.DataFrame({"birth_date": pd.to_datetime(["1990-05-04", "1990-04-05", "1991-06-04"])})
+    >>> dob = pd.to_datetime(["1990-05-04", "1990-04-05", "1991-06-04"])
+    >>> std = pd.DataFrame({"birth_date": dob})
     >>> records_conflict(std, [0, 0], [1, 2]).tolist()
     [False, True]
     """
@@ -177,7 +102,7 @@ def records_conflict(
 
 def _pair_set(i: np.ndarray, j: np.ndarray) -> set[tuple[int, int]]:
     a, b = np.minimum(i, j), np.maximum(i, j)
-    return set(zip(a.tolist(), b.tolist()))
+    return set(zip(a.tolist(), b.tolist(), strict=True))
 
 
 def cluster_pairs(
@@ -257,7 +182,14 @@ def cluster_pairs(
     return smallest.astype(np.int64)
 
 
-def _union_find(parent: np.ndarray, ei, ej, forced, attrs: _Attrs, forb: set) -> None:
+def _union_find(
+    parent: np.ndarray,
+    ei: np.ndarray,
+    ej: np.ndarray,
+    forced: np.ndarray,
+    attrs: _Attrs,
+    forb: set[tuple[int, int]],
+) -> None:
     members: dict[int, list[int]] = {}
     partners: dict[int, set[int]] = {}
     for a, b in forb:
@@ -270,7 +202,7 @@ def _union_find(parent: np.ndarray, ei, ej, forced, attrs: _Attrs, forb: set) ->
             x = int(parent[x])
         return x
 
-    for a, b, f in zip(ei.tolist(), ej.tolist(), forced.tolist()):
+    for a, b, f in zip(ei.tolist(), ej.tolist(), forced.tolist(), strict=True):
         ra, rb = find(a), find(b)
         if ra == rb:
             continue

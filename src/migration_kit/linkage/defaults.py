@@ -14,7 +14,7 @@ from typing import Any
 __all__ = ["DEFAULT_SPEC"]
 
 
-def _name(col: str = "name_key") -> list[dict]:
+def _name(col: str = "name_key") -> list[dict[str, Any]]:
     return [
         {"name": "exact", "test": "exact", "column": col, "needs": ["given_name"]},
         {"name": "pinyin", "test": "exact", "column": "pinyin_key", "needs": ["given_name"]},
@@ -60,7 +60,8 @@ def _name(col: str = "name_key") -> list[dict]:
 #: yujuan / danjuan conflict, a one-letter romanisation typo or a spacing variant does not.
 #: ``m_floor`` / ``pseudo_count`` smooth EM (see :mod:`.model`); ``tf_smoothing`` Good-Turing term
 #: frequencies; ``tf_classes`` recalibrates every name from the share of matches among all pairs
-#: agreeing on a name of its frequency class (2..10 records, then geometric bins; see :mod:`.tfclass`).
+#: agreeing on a name of its frequency class (2..10 records, then geometric bins; see
+#: :mod:`.tfclass`).
 DEFAULT_SPEC: dict[str, Any] = {
     "blocking": [
         {"name": "phone", "keys": ["phone"], "max_block_size": 50},

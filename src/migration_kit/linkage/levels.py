@@ -1,4 +1,4 @@
-"""Vectorized comparison-level tests on record pairs.
+"""Vectorized pair tests: comparison levels and conflict rules, each registered by name.
 
 A :class:`ColumnData` factorizes one std column once (integer codes per record, unique values,
 derived per-unique keys such as suffixes or date parts); a level test then takes the record
@@ -6,28 +6,57 @@ index arrays ``i`` and ``j`` of the pairs still undecided and returns a boolean 
 compare integer codes; string similarity runs in rapidfuzz's C++ (``process.cpdist``, element-wise,
 all cores); derived keys (prefix, suffix, email local part) are computed once per unique value.
 
+Level tests are the entries of :data:`LEVEL_TESTS` (a :class:`~migration_kit.registry.Registry`),
+all with one signature ``fn(col, i, j, threshold, *, missing=None, other=None) -> bool array``.
+An entry's parameters say whether the level needs a ``threshold`` (:data:`REQUIRED`), and its
+``needs`` what else the test needs:
+
+- ``missing`` / ``other``: a second column the level must name (:data:`SECOND_COLUMNS`);
+- ``dates``: the column holds datetime64 values; ``strings``: no column read holds dates (string
+  similarity or string keys); neither: any column.
+
+:func:`run_test` checks all of this generically before calling the test; the spec
+(:class:`~migration_kit.linkage.spec.Level`) validates a level against the same entry.
+
+Conflict tests (:data:`CONFLICT_TESTS`, "these two records are different people") are built once
+per column: ``fn(values, params)`` returns a function of ``(i, j)`` that is True where the two
+records conflict; their parameters are the :class:`~migration_kit.linkage.spec.ConflictRule` keys
+they read.
+
+rapidfuzz is imported where it is used: the spec imports this module, and reading a params file
+does not load rapidfuzz.
+
 Example
 -------
 >>> import numpy as np, pandas as pd
 >>> col = ColumnData(pd.Series(["+8613812345678", "+8613812345670", None]))
 >>> run_test("hamming", col, np.array([0, 0]), np.array([1, 2]), 1).tolist()
 [True, False]
+>>> LEVEL_TESTS["hamming"].params, LEVEL_TESTS["swapped"].needs
+({'threshold': REQUIRED}, ('other', 'strings'))
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from rapidfuzz import process
-from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein
 
 from ..errors import LinkageError
+from ..registry import REQUIRED, Registry
 
 __all__ = [
-    "TESTS",
+    "CONFLICT_TESTS",
+    "CROSS_TESTS",
+    "LEVEL_TESTS",
+    "SECOND_COLUMNS",
     "ColumnData",
+    "ConflictTest",
+    "LevelTest",
+    "PairTest",
     "email_name_pairs",
     "local_letters",
     "name_concat",
@@ -36,6 +65,12 @@ __all__ = [
 ]
 
 WORKERS = -1
+
+#: Second columns a level test may need, and what each is (used in messages).
+SECOND_COLUMNS: dict[str, str] = {
+    "missing": "the column that must be null on at least one side, e.g. given_name",
+    "other": "the column read on the other record, e.g. pinyin_key or family_name",
+}
 
 
 class ColumnData:
@@ -53,8 +88,8 @@ class ColumnData:
         self.name = name
         self.is_date = pd.api.types.is_datetime64_any_dtype(values)
         codes, uniques = pd.factorize(values, sort=False)
-        self.codes = codes.astype(np.int32 if len(uniques) < 2**31 else np.int64)
-        self.uniques = np.asarray(
+        self.codes: np.ndarray = codes.astype(np.int32 if len(uniques) < 2**31 else np.int64)
+        self.uniques: np.ndarray = np.asarray(
             uniques.astype(str) if not self.is_date else uniques, dtype=object
         )
         self._cache: dict[str, np.ndarray] = {}
@@ -72,7 +107,8 @@ class ColumnData:
         return self._cache[key]
 
     def derived_hash(self, key: str, fn: Callable[[pd.Series], pd.Series]) -> np.ndarray:
-        """Per-record uint64 hash of a per-unique derived string (0 where null): comparable across columns."""
+        """Per-record uint64 hash of a per-unique derived string (0 where null): comparable
+        across columns."""
         if key not in self._cache:
             der = fn(pd.Series(self.uniques, dtype=object))
             h = pd.util.hash_array(der.fillna("").astype(str).to_numpy(dtype=object))
@@ -84,19 +120,39 @@ class ColumnData:
         """Values of records ``idx`` (must be non-null) as an object array."""
         return self.uniques[self.codes[idx]]
 
-    def _need_date(self, test: str) -> None:
-        if not self.is_date:
-            raise LinkageError(
-                f"level test {test!r} on column {self.name!r} needs datetime64 values; "
-                "convert the column with pandas.to_datetime first or use a string test"
-            )
+
+class LevelTest(Protocol):
+    """The one signature of a level test (``threshold`` is NaN when the test takes none)."""
+
+    def __call__(
+        self,
+        col: ColumnData,
+        i: np.ndarray,
+        j: np.ndarray,
+        threshold: float,
+        *,
+        missing: ColumnData | None = None,
+        other: ColumnData | None = None,
+    ) -> np.ndarray: ...
+
+
+#: Level test name -> entry (function, ``threshold`` parameter, needs); see the module docstring.
+LEVEL_TESTS: Registry[LevelTest] = Registry("level test")
 
 
 def _both(col: ColumnData, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return (col.codes[i] >= 0) & (col.codes[j] >= 0)
 
 
-def _scored(col, i, j, scorer, keep: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+def _scored(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    scorer: Callable[..., Any],
+    keep: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    from rapidfuzz import process
+
     ok = _both(col, i, j)
     out = np.zeros(len(i), dtype=bool)
     idx = np.flatnonzero(ok)
@@ -106,49 +162,224 @@ def _scored(col, i, j, scorer, keep: Callable[[np.ndarray], np.ndarray]) -> np.n
     return out
 
 
-def _exact(col, i, j, thr):
-    return (col.codes[i] == col.codes[j]) & (col.codes[i] >= 0)
-
-
-def _derived_eq(col, i, j, key, fn):
+def _derived_eq(
+    col: ColumnData, i: np.ndarray, j: np.ndarray, key: str, fn: Callable[[pd.Series], pd.Series]
+) -> np.ndarray:
     d = col.derived(key, fn)
     return (d[i] == d[j]) & (d[i] >= 0)
 
 
-def _jw(col, i, j, thr):
-    return _scored(col, i, j, JaroWinkler.normalized_similarity, lambda s: s >= thr)
+def _second(c: ColumnData | None, key: str) -> ColumnData:
+    """The second column ``key`` (run_test has checked it is given)."""
+    if c is None:
+        raise LinkageError(f"the {key!r} column is missing; add '{key}: <column>' to the level")
+    return c
 
 
-def _lev(col, i, j, thr):
-    return _scored(col, i, j, Levenshtein.normalized_similarity, lambda s: s >= thr)
+@LEVEL_TESTS.register("exact")
+def _exact(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """Equal values."""
+    return (col.codes[i] == col.codes[j]) & (col.codes[i] >= 0)
 
 
-def _edit(col, i, j, thr):
-    return _scored(col, i, j, Levenshtein.distance, lambda s: s <= thr)
+@LEVEL_TESTS.register("jaro_winkler", needs=("strings",), threshold=REQUIRED)
+def _jw(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """Jaro-Winkler similarity >= threshold."""
+    from rapidfuzz.distance import JaroWinkler
+
+    return _scored(col, i, j, JaroWinkler.normalized_similarity, lambda s: s >= threshold)
 
 
-def _hamming(col, i, j, thr):
-    n = int(thr)
+@LEVEL_TESTS.register("levenshtein", needs=("strings",), threshold=REQUIRED)
+def _lev(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """Normalized Levenshtein similarity >= threshold."""
+    from rapidfuzz.distance import Levenshtein
+
+    return _scored(col, i, j, Levenshtein.normalized_similarity, lambda s: s >= threshold)
+
+
+@LEVEL_TESTS.register("edit_distance", needs=("strings",), threshold=REQUIRED)
+def _edit(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """Levenshtein distance <= threshold."""
+    from rapidfuzz.distance import Levenshtein
+
+    return _scored(col, i, j, Levenshtein.distance, lambda s: s <= threshold)
+
+
+@LEVEL_TESTS.register("hamming", needs=("strings",), threshold=REQUIRED)
+def _hamming(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """Equal length and Hamming distance <= threshold."""
+    from rapidfuzz.distance import Hamming
+
+    n = int(threshold)
     lens = col.derived("len", lambda s: s.str.len())
     out = _scored(col, i, j, Hamming.distance, lambda s: s <= n)
     return out & (lens[i] == lens[j])
 
 
-def _suffix(col, i, j, thr):
-    n = int(thr)
+@LEVEL_TESTS.register("suffix", needs=("strings",), threshold=REQUIRED)
+def _suffix(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """The last ``threshold`` characters are equal."""
+    n = int(threshold)
     return _derived_eq(col, i, j, f"suffix{n}", lambda s: s.where(s.str.len() >= n).str[-n:])
 
 
-def _prefix(col, i, j, thr):
-    n = int(thr)
+@LEVEL_TESTS.register("prefix", needs=("strings",), threshold=REQUIRED)
+def _prefix(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """The first ``threshold`` characters are equal."""
+    n = int(threshold)
     return _derived_eq(col, i, j, f"prefix{n}", lambda s: s.where(s.str.len() >= n).str[:n])
 
 
-def _email_local(col, i, j, thr):
+@LEVEL_TESTS.register("email_local", needs=("strings",))
+def _email_local(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """The same part before '@'."""
     return _derived_eq(col, i, j, "local", lambda s: s.str.split("@").str[0].replace("", None))
 
 
-def _differs(col, i, j, thr):
+def _parts(
+    col: ColumnData, i: np.ndarray, j: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    ok = _both(col, i, j)
+    ci, cj = np.where(ok, col.codes[i], 0), np.where(ok, col.codes[j], 0)
+    return ok, col.ymd[:, ci], col.ymd[:, cj], ci, cj
+
+
+@LEVEL_TESTS.register("date_transposed", needs=("dates",))
+def _transposed(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """The same year, day and month swapped."""
+    ok, a, b, _, _ = _parts(col, i, j)
+    return ok & (a[0] == b[0]) & (a[1] == b[2]) & (a[2] == b[1])
+
+
+@LEVEL_TESTS.register("date_components", needs=("dates",), threshold=REQUIRED)
+def _components(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """At least ``threshold`` of year, month and day are equal."""
+    ok, a, b, _, _ = _parts(col, i, j)
+    return ok & ((a == b).sum(axis=0) >= int(threshold))
+
+
+@LEVEL_TESTS.register("date_within_days", needs=("dates",), threshold=REQUIRED)
+def _within(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """|a - b| <= threshold days."""
+    ok, _, _, ci, cj = _parts(col, i, j)
+    return ok & (np.abs(col.days[ci] - col.days[cj]) <= threshold)
+
+
+@LEVEL_TESTS.register("partial", needs=("missing",))
+def _partial(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """Equal values, and column ``missing`` null on one side or both."""
+    m = _second(missing, "missing")
+    return _exact(col, i, j, threshold) & ((m.codes[i] < 0) | (m.codes[j] < 0))
+
+
+@LEVEL_TESTS.register("differs")
+def _differs(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """Both known and different (e.g. phone_type: a landline vs a mobile)."""
     return (col.codes[i] != col.codes[j]) & _both(col, i, j)
 
 
@@ -198,27 +429,57 @@ def _obj(t: pd.Series) -> pd.Series:
     return out.where(t.notna(), None)
 
 
-def _email_name(col, i, j, thr, other):
-    e = col.derived_hash("local_letters", local_letters)
-    fwd = other.derived_hash("concat", name_concat)
-    rev = other.derived_hash("rconcat", lambda x: name_concat(x, True))
+@LEVEL_TESTS.register("email_name", needs=("other", "strings"))
+def _email_name(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """The email local-part letters of one record spell the other's ``other`` name tokens joined.
 
-    def hit(a, b):  # email of a spells the name of b
+    Either token order ("zhiyingliu88@" vs "liu zhiying").
+    """
+    names = _second(other, "other")
+    e = col.derived_hash("local_letters", local_letters)
+    fwd = names.derived_hash("concat", name_concat)
+    rev = names.derived_hash("rconcat", lambda x: name_concat(x, True))
+
+    def hit(a: np.ndarray, b: np.ndarray) -> np.ndarray:  # email of a spells the name of b
         return (e[a] != 0) & ((e[a] == fwd[b]) | (e[a] == rev[b]))
 
     return hit(i, j) | hit(j, i)
 
 
-def _swapped(col, i, j, thr, other):
-    """a.col ~ b.other and a.other ~ b.col (Jaro-Winkler >= thr), all four values known."""
-    ok = (col.codes[i] >= 0) & (col.codes[j] >= 0) & (other.codes[i] >= 0) & (other.codes[j] >= 0)
+@LEVEL_TESTS.register("swapped", needs=("other", "strings"), threshold=REQUIRED)
+def _swapped(
+    col: ColumnData,
+    i: np.ndarray,
+    j: np.ndarray,
+    threshold: float,
+    *,
+    missing: ColumnData | None = None,
+    other: ColumnData | None = None,
+) -> np.ndarray:
+    """Fields swapped: a.col ~ b.other and a.other ~ b.col (Jaro-Winkler >= threshold).
+
+    All four values known (given/family name or address lines entered in each other's place).
+    """
+    from rapidfuzz import process
+    from rapidfuzz.distance import JaroWinkler
+
+    o = _second(other, "other")
+    ok = (col.codes[i] >= 0) & (col.codes[j] >= 0) & (o.codes[i] >= 0) & (o.codes[j] >= 0)
     out = np.zeros(len(i), dtype=bool)
     idx = np.flatnonzero(ok)
     if len(idx):
         jw = JaroWinkler.normalized_similarity
-        s1 = process.cpdist(col.strings(i[idx]), other.strings(j[idx]), scorer=jw, workers=WORKERS)
-        s2 = process.cpdist(other.strings(i[idx]), col.strings(j[idx]), scorer=jw, workers=WORKERS)
-        out[idx] = (s1 >= thr) & (s2 >= thr)
+        s1 = process.cpdist(col.strings(i[idx]), o.strings(j[idx]), scorer=jw, workers=WORKERS)
+        s2 = process.cpdist(o.strings(i[idx]), col.strings(j[idx]), scorer=jw, workers=WORKERS)
+        out[idx] = (s1 >= threshold) & (s2 >= threshold)
     return out
 
 
@@ -238,8 +499,9 @@ def swapped_pairs(col: ColumnData, other: ColumnData, src: np.ndarray | None = N
     2
     """
     ok = (col.codes >= 0) & (other.codes >= 0)
-    u = np.append(col.uniques, None).astype(str)[col.codes[ok]]
-    v = np.append(other.uniques, None).astype(str)[other.codes[ok]]
+    null = np.array([None], dtype=object)
+    u = np.append(col.uniques, null).astype(str)[col.codes[ok]]
+    v = np.append(other.uniques, null).astype(str)[other.codes[ok]]
     h1 = pd.util.hash_array(np.char.add(np.char.add(u, "\x1f"), v).astype(object))
     h2 = pd.util.hash_array(np.char.add(np.char.add(v, "\x1f"), u).astype(object))
 
@@ -297,48 +559,8 @@ def email_name_pairs(col: ColumnData, other: ColumnData) -> int:
     return cross(ev, names) - cross(mix(ev, code[e != 0]), mix(names, names_code))
 
 
-def _parts(col, i, j):
-    ok = _both(col, i, j)
-    ci, cj = np.where(ok, col.codes[i], 0), np.where(ok, col.codes[j], 0)
-    return ok, col.ymd[:, ci], col.ymd[:, cj], ci, cj
-
-
-def _transposed(col, i, j, thr):
-    col._need_date("date_transposed")
-    ok, a, b, _, _ = _parts(col, i, j)
-    return ok & (a[0] == b[0]) & (a[1] == b[2]) & (a[2] == b[1])
-
-
-def _components(col, i, j, thr):
-    col._need_date("date_components")
-    ok, a, b, _, _ = _parts(col, i, j)
-    return ok & ((a == b).sum(axis=0) >= int(thr))
-
-
-def _within(col, i, j, thr):
-    col._need_date("date_within_days")
-    ok, _, _, ci, cj = _parts(col, i, j)
-    return ok & (np.abs(col.days[ci] - col.days[cj]) <= thr)
-
-
-#: Level test name -> function(col, i, j, threshold) -> bool array.
-TESTS: dict[str, Callable] = {
-    "exact": _exact,
-    "jaro_winkler": _jw,
-    "levenshtein": _lev,
-    "edit_distance": _edit,
-    "hamming": _hamming,
-    "suffix": _suffix,
-    "prefix": _prefix,
-    "email_local": _email_local,
-    "date_transposed": _transposed,
-    "date_components": _components,
-    "date_within_days": _within,
-    "differs": _differs,
-    "partial": None,  # needs a second column: handled in run_test
-    "email_name": None,  # needs the `other` column: handled in run_test
-    "swapped": None,  # needs the `other` column: handled in run_test
-}
+#: Level tests that compare ``column`` on one record with column ``other`` on the other record.
+CROSS_TESTS: tuple[str, ...] = tuple(n for n in LEVEL_TESTS if "other" in LEVEL_TESTS[n].needs)
 
 
 def run_test(
@@ -352,57 +574,162 @@ def run_test(
 ) -> np.ndarray:
     """Evaluate level ``test`` on pairs ``(i[k], j[k])``; nulls never pass.
 
-    ``missing`` is the column that test ``partial`` needs null on at least one side; ``other``
-    the column a cross test (``email_name``, ``swapped``) reads on the other record.
+    ``missing`` and ``other`` are the second columns of :data:`SECOND_COLUMNS` (``partial`` needs
+    ``missing`` null on at least one side; a cross test, :data:`CROSS_TESTS`, reads ``other`` on
+    the other record). The entry's needs, its threshold and the column kinds are checked first; a
+    level that lacks what its test needs raises :class:`~migration_kit.errors.LinkageError`.
 
     Example
     -------
     >>> col = ColumnData(pd.Series(["ab@x.cn", "ab@y.cn"]))
     >>> run_test("email_local", col, np.array([0]), np.array([1])).tolist()
     [True]
+    >>> run_test("partial", col, np.array([0]), np.array([1]))
+    Traceback (most recent call last):
+    migration_kit.errors.LinkageError: level test 'partial' on column '' needs the 'missing' ...
     """
+    entry = LEVEL_TESTS.get(test, "level test")
     i = np.asarray(i, dtype=np.int64)
     j = np.asarray(j, dtype=np.int64)
     if len(i) == 0:
         return np.zeros(0, dtype=bool)
-    if test == "partial":
-        if missing is None:
+    second = {"missing": missing, "other": other}
+    for key, what in SECOND_COLUMNS.items():
+        if key in entry.needs and second[key] is None:
             raise LinkageError(
-                f"level test 'partial' on column {col.name!r} needs the 'missing' column; "
-                "add 'missing: <column>' to the level"
+                f"level test {test!r} on column {col.name!r} needs the {key!r} column ({what}); "
+                f"add '{key}: <column>' to the level"
             )
-        return _exact(col, i, j, None) & ((missing.codes[i] < 0) | (missing.codes[j] < 0))
-    if test == "email_name":
-        if other is None:
+    given = {"threshold": threshold}
+    for key in entry.required:
+        if given.get(key) is None:
             raise LinkageError(
-                f"level test 'email_name' on column {col.name!r} needs the 'other' column "
-                "(the name column, e.g. pinyin_key); add 'other: <column>' to the level"
+                f"level test {test!r} on column {col.name!r} needs a numeric {key}; "
+                f"add e.g. '{key}: 0.9' to the level"
             )
-        return _email_name(col, i, j, threshold, other)
-    if test == "swapped":
-        if other is None:
-            raise LinkageError(
-                f"level test 'swapped' on column {col.name!r} needs the 'other' column "
-                "(the column it is swapped with, e.g. family_name); add 'other: <column>'"
-            )
-        if col.is_date or other.is_date:
-            raise LinkageError(
-                f"level test 'swapped' on {col.name!r} / {other.name!r} needs string columns; "
-                "date columns are compared with date_transposed instead"
-            )
-        return _swapped(col, i, j, threshold, other)
-    if col.is_date and test in {
-        "jaro_winkler",
-        "levenshtein",
-        "edit_distance",
-        "hamming",
-        "suffix",
-        "prefix",
-        "email_local",
-        "email_name",
-    }:
+    if "dates" in entry.needs and not col.is_date:
         raise LinkageError(
-            f"level test {test!r} on date column {col.name!r} is not supported; "
-            "use exact, date_transposed, date_components or date_within_days"
+            f"level test {test!r} on column {col.name!r} needs datetime64 values; "
+            "convert the column with pandas.to_datetime first or use a string test"
         )
-    return np.asarray(TESTS[test](col, i, j, threshold), dtype=bool)
+    if "strings" in entry.needs:
+        for c in (col, other):
+            if c is not None and c.is_date:
+                raise LinkageError(
+                    f"level test {test!r} on date column {c.name!r} is not supported; "
+                    "use exact, date_transposed, date_components or date_within_days"
+                )
+    thr = math.nan if threshold is None else float(threshold)
+    return np.asarray(entry.fn(col, i, j, thr, missing=missing, other=other), dtype=bool)
+
+
+# -- conflict tests ----------------------------------------------------------------------------
+
+#: A conflict test prepared on one column: ``(i, j) -> bool array`` (True: different people).
+PairTest = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+class ConflictTest(Protocol):
+    """The one signature of a conflict test: prepared once per column with the rule's params."""
+
+    def __call__(self, values: pd.Series, params: Mapping[str, Any]) -> PairTest: ...
+
+
+#: Conflict test name -> entry (function, the ConflictRule keys it reads as parameters).
+CONFLICT_TESTS: Registry[ConflictTest] = Registry("conflict test")
+
+
+@CONFLICT_TESTS.register("differ")
+def _differ(values: pd.Series, params: Mapping[str, Any]) -> PairTest:
+    """Both known and different."""
+    codes = pd.factorize(values)[0].astype(np.int64)
+    return lambda i, j: (codes[i] >= 0) & (codes[j] >= 0) & (codes[i] != codes[j])
+
+
+@CONFLICT_TESTS.register("dates_differ")
+def _dates_differ(values: pd.Series, params: Mapping[str, Any]) -> PairTest:
+    """Both known dates, >= 2 of year/month/day differ and not day/month swapped."""
+    d = pd.to_datetime(values, errors="coerce")
+    ok = d.notna().to_numpy()
+    ymd = np.stack([d.dt.year.fillna(-1), d.dt.month.fillna(-1), d.dt.day.fillna(-1)]).astype(
+        np.int64
+    )
+    date = np.where(ok, ymd, -1)
+
+    def fn(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        a, b = date[:, i], date[:, j]
+        known = (a[0] >= 0) & (b[0] >= 0)
+        same = (a == b).sum(axis=0)
+        swap = (a[0] == b[0]) & (a[1] == b[2]) & (a[2] == b[1])
+        return known & (same < 2) & ~swap
+
+    return fn
+
+
+@CONFLICT_TESTS.register("same_value")
+def _same_value(values: pd.Series, params: Mapping[str, Any]) -> PairTest:
+    """Equal (e.g. ``source``: at most one record per deduplicated source)."""
+    codes = pd.factorize(values)[0].astype(np.int64)
+    return lambda i, j: (codes[i] >= 0) & (codes[i] == codes[j])
+
+
+class _TokenRule:
+    """``tokens_differ`` evaluated once per unique pair of values (cached), see
+    :class:`~migration_kit.linkage.spec.ConflictRule`."""
+
+    def __init__(
+        self, values: pd.Series, threshold: float, min_tokens: int, max_edits: int
+    ) -> None:
+        from rapidfuzz.distance import OSA
+
+        self._osa = OSA
+        codes, uniq = pd.factorize(values)
+        self.codes = codes.astype(np.int64)
+        self.tokens = [tuple(str(u).split()) for u in uniq]
+        self.k = max(len(uniq), 1)
+        self.threshold, self.min_tokens, self.max_edits = threshold, min_tokens, max_edits
+        self.cache: dict[int, bool] = {}
+
+    def _differ(self, a: int, b: int) -> bool:
+        ta, tb = self.tokens[a], self.tokens[b]
+        if min(len(ta), len(tb)) < self.min_tokens:
+            return False
+        ra, rb = [t for t in ta if t not in tb], [t for t in tb if t not in ta]
+        if not ra or not rb:
+            return False
+        if any(self._close("".join(ra), y) for y in ("".join(rb), "".join(reversed(rb)))):
+            return False  # the rests as a whole are one typo apart (or re-spaced)
+        # every token of one side has a close counterpart on the other (one typo per token)
+        return not all(any(self._close(t, u) for u in rb) for t in ra) and not all(
+            any(self._close(t, u) for u in ra) for t in rb
+        )
+
+    def _close(self, x: str, y: str) -> bool:
+        return (
+            self._osa.distance(x, y) <= self.max_edits
+            or self._osa.normalized_similarity(x, y) >= self.threshold
+        )
+
+    def __call__(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        a, b = self.codes[i], self.codes[j]
+        out = np.zeros(len(i), dtype=bool)
+        todo = np.flatnonzero((a >= 0) & (b >= 0) & (a != b))
+        if len(todo) == 0:
+            return out
+        key = np.minimum(a[todo], b[todo]) * self.k + np.maximum(a[todo], b[todo])
+        uniq, inv = np.unique(key, return_inverse=True)
+        for kk in uniq.tolist():
+            if kk not in self.cache:
+                self.cache[kk] = self._differ(kk // self.k, kk % self.k)
+        out[todo] = np.fromiter((self.cache[kk] for kk in uniq.tolist()), bool, len(uniq))[
+            inv.ravel()
+        ]
+        return out
+
+
+@CONFLICT_TESTS.register("tokens_differ", threshold=REQUIRED, min_tokens=2, max_edits=1)
+def _tokens_differ(values: pd.Series, params: Mapping[str, Any]) -> PairTest:
+    """Name tokens: shared tokens dropped, both rests non-empty, not close (see ConflictRule)."""
+    return _TokenRule(
+        values, float(params["threshold"]), int(params["min_tokens"]), int(params["max_edits"])
+    )

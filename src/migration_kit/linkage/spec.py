@@ -23,13 +23,11 @@ from typing import Any
 
 from .._spec import check_choice, check_keys, check_type, require
 from .defaults import DEFAULT_SPEC
+from .levels import CONFLICT_TESTS, LEVEL_TESTS, SECOND_COLUMNS
 
 __all__ = [
-    "CONFLICT_TESTS",
-    "CROSS_TESTS",
     "DEFAULT_SPEC",
     "KEY_TRANSFORM_RE",
-    "LEVEL_TESTS",
     "BlockingRule",
     "Comparison",
     "ConflictRule",
@@ -37,36 +35,6 @@ __all__ = [
     "LinkageSpec",
 ]
 
-#: Level tests and whether they need a ``threshold``.
-LEVEL_TESTS: dict[str, bool] = {
-    "exact": False,  # equal values
-    "jaro_winkler": True,  # Jaro-Winkler similarity >= threshold
-    "levenshtein": True,  # normalized Levenshtein similarity >= threshold
-    "edit_distance": True,  # Levenshtein distance <= threshold
-    "hamming": True,  # equal length and Hamming distance <= threshold
-    "suffix": True,  # last `threshold` characters equal
-    "prefix": True,  # first `threshold` characters equal
-    "email_local": False,  # same part before '@'
-    "date_transposed": False,  # same year, day and month swapped
-    "date_components": True,  # at least `threshold` of year/month/day equal
-    "date_within_days": True,  # |a - b| <= threshold days
-    "partial": False,  # equal values and column `missing` null on one side or both
-    "differs": False,  # both known and different (e.g. phone_type: a landline vs a mobile)
-    "email_name": False,  # email local-part letters of one record == the other's `other` name
-    # tokens joined, either order ("zhiyingliu88@" vs "liu zhiying")
-    "swapped": True,  # fields swapped between the records: Jaro-Winkler of a.column vs b.other
-    # and of a.other vs b.column both >= threshold (given/family name or
-    # address lines entered in each other's place)
-}
-#: Level tests that compare ``column`` on one record with column ``other`` on the other record.
-CROSS_TESTS = ("email_name", "swapped")
-#: Conflict tests ("these two records are different people") and whether they need a ``threshold``.
-CONFLICT_TESTS: dict[str, bool] = {
-    "differ": False,  # both known and different
-    "dates_differ": False,  # both known dates, >= 2 of year/month/day differ and not day/month swapped
-    "same_value": False,  # equal (e.g. ``source``: at most one record per deduplicated source)
-    "tokens_differ": True,  # name tokens: shared tokens dropped, both rests non-empty, similarity < threshold
-}
 #: Derived blocking keys: ``column:transform`` (year, lower, first<N>, last<N>; local_letters: the
 #: a-z letters of an email's local part, >= 4 of them; concat / rconcat: a name's >= 2 tokens
 #: joined in their order / reversed, e.g. "liu zhiying" -> "liuzhiying" / "zhiyingliu").
@@ -77,6 +45,16 @@ _KEY_HELP = (
     "expected a std column or 'column:transform' with transform year, lower, first<N>, last<N>, "
     "local_letters, concat or rconcat (e.g. 'phone:last4')"
 )
+
+
+def _who(names: list[str], verb: str, noun: str = "test") -> str:
+    """``test 'a' needs`` or ``tests ['a', 'b'] need`` (``verb`` in the plural); with ``noun``
+    empty, ``'a' takes`` or ``'a' or 'b' take``."""
+    if len(names) == 1:
+        return f"{noun} {names[0]!r} {verb}s".lstrip()
+    if noun:
+        return f"{noun}s {names} {verb}"
+    return f"{' or '.join(map(repr, names))} {verb}"
 
 
 @dataclass(frozen=True)
@@ -146,13 +124,19 @@ class BlockingRule:
             require(
                 len(alt) == len(keys),
                 f"{where}.cross_keys[{n}]",
-                f"received {len(alt)} keys for {len(keys)} in 'keys'; each alternative pairs with 'keys' "
-                "position by position, give the same number",
+                f"received {len(alt)} keys for {len(keys)} in 'keys'; each alternative pairs "
+                "with 'keys' position by position, give the same number",
             )
             cross.append(alt)
         return cls(
             str(check_type(data["name"], str, f"{where}.name")), keys, mbs, tuple(cross), win
         )
+
+
+def _key_column(key: str) -> str:
+    """The std column of a (validated) blocking key ``column[:transform]``."""
+    m = KEY_TRANSFORM_RE.match(key)
+    return m["col"] if m else key
 
 
 def _key_list(keys: Any, where: str) -> tuple[str, ...]:
@@ -173,10 +157,13 @@ class Level:
 
     ``missing`` (test ``partial`` only) names the column that must be null on at least one side,
     e.g. family name equal and given name missing (a contact recorded as 危老师).
-    ``other`` (cross tests :data:`CROSS_TESTS` only) names the column read on the other record,
-    e.g. ``{test: email_name, column: email, other: pinyin_key}``.
+    ``other`` (cross tests :data:`~migration_kit.linkage.levels.CROSS_TESTS` only) names the
+    column read on the other record, e.g. ``{test: email_name, column: email, other: pinyin_key}``.
+    The test is an entry of :data:`~migration_kit.linkage.levels.LEVEL_TESTS`, whose parameters
+    and needs say which of ``threshold``, ``missing`` and ``other`` it requires.
     ``needs`` lists columns that must be known on both records for the level to apply: an exact
-    name needs the given name (two contacts recorded as 阎老师 share a family name, not a full name).
+    name needs the given name (two contacts recorded as 阎老师 share a family name, not a full
+    name).
     ``neutral: true`` makes the level carry no evidence (weight 0, null during EM) while still
     being recorded: a landline against a mobile says which source a record came from, not who it is.
     """
@@ -198,28 +185,25 @@ class Level:
             where,
             required=("name", "test"),
         )
-        test = check_choice(data["test"], list(LEVEL_TESTS), f"{where}.test")
-        other = data.get("other")
-        require(
-            (other is not None) == (test in CROSS_TESTS),
-            f"{where}.other",
-            f"received other={other!r} with test {test!r}; tests {list(CROSS_TESTS)} need "
-            "'other: <column>' (e.g. other: pinyin_key) and no other test takes it",
-        )
-        if other is not None:
-            check_type(other, str, f"{where}.other")
-        miss = data.get("missing")
-        require(
-            (miss is not None) == (test == "partial"),
-            f"{where}.missing",
-            f"received missing={miss!r} with test {test!r}; test 'partial' needs 'missing: <column>' "
-            "and no other test takes it",
-        )
-        if miss is not None:
-            check_type(miss, str, f"{where}.missing")
+        entry = LEVEL_TESTS.get(data["test"], f"{where}.test")
+        test = entry.name
+        second: dict[str, str | None] = {}
+        for key in ("other", "missing"):  # the second columns (levels.SECOND_COLUMNS)
+            value = data.get(key)
+            takers = [n for n in LEVEL_TESTS if key in LEVEL_TESTS[n].needs]
+            require(
+                (value is not None) == (key in entry.needs),
+                f"{where}.{key}",
+                f"received {key}={value!r} with test {test!r}; {_who(takers, 'need')} "
+                f"'{key}: <column>' ({SECOND_COLUMNS[key]}) and no other test takes it",
+            )
+            if value is not None:
+                check_type(value, str, f"{where}.{key}")
+            second[key] = value
+        other, miss = second["other"], second["missing"]
         thr = data.get("threshold")
         require(
-            not LEVEL_TESTS[test] or thr is not None,
+            "threshold" not in entry.required or thr is not None,
             f"{where}.threshold",
             f"test {test!r} needs a numeric threshold; add e.g. 'threshold: 0.9'",
         )
@@ -298,8 +282,10 @@ class ConflictRule:
     no close token on the other. Close: OSA similarity >= ``threshold`` or at most ``max_edits``
     edits (one typo or transposition is tolerated, as for dates): gao ruitao / gao xuexiang
     conflict; jing liu / liu jing, penglei / peng lei, penglei / penlei, mason / masno do not.
-    Data whose names are corrupted by replacement (FEBRL) should not declare this rule. ``unless`` lists columns whose equality (both known) switches the rule off (a shared
-    resident ID outweighs a differently recorded name).
+    Data whose names are corrupted by replacement (FEBRL) should not declare this rule.
+    ``unless`` lists columns whose equality (both known) switches the rule off (a shared
+    resident ID outweighs a differently recorded name). The test is an entry of
+    :data:`~migration_kit.linkage.levels.CONFLICT_TESTS`.
 
     Example
     -------
@@ -324,13 +310,14 @@ class ConflictRule:
             where,
             required=("name", "column", "test"),
         )
-        test = check_choice(data["test"], list(CONFLICT_TESTS), f"{where}.test")
+        test = CONFLICT_TESTS.get(data["test"], f"{where}.test").name
         thr = data.get("threshold")
+        takers = [n for n in CONFLICT_TESTS if "threshold" in CONFLICT_TESTS[n].params]
         require(
-            (thr is not None) == CONFLICT_TESTS[test],
+            (thr is not None) == (test in takers),
             f"{where}.threshold",
-            f"received threshold={thr!r} with test {test!r}; only 'tokens_differ' takes a threshold "
-            "(a similarity in (0, 1], e.g. 0.5) and it needs one",
+            f"received threshold={thr!r} with test {test!r}; only {_who(takers, 'take', '')} a "
+            "threshold (a similarity in (0, 1], e.g. 0.5) and it needs one",
         )
         if thr is not None:
             check_type(thr, (int, float), f"{where}.threshold")
@@ -390,7 +377,7 @@ class LinkageSpec:
     pseudo_count: float = 1.0
     tf_smoothing: bool = True
     conflict_rules: tuple[ConflictRule, ...] = ()
-    tf_classes: dict | None = None
+    tf_classes: dict[str, int] | None = None
 
     @classmethod
     def default(cls) -> LinkageSpec:
@@ -506,7 +493,8 @@ class LinkageSpec:
         )
 
     def used_columns(self) -> list[str]:
-        """Std columns linkage reads (blocking keys, comparisons, conflicts, ``source``, ``record_id``).
+        """Std columns linkage reads (blocking keys, comparisons, conflicts, ``source``,
+        ``record_id``).
 
         Example
         -------
@@ -515,7 +503,7 @@ class LinkageSpec:
         """
         cols = ["source", "record_id"]
         cols += [
-            KEY_TRANSFORM_RE.match(k)["col"]
+            _key_column(k)
             for r in self.blocking
             for k in (*r.keys, *(k for alt in r.cross_keys for k in alt))
         ]

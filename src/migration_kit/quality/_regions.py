@@ -81,10 +81,14 @@ def _from_csv() -> dict[str, set[str]] | None:
             continue
         codes, names = codes[ok], df.loc[ok, name_col].fillna("").str.strip()
         prov_names = dict(
-            zip(codes[codes.str.endswith("0000")].str[:2], names[codes.str.endswith("0000")])
+            zip(
+                codes[codes.str.endswith("0000")].str[:2],
+                names[codes.str.endswith("0000")],
+                strict=True,
+            )
         )
         out: dict[str, set[str]] = {p: {p} for p in prov_names.values()}
-        for code, name in zip(codes, names):
+        for code, name in zip(codes, names, strict=True):
             prov = prov_names.get(code[:2])
             if prov and not code.endswith("0000") and name:
                 out[prov].add(name)

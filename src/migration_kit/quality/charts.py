@@ -1,13 +1,14 @@
 """Quality charts (matplotlib, Agg backend), byte-for-byte deterministic PNGs.
 
-PNGs are saved with ``metadata={"Software": None}`` (Agg writes no timestamp; the matplotlib version
-is dropped too) and fixed size and dpi, so the same inputs give the same bytes. Only aggregates are
-drawn (scores, counts per source and check), never values.
+PNGs are saved with ``metadata={"Software": None}`` (Agg writes no timestamp; the matplotlib
+version is dropped too) and fixed size and dpi, so the same inputs give the same bytes. Only
+aggregates are drawn (scores, counts per source and check), never values.
 
 Example
 -------
 >>> import pandas as pd, tempfile, pathlib
->>> f = pd.DataFrame({"source": ["pos", "web"], "check": ["phone", "email"], "field": ["phone", "email"],
+>>> f = pd.DataFrame({"source": ["pos", "web"], "check": ["phone", "email"],
+...                   "field": ["phone", "email"],
 ...                   "reason_code": ["PHONE_INVALID", "EMAIL_SYNTAX"]})
 >>> p = plot_failures_by_source(f, pathlib.Path(tempfile.mkdtemp()) / "f.png")
 >>> p.suffix
@@ -46,7 +47,8 @@ def plot_dimensions(before: QualityScores, after: QualityScores, path: str | Pat
 
     Example
     -------
-    >>> # plot_dimensions(score(std, spec, stage="before", ...), score(golden, spec, stage="after", ...), "d.png")
+    >>> # plot_dimensions(score(std, spec, stage="before", ...),
+    >>> #                 score(golden, spec, stage="after", ...), "d.png")
     """
     b = before.by_dimension.set_index("dimension")["score"]
     a = after.by_dimension.set_index("dimension")["score"]
@@ -56,7 +58,7 @@ def plot_dimensions(before: QualityScores, after: QualityScores, path: str | Pat
     for off, series, label, color in ((-0.2, b, "before", "#9e9e9e"), (0.2, a, "after", "#1f77b4")):
         vals = np.array([series.get(d, np.nan) for d in dims], dtype=float)
         bars = ax.bar(x + off, np.nan_to_num(vals), width=0.4, label=label, color=color)
-        for rect, v in zip(bars, vals):
+        for rect, v in zip(bars, vals, strict=True):
             ax.annotate(
                 "n/a" if np.isnan(v) else f"{v:.1f}",
                 (rect.get_x() + rect.get_width() / 2, rect.get_height()),
@@ -78,13 +80,14 @@ def plot_dimensions(before: QualityScores, after: QualityScores, path: str | Pat
 def plot_failures_by_source(
     failures: pd.DataFrame, path: str | Path, *, top_checks: int = 8
 ) -> Path:
-    """Stacked bars: failure rows per source, split by the ``top_checks`` most frequent ``field`` (others grouped).
+    """Stacked bars: failure rows per source, split by the ``top_checks`` most frequent ``field``
+    (others grouped).
 
     Parameters
     ----------
     failures : DataFrame
-        The failure table (``source, field, reason_code`` used), or ``QualityScores.by_source_check``
-        (``source, check, failing``).
+        The failure table (``source, field, reason_code`` used), or
+        ``QualityScores.by_source_check`` (``source, check, failing``).
     path : str or Path
     top_checks : int
     """

@@ -19,7 +19,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,14 +28,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..registry import Registry
 from ._regions import city_owner_map
 
 __all__ = [
     "DIMENSIONS",
     "REGISTRY",
     "CheckContext",
+    "CheckFn",
     "CheckResult",
-    "RegisteredCheck",
     "register_check",
 ]
 
@@ -49,7 +50,8 @@ DIMENSIONS: tuple[str, ...] = (
     "accuracy",
 )
 
-#: Cross-field reason codes: a failure row with them is a consistency/accuracy finding, not invalidity.
+#: Cross-field reason codes: a failure row with them is a consistency/accuracy finding, not
+#: invalidity.
 CROSS_FIELD_REASONS: tuple[str, ...] = ("ID_BIRTH_MISMATCH", "ID_GENDER_MISMATCH")
 
 
@@ -62,43 +64,33 @@ class CheckResult:
     reasons: np.ndarray | None = None
 
 
-@dataclass(frozen=True)
-class RegisteredCheck:
-    """A registered check function with its allowed params and their defaults."""
+#: What a check function is: ``(context, field, params) -> CheckResult``.
+CheckFn = Callable[["CheckContext", str, dict[str, Any]], CheckResult]
 
-    name: str
-    fn: Callable[[CheckContext, str, dict[str, Any]], CheckResult]
-    params: Mapping[str, Any]
-    doc: str
+#: Check name -> :class:`~migration_kit.registry.Entry` (function, params with their defaults).
+REGISTRY: Registry[CheckFn] = Registry("quality check")
 
 
-REGISTRY: dict[str, RegisteredCheck] = {}
-
-
-def register_check(name: str, **params: Any) -> Callable:
-    """Register a check function under ``name``; keyword arguments are its params and defaults.
+def register_check(name: str, **params: Any) -> Callable[[CheckFn], CheckFn]:
+    """Register a check function under ``name`` in :data:`REGISTRY`; keyword arguments are its
+    params and their defaults. A name registers once (a second registration raises ValueError).
 
     Example
     -------
-    >>> @register_check("always_ok")
+    >>> @register_check("always_ok", strict=False)
     ... def _ok(ctx, field, params):
     ...     z = np.zeros(ctx.n, dtype=bool)
     ...     return CheckResult(~z, z)
-    >>> "always_ok" in REGISTRY
-    True
-    >>> _ = REGISTRY.pop("always_ok")
+    >>> REGISTRY["always_ok"].params
+    {'strict': False}
+    >>> _ = REGISTRY.unregister("always_ok")
     """
-
-    def deco(fn: Callable) -> Callable:
-        doc = (fn.__doc__ or "").strip().splitlines()
-        REGISTRY[name] = RegisteredCheck(name, fn, dict(params), doc[0] if doc else "")
-        return fn
-
-    return deco
+    return REGISTRY.register(name, **params)
 
 
 def _present(s: pd.Series, raw: bool) -> np.ndarray:
-    """Non-null values; for raw text also not blank after stripping (std columns hold nulls, not blanks)."""
+    """Non-null values; for raw text also not blank after stripping (std columns hold nulls, not
+    blanks)."""
     have = s.notna().to_numpy(dtype=bool)
     if raw and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
         have &= s.str.strip().ne("").to_numpy(dtype=bool)
@@ -119,7 +111,8 @@ class CheckContext:
     table : DataFrame with a RangeIndex.
     failures : failure rows matched to table rows (column ``_row``), possibly empty.
     has_failures : whether a failures table was supplied at all.
-    entity_codes : int array, entity of each row (-1 when unknown), or None when no entities are known.
+    entity_codes : int array, entity of each row (-1 when unknown), or None when no entities are
+        known.
     reference_date : Timestamp or None.
     timeliness_years : default window of the ``recent`` check.
     source : str array, the group each row rolls up into by source.
@@ -134,7 +127,7 @@ class CheckContext:
     timeliness_years: float
     source: np.ndarray
     order: np.ndarray
-    _cache: dict = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
     @property
     def n(self) -> int:
@@ -173,8 +166,8 @@ class CheckContext:
                 raise InputError(
                     "quality input table",
                     f"{int(kidx.duplicated().sum())} rows repeat the key of an "
-                    "earlier row; every (source, record_id) (or entity_id) must be unique; deduplicate "
-                    "the table before scoring",
+                    "earlier row; every (source, record_id) (or entity_id) must be unique; "
+                    "deduplicate the table before scoring",
                 )
             order = np.argsort(key.to_numpy(dtype=str), kind="stable") if n else np.arange(0)
         else:
@@ -186,7 +179,7 @@ class CheckContext:
                 "reason_code": np.zeros(0, object),
             }
         )
-        if failures is not None and len(failures) and has_rec:
+        if failures is not None and len(failures) and kidx is not None and has_rec:
             pos = kidx.get_indexer(
                 _key(failures["source"], failures["record_id"]).to_numpy(dtype=object)
             )
@@ -201,7 +194,7 @@ class CheckContext:
         ent = None
         if "entity_id" in t.columns:
             ent = pd.factorize(t["entity_id"])[0]
-        elif entities is not None and has_rec:
+        elif entities is not None and kidx is not None and has_rec:
             pos = pd.Index(
                 _key(entities["source"], entities["record_id"]).to_numpy(dtype=object)
             ).get_indexer(kidx)
@@ -265,7 +258,8 @@ class CheckContext:
 
 def _codes(ctx: CheckContext, col: str) -> np.ndarray:
     """Integer code per distinct value of ``col`` (-1 for null), cached. Std values are already
-    normalized by cleaning (E.164 phone, lowercase email, uppercase X in IDs), so equal means duplicate.
+    normalized by cleaning (E.164 phone, lowercase email, uppercase X in IDs), so equal means
+    duplicate.
     """
     key = ("codes", col)
     if key not in ctx._cache:
@@ -292,7 +286,10 @@ def not_null(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult
 
 @register_check("valid", reasons=[], exclude_reasons=list(CROSS_FIELD_REASONS))
 def valid(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
-    """Validity: a raw value was present but cleaning nulled it (with a failure row when failures are given)."""
+    """Validity: a raw value was present but cleaning nulled it.
+
+    With a failures table, the row also needs a failure row on the field.
+    """
     std = ctx.present(fld)
     applicable = ctx.present(f"raw__{fld}") if ctx.has_raw(fld) else std.copy()
     rows = ctx.failure_rows(
@@ -306,7 +303,10 @@ def valid(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
 
 @register_check("failure_reason", reasons=[])
 def failure_reason(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
-    """Any dimension: the record has a failure row on ``field`` with one of ``reasons`` (all when empty)."""
+    """Any dimension: the record has a failure row on ``field`` with one of ``reasons``.
+
+    Empty ``reasons``: any reason code.
+    """
     rows = ctx.failure_rows(fld=fld, reasons=tuple(params["reasons"]))
     failing = ctx.mask(rows)
     applicable = ctx.present(fld) | ctx.present(f"raw__{fld}") | failing
@@ -315,7 +315,10 @@ def failure_reason(ctx: CheckContext, fld: str, params: dict[str, Any]) -> Check
 
 @register_check("unique", scope="all")
 def unique(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
-    """Uniqueness: no earlier record (in key order) has the same normalized value (``scope``: all|source)."""
+    """Uniqueness: no earlier record (in key order) has the same normalized value.
+
+    ``scope``: ``all`` records, or within each ``source``.
+    """
     applicable = ctx.present(fld)
     codes = _codes(ctx, fld)
     if params["scope"] == "source":
@@ -326,7 +329,10 @@ def unique(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
 
 @register_check("entity_unique")
 def entity_unique(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
-    """Uniqueness: 1 - (records - entities) / records; a record fails when an earlier one has its entity."""
+    """Uniqueness: a record fails when an earlier one has its entity.
+
+    The score is 1 - (records - entities) / records.
+    """
     if ctx.entity_codes is None:
         z = np.zeros(ctx.n, dtype=bool)
         return CheckResult(z, z.copy())
@@ -336,7 +342,10 @@ def entity_unique(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckR
 
 @register_check("not_before", other="created_at")
 def not_before(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
-    """Consistency: the date in ``field`` is not before the date in ``other`` (last activity vs sign-up)."""
+    """Consistency: the date in ``field`` is not before the date in ``other``.
+
+    E.g. last activity vs sign-up.
+    """
     a, b = _dates(ctx, fld), _dates(ctx, params["other"])
     applicable = (a.notna() & b.notna()).to_numpy()
     return CheckResult(applicable, applicable & (a < b).to_numpy())
@@ -352,19 +361,23 @@ def non_negative(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckRe
 
 @register_check("recent", years=0.0)
 def recent(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
-    """Timeliness: the date is within ``years`` (default: the spec's timeliness_years) of the reference date."""
+    """Timeliness: the date is within ``years`` of the reference date.
+
+    ``years`` 0 (the default): the spec's ``timeliness_years``.
+    """
     d = _dates(ctx, fld)
     if ctx.reference_date is None:
         z = np.zeros(ctx.n, dtype=bool)
         return CheckResult(z, z.copy())
     years = float(params["years"]) or ctx.timeliness_years
-    cutoff = ctx.reference_date - pd.DateOffset(months=int(round(years * 12)))
+    cutoff = ctx.reference_date - pd.DateOffset(months=round(years * 12))
     applicable = d.notna().to_numpy()
     return CheckResult(applicable, applicable & (d < cutoff).to_numpy())
 
 
 def _id_parts(ctx: CheckContext, id_field: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(is an 18-char ID with digit birth date, birth date as int YYYYMMDD, 17th digit), vectorized, cached."""
+    """(is an 18-char ID with digit birth date, birth date as int YYYYMMDD, 17th digit),
+    vectorized, cached."""
     key = ("id", id_field)
     if key not in ctx._cache:
         s = _col(ctx, id_field)
@@ -381,7 +394,10 @@ def _id_parts(ctx: CheckContext, id_field: str) -> tuple[np.ndarray, np.ndarray,
 
 @register_check("id_birth_match", id_field="id_number", reason="ID_BIRTH_MISMATCH")
 def id_birth_match(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
-    """Accuracy: the birth date in ``field`` equals digits 7-14 of the resident ID (or a failure row says not)."""
+    """Accuracy: the birth date in ``field`` equals digits 7-14 of the resident ID.
+
+    A failure row with ``reason`` fails the record too.
+    """
     ok, ymd, _ = _id_parts(ctx, params["id_field"])
     stated = _dates(ctx, fld)
     has = stated.notna().to_numpy()
@@ -398,7 +414,10 @@ def id_birth_match(ctx: CheckContext, fld: str, params: dict[str, Any]) -> Check
 
 @register_check("id_gender_match", id_field="id_number", reason="ID_GENDER_MISMATCH")
 def id_gender_match(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
-    """Accuracy: gender in ``field`` matches the parity of the 17th ID digit (odd = M), or a failure row says not."""
+    """Accuracy: gender in ``field`` matches the parity of the 17th ID digit (odd = M).
+
+    A failure row with ``reason`` fails the record too.
+    """
     ok, _, digit = _id_parts(ctx, params["id_field"])
     stated = _col(ctx, fld)
     is_m, is_f = (
@@ -413,7 +432,10 @@ def id_gender_match(ctx: CheckContext, fld: str, params: dict[str, Any]) -> Chec
 
 @register_check("in_province", province_field="province")
 def in_province(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
-    """Consistency: the city in ``field`` lies in the stated province (judged where the region table knows the city)."""
+    """Consistency: the city in ``field`` lies in the stated province.
+
+    Judged only where the region table knows the city.
+    """
     owners = city_owner_map()
     known_provinces = {p for ps in owners.values() for p in ps}
     pc, pu = pd.factorize(_col(ctx, params["province_field"]))

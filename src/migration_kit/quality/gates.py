@@ -2,9 +2,10 @@
 
 :func:`check_gates` evaluates each gate of the spec against the scores of the stages it applies to
 (a gate suffixed ``.before``/``.after`` applies to that stage; an unsuffixed gate to every stage
-passed in). :func:`enforce_gates` raises :class:`~migration_kit.errors.QualityGateError` for failing
-gates without an override, and logs the overridden ones (gate, score, threshold, reason, approver).
-A gate whose score is not available (no applicable rows, stage not supplied, unknown source) fails.
+passed in). :func:`enforce_gates` raises :class:`~migration_kit.errors.QualityGateError` for
+failing gates without an override, and logs the overridden ones (gate, score, threshold, reason,
+approver). A gate whose score is not available (no applicable rows, stage not supplied, unknown
+source) fails.
 
 Example
 -------
@@ -24,6 +25,7 @@ import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -50,8 +52,8 @@ _COLUMNS = [
 
 @dataclass(frozen=True)
 class GateReport:
-    """One row per (gate, stage) evaluated: ``gate, stage, metric, score, threshold, status`` (pass | fail |
-    overridden), ``override_reason, approved_by, message``.
+    """One row per (gate, stage) evaluated: ``gate, stage, metric, score, threshold, status``
+    (pass | fail | overridden), ``override_reason, approved_by, message``.
     """
 
     rows: pd.DataFrame
@@ -70,7 +72,7 @@ class GateReport:
         return self.failed.empty
 
 
-def _fmt(v: float) -> str:
+def _fmt(v: float | None) -> str:
     return "n/a" if v is None or math.isnan(v) else f"{v:.2f}"
 
 
@@ -82,7 +84,8 @@ def check_gates(scores: QualityScores | Sequence[QualityScores], spec: QualitySp
     >>> import pandas as pd
     >>> from migration_kit.quality.score import score
     >>> spec = QualitySpec.from_dict({"gates": [{"metric": "overall", "min": 99}]})
-    >>> s = score(pd.DataFrame({"entity_id": ["E1"], "phone": [None]}), spec, stage="after", reference_date=None)
+    >>> s = score(pd.DataFrame({"entity_id": ["E1"], "phone": [None]}), spec, stage="after",
+    ...           reference_date=None)
     >>> check_gates(s, spec).rows["status"].tolist()
     ['fail']
     """
@@ -101,7 +104,10 @@ def check_gates(scores: QualityScores | Sequence[QualityScores], spec: QualitySp
                 value = metrics.get(gate.base_metric, float("nan"))
                 if gate.base_metric not in metrics:
                     known = sorted(k for k in metrics if k.startswith("source."))
-                    why = f"metric {gate.base_metric!r} not in the scores (known sources: {', '.join(known)})"
+                    why = (
+                        f"metric {gate.base_metric!r} not in the scores "
+                        f"(known sources: {', '.join(known)})"
+                    )
                 else:
                     why = "no applicable rows" if math.isnan(value) else ""
             ok = not math.isnan(value) and value >= gate.min
@@ -113,9 +119,9 @@ def check_gates(scores: QualityScores | Sequence[QualityScores], spec: QualitySp
                 else (
                     f"gate {gate.metric}: score {_fmt(value)} < threshold {gate.min:.2f}; "
                     + (f"{why} ({stage} scores); " if why else "")
-                    + f"fix the failing checks at the source ({stage} scores: see by_check and per_record "
-                    f"top_reasons) or add an override under quality.overrides with gate: {gate.metric!r}, reason and "
-                    "approved_by"
+                    + f"fix the failing checks at the source ({stage} scores: see by_check and "
+                    f"per_record top_reasons) or add an override under quality.overrides with "
+                    f"gate: {gate.metric!r}, reason and approved_by"
                 )
             )
             rows.append(
@@ -135,13 +141,15 @@ def check_gates(scores: QualityScores | Sequence[QualityScores], spec: QualitySp
 
 
 def enforce_gates(report: GateReport, logger: logging.Logger | None = None) -> GateReport:
-    """Raise QualityGateError listing every failed gate; log each overridden gate. Returns ``report``.
+    """Raise QualityGateError listing every failed gate; log each overridden gate.
+    Returns ``report``.
 
     Example
     -------
     >>> import pandas as pd
-    >>> rep = GateReport(pd.DataFrame([{"gate": "overall", "stage": "after", "metric": "overall", "score": 70.0,
-    ...     "threshold": 80.0, "status": "fail", "override_reason": "", "approved_by": "",
+    >>> rep = GateReport(pd.DataFrame([{"gate": "overall", "stage": "after", "metric": "overall",
+    ...     "score": 70.0, "threshold": 80.0, "status": "fail", "override_reason": "",
+    ...     "approved_by": "",
     ...     "message": "gate overall: score 70.00 < threshold 80.00; fix ..."}]))
     >>> enforce_gates(rep)
     Traceback (most recent call last):
@@ -151,10 +159,12 @@ def enforce_gates(report: GateReport, logger: logging.Logger | None = None) -> G
     log = logger or LOGGER
     for r in report.overridden.itertuples(index=False):
         log.warning(
-            "quality gate %s overridden (stage %s): score %s < threshold %.2f; reason: %s; approved by: %s",
+            "quality gate %s overridden (stage %s): score %s < threshold %.2f; reason: %s; "
+            "approved by: %s",
             r.gate,
             r.stage,
-            _fmt(r.score),
+            # itertuples() fields are typed as any scalar; the score column holds floats (NaN: n/a)
+            _fmt(cast("float | None", r.score)),
             r.threshold,
             r.override_reason,
             r.approved_by,

@@ -1,18 +1,21 @@
 """Per-record quality score and top reasons, so the analyst sees what to fix at the source.
 
-A record's score is ``100 * (1 - sum(weight * failing) / sum(weight * applicable))`` over the checks
-of the spec (100 when no check applies). ``top_reasons`` lists up to ``top`` failing checks, heaviest
-first (ties by check name), each as ``check`` or ``check:REASON_CODE`` when the cleaning failure table
-gave a reason; ';'-joined. No values are shown, only check names and reason codes.
+A record's score is ``100 * (1 - sum(weight * failing) / sum(weight * applicable))`` over the
+checks of the spec (100 when no check applies). ``top_reasons`` lists up to ``top`` failing checks,
+heaviest first (ties by check name), each as ``check`` or ``check:REASON_CODE`` when the cleaning
+failure table gave a reason; ';'-joined. No values are shown, only check names and reason codes.
 
 Example
 -------
 >>> import pandas as pd
 >>> from migration_kit.quality.spec import QualitySpec
->>> std = pd.DataFrame({"source": ["pos"], "record_id": ["1"], "raw__phone": ["123"], "phone": [None]})
+>>> std = pd.DataFrame({"source": ["pos"], "record_id": ["1"], "raw__phone": ["123"],
+...                     "phone": [None]})
 >>> fails = pd.DataFrame([{"stage": "clean", "source": "pos", "record_id": "1", "field": "phone",
-...                        "check": "phone", "value_masked": "1**", "reason_code": "PHONE_INVALID"}])
->>> "phone.valid:PHONE_INVALID" in per_record(std, fails, QualitySpec.default())["top_reasons"].iloc[0]
+...                        "check": "phone", "value_masked": "1**",
+...                        "reason_code": "PHONE_INVALID"}])
+>>> top = per_record(std, fails, QualitySpec.default())["top_reasons"]
+>>> "phone.valid:PHONE_INVALID" in top.iloc[0]
 True
 """
 
@@ -89,8 +92,9 @@ def per_record(
         name = spec.checks[j].name
         idx = np.flatnonzero(take)
         label = np.full(len(idx), name, dtype=object)
-        if reasons[j] is not None:
-            r = np.asarray(reasons[j][idx], dtype=object)
+        reason_j = reasons[j]
+        if reason_j is not None:
+            r = np.asarray(reason_j[idx], dtype=object)
             has = r != ""
             label[has] = name + ":" + r[has]
         sep = np.where(count[idx] > 0, ";", "").astype(object)

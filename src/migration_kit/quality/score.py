@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,8 +36,8 @@ __all__ = ["QualityScores", "compare", "evaluate", "score"]
 
 @dataclass(frozen=True)
 class QualityScores:
-    """Scores of one stage: tables ``by_check``, ``by_field``, ``by_source``, ``by_dimension``, ``overall``
-    and ``by_source_check`` (source x check counts, for charts and drill-down).
+    """Scores of one stage: tables ``by_check``, ``by_field``, ``by_source``, ``by_dimension``,
+    ``overall`` and ``by_source_check`` (source x check counts, for charts and drill-down).
     """
 
     stage: str
@@ -54,14 +55,20 @@ class QualityScores:
     def metrics(self) -> dict[str, float]:
         """Every metric name -> score (see :mod:`migration_kit.quality.spec` for the naming)."""
         out: dict[str, float] = {"overall": self.overall_score}
-        out.update(zip(self.by_dimension["dimension"], self.by_dimension["score"].astype(float)))
+        out.update(
+            zip(
+                self.by_dimension["dimension"],
+                self.by_dimension["score"].astype(float),
+                strict=True,
+            )
+        )
         bc = self.by_check
         for (dim, fld), g in bc.groupby(["dimension", "field"], sort=True):
             out[f"{dim}.{fld}"] = _wmean(g["score"].to_numpy(float), g["weight"].to_numpy(float))
-        out.update(zip(bc["check"], bc["score"].astype(float)))
+        out.update(zip(bc["check"], bc["score"].astype(float), strict=True))
         out.update(
             (f"source.{s}", float(v))
-            for s, v in zip(self.by_source["source"], self.by_source["score"])
+            for s, v in zip(self.by_source["source"], self.by_source["score"], strict=True)
         )
         return out
 
@@ -80,7 +87,8 @@ def _pct(failing: np.ndarray, applicable: np.ndarray) -> np.ndarray:
 def evaluate(
     ctx: CheckContext, spec: QualitySpec
 ) -> tuple[np.ndarray, np.ndarray, list[np.ndarray | None]]:
-    """Run every check of ``spec``: returns (applicable, failing) bool matrices n_rows x n_checks and reasons."""
+    """Run every check of ``spec``: returns (applicable, failing) bool matrices n_rows x n_checks
+    and reasons."""
     n, k = ctx.n, len(spec.checks)
     app = np.zeros((n, k), dtype=bool)
     fail = np.zeros((n, k), dtype=bool)
@@ -93,8 +101,9 @@ def evaluate(
     return app, fail, reasons
 
 
-def _rollup(group: str, keys: list, counts: pd.DataFrame) -> pd.DataFrame:
-    """Weighted mean of check scores within each value of ``group`` (``counts`` has check scores)."""
+def _rollup(group: str, keys: list[Any], counts: pd.DataFrame) -> pd.DataFrame:
+    """Weighted mean of check scores within each value of ``group`` (``counts`` has check
+    scores)."""
     codes = pd.Index(keys).get_indexer(counts[group])
     sc = counts["score"].to_numpy(float)
     ok = ~np.isnan(sc)
@@ -136,14 +145,15 @@ def score(
     Parameters
     ----------
     table : DataFrame
-        ``std`` (keys ``source, record_id``, ``raw__*`` columns) or ``golden`` (``entity_id``, ``sources``).
+        ``std`` (keys ``source, record_id``, ``raw__*`` columns) or ``golden`` (``entity_id``,
+        ``sources``).
     spec : QualitySpec
     stage : {'before', 'after'}
     reference_date : date or None
         For timeliness; None leaves timeliness checks without applicable rows.
     failures : DataFrame, optional
-        The cleaning failure table; validity needs it ``before`` (without it a raw value nulled in std
-        counts as invalid).
+        The cleaning failure table; validity needs it ``before`` (without it a raw value nulled in
+        std counts as invalid).
     entities : DataFrame, optional
         ``source, record_id, entity_id``; feeds the entity-uniqueness check ``before``.
 
@@ -155,7 +165,8 @@ def score(
     -------
     >>> import pandas as pd
     >>> g = pd.DataFrame({"entity_id": ["E1", "E2"], "phone": ["+8613800000001", None]})
-    >>> score(g, QualitySpec.default(), stage="after", reference_date=None).metrics()["completeness.phone"]
+    >>> s = score(g, QualitySpec.default(), stage="after", reference_date=None)
+    >>> s.metrics()["completeness.phone"]
     50.0
     """
     check_choice(stage, ("before", "after"), "quality.score.stage")
@@ -245,9 +256,10 @@ def compare(before: QualityScores, after: QualityScores) -> pd.DataFrame:
     -------
     >>> import pandas as pd
     >>> sp = QualitySpec.default()
-    >>> b = score(pd.DataFrame({"entity_id": ["E1"], "phone": [None]}), sp, stage="before", reference_date=None)
-    >>> a = score(pd.DataFrame({"entity_id": ["E1"], "phone": ["+8613800000001"]}), sp, stage="after",
+    >>> b = score(pd.DataFrame({"entity_id": ["E1"], "phone": [None]}), sp, stage="before",
     ...           reference_date=None)
+    >>> a = score(pd.DataFrame({"entity_id": ["E1"], "phone": ["+8613800000001"]}), sp,
+    ...           stage="after", reference_date=None)
     >>> float(compare(b, a).set_index("metric").loc["completeness.phone", "delta"])
     100.0
     """

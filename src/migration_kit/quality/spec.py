@@ -21,22 +21,24 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .._spec import check_choice, check_keys, check_type, closest, require
 from ..errors import ParamsError
+from ..registry import REQUIRED
 from ..schema import CANONICAL_FIELDS
 from .checks import DIMENSIONS, REGISTRY
 
 __all__ = ["DEFAULT_CHECKS", "STAGES", "CheckSpec", "GateSpec", "OverrideSpec", "QualitySpec"]
 
 STAGES: tuple[str, ...] = ("before", "after")
-_FIELDS: tuple[str, ...] = CANONICAL_FIELDS + ("entity_id",)
+_FIELDS: tuple[str, ...] = (*CANONICAL_FIELDS, "entity_id")
 
 # (field, check, dimension, weight, params[, name])
-_DEFAULTS: list[tuple] = [
+_DEFAULTS: list[tuple[Any, ...]] = [
     ("full_name", "not_null", "completeness", 2.0, {}),
     ("phone", "not_null", "completeness", 2.0, {}),
     ("email", "not_null", "completeness", 1.0, {}),
@@ -103,7 +105,7 @@ class CheckSpec:
     check: str
     dimension: str
     weight: float = 1.0
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "quality.checks[0]") -> CheckSpec:
@@ -114,9 +116,8 @@ class CheckSpec:
             required=("field", "check", "dimension"),
         )
         fld = check_choice(data["field"], _FIELDS, f"{where}.field")
-        if data["check"] not in REGISTRY:
-            check_choice(data["check"], sorted(REGISTRY), f"{where}.check")
-        chk = REGISTRY[data["check"]]
+        # the known checks are listed sorted (REGISTRY.get would list them in registration order)
+        chk = REGISTRY[check_choice(data["check"], sorted(REGISTRY), f"{where}.check")]
         dim = check_choice(data["dimension"], DIMENSIONS, f"{where}.dimension")
         weight = float(check_type(data.get("weight", 1.0), (int, float), f"{where}.weight"))
         require(
@@ -126,18 +127,21 @@ class CheckSpec:
             "(to drop a check, leave it out or use enabled: false)",
         )
         raw_params = data.get("params") or {}
-        check_keys(raw_params, chk.params, f"{where}.params")
-        params = dict(chk.params)
-        for k, v in raw_params.items():
+        require(
+            isinstance(raw_params, Mapping),
+            f"{where}.params",
+            f"expected a mapping, received {type(raw_params).__name__}",
+        )
+        params = REGISTRY.resolve_params(chk.name, raw_params, f"{where}.params")
+        for k, v in raw_params.items():  # a given value has the type of the check's default
             default = chk.params[k]
-            if default is not None:
+            if default is not None and default is not REQUIRED:
                 types = (
                     (int, float)
                     if isinstance(default, (int, float)) and not isinstance(default, bool)
                     else type(default)
                 )
                 check_type(v, types, f"{where}.params.{k}")
-            params[k] = v
         if data["check"] == "unique":
             check_choice(params["scope"], ("all", "source"), f"{where}.params.scope")
         name = data.get("name") or f"{fld}.{data['check']}"
@@ -149,14 +153,16 @@ class CheckSpec:
             and not name.endswith(tuple(f".{s}" for s in STAGES)),
             f"{where}.name",
             f"received {name!r}; a check name must not start with a "
-            "dimension, 'overall' or 'source', nor end with .before/.after (those are metric names)",
+            "dimension, 'overall' or 'source', nor end with .before/.after "
+            "(those are metric names)",
         )
         return cls(name, fld, data["check"], dim, weight, params)
 
 
 @dataclass(frozen=True)
 class GateSpec:
-    """A gate: ``metric`` (optionally suffixed ``.before``/``.after``) must score at least ``min``."""
+    """A gate: ``metric`` (optionally suffixed ``.before``/``.after``) must score at least
+    ``min``."""
 
     metric: str
     min: float
@@ -232,15 +238,15 @@ class QualitySpec:
         """Metric names a gate may use (besides ``source.<source>``), in a stable order."""
         dims = [d for d in DIMENSIONS if any(c.dimension == d for c in self.checks)]
         dim_fields = sorted({f"{c.dimension}.{c.field}" for c in self.checks})
-        return tuple(["overall"] + dims + dim_fields + sorted(c.name for c in self.checks))
+        return ("overall", *dims, *dim_fields, *sorted(c.name for c in self.checks))
 
     def override_for(self, gate: str) -> OverrideSpec | None:
         return next((o for o in self.overrides if o.gate == gate), None)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None, where: str = "quality") -> QualitySpec:
-        """Build and validate. ``checks`` entries replace a default of the same ``name`` (keys merged over
-        it; ``enabled: false`` drops it) or add a new check.
+        """Build and validate. ``checks`` entries replace a default of the same ``name`` (keys
+        merged over it; ``enabled: false`` drops it) or add a new check.
         """
         data = {} if data is None else data
         check_keys(data, ("checks", "gates", "overrides", "timeliness_years"), where)
@@ -259,11 +265,10 @@ class QualitySpec:
             name = entry.get("name") or (
                 f"{entry.get('field')}.{entry.get('check')}" if "field" in entry else None
             )
-            require(
-                name is not None,
-                w,
-                "a check needs a name (to change a default) or field, check and dimension",
-            )
+            if name is None:
+                raise ParamsError(
+                    w, "a check needs a name (to change a default) or field, check and dimension"
+                )
             if not enabled:
                 require(
                     name in merged,

@@ -1,7 +1,7 @@
 """The handover report: one self-contained HTML file (no CDN, charts inlined as data URIs).
 
-It reads only aggregate or masked outputs of the run folder (``reports/``, ``handover/manifest.json``,
-the audit log), never the work files with personal data.
+It reads only aggregate or masked outputs of the run folder (``reports/``,
+``handover/manifest.json``, the audit log), never the work files with personal data.
 
 Example
 -------
@@ -25,14 +25,21 @@ from .checklist import CHECKLIST, answer
 
 __all__ = ["CHECKLIST", "build_report", "collect_facts"]
 
-_CSS = """
-body{font-family:system-ui,-apple-system,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:1100px;color:#222}
-h1{border-bottom:3px solid #245;padding-bottom:.3em}h2{color:#245;margin-top:2em;border-bottom:1px solid #ccd}
-table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}td,th{border:1px solid #ccd;padding:.25em .6em;text-align:left}
-th{background:#eef2f7}.ok{color:#161}.bad{color:#a11;font-weight:bold}.fig{max-width:100%;border:1px solid #ddd}
-.kpi{display:inline-block;margin:.3em 1em .3em 0;padding:.5em 1em;background:#f4f7fb;border-radius:6px}
-.kpi b{display:block;font-size:1.4em}.sign td{height:3em;min-width:14em}code{background:#f4f4f4;padding:0 .2em}
-"""
+_CSS = (
+    "\n"
+    'body{font-family:system-ui,-apple-system,"Noto Sans CJK SC","Microsoft YaHei",sans-serif;'
+    "margin:2em auto;max-width:1100px;color:#222}\n"
+    "h1{border-bottom:3px solid #245;padding-bottom:.3em}h2{color:#245;margin-top:2em;"
+    "border-bottom:1px solid #ccd}\n"
+    "table{border-collapse:collapse;margin:.5em 0 1em;font-size:.9em}"
+    "td,th{border:1px solid #ccd;padding:.25em .6em;text-align:left}\n"
+    "th{background:#eef2f7}.ok{color:#161}.bad{color:#a11;font-weight:bold}"
+    ".fig{max-width:100%;border:1px solid #ddd}\n"
+    ".kpi{display:inline-block;margin:.3em 1em .3em 0;padding:.5em 1em;background:#f4f7fb;"
+    "border-radius:6px}\n"
+    ".kpi b{display:block;font-size:1.4em}.sign td{height:3em;min-width:14em}"
+    "code{background:#f4f4f4;padding:0 .2em}\n"
+)
 
 
 def _table(df: pd.DataFrame | None, max_rows: int = 60) -> str:
@@ -49,8 +56,7 @@ def _img(path: Path, alt: str) -> str:
 
 
 def _csv(run: RunFolder, name: str) -> pd.DataFrame | None:
-    path = run.report(name)
-    return pd.read_csv(path, keep_default_na=False) if path.exists() else None
+    return run.read_table(name) if run.exists(name) else None
 
 
 def _json(path: Path) -> Any:
@@ -59,16 +65,16 @@ def _json(path: Path) -> Any:
 
 def collect_facts(run: RunFolder) -> dict[str, Any]:
     """The run's headline numbers (all aggregate), for the report and its checklist."""
-    recon = _json(run.report("reconciliation.json"))
-    link = _json(run.report("linkage_summary.json"))
-    cross = _json(run.report("crossborder.json"))
-    cls = _csv(run, "classification.csv")
-    fails = _csv(run, "failure_counts.csv")
-    log = _csv(run, "destruction_log.csv")
-    excl = _csv(run, "exclusions_by_reason.csv")
-    fields = _csv(run, "fields_exported.csv")
-    audit = run.path("audit_log.jsonl")
-    qual = _csv(run, "quality_compare.csv")
+    recon = _json(run.file("reconciliation"))
+    link = _json(run.file("linkage_summary"))
+    cross = _json(run.file("crossborder"))
+    cls = _csv(run, "classification")
+    fails = _csv(run, "failure_counts")
+    log = _csv(run, "destruction_log")
+    excl = _csv(run, "exclusions_by_reason")
+    fields = _csv(run, "fields_exported")
+    audit = run.file("audit_log")
+    qual = _csv(run, "quality_compare")
     supp = 0
     if excl is not None and len(excl):
         supp = int(
@@ -82,7 +88,7 @@ def collect_facts(run: RunFolder) -> dict[str, Any]:
         overall_after = "" if row.empty else f"{float(row['after'].iloc[0]):.1f}"
     return {
         "classified_columns": 0 if cls is None else len(cls),
-        "backup_files": len(_json(run.path("backup", "backup_manifest.json")).get("files", [])),
+        "backup_files": len(_json(run.file("backup_manifest")).get("files", [])),
         "failures": 0 if fails is None else int(fails["n"].sum()),
         "exported_fields": ""
         if fields is None
@@ -109,9 +115,9 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
     """Write ``report.html`` into the run folder and return its path."""
     run = RunFolder(Path(run_dir))
     facts = collect_facts(run)
-    recon = _json(run.report("reconciliation.json"))
-    cross = _json(run.report("crossborder.json"))
-    manifest = _json(run.path("handover", "manifest.json"))
+    recon = _json(run.file("reconciliation"))
+    cross = _json(run.file("crossborder"))
+    manifest = _json(run.file("manifest"))
     parts: list[str] = [
         f"<h1>Customer data handover report</h1><p>Run <code>{html.escape(run.run_id)}</code> "
         f"of client <code>{html.escape(run.client)}</code></p>"
@@ -138,7 +144,8 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
                     ]
                 )
             )
-            + f"<p>Deal type: <b>{html.escape(d.type)}</b>; params SHA-256 <code>{params.sha256[:16]}…</code></p>"
+            + f"<p>Deal type: <b>{html.escape(d.type)}</b>; "
+            f"params SHA-256 <code>{params.sha256[:16]}…</code></p>"
         )
     kpis = [
         ("input records", recon.get("input", "")),
@@ -150,8 +157,8 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
     parts.append(
         "<div>" + "".join(f'<span class="kpi"><b>{v}</b>{k}</span>' for k, v in kpis) + "</div>"
     )
-    parts.append("<h2>2. Source inventory</h2>" + _table(_csv(run, "inventory.csv")))
-    cls = _csv(run, "classification.csv")
+    parts.append("<h2>2. Source inventory</h2>" + _table(_csv(run, "inventory")))
+    cls = _csv(run, "classification")
     if cls is not None:
         cls = cls[
             [
@@ -168,16 +175,16 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
         ]
     parts.append("<h2>3. Field classification</h2>" + _table(cls, 200))
     parts.append(
-        "<h2>4. Cleaning and validation failures</h2>" + _table(_csv(run, "failure_counts.csv"))
+        "<h2>4. Cleaning and validation failures</h2>" + _table(_csv(run, "failure_counts"))
     )
-    link = _json(run.report("linkage_summary.json"))
+    link = _json(run.file("linkage_summary"))
     parts.append(
         "<h2>5. Deduplication</h2>"
         + _table(pd.DataFrame([{k: v for k, v in link.items() if not isinstance(v, dict)}]))
-        + _img(run.report("match_weights.png"), "match weights per comparison level")
-        + _img(run.report("match_weight_histogram.png"), "match weight distribution")
+        + _img(run.file("match_weights_chart"), "match weights per comparison level")
+        + _img(run.file("match_weight_histogram"), "match weight distribution")
     )
-    req = _csv(run, "suppression_requests.csv")
+    req = _csv(run, "suppression_requests")
     req_counts = (
         None
         if req is None
@@ -185,21 +192,21 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
     )
     parts.append(
         "<h2>6. Exclusions by reason</h2>"
-        + _table(_csv(run, "exclusions_by_reason.csv"))
+        + _table(_csv(run, "exclusions_by_reason"))
         + "<h3>Withdrawal and erasure requests (unusable ones need a person)</h3>"
         + _table(req_counts)
         + "<h3>Fields exported and dropped (minimisation)</h3>"
-        + _table(_csv(run, "fields_exported.csv"))
+        + _table(_csv(run, "fields_exported"))
     )
     parts.append(
         "<h2>7. Data quality before and after</h2>"
-        + _table(_csv(run, "quality_compare.csv"), 80)
-        + _img(run.report("quality_dimensions.png"), "quality by dimension before/after")
-        + _img(run.report("quality_failures_by_source.png"), "failing checks by source")
+        + _table(_csv(run, "quality_compare"), 80)
+        + _img(run.file("quality_dimensions_chart"), "quality by dimension before/after")
+        + _img(run.file("quality_failures_chart"), "failing checks by source")
         + "<h3>Gates</h3>"
-        + _table(_csv(run, "quality_gates.csv"))
+        + _table(_csv(run, "quality_gates"))
         + "<h3>What to fix at the source (records per failing check)</h3>"
-        + _table(_csv(run, "record_quality_top_reasons.csv"))
+        + _table(_csv(run, "record_quality_top_reasons"))
     )
     flat_cross = {k: v for k, v in cross.items() if not isinstance(v, (dict, list))}
     parts.append(
@@ -234,8 +241,8 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
         "<h2>10. Handover manifest</h2>"
         + _table(files[keep] if keep else files)
         + "<p>Verify: <code>migration-kit verify handover/ --signer-cert seller.pem</code> or "
-        "<code>openssl cms -verify -binary -inform DER -in manifest.json.p7s -content manifest.json "
-        "-CAfile seller.pem -purpose any</code></p>"
+        "<code>openssl cms -verify -binary -inform DER -in manifest.json.p7s "
+        "-content manifest.json -CAfile seller.pem -purpose any</code></p>"
     )
     parts.append(
         "<h2>11. Sign-off checklist (source brief, section by section)</h2>"
@@ -243,7 +250,8 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
     )
     parts.append(
         "<h2>12. Signatures</h2><table class='sign'><tr><th></th><th>Seller</th><th>Buyer</th></tr>"
-        "<tr><td>Name / role</td><td></td><td></td></tr><tr><td>Signature, date</td><td></td><td></td></tr>"
+        "<tr><td>Name / role</td><td></td><td></td></tr>"
+        "<tr><td>Signature, date</td><td></td><td></td></tr>"
         "</table>"
     )
     doc = (
@@ -252,4 +260,4 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
         + "\n".join(parts)
         + "</body></html>"
     )
-    return atomic_write_text(run.path("report.html"), doc)
+    return atomic_write_text(run.file("report"), doc)

@@ -1,4 +1,4 @@
-"""The sign-off checklist: the source brief's twenty sections, each answered from the run's evidence.
+"""The sign-off checklist: the source brief's twenty sections, each answered from run evidence.
 
 Each item is data: the brief's section (Chinese title as in the brief), what the kit did, and the
 run artefact that proves it. ``evidence`` keys are filled from the run folder by :func:`answer`.
@@ -31,37 +31,43 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
     ChecklistItem(
         "一",
         "客户资料的保护 / protection, lawful collection, classification",
-        "Every column classified (category, PIPL sensitivity); sensitive fields leave only for a listed purpose.",
+        "Every column classified (category, PIPL sensitivity); sensitive fields leave only for a "
+        "listed purpose.",
         "classified_columns",
     ),
     ChecklistItem(
         "二",
         "存储与备份 / storage and backup",
-        "Raw exports backed up encrypted (CMS, seller's certificate) before processing; restore gives identical bytes.",
+        "Raw exports backed up encrypted (CMS, seller's certificate) before processing; restore "
+        "gives identical bytes.",
         "backup_files",
     ),
     ChecklistItem(
         "三",
         "更新与维护 / cleaning",
-        "Phones, e-mails, IDs, names, dates and addresses standardized; every failure in one table.",
+        "Phones, e-mails, IDs, names, dates and addresses standardized; every failure in one "
+        "table.",
         "failures",
     ),
     ChecklistItem(
         "四",
         "合规使用 / compliant use",
-        "Buyer purposes listed; fields not needed are dropped (minimisation); new purposes flag re-consent.",
+        "Buyer purposes listed; fields not needed are dropped (minimisation); new purposes flag "
+        "re-consent.",
         "exported_fields",
     ),
     ChecklistItem(
         "五",
         "销毁与注销 / destruction and records",
-        "Excluded records logged by keyed hash with reason, date and method; destruction certificate issued.",
+        "Excluded records logged by keyed hash with reason, date and method; destruction "
+        "certificate issued.",
         "destroyed",
     ),
     ChecklistItem(
         "六",
         "国际化处理 / international customers",
-        "Cross-border counts and the PIPL mechanism; EU residents flagged with GDPR Art. 14 notice duty.",
+        "Cross-border counts and the PIPL mechanism; EU residents flagged with GDPR Art. 14 notice "
+        "duty.",
         "crossborder_mechanism",
     ),
     ChecklistItem(
@@ -85,13 +91,15 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
     ChecklistItem(
         "十",
         "应急处理 / incident response",
-        "Organisational: incident contact named by both parties; encrypted handover limits exposure.",
+        "Organisational: incident contact named by both parties; encrypted handover limits "
+        "exposure.",
         "",
     ),
     ChecklistItem(
         "十一",
         "透明度 / transparency",
-        "Notification roster for every transferred customer (PIPL Art. 22); `migration-kit lookup` answers queries.",
+        "Notification roster for every transferred customer (PIPL Art. 22); `migration-kit lookup` "
+        "answers queries.",
         "roster",
     ),
     ChecklistItem(

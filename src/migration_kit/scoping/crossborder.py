@@ -4,8 +4,8 @@ PIPL thresholds follow the Provisions on Promoting and Regulating Cross-Border D
 March 2024), counted per calendar year since 1 January (``policy.crossborder_prior`` adds transfers
 already made this year):
 
-- security assessment (Art. 7): 1,000,000+ individuals' personal information, or 10,000+ individuals'
-  sensitive personal information;
+- security assessment (Art. 7): 1,000,000+ individuals' personal information, or 10,000+
+  individuals' sensitive personal information;
 - standard contract or certification (Art. 8): 100,000 - 999,999 individuals, or any sensitive
   personal information below 10,000 individuals;
 - exempt (Art. 5(4)): under 100,000 individuals and no sensitive personal information.
@@ -26,12 +26,15 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .policy import PolicySpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..params import Deal
 
 __all__ = [
     "ORDINARY_HIGH",
@@ -77,9 +80,10 @@ def crossborder_summary(
     golden: pd.DataFrame,
     fields: pd.DataFrame,
     policy: PolicySpec,
-    deal: Any,
+    deal: Deal,
 ) -> dict[str, Any]:
-    """Aggregate cross-border figures for the transferred customers (numbers only, no personal data).
+    """Aggregate cross-border figures for the transferred customers (numbers only, no personal
+    data).
 
     Parameters
     ----------
@@ -101,7 +105,8 @@ def crossborder_summary(
 
     Example
     -------
-    >>> crossborder_summary(ent, feats, golden, fields, policy, deal)["pipl_mechanism"]   # doctest: +SKIP
+    >>> summary = crossborder_summary(ent, feats, golden, fields, policy, deal)  # doctest: +SKIP
+    >>> summary["pipl_mechanism"]                                               # doctest: +SKIP
     'exempt'
     """
     country = getattr(deal.recipient, "country", None) or "CN"
@@ -131,7 +136,8 @@ def crossborder_summary(
         "individuals_leaving_cn_ytd": n_ytd,
         "sensitive_individuals_leaving_cn_ytd": s_ytd,
         "pipl_mechanism": pipl_mechanism(n_ytd, s_ytd) if abroad else "none: recipient in China",
-        "pipl_reference": "PIPL Art. 38-39; Provisions on Promoting and Regulating Cross-Border Data Flows (2024) Art. 5, 7, 8",
+        "pipl_reference": "PIPL Art. 38-39; Provisions on Promoting and Regulating Cross-Border "
+        "Data Flows (2024) Art. 5, 7, 8",
         "sensitive_fields_exported": sens_fields,
         "eea_individuals": eea,
         "gdpr_basis": gdpr_basis(country, policy)

@@ -21,16 +21,20 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from ..deals import deal_type
 from ..errors import ScopingError
 from .crossborder import crossborder_summary
 from .policy import PolicySpec
-from .rules import BASIS_CODES, MERGED_CODE, RULES, RuleContext, evaluate_rules
+from .rules import MERGED_CODE, RULES, RuleContext, evaluate_rules
 from .suppression import match_suppression
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..params import Deal
 
 __all__ = [
     "ENTITY_COLUMNS",
@@ -65,7 +69,8 @@ ENTITY_COLUMNS = [
 
 
 def reconcile(n_input: int, record_dispositions: pd.DataFrame) -> dict[str, int]:
-    """Check ``input = transferred + merged + excluded``; raise :class:`ScopingError` with the numbers otherwise.
+    """Check ``input = transferred + merged + excluded``; raise :class:`ScopingError` with the
+    numbers otherwise.
 
     Example
     -------
@@ -82,16 +87,18 @@ def reconcile(n_input: int, record_dispositions: pd.DataFrame) -> dict[str, int]
     total = out["transferred"] + out["merged"] + out["excluded"]
     if total != out["input"] or other:
         raise ScopingError(
-            f"record counts do not reconcile: input {out['input']} != transferred {out['transferred']} + merged "
-            f"{out['merged']} + excluded {out['excluded']} (= {total}); {other} rows have another disposition. "
-            "Every input record needs exactly one disposition: check that entities covers std one-to-one."
+            f"record counts do not reconcile: input {out['input']} != transferred "
+            f"{out['transferred']} + merged {out['merged']} + excluded {out['excluded']} "
+            f"(= {total}); {other} rows have another disposition. Every input record needs "
+            "exactly one disposition: check that entities covers std one-to-one."
         )
     return out
 
 
 @dataclass
 class ScopingResult:
-    """Everything :func:`decide` decided. Tables are plain DataFrames the pipeline writes to the run folder."""
+    """Everything :func:`decide` decided. Tables are plain DataFrames the pipeline writes to the
+    run folder."""
 
     record_dispositions: pd.DataFrame
     entity_dispositions: pd.DataFrame
@@ -169,7 +176,8 @@ _FEATURE_COLUMNS = (
 def _join(
     std: pd.DataFrame, entities: pd.DataFrame, golden: pd.DataFrame, policy: PolicySpec
 ) -> pd.DataFrame:
-    """The std columns scoping needs plus ``entity_id`` (std row order), after checking coverage both ways."""
+    """The std columns scoping needs plus ``entity_id`` (std row order), after checking coverage
+    both ways."""
     for name, df, cols in (
         ("std", std, KEYS),
         ("entities", entities, [*KEYS, "entity_id"]),
@@ -182,7 +190,8 @@ def _join(
             )
     if std.duplicated(KEYS).any():
         raise ScopingError(
-            f"std has {int(std.duplicated(KEYS).sum())} duplicate (source, record_id) keys; keys must be unique"
+            f"std has {int(std.duplicated(KEYS).sum())} duplicate (source, record_id) keys; "
+            "keys must be unique"
         )
     if entities.duplicated(KEYS).any():
         raise ScopingError(
@@ -193,7 +202,8 @@ def _join(
     rec = std[cols].merge(entities[[*KEYS, "entity_id"]], on=KEYS, how="left", sort=False)
     lost = rec["entity_id"].isna().to_numpy()
     if lost.any():
-        first = f"{rec['source'].iat[int(np.argmax(lost))]}:{rec['record_id'].iat[int(np.argmax(lost))]}"
+        at = int(np.argmax(lost))
+        first = f"{rec['source'].iat[at]}:{rec['record_id'].iat[at]}"
         raise ScopingError(
             f"{int(lost.sum())} std records without an entity (first: {first}); "
             "entities must list every std record exactly once"
@@ -206,7 +216,8 @@ def _join(
     orphans = pd.Index(rec["entity_id"].unique()).difference(pd.Index(golden["entity_id"]))
     if len(orphans):
         raise ScopingError(
-            f"{len(orphans)} entity ids have no golden record (first: {orphans.sort_values()[0]}); rerun linkage"
+            f"{len(orphans)} entity ids have no golden record "
+            f"(first: {orphans.sort_values()[0]}); rerun linkage"
         )
     return rec
 
@@ -331,7 +342,8 @@ def _features(
 
 
 def _join_codes(hits: pd.DataFrame, codes: list[str]) -> np.ndarray:
-    """Sorted ``;``-joined codes of the True columns, per row (strings built once per distinct combination)."""
+    """Sorted ``;``-joined codes of the True columns, per row (strings built once per distinct
+    combination)."""
     codes = sorted(codes)
     bits = np.zeros(len(hits), dtype=np.int64)
     for i, code in enumerate(codes):
@@ -346,7 +358,8 @@ def _join_codes(hits: pd.DataFrame, codes: list[str]) -> np.ndarray:
 def _order_and_representatives(
     rec: pd.DataFrame, ecode: np.ndarray, n_ent: int, lineage: pd.DataFrame | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(positions of rec sorted by (source, record_id); position of each entity's representative record)."""
+    """(positions of rec sorted by (source, record_id); position of each entity's representative
+    record)."""
     src = pd.factorize(rec["source"].astype(str), sort=True)[0]
     rid = pd.factorize(rec["record_id"].astype(str), sort=True)[0]
     key_order = np.lexsort((rid, src))
@@ -379,7 +392,7 @@ def decide(
     golden: pd.DataFrame,
     suppression: pd.DataFrame | None,
     policy: PolicySpec,
-    deal: Any,
+    deal: Deal,
     *,
     guardian_consents: pd.DataFrame | None = None,
     lineage: pd.DataFrame | None = None,
@@ -396,9 +409,11 @@ def decide(
     deal : params.Deal
         ``type``, ``seller.name/contact``, ``recipient.name/contact/country``.
     guardian_consents : DataFrame, optional
-        ``source, record_id`` with guardian consent; read from ``policy.guardian_consents`` when None.
+        ``source, record_id`` with guardian consent; read from ``policy.guardian_consents`` when
+        None.
     lineage : DataFrame, optional
-        Linkage lineage; the record it names most becomes the representative (else the smallest key).
+        Linkage lineage; the record it names most becomes the representative (else the smallest
+        key).
 
     Returns
     -------
@@ -407,7 +422,8 @@ def decide(
 
     Example
     -------
-    >>> decide(std, entities, golden, None, policy, deal).reconcile()["input"] == len(std)   # doctest: +SKIP
+    >>> res = decide(std, entities, golden, None, policy, deal)   # doctest: +SKIP
+    >>> res.reconcile()["input"] == len(std)                      # doctest: +SKIP
     True
     """
     policy.require_date()
@@ -421,17 +437,15 @@ def decide(
     destroy = np.zeros(len(feats), dtype=bool)
     for r in excl:
         destroy |= hits[r.code].to_numpy() & policy.destroy.get(r.code, r.destroy)
-    if deal.type == "asset_sale":
-        basis = np.where(
-            feats["consent"], BASIS_CODES["asset_sale_consent"], BASIS_CODES["asset_sale_contract"]
-        )
-    else:
-        basis = np.full(len(feats), BASIS_CODES.get(deal.type, ""), dtype=object)
+    kind = deal_type(deal.type)
+    basis = np.where(
+        feats["consent"].to_numpy(dtype=bool), kind.basis_consent, kind.basis_contract
+    ).astype(object)
     reasons = np.where(excluded, _join_codes(hits, [r.code for r in excl]), basis)
     flag_txt = np.where(
         excluded, "", _join_codes(hits, [r.code for r in RULES if r.kind == "flag"])
     )
-    ecode = feats.index.get_indexer(rec["entity_id"])
+    ecode = feats.index.get_indexer(pd.Index(rec["entity_id"]))
     key_order, rep = _order_and_representatives(rec, ecode, len(feats), lineage)
     rep_key = (
         rec["source"].astype(str).to_numpy(object)[rep]

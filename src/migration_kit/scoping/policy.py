@@ -1,4 +1,5 @@
-"""The ``policy:`` params section: what may move to the buyer, for which purposes, and how customers are told.
+"""The ``policy:`` params section: what may move to the buyer, for which purposes, and how
+customers are told.
 
 :class:`PolicySpec` is built from the YAML mapping with :meth:`PolicySpec.from_dict`, which
 rejects unknown keys (listing the known ones) and bad values with a
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .._spec import check_choice, check_keys, check_type, require
 from ..errors import ParamsError
 from ..schema import CANONICAL_FIELDS
+from .rules import RULE_CODES
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -120,9 +122,10 @@ DEFAULT_TEMPLATES: dict[str, str] = {
         "如需查询、更正、删除或撤回同意，请联系{recipient_contact}。"
     ),
     "en": (
-        "Dear customer, as part of a business transfer by {seller_name}, your personal data will be "
-        "transferred on {transfer_date} to {recipient_name} (contact: {recipient_contact}), which will keep "
-        "processing it for the original purposes. To access, correct or erase your data or withdraw "
+        "Dear customer, as part of a business transfer by {seller_name}, your personal data will "
+        "be transferred on {transfer_date} to {recipient_name} (contact: {recipient_contact}), "
+        "which will keep processing it for the original purposes. To access, correct or erase "
+        "your data or withdraw "
         "consent, contact {recipient_contact}."
     ),
 }
@@ -182,7 +185,8 @@ class NotificationSpec:
             require(
                 lang in templates,
                 f"{where}.language.{country}",
-                f"received {lang!r}, which has no template; known templates: {', '.join(sorted(templates))}",
+                f"received {lang!r}, which has no template; known templates: "
+                f"{', '.join(sorted(templates))}",
             )
         return cls(language=language, templates=templates)
 
@@ -241,7 +245,7 @@ class PolicySpec:
     -------
     >>> PolicySpec.from_dict({"transfer_date": "2026-12-31", "minor_agee": 14})
     Traceback (most recent call last):
-    migration_kit.errors.ParamsError: policy.minor_agee: unknown key 'minor_agee' (did you mean 'minor_age'?); ...
+    migration_kit.errors.ParamsError: policy.minor_agee: unknown key 'minor_agee' ...
     """
 
     transfer_date: dt.date | None
@@ -294,7 +298,8 @@ class PolicySpec:
     def from_dict(
         cls, data: Any, where: str = "policy", base_dir: Path | None = None
     ) -> PolicySpec:
-        """Build and validate the policy from its params mapping (paths relative to ``base_dir``)."""
+        """Build and validate the policy from its params mapping (paths relative to
+        ``base_dir``)."""
         check_keys(data, cls.KEYS, where, required=("transfer_date",))
         kw: dict[str, Any] = {
             "transfer_date": _date(data["transfer_date"], f"{where}.transfer_date")
@@ -330,7 +335,8 @@ class PolicySpec:
         require(
             kw["minors"] != "guardian_consent" or gc is not None,
             f"{where}.guardian_consents",
-            "minors: guardian_consent needs guardian_consents: <CSV of source, record_id with consent on file>",
+            "minors: guardian_consent needs guardian_consents: "
+            "<CSV of source, record_id with consent on file>",
         )
         if "original_purposes" in data:
             kw["original_purposes"] = _str_list(
@@ -379,8 +385,6 @@ class PolicySpec:
                 for k in ("individuals", "sensitive_individuals")
             }
         if "destroy" in data:
-            from .rules import RULE_CODES  # local import: rules imports this module
-
             check_type(data["destroy"], dict, f"{where}.destroy")
             kw["destroy"] = {
                 check_choice(k, RULE_CODES, f"{where}.destroy.{k}"): check_type(
@@ -412,7 +416,8 @@ class PolicySpec:
             reason = (
                 f"{tag}needed by {', '.join(needed)}"
                 if needed
-                else f"{tag}not needed by any buyer purpose: dropped (PIPL Art. 6; GDPR Art. 5(1)(c))"
+                else f"{tag}not needed by any buyer purpose: dropped "
+                "(PIPL Art. 6; GDPR Art. 5(1)(c))"
             )
             rows.append(
                 {

@@ -1,4 +1,5 @@
-"""Record of processing / personal-information impact-assessment summary (PIPL Art. 55-56; GDPR Art. 30, 35).
+"""Record of processing / personal-information impact-assessment summary (PIPL Art. 55-56;
+GDPR Art. 30, 35).
 
 A markdown document with aggregate numbers only: parties, legal basis, data categories exported and
 dropped, customers per purpose, exclusions by reason, obligations (flags), cross-border figures.
@@ -12,25 +13,19 @@ Example
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..deals import deal_type
 from .disposition import ScopingResult
 from .policy import PolicySpec
 from .rules import RULES_BY_CODE
 
-__all__ = ["BASIS_TEXT", "processing_record"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..params import Deal
 
-BASIS_TEXT = {
-    "merger": "PIPL Art. 22 (merger): the recipient continues the seller's obligations and original purposes; "
-    "every customer is told the recipient's name and contact.",
-    "division": "PIPL Art. 22 (division): as for a merger.",
-    "asset_sale": "PIPL Art. 23 (provision to another controller): only customers who consented or have an active "
-    "contract move; the rest are held back and listed for re-consent.",
-    "share_sale": "Share sale: the controller does not change; no personal information is transferred. "
-    "Cleanup and reports only.",
-}
+__all__ = ["processing_record"]
 
 
 def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> list[str]:
@@ -49,7 +44,7 @@ def processing_record(
     result: ScopingResult,
     golden: pd.DataFrame,
     policy: PolicySpec,
-    deal: Any,
+    deal: Deal,
     *,
     run_id: str | None = None,
 ) -> str:
@@ -81,7 +76,7 @@ def processing_record(
         f"- Seller (controller): {deal.seller.name}, contact {deal.seller.contact}",
         f"- Recipient: {deal.recipient.name}, contact {deal.recipient.contact}, country "
         f"{getattr(deal.recipient, 'country', None) or 'n/a'}",
-        f"- Deal type: {deal.type}. {BASIS_TEXT.get(deal.type, '')}",
+        f"- Deal type: {deal.type}. {deal_type(deal.type).basis_text}",
         f"- Transfer date: {policy.transfer_date.isoformat() if policy.transfer_date else 'n/a'}",
         f"- Seller's original purposes: {', '.join(policy.original_purposes)}",
         f"- Buyer's purposes: {', '.join(policy.purposes)}",
@@ -98,7 +93,7 @@ def processing_record(
     ]
     lines += ["## Categories of personal information", ""]
     f = result.fields
-    rows = [
+    rows: list[tuple[Any, ...]] = [
         (
             r.field,
             "yes" if r.exported else "no",

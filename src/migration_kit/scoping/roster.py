@@ -1,10 +1,12 @@
-"""Notification roster: every transferred customer, how to reach them, and the message (PIPL Art. 22; GDPR Art. 14).
+"""Notification roster: every transferred customer, how to reach them, and the message
+(PIPL Art. 22; GDPR Art. 14).
 
-Channel: ``sms`` for a Chinese mobile (E.164 ``+861[3-9]`` + 9 digits), else ``email``, else ``post``
-when an address is known, else ``none`` (``contact_missing`` True: report these, they cannot be
-told). The message is the template of the customer's language (``policy.notification``) naming the
-recipient and its contact. ``due_by`` (datetime64): transfer date + ``policy.notice_days`` for EEA residents
-(GDPR Art. 14(3)(a)), the transfer date itself otherwise (PIPL Art. 22: tell before the move).
+Channel: ``sms`` for a Chinese mobile (E.164 ``+861[3-9]`` + 9 digits), else ``email``, else
+``post`` when an address is known, else ``none`` (``contact_missing`` True: report these, they
+cannot be told). The message is the template of the customer's language (``policy.notification``)
+naming the recipient and its contact. ``due_by`` (datetime64): transfer date +
+``policy.notice_days`` for EEA residents (GDPR Art. 14(3)(a)), the transfer date itself otherwise
+(PIPL Art. 22: tell before the move).
 
 The roster holds plaintext contact values: it only leaves the run folder encrypted (handover stage).
 
@@ -18,12 +20,15 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from .policy import PolicySpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..params import Deal
 
 __all__ = ["CN_MOBILE", "ROSTER_COLUMNS", "build_roster", "render_messages"]
 
@@ -41,7 +46,7 @@ ROSTER_COLUMNS = [
 CN_MOBILE = r"^\+861[3-9]\d{9}$"
 
 
-def render_messages(policy: PolicySpec, deal: Any) -> dict[str, str]:
+def render_messages(policy: PolicySpec, deal: Deal) -> dict[str, str]:
     """Language -> rendered message (the template only names the parties, so one text per language).
 
     Example
@@ -70,7 +75,7 @@ def _col(df: pd.DataFrame, name: str) -> pd.Series:
 
 
 def build_roster(
-    golden: pd.DataFrame, entity_dispositions: pd.DataFrame, policy: PolicySpec, deal: Any
+    golden: pd.DataFrame, entity_dispositions: pd.DataFrame, policy: PolicySpec, deal: Deal
 ) -> pd.DataFrame:
     """One row per transferred customer (sorted by ``entity_id``); see module docstring.
 
@@ -104,7 +109,9 @@ def build_roster(
     has_email, has_post = email.notna().to_numpy(), address.notna().to_numpy()
     channel = np.select([sms, has_email, has_post], ["sms", "email", "post"], "none")
     contact = np.select(
-        [sms, has_email, has_post], [phone.to_numpy(), email.to_numpy(), address.to_numpy()], None
+        [sms, has_email, has_post],
+        [phone.to_numpy(), email.to_numpy(), address.to_numpy()],
+        np.array(None, dtype=object),  # np.select makes the default an array anyway
     )
     country = _col(g, "country")
     langs = {c: policy.notification.language_for(c) for c in country.dropna().unique()}

@@ -19,17 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .._spec import check_choice, check_keys, check_type
-from ..params import DEAL_TYPES
-from .policy import PolicySpec
+from ..deals import DEAL_TABLE, DEAL_TYPES
+from ..registry import Registry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..params import Deal
+    from .policy import PolicySpec
 
 __all__ = [
-    "BASIS_CODES",
     "MERGED_CODE",
     "PREDICATES",
     "RULES",
@@ -44,13 +47,6 @@ __all__ = [
 RULE_KINDS = ("exclude", "flag")
 #: Reason code of every record merged into its customer's representative record.
 MERGED_CODE = "MERGED_DUPLICATE"
-#: Legal basis code written on the representative record of a transferred customer.
-BASIS_CODES: dict[str, str] = {
-    "merger": "TRANSFER_PIPL_ART22",
-    "division": "TRANSFER_PIPL_ART22",
-    "asset_sale_consent": "TRANSFER_PIPL_ART23_CONSENT",
-    "asset_sale_contract": "TRANSFER_PIPL_ART23_CONTRACT",
-}
 
 
 @dataclass(frozen=True)
@@ -59,7 +55,7 @@ class RuleContext:
 
     features: pd.DataFrame
     policy: PolicySpec
-    deal: Any
+    deal: Deal
 
     @property
     def n(self) -> int:
@@ -69,18 +65,47 @@ class RuleContext:
         return self.features[name].to_numpy(dtype=bool)
 
 
+#: Predicate name -> vectorized test over the customer features; ``needs`` lists the feature
+#: columns (of :func:`~migration_kit.scoping.disposition.entity_features`) it reads.
+PREDICATES: Registry[Callable[[RuleContext], np.ndarray]] = Registry("scoping predicate")
+
+
+@PREDICATES.register("always")
 def _all(ctx: RuleContext) -> np.ndarray:
+    """Every customer."""
     return np.ones(ctx.n, dtype=bool)
 
 
+@PREDICATES.register("erasure_request", needs=("erasure",))
+def _erasure(ctx: RuleContext) -> np.ndarray:
+    """An erasure request matches a record of the customer."""
+    return ctx.col("erasure")
+
+
+@PREDICATES.register("withdrawn_consent", needs=("withdrawn",))
+def _withdrawn(ctx: RuleContext) -> np.ndarray:
+    """A consent withdrawal matches a record of the customer."""
+    return ctx.col("withdrawn")
+
+
+@PREDICATES.register("retention_expired", needs=("retention_expired",))
+def _retention(ctx: RuleContext) -> np.ndarray:
+    """No activity for longer than the retention period."""
+    return ctx.col("retention_expired")
+
+
+@PREDICATES.register("minor_without_guardian_consent", needs=("is_minor", "guardian_consent"))
 def _minor_without_consent(ctx: RuleContext) -> np.ndarray:
+    """A minor, without recorded guardian consent where the policy accepts one."""
     minor = ctx.col("is_minor")
     if ctx.policy.minors == "guardian_consent":
         return minor & ~ctx.col("guardian_consent")
     return minor
 
 
+@PREDICATES.register("minor_with_guardian_consent", needs=("is_minor", "guardian_consent"))
 def _minor_with_consent(ctx: RuleContext) -> np.ndarray:
+    """A minor with recorded guardian consent, under a policy that accepts it."""
     return (
         ctx.col("is_minor")
         & ctx.col("guardian_consent")
@@ -88,38 +113,31 @@ def _minor_with_consent(ctx: RuleContext) -> np.ndarray:
     )
 
 
+@PREDICATES.register("no_consent_no_active_contract", needs=("consent", "active_contract"))
 def _no_basis(ctx: RuleContext) -> np.ndarray:
+    """Neither consent nor an active contract."""
     return ~(ctx.col("consent") | ctx.col("active_contract"))
 
 
+@PREDICATES.register("new_purpose")
 def _new_purpose(ctx: RuleContext) -> np.ndarray:
+    """Every customer when a buyer purpose is outside the seller's original purposes."""
     new = set(ctx.policy.purposes) - set(ctx.policy.original_purposes)
     return np.full(ctx.n, bool(new), dtype=bool)
 
 
+@PREDICATES.register("eu_resident", needs=("region",))
 def _eu(ctx: RuleContext) -> np.ndarray:
+    """The customer lives in the EEA."""
     return (ctx.features["region"] == "EEA").to_numpy(dtype=bool)
 
 
+@PREDICATES.register("leaves_china", needs=("region",))
 def _leaves_china(ctx: RuleContext) -> np.ndarray:
+    """Data collected in China (or of unknown origin) goes to a recipient abroad."""
     if (getattr(ctx.deal.recipient, "country", None) or "CN") == "CN":
         return np.zeros(ctx.n, dtype=bool)
     return ctx.features["region"].isin(["CN", "UNKNOWN"]).to_numpy(dtype=bool)
-
-
-#: Predicate name -> vectorized test over the customer features.
-PREDICATES: dict[str, Callable[[RuleContext], np.ndarray]] = {
-    "always": _all,
-    "erasure_request": lambda ctx: ctx.col("erasure"),
-    "withdrawn_consent": lambda ctx: ctx.col("withdrawn"),
-    "retention_expired": lambda ctx: ctx.col("retention_expired"),
-    "minor_without_guardian_consent": _minor_without_consent,
-    "minor_with_guardian_consent": _minor_with_consent,
-    "no_consent_no_active_contract": _no_basis,
-    "new_purpose": _new_purpose,
-    "eu_resident": _eu,
-    "leaves_china": _leaves_china,
-}
 
 
 @dataclass(frozen=True)
@@ -128,7 +146,8 @@ class Rule:
 
     Example
     -------
-    >>> Rule.from_dict({"code": "X", "kind": "flag", "article": "-", "description": "d", "test": "always"}, "r").kind
+    >>> Rule.from_dict({"code": "X", "kind": "flag", "article": "-", "description": "d",
+    ...                 "test": "always"}, "r").kind
     'flag'
     """
 
@@ -155,7 +174,7 @@ class Rule:
             kind=check_choice(data["kind"], RULE_KINDS, f"{where}.kind"),
             article=check_type(data["article"], str, f"{where}.article"),
             description=check_type(data["description"], str, f"{where}.description"),
-            test=check_choice(data["test"], tuple(PREDICATES), f"{where}.test"),
+            test=PREDICATES.get(data["test"], f"{where}.test").name,
             destroy=check_type(data.get("destroy", False), bool, f"{where}.destroy"),
             deal_types=deal_types,
         )
@@ -165,28 +184,34 @@ class Rule:
         return deal_type in self.deal_types
 
     def mask(self, ctx: RuleContext) -> np.ndarray:
-        """Boolean mask over the customers this rule hits (all False when the deal type is out of scope)."""
+        """Boolean mask over the customers this rule hits (all False when the deal type is out of
+        scope)."""
         if not self.applies(ctx.deal.type):
             return np.zeros(ctx.n, dtype=bool)
-        out = np.asarray(PREDICATES[self.test](ctx), dtype=bool)
+        out = np.asarray(PREDICATES[self.test].fn(ctx), dtype=bool)
         if out.shape != (ctx.n,):
             raise ValueError(
-                f"rule {self.code}: predicate {self.test!r} returned shape {out.shape}, expected ({ctx.n},)"
+                f"rule {self.code}: predicate {self.test!r} returned shape {out.shape}, "
+                f"expected ({ctx.n},)"
             )
         return out
 
 
-_TRANSFER_DEALS = ("merger", "division", "asset_sale")
+#: Deal types (:mod:`migration_kit.deals`) a rule may be limited to.
+_TRANSFER_DEALS = tuple(d.code for d in DEAL_TABLE if d.transfers)
+_NO_TRANSFER_DEALS = tuple(d.code for d in DEAL_TABLE if not d.transfers)
+_CONSENT_DEALS = tuple(d.code for d in DEAL_TABLE if d.consent_or_contract)
 #: The rules, in report order. Edit here (as data) to add a rule; the test names a PREDICATES entry.
 RULE_TABLE: list[dict[str, Any]] = [
     {
         "code": "SHARE_SALE_NO_TRANSFER",
         "kind": "exclude",
         "test": "always",
-        "deal_types": ["share_sale"],
+        "deal_types": list(_NO_TRANSFER_DEALS),
         "article": "PIPL Art. 22-23 not engaged (controller unchanged)",
         "destroy": False,
-        "description": "share sale: the controller does not change; records are retained by the seller (not destroyed)",
+        "description": "share sale: the controller does not change; records are retained by the "
+        "seller (not destroyed)",
     },
     {
         "code": "ERASURE_REQUEST",
@@ -194,7 +219,8 @@ RULE_TABLE: list[dict[str, Any]] = [
         "test": "erasure_request",
         "destroy": True,
         "article": "PIPL Art. 47; GDPR Art. 17",
-        "description": "an erasure request matches a phone, e-mail or ID of any record of the customer",
+        "description": "an erasure request matches a phone, e-mail or ID of any record of the "
+        "customer",
     },
     {
         "code": "WITHDRAWN_CONSENT",
@@ -202,7 +228,8 @@ RULE_TABLE: list[dict[str, Any]] = [
         "test": "withdrawn_consent",
         "destroy": True,
         "article": "PIPL Art. 15-16; GDPR Art. 7(3)",
-        "description": "a consent withdrawal matches any record of the customer (destroyed unless policy.destroy keeps it)",
+        "description": "a consent withdrawal matches any record of the customer (destroyed unless "
+        "policy.destroy keeps it)",
     },
     {
         "code": "RETENTION_EXPIRED",
@@ -210,7 +237,8 @@ RULE_TABLE: list[dict[str, Any]] = [
         "test": "retention_expired",
         "destroy": True,
         "article": "PIPL Art. 19, 47(1)2; GDPR Art. 5(1)(e)",
-        "description": "no activity on any record for longer than policy.retention_years before the transfer date",
+        "description": "no activity on any record for longer than policy.retention_years before "
+        "the transfer date",
     },
     {
         "code": "MINOR_UNDER_14",
@@ -218,16 +246,18 @@ RULE_TABLE: list[dict[str, Any]] = [
         "test": "minor_without_guardian_consent",
         "destroy": True,
         "article": "PIPL Art. 28, 31",
-        "description": "under policy.minor_age at the transfer date with no recorded guardian consent",
+        "description": "under policy.minor_age at the transfer date with no recorded guardian "
+        "consent",
     },
     {
         "code": "HELD_NO_CONSENT",
         "kind": "exclude",
         "test": "no_consent_no_active_contract",
         "destroy": False,
-        "deal_types": ["asset_sale"],
+        "deal_types": list(_CONSENT_DEALS),
         "article": "PIPL Art. 23",
-        "description": "asset sale: no consent and no active contract; held back by the seller and listed for re-consent",
+        "description": "asset sale: no consent and no active contract; held back by the seller and "
+        "listed for re-consent",
     },
     {
         "code": "NOTIFY_RECIPIENT",
@@ -243,7 +273,8 @@ RULE_TABLE: list[dict[str, Any]] = [
         "test": "eu_resident",
         "deal_types": list(_TRANSFER_DEALS),
         "article": "GDPR Art. 14(3)(a)",
-        "description": "EEA resident: the recipient must inform within one month (policy.notice_days)",
+        "description": "EEA resident: the recipient must inform within one month "
+        "(policy.notice_days)",
     },
     {
         "code": "CN_EXPORT_ART39",
@@ -251,7 +282,8 @@ RULE_TABLE: list[dict[str, Any]] = [
         "test": "leaves_china",
         "deal_types": list(_TRANSFER_DEALS),
         "article": "PIPL Art. 38-39; Cross-Border Data Flow Provisions 2024",
-        "description": "data collected in China goes to a recipient abroad: separate consent and notice, and the mechanism in the cross-border summary",
+        "description": "data collected in China goes to a recipient abroad: separate consent and "
+        "notice, and the mechanism in the cross-border summary",
     },
     {
         "code": "RECONSENT_NEW_PURPOSE",
@@ -259,7 +291,8 @@ RULE_TABLE: list[dict[str, Any]] = [
         "test": "new_purpose",
         "deal_types": list(_TRANSFER_DEALS),
         "article": "PIPL Art. 22 (2nd sentence); GDPR Art. 6(4)",
-        "description": "a buyer purpose is outside the seller's original purposes: new consent needed for it",
+        "description": "a buyer purpose is outside the seller's original purposes: new consent "
+        "needed for it",
     },
     {
         "code": "GUARDIAN_CONSENT",
@@ -284,6 +317,7 @@ def evaluate_rules(ctx: RuleContext, rules: tuple[Rule, ...] = RULES) -> pd.Data
     -------
     >>> import datetime as dt
     >>> from migration_kit.params import Deal
+    >>> from migration_kit.scoping.policy import PolicySpec
     >>> f = pd.DataFrame({"erasure": [True, False], "withdrawn": False, "retention_expired": False,
     ...                   "is_minor": False, "guardian_consent": False, "consent": True,
     ...                   "active_contract": False, "region": "CN"})

@@ -1,0 +1,92 @@
+"""Step ``handover``: the buyer's tables encrypted to the buyer, the manifest written and signed,
+a copy of the audit log beside them.
+
+Example
+-------
+>>> step_handover(ctx)   # doctest: +SKIP
+{'files': 3, 'rows_customers': 1810, 'rows_record_map': 2367, 'rows_notification_roster': 1810}
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+
+from ..errors import QualityGateError
+from .context import RunContext, StepResult, key_material, releases_memory
+from .quality import transfer_golden
+
+__all__ = ["EXPORT_TABLES", "export_frames", "step_handover"]
+
+#: What leaves for the buyer (each encrypted): golden customers, record map, notification roster.
+EXPORT_TABLES = ("customers", "record_map", "notification_roster")
+
+
+def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:
+    """The plaintext tables for the buyer: only exported fields of transferred customers."""
+    run = ctx.run
+    golden = transfer_golden(ctx)
+    fields = run.read_table("fields")
+    exported = [f for f in fields.loc[fields["exported"], "field"] if f in golden.columns]
+    customers = golden[["entity_id", *exported]].sort_values("entity_id").reset_index(drop=True)
+    rec = run.read_table("record_dispositions")
+    # excluded records stay with the seller: even their ids would tell who asked for erasure
+    rec = rec[rec["disposition"].isin(["transferred", "merged"])]
+    record_map = rec[
+        ["source", "record_id", "entity_id", "disposition", "merged_into", "reason_codes"]
+    ]
+    if run.exists("extras"):  # unmapped columns the params transfer (sources[].transfer_unmapped)
+        record_map = record_map.merge(
+            run.read_table("extras"), on=["source", "record_id"], how="left"
+        )
+    record_map = record_map.sort_values(["source", "record_id"]).reset_index(drop=True)
+    roster = run.read_table("roster").sort_values("entity_id").reset_index(drop=True)
+    tables = {"customers": customers, "record_map": record_map, "notification_roster": roster}
+    return {name: tables[name] for name in EXPORT_TABLES}
+
+
+@releases_memory
+def step_handover(ctx: RunContext) -> StepResult:
+    """Encrypt the export to the buyer, write and sign the manifest, ship the audit log."""
+    from ..handover.export import export_tables
+    from ..handover.manifest import write_manifest
+
+    run = ctx.run
+    if run.exists("quality_gates"):
+        gates = pd.read_csv(run.file("quality_gates"))
+        failed = gates[gates["status"] == "fail"]
+        if len(failed):
+            raise QualityGateError(f"export stopped: {failed['message'].iloc[0]}")
+    material = key_material(ctx)
+    folder = run.path("handover")
+    if folder.exists():
+        shutil.rmtree(folder)  # a rerun replaces the whole export, never mixes parts
+    tables = export_frames(ctx)
+    files = export_tables(tables, folder, material)
+    recon = run.read_json("reconciliation")
+    rows = {f"rows_{k}": len(v) for k, v in tables.items()}
+    ctx.audit(
+        "handover",
+        {"golden": run.file("golden"), "record_dispositions": run.file("record_dispositions")},
+        {f.name: folder / f.name for f in files},
+        {"files": len(files), **rows},
+    )
+    shutil.copyfile(run.file("audit_log"), run.file("handover_audit_log"))
+    manifest = write_manifest(
+        folder,
+        files,
+        material,
+        reconciliation=recon,
+        params_hash=ctx.params.sha256,
+        run_id=run.run_id,
+        created_at=ctx.now,
+        plain_files=[run.file("handover_audit_log").name],
+        audit_log=run.file("audit_log"),
+        extra={"client": ctx.params.client, "recipient": ctx.params.deal.recipient.name},
+    )
+    run.write_json(
+        "manifest_summary",
+        {"files": len(manifest.get("files", [])), "run_id": run.run_id, "reconciliation": recon},
+    )
+    return {"files": len(files), **rows}

@@ -1,0 +1,84 @@
+"""Step ``link``: deduplicate (index -> compare -> EM -> cluster), then golden records and the
+clerical review queue.
+
+Example
+-------
+>>> step_link(ctx)   # doctest: +SKIP
+{'records': 2643, 'entities': 2007, 'pairs': 5012, 'review_pairs': 12, ...}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from .context import RunContext, StepResult, releases_memory
+from .requests import normalized_suppression
+
+__all__ = ["read_decisions", "step_link"]
+
+
+def read_decisions(ctx: RunContext, std: pd.DataFrame) -> pd.DataFrame | None:
+    """The analyst's review decisions: the params' ``golden.decisions`` file, else the run's own."""
+    from ..linkage.review import read_decisions as read
+
+    given = ctx.params.golden.decisions
+    path = Path(given) if given is not None else ctx.run.file("review_decisions")
+    return read(path, known=std) if path.exists() or given is not None else None
+
+
+@releases_memory
+def step_link(ctx: RunContext) -> StepResult:
+    """Deduplicate: index -> compare -> EM -> cluster, then golden records and the review queue."""
+    from ..linkage import link
+    from ..linkage.golden import build_golden
+    from ..linkage.model import plot_match_weights, plot_weight_histogram
+    from ..linkage.review import apply_decisions, review_queue, write_review_queue
+    from ..scoping.suppression import match_suppression
+
+    run = ctx.run
+    std = run.read_table("std")
+    spec = ctx.params.linkage
+    decisions = read_decisions(ctx, std)
+    pair_decisions = None if decisions is None else decisions[decisions["decision"] != "split"]
+    result = link(std, spec, decisions=pair_decisions, progress=ctx.progress)
+    entities = result.entities if decisions is None else apply_decisions(result.entities, decisions)
+    golden = build_golden(std, entities, ctx.params.golden)
+    out = {
+        "entities": run.write_table("entities", entities),
+        "golden": run.write_table("golden", golden.golden),
+        "lineage": run.write_table("lineage", golden.lineage),  # categoricals: 18M rows at 1M
+        "pairs": run.write_table("pairs", result.pairs),
+    }
+    # review pairs touching a record with a withdrawal / erasure request come first: left
+    # unmerged, the duplicate without the request would be transferred
+    flags = match_suppression(std, normalized_suppression(ctx)[1])
+    requested = (flags["withdrawn"] | flags["erasure"]).to_numpy()
+    queue = review_queue(
+        std,
+        result.pairs,
+        result.params,
+        spec.lower_threshold,
+        spec.upper_threshold,
+        requested=requested,
+    )
+    write_review_queue(queue, run.file("review_queue"))
+    run.write_table("match_parameters", result.params)
+    run.write_table("blocking_report", result.blocking_report)
+    with run.writing("match_weights_chart") as tmp:
+        plot_match_weights(result.params, str(tmp))
+    with run.writing("match_weight_histogram") as tmp:
+        plot_weight_histogram(result.pairs, str(tmp))
+    counts = {
+        "records": len(std),
+        "entities": int(entities["entity_id"].nunique()),
+        "pairs": len(result.pairs),
+        "review_pairs": len(queue),
+        "review_pairs_with_request": int((queue["request_on"] != "").sum()),
+        "decisions": 0 if decisions is None else len(decisions),
+    }
+    figures = {k: v for k, v in result.counts.items() if isinstance(v, int | float | str)}
+    run.write_json("linkage_summary", {**counts, "timings": result.timings, "counts": figures})
+    ctx.audit("link", {"std": run.file("std")}, out, counts)
+    return dict(counts)
