@@ -215,6 +215,9 @@ def clean_address(
     >>> import pandas as pd
     >>> clean_address(None, city=pd.Series(["北京"]))[["province", "city"]].values.tolist()
     [['北京市', '北京市']]
+    >>> clean_address(None, province=pd.Series(["nsw"]), city=pd.Series(["Marsden"]))[
+    ...     ["province", "city", "region_code"]].values.tolist()
+    [['nsw', 'Marsden', None]]
     """
     parts = [s for s in (province, city, district, address) if s is not None]
     index = parts[0].index
@@ -224,6 +227,12 @@ def clean_address(
         joined = joined + " " + s
     joined = joined.str.strip()
     out = map_unique(joined.where(joined != "", None), _resolve, ADDRESS_COLUMNS[1:])
+    # a structured value the region table does not know (a foreign city, a state) is kept as
+    # given, never emptied: the resolved official name wins only where there is one
+    for name, given in (("province", province), ("city", city), ("district", district)):
+        if given is not None:
+            text = normalize_text(given)
+            out[name] = out[name].where(out[name].notna(), text.where(text != "", None))
     out.insert(
         0,
         "address",

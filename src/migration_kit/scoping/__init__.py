@@ -1,4 +1,5 @@
-"""Stage 4, lawful scoping: which records and customers may move to the buyer, why, and the legal documents.
+"""Stage 4, lawful scoping: which records and customers may move to the buyer, why, and the legal
+documents.
 
 Entry point: :func:`decide` -> :class:`ScopingResult` (record and customer dispositions, field plan,
 cross-border figures). Documents: :func:`build_roster` (notification roster),

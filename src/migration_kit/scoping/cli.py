@@ -1,4 +1,5 @@
-"""``migration-kit lookup RUN_DIR --phone P | --email E | --id N``: what happened to one person's data.
+"""``migration-kit lookup RUN_DIR --phone P | --email E | --id N``: what happened to one person's
+data.
 
 The command object :data:`lookup_command` is wired into the main group by ``migration_kit.cli``.
 It prints a small masked table (see :func:`~migration_kit.scoping.lookup.lookup`).

@@ -1,10 +1,11 @@
 """Destruction log and certificate for every excluded record, with no plaintext personal data.
 
-Each excluded record is identified only by ``record_hash`` = ``keyed_hash(key, f"{source}:{record_id}")``
-(:func:`record_hash`). The per-run key is held by the seller: with it the seller can show that a given
-record was destroyed (recompute the hash), without it the log reveals nothing. Records excluded but
-not destroyed (held back in an asset sale, retained in a share sale, or kept by ``policy.destroy``)
-are logged too, with a "retained" method, so the log covers every excluded record.
+Each excluded record is identified only by ``record_hash`` =
+``keyed_hash(key, f"{source}:{record_id}")`` (:func:`record_hash`). The per-run key is held by the
+seller: with it the seller can show that a given record was destroyed (recompute the hash), without
+it the log reveals nothing. Records excluded but not destroyed (held back in an asset sale, retained
+in a share sale, or kept by ``policy.destroy``) are logged too, with a "retained" method, so the log
+covers every excluded record.
 
 Example
 -------
@@ -110,14 +111,17 @@ def destruction_certificate(
     date: dt.date,
     run_id: str | None = None,
 ) -> str:
-    """Markdown certificate: counts by reason, destroyed vs retained, and the backups holding copies.
+    """Markdown certificate: counts by reason, destroyed vs retained, and the backups holding
+    copies.
 
     Example
     -------
-    >>> log = pd.DataFrame({"record_hash": ["ab"], "reason_codes": ["RETENTION_EXPIRED"], "date": ["2026-12-31"],
-    ...                     "destroyed": [True], "method": [DESTROY_METHOD]})
-    >>> "RETENTION_EXPIRED | 1 | 1 | 0" in destruction_certificate(log, backups=["nas-2026-11"], seller_name="S",
-    ...                                                           date=dt.date(2026, 12, 31))
+    >>> log = pd.DataFrame({"record_hash": ["ab"], "reason_codes": ["RETENTION_EXPIRED"],
+    ...                     "date": ["2026-12-31"], "destroyed": [True],
+    ...                     "method": [DESTROY_METHOD]})
+    >>> cert = destruction_certificate(log, backups=["nas-2026-11"], seller_name="S",
+    ...                                date=dt.date(2026, 12, 31))
+    >>> "RETENTION_EXPIRED | 1 | 1 | 0" in cert
     True
     """
     codes = log.assign(code=log["reason_codes"].str.split(";")).explode("code")
@@ -153,8 +157,8 @@ def destruction_certificate(
     ] or ["- none declared"]
     lines += [
         "",
-        "Records are identified in destruction_log.csv only by a keyed hash of source and record id; "
-        "the key is held by the seller. No personal data appears in this certificate.",
+        "Records are identified in destruction_log.csv only by a keyed hash of source and record "
+        "id; the key is held by the seller. No personal data appears in this certificate.",
         "",
     ]
     return "\n".join(lines)

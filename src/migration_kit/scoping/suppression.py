@@ -1,4 +1,5 @@
-"""Suppression list (withdrawn consent, erasure requests): normalize it and match it against every record.
+"""Suppression list (withdrawn consent, erasure requests): normalize it and match it against every
+record.
 
 The raw list is normalized exactly like ``std`` (phone -> E.164, e-mail -> trimmed lowercase, ID ->
 NFKC uppercase) using :mod:`migration_kit.clean` when it provides the functions
@@ -15,7 +16,7 @@ Example
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -58,22 +59,27 @@ _SYNONYMS = {
     "注销": "erasure",
 }
 
+_clean_phone: Callable[[pd.Series], pd.DataFrame] | None
+_clean_email: Callable[[pd.Series], pd.DataFrame] | None
 try:  # the cleaning stage, when present in the tree
-    from ..clean.phone import clean_phone as _clean_phone
+    from ..clean import phone as _clean_phone_module
 
+    _clean_phone = _clean_phone_module.clean_phone
     USING_CLEAN = True
 except ImportError:  # pragma: no cover - depends on the tree
     _clean_phone = None
     USING_CLEAN = False
 try:
-    from ..clean.email import clean_email as _clean_email  # type: ignore[import-not-found]
-except ImportError:
+    from ..clean import email as _clean_email_module
+
+    _clean_email = _clean_email_module.clean_email
+except ImportError:  # pragma: no cover - depends on the tree
     _clean_email = None
 
 
 def _nfkc(s: pd.Series) -> pd.Series:
     u = pd.Series(s.dropna().astype(str).unique())
-    table = dict(zip(u, (unicodedata.normalize("NFKC", v).strip() for v in u)))
+    table = dict(zip(u, (unicodedata.normalize("NFKC", v).strip() for v in u), strict=True))
     out = s.map(table).astype("string")
     return out.mask(out == "")
 
@@ -96,7 +102,7 @@ def _phone(s: pd.Series) -> pd.Series:
 
     text = _obj(_nfkc(s))
     u = pd.Series(text.dropna().unique())
-    return text.map(dict(zip(u, map(one, u))))
+    return text.map(dict(zip(u, map(one, u), strict=True)))
 
 
 def _email(s: pd.Series) -> pd.Series:
@@ -116,16 +122,19 @@ def _request_types(raw: pd.DataFrame, request_column: str | None, default: str) 
         return pd.Series(default, index=raw.index, dtype=object)
     if request_column not in raw.columns:
         raise ScopingError(
-            f"suppression list: request column {request_column!r} not found; columns: {', '.join(map(str, raw.columns))}"
+            f"suppression list: request column {request_column!r} not found; "
+            f"columns: {', '.join(map(str, raw.columns))}"
         )
     text = _nfkc(raw[request_column]).str.lower().str.replace(r"[\s\-]+", "_", regex=True)
     mapped = _obj(text).map(_SYNONYMS)
     bad = text.notna() & mapped.isna()
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
+        synonyms = sorted(set(_SYNONYMS) - set(REQUEST_TYPES))
         raise ScopingError(
-            f"suppression list row {i + 1}: request type {mask_cell(raw[request_column].iat[i])!r} is not recognized; "
-            f"allowed: {', '.join(REQUEST_TYPES)} (or {', '.join(sorted(set(_SYNONYMS) - set(REQUEST_TYPES)))})"
+            f"suppression list row {i + 1}: request type "
+            f"{mask_cell(raw[request_column].iat[i])!r} is not recognized; "
+            f"allowed: {', '.join(REQUEST_TYPES)} (or {', '.join(synonyms)})"
         )
     return mapped.fillna(default)
 
@@ -145,11 +154,12 @@ def normalize_suppression(
     raw_df : DataFrame
         The list as read (text columns).
     columns_map : mapping
-        Match field (``phone``, ``email``, ``id_number``) -> column name or list of column names. Several
-        columns for one field give one row each (e.g. mobile and landline are both matched).
+        Match field (``phone``, ``email``, ``id_number``) -> column name or list of column names.
+        Several columns for one field give one row each (e.g. mobile and landline are both matched).
     request_column : str, optional
-        Column holding the request type (``erasure`` / ``withdrawn_consent`` or a known synonym such as
-        ``delete``, ``opt-out``, ``删除``, ``撤回同意``); when None every row is ``default_request_type``.
+        Column holding the request type (``erasure`` / ``withdrawn_consent`` or a known synonym
+        such as ``delete``, ``opt-out``, ``删除``, ``撤回同意``); when None every row is
+        ``default_request_type``.
     id_column : str, optional
         Column holding the request id; defaults to ``R`` + 1-based row number.
     default_request_type : str
@@ -163,7 +173,8 @@ def normalize_suppression(
     Example
     -------
     >>> raw = pd.DataFrame({"mail": [" A@X.COM "], "t": ["删除"]})
-    >>> normalize_suppression(raw, {"email": "mail"}, "t")[["request_type", "email"]].values.tolist()
+    >>> out = normalize_suppression(raw, {"email": "mail"}, "t")
+    >>> out[["request_type", "email"]].values.tolist()
     [['erasure', 'a@x.com']]
     """
     check_choice(default_request_type, REQUEST_TYPES, "suppression.default_request_type")
@@ -191,10 +202,10 @@ def normalize_suppression(
     for k in range(n_cols):
         part = pd.DataFrame({"request_id": req_id, "request_type": req_type})
         for fld in MATCH_FIELDS:
-            cols = columns_map.get(fld)
-            cols = [] if cols is None else ([cols] if isinstance(cols, str) else list(cols))
+            given = columns_map.get(fld)
+            names = [] if given is None else ([given] if isinstance(given, str) else list(given))
             raw_col = (
-                raw[cols[k]] if k < len(cols) else pd.Series(None, index=raw.index, dtype=object)
+                raw[names[k]] if k < len(names) else pd.Series(None, index=raw.index, dtype=object)
             )
             part[fld] = {"phone": _phone, "email": _email, "id_number": _id}[fld](
                 raw_col.astype(object)
@@ -221,10 +232,11 @@ def match_suppression(std: pd.DataFrame, suppression: pd.DataFrame | None) -> pd
 
     Example
     -------
-    >>> std = pd.DataFrame({"source": ["a", "a"], "record_id": ["1", "2"], "phone": ["+8613812345678", None],
+    >>> std = pd.DataFrame({"source": ["a", "a"], "record_id": ["1", "2"],
+    ...                     "phone": ["+8613812345678", None],
     ...                     "email": [None, "b@y.cn"], "id_number": [None, None]})
-    >>> sup = pd.DataFrame({"request_id": ["R1"], "request_type": ["withdrawn_consent"], "phone": [None],
-    ...                     "email": ["b@y.cn"], "id_number": [None]})
+    >>> sup = pd.DataFrame({"request_id": ["R1"], "request_type": ["withdrawn_consent"],
+    ...                     "phone": [None], "email": ["b@y.cn"], "id_number": [None]})
     >>> match_suppression(std, sup)["withdrawn"].tolist()
     [False, True]
     """
@@ -237,7 +249,8 @@ def match_suppression(std: pd.DataFrame, suppression: pd.DataFrame | None) -> pd
             missing = [c for c in ("request_type", *MATCH_FIELDS) if c not in suppression.columns]
             if missing:
                 raise ScopingError(
-                    f"suppression table lacks columns {missing}; build it with normalize_suppression()"
+                    f"suppression table lacks columns {missing}; "
+                    "build it with normalize_suppression()"
                 )
             sub = suppression[suppression["request_type"] == rtype]
             for fld in MATCH_FIELDS:
