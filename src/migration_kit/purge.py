@@ -85,7 +85,5 @@ def purge_run(
     for p in files:
         _overwrite_and_unlink(p)
     write("done")
-    AuditLog(run.file("audit_log")).append(
-        "purge", hashes, {}, summary, params_hash, time=now
-    )
+    AuditLog(run.file("audit_log")).append("purge", hashes, {}, summary, params_hash, time=now)
     return summary
