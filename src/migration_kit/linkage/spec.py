@@ -87,12 +87,13 @@ class BlockingRule:
     max_block_size: int | None = None
     cross_keys: tuple[tuple[str, ...], ...] = ()
     window: int | None = None
+    reason: str = ""  # why the pass is there (the planner writes its figures here)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> BlockingRule:
         check_keys(
             data,
-            {"name", "keys", "max_block_size", "cross_keys", "window"},
+            {"name", "keys", "max_block_size", "cross_keys", "window", "reason"},
             where,
             required=("name", "keys"),
         )
@@ -128,8 +129,14 @@ class BlockingRule:
                 "with 'keys' position by position, give the same number",
             )
             cross.append(alt)
+        reason = str(check_type(data.get("reason", ""), str, f"{where}.reason"))
         return cls(
-            str(check_type(data["name"], str, f"{where}.name")), keys, mbs, tuple(cross), win
+            str(check_type(data["name"], str, f"{where}.name")),
+            keys,
+            mbs,
+            tuple(cross),
+            win,
+            reason,
         )
 
 
@@ -240,6 +247,7 @@ class Comparison:
     name: str
     columns: tuple[str, ...]
     levels: tuple[Level, ...]
+    reason: str = ""  # why the comparison is there (the planner writes its figures here)
 
     @property
     def n_levels(self) -> int:
@@ -254,7 +262,10 @@ class Comparison:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> Comparison:
         check_keys(
-            data, {"name", "columns", "levels"}, where, required=("name", "columns", "levels")
+            data,
+            {"name", "columns", "levels", "reason"},
+            where,
+            required=("name", "columns", "levels"),
         )
         cols = data["columns"]
         cols = (
@@ -268,7 +279,8 @@ class Comparison:
         lv = check_type(data["levels"], (list, tuple), f"{where}.levels")
         require(0 < len(lv) <= 100, f"{where}.levels", f"received {len(lv)} levels; give 1 to 100")
         levels = tuple(Level.from_dict(x, f"{where}.levels[{n}]") for n, x in enumerate(lv))
-        return cls(str(data["name"]), tuple(cols), levels)
+        reason = str(check_type(data.get("reason", ""), str, f"{where}.reason"))
+        return cls(str(data["name"]), tuple(cols), levels, reason)
 
 
 @dataclass(frozen=True)
