@@ -79,8 +79,8 @@ class _Attrs:
 
 def records_conflict(
     std: pd.DataFrame,
-    i: Sequence[int],
-    j: Sequence[int],
+    i: Sequence[int] | np.ndarray,
+    j: Sequence[int] | np.ndarray,
     conflict_columns: Sequence[str | ConflictRule] = ("id_number", "birth_date"),
 ) -> np.ndarray:
     """Vectorized pairwise conflict test used for single edges (see module docstring).

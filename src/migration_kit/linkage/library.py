@@ -1,0 +1,385 @@
+"""The comparison library: which comparisons a client's fields call for, and why.
+
+Each field type has its comparison, chosen when its fields exist and carry information (filled
+on at least ``min_fill`` of the records, two or more values, no value on 99% of them): names
+(Chinese: exact, pinyin, an e-mail spelling the name, family name only, Levenshtein on pinyin;
+Latin: given and family name apart, exact and Jaro-Winkler tiers), dates (exact, day and month
+swapped, one part off, within a year), phone (exact, last 8 digits, one digit off; landline
+against mobile neutral), e-mail (exact, local part, one edit), ID number, location (one
+hierarchical comparison when the address text names the city, else address, city, postcode and
+province apart) and gender. Conflict columns and the Chinese name rule come with the fields they
+read.
+
+Example
+-------
+>>> import pandas as pd
+>>> prof = pd.DataFrame({"fill": [1.0, 0.9, 0.5], "distinct": [50, 40, 30],
+...     "top_share": [0.1, 0.1, 0.1], "cjk": [0.0, 0.0, 0.0], "filled": [10, 9, 5]},
+...     index=["given_name", "family_name", "email"])
+>>> comps, settings = choose_comparisons(prof)
+>>> [c["name"] for c in comps], settings["tf_adjust"]
+(['given_name', 'family_name', 'email'], ['given_name', 'family_name'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "CONTACT_FIELDS",
+    "FAMILIES",
+    "choose_comparisons",
+    "figure",
+    "is_chinese",
+    "pct",
+    "usable",
+]
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "name": ("name_key", "pinyin_key", "given_name", "family_name", "full_name"),
+    "date": ("birth_date",),
+    "phone": ("phone",),
+    "email": ("email",),
+    "id": ("id_number",),
+    "location": ("address", "postcode", "city", "district", "province"),
+}
+CONTACT_FIELDS = ("phone", "email", "id_number")
+_JW = (("exact", "exact", None), ("jw92", "jaro_winkler", 0.92), ("jw80", "jaro_winkler", 0.8))
+
+
+def figure(prof: pd.DataFrame, field_name: str, column: str) -> float:
+    """One profile figure as a float (0 for a field the profile does not hold)."""
+    if field_name not in prof.index:
+        return 0.0
+    return float(prof[column].astype(float).loc[field_name])
+
+
+def usable(prof: pd.DataFrame, field_name: str, min_fill: float) -> bool:
+    if field_name not in prof.index:
+        return False
+    row = prof.loc[field_name]
+    return bool(row["fill"] >= min_fill and row["distinct"] >= 2 and row["top_share"] < 0.99)
+
+
+def _levels(
+    spec: Sequence[tuple[str, str, float | None]], column: str | None = None
+) -> list[dict[str, Any]]:
+    out = []
+    for name, test, thr in spec:
+        lv: dict[str, Any] = {"name": name, "test": test}
+        if thr is not None:
+            lv["threshold"] = thr
+        if column:
+            lv["column"] = column
+        out.append(lv)
+    return out
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _cjk_share(prof: pd.DataFrame) -> float:
+    for f in ("full_name", "name_key", "family_name"):
+        if f in prof.index and figure(prof, f, "filled") > 0:
+            return float(figure(prof, f, "cjk"))
+    return 0.0
+
+
+def is_chinese(prof: pd.DataFrame) -> bool:
+    """Whether the names are mostly in CJK script (then Chinese name knowledge applies)."""
+    return _cjk_share(prof) >= 0.2
+
+
+def _address_holds_region(std: pd.DataFrame) -> float:
+    """Share of records with an address and a city whose address text names the city."""
+    if "address" not in std or "city" not in std:
+        return 0.0
+    both = std["address"].notna() & std["city"].notna()
+    if not both.any():
+        return 0.0
+    sample = std.loc[both, ["address", "city"]].head(20_000)
+    city = sample["city"].astype(str).str.replace(r"(市|区|县|自治州|地区|盟)$", "", regex=True)
+    hits = [c[:2] in a for a, c in zip(sample["address"].astype(str), city, strict=True) if c]
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def choose_comparisons(
+    prof: pd.DataFrame, std: pd.DataFrame | None = None, min_fill: float = 0.02
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Comparisons for the fields present, and the settings that go with them.
+
+    Returns ``(comparisons, settings)``: ``comparisons`` as ``linkage.comparisons`` entries
+    (each with its ``reason``), ``settings`` with ``tf_adjust``, ``conflict_columns`` and
+    ``conflict_rules``.
+
+    Example
+    -------
+    >>> prof = pd.DataFrame({"fill": [1.0, 0.9, 0.5], "distinct": [50, 40, 30],
+    ...     "top_share": [0.1, 0.1, 0.1], "cjk": [0.0, 0.0, 0.0], "filled": [10, 9, 5]},
+    ...     index=["given_name", "family_name", "email"])
+    >>> comps, settings = choose_comparisons(prof)
+    >>> [c["name"] for c in comps], settings["tf_adjust"]
+    (['given_name', 'family_name', 'email'], ['given_name', 'family_name'])
+    """
+
+    def use(f: str) -> bool:
+        return usable(prof, f, min_fill)
+
+    def fill(f: str) -> str:
+        return pct(float(figure(prof, f, "fill")))
+
+    comps: list[dict[str, Any]] = []
+    tf: list[str] = []
+    conflicts: list[str] = []
+    rules: list[dict[str, Any]] = []
+    chinese = is_chinese(prof)
+    if chinese and (use("name_key") or use("pinyin_key")):
+        levels: list[dict[str, Any]] = []
+        given_gaps = use("family_name") and (
+            "given_name" not in prof.index
+            or figure(prof, "given_name", "fill") < figure(prof, "family_name", "fill") - 0.005
+        )
+        needs = ["given_name"] if given_gaps else []
+        if use("name_key"):
+            levels.append({"name": "exact", "test": "exact", "column": "name_key", "needs": needs})
+        if use("pinyin_key"):
+            levels.append(
+                {"name": "pinyin", "test": "exact", "column": "pinyin_key", "needs": needs}
+            )
+        if use("email") and use("pinyin_key"):
+            levels.append(
+                {
+                    "name": "email_name",
+                    "test": "email_name",
+                    "column": "email",
+                    "other": "pinyin_key",
+                }
+            )
+        if given_gaps:
+            levels.append(
+                {
+                    "name": "family_only",
+                    "test": "partial",
+                    "column": "family_name",
+                    "missing": "given_name",
+                }
+            )
+        if use("pinyin_key"):
+            levels.append(
+                {"name": "lev88", "test": "levenshtein", "threshold": 0.88, "column": "pinyin_key"}
+            )
+        cols = [c for c in ("pinyin_key", "name_key") if use(c)]
+        comps.append(
+            {
+                "name": "name",
+                "columns": cols,
+                "levels": levels,
+                "reason": f"names mostly in CJK script ({pct(_cjk_share(prof))} of "
+                "values): exact, pinyin and fuzzy pinyin tiers"
+                + ("; e-mail spelling the name" if use("email") else "")
+                + ("; family name only (honorific contacts)" if given_gaps else ""),
+            }
+        )
+        tf += [c for c in ("name_key", "pinyin_key") if use(c)]
+        if use("pinyin_key"):
+            rules.append(
+                {
+                    "name": "different_names",
+                    "column": "pinyin_key",
+                    "test": "tokens_differ",
+                    "threshold": 0.8,
+                    "max_edits": 1,
+                    "unless": ["id_number"] if use("id_number") else [],
+                }
+            )
+    else:
+        for f in ("given_name", "family_name"):
+            if use(f):
+                comps.append(
+                    {
+                        "name": f,
+                        "columns": [f],
+                        "levels": _levels(_JW),
+                        "reason": f"filled {fill(f)}: exact and Jaro-Winkler tiers "
+                        "(typos, spelling variants)",
+                    }
+                )
+                tf.append(f)
+        if not tf and use("full_name"):
+            comps.append(
+                {
+                    "name": "full_name",
+                    "columns": ["full_name"],
+                    "levels": _levels(_JW),
+                    "reason": f"filled {fill('full_name')}, not split into parts",
+                }
+            )
+            tf.append("full_name")
+    if use("birth_date"):
+        comps.append(
+            {
+                "name": "birth_date",
+                "columns": ["birth_date"],
+                "levels": [
+                    {"name": "exact", "test": "exact"},
+                    {"name": "transposed", "test": "date_transposed"},
+                    {"name": "one_part", "test": "date_components", "threshold": 2},
+                    {"name": "within_1y", "test": "date_within_days", "threshold": 366},
+                ],
+                "reason": f"filled {fill('birth_date')}: exact, day/month swapped, one part off, "
+                "within a year",
+            }
+        )
+        conflicts.append("birth_date")
+    if use("phone"):
+        levels = [
+            {"name": "exact", "test": "exact"},
+            {"name": "last8", "test": "suffix", "threshold": 8},
+            {"name": "one_digit", "test": "hamming", "threshold": 1},
+        ]
+        mixed = use("phone_type") and figure(prof, "phone_type", "top_share") < 0.995
+        if mixed:
+            levels.append(
+                {"name": "other_type", "test": "differs", "column": "phone_type", "neutral": True}
+            )
+        comps.append(
+            {
+                "name": "phone",
+                "columns": ["phone"],
+                "levels": levels,
+                "reason": f"filled {fill('phone')}: exact, last 8 digits, one digit off"
+                + ("; landline vs mobile neutral" if mixed else ""),
+            }
+        )
+    if use("email"):
+        comps.append(
+            {
+                "name": "email",
+                "columns": ["email"],
+                "levels": [
+                    {"name": "exact", "test": "exact"},
+                    {"name": "local", "test": "email_local"},
+                    {"name": "edit1", "test": "edit_distance", "threshold": 1},
+                ],
+                "reason": f"filled {fill('email')}: exact, same local part, one edit",
+            }
+        )
+    if use("id_number"):
+        comps.append(
+            {
+                "name": "id_number",
+                "columns": ["id_number"],
+                "levels": [{"name": "exact", "test": "exact"}],
+                "reason": f"filled {fill('id_number')}: an identifier",
+            }
+        )
+        conflicts.insert(0, "id_number")
+    comps += _location(prof, std, use, fill)
+    if use("gender"):
+        comps.append(
+            {
+                "name": "gender",
+                "columns": ["gender"],
+                "levels": [{"name": "exact", "test": "exact"}],
+                "reason": f"filled {fill('gender')}",
+            }
+        )
+    settings = {"tf_adjust": tf, "conflict_columns": conflicts, "conflict_rules": rules}
+    return comps, settings
+
+
+def _location(
+    prof: pd.DataFrame, std: pd.DataFrame | None, use: Any, fill: Any
+) -> list[dict[str, Any]]:
+    region = _address_holds_region(std) if std is not None else 0.0
+    countries = use("country") and figure(prof, "country", "top_share") < 0.999
+    out: list[dict[str, Any]] = []
+    if use("address") and region >= 0.5:
+        levels: list[dict[str, Any]] = [
+            {"name": "address", "test": "exact", "column": "address"},
+            {"name": "address_close", "test": "levenshtein", "threshold": 0.8, "column": "address"},
+        ]
+        cols = ["address"]
+        for f in ("postcode", "city"):
+            if use(f):
+                levels.append({"name": f, "test": "exact", "column": f})
+                cols.append(f)
+        if countries:
+            levels.append({"name": "other_country", "test": "differs", "column": "country"})
+            cols.append("country")
+        out.append(
+            {
+                "name": "location",
+                "columns": cols,
+                "levels": levels,
+                "reason": f"the address names its city in {pct(region)} of records: "
+                "address, postcode and city are one piece of evidence, best level "
+                "wins",
+            }
+        )
+        return out
+    if use("address"):
+        out.append(
+            {
+                "name": "address",
+                "columns": ["address"],
+                "levels": [
+                    {"name": "exact", "test": "exact"},
+                    {"name": "lev85", "test": "levenshtein", "threshold": 0.85},
+                    {"name": "lev60", "test": "levenshtein", "threshold": 0.6},
+                ],
+                "reason": f"filled {fill('address')}, recorded apart from the city: exact and "
+                "edit-similarity tiers",
+            }
+        )
+    if use("city"):
+        out.append(
+            {
+                "name": "city",
+                "columns": ["city"],
+                "levels": _levels(
+                    (
+                        ("exact", "exact", None),
+                        ("jw90", "jaro_winkler", 0.9),
+                        ("jw80", "jaro_winkler", 0.8),
+                    )
+                ),
+                "reason": f"filled {fill('city')}: exact and Jaro-Winkler tiers",
+            }
+        )
+    if use("postcode"):
+        out.append(
+            {
+                "name": "postcode",
+                "columns": ["postcode"],
+                "levels": [
+                    {"name": "exact", "test": "exact"},
+                    {"name": "edit1", "test": "edit_distance", "threshold": 1},
+                ],
+                "reason": f"filled {fill('postcode')}: exact, one edit",
+            }
+        )
+    if use("province"):
+        out.append(
+            {
+                "name": "province",
+                "columns": ["province"],
+                "levels": [{"name": "exact", "test": "exact"}],
+                "reason": f"filled {fill('province')}",
+            }
+        )
+    if countries:
+        out.append(
+            {
+                "name": "country",
+                "columns": ["country"],
+                "levels": [{"name": "exact", "test": "exact"}],
+                "reason": "several countries among the records",
+            }
+        )
+    return out
