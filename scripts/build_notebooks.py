@@ -75,6 +75,15 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "transferred."),
         ("code", OPEN),
         ("code", "counts = pipeline.step_link(ctx)\ncounts"),
+        ("md", "**How the linkage was configured.** Without a `linkage:` section in the params file the kit "
+               "plans it from this client's own records: it profiles every field (fill, distinct values, "
+               "script), picks comparisons for the fields that exist, counts every candidate blocking pass's "
+               "pairs from key frequencies, and adds passes while they bring new expected matches within the "
+               "budget (`linkage.planner.pairs_per_record`). The whole section, each choice with its reason, is "
+               "in `reports/linkage_plan.yaml`: paste it into the params file to freeze it."),
+        ("code", "views.report_csv(ctx, 'linkage_comparisons')"),
+        ("code", "views.linkage_passes(ctx)"),
+        ("code", "views.linkage_recall(ctx)"),
         ("code", "views.report_csv(ctx, 'match_parameters')"),
         ("code", "display(Image(filename=str(ctx.run.file('match_weights_chart'))))"),
         ("code", "views.report_csv(ctx, 'review_queue', head=10)"),

@@ -299,6 +299,34 @@ ARTIFACTS = ArtifactRegistry(
             "the analyst's match / non_match / split decisions",
         ),
         _a(
+            "linkage_plan",
+            "reports/linkage_plan.yaml",
+            "link",
+            "aggregate",
+            "the linkage section in use (planned or frozen), every choice with its reason",
+        ),
+        _a(
+            "linkage_passes",
+            "reports/linkage_passes.csv",
+            "link",
+            "aggregate",
+            "every candidate blocking pass: pairs, expected matches, chosen or not and why",
+        ),
+        _a(
+            "linkage_comparisons",
+            "reports/linkage_comparisons.csv",
+            "link",
+            "aggregate",
+            "the comparisons in use and why",
+        ),
+        _a(
+            "linkage_profile",
+            "reports/linkage_profile.csv",
+            "link",
+            "aggregate",
+            "fill, distinct values and script of each field the planner read",
+        ),
+        _a(
             "match_parameters", "reports/match_parameters.csv", "link", "aggregate", "m, u, weights"
         ),
         _a(

@@ -63,8 +63,8 @@ def intake_command(params_file: Path) -> None:
     "--out",
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="CSV to write: source,record_id,entity_id for every input row.",
+    default=None,
+    help="CSV to write: source,record_id,entity_id of every input row (unless --plan-only).",
 )
 @click.option(
     "--runs-dir",
@@ -74,10 +74,25 @@ def intake_command(params_file: Path) -> None:
     help="Where the run folder (model parameters, charts) is created.",
 )
 @click.option("--run-id", default=None, help="Run id (default: a timestamp).")
-def dedupe_command(params_file: Path, out: Path, runs_dir: Path, run_id: str | None) -> None:
+@click.option(
+    "--plan-only",
+    is_flag=True,
+    help="Print the linkage section the planner chooses (or the frozen one) and link nothing.",
+)
+def dedupe_command(
+    params_file: Path, out: Path | None, runs_dir: Path, run_id: str | None, plan_only: bool
+) -> None:
     """Run intake, cleaning and linkage over every input record and write the entity of each."""
     from .pipeline import dedupe
 
+    if plan_only:
+        result = dedupe(
+            params_file, out or Path("-"), runs_dir=runs_dir, run_id=run_id, plan_only=True
+        )
+        click.echo(str(result["plan"]), nl=False)
+        return
+    if out is None:
+        raise click.UsageError("--out is required (or give --plan-only)")
     summary = dedupe(params_file, out, runs_dir=runs_dir, run_id=run_id)
     click.echo(f"{summary['records']} records -> {summary['entities']} entities; wrote {out}")
     click.echo(f"run folder: {summary['run_dir']}")

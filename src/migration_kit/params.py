@@ -7,8 +7,8 @@ allowed values.
 
 The file is composed of each stage's own spec: ``sources``/``suppression``
 (:mod:`migration_kit.intake.spec`), ``policy`` (:class:`~migration_kit.scoping.policy.PolicySpec`),
-``linkage`` (:class:`~migration_kit.linkage.spec.LinkageSpec`), ``golden``
-(:class:`~migration_kit.linkage.survivorship.SurvivorshipSpec`), ``quality``
+``linkage`` (:class:`~migration_kit.linkage.section.LinkageSection`: a frozen spec, or the
+planner), ``golden`` (:class:`~migration_kit.linkage.survivorship.SurvivorshipSpec`), ``quality``
 (:class:`~migration_kit.quality.spec.QualitySpec`) and ``keys``
 (:class:`~migration_kit.handover.keys.KeysSpec`); ``deal`` is parsed here.
 
@@ -34,7 +34,7 @@ from .deals import DEAL_TYPES
 from .errors import ParamsError
 from .handover.keys import KeysSpec
 from .intake.spec import DATE_ORDERS, FORMATS, SLUG, SourceSpec, SuppressionSpec
-from .linkage.spec import LinkageSpec
+from .linkage.section import LinkageSection
 from .linkage.survivorship import SurvivorshipSpec
 from .quality.spec import QualitySpec
 from .scoping.policy import PolicySpec
@@ -115,7 +115,7 @@ class Params:
     sources: tuple[SourceSpec, ...]
     suppression: tuple[SuppressionSpec, ...]
     policy: PolicySpec
-    linkage: LinkageSpec
+    linkage: LinkageSection
     golden: SurvivorshipSpec
     quality: QualitySpec
     keys: KeysSpec | None = None  # None: a rehearsal, which makes throw-away keys per run
@@ -137,9 +137,9 @@ def _sections(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
         "policy": PolicySpec.default()
         if section("policy") is None
         else PolicySpec.from_dict(section("policy"), where="policy", base_dir=base_dir),
-        "linkage": LinkageSpec.default()
+        "linkage": LinkageSection.default()
         if section("linkage") is None
-        else LinkageSpec.from_dict(section("linkage"), where="linkage"),
+        else LinkageSection.from_dict(section("linkage"), where="linkage"),
         "golden": SurvivorshipSpec.default()
         if section("golden") is None
         else SurvivorshipSpec.from_dict(section("golden"), where="golden", base_dir=base_dir),

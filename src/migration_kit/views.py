@@ -30,6 +30,8 @@ __all__ = [
     "failure_sample",
     "flat_json",
     "json_table",
+    "linkage_passes",
+    "linkage_recall",
     "manifest_table",
     "report_csv",
     "report_sections",
@@ -113,6 +115,25 @@ def report_csv(
     if columns is not None:
         df = df[[c for c in columns if c in df.columns]]
     return df.head(head) if head else df
+
+
+def linkage_passes(ctx: RunContext) -> pd.DataFrame:
+    """The blocking passes in use, in the order the planner chose them, with their figures
+    (empty for a frozen section: its passes are in ``reports/linkage_plan.yaml``)."""
+    if not ctx.run.exists("linkage_passes"):
+        return pd.DataFrame({"note": ["linkage section frozen in the params file"]})
+    df = ctx.run.read_table(_shown("linkage_passes"))
+    used = df[df["status"].isin(["strict", "added"])]
+    return used[["name", "pairs", "pairs_per_record", "status", "expected_matches"]].reset_index(
+        drop=True
+    )
+
+
+def linkage_recall(ctx: RunContext) -> pd.DataFrame:
+    """The planner's blocking-recall estimate and its other notes, one row each."""
+    recall = ctx.run.read_json(_shown("linkage_summary")).get("blocking_recall", {})
+    keys = [k for k in ("text", "link_type", "conflicts") if recall.get(k)]
+    return pd.DataFrame({"figure": keys, "value": [recall[k] for k in keys]})
 
 
 def failure_sample(ctx: RunContext, per_reason: int = 1) -> pd.DataFrame:

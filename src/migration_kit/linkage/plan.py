@@ -39,8 +39,8 @@ Example
 >>> plan = plan_linkage(std)
 >>> [c.name for c in plan.spec.comparisons]
 ['given_name', 'family_name', 'birth_date']
->>> plan.spec.blocking[0].keys
-('given_name', 'birth_date')
+>>> int(plan.passes.set_index("name").at["pinyin_key", "pairs"])
+1
 """
 
 from __future__ import annotations
@@ -116,7 +116,11 @@ class LinkagePlan:
             f"# estimated blocking recall: {self.recall.get('text', 'n/a')}",
         ]
         body = yaml.safe_dump(
-            {"linkage": self.section}, allow_unicode=True, sort_keys=False, width=100
+            {"linkage": self.section},
+            allow_unicode=True,
+            sort_keys=False,
+            width=100,
+            default_flow_style=None,  # a level or a key list on one line
         )
         return "\n".join(head) + "\n" + body
 
@@ -452,8 +456,8 @@ def _finish(
         c.status = c.status or "not added"
         if c.rule in chosen:
             c.rule["reason"] = c.reason(n)
-    section = {k: settings[k] for k in DEFAULT_SPEC if k in settings}
-    section["blocking"], section["comparisons"] = chosen, comps
+    section = {"blocking": chosen, "comparisons": comps}
+    section.update({k: settings[k] for k in DEFAULT_SPEC if k in settings and k not in section})
     spec = LinkageSpec.from_dict(section, "linkage (planned)")
     state.spec = spec
     recall = {**_recall(state, chosen), **notes}

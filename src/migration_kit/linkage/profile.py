@@ -14,8 +14,10 @@ Example
 >>> std = pd.DataFrame({"source": ["a", "a", "b"], "record_id": ["1", "2", "1"],
 ...                     "family_name": ["王", "王", "Li"], "phone": [None, "+8613800000000", None]})
 >>> p = profile_records(std)
->>> p.loc["family_name", ["fill", "cjk", "latin"]].round(3).tolist(), int(p.at["family_name", "distinct"])
-([1.0, 0.667, 0.333], 2)
+>>> p.loc["family_name", ["fill", "cjk", "latin"]].round(3).tolist()
+[1.0, 0.667, 0.333]
+>>> int(p.at["family_name", "distinct"])
+2
 >>> p.loc["phone", ["fill", "fill_min_source", "fill_max_source"]].tolist()
 [0.3333333333333333, 0.0, 0.5]
 """
@@ -28,7 +30,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["PROFILE_COLUMNS", "PROFILED_FIELDS", "profile_records"]
+__all__ = ["PROFILED_FIELDS", "PROFILE_COLUMNS", "profile_records"]
 
 #: Std columns the planner may compare or block on.
 PROFILED_FIELDS: tuple[str, ...] = (

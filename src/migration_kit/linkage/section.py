@@ -110,6 +110,7 @@ class LinkageSection:
     frozen: LinkageSpec | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
     planner: PlannerSpec = field(default_factory=PlannerSpec)
+    given: Mapping[str, Any] = field(default_factory=dict)  # the section as written
 
     @property
     def planned(self) -> bool:
@@ -141,7 +142,7 @@ class LinkageSection:
                 "a frozen section (blocking and comparisons given) is not planned; drop "
                 "'planner' or the blocking and comparisons",
             )
-            return cls(frozen=LinkageSpec.from_dict(given, where))
+            return cls(frozen=LinkageSpec.from_dict(given, where), given=dict(given))
         # validate the overrides now (same messages as a frozen section), apply them at planning
         LinkageSpec.from_dict(given, where)
         return cls(

@@ -33,7 +33,7 @@ from .clean import step_clean
 from .context import RunContext, Step, StepResult, key_material, open_run, releases_memory
 from .handover import EXPORT_TABLES, export_frames, step_handover
 from .intake import step_intake
-from .link import read_decisions, step_link
+from .link import read_decisions, resolve_linkage, step_link
 from .quality import step_quality, transfer_golden
 from .report import step_report
 from .requests import normalized_suppression, suppression_status
@@ -53,6 +53,7 @@ __all__ = [
     "open_run",
     "read_decisions",
     "releases_memory",
+    "resolve_linkage",
     "run_all",
     "step_backup",
     "step_clean",

@@ -10,13 +10,18 @@ Example
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import yaml
 
 from .context import RunContext, StepResult, releases_memory
 from .requests import normalized_suppression
 
-__all__ = ["read_decisions", "step_link"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..linkage.spec import LinkageSpec
+
+__all__ = ["read_decisions", "resolve_linkage", "step_link"]
 
 
 def read_decisions(ctx: RunContext, std: pd.DataFrame) -> pd.DataFrame | None:
@@ -26,6 +31,31 @@ def read_decisions(ctx: RunContext, std: pd.DataFrame) -> pd.DataFrame | None:
     given = ctx.params.golden.decisions
     path = Path(given) if given is not None else ctx.run.file("review_decisions")
     return read(path, known=std) if path.exists() or given is not None else None
+
+
+def resolve_linkage(ctx: RunContext, std: pd.DataFrame) -> tuple[LinkageSpec, dict[str, Any]]:
+    """The linkage spec of this run: the params' frozen section, or the planner's choice from
+    ``std``. Writes ``reports/linkage_plan.yaml`` (the section in use, each choice with its
+    reason) and, when planned, the pass, comparison and profile tables; returns the spec and
+    the blocking-recall estimate."""
+    from ..linkage.plan import plan_linkage
+
+    run, section = ctx.run, ctx.params.linkage
+    if section.frozen is not None:
+        head = "# linkage section frozen in the params file (used as written)\n"
+        body = yaml.safe_dump(
+            {"linkage": dict(section.given)}, allow_unicode=True, sort_keys=False, width=100
+        )
+        run.write_text("linkage_plan", head + body)
+        for name in ("linkage_passes", "linkage_comparisons", "linkage_profile"):
+            run.file(name).unlink(missing_ok=True)  # a planned run's tables would mislead
+        return section.frozen, {"estimate": None, "text": "frozen section: not estimated"}
+    plan = plan_linkage(std, section)
+    run.write_text("linkage_plan", plan.to_yaml())
+    run.write_table("linkage_passes", plan.passes)
+    run.write_table("linkage_comparisons", plan.comparisons)
+    run.write_table("linkage_profile", plan.profile.round(4).reset_index())
+    return plan.spec, plan.recall
 
 
 @releases_memory
@@ -39,7 +69,7 @@ def step_link(ctx: RunContext) -> StepResult:
 
     run = ctx.run
     std = run.read_table("std")
-    spec = ctx.params.linkage
+    spec, recall = resolve_linkage(ctx, std)
     decisions = read_decisions(ctx, std)
     pair_decisions = None if decisions is None else decisions[decisions["decision"] != "split"]
     result = link(std, spec, decisions=pair_decisions, progress=ctx.progress)
@@ -79,6 +109,8 @@ def step_link(ctx: RunContext) -> StepResult:
         "decisions": 0 if decisions is None else len(decisions),
     }
     figures = {k: v for k, v in result.counts.items() if isinstance(v, int | float | str)}
-    run.write_json("linkage_summary", {**counts, "timings": result.timings, "counts": figures})
+    summary = {**counts, "timings": result.timings, "counts": figures, "blocking_recall": recall}
+    run.write_json("linkage_summary", summary)
+    out["linkage_plan"] = run.file("linkage_plan")
     ctx.audit("link", {"std": run.file("std")}, out, counts)
     return dict(counts)

@@ -18,7 +18,7 @@ from .clean import step_clean
 from .context import RunContext, Step, StepResult, open_run
 from .handover import step_handover
 from .intake import step_intake
-from .link import step_link
+from .link import resolve_linkage, step_link
 from .quality import step_quality
 from .report import step_report
 from .scope import step_scope
@@ -60,12 +60,20 @@ def dedupe(
     *,
     runs_dir: str | Path = "runs",
     run_id: str | None = None,
+    plan_only: bool = False,
 ) -> StepResult:
     """``migration-kit dedupe``: intake, cleaning and linkage of every input record; writes
-    ``source,record_id,entity_id`` for every input row to ``out`` (no scoping exclusions)."""
+    ``source,record_id,entity_id`` for every input row to ``out`` (no scoping exclusions).
+
+    With ``plan_only`` the linkage is planned (or the frozen section read) and nothing linked:
+    the result's ``plan`` is ``reports/linkage_plan.yaml``'s text."""
     ctx = open_run(params_file, run_id=run_id, runs_dir=runs_dir, progress=True)
     step_intake(ctx)
     step_clean(ctx)
+    if plan_only:
+        resolve_linkage(ctx, ctx.run.read_table("std"))
+        text = ctx.run.file("linkage_plan").read_text(encoding="utf-8")
+        return {"plan": text, "run_dir": str(ctx.run.root)}
     counts = step_link(ctx)
     entities = ctx.run.read_table("entities")
     with atomic_path(Path(out)) as tmp:
