@@ -107,35 +107,8 @@ class LocalEngine:
         """EM on the candidates' levels from random-pair u; with ``u_source: random`` (Splink
         style) u from all non-matching pairs (:func:`_nonmatch_u`) and lambda rescaled from the
         candidates to all pairs."""
-        comps, levels, cols = spec.comparisons, vectors.levels, vectors.columns
-        n_levels = [c.n_levels for c in comps]
-        neutral = [
-            [len(c.levels) - n for n, lv in enumerate(c.levels) if lv.neutral] for c in comps
-        ]
-        model = FellegiSunter(
-            n_levels,
-            spec.em_max_iter,
-            names=[(c.name, c.level_names) for c in comps],
-            m_floor=spec.m_floor,
-            pseudo_count=spec.pseudo_count,
-            neutral=neutral,
-        )
-        ra, rb = _random_pairs(df, spec)
-        u0 = level_frequencies(compare_levels(df, ra, rb, comps, cols), n_levels)
-        if len(levels):
-            model.fit(levels, u_init=u0)
-        else:
-            model.m, model.lam = [np.full(k, 1.0 / k) for k in n_levels], 0.5
-        if spec.u_source == "random":
-            # Splink-style: u from random pairs; lambda rescaled from candidates to all pairs.
-            # Blocking keys are compared fields, so P(match | levels) holds for candidates too.
-            total = len(df) * (len(df) - 1) / 2
-            if spec.link_type == "link_only":
-                sz = df["source"].value_counts().to_numpy()
-                total = (sz.sum() ** 2 - (sz**2).sum()) / 2
-            model.lam = float(np.clip(model.lam * len(levels) / max(total, 1.0), 1e-12, 0.5))
-            model.u = _nonmatch_u(df, spec, cols, u0, model)
-        return TrainedModel(model, u0)
+        u0 = random_pair_levels(df, spec, vectors.columns)
+        return fit_model(df, spec, vectors, u0)
 
     def predict(
         self,
@@ -176,6 +149,47 @@ class LocalEngine:
             forbidden,
         )
         return Clusters(labels, entity_ids(df, labels))
+
+
+def random_pair_levels(
+    df: pd.DataFrame, spec: LinkageSpec, cols: dict[str, ColumnData]
+) -> list[np.ndarray]:
+    """Level shares among the spec's random record pairs, per comparison (u's start value);
+    a planner fitting several models on one table computes them once."""
+    ra, rb = _random_pairs(df, spec)
+    n_levels = [c.n_levels for c in spec.comparisons]
+    return level_frequencies(compare_levels(df, ra, rb, spec.comparisons, cols), n_levels)
+
+
+def fit_model(
+    df: pd.DataFrame, spec: LinkageSpec, vectors: ComparisonVectors, u0: list[np.ndarray]
+) -> TrainedModel:
+    """EM on ``vectors`` from ``u0`` (see :meth:`LocalEngine.train`)."""
+    comps, levels, cols = spec.comparisons, vectors.levels, vectors.columns
+    n_levels = [c.n_levels for c in comps]
+    neutral = [[len(c.levels) - n for n, lv in enumerate(c.levels) if lv.neutral] for c in comps]
+    model = FellegiSunter(
+        n_levels,
+        spec.em_max_iter,
+        names=[(c.name, c.level_names) for c in comps],
+        m_floor=spec.m_floor,
+        pseudo_count=spec.pseudo_count,
+        neutral=neutral,
+    )
+    if len(levels):
+        model.fit(levels, u_init=u0)
+    else:
+        model.m, model.lam = [np.full(k, 1.0 / k) for k in n_levels], 0.5
+    if spec.u_source == "random":
+        # Splink-style: u from random pairs; lambda rescaled from candidates to all pairs.
+        # Blocking keys are compared fields, so P(match | levels) holds for candidates too.
+        total = len(df) * (len(df) - 1) / 2
+        if spec.link_type == "link_only":
+            sz = df["source"].value_counts().to_numpy()
+            total = (sz.sum() ** 2 - (sz**2).sum()) / 2
+        model.lam = float(np.clip(model.lam * len(levels) / max(total, 1.0), 1e-12, 0.5))
+        model.u = _nonmatch_u(df, spec, cols, u0, model)
+    return TrainedModel(model, u0)
 
 
 def entity_ids(std: pd.DataFrame, labels: np.ndarray) -> pd.Series:

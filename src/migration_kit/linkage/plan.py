@@ -62,7 +62,7 @@ from .compare import column_data, compare_levels
 from .defaults import DEFAULT_SPEC
 from .engine import ComparisonVectors, TrainedModel
 from .library import CONTACT_FIELDS, FAMILIES, choose_comparisons, pct
-from .local import LocalEngine, _score
+from .local import _score, fit_model, random_pair_levels
 from .profile import profile_records
 from .section import LinkageSection, PlannerSpec
 from .spec import BlockingRule, ConflictRule, LinkageSpec
@@ -166,6 +166,7 @@ class _State:
     keys: np.ndarray
     cols: dict[str, Any]
     trained: TrainedModel | None = None
+    u0: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -175,7 +176,10 @@ class _State:
         i, j = self.keys // self.n, self.keys % self.n
         levels = compare_levels(self.df, i, j, self.spec.comparisons, self.cols)
         vectors = ComparisonVectors(levels, self.cols)
-        self.trained = LocalEngine().train(self.df, self.spec, vectors)
+        link_type = self.spec.link_type
+        if link_type not in self.u0:  # random pairs depend on the link type only
+            self.u0[link_type] = random_pair_levels(self.df, self.spec, self.cols)
+        self.trained = fit_model(self.df, self.spec, vectors, self.u0[link_type])
 
     def probability(self, keys: np.ndarray) -> np.ndarray:
         """Match probability of pairs under the current model (Good-Turing term frequencies;
