@@ -265,6 +265,7 @@ def block_pairs(
     link_type: str = "dedupe_and_link",
     source_col: str = "source",
     counts: dict[str, int] | None = None,
+    cache: dict[Any, Any] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Union of the blocking passes.
 
@@ -279,6 +280,9 @@ def block_pairs(
         ``link_only`` keeps only pairs whose ``source`` differs.
     counts : dict, optional
         Filled with ``pairs_<rule>`` (new pairs each rule contributed).
+    cache : dict, optional
+        Factorized keys kept across calls (a planner blocking pass after pass on one table);
+        without it the keys are shared within this call and dropped after their last use.
 
     Returns
     -------
@@ -289,7 +293,8 @@ def block_pairs(
     n = len(df)
     src = pd.factorize(df[source_col])[0] if link_type == "link_only" else None
     keys, rule_ids, report = [], [], []
-    cache: dict = {}  # factorized keys, shared by the passes (phone:first10 serves three of them)
+    keep = cache is not None
+    cache = {} if cache is None else cache  # factorized keys, shared by the passes
     last_use = {
         k: r_idx
         for r_idx, rule in enumerate(rules)
@@ -304,10 +309,8 @@ def block_pairs(
             i, j, big_rows, big_sizes = _expand_cross(*_cross_codes(df, rule, cache), cap)
         else:
             i, j, big_rows, big_sizes = _expand(block_codes(df, rule.keys, cache), cap)
-        for k in [
-            k for k, last in last_use.items() if last == r_idx
-        ]:  # memory: drop what no later pass reads
-            cache.pop(k, None)
+        for k in [k for k, last in last_use.items() if last == r_idx and not keep]:
+            cache.pop(k, None)  # memory: drop what no later pass reads
             cache.pop(("hash", k), None)
         if src is not None:
             cross = src[i] != src[j]

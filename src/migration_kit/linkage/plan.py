@@ -152,7 +152,7 @@ class Candidate:
 #: The first model is fitted on at most this many strict passes (one per field family).
 STRICT_PASSES = 4
 #: The model is refitted after this many added passes (and at the end).
-REFIT_EVERY = 3
+REFIT_EVERY = 5
 #: A conflict column stays when it fires on at most this share of the confident matches.
 CONFLICT_TOLERANCE = 0.01
 
@@ -165,6 +165,8 @@ class _State:
     spec: LinkageSpec
     keys: np.ndarray
     cols: dict[str, Any]
+    scale: float = 1.0  # pairs of all records per pair of the planned sample
+    cache: dict[Any, Any] = field(default_factory=dict)  # factorized blocking keys
     trained: TrainedModel | None = None
     u0: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
@@ -191,23 +193,43 @@ class _State:
         src = pd.factorize(self.df["source"])[0] if self.spec.link_type == "link_only" else None
         return _score(quick, self.trained.model, levels, self.cols, i, j, src)[2]
 
-    def gain(self, keys: np.ndarray, limit: int, seed: int) -> tuple[float, int]:
-        """Expected matches among the pairs of ``keys`` not chosen yet, and their number."""
+    def gain(self, keys: np.ndarray, limit: int, seed: int) -> tuple[float, float]:
+        """Expected matches among the pairs of ``keys`` not chosen yet, and their number, both
+        for all records (the planned sample's figures times :attr:`scale`)."""
         new = keys[~np.isin(keys, self.keys, assume_unique=True)]
         if not len(new):
-            return 0.0, 0
+            return 0.0, 0.0
         sample = new
         if len(new) > limit:
             sample = np.sort(np.random.default_rng(seed).choice(new, size=limit, replace=False))
-        return float(self.probability(sample).sum()) * len(new) / len(sample), len(new)
+        found = float(self.probability(sample).sum()) * len(new) / len(sample)
+        return found * self.scale, len(new) * self.scale
+
+    def expected(self) -> float:
+        """Expected matches among the pairs chosen so far (for all records)."""
+        return float(self.probability(self.keys).sum()) * self.scale
 
     def confident(self) -> np.ndarray:
         return self.keys[self.probability(self.keys) >= self.spec.upper_threshold]
 
 
-def _pair_keys(df: pd.DataFrame, rules: Sequence[dict[str, Any]], spec: LinkageSpec) -> np.ndarray:
+def _sample(df: pd.DataFrame, size: int, seed: int) -> tuple[pd.DataFrame, float]:
+    """A uniform sample of ``size`` records (in their order), and the sampling rate."""
+    if len(df) <= size:
+        return df, 1.0
+    rows = np.sort(np.random.default_rng(seed).choice(len(df), size=size, replace=False))
+    return df.iloc[rows].reset_index(drop=True), size / len(df)
+
+
+def _pair_keys(
+    df: pd.DataFrame,
+    rules: Sequence[dict[str, Any]],
+    spec: LinkageSpec,
+    cache: dict[Any, Any] | None = None,
+) -> np.ndarray:
+    """Sorted unique pair keys ``i * n + j`` of the passes."""
     built = [BlockingRule.from_dict(r, "plan") for r in rules]
-    pairs, _ = block_pairs(df, built, spec.max_block_size, spec.link_type)
+    pairs, _ = block_pairs(df, built, spec.max_block_size, spec.link_type, cache=cache)
     return pairs["i"].to_numpy(np.int64) * len(df) + pairs["j"].to_numpy(np.int64)
 
 
@@ -231,17 +253,23 @@ def plan_linkage(std: pd.DataFrame, section: LinkageSection | None = None) -> Li
     """
     section = section or LinkageSection.default()
     planner: PlannerSpec = section.planner
-    df = std.reset_index(drop=True)
-    n = max(len(df), 1)
+    full = std.reset_index(drop=True)
+    df, rate = _sample(full, planner.sample_records, int(section.overrides.get("seed", 42)))
+    n_full = max(len(full), 1)
     prof = profile_records(df)
     comps, chosen_settings = choose_comparisons(prof, df, planner.min_fill)
     settings: dict[str, Any] = {k: v for k, v in DEFAULT_SPEC.items() if k not in _PLANNED}
     settings.update(chosen_settings, link_type="dedupe_and_link", comparisons=comps)
     settings.update(section.overrides)
     notes: dict[str, str] = {}
-    cands = _count(df, candidate_passes(prof, planner.min_fill), settings)
-    budget = planner.pairs_per_record * n
-    chosen = _strict(cands, n, budget)
+    if rate < 1:
+        notes["sample"] = (
+            f"planned on a uniform sample of {len(df)} of {len(full)} records; "
+            "pair counts and the budget are those of all records"
+        )
+    cands = _count(full, candidate_passes(prof, planner.min_fill), settings)
+    budget = planner.pairs_per_record * n_full
+    chosen = _strict(cands, n_full, budget)
     if not chosen:
         raise LinkageError(
             "no blocking pass fits the budget of "
@@ -250,7 +278,7 @@ def plan_linkage(std: pd.DataFrame, section: LinkageSection | None = None) -> Li
         )
     spec = _spec_of(settings, chosen)
     state = _State(
-        df, spec, np.unique(_pair_keys(df, chosen, spec)), column_data(df, spec.comparisons)
+        df, spec, _pair_keys(df, chosen, spec), column_data(df, spec.comparisons), scale=1 / rate**2
     )
     state.fit()
     if "link_type" not in section.overrides:
@@ -271,7 +299,7 @@ def _count(
     out = []
     for rule in rules:
         if rule.get("cross_keys"):
-            keys = np.unique(_pair_keys(df, [rule], _spec_of(settings, [rule])))
+            keys = _pair_keys(df, [rule], _spec_of(settings, [rule]))
             out.append(Candidate(rule, len(keys), keys=keys))
         else:
             pairs, over = count_pass_pairs(
@@ -293,6 +321,8 @@ def _strict(cands: list[Candidate], n: int, budget: float) -> list[dict[str, Any
         fam = family_of(c.rule["keys"][0])
         if fam in families or len(chosen) >= STRICT_PASSES or total + c.pairs > budget / 2:
             continue
+        if any(set(r["keys"]) <= set(c.rule["keys"]) for r in chosen):
+            continue  # its pairs are a subset of a chosen pass's
         chosen.append(c.rule)
         families.add(fam)
         c.status, total = "strict", total + c.pairs
@@ -334,7 +364,7 @@ def _select(
     """Lazy greedy: add the pass with the most expected new matches per new pair while it
     brings at least ``min_gain`` of the matches found so far and the budget holds."""
     df, seed = state.df, int(settings["seed"])
-    expected = float(state.probability(state.keys).sum())
+    expected = state.expected()
     queue: list[tuple[float, int]] = []
     for idx, c in enumerate(cands):
         if c.status:
@@ -342,8 +372,8 @@ def _select(
         if not 0 < c.pairs <= budget:
             c.status = "over budget" if c.pairs > budget else "no pairs"
             continue
-        if c.keys is None:
-            c.keys = np.unique(_pair_keys(df, [c.rule], state.spec))
+        if c.keys is None or state.scale != 1:
+            c.keys = _pair_keys(df, [c.rule], state.spec, state.cache)
         g, new = state.gain(c.keys, planner.evaluation_pairs, seed)
         queue.append((g / max(new, 1), idx))
     added = 0
@@ -360,7 +390,7 @@ def _select(
         if g < max(1.0, planner.min_gain * expected):
             c.status = "not added"
             continue
-        if len(state.keys) + new > budget:
+        if len(state.keys) * state.scale + new > budget:
             c.status = "over budget"
             continue
         chosen.append(c.rule)
@@ -419,7 +449,7 @@ def _recall(state: _State, chosen: list[dict[str, Any]]) -> dict[str, Any]:
     def covered(rules: list[dict[str, Any]]) -> np.ndarray:
         hit = np.zeros(len(conf), dtype=bool)
         for r in rules:
-            codes = block_codes(state.df, r["keys"])
+            codes = block_codes(state.df, r["keys"], state.cache)
             hit |= (codes[i] >= 0) & (codes[i] == codes[j])
         return hit
 

@@ -78,9 +78,9 @@ def _script_shares(values: pd.Series, counts: np.ndarray) -> tuple[float, float,
     """Record-weighted shares of values with CJK, Latin letters, digits; mean length."""
     text = values.astype(str)
     weight = counts / max(counts.sum(), 1)
-    cjk = text.map(lambda v: bool(_CJK.search(v))).to_numpy(dtype=bool)
-    latin = text.map(lambda v: bool(_LATIN.search(v))).to_numpy(dtype=bool)
-    digits = text.map(lambda v: bool(_DIGIT.search(v))).to_numpy(dtype=bool)
+    cjk = text.str.contains(_CJK).to_numpy(dtype=bool)
+    latin = text.str.contains(_LATIN).to_numpy(dtype=bool)
+    digits = text.str.contains(_DIGIT).to_numpy(dtype=bool)
     length = text.str.len().to_numpy(dtype=float)
     return (
         float(weight[cjk].sum()),

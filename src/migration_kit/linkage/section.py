@@ -50,15 +50,27 @@ class PlannerSpec:
         (expected matches, the sum of match probabilities of its new pairs).
     evaluation_pairs : int
         New pairs of a candidate pass scored to estimate its gain (a uniform sample above this).
+    sample_records : int
+        Larger clients are planned on a uniform sample of this many records (expected matches
+        per pair, the quantity passes are chosen by, is the same in a uniform sample); pair
+        counts and the budget are always those of all records.
     """
 
     pairs_per_record: float = 20.0
     min_fill: float = 0.02
     max_passes: int = 30
     min_gain: float = 0.0005
-    evaluation_pairs: int = 300_000
+    evaluation_pairs: int = 100_000
+    sample_records: int = 150_000
 
-    KEYS = ("pairs_per_record", "min_fill", "max_passes", "min_gain", "evaluation_pairs")
+    KEYS = (
+        "pairs_per_record",
+        "min_fill",
+        "max_passes",
+        "min_gain",
+        "evaluation_pairs",
+        "sample_records",
+    )
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "linkage.planner") -> PlannerSpec:
