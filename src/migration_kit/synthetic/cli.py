@@ -11,6 +11,12 @@ Example
 ... )
 >>> r.exit_code
 0
+>>> r = CliRunner().invoke(
+...     synth_command,
+...     ["--entities", "30", "--shape", "membership", "--out", tempfile.mkdtemp()],
+... )
+>>> r.exit_code, "register=" in r.output
+(0, True)
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pathlib import Path
 import click
 
 from ..errors import MigrationKitError
-from .generate import generate
+from .generate import SHAPES, generate
 
 __all__ = ["synth_command"]
 
@@ -50,14 +56,27 @@ __all__ = ["synth_command"]
     help="Where to write the params file (default OUT/params.yaml); its source paths are "
     "relative to its folder.",
 )
-def synth_command(entities: int, seed: int, out_dir: Path, params_out: Path | None) -> None:
-    """Generate rehearsal exports of a sports & stationery retailer with a hidden truth.
+@click.option(
+    "--shape",
+    type=click.Choice(SHAPES.names()),
+    default="retail_cn",
+    show_default=True,
+    help="Client shape: "
+    + "; ".join(f"{e.name}: {e.doc.rstrip('.')}" for e in (SHAPES[n] for n in SHAPES)),
+)
+def synth_command(
+    entities: int, seed: int, out_dir: Path, params_out: Path | None, shape: str
+) -> None:
+    """Generate rehearsal exports of one client shape with a hidden truth (truth.csv).
 
-    Writes pos_members.csv (UTF-8 BOM), web_orders.csv (GBK), school_club.xlsx,
-    overseas_shop.csv, suppression.csv, truth.csv and a params file. Synthetic people only.
+    retail_cn (default), a sports & stationery retailer: pos_members.csv (UTF-8 BOM),
+    web_orders.csv (GBK), school_club.xlsx, overseas_shop.csv, suppression.csv and a params
+    file. webshop_en: shop_accounts.csv, orders.csv, newsletter.xlsx. membership:
+    mitglieder.csv (cp1252, semicolons), rueckmeldungen.xlsx. The params files of the other
+    shapes only map columns. Synthetic people only.
     """
     try:
-        res = generate(entities, seed, out_dir, params_path=params_out)
+        res = generate(entities, seed, out_dir, params_path=params_out, shape=shape)
     except MigrationKitError as exc:
         raise click.ClickException(str(exc)) from exc
     counts = ", ".join(f"{k}={v}" for k, v in res.counts.items())

@@ -1,4 +1,8 @@
-"""Generate a complete rehearsal data set: four seller exports, suppression list, truth, params.
+"""Generate a complete rehearsal data set of one client shape (:data:`~.shapes.SHAPES`).
+
+The default shape ``retail_cn`` (a Chinese sports & stationery retailer) writes four seller
+exports, a suppression list, truth and params; ``webshop_en`` and ``membership`` are other
+clients (:mod:`.shape_webshop`, :mod:`.shape_membership`) whose params only map columns.
 
 Example
 -------
@@ -6,6 +10,8 @@ Example
 >>> res = generate(60, 1, pathlib.Path(tempfile.mkdtemp()))
 >>> sorted(res.paths)
 ['overseas', 'params', 'pos', 'school', 'suppression', 'truth', 'web']
+>>> SHAPES.names()
+['retail_cn', 'webshop_en', 'membership']
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ from .people import day_range, make_entities
 from .pools import build_pools
 from .rates import SynthRates, SynthResult
 from .records import DEFECTS, make_records
+from .shape_membership import generate_membership
+from .shape_webshop import generate_webshop
+from .shapes import SHAPES
 from .sources import date_strings, entity_addresses, format_source
 from .writer import SOURCE_FILES, write_csv, write_params, write_xlsx
 
-__all__ = ["TRUTH_COLUMNS", "generate", "suppression_requests"]
+__all__ = ["SHAPES", "TRUTH_COLUMNS", "generate", "generate_retail_cn", "suppression_requests"]
 
 TRUTH_COLUMNS: tuple[str, ...] = (
     "source",
@@ -153,22 +162,27 @@ def generate(
     *,
     params_path: Path | None = None,
     rates: SynthRates | None = None,
+    shape: str = "retail_cn",
 ) -> SynthResult:
-    """Write a synthetic rehearsal data set of ``entities`` people into ``out_dir``.
+    """Write a synthetic data set of ``entities`` people of one client ``shape`` into ``out_dir``.
 
     Parameters
     ----------
     entities : int
-        Number of real-world people (records are ~1.3x that).
+        Number of real-world people (records are ~1.3x that for ``retail_cn``, ~1.75x for
+        ``webshop_en``, ~2.3x for ``membership``).
     seed : int
         Seed; the same seed gives byte-identical files.
     out_dir : Path
-        Folder for the source files, ``suppression.csv`` and ``truth.csv`` (created if needed).
+        Folder for the source files and ``truth.csv`` (created if needed).
     params_path : Path, optional
         Where to write the params file (default ``out_dir/params.yaml``); source paths in it are
         relative to its folder.
     rates : SynthRates, optional
-        Case rates (defaults of :class:`SynthRates`).
+        Case rates of ``retail_cn`` (defaults of :class:`SynthRates`); other shapes declare their
+        own and refuse this argument.
+    shape : str
+        A name in :data:`SHAPES`: ``retail_cn`` (default), ``webshop_en``, ``membership``.
 
     Returns
     -------
@@ -179,6 +193,41 @@ def generate(
     -------
     >>> import tempfile, pathlib
     >>> generate(40, 3, pathlib.Path(tempfile.mkdtemp())).counts["entities"]
+    40
+    >>> generate(40, 3, pathlib.Path(tempfile.mkdtemp()), shape="webshop_en").counts["entities"]
+    40
+    >>> generate(40, 3, pathlib.Path("."), shape="webshop")
+    Traceback (most recent call last):
+    migration_kit.errors.ParamsError: shape: received 'webshop' (did you mean 'webshop_en'?); ...
+    """
+    entry = SHAPES.get(shape, "shape")
+    if shape == "retail_cn":
+        return generate_retail_cn(entities, seed, out_dir, params_path=params_path, rates=rates)
+    require(
+        rates is None,
+        "rates",
+        f"rates apply to the retail_cn shape only; shape {shape!r} declares its own",
+    )
+    return entry.fn(entities, seed, out_dir, params_path=params_path)
+
+
+def generate_retail_cn(
+    entities: int,
+    seed: int,
+    out_dir: Path,
+    *,
+    params_path: Path | None = None,
+    rates: SynthRates | None = None,
+) -> SynthResult:
+    """The ``retail_cn`` shape: four exports of a Chinese sports & stationery retailer, a
+    suppression list, ``truth.csv`` and a params file with quality gates.
+
+    Parameters are those of :func:`generate`.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> generate_retail_cn(40, 3, pathlib.Path(tempfile.mkdtemp())).counts["entities"]
     40
     """
     check_type(entities, int, "entities")
@@ -241,3 +290,23 @@ def generate(
         params_path, {k: paths[k] for k in SOURCE_FILES}, paths["suppression"]
     )
     return SynthResult(paths=paths, counts=counts, realised=_realised(e, r))
+
+
+def _retail_cn(
+    entities: int, seed: int, out_dir: Path, *, params_path: Path | None = None
+) -> SynthResult:
+    """Chinese sports & stationery retailer: POS, web shop (GBK), school clubs, overseas shop."""
+    return generate_retail_cn(entities, seed, out_dir, params_path=params_path)
+
+
+SHAPES.add("retail_cn", _retail_cn)
+SHAPES.add(
+    "webshop_en",
+    generate_webshop,
+    doc="English web shop (GB/US/AU): accounts, guest orders, newsletter sign-ups.",
+)
+SHAPES.add(
+    "membership",
+    generate_membership,
+    doc="German sports club federation: register and hand-keyed yearly renewal forms.",
+)

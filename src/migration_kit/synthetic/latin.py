@@ -104,7 +104,13 @@ _ALPHABETICAL = frozenset({"de_DE"})  # Faker lists in alphabetical, not frequen
 
 @dataclass(frozen=True)
 class NamePool:
-    """Values with their probabilities (sum 1), in a stable order."""
+    """Values with their probabilities (sum 1), in a stable order.
+
+    Example
+    -------
+    >>> locale_pools("en_US").last.values[np.argmax(locale_pools("en_US").last.p)]
+    'Smith'
+    """
 
     values: np.ndarray
     p: np.ndarray
@@ -138,6 +144,12 @@ class LocalePools:
     cities : pandas.DataFrame
         ``city, region, postcode, weight``: a city with its county/state, its postcode stem
         (GB outward code, US 3-digit ZIP prefix, AU/DE full postcode) and a Zipf weight (sum 1).
+
+    Example
+    -------
+    >>> p = locale_pools("en_AU")
+    >>> p.country, bool(p.cities["postcode"].str.fullmatch(r"\\d{4}").all())
+    ('AU', True)
     """
 
     country: str
@@ -150,6 +162,7 @@ class LocalePools:
 def _pool(names: Any, common: Sequence[str], rng: np.random.Generator, shuffle: bool) -> NamePool:
     """Frequencies from Faker's weights (OrderedDict) or a Zipf law over the list (shuffled first,
     seeded, when the list is alphabetical); ``common`` names get the top ranks."""
+    w: np.ndarray
     if isinstance(names, dict):
         values = [str(k) for k in names]
         w = np.array([float(v) for v in names.values()]) ** 0.8  # flatter: Faker lists are short

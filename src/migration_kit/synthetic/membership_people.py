@@ -122,11 +122,14 @@ def draw_member_addresses(rng: np.random.Generator, n: int) -> pd.DataFrame:
             "street_type": rng.choice(len(w), size=n, p=w / w.sum()),
             "house": 1 + np.minimum(rng.geometric(0.04, size=n), 250),
             "house_letter": np.where(
-                rng.random(n) < 0.1, np.array(["a", "b", "c"], dtype=object)[rng.integers(0, 3, n)], ""
+                rng.random(n) < 0.1,
+                np.array(["a", "b", "c"], dtype=object)[rng.integers(0, 3, n)],
+                "",
             ),
             "city": towns["city"].to_numpy(dtype=object)[ti],
-            "postcode": (stem + pd.Series(rng.integers(0, 100, size=n)).astype(str).str.zfill(2))
-            .to_numpy(dtype=object),
+            "postcode": (
+                stem + pd.Series(rng.integers(0, 100, size=n)).astype(str).str.zfill(2)
+            ).to_numpy(dtype=object),
         }
     )
 
@@ -240,9 +243,9 @@ def make_members(n: int, rng: np.random.Generator) -> pd.DataFrame:
     e["phone_alt"] = np.where(has_phone, phones[n:], "")
     w = np.array([x for _, x in _DOMAINS], dtype=float)
     dom = np.array([d for d, _ in _DOMAINS], dtype=object)[rng.choice(len(w), 2 * n, p=w / w.sum())]
-    g = ascii_fold(e["given"].to_numpy(), german=True)
-    f = ascii_fold(e["family"].to_numpy(), german=True)
-    mails = unique_emails(rng, np.concatenate([g, g]), np.concatenate([f, f]), dom)
+    gf = ascii_fold(e["given"].to_numpy(), german=True)
+    ff = ascii_fold(e["family"].to_numpy(), german=True)
+    mails = unique_emails(rng, np.concatenate([gf, gf]), np.concatenate([ff, ff]), dom)
     has_mail = rng.random(n) < 0.75
     e["email"] = np.where(has_mail, mails[:n], "")
     e["email_alt"] = np.where(has_mail, mails[n:], "")

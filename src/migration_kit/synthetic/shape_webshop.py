@@ -21,6 +21,7 @@ Example
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -117,7 +118,7 @@ def money(cents: np.ndarray) -> pd.Series:
     return ((c // 100).astype(str) + "." + (c % 100).astype(str).str.zfill(2)).astype(object)
 
 
-def _iso(dates: np.ndarray, unit: str) -> pd.Series:
+def _iso(dates: np.ndarray, unit: Literal["s", "D"]) -> pd.Series:
     text = np.datetime_as_string(np.asarray(dates).astype(f"datetime64[{unit}]"), unit=unit)
     return pd.Series(text, dtype=object).where(text != "NaT", "")
 

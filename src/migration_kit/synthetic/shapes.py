@@ -2,9 +2,9 @@
 
 A *shape* is one kind of client (a Chinese retailer, an English web shop, a membership list):
 its own people, sources, headers, variants and traps. Each shape is a function registered in
-:data:`SHAPES` (the project's one registry pattern) that writes the source files, ``truth.csv``
-and a params file that only maps columns. :func:`~migration_kit.synthetic.generate` looks the
-shape up by name.
+:data:`SHAPES` (the project's one registry pattern; :mod:`.generate` registers the built-in ones)
+that writes the source files, ``truth.csv`` and a params file, and
+:func:`~migration_kit.synthetic.generate` looks the shape up by name.
 
 What the shapes other than ``retail_cn`` share lives here: the source declaration
 (:class:`SourceFile`), record ids that grow with the date, the CSV/xlsx writers with a delimiter,
@@ -69,7 +69,14 @@ SHAPE_TRUTH_COLUMNS: tuple[str, ...] = (
 
 
 class ShapeFn(Protocol):
-    """Signature of a registered shape: write a data set and return what was written."""
+    """Signature of a registered shape: write a data set and return what was written.
+
+    Example
+    -------
+    >>> from migration_kit.synthetic import generate  # registers the built-in shapes
+    >>> SHAPES.get("membership", where="shape").doc
+    'German sports club federation: register and hand-keyed yearly renewal forms.'
+    """
 
     def __call__(
         self, entities: int, seed: int, out_dir: Path, *, params_path: Path | None = None
@@ -104,7 +111,12 @@ class SourceFile:
     date_order : {"YMD", "MDY", "DMY"}
     default_country : str
     extra : tuple[str, ...]
-        Unmapped headers the file also has (in the params only as absent from ``columns``).
+        Headers the file also has that the params file leaves unmapped.
+
+    Example
+    -------
+    >>> SourceFile("shop", "shop.csv", "Id", {"email": "Mail"}).date_order
+    'YMD'
     """
 
     name: str
@@ -299,12 +311,28 @@ def write_shape(
     Returns
     -------
     SynthResult
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> src = SourceFile("shop", "shop.csv", "Id", {"email": "Mail"})
+    >>> table = pd.DataFrame({"Id": ["1", "2"], "Mail": ["a@b.com", "c@d.com"]})
+    >>> truth = pd.DataFrame({"record_id": ["1", "2"], "eid": [0, 0], "EMAIL_CASE": [False, True]})
+    >>> people = pd.DataFrame({"entity_id": ["T0000001"], "minor": [False], "region": ["EU"],
+    ...                        "inactive": [False], "trap": [""]})
+    >>> deal = {"type": "merger", "seller": {"name": "S", "contact": "s@x.example"},
+    ...         "recipient": {"name": "B", "contact": "b@x.example", "country": "DE"}}
+    >>> res = write_shape(pathlib.Path(tempfile.mkdtemp()), None, client="shop", deal=deal,
+    ...                   sources=[src], tables={"shop": (table, truth)}, entities=people,
+    ...                   realised={})
+    >>> res.paths["truth"].read_text().splitlines()[-1]
+    'shop,2,T0000001,False,EU,False,,EMAIL_CASE'
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     counts: dict[str, int] = {"entities": len(entities)}
-    parts: list[pd.DataFrame] = []
+    parts: list[tuple[str, pd.DataFrame]] = []
     for src in sources:
         table, truth = tables[src.name]
         paths[src.name] = write_source(table, out_dir / src.file, src)
@@ -315,8 +343,9 @@ def write_shape(
         for col in ("entity_id", "minor", "region", "inactive", "trap"):
             part[col] = entities[col].to_numpy()[eids]
         part["variants"] = label_join(labels, len(truth))
-        parts.append(part)
-    truth_all = pd.concat(sorted(parts, key=lambda p: str(p["source"].iloc[0])), ignore_index=True)
+        parts.append((src.name, part))
+    parts.sort(key=lambda item: item[0])  # by source, then record id (file order)
+    truth_all = pd.concat([part for _, part in parts], ignore_index=True)
     paths["truth"] = _write_csv(
         truth_all[list(SHAPE_TRUTH_COLUMNS)], out_dir / "truth.csv", "utf-8", ","
     )

@@ -61,7 +61,7 @@ STREET_SUFFIXES: tuple[tuple[str, str, float], ...] = (
 #: Share of customers in each trap.
 TRAP_RATES: dict[str, float] = {"namesake": 0.03, "family": 0.06, "twin": 0.01}
 _PHONE_PLANS: dict[str, list[tuple[str, int]]] = {
-    "GB": [("7400", 6), ("7500", 6), ("7700", 6), ("7800", 6), ("7900", 6)],
+    "GB": [("7400", 6), ("7500", 6), ("7712", 6), ("7800", 6), ("7900", 6)],
     "US": [("4152", 6), ("2125", 6), ("3127", 6), ("6172", 6), ("2063", 6), ("7138", 6)],
     "AU": [("412", 6), ("423", 6), ("433", 6), ("447", 6), ("458", 6)],
 }
@@ -338,8 +338,8 @@ def make_webshop_entities(n: int, rng: np.random.Generator) -> pd.DataFrame:
     for c in COUNTRIES:
         m = np.concatenate([country == c, country == c])
         dom[m] = _weighted(rng, _DOMAINS[c], int(m.sum()))
-    g, f = ascii_fold(e["given"].to_numpy()), ascii_fold(e["family"].to_numpy())
-    mails = unique_emails(rng, np.concatenate([g, g]), np.concatenate([f, f]), dom)
+    gf, ff = ascii_fold(e["given"].to_numpy()), ascii_fold(e["family"].to_numpy())
+    mails = unique_emails(rng, np.concatenate([gf, gf]), np.concatenate([ff, ff]), dom)
     e["email"], e["email_alt"] = mails[:n], mails[n:]
     heads = e["head"].to_numpy()
     share = e["shared_email"].to_numpy()

@@ -29,7 +29,8 @@ __all__ = ["PRESENCE", "SOURCES", "VARIANT_RATES", "make_webshop_records"]
 
 SOURCES: tuple[str, ...] = ("accounts", "orders", "newsletter")
 #: Variant -> (chance on a customer's later record, chance on the first record). NICKNAME applies
-#: to given names with a nickname, FLAT_DROPPED to addresses with a flat, POSTCODE_FORMAT to GB.
+#: to given names with a nickname, FLAT_DROPPED to addresses with a flat, POSTCODE_FORMAT to GB;
+#: ADDR_MOVED is the chance of a move, after which the customer's later records keep the address.
 VARIANT_RATES: dict[str, tuple[float, float]] = {
     "NICKNAME": (0.30, 0.08),
     "NAME_TYPO": (0.05, 0.015),
@@ -117,6 +118,14 @@ def make_webshop_records(
         Records (``eid, source, rank, given, family, email, phone, birth, birth_mdy, line, city,
         county, postcode, country, created, last, cents, orders, consent, title``) and their
         boolean labels (one column per variant), row-aligned.
+
+    Example
+    -------
+    >>> from migration_kit.synthetic.webshop_people import make_webshop_entities
+    >>> rng = np.random.default_rng(3)
+    >>> r, labels = make_webshop_records(make_webshop_entities(100, rng), rng)
+    >>> bool((r.groupby("eid")["rank"].min() == 0).all()), bool(labels["NAME_SWAP"].any())
+    (True, True)
     """
     r = _plan(e, rng)
     m = len(r)
@@ -203,7 +212,7 @@ def make_webshop_records(
     labels["BIRTH_MDY"] = mdy
 
     # address
-    moved = chance("ADDR_MOVED")
+    moved = pd.Series(chance("ADDR_MOVED")).groupby(eid).cummax().to_numpy()  # stays moved
     addr = pd.DataFrame(index=range(m))
     for c in ("root", "suffix", "house", "unit", "city", "county", "postcode"):
         addr[c] = np.where(moved, ent["alt_" + c].to_numpy(), ent[c].to_numpy())
