@@ -404,29 +404,46 @@ def _select(
 
 
 def _calibrate_conflicts(state: _State, settings: dict[str, Any], notes: dict[str, str]) -> None:
-    """Keep a conflict column only where it rarely fires among confident matches (pairs the
-    model accepts on the other evidence): a date or an ID that differs within true matches
-    (typos, replaced values) is no proof of two people in that data. The Chinese name rule
-    stays: it exists to split the confident-looking pairs of relatives sharing a phone and an
-    address, so its firing there is no sign against it."""
+    """Keep a conflict column only where it rarely fires among confident matches whose names
+    agree exactly: two records with one full name that the model accepts on the rest of their
+    evidence, yet whose dates (or IDs) differ, show that such values carry typos or replacements
+    in this data, so a difference is no proof of two people. (Relatives sharing a phone or an
+    address have different names: they are not in that set, which is why the set is used.)
+    The Chinese name rule stays: it exists to split relatives' confident-looking pairs."""
     conf = state.confident()
-    if len(conf) < 50:
+    if not len(conf) or not settings["conflict_columns"]:
         return
-    df, n = state.df, state.n
+    df, n, spec = state.df, state.n, state.spec
+    names = [k for k, c in enumerate(spec.comparisons) if c.name in _NAME_COMPARISONS]
     i, j = conf // n, conf % n
+    if names:
+        levels = compare_levels(df, i, j, spec.comparisons, state.cols)
+        same = np.all([levels[:, k] == len(spec.comparisons[k].levels) for k in names], axis=0)
+        i, j = i[same], j[same]
+    if len(i) < 30:
+        return
     kept, said = [], []
     for col in settings["conflict_columns"]:
         rate = 0.0 if col == "source" else float(records_conflict(df, i, j, [col]).mean())
         if rate <= CONFLICT_TOLERANCE:
             kept.append(col)
         else:
-            said.append(f"{col} differs in {pct(rate)} of confident matches: not a conflict")
+            said.append(
+                f"{col} differs in {pct(rate)} of the {len(i)} confident matches with "
+                "the same name: not a conflict"
+            )
     for rule in settings["conflict_rules"]:
-        rate = float(records_conflict(df, i, j, [ConflictRule.from_dict(rule, "plan")]).mean())
+        rate = float(
+            records_conflict(df, conf // n, conf % n, [ConflictRule.from_dict(rule, "plan")]).mean()
+        )
         said.append(f"{rule['name']} splits {pct(rate)} of the pairs the model alone accepts")
     settings["conflict_columns"] = kept
     if said:
         notes["conflicts"] = "; ".join(said)
+
+
+#: Name comparisons of the library (exact agreement on all of them: the same full name).
+_NAME_COMPARISONS = ("name", "given_name", "family_name", "full_name")
 
 
 def _recall(state: _State, chosen: list[dict[str, Any]]) -> dict[str, Any]:
