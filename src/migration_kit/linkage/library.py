@@ -34,6 +34,7 @@ __all__ = [
     "FAMILIES",
     "choose_comparisons",
     "figure",
+    "households_share",
     "is_chinese",
     "pct",
     "usable",
@@ -93,6 +94,49 @@ def _cjk_share(prof: pd.DataFrame) -> float:
 def is_chinese(prof: pd.DataFrame) -> bool:
     """Whether the names are mostly in CJK script (then Chinese name knowledge applies)."""
     return _cjk_share(prof) >= 0.2
+
+
+#: Pairs needed to tell households from corrupted duplicates (else households are assumed).
+_HOUSEHOLD_PAIRS = 10
+
+
+def households_share(std: pd.DataFrame) -> tuple[float, int]:
+    """Do different people live at one address? Among record pairs that share an address and a
+    family name but whose given names differ (Jaro-Winkler < 0.8), both with a birth date: the
+    share whose birth dates are equal, and the number of such pairs. Duplicates whose given
+    name was mistyped or replaced keep their birth date (a high share); relatives do not.
+
+    Example
+    -------
+    >>> std = pd.DataFrame({"address": ["1 A St"] * 3, "family_name": ["Lee"] * 3,
+    ...     "given_name": ["Ann", "Bob", "Cy"], "birth_date": pd.to_datetime(
+    ...         ["1970-01-01", "1972-02-02", "2001-03-03"])})
+    >>> households_share(std)
+    (0.0, 3)
+    """
+    need = ("address", "family_name", "given_name", "birth_date")
+    if any(c not in std for c in need):
+        return 0.0, 0
+    df = std[list(need)].dropna().reset_index(drop=True)
+    if len(df) < 2:
+        return 0.0, 0
+    from .blocking import block_pairs
+    from .spec import BlockingRule
+
+    rule = BlockingRule(name="household", keys=("address", "family_name"))
+    pairs, _ = block_pairs(df, [rule], 50)
+    if not len(pairs):
+        return 0.0, 0
+    from rapidfuzz.distance import JaroWinkler
+    from rapidfuzz.process import cpdist
+
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    given = df["given_name"].astype(str).to_numpy()
+    differ = cpdist(given[i], given[j], scorer=JaroWinkler.normalized_similarity) < 0.8
+    if not differ.any():
+        return 0.0, 0
+    dob = df["birth_date"].to_numpy()
+    return float((dob[i][differ] == dob[j][differ]).mean()), int(differ.sum())
 
 
 def _address_holds_region(std: pd.DataFrame) -> float:
@@ -297,9 +341,12 @@ def _location(
     prof: pd.DataFrame, std: pd.DataFrame | None, use: Any, fill: Any
 ) -> list[dict[str, Any]]:
     region = _address_holds_region(std) if std is not None else 0.0
+    households = households_share(std) if std is not None and region < 0.5 else None
     countries = use("country") and figure(prof, "country", "top_share") < 0.999
     out: list[dict[str, Any]] = []
-    if use("address") and region >= 0.5:
+    shared, pairs = households if households is not None else (0.0, 0)
+    live_together = pairs < _HOUSEHOLD_PAIRS or shared < 0.5
+    if use("address") and (region >= 0.5 or live_together):
         levels: list[dict[str, Any]] = [
             {"name": "address", "test": "exact", "column": "address"},
             {"name": "address_close", "test": "levenshtein", "threshold": 0.8, "column": "address"},
@@ -317,9 +364,15 @@ def _location(
                 "name": "location",
                 "columns": cols,
                 "levels": levels,
-                "reason": f"the address names its city in {pct(region)} of records: "
-                "address, postcode and city are one piece of evidence, best level "
-                "wins",
+                "reason": (
+                    f"the address names its city in {pct(region)} of records"
+                    if region >= 0.5
+                    else f"people live together: of {pairs} pairs sharing an address and a "
+                    f"family name but not a given name, {pct(shared)} share a birth date"
+                    if pairs >= _HOUSEHOLD_PAIRS
+                    else "too few birth dates to tell relatives at one address from typos"
+                )
+                + ": address, postcode and city are one piece of evidence, best level wins",
             }
         )
         return out
