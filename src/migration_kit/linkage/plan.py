@@ -404,42 +404,58 @@ def _select(
 
 
 def _calibrate_conflicts(state: _State, settings: dict[str, Any], notes: dict[str, str]) -> None:
-    """Keep a conflict column only where it rarely fires among confident matches whose names
-    agree exactly: two records with one full name that the model accepts on the rest of their
-    evidence, yet whose dates (or IDs) differ, show that such values carry typos or replacements
-    in this data, so a difference is no proof of two people. (Relatives sharing a phone or an
-    address have different names: they are not in that set, which is why the set is used.)
-    The Chinese name rule stays: it exists to split relatives' confident-looking pairs."""
+    """Keep a conflict column unless it often fires among pairs that are the same person beyond
+    doubt: confident matches with the same full name whose other evidence alone (all
+    comparisons but the names and the column's own) is worth at least :data:`OTHER_BITS`. Where
+    such pairs' dates (or IDs) differ, those values carry typos or replacements in this data,
+    and a difference is no proof of two people. Namesakes (a name and a town in common) and
+    relatives (other given names) are not in that set, which is why the set is used. The
+    Chinese name rule stays: it exists to split relatives' confident-looking pairs."""
     conf = state.confident()
-    if not len(conf) or not settings["conflict_columns"]:
+    if not len(conf) or not settings["conflict_columns"] or state.trained is None:
         return
     df, n, spec = state.df, state.n, state.spec
-    names = [k for k, c in enumerate(spec.comparisons) if c.name in _NAME_COMPARISONS]
     i, j = conf // n, conf % n
-    if names:
-        levels = compare_levels(df, i, j, spec.comparisons, state.cols)
-        same = np.all([levels[:, k] == len(spec.comparisons[k].levels) for k in names], axis=0)
-        i, j = i[same], j[same]
-    if len(i) < 30:
-        return
+    levels = compare_levels(df, i, j, spec.comparisons, state.cols)
+    names = {k for k, c in enumerate(spec.comparisons) if c.name in _NAME_COMPARISONS}
+    same = (
+        np.all([levels[:, k] == len(spec.comparisons[k].levels) for k in names], axis=0)
+        if names
+        else np.ones(len(conf), dtype=bool)
+    )
+    weights = state.trained.model.weights
     kept, said = [], []
     for col in settings["conflict_columns"]:
-        rate = 0.0 if col == "source" else float(records_conflict(df, i, j, [col]).mean())
+        own = {k for k, c in enumerate(spec.comparisons) if col in c.columns}
+        other = np.zeros(len(conf))
+        for k, wts in enumerate(weights):
+            if k not in names | own:
+                code = levels[:, k].astype(np.int64)
+                other += np.where(code >= 0, np.append(wts, 0.0)[code], 0.0)
+        sure = same & (other >= OTHER_BITS)
+        if col == "source" or sure.sum() < 30:
+            kept.append(col)
+            continue
+        rate = float(records_conflict(df, i[sure], j[sure], [col]).mean())
         if rate <= CONFLICT_TOLERANCE:
             kept.append(col)
         else:
             said.append(
-                f"{col} differs in {pct(rate)} of the {len(i)} confident matches with "
-                "the same name: not a conflict"
+                f"{col} differs in {pct(rate)} of the {int(sure.sum())} pairs that are one "
+                "person beyond doubt (same name, other evidence alone >= "
+                f"{OTHER_BITS} bits): not a conflict"
             )
     for rule in settings["conflict_rules"]:
-        rate = float(
-            records_conflict(df, conf // n, conf % n, [ConflictRule.from_dict(rule, "plan")]).mean()
-        )
+        built = ConflictRule.from_dict(rule, "plan")
+        rate = float(records_conflict(df, i, j, [built]).mean())
         said.append(f"{rule['name']} splits {pct(rate)} of the pairs the model alone accepts")
     settings["conflict_columns"] = kept
     if said:
         notes["conflicts"] = "; ".join(said)
+
+
+#: Other evidence (bits) that makes a same-name pair one person beyond doubt.
+OTHER_BITS = 10.0
 
 
 #: Name comparisons of the library (exact agreement on all of them: the same full name).
