@@ -1,16 +1,26 @@
-"""Benchmark data: generate (or reuse) a seeded synthetic rehearsal set of N entities in a cache folder.
+"""Benchmark data and the product path.
 
-The set lives outside the repository, by default in ``/tmp/migration_kit_bench/<N>_<seed>/``
-(override with ``--root`` or the ``MIGRATION_KIT_BENCH_DATA`` environment variable). It is written
-into a temporary sibling folder and renamed into place once complete, so an interrupted generation
-is never reused. ``counts.json`` in the folder records rows per source (the completion marker).
+Data: generate (or reuse) a seeded synthetic rehearsal set of N entities in a cache folder. The
+set lives outside the repository, by default in ``<tempdir>/migration_kit_bench/<N>_<seed>/``
+(``tempfile.gettempdir()``; override with ``--root`` or the ``MIGRATION_KIT_BENCH_DATA``
+environment variable). It is a cache, kept between runs (a 926k-record set takes minutes to
+generate): delete the folder to reclaim the space. It is written into a temporary sibling folder
+and renamed into place once complete, so an interrupted generation is never reused.
+``counts.json`` in the folder records rows per source (the completion marker). By default the
+generation runs in a child process so that its memory does not count in the calling
+benchmark's peak RSS.
 
-By default the generation runs in a child process so that its memory does not count in the
-calling benchmark's peak RSS.
+Product path (:func:`run_dedupe`): ``migration-kit dedupe PARAMS --out entities.csv --runs-dir D
+--run-id R`` in a child process, as a user runs it (its own peak RSS, from ``wait4``).
+:class:`ProductRun` holds the entities it wrote, ``reports/linkage_summary.json`` (link stage
+timings, candidate pairs, the planner's blocking-recall estimate) and the planning seconds read
+off the run folder (the product does not write them: :func:`planning_seconds_from_run`).
+:func:`blocking_recall` counts the true pairs among the candidate pairs of
+``work/pairs.parquet``.
 
 Usage::
 
-    .venv/bin/python benchmarks/_data.py [--entities 760000] [--seed 7] [--root /tmp/migration_kit_bench]
+    .venv/bin/python benchmarks/_data.py [--entities 760000] [--seed 7] [--root DIR]
 
 Example
 -------
@@ -21,18 +31,38 @@ Example
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["DEFAULT_ROOT", "dataset", "dataset_counts", "record_count"]
+__all__ = [
+    "DEFAULT_ROOT",
+    "ProductRun",
+    "blocking_recall",
+    "child_run",
+    "dataset",
+    "dataset_counts",
+    "medians",
+    "migration_kit_cmd",
+    "planning_seconds_from_run",
+    "record_count",
+    "run_dedupe",
+    "time_planning",
+]
 
 #: Default cache folder (outside the repository).
-DEFAULT_ROOT = Path(os.environ.get("MIGRATION_KIT_BENCH_DATA", "/tmp/migration_kit_bench"))
+DEFAULT_ROOT = Path(
+    os.environ.get("MIGRATION_KIT_BENCH_DATA", Path(tempfile.gettempdir()) / "migration_kit_bench")
+)
 #: Keys of ``counts.json`` that are not customer-record sources.
 _NOT_SOURCES = ("entities", "suppression")
 _MARKER = "counts.json"
@@ -48,9 +78,15 @@ def _generate_here(entities: int, seed: int, folder: Path) -> dict[str, int]:
     return counts
 
 
-def dataset(entities: int, seed: int = 7, root: Path | str | None = None, *, subprocess_: bool = True,
-            echo=print) -> Path:
-    """Return the params file of the cached set ``<root>/<entities>_<seed>/``, generating it if absent.
+def dataset(
+    entities: int,
+    seed: int = 7,
+    root: Path | str | None = None,
+    *,
+    subprocess_: bool = True,
+    echo=print,
+) -> Path:
+    """Return the params file of the cached set ``<root>/<entities>_<seed>/``; generate if absent.
 
     Parameters
     ----------
@@ -76,7 +112,9 @@ def dataset(entities: int, seed: int = 7, root: Path | str | None = None, *, sub
     'params.yaml'
     """
     if not isinstance(entities, int) or entities < 20:
-        raise ValueError(f"entities: received {entities!r}; give an integer >= 20 (the generator's minimum)")
+        raise ValueError(
+            f"entities: received {entities!r}; give an integer >= 20 (the generator's minimum)"
+        )
     if not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed: received {seed!r}; give a non-negative integer")
     root = Path(root) if root is not None else DEFAULT_ROOT
@@ -90,8 +128,8 @@ def dataset(entities: int, seed: int = 7, root: Path | str | None = None, *, sub
     t0 = time.perf_counter()
     try:
         if subprocess_:
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--entities", str(entities), "--seed", str(seed),
-                   "--into", str(tmp)]
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--entities", str(entities),
+                   "--seed", str(seed), "--into", str(tmp)]
             subprocess.run(cmd, check=True)
         else:
             tmp.mkdir(parents=True)
@@ -101,7 +139,7 @@ def dataset(entities: int, seed: int = 7, root: Path | str | None = None, *, sub
                 shutil.rmtree(tmp, ignore_errors=True)
                 return folder / "params.yaml"
             shutil.rmtree(folder)
-        tmp.rename(folder)  # params.yaml holds paths relative to its own folder, so the rename keeps it valid
+        tmp.rename(folder)  # params.yaml's paths are relative to its folder: the rename keeps them
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     echo(f"generated in {time.perf_counter() - t0:.1f} s")
@@ -118,12 +156,158 @@ def record_count(params_path: Path | str) -> int:
     return sum(v for k, v in dataset_counts(params_path).items() if k not in _NOT_SOURCES)
 
 
+# ---------------------------------------------------------------------------- the product path
+
+
+def migration_kit_cmd() -> list[str]:
+    """The ``migration-kit`` console script next to this interpreter (else ``python -c``)."""
+    exe = Path(sys.executable).with_name("migration-kit")
+    if exe.exists():
+        return [str(exe)]
+    code = "import sys; from migration_kit.cli import main; sys.exit(main())"
+    return [sys.executable, "-c", code]
+
+
+def child_run(cmd: list[str], log: Path, *, cwd: Path | None = None) -> tuple[float, float]:
+    """Run ``cmd`` with stdout and stderr to ``log``; return ``(seconds, peak_rss_gb)`` of it.
+
+    The peak RSS is that child's own (``os.wait4``), not this process's. A failure raises
+    ``RuntimeError`` with the tail of the log.
+    """
+    t0 = time.perf_counter()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"{' '.join(cmd[:2])} ... exited with {proc.returncode}:\n{tail}")
+    return seconds, usage.ru_maxrss / 1024 / 1024  # ru_maxrss is in KiB on Linux
+
+
+@dataclass
+class ProductRun:
+    """What one ``migration-kit dedupe`` run wrote, and its wall time and peak RSS."""
+
+    run_dir: Path
+    entities: Any  # pandas DataFrame: source, record_id, entity_id (the --out CSV)
+    summary: dict
+    wall_seconds: float
+    peak_rss_gb: float
+    plan_seconds: float  # read off the run folder: see planning_seconds_from_run
+    plan_yaml: str
+
+    @property
+    def link_seconds(self) -> float:
+        """Sum of the stage timings of ``linkage_summary.json`` (index, compare, em, score,
+        cluster)."""
+        return float(sum(self.summary.get("timings", {}).values()))
+
+    @property
+    def candidates(self) -> int:
+        return int(self.summary["counts"]["candidate_pairs"])
+
+    @property
+    def recall_estimate(self) -> float:
+        est = (self.summary.get("blocking_recall") or {}).get("estimate")
+        return float("nan") if est is None else float(est)
+
+    def std(self, columns: list[str] | None = None):
+        """The run's ``work/std.parquet`` (the cleaned records the linkage saw, in its order)."""
+        import pandas as pd
+
+        return pd.read_parquet(self.run_dir / "work" / "std.parquet", columns=columns)
+
+
+def planning_seconds_from_run(run_dir: Path) -> float:
+    """Seconds from the ``clean`` entry of the run's audit log to ``reports/linkage_plan.yaml``.
+
+    The product does not write its planning time, so it is read off what the product writes:
+    the clean step's audit-log time, then the modification time of the plan file (written as
+    soon as the planner returns). It includes reading ``work/std.parquet`` and the link step's
+    imports, so it is an upper bound of the planner's own time (:func:`time_planning` measures
+    the planner alone).
+    """
+    clean = None
+    for line in (run_dir / "audit_log.jsonl").read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if entry.get("step") == "clean":
+            clean = dt.datetime.fromisoformat(entry["time"]).timestamp()
+    plan = (run_dir / "reports" / "linkage_plan.yaml").stat().st_mtime
+    return float("nan") if clean is None else plan - clean
+
+
+def run_dedupe(params: Path, workdir: Path, run_id: str = "bench") -> ProductRun:
+    """``migration-kit dedupe PARAMS --out W/entities_R.csv --runs-dir W/runs --run-id R``.
+
+    ``workdir`` (W) is the caller's temporary folder; the run folder is
+    ``W/runs/<client>/<run_id>``.
+    """
+    import pandas as pd
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    out, runs = workdir / f"entities_{run_id}.csv", workdir / "runs"
+    cmd = [*migration_kit_cmd(), "dedupe", str(params), "--out", str(out),
+           "--runs-dir", str(runs), "--run-id", run_id]
+    seconds, rss = child_run(cmd, workdir / f"dedupe_{run_id}.log")
+    (run_dir,) = [p for p in runs.glob(f"*/{run_id}") if p.is_dir()]
+    reports = run_dir / "reports"
+    summary = json.loads((reports / "linkage_summary.json").read_text(encoding="utf-8"))
+    entities = pd.read_csv(out, dtype=str, keep_default_na=False)
+    plan_yaml = (reports / "linkage_plan.yaml").read_text(encoding="utf-8")
+    return ProductRun(run_dir, entities, summary, seconds, rss,
+                      planning_seconds_from_run(run_dir), plan_yaml)
+
+
+def time_planning(std, params: Path) -> tuple[float, str]:
+    """``plan_linkage(std, params.linkage)`` alone, the call the link step makes.
+
+    Returns ``(seconds, plan yaml)``; the yaml equals :attr:`ProductRun.plan_yaml` when the
+    planner chose what the product used.
+    """
+    from migration_kit.linkage.plan import plan_linkage
+    from migration_kit.params import load_params
+
+    section = load_params(params).linkage
+    t0 = time.perf_counter()
+    plan = plan_linkage(std, section)
+    return time.perf_counter() - t0, plan.to_yaml()
+
+
+def blocking_recall(run_dir: Path, truth) -> tuple[int, int, float]:
+    """``(true pairs among the candidate pairs, true pairs, their ratio)``.
+
+    ``truth`` is one true-entity label per row of the run's ``work/std.parquet``, in its order:
+    the candidate pairs ``i, j`` of ``work/pairs.parquet`` are row positions of that table.
+    """
+    import numpy as np
+    import pandas as pd
+
+    codes = pd.factorize(pd.Series(list(truth)))[0]
+    pairs = pd.read_parquet(run_dir / "work" / "pairs.parquet", columns=["i", "j"])
+    i, j = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
+    found = int((codes[i] == codes[j]).sum())
+    sizes = np.bincount(codes).astype(np.int64)
+    true = int((sizes * (sizes - 1) // 2).sum())
+    return found, true, (found / true if true else 1.0)
+
+
+def medians(runs: list[dict]) -> dict:
+    """Per key, the median over ``runs`` of the numbers (other values: the first run's)."""
+    out = dict(runs[0])
+    for k, v in runs[0].items():
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            out[k] = statistics.median(r[k] for r in runs)
+    return out
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--entities", type=int, default=760_000)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--root", type=Path, default=None)
-    ap.add_argument("--into", type=Path, default=None, help=argparse.SUPPRESS)  # child mode: generate here
+    ap.add_argument("--root", type=Path, default=None, help=f"cache (default {DEFAULT_ROOT})")
+    ap.add_argument("--into", type=Path, default=None, help=argparse.SUPPRESS)  # child: here
     args = ap.parse_args(argv)
     if args.into is not None:
         args.into.mkdir(parents=True, exist_ok=True)

@@ -1,58 +1,80 @@
-"""Accuracy and speed of migration_kit.linkage.link on the Faker rehearsal data (``migration-kit synth``).
+"""Accuracy and speed of migration_kit's deduplication on the retail_cn rehearsal data, through
+the product path.
 
-Prints pairwise precision / recall / F1 overall, per trap (truth ``trap``: family_shared_phone,
-namesake, pinyin_variant) and per variant label, the stage timings and peak RSS.
+Headline (``product``): ``migration-kit dedupe PARAMS --out entities.csv`` in a subprocess on a
+params file that only maps columns (no ``linkage:`` section: the planner chooses blocking and
+comparisons from the records): the committed set (``params/rehearsal.yaml``) or a generated one
+(``--entities N --seed S``, ``migration_kit.synthetic.generate``, cached by ``_data.py``).
+Second line (``ceiling``): the hand-tuned reference spec
+(``LinkageSpec.from_dict(migration_kit.linkage.defaults.DEFAULT_SPEC)``) with ``link()`` in this
+process, on the same cleaned records (the run's ``work/std.parquet``).
+
+Printed: pairwise precision / recall / F1 against the generator's truth (``truth.csv``) overall,
+and for the product per trap (truth ``trap``: family_shared_phone, namesake, pinyin_variant)
+and per variant label; candidate pairs; blocking recall (true pairs among the candidates / true
+pairs) beside the planner's estimate; planning and link seconds; peak RSS.
 
 Per trap / variant, "recall" is measured on the true pairs touching a record with that label and
 "precision" on the predicted pairs touching such a record (so a namesake merge shows up as a
 precision loss on ``namesake``).
 
+Seconds: ``link`` = the stage timings of ``reports/linkage_summary.json``. The product does not
+write its planning time: ``plan`` = ``plan_linkage`` timed alone in this process on the run's
+std (the call the link step makes; checked to choose the plan the product wrote), ``plan@run``
+= read off the run folder (clean step's audit time to ``reports/linkage_plan.yaml``). ``wall``
+= the whole dedupe process (intake and cleaning included). Peak RSS: the dedupe process
+(product), this process (ceiling). ``--repeat N``: medians over N runs.
+
 Run::
 
     .venv/bin/python benchmarks/bench_linkage_rehearsal.py                # committed set
     .venv/bin/python benchmarks/bench_linkage_rehearsal.py --entities 100000 --seed 11
-    .venv/bin/python benchmarks/bench_linkage_rehearsal.py --entities 2000 --seeds 1-10   # spread over seeds
-
-Generated sets and their std tables are cached under ``/tmp/lk`` (``--cache``).
+    .venv/bin/python benchmarks/bench_linkage_rehearsal.py --entities 2000 --seeds 1-10  # spread
 """
 from __future__ import annotations
 
 import argparse
 import resource
-import subprocess
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import blocking_recall, dataset, medians, run_dedupe, time_planning
+
+from migration_kit.linkage import LinkageSpec, link, pairwise_metrics
+from migration_kit.linkage.defaults import DEFAULT_SPEC
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def load(entities: int | None, seed: int, cache: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Std table and truth of the committed set (``entities=None``) or a generated one (cached)."""
-    from migration_kit.pipeline import open_run, step_clean, step_intake
-
+def params_of(entities: int | None, seed: int, root: Path | None) -> Path:
+    """The committed set's params (``entities=None``) or a generated (cached) set's."""
     if entities is None:
-        params, truth_file, tag = ROOT / "params/rehearsal.yaml", ROOT / "synthetic_data/rehearsal/truth.csv", "committed"
-    else:
-        out = cache / f"synth_{entities}_{seed}"
-        params, truth_file, tag = out / "params.yaml", out / "truth.csv", f"{entities}_{seed}"
-        if not params.exists():
-            subprocess.run([str(ROOT / ".venv/bin/migration-kit"), "synth", "--entities", str(entities),
-                            "--seed", str(seed), "--out", str(out)], check=True)
-    std_file = cache / f"std_{tag}.parquet"
-    if not std_file.exists():
-        ctx = open_run(params, run_id=f"bench_{tag}", runs_dir=cache / "runs")
-        step_intake(ctx)
-        step_clean(ctx)
-        cache.mkdir(parents=True, exist_ok=True)
-        ctx.run.read_parquet("std").to_parquet(std_file)
-    std = pd.read_parquet(std_file)
-    truth = pd.read_csv(truth_file, dtype=str, keep_default_na=False)
+        return ROOT / "params" / "rehearsal.yaml"
+    return dataset(entities, seed, root)
+
+
+def truth_of(params: Path, std: pd.DataFrame) -> pd.DataFrame:
+    """Truth rows (``entity_id, trap, variants``) aligned with ``std``'s rows; ``truth.csv`` is
+    next to the set's first export."""
+    from migration_kit.params import load_params
+
+    folder = load_params(params).sources[0].path.parent
+    truth = pd.read_csv(folder / "truth.csv", dtype=str, keep_default_na=False)
     truth = truth[truth["source"] != "suppression"]
-    return std, truth
+    key = std["source"].astype(str) + "\x1f" + std["record_id"].astype(str)
+    t = truth.set_index(truth["source"] + "\x1f" + truth["record_id"]).reindex(key.to_numpy())
+    missing = int(t["entity_id"].isna().sum())
+    if missing:
+        print(f"warning: {missing} std rows have no truth row (counted as singletons)")
+    t["entity_id"] = np.where(t["entity_id"].isna(), "?" + key.to_numpy(), t["entity_id"])
+    return t.reset_index(drop=True)
 
 
 def _pair_counts(pred: np.ndarray, true: np.ndarray, flag: np.ndarray) -> tuple[int, int, int]:
@@ -74,76 +96,171 @@ def _prf(tp: int, pp: int, tt: int) -> str:
     return f"P={p:.4f} R={r:.4f} F1={f:.4f} (tp={tp} pred={pp} true={tt})"
 
 
-def report(std: pd.DataFrame, truth: pd.DataFrame, entity: pd.Series) -> None:
-    """Print overall / per trap / per variant pairwise metrics."""
-    key = std["source"].astype(str) + "\x1f" + std["record_id"].astype(str)
-    t = truth.set_index(truth["source"] + "\x1f" + truth["record_id"]).reindex(key)
-    missing = int(t["entity_id"].isna().sum())
-    if missing:
-        print(f"warning: {missing} std rows have no truth row")
-    pred = pd.factorize(entity)[0]
-    true = pd.factorize(t["entity_id"].fillna("?" + key))[0]
-    all_flag = np.ones(len(std), dtype=bool)
-    print("overall  ", _prf(*_pair_counts(pred, true, all_flag)))
-    traps = t["trap"].fillna("")
+def detail(truth: pd.DataFrame, entity: np.ndarray) -> None:
+    """Print per trap / per variant pairwise metrics (``entity`` aligned with ``truth``)."""
+    pred = pd.factorize(pd.Series(entity))[0]
+    true = pd.factorize(truth["entity_id"])[0]
+    traps = truth["trap"].fillna("")
     for trap in sorted(x for x in traps.unique() if x):
-        print(f"trap {trap:<22}", _prf(*_pair_counts(pred, true, (traps == trap).to_numpy())))
-    variants = t["variants"].fillna("").str.split(";")
-    labels = sorted({v for vs in variants for v in vs if v})
-    for lab in labels:
+        print(f"  trap {trap:<22}", _prf(*_pair_counts(pred, true, (traps == trap).to_numpy())))
+    variants = truth["variants"].fillna("").str.split(";")
+    for lab in sorted({v for vs in variants for v in vs if v}):
         flag = variants.map(lambda vs, lab=lab: lab in vs).to_numpy()
-        print(f"variant {lab:<19}", _prf(*_pair_counts(pred, true, flag)))
+        print(f"  variant {lab:<19}", _prf(*_pair_counts(pred, true, flag)))
 
 
-def spread(a: argparse.Namespace) -> None:
-    """Overall pairwise figures for several generated sets (one seed each), then min and median F1."""
-    from migration_kit.linkage import LinkageSpec, link, pairwise_metrics
-    from migration_kit.params import load_params
+def product_once(params: Path, workdir: Path, run_id: str, plan_alone: bool = True) -> dict:
+    """One ``migration-kit dedupe`` run: figures, and the entity of every std row."""
+    run = run_dedupe(params, workdir, run_id)
+    std = run.std()
+    truth = truth_of(params, std)
+    key = std["source"].astype(str) + "\x1f" + std["record_id"].astype(str)
+    ent = run.entities
+    ent_of = pd.Series(ent["entity_id"].to_numpy(),
+                       index=(ent["source"] + "\x1f" + ent["record_id"]).to_numpy())
+    entity = ent_of.reindex(key.to_numpy()).to_numpy()
+    m = pairwise_metrics(entity, truth["entity_id"].to_numpy())
+    _, _, brecall = blocking_recall(run.run_dir, truth["entity_id"])
+    plan_s, same = float("nan"), "n/a"
+    if plan_alone:
+        plan_s, yaml = time_planning(std, params)
+        same = "yes" if _body(yaml) == _body(run.plan_yaml) else "NO"
+    return {"records": len(std), "cands": run.candidates, "P": m["precision"], "R": m["recall"],
+            "F1": m["f1"], "tp": m["tp"], "pred": m["predicted_pairs"], "true": m["true_pairs"],
+            "run_dir": str(run.run_dir), "brecall": brecall, "estimate": run.recall_estimate,
+            "plan": plan_s, "plan_run": run.plan_seconds, "link": run.link_seconds,
+            "wall": run.wall_seconds, "rss": run.peak_rss_gb, "same_plan": same,
+            "entity": entity, "truth": truth, "std": std, "stages": run.summary.get("timings", {})}
 
-    lo, _, hi = a.seeds.partition("-")
-    f1s = []
-    for seed in range(int(lo), int(hi or lo) + 1):
-        std, truth = load(a.entities or 2000, seed, a.cache)
-        spec = load_params(a.cache / f"synth_{a.entities or 2000}_{seed}/params.yaml").linkage or LinkageSpec.default()
-        res = link(std, spec)
-        key = std["source"].astype(str) + "\x1f" + std["record_id"].astype(str)
-        t = truth.set_index(truth["source"] + "\x1f" + truth["record_id"]).reindex(key)["entity_id"]
-        m = pairwise_metrics(res.entities["entity_id"].to_numpy(), t.fillna("?" + key).to_numpy())
-        f1s.append(m["f1"])
-        print(f"seed={seed} records={len(std)} P={m['precision']:.4f} R={m['recall']:.4f} F1={m['f1']:.4f}")
-    print(f"sets={len(f1s)} F1 min={min(f1s):.4f} median={float(np.median(f1s)):.4f}")
+
+def _body(plan_yaml: str) -> str:
+    return "\n".join(x for x in plan_yaml.splitlines() if not x.startswith("#"))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--entities", type=int, default=None)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--cache", type=Path, default=Path("/tmp/lk"))
-    ap.add_argument("--repeat", type=int, default=1)
-    ap.add_argument("--seeds", default=None, help="e.g. 1-10: overall F1 per generated set, then min / median")
-    a = ap.parse_args()
-    if a.seeds:
-        return spread(a)
-    from migration_kit.linkage import LinkageSpec, link
-    from migration_kit.params import load_params
-
-    std, truth = load(a.entities, a.seed, a.cache)
-    params = ROOT / "params/rehearsal.yaml" if a.entities is None else a.cache / f"synth_{a.entities}_{a.seed}/params.yaml"
-    spec = load_params(params).linkage or LinkageSpec.default()
-    times, res = [], None
-    for _ in range(a.repeat):
-        t0 = time.perf_counter()
-        res = link(std, spec)
-        times.append(time.perf_counter() - t0)
-    from migration_kit.linkage.golden import build_golden
+def ceiling_once(std: pd.DataFrame, truth: pd.DataFrame) -> dict:
+    """``link(std, DEFAULT_SPEC)`` in this process on the product run's std."""
+    spec = LinkageSpec.from_dict(DEFAULT_SPEC)
     t0 = time.perf_counter()
-    build_golden(std, res.entities, load_params(params).golden)
-    golden_s = time.perf_counter() - t0
+    res = link(std, spec)
+    secs = time.perf_counter() - t0
+    m = pairwise_metrics(res.entities["entity_id"].to_numpy(), truth["entity_id"].to_numpy())
+    codes = pd.factorize(truth["entity_id"])[0]
+    i, j = res.pairs["i"].to_numpy(), res.pairs["j"].to_numpy()
+    found = int((codes[i] == codes[j]).sum())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    print(f"records={len(std)} candidates={res.counts['candidate_pairs']} edges={res.counts['pairs_above_upper']} "
-          f"review={res.counts['pairs_review']} entities={res.counts['entities']} "
-          f"median_total={np.median(times):.2f}s stages={res.timings} golden={golden_s:.2f}s peak_rss={rss:.2f}GB")
-    report(std, truth, res.entities["entity_id"])
+    return {"records": len(std), "cands": res.counts["candidate_pairs"], "P": m["precision"],
+            "R": m["recall"], "F1": m["f1"], "tp": m["tp"], "pred": m["predicted_pairs"],
+            "true": m["true_pairs"], "brecall": found / max(m["true_pairs"], 1),
+            "estimate": float("nan"), "plan": float("nan"), "plan_run": float("nan"),
+            "link": secs, "wall": secs, "rss": rss, "same_plan": "-",
+            "stages": res.timings}
+
+
+def _f(v: float, width: int, digits: int) -> str:
+    return f"{'-':>{width}}" if v != v else f"{v:>{width}.{digits}f}"
+
+
+HEADER = (f"{'line':<8} {'records':>8} {'cands':>9} {'P':>7} {'R':>7} {'F1':>7} {'tp':>7} "
+          f"{'pred':>7} {'true':>7} {'b.recall':>8} {'estimate':>8} {'plan':>6} {'plan@run':>8} "
+          f"{'link':>6} {'plan+link':>9} {'wall':>7} {'rss GB':>6}")
+
+
+def row(line: str, m: dict) -> str:
+    total = m["link"] + (0.0 if m["plan"] != m["plan"] else m["plan"])
+    return (f"{line:<8} {m['records']:>8.0f} {m['cands']:>9.0f} {m['P']:>7.4f} {m['R']:>7.4f} "
+            f"{m['F1']:>7.4f} {m['tp']:>7.0f} {m['pred']:>7.0f} {m['true']:>7.0f} "
+            f"{m['brecall']:>8.4f} {_f(m['estimate'], 8, 4)} {_f(m['plan'], 6, 2)} "
+            f"{_f(m['plan_run'], 8, 2)} {m['link']:>6.2f} {total:>9.2f} {m['wall']:>7.2f} "
+            f"{m['rss']:>6.2f}")
+
+
+def save_std(args: argparse.Namespace, run: dict, entities: int | None, seed: int) -> None:
+    """``--save-std DIR``: keep the run's std table for ``bench_linkage_memory.py``."""
+    if args.save_std is None:
+        return
+    args.save_std.mkdir(parents=True, exist_ok=True)
+    tag = "committed" if entities is None else f"{entities}_{seed}"
+    target = args.save_std / f"std_{tag}.parquet"
+    shutil.copyfile(Path(run["run_dir"]) / "work" / "std.parquet", target)
+    print(f"std saved to {target}")
+
+
+def one_set(args: argparse.Namespace, workdir: Path) -> None:
+    params = params_of(args.entities, args.seed, args.root)
+    runs = [product_once(params, workdir, f"r{k}") for k in range(args.repeat)]
+    product = medians([{k: v for k, v in r.items() if k not in ("entity", "truth", "std")}
+                       for r in runs])
+    save_std(args, runs[-1], args.entities, args.seed)
+    print(f"set: {params}")
+    print(HEADER)
+    print(row("product", product))
+    if {r["same_plan"] for r in runs} != {"yes"}:
+        print("  note: plan_linkage alone chose another plan than the product's")
+    last = runs[-1]
+    if not args.no_ceiling:
+        std = last["std"]
+        print(row("ceiling", medians([ceiling_once(std, last["truth"])
+                                      for _ in range(args.repeat)])))
+    print(f"product stages (s): {last['stages']}")
+    print("product per trap / variant:")
+    detail(last["truth"], last["entity"])
+
+
+def spread(args: argparse.Namespace, workdir: Path) -> None:
+    """Overall figures for several generated sets (one seed each), then min and median F1."""
+    lo, _, hi = args.seeds.partition("-")
+    f1 = {"product": [], "ceiling": []}
+    print(f"{'seed':>4} " + HEADER)
+    for seed in range(int(lo), int(hi or lo) + 1):
+        params = params_of(args.entities or 2000, seed, args.root)
+        m = product_once(params, workdir, f"seed{seed}")
+        save_std(args, m, args.entities or 2000, seed)
+        f1["product"].append(m["F1"])
+        print(f"{seed:>4} " + row("product", m))
+        if not args.no_ceiling:
+            c = ceiling_once(m["std"], m["truth"])
+            f1["ceiling"].append(c["F1"])
+            print(f"{seed:>4} " + row("ceiling", c))
+    for line, vals in f1.items():
+        if vals:
+            print(f"{line}: sets={len(vals)} F1 min={min(vals):.4f} "
+                  f"median={float(np.median(vals)):.4f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="\n".join(__doc__.splitlines()[2:]))
+    ap.add_argument("--entities", type=int, default=None,
+                    help="generate a set of N people (default: the committed set)")
+    ap.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
+    ap.add_argument("--seeds", default=None,
+                    help="e.g. 1-10: overall F1 per generated set, then min / median")
+    ap.add_argument("--root", type=Path, default=None,
+                    help="cache of generated sets (default: _data.DEFAULT_ROOT)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per line; figures are medians")
+    ap.add_argument("--no-ceiling", action="store_true", help="product path only")
+    ap.add_argument("--save-std", type=Path, default=None, metavar="DIR",
+                    help="copy the run's cleaned records to DIR/std_<N>_<seed>.parquet (or "
+                         "std_committed.parquet), the input of bench_linkage_memory.py")
+    ap.add_argument("--keep", action="store_true", help="keep the run folders; print where")
+    args = ap.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="bench_rehearsal_"))
+    try:
+        if args.seeds:
+            spread(args, workdir)
+        else:
+            one_set(args, workdir)
+        print("b.recall: true pairs among candidates / true pairs; estimate: the planner's; "
+              "plan: plan_linkage alone on the run's std; plan@run: clean audit entry -> "
+              "linkage_plan.yaml; link: linkage_summary.json timings; wall: whole dedupe "
+              "process; rss: dedupe process (ceiling: this process)")
+    finally:
+        if args.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,35 +1,209 @@
-"""Speed and memory of migration_kit.linkage.link on synthetic std tables.
+"""Speed, memory and accuracy of migration_kit's deduplication at scale, through the product path.
 
-Run: .venv/bin/python benchmarks/bench_linkage_scale.py [n ...]   (default 100000)
-Prints per-stage seconds, pair counts, pairwise F1 against the generator's truth and peak RSS.
+Data: a generated retail_cn set of ``--entities`` people (``migration_kit.synthetic.generate``,
+the generator behind ``migration-kit synth``; cached by ``_data.py``, generated in a child
+process). ``--entities 700000 --seed 11`` is the 926k-record reference; the default (100,000
+people, ~132k records) keeps ``make bench`` short.
+
+Headline (``product``): ``migration-kit dedupe PARAMS --out entities.csv`` in a subprocess on
+the generator's params file, which only maps columns (no ``linkage:`` section: the planner
+chooses). Second line (``ceiling``): the hand-tuned reference spec
+(``LinkageSpec.from_dict(migration_kit.linkage.defaults.DEFAULT_SPEC)``), ``link()`` in a child
+process on the product run's ``work/std.parquet`` (the same cleaned records).
+
+Printed: records, candidate pairs, pairwise precision / recall / F1 against the generator's
+truth, the blocking recall (true pairs among the candidates / true pairs) beside the planner's
+estimate, planning + link seconds, wall seconds and peak RSS of each process.
+
+Seconds: ``link`` = the sum of the stage timings of ``reports/linkage_summary.json`` (index,
+compare, em, score, cluster). The product does not write its planning time, so it is measured
+twice, separately: ``plan`` = ``plan_linkage(std, params.linkage)`` timed alone in a child
+process on the run's std (the call the link step makes; checked to choose the plan the product
+wrote; ``--no-plan-alone`` skips it), ``plan@run`` = read off the run folder (clean step's
+audit-log time to the modification time of ``reports/linkage_plan.yaml``; includes reading std
+and the link step's imports). ``plan+link`` uses ``plan`` (``plan@run`` when skipped). ``wall``:
+the whole dedupe process (intake and cleaning included). Peak RSS: the dedupe process
+(product), the ceiling's child (ceiling), from ``wait4``.
+
+Run::
+
+    .venv/bin/python benchmarks/bench_linkage_scale.py [--entities 100000] [--seed 11]
+    .venv/bin/python benchmarks/bench_linkage_scale.py --entities 700000 --seed 11   # 926k
 """
 from __future__ import annotations
 
-import resource
+import argparse
+import json
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _synthetic_std import make_std  # noqa: E402
+import numpy as np
+import pandas as pd
 
-from migration_kit.linkage import LinkageSpec, link, pairwise_metrics  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import blocking_recall, child_run, dataset, record_count, run_dedupe, time_planning
+
+from migration_kit.linkage import pairwise_metrics
 
 
-def main(sizes: list[int]) -> None:
-    spec = LinkageSpec.default()
-    for n in sizes:
-        std, truth = make_std(n, seed=1)
-        t0 = time.perf_counter()
-        res = link(std, spec)
-        el = time.perf_counter() - t0
-        m = pairwise_metrics(res.entities["entity_id"], truth)
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-        print(f"n={n}: total={el:.2f}s stages={res.timings} candidates={res.counts['candidate_pairs']} "
-              f"skipped_blocks={res.counts['blocks_skipped']} edges={res.counts['pairs_above_upper']} "
-              f"review={res.counts['pairs_review']} entities={res.counts['entities']} "
-              f"P={m['precision']:.4f} R={m['recall']:.4f} F1={m['f1']:.4f} peak_rss={rss:.2f}GB")
+def _body(plan_yaml: str) -> str:
+    return "\n".join(x for x in plan_yaml.splitlines() if not x.startswith("#"))
+
+
+# ------------------------------------------------------------------ child modes (own peak RSS)
+
+
+def child_plan(run_dir: Path, params: Path, out: Path) -> None:
+    """Time ``plan_linkage`` alone on the run's std; compare with the product's plan."""
+    std = pd.read_parquet(run_dir / "work" / "std.parquet")
+    seconds, yaml = time_planning(std, params)
+    product = (run_dir / "reports" / "linkage_plan.yaml").read_text(encoding="utf-8")
+    out.write_text(json.dumps({"seconds": seconds, "same": _body(yaml) == _body(product)}),
+                   encoding="utf-8")
+
+
+def child_ceiling(run_dir: Path, truth_file: Path, out: Path) -> None:
+    """``link(std, DEFAULT_SPEC)`` on the run's std; figures against ``truth_file``'s labels."""
+    import pyarrow.parquet as pq
+
+    from migration_kit.linkage import LinkageSpec, link
+    from migration_kit.linkage.defaults import DEFAULT_SPEC
+
+    spec = LinkageSpec.from_dict(DEFAULT_SPEC)
+    path = run_dir / "work" / "std.parquet"
+    have = set(pq.read_schema(path).names)
+    std = pd.read_parquet(path, columns=[c for c in spec.used_columns() if c in have])
+    t0 = time.perf_counter()
+    res = link(std, spec)
+    seconds = time.perf_counter() - t0
+    truth = pd.read_parquet(truth_file)["label"].to_numpy()
+    m = pairwise_metrics(res.entities["entity_id"].to_numpy(), truth)
+    codes = pd.factorize(pd.Series(truth))[0]
+    i, j = res.pairs["i"].to_numpy(), res.pairs["j"].to_numpy()
+    found = int((codes[i] == codes[j]).sum())
+    out.write_text(json.dumps({
+        "records": len(std), "cands": int(res.counts["candidate_pairs"]), "P": m["precision"],
+        "R": m["recall"], "F1": m["f1"], "tp": int(m["tp"]), "pred": int(m["predicted_pairs"]),
+        "true": int(m["true_pairs"]), "brecall": found / max(int(m["true_pairs"]), 1),
+        "link": seconds, "stages": res.timings}), encoding="utf-8")
+
+
+def _child(mode: str, workdir: Path, *paths: Path) -> tuple[dict, float, float]:
+    out = workdir / f"{mode}.json"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode,
+           *[str(p) for p in paths], str(out)]
+    wall, rss = child_run(cmd, workdir / f"{mode}.log")
+    return json.loads(out.read_text(encoding="utf-8")), wall, rss
+
+
+# ------------------------------------------------------------------ the benchmark
+
+
+def truth_labels(params: Path, std: pd.DataFrame) -> pd.Series:
+    """The generator's true entity of every std row (``truth.csv`` next to the params)."""
+    truth = pd.read_csv(params.parent / "truth.csv", dtype=str, keep_default_na=False,
+                        usecols=["source", "record_id", "entity_id"])
+    truth = truth[truth["source"] != "suppression"]
+    key = (std["source"].astype(str) + "\x1f" + std["record_id"].astype(str)).to_numpy()
+    lab = pd.Series(truth["entity_id"].to_numpy(),
+                    index=(truth["source"] + "\x1f" + truth["record_id"]).to_numpy()).reindex(key)
+    missing = int(lab.isna().sum())
+    if missing:
+        print(f"warning: {missing} std rows have no truth row (counted as singletons)")
+    return pd.Series(np.where(lab.isna(), "?" + key, lab.to_numpy()))
+
+
+def _f(v: float, width: int, digits: int) -> str:
+    return f"{'-':>{width}}" if v != v else f"{v:>{width}.{digits}f}"
+
+
+HEADER = (f"{'line':<8} {'records':>8} {'cands':>10} {'P':>7} {'R':>7} {'F1':>7} "
+          f"{'b.recall':>8} {'estimate':>8} {'plan':>7} {'plan@run':>8} {'link':>7} "
+          f"{'plan+link':>9} {'wall':>7} {'rss GB':>6}")
+
+
+def row(line: str, m: dict) -> str:
+    plan = m["plan"] if m["plan"] == m["plan"] else m["plan_run"]
+    total = m["link"] + (0.0 if plan != plan else plan)
+    return (f"{line:<8} {m['records']:>8} {m['cands']:>10} {m['P']:>7.4f} {m['R']:>7.4f} "
+            f"{m['F1']:>7.4f} {m['brecall']:>8.4f} {_f(m['estimate'], 8, 4)} "
+            f"{_f(m['plan'], 7, 2)} {_f(m['plan_run'], 8, 2)} {m['link']:>7.2f} {total:>9.2f} "
+            f"{m['wall']:>7.2f} {m['rss']:>6.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="\n".join(__doc__.splitlines()[2:]))
+    ap.add_argument("--entities", type=int, default=100_000,
+                    help="people in the generated set (default 100000; 700000 = 926k records)")
+    ap.add_argument("--seed", type=int, default=11, help="generator seed (default 11)")
+    ap.add_argument("--root", type=Path, default=None,
+                    help="cache of generated sets (default: _data.DEFAULT_ROOT)")
+    ap.add_argument("--no-ceiling", action="store_true", help="product path only")
+    ap.add_argument("--no-plan-alone", action="store_true",
+                    help="do not time plan_linkage separately (plan+link then uses plan@run)")
+    ap.add_argument("--keep", action="store_true", help="keep the run folder; print where")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        mode, *paths = args.child
+        {"plan": child_plan, "ceiling": child_ceiling}[mode](*map(Path, paths))
+        return 0
+
+    params = dataset(args.entities, args.seed, args.root)
+    print(f"set: {params} ({args.entities:,} people, {record_count(params):,} records)",
+          flush=True)
+    workdir = Path(tempfile.mkdtemp(prefix="bench_scale_"))
+    try:
+        run = run_dedupe(params, workdir, "scale")
+        std = run.std(["source", "record_id"])
+        truth = truth_labels(params, std)  # aligned with std's rows (the candidate pairs' i, j)
+        skey = (std["source"].astype(str) + "\x1f" + std["record_id"].astype(str)).to_numpy()
+        del std
+        ent = run.entities
+        ekey = (ent["source"] + "\x1f" + ent["record_id"]).to_numpy()
+        t_of = pd.Series(truth.to_numpy(), index=skey).reindex(ekey).to_numpy()
+        m = pairwise_metrics(ent["entity_id"].to_numpy(), t_of)
+        _, _, brecall = blocking_recall(run.run_dir, truth)
+        product = {"records": len(ent), "cands": run.candidates, "P": m["precision"],
+                   "R": m["recall"], "F1": m["f1"], "brecall": brecall,
+                   "estimate": run.recall_estimate, "plan": float("nan"),
+                   "plan_run": run.plan_seconds, "link": run.link_seconds,
+                   "wall": run.wall_seconds, "rss": run.peak_rss_gb}
+        notes = [f"product stages (s): {run.summary.get('timings')}"]
+        if not args.no_plan_alone:
+            plan, wall, rss = _child("plan", workdir, run.run_dir, params)
+            product["plan"] = plan["seconds"]
+            notes.append(f"plan_linkage alone: {plan['seconds']:.2f} s in a child process "
+                         f"(wall {wall:.1f} s incl. reading std, peak RSS {rss:.2f} GB); "
+                         f"same plan as the product: {'yes' if plan['same'] else 'NO'}")
+        print(HEADER)
+        print(row("product", product), flush=True)
+        if not args.no_ceiling:
+            truth_file = workdir / "truth_labels.parquet"
+            pd.DataFrame({"label": truth.to_numpy()}).to_parquet(truth_file)
+            ceil, wall, rss = _child("ceiling", workdir, run.run_dir, truth_file)
+            ceil.update(estimate=float("nan"), plan=float("nan"), plan_run=float("nan"),
+                        wall=wall, rss=rss)
+            print(row("ceiling", ceil))
+            notes.append(f"ceiling stages (s): {ceil['stages']}")
+        for note in notes:
+            print(note)
+        print("b.recall: true pairs among candidates / true pairs; estimate: the planner's "
+              "(linkage_summary.json); plan: plan_linkage alone (child process); plan@run: "
+              "clean audit entry -> linkage_plan.yaml; link: linkage_summary.json timings; "
+              "wall / rss: the dedupe process (ceiling: its child process)")
+    finally:
+        if args.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main([int(x) for x in sys.argv[1:]] or [100_000])
+    sys.exit(main())

