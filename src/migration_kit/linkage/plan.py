@@ -138,10 +138,12 @@ class Candidate:
     oversized_records: int = 0
     status: str = ""
     expected_matches: float | None = None
-    keys: np.ndarray | None = None  # pair keys i * n + j, once generated
+    keys: np.ndarray | None = None  # pair keys i * n + j of the planned records, once generated
+    estimated: bool = False  # pairs scaled from the planned sample (cross passes)
 
     def reason(self, n: int) -> str:
-        text = f"{self.pairs} pairs ({self.pairs / max(n, 1):.2f} per record), {self.status}"
+        about = "about " if self.estimated else ""
+        text = f"{about}{self.pairs} pairs ({self.pairs / max(n, 1):.2f} per record), {self.status}"
         if self.expected_matches is not None:
             text += f", {self.expected_matches:.1f} expected new matches"
         if self.oversized_records:
@@ -267,7 +269,7 @@ def plan_linkage(std: pd.DataFrame, section: LinkageSection | None = None) -> Li
             f"planned on a uniform sample of {len(df)} of {len(full)} records; "
             "pair counts and the budget are those of all records"
         )
-    cands = _count(full, candidate_passes(prof, planner.min_fill), settings)
+    cands = _count(full, df, candidate_passes(prof, planner.min_fill), settings)
     budget = planner.pairs_per_record * n_full
     chosen = _strict(cands, n_full, budget)
     if not chosen:
@@ -291,19 +293,25 @@ def plan_linkage(std: pd.DataFrame, section: LinkageSection | None = None) -> Li
 
 
 def _count(
-    df: pd.DataFrame, rules: list[dict[str, Any]], settings: dict[str, Any]
+    full: pd.DataFrame,
+    sample: pd.DataFrame,
+    rules: list[dict[str, Any]],
+    settings: dict[str, Any],
 ) -> list[Candidate]:
-    """Exact pair count of every candidate from key frequencies (cross passes: generated)."""
+    """Pair count of every candidate: exact from key frequencies over all records; a cross pass
+    (its keys equal the other record's other keys) is generated on the planned records and,
+    when those are a sample, scaled to all records."""
     cap = int(settings["max_block_size"])
     cache: dict[Any, Any] = {}
+    scale = (len(full) / max(len(sample), 1)) ** 2
     out = []
     for rule in rules:
         if rule.get("cross_keys"):
-            keys = _pair_keys(df, [rule], _spec_of(settings, [rule]))
-            out.append(Candidate(rule, len(keys), keys=keys))
+            keys = _pair_keys(sample, [rule], _spec_of(settings, [rule]))
+            out.append(Candidate(rule, round(len(keys) * scale), keys=keys, estimated=scale > 1))
         else:
             pairs, over = count_pass_pairs(
-                df, rule["keys"], rule.get("max_block_size", cap), settings["link_type"], cache
+                full, rule["keys"], rule.get("max_block_size", cap), settings["link_type"], cache
             )
             out.append(Candidate(rule, pairs, over))
     return out
@@ -372,7 +380,7 @@ def _select(
         if not 0 < c.pairs <= budget:
             c.status = "over budget" if c.pairs > budget else "no pairs"
             continue
-        if c.keys is None or state.scale != 1:
+        if c.keys is None or c.rule.get("cross_keys"):  # link_only may have come since
             c.keys = _pair_keys(df, [c.rule], state.spec, state.cache)
         g, new = state.gain(c.keys, planner.evaluation_pairs, seed)
         queue.append((g / max(new, 1), idx))
