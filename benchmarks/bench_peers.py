@@ -19,10 +19,10 @@ webshop_en / membership
 Tools
 -----
 migration_kit (product)
-    ``migration-kit dedupe`` in a subprocess; seconds = planning (``plan_linkage`` timed alone
-    on the run's std: the product does not write its planning time) + link (the stage timings
-    of ``reports/linkage_summary.json``); ``wall`` = the whole dedupe process, intake and
-    cleaning included.
+    ``migration-kit dedupe`` in a subprocess; seconds = planning + link, both from
+    ``reports/linkage_summary.json`` (``blocking_recall.planning_seconds`` and the stage
+    timings; a product that does not write the planning seconds gets ``plan_linkage`` timed
+    alone here instead); ``wall`` = the whole dedupe process, intake and cleaning included.
 migration_kit (ceiling, FEBRL only)
     ``link()`` with the hand-written spec and column mapping of ``bench_linkage_febrl.py``.
 recordlinkage (FEBRL only)
@@ -75,6 +75,7 @@ Run
 .venv/bin/python benchmarks/bench_peers.py [--repeat N] [--splink-python PY | --install-splink]
     [--skip-febrl] [--skip-synth] [--synth-entities 2000] [--seed 7]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -100,8 +101,8 @@ from _data import (
     child_run,
     medians,
     migration_kit_cmd,
+    plan_seconds,
     run_dedupe,
-    time_planning,
 )
 
 from migration_kit.linkage import pairwise_metrics
@@ -258,15 +259,27 @@ def pair_metrics(pairs: list[tuple[str, str]], label: dict[str, str], true_pairs
     tp = sum(1 for a, b in pred if label[a] == label[b])
     p = tp / len(pred) if pred else 1.0
     r = tp / true_pairs if true_pairs else 1.0
-    return {"P": p, "R": r, "F1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp,
-            "pred": len(pred)}
+    return {
+        "P": p,
+        "R": r,
+        "F1": 2 * p * r / (p + r) if p + r else 0.0,
+        "tp": tp,
+        "pred": len(pred),
+    }
 
 
 def cluster_metrics(records: pd.Series, cluster: pd.Series, truth: pd.Series) -> dict:
     """Pairwise figures of an entity assignment (``cluster[i]`` of ``records[i]``)."""
     m = pairwise_metrics(cluster.to_numpy(), truth.to_numpy())
-    return {"records": len(records), "P": m["precision"], "R": m["recall"], "F1": m["f1"],
-            "tp": m["tp"], "pred": m["predicted_pairs"], "true": m["true_pairs"]}
+    return {
+        "records": len(records),
+        "P": m["precision"],
+        "R": m["recall"],
+        "F1": m["f1"],
+        "tp": m["tp"],
+        "pred": m["predicted_pairs"],
+        "true": m["true_pairs"],
+    }
 
 
 # ------------------------------------------------------------------------------- tools
@@ -283,10 +296,16 @@ def run_product(params: Path, workdir: Path, run_id: str, truth_of) -> dict:
     ekey = ent["source"] + "|" + ent["record_id"]
     out = cluster_metrics(ekey, ent["entity_id"], by_key.reindex(ekey.to_numpy()))
     _, _, brecall = blocking_recall(run.run_dir, labels)
-    plan_s, _ = time_planning(std, params)
-    out.update(cands=run.candidates, secs=plan_s + run.link_seconds, wall=run.wall_seconds,
-               rss=run.peak_rss_gb, F1_05=float("nan"), brecall=brecall,
-               estimate=run.recall_estimate)
+    plan_s, _ = plan_seconds(run, params)
+    out.update(
+        cands=run.candidates,
+        secs=plan_s + run.link_seconds,
+        wall=run.wall_seconds,
+        rss=run.peak_rss_gb,
+        F1_05=float("nan"),
+        brecall=brecall,
+        estimate=run.recall_estimate,
+    )
     out["std_path"] = str(run.run_dir / "work" / "std.parquet")
     return out
 
@@ -294,10 +313,22 @@ def run_product(params: Path, workdir: Path, run_id: str, truth_of) -> dict:
 def run_ceiling(name: str) -> dict:
     std, spec = febrl.ceiling_inputs()[name]
     m = febrl.ceiling_once(std, spec)
-    return {"records": m["records"], "cands": m["cands"], "P": m["P"], "R": m["R"],
-            "F1": m["F1"], "tp": m["tp"], "pred": m["pred"], "true": m["true"],
-            "secs": m["link"], "wall": m["link"], "rss": m["rss"], "F1_05": float("nan"),
-            "brecall": m["brecall"], "estimate": float("nan")}
+    return {
+        "records": m["records"],
+        "cands": m["cands"],
+        "P": m["P"],
+        "R": m["R"],
+        "F1": m["F1"],
+        "tp": m["tp"],
+        "pred": m["pred"],
+        "true": m["true"],
+        "secs": m["link"],
+        "wall": m["link"],
+        "rss": m["rss"],
+        "F1_05": float("nan"),
+        "brecall": m["brecall"],
+        "estimate": float("nan"),
+    }
 
 
 def run_recordlinkage(name: str) -> dict:
@@ -327,20 +358,43 @@ def run_recordlinkage(name: str) -> dict:
     tp = len(pred & true)
     p, r = (tp / len(pred) if pred else 1.0), tp / len(true)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    return {"records": sum(len(f) for f in frames), "cands": len(cands), "P": p, "R": r,
-            "F1": 2 * p * r / (p + r) if p + r else 0.0, "tp": tp, "pred": len(pred),
-            "true": len(true), "secs": secs, "wall": secs, "rss": rss, "F1_05": float("nan"),
-            "brecall": float("nan"), "estimate": float("nan")}
+    return {
+        "records": sum(len(f) for f in frames),
+        "cands": len(cands),
+        "P": p,
+        "R": r,
+        "F1": 2 * p * r / (p + r) if p + r else 0.0,
+        "tp": tp,
+        "pred": len(pred),
+        "true": len(true),
+        "secs": secs,
+        "wall": secs,
+        "rss": rss,
+        "F1_05": float("nan"),
+        "brecall": float("nan"),
+        "estimate": float("nan"),
+    }
 
 
-def run_splink(python: str, kind: str, inputs: list[str], workdir: Path, records: pd.Series,
-               truth: pd.Series, tag: str) -> dict:
+def run_splink(
+    python: str,
+    kind: str,
+    inputs: list[str],
+    workdir: Path,
+    records: pd.Series,
+    truth: pd.Series,
+    tag: str,
+) -> dict:
     """Splink (its own interpreter) on ``inputs``; ``records`` are the unique ids it will
     report (``rec_id`` for FEBRL, ``source|record_id`` for std), ``truth`` their true labels."""
     runner = workdir / "splink_runner.py"
     runner.write_text(SPLINK_RUNNER, encoding="utf-8")
-    job = {"kind": kind, "inputs": inputs, "pairs_out": str(workdir / f"splink_pairs_{tag}.csv"),
-           "clusters_out": str(workdir / f"splink_clusters_{tag}.csv")}
+    job = {
+        "kind": kind,
+        "inputs": inputs,
+        "pairs_out": str(workdir / f"splink_pairs_{tag}.csv"),
+        "clusters_out": str(workdir / f"splink_clusters_{tag}.csv"),
+    }
     job_file = workdir / f"splink_job_{tag}.json"
     job_file.write_text(json.dumps(job), encoding="utf-8")
     log = workdir / f"splink_{tag}.log"
@@ -352,11 +406,20 @@ def run_splink(python: str, kind: str, inputs: list[str], workdir: Path, records
     out = cluster_metrics(records, cid, truth)
     pairs = pd.read_csv(job["pairs_out"], dtype=str, keep_default_na=False)
     label = dict(zip(records, truth, strict=True))
-    pm = pair_metrics(list(zip(pairs.iloc[:, 0], pairs.iloc[:, 1], strict=True)), label,
-                      out["true"])
-    out.update(cands=result["candidates"], secs=result["seconds"], wall=wall, rss=rss,
-               F1_05=pm["F1"], brecall=float("nan"), estimate=float("nan"),
-               threshold=result["threshold"], version=result["version"])
+    pm = pair_metrics(
+        list(zip(pairs.iloc[:, 0], pairs.iloc[:, 1], strict=True)), label, out["true"]
+    )
+    out.update(
+        cands=result["candidates"],
+        secs=result["seconds"],
+        wall=wall,
+        rss=rss,
+        F1_05=pm["F1"],
+        brecall=float("nan"),
+        estimate=float("nan"),
+        threshold=result["threshold"],
+        version=result["version"],
+    )
     return out
 
 
@@ -368,15 +431,22 @@ def splink_python(args: argparse.Namespace) -> str | None:
     candidate = Path(given) if given else DEFAULT_SPLINK_VENV / "bin" / "python"
     if not candidate.exists() and args.install_splink and not given:
         print(f"creating {DEFAULT_SPLINK_VENV} (python3 -m venv; pip install splink) ...")
-        subprocess.run([shutil.which("python3") or sys.executable, "-m", "venv",
-                        str(DEFAULT_SPLINK_VENV)], check=True)
+        subprocess.run(
+            [shutil.which("python3") or sys.executable, "-m", "venv", str(DEFAULT_SPLINK_VENV)],
+            check=True,
+        )
         subprocess.run([str(candidate), "-m", "pip", "install", "-q", "splink"], check=True)
     if not candidate.exists():
-        print(f"splink: no interpreter at {candidate}; give --splink-python PY (a venv with "
-              "splink) or --install-splink; Splink skipped")
+        print(
+            f"splink: no interpreter at {candidate}; give --splink-python PY (a venv with "
+            "splink) or --install-splink; Splink skipped"
+        )
         return None
-    probe = subprocess.run([str(candidate), "-c", "import splink; print(splink.__version__)"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [str(candidate), "-c", "import splink; print(splink.__version__)"],
+        capture_output=True,
+        text=True,
+    )
     if probe.returncode != 0:
         print(f"splink: {candidate} cannot import splink; Splink skipped")
         return None
@@ -386,9 +456,11 @@ def splink_python(args: argparse.Namespace) -> str | None:
 
 # ------------------------------------------------------------------------------- printing
 
-HEADER = (f"{'dataset':<11} {'tool':<22} {'records':>7} {'cands':>8} {'P':>7} {'R':>7} "
-          f"{'F1':>7} {'F1 p>=.5':>8} {'tp':>6} {'pred':>6} {'true':>6} {'b.recall':>8} "
-          f"{'estimate':>8} {'seconds':>7} {'wall':>6} {'rss GB':>6}")
+HEADER = (
+    f"{'dataset':<11} {'tool':<22} {'records':>7} {'cands':>8} {'P':>7} {'R':>7} "
+    f"{'F1':>7} {'F1 p>=.5':>8} {'tp':>6} {'pred':>6} {'true':>6} {'b.recall':>8} "
+    f"{'estimate':>8} {'seconds':>7} {'wall':>6} {'rss GB':>6}"
+)
 
 
 def _f(v: float, width: int, digits: int) -> str:
@@ -396,11 +468,13 @@ def _f(v: float, width: int, digits: int) -> str:
 
 
 def print_row(dataset: str, tool: str, m: dict) -> None:
-    print(f"{dataset:<11} {tool:<22} {m['records']:>7.0f} {m['cands']:>8.0f} {m['P']:>7.4f} "
-          f"{m['R']:>7.4f} {m['F1']:>7.4f} {_f(m['F1_05'], 8, 4)} {m['tp']:>6.0f} "
-          f"{m['pred']:>6.0f} {m['true']:>6.0f} {_f(m['brecall'], 8, 4)} "
-          f"{_f(m['estimate'], 8, 4)} {m['secs']:>7.2f} {m['wall']:>6.2f} {m['rss']:>6.2f}",
-          flush=True)
+    print(
+        f"{dataset:<11} {tool:<22} {m['records']:>7.0f} {m['cands']:>8.0f} {m['P']:>7.4f} "
+        f"{m['R']:>7.4f} {m['F1']:>7.4f} {_f(m['F1_05'], 8, 4)} {m['tp']:>6.0f} "
+        f"{m['pred']:>6.0f} {m['true']:>6.0f} {_f(m['brecall'], 8, 4)} "
+        f"{_f(m['estimate'], 8, 4)} {m['secs']:>7.2f} {m['wall']:>6.2f} {m['rss']:>6.2f}",
+        flush=True,
+    )
 
 
 def repeat(n: int, fn, *a, **kw) -> dict:
@@ -416,29 +490,45 @@ def _truth_febrl(std: pd.DataFrame) -> pd.Series:
 
 def febrl_section(args, folder: Path, splink_py: str | None) -> None:
     params = febrl.write_febrl(folder)
-    inputs = {"FEBRL3": [folder / "febrl3.csv"],
-              "FEBRL4": [folder / "febrl4a.csv", folder / "febrl4b.csv"]}
+    inputs = {
+        "FEBRL3": [folder / "febrl3.csv"],
+        "FEBRL4": [folder / "febrl4a.csv", folder / "febrl4b.csv"],
+    }
     print(HEADER)
     for name in ("FEBRL3", "FEBRL4"):
         tag = name.lower()
-        print_row(name, "migration_kit product", medians([
-            run_product(params[name], folder, f"{tag}_{k}", _truth_febrl)
-            for k in range(args.repeat)]))
+        print_row(
+            name,
+            "migration_kit product",
+            medians(
+                [
+                    run_product(params[name], folder, f"{tag}_{k}", _truth_febrl)
+                    for k in range(args.repeat)
+                ]
+            ),
+        )
         print_row(name, "migration_kit ceiling", repeat(args.repeat, run_ceiling, name))
         print_row(name, "recordlinkage ECM", repeat(args.repeat, run_recordlinkage, name))
         if splink_py:
-            recs = pd.concat([pd.read_csv(p, dtype=str, usecols=["rec_id"])["rec_id"]
-                              for p in inputs[name]], ignore_index=True)
+            recs = pd.concat(
+                [pd.read_csv(p, dtype=str, usecols=["rec_id"])["rec_id"] for p in inputs[name]],
+                ignore_index=True,
+            )
             files = [str(p) for p in inputs[name]]
-            m = medians([run_splink(splink_py, tag, files, folder, recs, febrl.truth_of(recs),
-                                    f"{tag}_{k}") for k in range(args.repeat)])
+            m = medians(
+                [
+                    run_splink(
+                        splink_py, tag, files, folder, recs, febrl.truth_of(recs), f"{tag}_{k}"
+                    )
+                    for k in range(args.repeat)
+                ]
+            )
             print_row(name, f"splink demo (>={m['threshold']})", m)
 
 
 def shape_available() -> str | None:
     """None when ``migration-kit synth --shape`` knows both shapes, else the reason."""
-    res = subprocess.run([*migration_kit_cmd(), "synth", "--help"], capture_output=True,
-                         text=True)
+    res = subprocess.run([*migration_kit_cmd(), "synth", "--help"], capture_output=True, text=True)
     if "--shape" not in res.stdout:
         return "migration-kit synth has no --shape option yet"
     missing = [s for s in SHAPES if s not in res.stdout]
@@ -453,18 +543,35 @@ def synth_section(args, folder: Path, splink_py: str | None) -> None:
     print(HEADER)
     for shape in SHAPES:
         out = folder / f"synth_{shape}"
-        gen = subprocess.run([*migration_kit_cmd(), "synth", "--shape", shape, "--entities",
-                              str(args.synth_entities), "--seed", str(args.seed), "--out",
-                              str(out)], capture_output=True, text=True)
+        gen = subprocess.run(
+            [
+                *migration_kit_cmd(),
+                "synth",
+                "--shape",
+                shape,
+                "--entities",
+                str(args.synth_entities),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+        )
         if gen.returncode != 0:
             err = (gen.stderr or gen.stdout).strip().splitlines()
-            print(f"{shape}: migration-kit synth failed ({err[-1] if err else gen.returncode}); "
-                  "skipped")
+            print(
+                f"{shape}: migration-kit synth failed ({err[-1] if err else gen.returncode}); "
+                "skipped"
+            )
             continue
         truth = pd.read_csv(out / "truth.csv", dtype=str, keep_default_na=False)
         truth = truth[truth["source"] != "suppression"]
-        tmap = pd.Series(truth["entity_id"].to_numpy(),
-                         index=(truth["source"] + "|" + truth["record_id"]).to_numpy())
+        tmap = pd.Series(
+            truth["entity_id"].to_numpy(),
+            index=(truth["source"] + "|" + truth["record_id"]).to_numpy(),
+        )
 
         def labels(std: pd.DataFrame, tmap=tmap) -> pd.Series:
             key = std["source"].astype(str) + "|" + std["record_id"].astype(str)
@@ -474,33 +581,50 @@ def synth_section(args, folder: Path, splink_py: str | None) -> None:
                 print(f"  warning: {missing} records have no truth row (counted as singletons)")
             return pd.Series(np.where(lab.isna(), "?" + key.to_numpy(), lab.to_numpy()))
 
-        runs = [run_product(out / "params.yaml", folder, f"{shape}_{k}", labels)
-                for k in range(args.repeat)]
+        runs = [
+            run_product(out / "params.yaml", folder, f"{shape}_{k}", labels)
+            for k in range(args.repeat)
+        ]
         print_row(shape, "migration_kit product", medians(runs))
         if splink_py:
             std = pd.read_parquet(runs[0]["std_path"], columns=["source", "record_id"])
             recs = std["source"].astype(str) + "|" + std["record_id"].astype(str)
             lab = labels(std)
-            m = medians([run_splink(splink_py, "std", [runs[0]["std_path"]], folder, recs, lab,
-                                    f"{shape}_{k}") for k in range(args.repeat)])
+            m = medians(
+                [
+                    run_splink(
+                        splink_py, "std", [runs[0]["std_path"]], folder, recs, lab, f"{shape}_{k}"
+                    )
+                    for k in range(args.repeat)
+                ]
+            )
             print_row(shape, f"splink demo (>={m['threshold']})", m)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="\n".join(__doc__.splitlines()[2:]))
+    ap = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n".join(__doc__.splitlines()[2:]),
+    )
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool; figures are medians")
-    ap.add_argument("--splink-python", default=None,
-                    help="interpreter with splink installed (default $SPLINK_PYTHON, else "
-                         f"{DEFAULT_SPLINK_VENV}/bin/python)")
-    ap.add_argument("--install-splink", action="store_true",
-                    help=f"create {DEFAULT_SPLINK_VENV} with splink if it is missing")
+    ap.add_argument(
+        "--splink-python",
+        default=None,
+        help="interpreter with splink installed (default $SPLINK_PYTHON, else "
+        f"{DEFAULT_SPLINK_VENV}/bin/python)",
+    )
+    ap.add_argument(
+        "--install-splink",
+        action="store_true",
+        help=f"create {DEFAULT_SPLINK_VENV} with splink if it is missing",
+    )
     ap.add_argument("--skip-splink", action="store_true", help="do not run Splink")
     ap.add_argument("--skip-febrl", action="store_true", help="no FEBRL3/4 section")
     ap.add_argument("--skip-synth", action="store_true", help="no webshop_en/membership section")
-    ap.add_argument("--synth-entities", type=int, default=2000,
-                    help="people per generated set (default 2000)")
+    ap.add_argument(
+        "--synth-entities", type=int, default=2000, help="people per generated set (default 2000)"
+    )
     ap.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder; print it")
     args = ap.parse_args(argv)
@@ -513,11 +637,13 @@ def main(argv: list[str] | None = None) -> int:
             febrl_section(args, folder, splink_py)
         if not args.skip_synth:
             synth_section(args, folder, splink_py)
-        print("F1: pairwise, of the entity assignment (Splink: clusters at the threshold shown); "
-              "F1 p>=.5: Splink's predicted pairs at probability 0.5; b.recall: true pairs among "
-              "candidates; estimate: the planner's; seconds: migration_kit planning + link, "
-              "Splink training + prediction + clustering; wall: the tool's whole process; "
-              "rss: that process's peak")
+        print(
+            "F1: pairwise, of the entity assignment (Splink: clusters at the threshold shown); "
+            "F1 p>=.5: Splink's predicted pairs at probability 0.5; b.recall: true pairs among "
+            "candidates; estimate: the planner's; seconds: migration_kit planning + link, "
+            "Splink training + prediction + clustering; wall: the tool's whole process; "
+            "rss: that process's peak"
+        )
     finally:
         if args.keep:
             print(f"kept {folder}")
