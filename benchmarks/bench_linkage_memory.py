@@ -1,7 +1,7 @@
 """Peak RSS of ``link()`` alone: a fresh process loads only the std columns the spec uses, then links.
 
-The std parquet comes from ``bench_linkage_rehearsal.py`` (cached under ``/tmp/lk``, e.g.
-``std_1000000_11.parquet``); generate it there first. ``--categorical`` loads the string
+The std parquet comes from ``bench_linkage_rehearsal.py --entities N --seed S --save-std /tmp/lk``
+(e.g. ``std_1000000_11.parquet``); generate it there first. ``--categorical`` loads the string
 columns dictionary-encoded (pandas categoricals), which ``link()`` accepts as they are. Prints RSS after loading, peak RSS after
 linking, the stage timings and the median total over ``--repeat`` runs.
 
