@@ -41,6 +41,7 @@ from .schema import (
     ENTITY_COLUMNS,
     ENTITY_DISPOSITION_COLUMNS,
     FAILURE_COLUMNS,
+    GATE_COLUMNS,
     LINEAGE_COLUMNS,
     RECORD_DISPOSITION_COLUMNS,
     REQUEST_STATUS_COLUMNS,
@@ -174,18 +175,6 @@ def _a(
 ) -> Artifact:
     return Artifact(name, path, step, privacy, columns, exact, description)
 
-
-_GATE_COLUMNS = (
-    "gate",
-    "stage",
-    "metric",
-    "score",
-    "threshold",
-    "status",
-    "override_reason",
-    "approved_by",
-    "message",
-)
 
 #: Every file of a run folder, in the order the steps write them.
 ARTIFACTS = ArtifactRegistry(
@@ -514,7 +503,7 @@ ARTIFACTS = ArtifactRegistry(
             "quality",
             "aggregate",
             "every gate: pass, fail or overridden",
-            _GATE_COLUMNS,
+            GATE_COLUMNS,
             exact=True,
         ),
         # handover

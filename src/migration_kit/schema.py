@@ -14,6 +14,7 @@ __all__ = [
     "ENTITY_COLUMNS",
     "ENTITY_DISPOSITION_COLUMNS",
     "FAILURE_COLUMNS",
+    "GATE_COLUMNS",
     "KEY_COLUMNS",
     "LINEAGE_COLUMNS",
     "RECORD_DISPOSITION_COLUMNS",
@@ -147,4 +148,17 @@ SUPPRESSION_RAW_COLUMNS: tuple[str, ...] = (
     "request_id",
     "request_type",
     *(f"raw__{f}" for f in SUPPRESSION_FIELDS),
+)
+
+#: Quality: every gate's outcome (pass, fail or overridden, with who approved it and why).
+GATE_COLUMNS: tuple[str, ...] = (
+    "gate",
+    "stage",
+    "metric",
+    "score",
+    "threshold",
+    "status",
+    "override_reason",
+    "approved_by",
+    "message",
 )

@@ -11,6 +11,8 @@ blocking passes.
 Example
 -------
 >>> import pandas as pd
+
+from ..schema import STD_COLUMNS
 >>> std = pd.DataFrame({"source": ["a", "a", "b"], "record_id": ["1", "2", "1"],
 ...                     "family_name": ["王", "王", "Li"], "phone": [None, "+8613800000000", None]})
 >>> p = profile_records(std)
@@ -30,29 +32,21 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..schema import STD_COLUMNS
+
 __all__ = ["PROFILED_FIELDS", "PROFILE_COLUMNS", "profile_records"]
 
-#: Std columns the planner may compare or block on.
-PROFILED_FIELDS: tuple[str, ...] = (
-    "full_name",
-    "family_name",
-    "given_name",
-    "name_key",
-    "pinyin_key",
-    "gender",
-    "birth_date",
-    "phone",
-    "phone_type",
-    "email",
-    "id_number",
-    "address",
-    "province",
-    "city",
-    "district",
-    "postcode",
-    "country",
-    "organization",
+#: Std columns that say nothing about who a person is (activity, money, consent, derived codes).
+_NOT_LINKED = (
+    "region_code",
+    "created_at",
+    "last_activity_at",
+    "total_spent",
+    "order_count",
+    "marketing_consent",
 )
+#: Std columns the planner may compare or block on.
+PROFILED_FIELDS: tuple[str, ...] = tuple(c for c in STD_COLUMNS if c not in _NOT_LINKED)
 
 PROFILE_COLUMNS: tuple[str, ...] = (
     "fill",

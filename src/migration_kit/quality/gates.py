@@ -30,6 +30,7 @@ from typing import cast
 import pandas as pd
 
 from ..errors import QualityGateError
+from ..schema import GATE_COLUMNS
 from .score import QualityScores
 from .spec import STAGES, QualitySpec
 
@@ -37,17 +38,7 @@ __all__ = ["LOGGER", "GateReport", "check_gates", "enforce_gates"]
 
 LOGGER = logging.getLogger("migration_kit.quality")
 
-_COLUMNS = [
-    "gate",
-    "stage",
-    "metric",
-    "score",
-    "threshold",
-    "status",
-    "override_reason",
-    "approved_by",
-    "message",
-]
+_COLUMNS = list(GATE_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from ..deals import deal_type
 from ..errors import ScopingError
+from ..schema import ENTITY_DISPOSITION_COLUMNS, RECORD_DISPOSITION_COLUMNS
 from .crossborder import crossborder_summary
 from .policy import PolicySpec
 from .rules import MERGED_CODE, RULES, RuleContext, evaluate_rules
@@ -47,25 +48,8 @@ __all__ = [
 ]
 
 KEYS = ["source", "record_id"]
-RECORD_COLUMNS = [
-    "source",
-    "record_id",
-    "entity_id",
-    "disposition",
-    "merged_into",
-    "reason_codes",
-    "destroy",
-]
-ENTITY_COLUMNS = [
-    "entity_id",
-    "disposition",
-    "reason_codes",
-    "flags",
-    "region",
-    "n_records",
-    "destroy",
-    "representative",
-]
+RECORD_COLUMNS = list(RECORD_DISPOSITION_COLUMNS)
+ENTITY_COLUMNS = list(ENTITY_DISPOSITION_COLUMNS)
 
 
 def reconcile(n_input: int, record_dispositions: pd.DataFrame) -> dict[str, int]:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from .. import schema
 from .policy import PolicySpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,16 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["CN_MOBILE", "ROSTER_COLUMNS", "build_roster", "render_messages"]
 
-ROSTER_COLUMNS = [
-    "entity_id",
-    "channel",
-    "contact",
-    "language",
-    "message",
-    "due_by",
-    "flags",
-    "contact_missing",
-]
+ROSTER_COLUMNS = list(schema.ROSTER_COLUMNS)
 #: A Chinese mobile number in E.164 (already validated by the cleaning stage).
 CN_MOBILE = r"^\+861[3-9]\d{9}$"
 
