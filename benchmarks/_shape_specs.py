@@ -27,6 +27,7 @@ Example
 >>> LinkageSpec.from_dict(MEMBERSHIP_SPEC).conflict_rules[0].column
 'name_key'
 """
+
 from __future__ import annotations
 
 from typing import Any

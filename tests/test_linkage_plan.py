@@ -217,3 +217,24 @@ def test_profile_holds_figures_only(febrl1):
     values = set(std["family_name"].dropna().astype(str))
     cells = set(prof.reset_index().astype(str).to_numpy().ravel())
     assert not values & cells
+
+
+def test_a_large_client_is_planned_on_a_sample_with_exact_counts_for_the_chosen(febrl1):
+    std, truth = febrl1
+    big = pd.concat([std.assign(record_id=std["record_id"] + f"-{k}") for k in range(3)],
+                    ignore_index=True)  # 3,000 records: three copies of every person
+    section = LinkageSection.from_dict({"planner": {"sample_records": 1500}})
+    plan = plan_linkage(big, section)
+    assert "uniform sample of 1500 of 3000 records" in plan.recall["sample"]
+    used = plan.passes[plan.passes["status"].isin(["strict", "added"])]
+    assert len(used)
+    for row in used.itertuples():
+        rule = next(r for r in plan.spec.blocking if r.name == row.name)
+        if rule.cross_keys:
+            continue
+        exact, _ = count_pass_pairs(big, list(rule.keys), rule.max_block_size or 200)
+        assert row.pairs == exact
+        assert row.pairs_per_record == round(exact / len(big), 3)
+    res = link(big, plan.spec)
+    assert pairwise_metrics(res.entities["entity_id"], pd.concat([truth] * 3,
+                                                                 ignore_index=True))["f1"] > 0.98

@@ -267,7 +267,8 @@ def plan_linkage(std: pd.DataFrame, section: LinkageSection | None = None) -> Li
     if rate < 1:
         notes["sample"] = (
             f"planned on a uniform sample of {len(df)} of {len(full)} records; "
-            "pair counts and the budget are those of all records"
+            "its pair counts scaled to all records for the budget; the passes chosen counted "
+            "exactly over all records"
         )
     cands = _count(full, df, candidate_passes(prof, planner.min_fill), settings)
     budget = planner.pairs_per_record * n_full
@@ -286,10 +287,11 @@ def plan_linkage(std: pd.DataFrame, section: LinkageSection | None = None) -> Li
     if "link_type" not in section.overrides:
         _link_type(state, settings, chosen, notes)
     _select(state, cands, chosen, settings, planner, budget)
+    _exact_counts(full, cands, settings)
     state.fit()
     if "conflict_columns" not in section.overrides:
         _calibrate_conflicts(state, settings, notes)
-    return _finish(state, settings, chosen, cands, prof, comps, notes)
+    return _finish(state, settings, chosen, cands, prof, comps, notes, n_full)
 
 
 def _count(
@@ -298,9 +300,10 @@ def _count(
     rules: list[dict[str, Any]],
     settings: dict[str, Any],
 ) -> list[Candidate]:
-    """Pair count of every candidate: exact from key frequencies over all records; a cross pass
-    (its keys equal the other record's other keys) is generated on the planned records and,
-    when those are a sample, scaled to all records."""
+    """Pair count of every candidate from key frequencies: exact over all records, or, when the
+    plan is made on a sample, over the sample and scaled to all records (the passes chosen are
+    counted exactly over all records at the end, :func:`_exact_counts`). A cross pass (its keys
+    equal the other record's other keys) is generated on the planned records."""
     cap = int(settings["max_block_size"])
     cache: dict[Any, Any] = {}
     scale = (len(full) / max(len(sample), 1)) ** 2
@@ -311,10 +314,29 @@ def _count(
             out.append(Candidate(rule, round(len(keys) * scale), keys=keys, estimated=scale > 1))
         else:
             pairs, over = count_pass_pairs(
-                full, rule["keys"], rule.get("max_block_size", cap), settings["link_type"], cache
+                sample, rule["keys"], rule.get("max_block_size", cap), settings["link_type"], cache
             )
-            out.append(Candidate(rule, pairs, over))
+            grow = len(full) / max(len(sample), 1)
+            out.append(
+                Candidate(rule, round(pairs * scale), round(over * grow), estimated=scale > 1)
+            )
     return out
+
+
+def _exact_counts(full: pd.DataFrame, cands: list[Candidate], settings: dict[str, Any]) -> None:
+    """Count the chosen passes' pairs exactly over all records (after a sampled plan)."""
+    cap = int(settings["max_block_size"])
+    cache: dict[Any, Any] = {}
+    for c in cands:
+        if c.estimated and c.status in ("strict", "added") and not c.rule.get("cross_keys"):
+            c.pairs, c.oversized_records = count_pass_pairs(
+                full,
+                c.rule["keys"],
+                c.rule.get("max_block_size", cap),
+                settings["link_type"],
+                cache,
+            )
+            c.estimated = False
 
 
 def _strict(cands: list[Candidate], n: int, budget: float) -> list[dict[str, Any]]:
@@ -525,8 +547,8 @@ def _finish(
     prof: pd.DataFrame,
     comps: list[dict[str, Any]],
     notes: dict[str, str],
+    n: int,
 ) -> LinkagePlan:
-    n = state.n
     for c in cands:
         c.status = c.status or "not added"
         if c.rule in chosen:

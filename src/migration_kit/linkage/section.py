@@ -53,7 +53,8 @@ class PlannerSpec:
     sample_records : int
         Larger clients are planned on a uniform sample of this many records (expected matches
         per pair, the quantity passes are chosen by, is the same in a uniform sample); pair
-        counts and the budget are always those of all records.
+        counts are scaled to all records for the budget, and the passes chosen are counted
+        exactly over all records.
     """
 
     pairs_per_record: float = 20.0
