@@ -37,6 +37,7 @@ __all__ = [
     "households_share",
     "is_chinese",
     "pct",
+    "swapped_share",
     "usable",
 ]
 
@@ -94,6 +95,33 @@ def _cjk_share(prof: pd.DataFrame) -> float:
 def is_chinese(prof: pd.DataFrame) -> bool:
     """Whether the names are mostly in CJK script (then Chinese name knowledge applies)."""
     return _cjk_share(prof) >= 0.2
+
+
+#: Share of records with an exact given/family swap partner that calls for a swapped level.
+_SWAP_SHARE = 0.005
+
+
+def swapped_share(std: pd.DataFrame) -> float:
+    """Record pairs whose given and family names are exactly swapped, per record.
+
+    Example
+    -------
+    >>> std = pd.DataFrame({"given_name": ["Ann", "Lee", "Bo"],
+    ...                     "family_name": ["Lee", "Ann", "Ng"]})
+    >>> round(swapped_share(std), 3)
+    0.333
+    """
+    if "given_name" not in std or "family_name" not in std or not len(std):
+        return 0.0
+    from .levels import ColumnData, swapped_pairs
+
+    given = (
+        std["given_name"].str.lower() if std["given_name"].dtype == object else std["given_name"]
+    )
+    family = (
+        std["family_name"].str.lower() if std["family_name"].dtype == object else std["family_name"]
+    )
+    return swapped_pairs(ColumnData(given), ColumnData(family)) / len(std)
 
 
 #: Pairs needed to tell households from corrupted duplicates (else households are assumed).
@@ -254,6 +282,16 @@ def choose_comparisons(
                     }
                 )
                 tf.append(f)
+        swaps = swapped_share(std) if std is not None and len(tf) == 2 else 0.0
+        if swaps >= _SWAP_SHARE:
+            # given and family name entered in each other's place: one swapped level on the
+            # given name (on both, EM would count one swap twice)
+            comps[0]["levels"].insert(
+                1, {"name": "swapped", "test": "swapped", "other": "family_name", "threshold": 0.9}
+            )
+            comps[0]["reason"] += (
+                f"; given and family name swapped between records for {pct(swaps)} of records"
+            )
         if not tf and use("full_name"):
             comps.append(
                 {

@@ -59,7 +59,7 @@ class PlannerSpec:
 
     pairs_per_record: float = 20.0
     min_fill: float = 0.02
-    max_passes: int = 30
+    max_passes: int = 60
     min_gain: float = 0.0005
     evaluation_pairs: int = 100_000
     sample_records: int = 150_000
