@@ -23,7 +23,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ __all__ = [
     "figure",
     "households_share",
     "is_chinese",
+    "name_tolerance",
     "pct",
     "swapped_share",
     "usable",
@@ -95,6 +96,99 @@ def _cjk_share(prof: pd.DataFrame) -> float:
 def is_chinese(prof: pd.DataFrame) -> bool:
     """Whether the names are mostly in CJK script (then Chinese name knowledge applies)."""
     return _cjk_share(prof) >= 0.2
+
+
+def name_tolerance(std: pd.DataFrame) -> int | None:
+    """How far one person's given name varies in this data: among pairs that share an e-mail or
+    a phone AND a birth date (one person beyond doubt), the fewest edits (OSA) that cover 90% of
+    their given names; None with fewer than 30 such pairs or when more than 3 edits are needed.
+
+    Example
+    -------
+    >>> std = pd.DataFrame({"email": [f"p{k // 2}@x.org" for k in range(80)],
+    ...     "birth_date": pd.to_datetime(["1980-01-01"] * 80),
+    ...     "given_name": ["Anna", "Ana"] * 40, "phone": [None] * 80})
+    >>> name_tolerance(std)
+    1
+    """
+    if "given_name" not in std or "birth_date" not in std:
+        return None
+    from rapidfuzz.distance import OSA
+    from rapidfuzz.process import cpdist
+
+    from .blocking import block_pairs
+    from .spec import BlockingRule
+
+    df = std.reset_index(drop=True)
+    rules = [
+        BlockingRule(name=f"{c}_dob", keys=(c, "birth_date")) for c in ("email", "phone") if c in df
+    ]
+    if not rules:
+        return None
+    pairs, _ = block_pairs(df, rules, 20)
+    given = df["given_name"].to_numpy(dtype=object)
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    known = pd.notna(given[i]) & pd.notna(given[j])
+    if known.sum() < 30:
+        return None
+    a = pd.Series(given[i][known]).str.lower().to_numpy(dtype=object)
+    b = pd.Series(given[j][known]).str.lower().to_numpy(dtype=object)
+    dist = cpdist(a, b, scorer=OSA.distance)
+    for k in range(4):
+        if (dist <= k).mean() >= 0.9:
+            return k
+    return None
+
+
+def _given_name_rule(
+    prof: pd.DataFrame, std: pd.DataFrame, use: Callable[[str], bool]
+) -> dict[str, Any] | None:
+    """Where people live together, a given name that differs beyond how one person's name varies
+    marks another person: a ``tokens_differ`` rule on the full name (the family name both share
+    drops out; a swap is no conflict), yielding to the contact fields relatives rarely share."""
+    shared, pairs = households_share(std)
+    if pairs < _HOUSEHOLD_PAIRS or shared >= 0.5 or not use("name_key"):
+        return None
+    k = name_tolerance(std)
+    if k is None:
+        return None
+    unless = [
+        c for c in ("id_number", "email", "phone") if use(c) and _household_share_of(std, c) < 0.3
+    ]
+    return {
+        "name": "different_given_names",
+        "column": "name_key",
+        "test": "tokens_differ",
+        "threshold": 0.5 if k <= 1 else 0.3,
+        "max_edits": k,
+        "min_tokens": 2,
+        "unless": unless,
+    }
+
+
+def _household_share_of(std: pd.DataFrame, column: str) -> float:
+    """Among pairs at one address with one family name but other given names, the share that
+    also share ``column`` (both known)."""
+    need = ("address", "family_name", "given_name", column)
+    if any(c not in std for c in need):
+        return 1.0
+    from rapidfuzz.distance import JaroWinkler
+    from rapidfuzz.process import cpdist
+
+    from .blocking import block_pairs
+    from .spec import BlockingRule
+
+    df = std[list(dict.fromkeys(need))].dropna(subset=["address", "family_name", "given_name"])
+    df = df.reset_index(drop=True)
+    pairs, _ = block_pairs(df, [BlockingRule(name="h", keys=("address", "family_name"))], 50)
+    if not len(pairs):
+        return 1.0
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    given = df["given_name"].astype(str).to_numpy(dtype=object)
+    differ = cpdist(given[i], given[j], scorer=JaroWinkler.normalized_similarity) < 0.8
+    values = df[column].to_numpy(dtype=object)
+    known = differ & pd.notna(values[i]) & pd.notna(values[j])
+    return float((values[i][known] == values[j][known]).mean()) if known.any() else 1.0
 
 
 #: Share of records with an exact given/family swap partner that calls for a swapped level.
@@ -292,6 +386,9 @@ def choose_comparisons(
             comps[0]["reason"] += (
                 f"; given and family name swapped between records for {pct(swaps)} of records"
             )
+        rule = _given_name_rule(prof, std, use) if std is not None and len(tf) == 2 else None
+        if rule is not None:
+            rules.append(rule)
         if not tf and use("full_name"):
             comps.append(
                 {
