@@ -238,3 +238,41 @@ def test_a_large_client_is_planned_on_a_sample_with_exact_counts_for_the_chosen(
     res = link(big, plan.spec)
     assert pairwise_metrics(res.entities["entity_id"], pd.concat([truth] * 3,
                                                                  ignore_index=True))["f1"] > 0.98
+
+
+def _latin_people(households: bool) -> pd.DataFrame:
+    """40 addresses, two records each sharing the family name with other given names: relatives
+    (other birth dates) or one person's corrupted duplicate (same birth date); plus 40 people
+    recorded twice with one e-mail, one birth date and a one-edit given-name typo."""
+    rows = []
+    for k in range(40):
+        dob = pd.Timestamp("1960-01-01") + pd.Timedelta(days=97 * k)
+        other = dob + pd.Timedelta(days=3000) if households else dob
+        rows += [
+            {"given_name": f"Ann{k}", "family_name": f"Fam{k}", "address": f"{k} Main St",
+             "birth_date": dob, "email": f"a{k}@x.org"},
+            {"given_name": f"Zed{k}", "family_name": f"Fam{k}", "address": f"{k} Main St",
+             "birth_date": other, "email": f"z{k}@y.org"},
+            {"given_name": f"Mia{k}", "family_name": f"Dup{k}", "address": f"{k} High Rd",
+             "birth_date": dob, "email": f"m{k}@x.org"},
+            {"given_name": f"Mai{k}", "family_name": f"Dup{k}", "address": None,
+             "birth_date": dob, "email": f"m{k}@x.org"},
+        ]
+    df = pd.DataFrame(rows)
+    df["name_key"] = (df["family_name"] + " " + df["given_name"]).str.lower()
+    df["pinyin_key"] = (df["given_name"] + " " + df["family_name"]).str.lower()
+    return df
+
+
+@pytest.mark.parametrize(
+    ("households", "location", "rule"),
+    [(True, ["location"], ["different_given_names"]), (False, ["address"], [])],
+)
+def test_relatives_at_one_address_change_the_plan(households, location, rule):
+    std = _latin_people(households)
+    comps, settings = choose_comparisons(profile_records(std), std)
+    names = [c["name"] for c in comps]
+    assert [n for n in names if n in ("location", "address")] == location
+    assert [r["name"] for r in settings["conflict_rules"]] == rule
+    if rule:
+        assert settings["conflict_rules"][0]["max_edits"] == 1  # Mia/Mai: one transposition
