@@ -33,6 +33,7 @@ __all__ = [
     "CONTACT_FIELDS",
     "FAMILIES",
     "choose_comparisons",
+    "email_spells_name",
     "figure",
     "households_share",
     "is_chinese",
@@ -191,6 +192,35 @@ def _household_share_of(std: pd.DataFrame, column: str) -> float:
     values = df[column].to_numpy(dtype=object)
     known = differ & pd.notna(values[i]) & pd.notna(values[j])
     return float((values[i][known] == values[j][known]).mean()) if known.any() else 1.0
+
+
+def email_spells_name(std: pd.DataFrame) -> float:
+    """Share of records with an e-mail and a family name whose e-mail's local part holds the
+    family name's letters (``liam.dixon@...``).
+
+    Example
+    -------
+    >>> std = pd.DataFrame({"email": ["liam.dixon@x.org", "zz9@y.org"],
+    ...                     "family_name": ["Dixon", "Lee"]})
+    >>> email_spells_name(std)
+    0.5
+    """
+    if "email" not in std or "family_name" not in std:
+        return 0.0
+    both = std[["email", "family_name"]].dropna()
+    if not len(both):
+        return 0.0
+    local = (
+        both["email"]
+        .astype(str)
+        .str.split("@")
+        .str[0]
+        .str.lower()
+        .str.replace(r"[^a-z]", "", regex=True)
+    )
+    family = both["family_name"].astype(str).str.lower().str.replace(r"[^a-z]", "", regex=True)
+    hit = [bool(f) and f in loc for loc, f in zip(local, family, strict=True)]
+    return float(np.mean(hit))
 
 
 #: Share of records with an exact given/family swap partner that calls for a swapped level.
@@ -438,18 +468,23 @@ def choose_comparisons(
             }
         )
     if use("email"):
-        comps.append(
-            {
-                "name": "email",
-                "columns": ["email"],
-                "levels": [
-                    {"name": "exact", "test": "exact"},
-                    {"name": "local", "test": "email_local"},
-                    {"name": "edit1", "test": "edit_distance", "threshold": 1},
-                ],
-                "reason": f"filled {fill('email')}: exact, same local part, one edit",
-            }
-        )
+        named = email_spells_name(std) if std is not None and not chinese else 0.0
+        if named >= 0.5:
+            # addresses built from names: a near-equal one is a namesake's (sarah.smith90 /
+            # sarah.smith85), not a typo
+            levels = [{"name": "exact", "test": "exact"}]
+            why = (
+                f"filled {fill('email')}: exact only, {pct(named)} of addresses spell their "
+                "owner's name, so near-equal ones belong to namesakes"
+            )
+        else:
+            levels = [
+                {"name": "exact", "test": "exact"},
+                {"name": "local", "test": "email_local"},
+                {"name": "edit1", "test": "edit_distance", "threshold": 1},
+            ]
+            why = f"filled {fill('email')}: exact, same local part, one edit"
+        comps.append({"name": "email", "columns": ["email"], "levels": levels, "reason": why})
     if use("id_number"):
         comps.append(
             {
