@@ -62,7 +62,7 @@ class PlannerSpec:
     max_passes: int = 60
     min_gain: float = 0.0005
     evaluation_pairs: int = 100_000
-    sample_records: int = 150_000
+    sample_records: int = 100_000
 
     KEYS = (
         "pairs_per_record",
