@@ -60,7 +60,8 @@ def result():
 def test_columns_dtypes_and_rows(result):
     std, failures = result
     raw_cols = [c for c in RAW.columns if c.startswith("raw__")]
-    assert std.columns.tolist() == ["source", "record_id", "row_number", *raw_cols, *STD_COLUMNS]
+    assert std.columns.tolist() == ["source", "record_id", "row_number", *raw_cols, *STD_COLUMNS,
+                                    "country_given"]
     assert len(std) == len(RAW)
     assert std[["source", "record_id"]].values.tolist() == RAW[["source", "record_id"]].values.tolist()
     assert std[raw_cols].equals(RAW[raw_cols])  # raw kept untouched
@@ -214,3 +215,19 @@ def test_public_api():
         "cross_check_id", "parse_dates", "clean_address", "clean_country", "clean_postcode", "clean_amount",
         "clean_count", "clean_boolean", "clean_gender"])
     assert all(callable(getattr(clean, name)) for name in clean.__all__)
+
+
+@pytest.mark.parametrize(
+    ("raw_country", "address", "default", "country", "given"),
+    [
+        ("Deutschland", None, "CN", "DE", "DE"),  # recorded
+        (None, "北京市朝阳区建国路1号", "GB", "CN", "CN"),  # read out of the address
+        (None, None, "GB", "GB", None),  # the source's default: no evidence about the person
+    ],
+)
+def test_country_given_leaves_out_the_source_default(raw_country, address, default, country,
+                                                     given):
+    raw = pd.DataFrame({"source": ["s"], "record_id": ["1"], "row_number": [1],
+                        "raw__country": [raw_country], "raw__address": [address]})
+    std, _ = standardize(raw, default_region=default, reference_date=REF)
+    assert (std.at[0, "country"], std.at[0, "country_given"]) == (country, given)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "CANONICAL_FIELDS",
+    "COUNTRY_GIVEN",
     "DATE_FIELDS",
     "ENTITY_COLUMNS",
     "ENTITY_DISPOSITION_COLUMNS",
@@ -82,6 +83,10 @@ STD_COLUMNS: tuple[str, ...] = (
     "order_count",
     "marketing_consent",
 )
+
+#: Beside the standardized columns: the country as recorded or read out of the address, without
+#: the source's default (linkage evidence; never exported).
+COUNTRY_GIVEN = "country_given"
 
 #: Columns of the one failure table every check writes to.
 FAILURE_COLUMNS: tuple[str, ...] = (

@@ -13,7 +13,9 @@ Cross-field rules:
   ``ID_GENDER_MISMATCH``: both values are kept, the failure is recorded); when the record has no
   (valid) birth date or gender they are **filled silently** from the ID;
 * ``country``: the cleaned ``raw__country``, else CN for an address resolved to a mainland province
-  (HK/MO/TW for 81/82/71), else ``default_region`` (the source's home country).
+  (HK/MO/TW for 81/82/71), else ``default_region`` (the source's home country);
+  ``country_given`` (beside the canonical columns) is the same without the default, for linkage:
+  a source's default says where the shop is, not where the person is.
 
 Example
 -------
@@ -35,7 +37,7 @@ import pandas as pd
 
 from .._spec import check_choice, check_type, closest
 from ..errors import InputError
-from ..schema import CANONICAL_FIELDS, DATE_FIELDS, STD_COLUMNS
+from ..schema import CANONICAL_FIELDS, COUNTRY_GIVEN, DATE_FIELDS, STD_COLUMNS
 from ._common import normalize_text
 from .address import clean_address, clean_country, clean_postcode
 from .dates import DATE_ORDERS, parse_dates
@@ -212,6 +214,7 @@ def standardize(
         prefix = addr["region_code"].str[:2]
         from_region = prefix.map(_SPECIAL_PROVINCE_COUNTRY).fillna("CN").where(prefix.notna(), None)
         country_s = country_s.where(~no_country | from_region.isna(), from_region)
+    given = country_s.copy()  # recorded, or read out of the address: evidence for linkage
     country_s = country_s.where(country_s.notna() | ~no_country, default_region)
     std["country"] = country_s
     post = run("postcode", "format", clean_postcode, country_s)
@@ -230,6 +233,9 @@ def standardize(
     out = raw[[*_KEYS, *[RAW_PREFIX + f for f in fields]]].copy()
     for c in STD_COLUMNS:
         out[c] = _typed(std.get(c), STD_DTYPES[c], n)
+    # beside the canonical columns: the country as the source recorded it or its address says,
+    # without the source's default (a default says where the shop is, not where the person is)
+    out[COUNTRY_GIVEN] = _typed(given, "object", n)
     return out, failures.to_frame()
 
 

@@ -514,7 +514,9 @@ def _location(
 ) -> list[dict[str, Any]]:
     region = _address_holds_region(std) if std is not None else 0.0
     households = households_share(std) if std is not None and region < 0.5 else None
-    countries = use("country") and figure(prof, "country", "top_share") < 0.999
+    # countries the records state (a source default is no evidence about the person)
+    country = "country_given" if "country_given" in prof.index else "country"
+    countries = use(country) and figure(prof, country, "top_share") < 0.999
     out: list[dict[str, Any]] = []
     shared, pairs = households if households is not None else (0.0, 0)
     live_together = pairs < _HOUSEHOLD_PAIRS or shared < 0.5
@@ -529,8 +531,8 @@ def _location(
                 levels.append({"name": f, "test": "exact", "column": f})
                 cols.append(f)
         if countries:
-            levels.append({"name": "other_country", "test": "differs", "column": "country"})
-            cols.append("country")
+            levels.append({"name": "other_country", "test": "differs", "column": country})
+            cols.append(country)
         out.append(
             {
                 "name": "location",
@@ -602,9 +604,9 @@ def _location(
         out.append(
             {
                 "name": "country",
-                "columns": ["country"],
+                "columns": [country],
                 "levels": [{"name": "exact", "test": "exact"}],
-                "reason": "several countries among the records",
+                "reason": "several countries among the records (as stated, not source defaults)",
             }
         )
     return out

@@ -12,7 +12,7 @@ Example
 -------
 >>> import pandas as pd
 
-from ..schema import STD_COLUMNS
+from ..schema import COUNTRY_GIVEN, STD_COLUMNS
 >>> std = pd.DataFrame({"source": ["a", "a", "b"], "record_id": ["1", "2", "1"],
 ...                     "family_name": ["王", "王", "Li"], "phone": [None, "+8613800000000", None]})
 >>> p = profile_records(std)
@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ..schema import STD_COLUMNS
+from ..schema import COUNTRY_GIVEN, STD_COLUMNS
 
 __all__ = ["PROFILED_FIELDS", "PROFILE_COLUMNS", "profile_records"]
 
@@ -46,7 +46,10 @@ _NOT_LINKED = (
     "marketing_consent",
 )
 #: Std columns the planner may compare or block on.
-PROFILED_FIELDS: tuple[str, ...] = tuple(c for c in STD_COLUMNS if c not in _NOT_LINKED)
+PROFILED_FIELDS: tuple[str, ...] = (
+    *(c for c in STD_COLUMNS if c not in _NOT_LINKED),
+    COUNTRY_GIVEN,
+)
 
 PROFILE_COLUMNS: tuple[str, ...] = (
     "fill",
