@@ -1,14 +1,21 @@
 """The comparison library: which comparisons a client's fields call for, and why.
 
 Each field type has its comparison, chosen when its fields exist and carry information (filled
-on at least ``min_fill`` of the records, two or more values, no value on 99% of them): names
-(Chinese: exact, pinyin, an e-mail spelling the name, family name only, Levenshtein on pinyin;
-Latin: given and family name apart, exact and Jaro-Winkler tiers), dates (exact, day and month
-swapped, one part off, within a year), phone (exact, last 8 digits, one digit off; landline
-against mobile neutral), e-mail (exact, local part, one edit), ID number, location (one
-hierarchical comparison when the address text names the city, else address, city, postcode and
-province apart) and gender. Conflict columns and the Chinese name rule come with the fields they
-read.
+on at least ``min_fill`` of the records, two or more values, no value on 99% of them):
+
+- names: Chinese (exact, pinyin, an e-mail spelling the name, family name only, Levenshtein on
+  pinyin, and the rule that two full names differing beyond a typo are two people) or Latin
+  (given and family name apart, exact and Jaro-Winkler tiers; a swapped level when given and
+  family names are swapped between records, :func:`swapped_share`);
+- dates (exact, day and month swapped, one part off, within a year), phone (exact, last 8 digits,
+  one digit off; landline against mobile neutral), ID number, gender;
+- e-mail (exact, local part, one edit; exact only where addresses spell their owner's name,
+  :func:`email_spells_name`);
+- location: one hierarchical comparison (best level wins) when the address names its city or
+  when people live together (:func:`households_share`), else address, city, postcode and
+  province apart; countries as the records state them (``country_given``), not source defaults;
+- where people live together (Latin names), a given-name rule whose tolerance comes from the
+  data (:func:`name_tolerance`), yielding to the contact fields relatives rarely share.
 
 Example
 -------

@@ -2,26 +2,25 @@
 
 Recipe (:func:`plan_linkage`):
 
-1. **Profile** the standardized records (:mod:`.profile`): fill, distinct values, script.
-2. **Comparisons** from a library of field-type comparisons (:func:`choose_comparisons`), each
-   chosen when its fields exist and carry information: names (Chinese: exact, pinyin, e-mail
-   spelling the name, family name only, Levenshtein on pinyin; Latin: given and family name
-   apart, exact and Jaro-Winkler tiers), dates, phone, e-mail, ID number, location (one
-   hierarchical comparison when city and province are read out of the address text, else
-   address, city, postcode and province apart), gender. Conflict rules only where their fields
-   exist.
-3. **Candidate passes** from the fields present (:func:`candidate_passes`): single informative
-   keys, pairs of keys from different fields, prefixes and suffixes, given and family name
-   swapped, an e-mail spelling the other record's name. Each pass's pairs are counted exactly
-   from key frequencies before anything is compared (:func:`count_pass_pairs`).
-4. **Selection** under the budget ``pairs_per_record x records``: a first model is fitted on the
-   strict passes (at most half a pair per record); then, lazily and greedily, the pass whose new
-   pairs hold the most expected matches per pair (sum of match probabilities under the current
-   model, a uniform sample of its new pairs scored) is added while it brings at least
-   ``min_gain`` of the matches found so far, the model refitted after each addition.
-5. **Link type**: with several sources and no confident duplicate inside any source, the sources
+1. **Sample**: a client over ``planner.sample_records`` records is planned on a uniform sample of
+   them (expected matches per pair, what passes are chosen by, is the same in a uniform sample).
+2. **Profile** the standardized records (:mod:`.profile`): fill, distinct values, script.
+3. **Comparisons** from the library of field-type comparisons (:mod:`.library`), each chosen
+   when its fields exist and carry information; conflict rules only where their fields exist.
+4. **Candidate passes** from the fields present (:mod:`.candidates`), their pairs counted from
+   key frequencies before anything is compared (scaled from the sample to all records).
+5. **Selection** under the budget ``pairs_per_record x records``: a first model is fitted on the
+   strict passes (the most selective of each field family, at most half a pair per record);
+   then, lazily and greedily, the pass whose new pairs hold the most expected matches per pair
+   (sum of match probabilities under the current model, a uniform sample of its new pairs
+   scored) is added while it brings at least ``min_gain`` of the matches found so far, the model
+   refitted every :data:`REFIT_EVERY` additions. The passes chosen are then counted exactly
+   over all records.
+6. **Link type**: with several sources and no confident duplicate inside any source, the sources
    are linked to each other only (``link_only``, at most one record per source per entity).
-6. **Blocking recall** estimated by capture-recapture (Chapman) between two families of passes
+7. **Conflicts**: a date or ID conflict column stays unless pairs that are one person beyond
+   doubt (same name, strong other evidence) often differ on it (:func:`_calibrate_conflicts`).
+8. **Blocking recall** estimated by capture-recapture (Chapman) between two families of passes
    whose evidence is roughly independent: passes on a contact identifier (phone, e-mail, ID)
    against the rest, or passes on a name against the rest.
 
