@@ -276,3 +276,19 @@ def test_relatives_at_one_address_change_the_plan(households, location, rule):
     assert [r["name"] for r in settings["conflict_rules"]] == rule
     if rule:
         assert settings["conflict_rules"][0]["max_edits"] == 1  # Mia/Mai: one transposition
+
+
+@pytest.mark.parametrize(
+    ("std", "match"),
+    [
+        (pd.DataFrame({"source": "a", "record_id": [str(k) for k in range(30)]}),
+         "no field tells these records apart"),
+        (pd.DataFrame({"source": "a", "record_id": [str(k) for k in range(30)],
+                       "city": ["X"] * 30}), "no field tells these records apart"),
+    ],
+)
+def test_nothing_to_link_on_is_a_clear_error(std, match):
+    from migration_kit.errors import LinkageError
+
+    with pytest.raises(LinkageError, match=match):
+        plan_linkage(std)

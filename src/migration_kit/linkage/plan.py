@@ -272,6 +272,13 @@ def plan_linkage(std: pd.DataFrame, section: LinkageSection | None = None) -> Li
     cands = _count(full, df, candidate_passes(prof, planner.min_fill), settings)
     budget = planner.pairs_per_record * n_full
     chosen = _strict(cands, n_full, budget)
+    if not comps or not any(c.pairs for c in cands):
+        raise LinkageError(
+            "no field tells these records apart (none is filled on "
+            f"{pct(planner.min_fill)} of the records with two or more values, or no two records "
+            "share a value); map the sources' name, phone, e-mail, ID or address columns, or "
+            "declare linkage.blocking and linkage.comparisons"
+        )
     if not chosen:
         raise LinkageError(
             "no blocking pass fits the budget of "
