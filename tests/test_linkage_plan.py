@@ -292,3 +292,18 @@ def test_nothing_to_link_on_is_a_clear_error(std, match):
 
     with pytest.raises(LinkageError, match=match):
         plan_linkage(std)
+
+
+@pytest.mark.parametrize("sample_records", [100_000, 1500])
+def test_the_planners_keys_give_the_same_link(febrl1, sample_records):
+    from migration_kit.linkage.local import LocalEngine
+
+    std = pd.concat([febrl1[0].assign(record_id=febrl1[0]["record_id"] + f"-{k}")
+                     for k in range(2)], ignore_index=True)
+    plan = plan_linkage(std, LinkageSection.from_dict(
+        {"planner": {"sample_records": sample_records}}))
+    assert plan.key_cache
+    a = link(std, plan.spec)
+    b = link(std, plan.spec, engine=LocalEngine(key_cache=plan.key_cache))
+    pd.testing.assert_frame_equal(a.entities, b.entities)
+    pd.testing.assert_frame_equal(a.pairs, b.pairs)

@@ -266,6 +266,7 @@ def block_pairs(
     source_col: str = "source",
     counts: dict[str, int] | None = None,
     cache: dict[Any, Any] | None = None,
+    keep_cache: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Union of the blocking passes.
 
@@ -281,8 +282,9 @@ def block_pairs(
     counts : dict, optional
         Filled with ``pairs_<rule>`` (new pairs each rule contributed).
     cache : dict, optional
-        Factorized keys kept across calls (a planner blocking pass after pass on one table);
-        without it the keys are shared within this call and dropped after their last use.
+        Factorized keys of ``df`` computed before (a planner counting passes on the same table);
+        keys are shared by the passes and dropped after their last use, unless ``keep_cache``
+        (a planner blocking pass after pass).
 
     Returns
     -------
@@ -293,7 +295,7 @@ def block_pairs(
     n = len(df)
     src = pd.factorize(df[source_col])[0] if link_type == "link_only" else None
     keys, rule_ids, report = [], [], []
-    keep = cache is not None
+    keep = keep_cache
     cache = {} if cache is None else cache  # factorized keys, shared by the passes
     last_use = {
         k: r_idx

@@ -25,6 +25,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -63,6 +65,13 @@ _Columns = dict[str, ColumnData]
 class LocalEngine:
     """Link in this process with numpy and pandas (the reference engine).
 
+    Parameters
+    ----------
+    key_cache : dict, optional
+        Blocking keys already factorized over the same records in the same order (the planner's,
+        :attr:`.plan.LinkagePlan.key_cache`); :meth:`index` reuses them and lets each go after
+        its last pass.
+
     Example
     -------
     >>> from migration_kit.linkage.engine import LinkageEngine
@@ -70,11 +79,15 @@ class LocalEngine:
     True
     """
 
+    def __init__(self, key_cache: dict[Any, Any] | None = None) -> None:
+        self.key_cache = key_cache
+
     def index(self, df: pd.DataFrame, spec: LinkageSpec) -> CandidatePairs:
         """Union of the blocking passes (:func:`.block_pairs`)."""
         counts: dict[str, int] = {}
+        cache, self.key_cache = self.key_cache, None  # used once: the records it holds
         pairs, report = block_pairs(
-            df, spec.blocking, spec.max_block_size, spec.link_type, counts=counts
+            df, spec.blocking, spec.max_block_size, spec.link_type, counts=counts, cache=cache
         )
         return CandidatePairs(
             pairs["i"].to_numpy(), pairs["j"].to_numpy(), pairs["rule"].to_numpy(), report, counts

@@ -106,6 +106,9 @@ class LinkagePlan:
     comparisons: pd.DataFrame
     profile: pd.DataFrame
     recall: dict[str, Any] = field(default_factory=dict)
+    #: Blocking keys factorized over all records while planning, for the link's index stage
+    #: (``LocalEngine(key_cache=...)``); transient, not part of the plan.
+    key_cache: dict[Any, Any] | None = field(default=None, repr=False, compare=False)
 
     def to_yaml(self) -> str:
         """The ``linkage:`` section as YAML, headed by the recall estimate (comments)."""
@@ -230,7 +233,9 @@ def _pair_keys(
 ) -> np.ndarray:
     """Sorted unique pair keys ``i * n + j`` of the passes."""
     built = [BlockingRule.from_dict(r, "plan") for r in rules]
-    pairs, _ = block_pairs(df, built, spec.max_block_size, spec.link_type, cache=cache)
+    pairs, _ = block_pairs(
+        df, built, spec.max_block_size, spec.link_type, cache=cache, keep_cache=cache is not None
+    )
     return pairs["i"].to_numpy(np.int64) * len(df) + pairs["j"].to_numpy(np.int64)
 
 
@@ -269,7 +274,8 @@ def plan_linkage(std: pd.DataFrame, section: LinkageSection | None = None) -> Li
             "its pair counts scaled to all records for the budget; the passes chosen counted "
             "exactly over all records"
         )
-    cands = _count(full, df, candidate_passes(prof, planner.min_fill), settings)
+    cache: dict[Any, Any] = {}  # keys factorized over the planned records
+    cands = _count(full, df, candidate_passes(prof, planner.min_fill), settings, cache)
     budget = planner.pairs_per_record * n_full
     chosen = _strict(cands, n_full, budget)
     if not comps or not any(c.pairs for c in cands):
@@ -293,11 +299,13 @@ def plan_linkage(std: pd.DataFrame, section: LinkageSection | None = None) -> Li
     if "link_type" not in section.overrides:
         _link_type(state, settings, chosen, notes)
     _select(state, cands, chosen, settings, planner, budget)
-    _exact_counts(full, cands, settings)
+    full_cache: dict[Any, Any] = {**cache, **state.cache} if rate == 1 else {}
+    _exact_counts(full, cands, settings, full_cache)
     state.fit()
     if "conflict_columns" not in section.overrides:
         _calibrate_conflicts(state, settings, notes)
-    return _finish(state, settings, chosen, cands, prof, comps, notes, n_full)
+    plan = _finish(state, settings, chosen, cands, prof, comps, notes, n_full)
+    return dataclasses.replace(plan, key_cache=full_cache)
 
 
 def _count(
@@ -305,13 +313,13 @@ def _count(
     sample: pd.DataFrame,
     rules: list[dict[str, Any]],
     settings: dict[str, Any],
+    cache: dict[Any, Any],
 ) -> list[Candidate]:
     """Pair count of every candidate from key frequencies: exact over all records, or, when the
     plan is made on a sample, over the sample and scaled to all records (the passes chosen are
     counted exactly over all records at the end, :func:`_exact_counts`). A cross pass (its keys
     equal the other record's other keys) is generated on the planned records."""
     cap = int(settings["max_block_size"])
-    cache: dict[Any, Any] = {}
     scale = (len(full) / max(len(sample), 1)) ** 2
     out = []
     for rule in rules:
@@ -329,10 +337,11 @@ def _count(
     return out
 
 
-def _exact_counts(full: pd.DataFrame, cands: list[Candidate], settings: dict[str, Any]) -> None:
+def _exact_counts(
+    full: pd.DataFrame, cands: list[Candidate], settings: dict[str, Any], cache: dict[Any, Any]
+) -> None:
     """Count the chosen passes' pairs exactly over all records (after a sampled plan)."""
     cap = int(settings["max_block_size"])
-    cache: dict[Any, Any] = {}
     for c in cands:
         if c.estimated and c.status in ("strict", "added") and not c.rule.get("cross_keys"):
             c.pairs, c.oversized_records = count_pass_pairs(

@@ -20,6 +20,7 @@ from .context import RunContext, StepResult, releases_memory
 from .requests import normalized_suppression
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..linkage.engine import LinkageEngine
     from ..linkage.spec import LinkageSpec
 
 __all__ = ["read_decisions", "resolve_linkage", "step_link"]
@@ -34,11 +35,15 @@ def read_decisions(ctx: RunContext, std: pd.DataFrame) -> pd.DataFrame | None:
     return read(path, known=std) if path.exists() or given is not None else None
 
 
-def resolve_linkage(ctx: RunContext, std: pd.DataFrame) -> tuple[LinkageSpec, dict[str, Any]]:
+def resolve_linkage(
+    ctx: RunContext, std: pd.DataFrame
+) -> tuple[LinkageSpec, dict[str, Any], LinkageEngine]:
     """The linkage spec of this run: the params' frozen section, or the planner's choice from
     ``std``. Writes ``reports/linkage_plan.yaml`` (the section in use, each choice with its
-    reason) and, when planned, the pass, comparison and profile tables; returns the spec and
-    the blocking-recall estimate."""
+    reason) and, when planned, the pass, comparison and profile tables; returns the spec, the
+    blocking-recall estimate and the engine to link with (holding the keys the planner
+    factorized)."""
+    from ..linkage.local import LocalEngine
     from ..linkage.plan import plan_linkage
 
     run, section = ctx.run, ctx.params.linkage
@@ -50,7 +55,8 @@ def resolve_linkage(ctx: RunContext, std: pd.DataFrame) -> tuple[LinkageSpec, di
         run.write_text("linkage_plan", head + body)
         for name in ("linkage_passes", "linkage_comparisons", "linkage_profile"):
             run.file(name).unlink(missing_ok=True)  # a planned run's tables would mislead
-        return section.frozen, {"estimate": None, "text": "frozen section: not estimated"}
+        frozen = {"estimate": None, "text": "frozen section: not estimated"}
+        return section.frozen, frozen, LocalEngine()
     started = time.perf_counter()
     plan = plan_linkage(std, section)
     seconds = round(time.perf_counter() - started, 3)
@@ -58,7 +64,8 @@ def resolve_linkage(ctx: RunContext, std: pd.DataFrame) -> tuple[LinkageSpec, di
     run.write_table("linkage_passes", plan.passes)
     run.write_table("linkage_comparisons", plan.comparisons)
     run.write_table("linkage_profile", plan.profile.round(4).reset_index())
-    return plan.spec, {**plan.recall, "planning_seconds": seconds}
+    engine = LocalEngine(key_cache=plan.key_cache)
+    return plan.spec, {**plan.recall, "planning_seconds": seconds}, engine
 
 
 @releases_memory
@@ -72,10 +79,10 @@ def step_link(ctx: RunContext) -> StepResult:
 
     run = ctx.run
     std = run.read_table("std")
-    spec, recall = resolve_linkage(ctx, std)
+    spec, recall, engine = resolve_linkage(ctx, std)
     decisions = read_decisions(ctx, std)
     pair_decisions = None if decisions is None else decisions[decisions["decision"] != "split"]
-    result = link(std, spec, decisions=pair_decisions, progress=ctx.progress)
+    result = link(std, spec, decisions=pair_decisions, progress=ctx.progress, engine=engine)
     entities = result.entities if decisions is None else apply_decisions(result.entities, decisions)
     golden = build_golden(std, entities, ctx.params.golden)
     out = {
