@@ -28,7 +28,7 @@ import pandas as pd
 from .membership_people import TRAP_RATES, make_members
 from .membership_records import SOURCES, make_member_records
 from .rates import SynthResult
-from .shapes import SourceFile, check_size, ordered_ids, write_shape
+from .shapes import SourceFile, check_size, ordered_ids, source_tables, write_shape
 
 __all__ = ["DEAL", "SOURCE_FILES", "generate_membership"]
 
@@ -233,15 +233,7 @@ def generate_membership(
     rng = np.random.default_rng(seed)
     e = make_members(entities, rng)
     r, labels = make_member_records(e, rng)
-    tables: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
-    for name in SOURCES:
-        sel = (r["source"] == name).to_numpy()
-        sub = r.loc[sel].reset_index(drop=True)
-        table, rid, order = _format(name, sub, rng)
-        truth = labels.loc[sel].reset_index(drop=True).iloc[order].reset_index(drop=True)
-        truth.insert(0, "eid", sub["eid"].to_numpy()[order])
-        truth.insert(0, "record_id", rid[order])
-        tables[name] = (table, truth)
+    tables = source_tables(r, labels, SOURCES, _format, rng)
     return write_shape(
         out_dir,
         params_path,

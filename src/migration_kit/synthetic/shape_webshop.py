@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .rates import SynthResult
-from .shapes import SourceFile, check_size, ordered_ids, write_shape
+from .shapes import SourceFile, check_size, ordered_ids, source_tables, write_shape
 from .webshop_people import COUNTRIES, TRAP_RATES, make_webshop_entities
 from .webshop_records import SOURCES, make_webshop_records
 
@@ -278,15 +278,7 @@ def generate_webshop(
     rng = np.random.default_rng(seed)
     e = make_webshop_entities(entities, rng)
     r, labels = make_webshop_records(e, rng)
-    tables: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
-    for name in SOURCES:
-        sel = (r["source"] == name).to_numpy()
-        sub = r.loc[sel].reset_index(drop=True)
-        table, rid, order = _format(name, sub, rng)
-        truth = labels.loc[sel].reset_index(drop=True).iloc[order].reset_index(drop=True)
-        truth.insert(0, "eid", sub["eid"].to_numpy()[order])
-        truth.insert(0, "record_id", rid[order])
-        tables[name] = (table, truth)
+    tables = source_tables(r, labels, SOURCES, _format, rng)
     return write_shape(
         out_dir,
         params_path,

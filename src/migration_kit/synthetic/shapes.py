@@ -26,7 +26,7 @@ import csv
 import datetime as _dt
 import io
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -49,6 +49,7 @@ __all__ = [
     "check_size",
     "entity_ids",
     "ordered_ids",
+    "source_tables",
     "write_mapping_params",
     "write_shape",
     "write_source",
@@ -276,6 +277,33 @@ def write_mapping_params(
         encoding="utf-8",
     )
     return path
+
+
+#: Formats one source's records: ``(table, record ids, row order)``.
+SourceFormat = Callable[
+    [str, pd.DataFrame, np.random.Generator], tuple[pd.DataFrame, np.ndarray, np.ndarray]
+]
+
+
+def source_tables(
+    records: pd.DataFrame,
+    labels: pd.DataFrame,
+    sources: Sequence[str],
+    fmt: SourceFormat,
+    rng: np.random.Generator,
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Per source, the written table and its truth rows (``record_id, eid`` and the labels) in
+    the table's row order."""
+    tables: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    for name in sources:
+        sel = (records["source"] == name).to_numpy()
+        sub = records.loc[sel].reset_index(drop=True)
+        table, rid, order = fmt(name, sub, rng)
+        truth = labels.loc[sel].reset_index(drop=True).iloc[order].reset_index(drop=True)
+        truth.insert(0, "eid", sub["eid"].to_numpy()[order])
+        truth.insert(0, "record_id", rid[order])
+        tables[name] = (table, truth)
+    return tables
 
 
 def write_shape(
