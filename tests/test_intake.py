@@ -46,6 +46,12 @@ BAD_CSV = [
     (b"id,name\n1,\x80\x80\x80\xff\n", {}, "neither UTF-8 nor GBK", 1, None),
     ("a,b\n1,2\n".encode(), {"encoding": "klingon"}, "unknown encoding 'klingon'", None, None),
     ("id,name\n1,王伟\n".encode("utf-16-le"), {}, "NUL bytes: probably UTF-16 without a byte-order mark", 0, None),
+    # damage pandas would pass silently (a value cut short, a renamed header, empty fields)
+    (b"id,name\n" + b"1,abc\n" * 12000 + b"2,x\x00y\n", {}, "a NUL byte inside a field", 12001, "name"),
+    (b"id,name\n1,x\x00y\n", {"encoding": "utf-8"}, "a NUL byte inside a field", 1, "name"),
+    ("id,姓名,姓名\n1,a,b\n".encode(), {}, "header '姓名' appears twice", 0, "姓名"),
+    (b"id,name,phone\n1,a,138\n2,b\n", {}, "row has 2 fields where the header has 3", 2, None),
+    (b'id,name,phone\n1,"a, b",138\n2,"c"\n', {}, "row has 2 fields where the header has 3", 2, None),
 ]
 
 
@@ -57,6 +63,7 @@ def test_bad_csv_inputs(tmp_path, data, kwargs, fragment, row, column):
         read_table(path, format="csv", **kwargs)
     assert info.value.file == str(path)
     assert info.value.row == row
+    assert info.value.column == column
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "utf-8", "gbk", "gb18030"])
@@ -158,3 +165,15 @@ def test_unmapped_sensitive_column_is_flagged():
     assert "cn_resident_id" in cls.loc["备注", "flag"]
     assert not cls.loc["备注", "travels"]
     assert cls.loc["name", "category"] == "identity"
+
+
+@pytest.mark.parametrize(
+    ("data", "rows"),
+    [(b'id,name\n1,"two\nlines"\n', 1), (b"id,name,phone\n1,a,\n2,,\n", 2),
+     (b"id,name\n1,a\n\n2,b\n", 2)],
+)
+def test_quoted_line_breaks_empty_fields_and_blank_lines_are_fine(tmp_path, data, rows):
+    path = tmp_path / "ok.csv"
+    path.write_bytes(data)
+    df, _ = read_table(path, format="csv")
+    assert len(df) == rows

@@ -144,6 +144,66 @@ def _clean_headers(df: pd.DataFrame, path: str) -> pd.DataFrame:
     return df
 
 
+def _check_csv_text(text: str, path: str, delimiter: str) -> None:
+    """Refuse what pandas would pass silently: a NUL byte inside a field (it cuts the field short),
+    a header that appears twice (pandas renames it ``name.1``), a row with fewer fields than the
+    header (pandas fills the missing fields with empty text). Errors name the row (the header is
+    row 0) and the column, never a value."""
+    lines = text.splitlines()
+    header = next(csv.reader(lines[:1], delimiter=delimiter), [])
+    names = [h.replace("\ufeff", "").strip() for h in header]
+    nul = text.find("\x00")
+    if nul >= 0:
+        row = text.count("\n", 0, nul)
+        line = text[text.rfind("\n", 0, nul) + 1 : nul]
+        col = line.count(delimiter)
+        raise InputError(
+            path,
+            "a NUL byte inside a field would cut the value short; remove it at the source or "
+            "re-export the file",
+            row=row,
+            column=names[col] if col < len(names) else None,
+        )
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise InputError(
+                path,
+                f"header {name!r} appears twice; rename one of the columns",
+                row=0,
+                column=name,
+            )
+        seen.add(name)
+    width = len(names)
+    if width < 2:
+        return
+    short = _short_row(text, lines, delimiter, width)
+    if short is not None:
+        row, fields = short
+        raise InputError(
+            path,
+            f"row has {fields} fields where the header has {width}; the missing fields would "
+            "be read as empty. Fix the row (a lost delimiter or quote?) and export again",
+            row=row,
+        )
+
+
+def _short_row(text: str, lines: list[str], delimiter: str, width: int) -> tuple[int, int] | None:
+    """(line number after the header, fields) of the first non-blank row with fewer fields than
+    the header, or None."""
+    if '"' not in text:  # no quoting: a row's fields are its delimiters plus one
+        for n, line in enumerate(lines[1:], start=1):
+            if line.strip() and line.count(delimiter) + 1 < width:
+                return n, line.count(delimiter) + 1
+        return None
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(reader, None)
+    for record in reader:  # quoted fields may hold delimiters and line breaks
+        if record and any(f.strip() for f in record) and len(record) < width:
+            return reader.line_num - 1, len(record)
+    return None
+
+
 def _read_csv(
     path: Path, data: bytes, encoding: str | None, delimiter: str | None
 ) -> tuple[pd.DataFrame, str]:
@@ -155,6 +215,7 @@ def _read_csv(
             delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = ","
+    _check_csv_text(text, str(path), delimiter)
     try:
         df = pd.read_csv(
             io.StringIO(text),
