@@ -231,3 +231,13 @@ def test_country_given_leaves_out_the_source_default(raw_country, address, defau
                         "raw__country": [raw_country], "raw__address": [address]})
     std, _ = standardize(raw, default_region=default, reference_date=REF)
     assert (std.at[0, "country"], std.at[0, "country_given"]) == (country, given)
+
+
+def test_a_cell_too_long_for_any_field_is_recorded_and_not_carried():
+    raw = pd.DataFrame({"source": ["s", "s"], "record_id": ["1", "2"], "row_number": [1, 2],
+                        "raw__address": ["x" * 70_000, "北京市朝阳区建国路1号"]})
+    std, failures = standardize(raw, reference_date=REF)
+    assert std["address"].tolist()[0] is None and std["address"].tolist()[1]
+    hit = failures[failures["reason_code"] == "VALUE_TOO_LONG"]
+    assert hit[["record_id", "field", "check"]].values.tolist() == [["1", "address", "size"]]
+    assert len(hit["value_masked"].iloc[0]) < 100  # the failure table holds no 70 KB value

@@ -33,12 +33,13 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from .._spec import check_choice, check_type, closest
 from ..errors import InputError
 from ..schema import CANONICAL_FIELDS, COUNTRY_GIVEN, DATE_FIELDS, STD_COLUMNS
-from ._common import normalize_text
+from ._common import NULL, normalize_text
 from .address import clean_address, clean_country, clean_postcode
 from .dates import DATE_ORDERS, parse_dates
 from .email import clean_email
@@ -48,7 +49,10 @@ from .names import clean_name
 from .numbers import clean_amount, clean_boolean, clean_count, clean_gender
 from .phone import check_region, clean_phone
 
-__all__ = ["RAW_PREFIX", "STD_DTYPES", "standardize"]
+__all__ = ["MAX_CELL_CHARS", "RAW_PREFIX", "STD_DTYPES", "standardize"]
+
+#: Longest value a field takes (64 KB of text); longer cells get ``VALUE_TOO_LONG`` and no value.
+MAX_CELL_CHARS = 65_536
 
 RAW_PREFIX = "raw__"
 _KEYS = ("source", "record_id", "row_number")
@@ -131,6 +135,12 @@ def standardize(
     failures = FailureTable(raw[["source", "record_id"]])
 
     columns = {f: raw[RAW_PREFIX + f].astype(object) for f in fields}
+    for f, values in columns.items():  # a cell no field can hold is recorded, never carried on
+        long = (values.str.len() > MAX_CELL_CHARS).fillna(False).to_numpy(dtype=bool)
+        if long.any():
+            reason = pd.Series(np.where(long, "VALUE_TOO_LONG", NULL), index=values.index)
+            failures.add(f, "size", values.str[:64], reason)
+            columns[f] = values.where(~long, None)
     col = columns.get
 
     def run(
