@@ -118,6 +118,11 @@ MAP_ERRORS = [
      "addresses); export the file with its header row", 0, "会员编号"),
     ({"ID": ["1", " "], "Name": ["a", "b"]}, "ID", {"full_name": ("Name",)},
      "empty record id (1 rows in all); every row needs an id", 2, "ID"),
+    # one phone-like cell is enough: the name and address beside it are never echoed
+    ({"王伟": ["李娜"], "北京市朝阳区建国路1号": ["x"], "13912345678": ["13812345678"]}, "会员编号",
+     {"full_name": ("姓名",)},
+     "id column '会员编号' not found: the first row looks like data, not a header (it holds numbers, dates or e-mail "
+     "addresses); export the file with its header row", 0, "会员编号"),
 ]
 
 
