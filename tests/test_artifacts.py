@@ -101,3 +101,15 @@ def test_views_show_only_masked_or_aggregate_artifacts(tmp_path, name):
     ctx = SimpleNamespace(run=RunFolder.create(tmp_path, "c", "r"))
     with pytest.raises(MigrationKitError, match="views show only masked or aggregate"):
         views.report_csv(ctx, name)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"x\")", "+86 138", "-1+1", "@SUM(A1)"])
+def test_report_csvs_escape_formula_like_cells_and_read_back_exact(tmp_path, value):
+    run = RunFolder.create(tmp_path, "c", "r")
+    df = pd.DataFrame({"metric": [value, "plain"], "score": [-0.5, 1.0]})
+    path = run.write_table("quality_compare", df)
+    cells = pd.read_csv(path, keep_default_na=False)
+    assert cells["metric"].tolist() == [f"'{value}", "plain"]  # a spreadsheet shows text
+    assert cells["score"].tolist() == [-0.5, 1.0]  # numbers stay numbers
+    back = run.read_table("quality_compare")
+    assert back["metric"].tolist() == [value, "plain"]

@@ -37,13 +37,16 @@ import pandas as pd
 from .artifacts import ARTIFACTS, FOLDERS
 
 __all__ = [
+    "FORMULA_START",
     "PARTIAL_MARK",
     "RunFolder",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_text",
+    "escape_formulas",
     "file_sha256",
     "new_run_id",
+    "unescape_formulas",
 ]
 
 
@@ -88,6 +91,48 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
 def atomic_write_text(path: Path, text: str) -> Path:
     """Write UTF-8 text atomically."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+#: A cell a spreadsheet would run as a formula starts with one of these (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula get a leading ``'`` (analyst-facing
+    CSVs only; numbers stay numbers and the buyer's data keeps its exact values).
+
+    Example
+    -------
+    >>> escape_formulas(pd.DataFrame({"a": ["=HYPERLINK(1)", "ok", None], "n": [-1, 2, 3]})
+    ...                 ).values.tolist()
+    [["'=HYPERLINK(1)", -1], ['ok', 2], [None, 3]]
+    """
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            s = out[col]
+            risky = s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+            if risky.any():
+                out[col] = s.where(~risky, "'" + s.astype(str))
+    return out
+
+
+def unescape_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`escape_formulas` on a CSV read back (the ``'`` before a formula start)."""
+    for col in df.columns:
+        if df[col].dtype == object:
+            s = df[col]
+            marked = s.map(
+                lambda v: (
+                    isinstance(v, str)
+                    and v[:1] == "'"
+                    and v[1:2] != ""
+                    and v[1:].startswith(FORMULA_START)
+                )
+            )
+            if marked.any():
+                df[col] = s.where(~marked, s.str[1:])
+    return df
 
 
 def file_sha256(path: Path) -> str:
@@ -151,7 +196,7 @@ class RunFolder:
             if target.suffix == ".parquet":
                 df.to_parquet(tmp, index=False)
             elif target.suffix == ".csv":
-                df.to_csv(tmp, index=False, encoding="utf-8")
+                escape_formulas(df).to_csv(tmp, index=False, encoding="utf-8")
             else:
                 raise KeyError(f"artifact {name!r} ({art.path}) is not a table")
         return target
@@ -161,7 +206,7 @@ class RunFolder:
         (``raw__``: memory)."""
         path = self.file(name)
         if path.suffix == ".csv":
-            return pd.read_csv(path, keep_default_na=False)
+            return unescape_formulas(pd.read_csv(path, keep_default_na=False))
         if skip_prefix is None:
             return pd.read_parquet(path)
         import pyarrow.parquet as pq

@@ -44,6 +44,7 @@ import pandas as pd
 
 from ..errors import InputError, LinkageError, ParamsError
 from ..masking import mask_cell, mask_series, mask_value
+from ..runfolder import escape_formulas, unescape_formulas
 
 __all__ = [
     "DECISIONS",
@@ -241,7 +242,7 @@ def write_review_queue(queue: pd.DataFrame, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    queue.to_csv(tmp, index=False, encoding="utf-8")
+    escape_formulas(queue).to_csv(tmp, index=False, encoding="utf-8")
     os.replace(tmp, path)
     return path
 
@@ -290,7 +291,9 @@ def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -
             "review decisions file not found; fill the decision column of the "
             "review queue CSV and name it in golden.decisions",
         )
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    df = unescape_formulas(
+        pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    )
     for col in ("source_a", "record_id_a", "decision"):
         if col not in df.columns:
             raise InputError(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 
+from ..runfolder import escape_formulas, unescape_formulas
 from .review import DECISIONS
 
 if TYPE_CHECKING:
@@ -36,12 +37,12 @@ def review_widget(
         import ipywidgets as w
     except ImportError:
         return None
-    queue = pd.read_csv(queue_path, dtype=str, keep_default_na=False)
+    queue = unescape_formulas(pd.read_csv(queue_path, dtype=str, keep_default_na=False))
     if queue.empty:
         return None
     prior = pd.DataFrame(columns=[*_KEY, "decision"])
     if Path(decisions_path).exists():
-        prior = pd.read_csv(decisions_path, dtype=str, keep_default_na=False)
+        prior = unescape_formulas(pd.read_csv(decisions_path, dtype=str, keep_default_na=False))
         queue = (
             queue.drop(columns="decision")
             .merge(prior[[*_KEY, "decision"]], on=_KEY, how="left")
@@ -71,7 +72,7 @@ def review_widget(
         kept = kept[kept["_merge"] == "left_only"].drop(columns="_merge")
         out = pd.concat([kept, shown[shown["decision"] != ""]], ignore_index=True)
         tmp = Path(decisions_path).with_suffix(".part")
-        out.to_csv(tmp, index=False, encoding="utf-8")
+        escape_formulas(out).to_csv(tmp, index=False, encoding="utf-8")
         tmp.replace(decisions_path)
         status.value = f"saved {len(out)} decisions; rerun the deduplication step to apply them"
 
