@@ -182,3 +182,12 @@ def test_quoted_line_breaks_empty_fields_and_blank_lines_are_fine(tmp_path, data
     path.write_bytes(data)
     df, _ = read_table(path, format="csv")
     assert len(df) == rows
+
+
+def test_xlsx_duplicate_header_is_an_error(tmp_path):
+    path = tmp_path / "d.xlsx"
+    df = pd.DataFrame([["A1", "王伟", "李娜"]], columns=["编号", "姓名", "姓名"])
+    df.to_excel(path, index=False, sheet_name="客户")
+    with pytest.raises(InputError, match="header '姓名' of sheet '客户' appears twice") as info:
+        read_table(path, format="xlsx")
+    assert (info.value.row, info.value.column) == (0, "姓名")

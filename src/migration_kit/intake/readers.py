@@ -244,6 +244,33 @@ def _read_csv(
     return df, used
 
 
+def _check_xlsx_headers(path: Path, sheet: str | None, sheets: list[str | None]) -> None:
+    """A header that appears twice in a sheet is an error (pandas would rename it ``name.1``)."""
+    heads = pd.read_excel(
+        path,
+        sheet_name=sheets[0] if sheet is not None else None,
+        header=None,
+        nrows=1,
+        dtype=str,
+        engine="calamine",
+    )
+    for name, head in heads.items() if isinstance(heads, dict) else [(sheet, heads)]:
+        if not len(head):
+            continue
+        seen: set[str] = set()
+        for cell in head.iloc[0].tolist():
+            text = "" if pd.isna(cell) else str(cell).replace("\ufeff", "").strip()
+            if text and text in seen:
+                where = f" of sheet {name!r}" if name is not None else ""
+                raise InputError(
+                    str(path),
+                    f"header {text!r}{where} appears twice; rename one of the columns",
+                    row=0,
+                    column=text,
+                )
+            seen.add(text)
+
+
 def _read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
     from python_calamine import CalamineError  # calamine reads xlsx ~20x faster than openpyxl
 
@@ -269,6 +296,7 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, tuple[str, 
                 str(path), f"sheet {sheet!r} not found; sheets: {', '.join(map(str, names))}"
             ) from None
         raise InputError(str(path), f"cannot read workbook: {exc}") from None
+    _check_xlsx_headers(path, sheet, list(book) if isinstance(book, dict) else [sheet])
     if isinstance(book, dict):
         frames = [df for df in book.values() if len(df.columns)]
         if not frames:
