@@ -109,6 +109,24 @@ def test_group_member_null_in_chosen_record_stays_null():
     assert row["address"] == "朝阳路1号院2单元" and row["district"] == "朝阳区" and pd.isna(row["postcode"])
 
 
+@pytest.mark.parametrize(
+    ("city", "province", "golden_city", "golden_province"),
+    [
+        ([None, "北京市", None, None], [None, "北京市", None, None], "北京市", "北京市"),
+        ([None, None, None, None], [None, "广东省", None, None], None, "广东省"),
+        ([None, None, None, None], [None, None, None, None], None, None),
+    ],
+)
+def test_a_city_without_a_street_address_is_kept(city, province, golden_city, golden_province):
+    std, ent = _tables(address=[None] * 4, city=city, province=province)
+    res = build_golden(std, ent)
+    row = res.golden.set_index("entity_id").loc["E1"]
+    assert (row["city"] if pd.notna(row["city"]) else None) == golden_city
+    assert (row["province"] if pd.notna(row["province"]) else None) == golden_province
+    lin = res.lineage[(res.lineage["entity_id"] == "E1") & res.lineage["field"].isin(["city"])]
+    assert len(lin) == (1 if golden_city else 0)
+
+
 def _full_std():
     rng = np.random.default_rng(3)
     n = 60

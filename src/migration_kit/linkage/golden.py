@@ -25,6 +25,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -301,6 +302,37 @@ def _pick(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[np.ndarray, np.ndarray]:
     return ents, chosen[ents]
 
 
+def _pick_grouped(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_pick` by the lead field; an entity none of whose records holds the lead field
+    (no street address) is picked by its group's next field that some record holds (the city),
+    so the group's values are never lost with a missing lead.
+
+    Example
+    -------
+    >>> from migration_kit.linkage.survivorship import SurvivorshipSpec
+    >>> std = pd.DataFrame({"source": ["a", "b"], "record_id": ["1", "2"],
+    ...                     "address": [None, None], "city": ["北京市", None]})
+    >>> spec = SurvivorshipSpec.default()
+    >>> ctx = _Ctx(std, np.array([0, 0]), 1, spec)
+    >>> _pick_grouped(ctx, spec.rule_for("address"))
+    (array([0]), array([0]))
+    """
+    ents, rows = _pick(ctx, rule)
+    missing = np.setdiff1d(np.arange(ctx.n_ent), ents)
+    for lead in rule.group:
+        if not len(missing):
+            break
+        fallback = dataclasses.replace(
+            rule, field=lead, group=tuple(f for f in rule.fields if f != lead)
+        )
+        more_e, more_r = _pick(ctx, fallback)
+        keep = np.isin(more_e, missing)
+        ents, rows = np.concatenate([ents, more_e[keep]]), np.concatenate([rows, more_r[keep]])
+        missing = np.setdiff1d(missing, more_e[keep])
+    order = np.argsort(ents, kind="stable")
+    return ents[order], rows[order]
+
+
 def _take(col: pd.Series, ents: np.ndarray, rows: np.ndarray, n_ent: int) -> pd.Series:
     """Value of ``col`` at the chosen row of each entity (null where an entity has no candidate)."""
     idx = np.full(n_ent, -1, dtype=np.int64)
@@ -397,7 +429,7 @@ def build_golden(
             cols[rule.field], ents, rows = _sum(ctx, rule)
             groups = [(rule.field, ents, rows)]
         else:
-            ents, rows = _pick(ctx, rule)
+            ents, rows = _pick_grouped(ctx, rule)
             groups = []
             for f in rule.fields:
                 cols[f] = _take(ctx.column(f), ents, rows, len(ids))
