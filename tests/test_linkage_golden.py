@@ -221,3 +221,14 @@ def test_inconsistent_entities_are_rejected(mutate, message):
     std, ent = _tables()
     with pytest.raises(LinkageError, match=message):
         build_golden(std, mutate(ent))
+
+
+@pytest.mark.parametrize(
+    ("amounts", "total"),
+    [([1792.56, 2033.47, None], 3826.03), ([0.1, 0.2, 0.0], 0.3), ([1.005, 3.0, None], 4.005),
+     ([19.99] * 3, 59.97)],
+)
+def test_money_sums_are_exact_in_decimal(amounts, total):
+    std, ent = _tables(total_spent=[*amounts, None])
+    row = build_golden(std, ent).golden.set_index("entity_id").loc["E1"]
+    assert repr(float(row["total_spent"])) == repr(total)

@@ -341,13 +341,35 @@ def _take(col: pd.Series, ents: np.ndarray, rows: np.ndarray, n_ent: int) -> pd.
     return pd.Series(pd.api.extensions.take(values, idx, allow_fill=True))
 
 
+def _exact_sum(vals: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    """Group sums that are exact in decimal: values written with at most 6 decimals (money:
+    ``1792.56``) are summed as integers of their last decimal place, so 1792.56 + 2033.47 is
+    3826.03, not 3826.0299999999997; others are summed as floats.
+
+    Example
+    -------
+    >>> _exact_sum(np.array([1792.56, 2033.47, 0.1]), np.array([0, 0, 1]), 2).tolist()
+    [3826.03, 0.1]
+    """
+    if not len(vals) or not np.isfinite(vals).all() or np.abs(vals).max() * 10**6 >= 2**53:
+        return np.bincount(groups, weights=vals, minlength=n)
+    # the fewest decimals that reproduce every value exactly (money: 2)
+    places = next((p for p in range(7) if (np.rint(vals * 10**p) / 10**p == vals).all()), None)
+    if places is None:
+        return np.bincount(groups, weights=vals, minlength=n)
+    units = np.rint(vals * 10**places).astype(np.int64)
+    total = np.zeros(n, dtype=np.int64)
+    np.add.at(total, groups, units)
+    return total / 10**places
+
+
 def _sum(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     col = ctx.column(rule.field)
     rows = np.flatnonzero(ctx.notna(rule.field))
     rows = rows[np.argsort(ctx.ecode[rows] * len(ctx.ecode) + ctx.key_rank[rows])]
     vals = pd.to_numeric(col).to_numpy(dtype="float64", na_value=0.0)[rows]
     ents = ctx.ecode[rows]
-    total = np.bincount(ents, weights=vals, minlength=ctx.n_ent)
+    total = _exact_sum(vals, ents, ctx.n_ent)
     out: pd.Series = pd.Series(np.where(np.bincount(ents, minlength=ctx.n_ent) > 0, total, np.nan))
     if pd.api.types.is_integer_dtype(col.dtype):
         out = out.round().astype("Int64")
