@@ -26,10 +26,11 @@ CASES = [
     ("(010) 1234 5678", None, "+861012345678", "landline", None),
     ("0755-8888 8888", None, "+8675588888888", "landline", None),
     ("021-62345678", None, "+862162345678", "landline", None),
-    ("14012345678", None, None, None, "PHONE_INVALID"),  # unassigned 140
-    ("14112345678", None, None, None, "PHONE_INVALID"),
-    ("14412345678", None, None, None, "PHONE_INVALID"),
-    ("17412345678", None, None, None, "PHONE_INVALID"),  # 174 outside 1740[0-5]
+    # a mobile's shape in a range the metadata calls unassigned: kept (matching, requests), marked
+    ("14012345678", None, "+8614012345678", "other", "PHONE_UNASSIGNED"),  # unassigned 140
+    ("14112345678", None, "+8614112345678", "other", "PHONE_UNASSIGNED"),
+    ("14412345678", None, "+8614412345678", "other", "PHONE_UNASSIGNED"),
+    ("17412345678", None, "+8617412345678", "other", "PHONE_UNASSIGNED"),  # 174 not 1740[0-5]
     ("12345678901", None, None, None, "PHONE_INVALID"),
     ("1381234567", None, None, None, "PHONE_INVALID"),  # one digit short
     ("138123456789", None, None, None, "PHONE_INVALID"),  # one digit long
@@ -65,11 +66,17 @@ def test_fast_path_agrees_with_phonenumbers(sample):
             assert phone is None and reason in ("PHONE_UNPARSEABLE", "PHONE_INVALID"), raw
             continue
         valid = pn.is_valid_number(parsed)
-        assert (phone is not None) == valid, raw
+        national = str(parsed.national_number)
+        shaped = len(national) == 11 and national[0] == "1" and national[1] in "3456789"
+        assert (phone is not None) == (valid or (shaped and reason == "PHONE_UNASSIGNED")), raw
         if valid:
             assert phone == pn.format_number(parsed, pn.PhoneNumberFormat.E164)
             assert kind == {pn.PhoneNumberType.MOBILE: "mobile", pn.PhoneNumberType.FIXED_LINE: "landline"}.get(
                 pn.number_type(parsed), "other")
+            assert reason is None
+        elif phone is not None:  # kept: a mobile's shape the metadata does not know
+            assert (phone, kind, reason) == (pn.format_number(parsed, pn.PhoneNumberFormat.E164),
+                                             "other", "PHONE_UNASSIGNED")
         else:
             assert reason == "PHONE_INVALID"
 
@@ -78,7 +85,7 @@ def test_repeated_values_and_index_kept():
     s = pd.Series(["13812345678", None, "13812345678", "14012345678"], index=[10, 11, 12, 13], dtype=object)
     out = clean_phone(s)
     assert out.index.tolist() == [10, 11, 12, 13]
-    assert out["phone"].tolist() == ["+8613812345678", None, "+8613812345678", None]
+    assert out["phone"].tolist() == ["+8613812345678", None, "+8613812345678", "+8614012345678"]
 
 
 @pytest.mark.parametrize("region, match", [("ZZ", "not a phone region"), ("cn", "received 'cn'")])

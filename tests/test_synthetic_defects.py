@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 #: generator's defect label -> (std field, reason code in the failure table)
 CLEANING_DEFECTS = [
-    ("PHONE_INVALID", "phone", "PHONE_INVALID"),
+    # a mobile's shape in a range phonenumbers calls unassigned: kept and marked, not nulled
+    ("PHONE_INVALID", "phone", "PHONE_UNASSIGNED"),
     ("ID_CHECKSUM", "id_number", "ID_CHECKSUM"),
     ("BIRTH_FUTURE", "birth_date", "DATE_FUTURE"),
     ("EMAIL_SYNTAX", "email", "EMAIL_SYNTAX"),

@@ -14,14 +14,17 @@ fixed-line pattern -> valid landline. Everything else goes through ``phonenumber
 distinct value.
 
 Reason codes: ``PHONE_UNPARSEABLE`` (no number could be read), ``PHONE_INVALID`` (read but not a
-valid number for its region).
+valid number for its region: nulled), ``PHONE_UNASSIGNED`` (a Chinese mobile's shape, 11 digits
+starting 1[3-9], in a range the metadata calls unassigned: kept as E.164 with type ``other``, for
+matching and withdrawal requests, and counted against validity; the metadata lags new
+allocations).
 
 Example
 -------
 >>> import pandas as pd
 >>> clean_phone(pd.Series(["138 1234 5678", "010-12345678", "14012345678"])).values.tolist()
 [['+8613812345678', 'mobile', None], ['+861012345678', 'landline', None],
- [None, None, 'PHONE_INVALID']]
+ ['+8614012345678', 'other', 'PHONE_UNASSIGNED']]
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ def _pattern(desc: PhoneNumberDesc | None) -> str:
         raise ImportError("the phonenumbers CN metadata lacks a mobile/fixed-line/general pattern")
     return desc.national_number_pattern
 
+
+#: A Chinese mobile number's shape (national number), assigned or not.
+_CN_MOBILE_SHAPE = r"1[3-9]\d{9}"
 
 _CN = pn.PhoneMetadata.metadata_for_region("CN")
 if _CN is None:  # the metadata ships with phonenumbers
@@ -149,7 +155,13 @@ def _clean_values(u: pa.Array, region: str) -> np.ndarray:
         unknown = (
             ~pc.is_null(nat).to_numpy(zero_copy_only=False) & ~mobile & ~fullmatch(nat, _CN_ANY)
         )
-        out[unknown, 2] = "PHONE_INVALID"
+        # a mobile's shape (11 digits, 1[3-9]) in a range the metadata does not know (yet):
+        # possible, kept for matching and suppression, and marked so validity counts it
+        shaped = unknown & fullmatch(nat, _CN_MOBILE_SHAPE)
+        out[shaped, 0] = np.char.add("+86", to_object(nat)[shaped].astype(str)).astype(object)
+        out[shaped, 1] = "other"
+        out[shaped, 2] = "PHONE_UNASSIGNED"
+        out[unknown & ~shaped, 2] = "PHONE_INVALID"
         todo &= ~mobile & ~unknown
         # CN landlines written with the trunk 0: fixed-line pattern and length, no other type's
         # pattern
