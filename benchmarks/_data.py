@@ -330,6 +330,45 @@ def blocking_recall(run_dir: Path, truth) -> tuple[int, int, float]:
     return found, true, (found / true if true else 1.0)
 
 
+def ceiling_figures(std, spec, truth_ids) -> dict:
+    """``link(std, spec)`` in this process: a hand-written spec's figures, in the same keys as
+    the product path's, beside it (``truth_ids``: the true entity of every std row)."""
+    import resource
+
+    import numpy as np
+    import pandas as pd
+
+    from migration_kit.linkage import link, pairwise_metrics
+
+    t0 = time.perf_counter()
+    res = link(std, spec)
+    secs = time.perf_counter() - t0
+    truth_ids = np.asarray(truth_ids)
+    m = pairwise_metrics(res.entities["entity_id"].to_numpy(), truth_ids)
+    codes = pd.factorize(pd.Series(truth_ids))[0]
+    i, j = res.pairs["i"].to_numpy(), res.pairs["j"].to_numpy()
+    found = int((codes[i] == codes[j]).sum())
+    return {
+        "records": len(std),
+        "cands": res.counts["candidate_pairs"],
+        "P": m["precision"],
+        "R": m["recall"],
+        "F1": m["f1"],
+        "tp": m["tp"],
+        "pred": m["predicted_pairs"],
+        "true": m["true_pairs"],
+        "brecall": found / max(m["true_pairs"], 1),
+        "found": found,
+        "estimate": float("nan"),
+        "plan": float("nan"),
+        "link": secs,
+        "wall": secs,
+        "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024,
+        "plan_from": "-",
+        "stages": res.timings,
+    }
+
+
 def medians(runs: list[dict]) -> dict:
     """Per key, the median over ``runs`` of the numbers (other values: the first run's)."""
     out = dict(runs[0])

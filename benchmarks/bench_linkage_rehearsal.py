@@ -34,20 +34,18 @@ Run::
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import blocking_recall, dataset, medians, plan_seconds, run_dedupe
+from _data import blocking_recall, ceiling_figures, dataset, medians, plan_seconds, run_dedupe
 
-from migration_kit.linkage import LinkageSpec, link, pairwise_metrics
+from migration_kit.linkage import LinkageSpec, pairwise_metrics
 from migration_kit.linkage.defaults import DEFAULT_SPEC
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,33 +149,7 @@ def product_once(params: Path, workdir: Path, run_id: str) -> dict:
 
 def ceiling_once(std: pd.DataFrame, truth: pd.DataFrame) -> dict:
     """``link(std, DEFAULT_SPEC)`` in this process on the product run's std."""
-    spec = LinkageSpec.from_dict(DEFAULT_SPEC)
-    t0 = time.perf_counter()
-    res = link(std, spec)
-    secs = time.perf_counter() - t0
-    m = pairwise_metrics(res.entities["entity_id"].to_numpy(), truth["entity_id"].to_numpy())
-    codes = pd.factorize(truth["entity_id"])[0]
-    i, j = res.pairs["i"].to_numpy(), res.pairs["j"].to_numpy()
-    found = int((codes[i] == codes[j]).sum())
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    return {
-        "records": len(std),
-        "cands": res.counts["candidate_pairs"],
-        "P": m["precision"],
-        "R": m["recall"],
-        "F1": m["f1"],
-        "tp": m["tp"],
-        "pred": m["predicted_pairs"],
-        "true": m["true_pairs"],
-        "brecall": found / max(m["true_pairs"], 1),
-        "estimate": float("nan"),
-        "plan": float("nan"),
-        "link": secs,
-        "wall": secs,
-        "rss": rss,
-        "plan_from": "-",
-        "stages": res.timings,
-    }
+    return ceiling_figures(std, LinkageSpec.from_dict(DEFAULT_SPEC), truth["entity_id"].to_numpy())
 
 
 def _f(v: float, width: int, digits: int) -> str:

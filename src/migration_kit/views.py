@@ -10,9 +10,7 @@ Example
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -34,7 +32,6 @@ __all__ = [
     "linkage_recall",
     "manifest_table",
     "report_csv",
-    "report_sections",
     "request_summary",
     "review_form",
     "roster_summary",
@@ -207,8 +204,3 @@ def verify(ctx: RunContext) -> pd.DataFrame:
     if not problems:
         return pd.DataFrame({"check": ["signature, file hashes, audit chain"], "result": ["ok"]})
     return pd.DataFrame({"problem": [str(p) for p in problems]})
-
-
-def report_sections(path: Path) -> int:
-    """Number of numbered sections (h2) in the HTML report."""
-    return len(re.findall(r"<h2>", Path(path).read_text(encoding="utf-8")))

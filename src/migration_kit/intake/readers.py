@@ -244,6 +244,19 @@ def _read_csv(
     return df, used
 
 
+def _maybe_renamed(book: pd.DataFrame | dict[str, pd.DataFrame]) -> bool:
+    """Whether some header looks like pandas' rename of a repeated one (``x`` and ``x.1``)."""
+    frames = book.values() if isinstance(book, dict) else [book]
+    for df in frames:
+        names = {str(c) for c in df.columns}
+        if any(
+            "." in n and n.rsplit(".", 1)[0] in names and n.rsplit(".", 1)[1].isdigit()
+            for n in names
+        ):
+            return True
+    return False
+
+
 def _check_xlsx_headers(path: Path, sheet: str | None, sheets: list[str | None]) -> None:
     """A header that appears twice in a sheet is an error (pandas would rename it ``name.1``)."""
     heads = pd.read_excel(
@@ -296,7 +309,8 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, tuple[str, 
                 str(path), f"sheet {sheet!r} not found; sheets: {', '.join(map(str, names))}"
             ) from None
         raise InputError(str(path), f"cannot read workbook: {exc}") from None
-    _check_xlsx_headers(path, sheet, list(book) if isinstance(book, dict) else [sheet])
+    if _maybe_renamed(book):  # pandas renames a repeated header "x.1": confirm on the raw row
+        _check_xlsx_headers(path, sheet, list(book) if isinstance(book, dict) else [sheet])
     if isinstance(book, dict):
         frames = [df for df in book.values() if len(df.columns)]
         if not frames:
