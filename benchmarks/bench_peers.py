@@ -15,6 +15,10 @@ webshop_en / membership
     columns only, ``truth.csv`` gives every record's true person). migration_kit runs ``dedupe``
     on the params file; Splink reads that run's ``work/std.parquet``, so both engines see the
     identical cleaned records.
+fake_1000 / historical_50k (``--splink-datasets DIR``)
+    Splink's published labelled sets (1,000 English records with heavy typos and no phones;
+    50,578 records of 5,156 historical persons, about ten records each), from the ``data/``
+    folder of ``github.com/moj-analytical-services/splink_datasets`` (not shipped here).
 
 Tools
 -----
@@ -57,6 +61,12 @@ splink (demo settings)
       these sets do, so Splink also blocks on each and compares them (EmailComparison,
       ExactMatch phone with tf): without them it could not see what links orders to accounts.
       One table (``dedupe_only`` over all sources, which is link-and-dedupe).
+    * fake_1000 / historical_50k (``--splink-datasets DIR``): Splink's own labelled sets with
+      its own settings: ``04_Estimating_model_parameters`` (trained there, predicted and
+      clustered at 0.2 as in ``05_Predicting_results``) and ``deduplicate_50k_synthetic``
+      (clusters at 0.95), on the files as Splink ships them. migration_kit reads the same
+      files with a params file that maps the columns that have a canonical field
+      (:data:`UNSEEN`).
 
     Splink's seconds = Linker creation, training, prediction and clustering (data loading into
     DuckDB not counted); ``wall`` = its whole process. Predictions are made without the
@@ -73,7 +83,7 @@ tool's process. With ``--repeat N`` every figure is the median over N runs.
 Run
 ---
 .venv/bin/python benchmarks/bench_peers.py [--repeat N] [--splink-python PY | --install-splink]
-    [--skip-febrl] [--skip-synth] [--synth-entities 2000] [--seed 7]
+    [--skip-febrl] [--skip-synth] [--synth-entities 2000] [--seed 7] [--splink-datasets DIR]
 """
 
 from __future__ import annotations
@@ -124,7 +134,7 @@ import time
 import duckdb
 import splink
 import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import ColumnExpression, DuckDBAPI, Linker, SettingsCreator, block_on
 
 job = json.loads(open(sys.argv[1], encoding="utf-8").read())
 con = duckdb.connect()
@@ -186,6 +196,54 @@ elif job["kind"] == "febrl4":
     deterministic = [block_on("given_name", "surname", "date_of_birth")]
     recall, u_pairs, u_seed = 0.8, 1e6, None
     em = [(block_on("date_of_birth"), True), (block_on("postcode"), True)]
+elif job["kind"] == "fake_1000":  # tutorials 04 + 05, on the file as Splink ships it
+    tables, uid = [con.sql(f"select * from read_csv('{job['inputs'][0]}', header=true, "
+                           "all_varchar=true)")], "unique_id"
+    threshold = 0.2
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.NameComparison("first_name"), cl.NameComparison("surname"),
+            cl.LevenshteinAtThresholds(ColumnExpression("dob").cast_to_string(), 1),
+            cl.ExactMatch("city").configure(term_frequency_adjustments=True),
+            cl.EmailComparison("email")],
+        blocking_rules_to_generate_predictions=[
+            block_on("first_name", "city"), block_on("surname"), block_on("dob")],
+        retain_intermediate_calculation_columns=True)
+    deterministic = [block_on("first_name", "dob"),
+                     "l.first_name = r.first_name and levenshtein(r.surname, l.surname) <= 2",
+                     block_on("email")]
+    recall, u_pairs, u_seed = 0.7, 2e6, None
+    em = [(block_on("first_name", "surname"), False), (block_on("dob"), False)]
+elif job["kind"] == "historical_50k":  # deduplicate_50k_synthetic, as published
+    tables, uid, threshold = [con.sql(
+        "select *, first_name || ' ' || surname as first_name_surname_concat "
+        f"from read_parquet('{job['inputs'][0]}')")], "unique_id", 0.95
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        blocking_rules_to_generate_predictions=[
+            block_on("substr(first_name,1,3)", "substr(surname,1,4)"),
+            block_on("surname", "dob"), block_on("first_name", "dob"),
+            block_on("postcode_fake", "first_name"), block_on("postcode_fake", "surname"),
+            block_on("dob", "birth_place"), block_on("substr(postcode_fake,1,3)", "dob"),
+            block_on("substr(postcode_fake,1,3)", "first_name"),
+            block_on("substr(postcode_fake,1,3)", "surname"),
+            block_on("substr(first_name,1,2)", "substr(surname,1,2)", "substr(dob,1,4)")],
+        comparisons=[
+            cl.ForenameSurnameComparison(
+                "first_name", "surname",
+                forename_surname_concat_col_name="first_name_surname_concat"),
+            cl.DateOfBirthComparison("dob", input_is_string=True),
+            cl.PostcodeComparison("postcode_fake"),
+            cl.ExactMatch("birth_place").configure(term_frequency_adjustments=True),
+            cl.ExactMatch("occupation").configure(term_frequency_adjustments=True)],
+        retain_intermediate_calculation_columns=True)
+    deterministic = [
+        block_on("first_name", "surname", "dob"),
+        block_on("substr(first_name,1,2)", "surname", "substr(postcode_fake,1,2)"),
+        block_on("dob", "postcode_fake")]
+    recall, u_pairs, u_seed = 0.6, 1e7, None
+    em = [(block_on("first_name", "surname"), True), (block_on("dob"), True)]
 else:  # "std": deduplicate_50k_synthetic mapped onto the cleaned columns, + email and phone
     tables, uid, threshold = [std(job["inputs"][0])], "unique_id", 0.95
     blocking = [
@@ -601,6 +659,96 @@ def synth_section(args, folder: Path, splink_py: str | None) -> None:
             print_row(shape, f"splink demo (>={m['threshold']})", m)
 
 
+#: Splink's published labelled sets (``moj-analytical-services/splink_datasets``, ``data/``):
+#: file, Splink runner kind, params column mapping (canonical field: column). Only columns with
+#: a canonical field are mapped: ``occupation`` (historical) has none, Splink compares it.
+UNSEEN = {
+    "fake_1000": (
+        "fake_1000.csv",
+        {
+            "given_name": "first_name",
+            "family_name": "surname",
+            "birth_date": "dob",
+            "city": "city",
+            "email": "email",
+        },
+    ),
+    "historical_50k": (
+        "historical_figures_with_errors_50k.parquet",
+        {
+            "full_name": "full_name",
+            "given_name": "first_name",
+            "family_name": "surname",
+            "birth_date": "dob",
+            "city": "birth_place",
+            "postcode": "postcode_fake",
+            "gender": "gender",
+        },
+    ),
+}
+
+
+def unseen_params(folder: Path, name: str, data: Path, columns: dict[str, str]) -> Path:
+    """A params file that only maps ``columns`` of ``data`` (written as CSV when Parquet)."""
+    if data.suffix == ".parquet":
+        csv = folder / f"{name}.csv"
+        pd.read_parquet(data).to_csv(csv, index=False, encoding="utf-8")
+        data = csv
+    lines = [
+        f"client: {name.replace('_', '')}",
+        "deal:",
+        "  type: merger",
+        "  seller: {name: Seller, contact: seller@example.org}",
+        "  recipient: {name: Buyer, contact: buyer@example.org, country: GB}",
+        "sources:",
+        f"  - name: {name.replace('_', '')}",
+        f"    path: {data}",
+        "    date_order: YMD",
+        "    default_country: GB",
+        "    id_column: unique_id",
+        "    columns:",
+        *(f"      {field}: {col}" for field, col in columns.items()),
+    ]
+    params = folder / f"params_{name}.yaml"
+    params.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return params
+
+
+def unseen_section(args, folder: Path, splink_py: str | None) -> None:
+    """Splink's own labelled sets with its own demo settings, and the product path beside."""
+    src = Path(args.splink_datasets)
+    print(HEADER)
+    for name, (file, columns) in UNSEEN.items():
+        data = src / file
+        if not data.exists():
+            print(f"{name}: {data} not found; skipped")
+            continue
+        raw = (
+            pd.read_parquet(data, columns=["unique_id", "cluster"])
+            if data.suffix == ".parquet"
+            else pd.read_csv(data, dtype=str, keep_default_na=False)
+        ).astype(str)
+        label = pd.Series(raw["cluster"].to_numpy(), index=raw["unique_id"].to_numpy())
+
+        def truth_of(std: pd.DataFrame, label=label) -> pd.Series:
+            return pd.Series(label.reindex(std["record_id"].astype(str).to_numpy()).to_numpy())
+
+        params = unseen_params(folder, name, data, columns)
+        runs = [run_product(params, folder, f"{name}_{k}", truth_of) for k in range(args.repeat)]
+        print_row(name, "migration_kit product", medians(runs))
+        if splink_py:
+            recs = raw["unique_id"]
+            m = medians(
+                [
+                    run_splink(
+                        splink_py, name, [str(data)], folder, recs, raw["cluster"], f"{name}_{k}"
+                    )
+                    for k in range(args.repeat)
+                ]
+            )
+            print_row(name, f"splink demo (>={m['threshold']})", m)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -626,6 +774,13 @@ def main(argv: list[str] | None = None) -> int:
         "--synth-entities", type=int, default=2000, help="people per generated set (default 2000)"
     )
     ap.add_argument("--seed", type=int, default=7, help="generator seed (default 7)")
+    ap.add_argument(
+        "--splink-datasets",
+        default=None,
+        help="folder holding Splink's labelled sets (fake_1000.csv, "
+        "historical_figures_with_errors_50k.parquet: the data/ folder of "
+        "github.com/moj-analytical-services/splink_datasets); adds their section",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder; print it")
     args = ap.parse_args(argv)
 
@@ -637,6 +792,8 @@ def main(argv: list[str] | None = None) -> int:
             febrl_section(args, folder, splink_py)
         if not args.skip_synth:
             synth_section(args, folder, splink_py)
+        if args.splink_datasets:
+            unseen_section(args, folder, splink_py)
         print(
             "F1: pairwise, of the entity assignment (Splink: clusters at the threshold shown); "
             "F1 p>=.5: Splink's predicted pairs at probability 0.5; b.recall: true pairs among "

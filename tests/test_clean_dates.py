@@ -42,7 +42,9 @@ CASES = [
     ("2030-01-01", "YMD", True, None, "DATE_FUTURE"),
     ("2024-07-01", "YMD", True, None, "DATE_FUTURE"),
     ("2024-06-30T23:00:00", "YMD", True, "2024-06-30 23:00:00", None),  # the reference day itself
-    ("1899-12-31", "YMD", True, None, "DATE_IMPLAUSIBLE"),
+    ("1899-12-31", "YMD", True, "1899-12-31", "DATE_IMPLAUSIBLE"),  # kept, flagged
+    ("1678-01-01", "YMD", True, "1678-01-01", "DATE_IMPLAUSIBLE"),
+    ("1630-08-01", "YMD", True, None, "DATE_IMPLAUSIBLE"),  # before datetime64[ns]: lost
     ("0990-01-01", "YMD", True, None, "DATE_IMPLAUSIBLE"),
     (None, "YMD", True, None, None),
     ("  ", "YMD", True, None, None),

@@ -67,11 +67,35 @@ def test_built_from_given_and_family(given, family, full, pinyin):
     assert out.loc[0, "pinyin_key"] == pinyin
 
 
-def test_full_name_wins_over_parts_and_nulls_pass_through():
+def test_full_name_kept_beside_the_parts_and_nulls_pass_through():
     out = clean_name(pd.Series(["李娜", None], dtype=object), pd.Series(["伟", None], dtype=object),
                      pd.Series(["王", None], dtype=object))
     assert out["full_name"].tolist() == ["李娜", None]
+    assert out["family_name"].tolist() == ["王", None]
+    assert out["given_name"].tolist() == ["伟", None]
     assert out["reason"].tolist() == [None, None]
+
+
+PARTS = [
+    # full, given, family -> family_name, given_name, name_key, pinyin_key, full_name
+    ("roger of howden", "roger", "howden", "Howden", "Roger", "howden roger", "howden roger",
+     "Roger Of Howden"),
+    (None, "joseph arthur", "bennett", "Bennett", "Joseph Arthur", "bennett joseph arthur",
+     "bennett josepharthur", "Joseph Arthur Bennett"),
+    ("bennett", "bennett", None, None, "Bennett", "bennett", "bennett", "Bennett"),
+    (None, None, "Bennett", "Bennett", None, "bennett", "bennett", "Bennett"),
+    (None, "Li", "Wang", "Wang", "Li", "wang li", "li wang", "Li Wang"),  # no re-splitting
+    (None, "伟 老师", "王", "王", "伟", "王伟", "wang wei", "王伟"),
+    ("Wang Li", "W1", "Wang", "Li", "Wang", "li wang", "li wang", "Wang Li"),  # bad part: full
+]
+
+
+@pytest.mark.parametrize("full, given, family, fam, giv, key, pinyin, shown", PARTS)
+def test_parts_kept_as_the_source_split_them(full, given, family, fam, giv, key, pinyin, shown):
+    out = clean_name(pd.Series([full], dtype=object), pd.Series([given], dtype=object),
+                     pd.Series([family], dtype=object)).iloc[0]
+    assert [out.family_name, out.given_name, out.name_key, out.pinyin_key, out.full_name] == [
+        fam, giv, key, pinyin, shown]
 
 
 @pytest.mark.parametrize("text, folded", [("José", "jose"), ("MÜLLER", "muller"), ("Ørsted", "ørsted"),

@@ -16,7 +16,11 @@ Accepted shapes (after NFKC, ``年``/``月`` -> ``-``, ``日`` dropped):
 
 Reason codes: ``DATE_UNPARSEABLE`` (no shape matched), ``DATE_IMPOSSIBLE`` (a shape matched but no
 such day, e.g. 1990-02-30), ``DATE_AMBIGUOUS``, ``DATE_IMPLAUSIBLE`` (before 1900-01-01),
-``DATE_FUTURE`` (after ``reference_date``). Invalid values are NaT.
+``DATE_FUTURE`` (after ``reference_date``). Invalid values are NaT, except ``DATE_IMPLAUSIBLE``
+ones from 1678 on (the first year ``datetime64[ns]`` holds): a record of a person born in 1850 is
+odd for a customer file but it is what the source holds, and two records sharing it are strong
+evidence for linkage, so the value is kept and flagged (the failure table says so, quality counts
+it invalid). Earlier years cannot be held and are NaT.
 
 Example
 -------
@@ -191,7 +195,7 @@ def parse_dates(
     # years below pandas' range come back as NaT without a reason from _from_parts: implausible
     present = ~pc.is_null(u).to_numpy(zero_copy_only=False)
     reason[present & np.isnat(val) & pd.isna(reason)] = "DATE_IMPLAUSIBLE"
-    val[early | future] = np.datetime64("NaT")
+    val[future] = np.datetime64("NaT")
     return pd.DataFrame(
         {
             "value": pd.Series(spread(val, codes), index=s.index, dtype="datetime64[ns]"),

@@ -211,6 +211,44 @@ def _latin(name: str) -> _NameRow:
     return (display, shown[fam_i], given_shown, name_key, pinyin_key, None)
 
 
+def _parts(value: str) -> _NameRow:
+    """A name the source gave as ``given`` and ``family`` (joined by ``\x1f``): kept as split.
+
+    Example
+    -------
+    >>> _parts("joseph arthur\x1fbennett")
+    ('Joseph Arthur Bennett', 'Bennett', 'Joseph Arthur', 'bennett joseph arthur', 'bennett josepharthur', None)
+    """
+    given, _, family = value.partition("\x1f")
+    if not family:
+        return _one(given)
+    if not given:
+        row = _one(family)
+        return (row[0], row[2], None, *row[3:]) if row[5] is None else row
+    if _CJK.search(given + family):
+        g, f = (_CJK_SPACE.sub("", _T2S.convert(x)).strip() for x in (given, family))
+        g = _CN_TITLE.sub("", g).strip()
+        if not (g and f) or _INVALID.search(g + f):
+            return (None, None, None, None, None, "NAME_INVALID")
+        tokens = sorted(t for t in (_surname_pinyin(f), _pinyin(g)) if t)
+        return (f + g, f, g, (f + g).replace("·", ""), " ".join(tokens), None)
+    g = _LATIN_TITLE.sub("", given).strip(" ,.")
+    f = family.strip(" ,.")
+    if not (g and f) or _INVALID.search(g + f):
+        return (None, None, None, None, None, "NAME_INVALID")
+
+    def shown(text: str) -> list[str]:
+        return [t.title() if (t.isupper() or t.islower()) else t for t in text.split()]
+
+    def folded(text: str) -> list[str]:
+        return [re.sub(r"[^\w'-]", "", fold_latin(t)) for t in text.split()]
+
+    g_shown, f_shown = " ".join(shown(g)), " ".join(shown(f))
+    name_key = " ".join([*folded(f), *folded(g)])
+    pinyin_key = " ".join(sorted(["".join(folded(f)), "".join(folded(g))]))
+    return (f"{g_shown} {f_shown}", f_shown, g_shown, name_key, pinyin_key, None)
+
+
 def _one(value: str) -> _NameRow:
     name = _T2S.convert(value) if _CJK.search(value) else value
     return _chinese(name) if _CJK.search(name) else _latin(name)
@@ -227,7 +265,11 @@ def clean_name(
         Raw full names. Where missing, the name is built from ``given``/``family``: Chinese
         ``family + given``, Latin ``given + " " + family``.
     given, family : Series, optional
-        Raw given and family names (aligned with ``full``).
+        Raw given and family names (aligned with ``full``). When both are given, a record holding
+        either keeps them as the source split them (``family_name``, ``given_name`` and the match
+        keys come from the parts; ``full_name`` stays the source's full name where it has one):
+        re-splitting a full name would turn given ``roger`` and family ``howden`` of
+        ``roger of howden`` into ``Roger Of`` / ``Howden``.
 
     Returns
     -------
@@ -259,4 +301,15 @@ def clean_name(
         built = (f.fillna("") + g.fillna("")).where(cjk, g.fillna("") + " " + f.fillna(""))
         built = built.str.strip()
         text = text.where(text.notna(), built.where(built != "", None))
-    return map_unique(text, _one, NAME_COLUMNS)
+    out = map_unique(text, _one, NAME_COLUMNS)
+    if given is None or family is None:
+        return out
+    has_part = g.notna() | f.notna()
+    joined = (g.fillna("") + "\x1f" + f.fillna("")).where(has_part, None)
+    parts = map_unique(joined, _parts, NAME_COLUMNS)
+    take = has_part & (parts["reason"].isna() | out["full_name"].isna())
+    for col in NAME_COLUMNS:
+        if col != "full_name":
+            out[col] = parts[col].where(take, out[col])
+    out["full_name"] = out["full_name"].where(out["full_name"].notna(), parts["full_name"])
+    return out

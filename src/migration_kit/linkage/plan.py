@@ -173,14 +173,39 @@ class _State:
     cache: dict[Any, Any] = field(default_factory=dict)  # factorized blocking keys
     trained: TrainedModel | None = None
     u0: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    # levels of every pair compared so far (sorted keys; the passes tried overlap a lot)
+    level_comparisons: tuple[Any, ...] = ()
+    level_keys: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    level_rows: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.int8))
 
     @property
     def n(self) -> int:
         return max(len(self.df), 1)
 
+    def levels(self, keys: np.ndarray) -> np.ndarray:
+        """Level matrix of the pairs ``keys`` (sorted, unique); each pair is compared once."""
+        comparisons = tuple(self.spec.comparisons)
+        if comparisons != self.level_comparisons:
+            self.level_comparisons = comparisons
+            self.level_keys = np.empty(0, np.int64)
+            self.level_rows = np.empty((0, len(comparisons)), np.int8)
+        out = np.empty((len(keys), len(comparisons)), np.int8)
+        known = _within(self.level_keys, keys)
+        if known.any():
+            out[known] = self.level_rows[np.searchsorted(self.level_keys, keys[known])]
+        new = keys[~known]
+        if len(new):
+            rows = compare_levels(
+                self.df, new // self.n, new % self.n, self.spec.comparisons, self.cols
+            )
+            out[~known] = rows
+            at = np.searchsorted(self.level_keys, new)
+            self.level_keys = np.insert(self.level_keys, at, new)
+            self.level_rows = np.insert(self.level_rows, at, rows, axis=0)
+        return out
+
     def fit(self) -> None:
-        i, j = self.keys // self.n, self.keys % self.n
-        levels = compare_levels(self.df, i, j, self.spec.comparisons, self.cols)
+        levels = self.levels(self.keys)
         vectors = ComparisonVectors(levels, self.cols)
         link_type = self.spec.link_type
         if link_type not in self.u0:  # random pairs depend on the link type only
@@ -192,7 +217,7 @@ class _State:
         frequency-class odds need the whole pair set, they come with the final link)."""
         assert self.trained is not None
         i, j = keys // self.n, keys % self.n
-        levels = compare_levels(self.df, i, j, self.spec.comparisons, self.cols)
+        levels = self.levels(keys)
         quick = dataclasses.replace(self.spec, tf_classes=None)
         src = pd.factorize(self.df["source"])[0] if self.spec.link_type == "link_only" else None
         return _score(quick, self.trained.model, levels, self.cols, i, j, src)[2]
@@ -200,7 +225,7 @@ class _State:
     def gain(self, keys: np.ndarray, limit: int, seed: int) -> tuple[float, float]:
         """Expected matches among the pairs of ``keys`` not chosen yet, and their number, both
         for all records (the planned sample's figures times :attr:`scale`)."""
-        new = keys[~np.isin(keys, self.keys, assume_unique=True)]
+        new = keys[~_within(self.keys, keys)]
         if not len(new):
             return 0.0, 0.0
         sample = new
@@ -215,6 +240,14 @@ class _State:
 
     def confident(self) -> np.ndarray:
         return self.keys[self.probability(self.keys) >= self.spec.upper_threshold]
+
+
+def _within(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which ``keys`` are in ``sorted_keys`` (sorted, unique): a binary search, no hashing."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[pos] == keys
 
 
 def _sample(df: pd.DataFrame, size: int, seed: int) -> tuple[pd.DataFrame, float]:
@@ -440,7 +473,8 @@ def _select(
             continue
         chosen.append(c.rule)
         c.status, added, expected = "added", added + 1, expected + g
-        state.keys = np.union1d(state.keys, c.keys)
+        extra = c.keys[~_within(state.keys, c.keys)]
+        state.keys = np.insert(state.keys, np.searchsorted(state.keys, extra), extra)
         state.spec = _spec_of(settings, chosen)
         if added % REFIT_EVERY == 0:
             state.fit()
