@@ -117,6 +117,12 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", "views.report_csv(ctx, 'quality_compare', head=40)"),
         ("code", "display(Image(filename=str(ctx.run.file('quality_dimensions_chart'))))"),
         ("code", "views.report_csv(ctx, 'quality_gates')"),
+        ("md", "Field reconciliation: for every field, the records whose source cell holds a value, "
+               "those cleaning nulled by a named rule (failure table), the customers holding it, the "
+               "golden records holding it, what survivorship or minimisation dropped by name, and what "
+               "reaches the buyer. **Check:** `unexplained` is 0 everywhere (the built-in gate "
+               "`fidelity.unexplained_losses`)."),
+        ("code", "views.field_reconciliation(ctx)"),
         ("md", "What to fix at the source: per source, the checks that most often lower a record's own score "
                "(record counts; the per-record scores stay in the run's work folder)."),
         ("code", "views.report_csv(ctx, 'record_quality_top_reasons')"),

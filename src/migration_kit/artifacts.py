@@ -41,6 +41,7 @@ from .schema import (
     ENTITY_COLUMNS,
     ENTITY_DISPOSITION_COLUMNS,
     FAILURE_COLUMNS,
+    FIELD_RECONCILIATION_COLUMNS,
     GATE_COLUMNS,
     LINEAGE_COLUMNS,
     RECORD_DISPOSITION_COLUMNS,
@@ -496,6 +497,16 @@ ARTIFACTS = ArtifactRegistry(
             "quality",
             "aggregate",
             "failing checks by source",
+        ),
+        _a(
+            "field_reconciliation",
+            "reports/field_reconciliation.csv",
+            "quality",
+            "aggregate",
+            "every field from source cell to the buyer's table: present, dropped by a named "
+            "rule, unexplained",
+            FIELD_RECONCILIATION_COLUMNS,
+            exact=True,
         ),
         _a(
             "quality_gates",

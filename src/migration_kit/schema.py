@@ -15,6 +15,7 @@ __all__ = [
     "ENTITY_COLUMNS",
     "ENTITY_DISPOSITION_COLUMNS",
     "FAILURE_COLUMNS",
+    "FIELD_RECONCILIATION_COLUMNS",
     "GATE_COLUMNS",
     "KEY_COLUMNS",
     "LINEAGE_COLUMNS",
@@ -100,6 +101,29 @@ FAILURE_COLUMNS: tuple[str, ...] = (
 )
 
 # -- tables between stages (the run-folder artifacts declare them; see migration_kit.artifacts) --
+
+#: Columns of ``reports/field_reconciliation.csv`` (one row per canonical field).
+FIELD_RECONCILIATION_COLUMNS: tuple[str, ...] = (
+    "field",
+    "records_with_source_value",
+    "records_with_clean_value",
+    "records_nulled",
+    "records_nulled_by_rule",
+    "records_nulled_unexplained",
+    "nulled_rules",
+    "customers_with_value",
+    "golden_with_value",
+    "golden_dropped_by_rule",
+    "golden_drop_rule",
+    "golden_lost",
+    "golden_untraced",
+    "exported",
+    "dropped_by_rule",
+    "drop_rule",
+    "exported_with_value",
+    "export_lost",
+    "unexplained",
+)
 
 #: Linkage: the entity of every input record.
 ENTITY_COLUMNS: tuple[str, ...] = ("source", "record_id", "entity_id")

@@ -114,6 +114,13 @@ def report_csv(
     return df.head(head) if head else df
 
 
+def field_reconciliation(ctx: RunContext) -> pd.DataFrame:
+    """Every field from source cell to the buyer's table (the main columns; the CSV has all)."""
+    from .quality.fidelity import FIELD_RECONCILIATION_SHOWN
+
+    return report_csv(ctx, "field_reconciliation", FIELD_RECONCILIATION_SHOWN)
+
+
 def linkage_passes(ctx: RunContext) -> pd.DataFrame:
     """The blocking passes in use, in the order the planner chose them, with their figures
     (empty for a frozen section: its passes are in ``reports/linkage_plan.yaml``)."""

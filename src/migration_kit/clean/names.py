@@ -216,8 +216,10 @@ def _parts(value: str) -> _NameRow:
 
     Example
     -------
-    >>> _parts("joseph arthur\x1fbennett")
-    ('Joseph Arthur Bennett', 'Bennett', 'Joseph Arthur', 'bennett joseph arthur', 'bennett josepharthur', None)
+    >>> _parts("joseph arthur\x1fbennett")[:3]
+    ('Joseph Arthur Bennett', 'Bennett', 'Joseph Arthur')
+    >>> _parts("joseph arthur\x1fbennett")[3:]
+    ('bennett joseph arthur', 'bennett josepharthur', None)
     """
     given, _, family = value.partition("\x1f")
     if not family:

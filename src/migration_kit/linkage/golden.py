@@ -190,6 +190,7 @@ class _Ctx:
         self.key_rank = np.zeros(len(std), dtype=np.int64)
         self.key_rank[order] = np.arange(len(order))
         self._notna: dict[str, np.ndarray] = {}
+        self._codes: dict[str, np.ndarray] = {}
         rec = self._dates("last_activity_at").fillna(self._dates("created_at"))
         self.recency = np.where(rec.isna(), _LOW, rec.to_numpy(dtype="int64", na_value=_LOW))
         self._tb: dict[tuple, np.ndarray] = {}
@@ -224,6 +225,12 @@ class _Ctx:
             tb[idx] = np.arange(len(idx))
             self._tb[(order, recent_first)] = tb
         return self._tb[(order, recent_first)]
+
+    def codes(self, field: str) -> np.ndarray:
+        """Factorized values of ``field`` (-1: null), cached."""
+        if field not in self._codes:
+            self._codes[field] = pd.factorize(self.column(field))[0]
+        return self._codes[field]
 
     def notna(self, field: str) -> np.ndarray:
         """Boolean mask of rows whose ``field`` is non-null (cached)."""
@@ -331,6 +338,49 @@ def _pick_grouped(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[np.ndarray, np.nda
         missing = np.setdiff1d(missing, more_e[keep])
     order = np.argsort(ents, kind="stable")
     return ents[order], rows[order]
+
+
+def _fill_compatible(
+    ctx: _Ctx, rule: SurvivorshipRule, ents: np.ndarray, rows: np.ndarray, field: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Entities whose chosen record lacks group member ``field``, and the record of the same
+    entity that gives it: one holding ``field`` and agreeing with the chosen record on every
+    other field of the group that both hold (the same place: a postcode is taken from a record
+    of the same address, never from another address). Best by the rule's tie order.
+
+    Example
+    -------
+    >>> from migration_kit.linkage.survivorship import SurvivorshipSpec
+    >>> std = pd.DataFrame({"source": ["a", "b", "c"], "record_id": ["1", "2", "3"],
+    ...                     "address": ["西安街1号", "西安街1号", "Baker St 2"],
+    ...                     "city": ["青岛市", "青岛市", "London"],
+    ...                     "postcode": [None, "266010", "NW1"]})
+    >>> spec = SurvivorshipSpec.default()
+    >>> ctx = _Ctx(std, np.array([0, 0, 0]), 1, spec)
+    >>> _fill_compatible(ctx, spec.rule_for("address"), np.array([0]), np.array([0]), "postcode")
+    (array([0]), array([1]))
+    """
+    chosen = np.full(ctx.n_ent, -1, dtype=np.int64)
+    chosen[ents] = rows
+    mine = chosen[ctx.ecode]
+    cand = ctx.notna(field) & ctx.multi & (mine >= 0)
+    cand &= ~ctx.notna(field)[np.maximum(mine, 0)]
+    idx = np.flatnonzero(cand)
+    if not len(idx):
+        return idx, idx
+    own = mine[idx]
+    for other in rule.fields:
+        if other == field:
+            continue
+        codes = ctx.codes(other)
+        a, b = codes[idx], codes[own]
+        keep = (a < 0) | (b < 0) | (a == b)
+        idx, own = idx[keep], own[keep]
+    tie = ctx.tie_rank(rule.source_order or ctx.spec.source_priority)[idx]
+    idx = idx[np.lexsort((tie, ctx.ecode[idx]))]
+    first = np.ones(len(idx), dtype=bool)
+    first[1:] = ctx.ecode[idx][1:] != ctx.ecode[idx][:-1]
+    return ctx.ecode[idx[first]], idx[first]
 
 
 def _take(col: pd.Series, ents: np.ndarray, rows: np.ndarray, n_ent: int) -> pd.Series:
@@ -454,9 +504,16 @@ def build_golden(
             ents, rows = _pick_grouped(ctx, rule)
             groups = []
             for f in rule.fields:
-                cols[f] = _take(ctx.column(f), ents, rows, len(ids))
+                col = ctx.column(f)
+                cols[f] = _take(col, ents, rows, len(ids))
                 ok = ctx.notna(f)[rows]
                 groups.append((f, ents[ok], rows[ok]))
+                if f != rule.field:  # a member the chosen record lacks: from the same place
+                    fe, fr = _fill_compatible(ctx, rule, ents, rows, f)
+                    if len(fe):
+                        filled = _take(col, fe, fr, len(ids))
+                        cols[f] = cols[f].where(cols[f].notna(), filled)
+                        groups.append((f, fe, fr))
         for f, e, r in groups:
             label = rule.strategy if f == rule.field else f"{rule.strategy} (with {rule.field})"
             if label not in rule_labels:

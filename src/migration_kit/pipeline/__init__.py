@@ -14,7 +14,8 @@ Steps, in :data:`STEPS` order (notebook ``NN`` calls its step)::
     report   (07) report.html
 
 Modules: :mod:`.context` (RunContext, open_run, keys, releasing memory), one module per step,
-:mod:`.requests` (the suppression requests both link and scope read), :mod:`.run` (STEPS,
+:mod:`.requests` (the suppression requests both link and scope read), :mod:`.exports` (what
+leaves for the buyer: quality checks it, handover sends it), :mod:`.run` (STEPS,
 run_all, dedupe).
 
 Example
@@ -31,10 +32,11 @@ from __future__ import annotations
 from .backup import step_backup
 from .clean import step_clean
 from .context import RunContext, Step, StepResult, key_material, open_run, releases_memory
-from .handover import EXPORT_TABLES, export_frames, step_handover
+from .exports import EXPORT_TABLES, export_frames, transfer_golden
+from .handover import step_handover
 from .intake import step_intake
 from .link import read_decisions, resolve_linkage, step_link
-from .quality import step_quality, transfer_golden
+from .quality import step_quality
 from .report import step_report
 from .requests import normalized_suppression, suppression_status
 from .run import STEPS, dedupe, run_all, step_name

@@ -1,5 +1,6 @@
 """Step ``quality``: score before (all cleaned records) and after (golden customers to
-transfer), per check, field, source and dimension; enforce the gates.
+transfer), per check, field, source and dimension; reconcile every field from source cell to the
+buyer's table; enforce the gates (the declared ones and the built-in fidelity gate).
 
 Example
 -------
@@ -12,23 +13,17 @@ from __future__ import annotations
 import pandas as pd
 
 from .context import RunContext, StepResult, releases_memory
+from .exports import export_frames, transfer_golden
 
-__all__ = ["step_quality", "transfer_golden"]
-
-
-def transfer_golden(ctx: RunContext) -> pd.DataFrame:
-    """The golden records of the customers that transfer."""
-    golden = ctx.run.read_table("golden")
-    ent = ctx.run.read_table("entity_dispositions")
-    keep = ent.loc[ent["disposition"] == "transferred", "entity_id"]
-    return golden[golden["entity_id"].isin(keep)].reset_index(drop=True)
+__all__ = ["step_quality"]
 
 
 @releases_memory
 def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
     """Score before and after; write the reports and charts; enforce the gates."""
     from ..quality.charts import plot_dimensions, plot_failures_by_source
-    from ..quality.gates import check_gates, enforce_gates
+    from ..quality.fidelity import fidelity_gate, field_reconciliation
+    from ..quality.gates import GateReport, check_gates, enforce_gates
     from ..quality.per_record import per_record
     from ..quality.score import compare, score
 
@@ -38,7 +33,8 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
     before = score(
         std, spec, stage="before", reference_date=date, failures=failures, entities=entities
     )
-    after = score(transfer_golden(ctx), spec, stage="after", reference_date=date)
+    golden = transfer_golden(ctx)
+    after = score(golden, spec, stage="after", reference_date=date)
     out = {
         "quality_compare": run.write_table("quality_compare", compare(before, after)),
         "quality_before_by_check": run.write_table("quality_before_by_check", before.by_check),
@@ -66,12 +62,30 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
         plot_dimensions(before, after, tmp)
     with run.writing("quality_failures_chart") as tmp:
         plot_failures_by_source(failures, tmp)
-    report = check_gates([before, after], spec)
+    recon = field_reconciliation(
+        std,
+        failures,
+        entities,
+        golden,
+        run.read_table("lineage"),
+        run.read_table("fields"),
+        export_frames(ctx)["customers"],
+        groups={
+            member: f"{rule.strategy} (with {rule.field})"
+            for rule in ctx.params.golden.rules
+            for member in rule.group
+        },
+    )
+    out["field_reconciliation"] = run.write_table("field_reconciliation", recon)
+    declared = check_gates([before, after], spec)
+    rows = [r for r in (declared.rows, fidelity_gate(recon, spec)) if len(r)]
+    report = GateReport(pd.concat(rows, ignore_index=True))
     run.write_table("quality_gates", report.rows)
     gates = {
         "gates": len(report.rows),
         "gates_failed": len(report.failed),
         "gates_overridden": len(report.overridden),
+        "fields_unexplained": int((recon["unexplained"] > 0).sum()),
     }
     audit_counts = {  # the audit log takes integers
         "before_overall_x100": round(before.overall_score * 100),

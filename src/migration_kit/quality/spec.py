@@ -8,6 +8,9 @@ Metric names (used by gates and by :func:`~migration_kit.quality.score.compare`)
 - ``<check name>``; default check names are ``<field>.<check>``, e.g. ``phone.unique``
 - ``source.<source>`` (validated when the gate is evaluated, since sources are known only then)
 
+One gate is built in and always evaluated: :data:`FIDELITY_GATE` (no value lost without a named
+rule, :mod:`migration_kit.quality.fidelity`); ``overrides`` may name it like any declared gate.
+
 A gate may pin a stage by suffixing ``.before`` / ``.after`` (``uniqueness.after``); an unsuffixed
 gate must hold at every stage passed to :func:`~migration_kit.quality.gates.check_gates`.
 
@@ -32,7 +35,18 @@ from ..registry import REQUIRED
 from ..schema import CANONICAL_FIELDS
 from .checks import DIMENSIONS, REGISTRY
 
-__all__ = ["DEFAULT_CHECKS", "STAGES", "CheckSpec", "GateSpec", "OverrideSpec", "QualitySpec"]
+__all__ = [
+    "DEFAULT_CHECKS",
+    "FIDELITY_GATE",
+    "STAGES",
+    "CheckSpec",
+    "GateSpec",
+    "OverrideSpec",
+    "QualitySpec",
+]
+
+#: The built-in gate: values lost between the source cells and the buyer's table without a rule.
+FIDELITY_GATE = "fidelity.unexplained_losses"
 
 STAGES: tuple[str, ...] = ("before", "after")
 _FIELDS: tuple[str, ...] = (*CANONICAL_FIELDS, "entity_id")
@@ -298,7 +312,7 @@ class QualitySpec:
                 f"received {n!r} twice; declare a gate once",
             )
         overrides = tuple(
-            OverrideSpec.from_dict(o, f"{where}.overrides[{i}]", tuple(names))
+            OverrideSpec.from_dict(o, f"{where}.overrides[{i}]", (*names, FIDELITY_GATE))
             for i, o in enumerate(
                 check_type(data.get("overrides") or [], list, f"{where}.overrides")
             )

@@ -59,6 +59,13 @@ def _csv(run: RunFolder, name: str) -> pd.DataFrame | None:
     return run.read_table(name) if run.exists(name) else None
 
 
+def _recon(run: RunFolder) -> pd.DataFrame | None:
+    from ..quality.fidelity import FIELD_RECONCILIATION_SHOWN
+
+    df = _csv(run, "field_reconciliation")
+    return None if df is None else df[[c for c in FIELD_RECONCILIATION_SHOWN if c in df.columns]]
+
+
 def _json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
@@ -205,6 +212,11 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
         + _img(run.file("quality_failures_chart"), "failing checks by source")
         + "<h3>Gates</h3>"
         + _table(_csv(run, "quality_gates"))
+        + "<h3>Field reconciliation: every value from the source cell to the buyer's table</h3>"
+        + "<p>Values dropped are dropped by a named rule (a failure-table reason, survivorship "
+        "keeping a place whole, minimisation); <code>unexplained</code> must be 0 (gate "
+        "<code>fidelity.unexplained_losses</code>).</p>"
+        + _table(_recon(run))
         + "<h3>What to fix at the source (records per failing check)</h3>"
         + _table(_csv(run, "record_quality_top_reasons"))
     )
