@@ -58,6 +58,11 @@ CASES = [
         "exported": {"city": True, "postcode": False, "address": True}}, "postcode",
      {"exported": False, "dropped_by_rule": 1, "drop_rule": "not needed by any buyer purpose",
       "unexplained": 0}),
+    ("a formula-like address travels exactly and is counted", {
+        "std": {"address": ["=HYPERLINK(\"x\")", None]},
+        "golden": {"city": "杭州市", "postcode": "310000", "address": "=HYPERLINK(\"x\")"},
+        "export": {"city": "杭州市", "postcode": "310000", "address": "=HYPERLINK(\"x\")"}},
+     "address", {"exported_formula_like": 1, "golden_untraced": 0, "unexplained": 0}),
     ("an exported value missing from the buyer's table", {
         "export": {"city": None, "postcode": "310000", "address": "西湖路1号"}}, "city",
      {"export_lost": 1, "unexplained": 1}),

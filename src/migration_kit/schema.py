@@ -121,6 +121,7 @@ FIELD_RECONCILIATION_COLUMNS: tuple[str, ...] = (
     "dropped_by_rule",
     "drop_rule",
     "exported_with_value",
+    "exported_formula_like",
     "export_lost",
     "unexplained",
 )

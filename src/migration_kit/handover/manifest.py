@@ -87,6 +87,13 @@ in manifest.json ("keys.recipients", by SHA-256 fingerprint).
    and: {without_openssl}
 
 CBC encryption has no integrity protection of its own: always do steps 1 and 2.
+
+Opening the CSV files: values are exactly as the seller's records hold them, including text
+that begins with =, +, - or @ (every E.164 phone number begins with +). A spreadsheet opened
+on such a file may run those cells as formulas. Load the files with a CSV library or a
+database loader, or import them in the spreadsheet as text (every column "Text"); never
+double-click to open. The seller's report (field reconciliation, exported_formula_like)
+counts such values per field.
 """
 
 

@@ -18,7 +18,10 @@ rule removed it.
   several records) is *untraced*, also unexplained.
 * **export**: a field the minimisation plan does not export is dropped by that named rule (its
   reason, e.g. "not needed by any buyer purpose ... PIPL Art. 6"); an exported field whose value
-  is in the golden record but not in the buyer's table is unexplained.
+  is in the golden record but not in the buyer's table is unexplained. ``exported_formula_like``
+  counts the exported text values a spreadsheet would run as a formula (they start with ``=``,
+  ``+``, ``-``, ``@``: OWASP): the buyer receives them exactly as held; the handover README says
+  how to open the files safely.
 
 :func:`fidelity_gate` turns the total of unexplained losses into the built-in gate
 :data:`FIDELITY_GATE` (``quality_gates.csv``): it fails when any value is unexplained, unless
@@ -49,6 +52,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..runfolder import FORMULA_START
 from ..schema import CANONICAL_FIELDS, FIELD_RECONCILIATION_COLUMNS, GATE_COLUMNS
 from .spec import FIDELITY_GATE, QualitySpec
 
@@ -210,10 +214,17 @@ def field_reconciliation(
         if is_exported and field in out_table:
             e_has = pd.Series(_present(out_table[field]), index=out_table.index)
             row["exported_with_value"] = int(e_has.sum())
+            col = out_table[field]
+            row["exported_formula_like"] = (
+                int(col[e_has.to_numpy()].astype(str).str.startswith(FORMULA_START).sum())
+                if col.dtype == object
+                else 0
+            )
             lost = g_has[g_has].index.difference(e_has[e_has].index)
             row["export_lost"] = len(lost)
         else:
             row["exported_with_value"] = 0
+            row["exported_formula_like"] = 0
             row["export_lost"] = int(g_has.sum()) if is_exported else 0
         row["unexplained"] = (
             int(row["records_nulled_unexplained"])  # type: ignore[call-overload]
