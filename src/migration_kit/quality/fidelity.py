@@ -47,10 +47,13 @@ Example
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..runfolder import FORMULA_START
 from ..schema import CANONICAL_FIELDS, FIELD_RECONCILIATION_COLUMNS, GATE_COLUMNS
@@ -86,24 +89,56 @@ AGGREGATE_RULES = frozenset({"sum", "all_true"})
 _RAW = "raw__"
 
 
-def _present(s: pd.Series) -> np.ndarray:
-    """A value is present when it is not null and, for text, not blank."""
+def _present(s: pd.Series, blank: bool = False) -> np.ndarray:
+    """A value is present when it is not null and, with ``blank`` (raw cells), not blank."""
     out = s.notna().to_numpy()
-    if s.dtype == object:
-        text = s[out].astype(str).str.strip()
-        out[np.flatnonzero(out)[(text == "").to_numpy()]] = False
+    if blank and s.dtype == object:
+        try:
+            arr = pa.array(s.to_numpy(), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: the slow, general way
+            text = s[out].astype(str).str.strip()
+            out[np.flatnonzero(out)[(text == "").to_numpy()]] = False
+            return out
+        filled = pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(arr)), 0)
+        out = filled.fill_null(False).to_numpy(zero_copy_only=False)
     return out
 
 
-def _record_keys(frame: pd.DataFrame) -> pd.Series:
-    return frame["source"].astype(str) + "\x1f" + frame["record_id"].astype(str)
+class _Keys:
+    """Record keys ``(source, record_id)`` as integers shared by every table of the run."""
+
+    def __init__(self, std: pd.DataFrame) -> None:
+        self.sources = pd.Index(pd.unique(std["source"].astype(str)))
+        self.ids = pd.Index(pd.unique(std["record_id"].astype(str)))
+        self.std = self.of(std)
+        self.row = pd.Index(self.std)
+
+    def of(self, frame: pd.DataFrame) -> np.ndarray:
+        """Integer key of each row of ``frame`` (-1 when its source or id is not in std)."""
+        src = self._codes(frame["source"], self.sources)
+        rid = self._codes(frame["record_id"], self.ids)
+        return np.where((src < 0) | (rid < 0), -1, src * len(self.ids) + rid)
+
+    @staticmethod
+    def _codes(col: pd.Series, index: pd.Index) -> np.ndarray:
+        if isinstance(col.dtype, pd.CategoricalDtype):  # lineage: map the categories once
+            cats = index.get_indexer(col.cat.categories.astype(str))
+            codes = col.cat.codes.to_numpy()
+            return np.where(codes < 0, -1, cats[np.maximum(codes, 0)])
+        return index.get_indexer(pd.Index(col.astype(str)))
+
+    def rows(self, frame: pd.DataFrame) -> np.ndarray:
+        """Position in std of each row of ``frame`` (-1: not a std record)."""
+        return self.row.get_indexer(self.of(frame))
 
 
 def _same(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Element-wise equality where both missing counts as equal."""
-    a, b = a.reset_index(drop=True), b.reset_index(drop=True)
-    both_missing = (a.isna() & b.isna()).to_numpy()
-    equal = (a.astype(object) == b.astype(object)).fillna(False).to_numpy(dtype=bool)
+    av, bv = a.to_numpy(), b.to_numpy()
+    both_missing = pd.isna(av) & pd.isna(bv)
+    if av.dtype == bv.dtype and av.dtype != object:
+        return both_missing | (av == bv)
+    equal = pd.Series(av.astype(object) == bv.astype(object)).fillna(False).to_numpy(dtype=bool)
     return both_missing | equal
 
 
@@ -145,20 +180,21 @@ def field_reconciliation(
         :data:`FIELD_RECONCILIATION_COLUMNS`, one row per canonical field that any input holds,
         in canonical order; ``unexplained`` sums the three layers' unexplained counts.
     """
-    keys = _record_keys(std)
+    keys = _Keys(std)
     fail = failures[["source", "record_id", "field", "reason_code"]]
-    fail_keys = _record_keys(fail) + "\x1f" + fail["field"].astype(str)
-    fail_codes = pd.Series(fail["reason_code"].to_numpy(), index=fail_keys.to_numpy())
-    fail_codes = fail_codes[~fail_codes.index.duplicated()]
-    entity_of = pd.Series(entities["entity_id"].to_numpy(), index=_record_keys(entities).to_numpy())
+    fail_row, fail_field = keys.rows(fail), fail["field"].astype(str).to_numpy()
     gold = golden.set_index("entity_id")
     # each record's golden row (-1: its customer does not transfer)
-    rec_entity = entity_of.reindex(keys.to_numpy())
-    rec_gold = pd.Index(gold.index).get_indexer(rec_entity.to_numpy())
+    ent_row = keys.rows(entities)
+    rec_entity = np.full(len(std), None, dtype=object)
+    rec_entity[ent_row[ent_row >= 0]] = entities["entity_id"].to_numpy()[ent_row >= 0]
+    rec_gold = pd.Index(gold.index).get_indexer(rec_entity)
     in_scope = rec_gold >= 0
     out_table = exported.set_index("entity_id") if "entity_id" in exported else exported
     plan = fields.set_index("field") if len(fields) else pd.DataFrame(columns=["exported"])
-    row_of = pd.Series(np.arange(len(std)), index=keys.to_numpy())
+    picked = lineage[lineage["entity_id"].isin(gold.index) & ~lineage["rule"].isin(AGGREGATE_RULES)]
+    picked_row = keys.rows(picked)
+    picked_field = picked["field"].astype("category")
     rows = []
     for field in CANONICAL_FIELDS:
         has_raw, has_std = f"{_RAW}{field}" in std, field in std
@@ -168,10 +204,13 @@ def field_reconciliation(
         # cleaning: source cell held a value, cleaned value empty
         clean = _present(std[field]) if has_std else np.zeros(len(std), bool)
         if has_raw:
-            raw = _present(std[f"{_RAW}{field}"])
+            raw = _present(std[f"{_RAW}{field}"], blank=True)
             nulled = raw & ~clean
-            codes = fail_codes.reindex((keys[nulled] + "\x1f" + field).to_numpy())
-            by_rule = codes.notna()
+            mine = fail_field == field
+            code_of = pd.Series(fail["reason_code"].to_numpy()[mine], index=fail_row[mine])
+            code_of = code_of[~code_of.index.duplicated()]
+            codes = code_of.reindex(np.flatnonzero(nulled))
+            by_rule = codes.notna().to_numpy()
             row.update(
                 records_with_source_value=int(raw.sum()),
                 records_nulled=int(nulled.sum()),
@@ -204,7 +243,12 @@ def field_reconciliation(
         row["golden_dropped_by_rule"] = kept_whole
         row["golden_drop_rule"] = label
         row["golden_lost"] = int(lost.sum()) - kept_whole
-        row["golden_untraced"] = _untraced(field, gold, lineage, std, row_of) if has_std else 0
+        on = (picked_field == field).to_numpy()
+        row["golden_untraced"] = (
+            _untraced(field, gold, picked["entity_id"].to_numpy()[on], picked_row[on], std)
+            if has_std
+            else 0
+        )
         # export: minimisation drops by its named rule; an exported value must arrive
         is_exported = bool(plan["exported"].get(field, False)) if field in plan.index else False
         row["exported"] = is_exported
@@ -214,12 +258,7 @@ def field_reconciliation(
         if is_exported and field in out_table:
             e_has = pd.Series(_present(out_table[field]), index=out_table.index)
             row["exported_with_value"] = int(e_has.sum())
-            col = out_table[field]
-            row["exported_formula_like"] = (
-                int(col[e_has.to_numpy()].astype(str).str.startswith(FORMULA_START).sum())
-                if col.dtype == object
-                else 0
-            )
+            row["exported_formula_like"] = _formula_like(out_table[field])
             lost = g_has[g_has].index.difference(e_has[e_has].index)
             row["export_lost"] = len(lost)
         else:
@@ -256,24 +295,28 @@ def _kept_whole(
     return n, (f"survivorship {group}: a place is kept whole, another place's value not mixed in")
 
 
+def _formula_like(col: pd.Series) -> int:
+    """Text values a spreadsheet would run as a formula (they start with a FORMULA_START)."""
+    if col.dtype != object:
+        return 0
+    try:
+        arr = pa.array(col.to_numpy(), type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return int(col.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START)).sum())
+    pattern = "^[" + "".join(re.escape(c) for c in FORMULA_START) + "]"
+    return int(pc.sum(pc.match_substring_regex(arr, pattern)).as_py() or 0)
+
+
 def _untraced(
-    field: str,
-    gold: pd.DataFrame,
-    lineage: pd.DataFrame,
-    std: pd.DataFrame,
-    row_of: pd.Series,
+    field: str, gold: pd.DataFrame, entity: np.ndarray, row: np.ndarray, std: pd.DataFrame
 ) -> int:
-    """Golden values of picking rules that differ from the value of the record lineage names."""
-    if field not in gold:
+    """Golden values of picking rules (lineage ``entity``, std ``row``) that differ from the value
+    of the record lineage names; a lineage record missing from std counts too."""
+    if field not in gold or not len(entity):
         return 0
-    lin = lineage[(lineage["field"] == field) & lineage["entity_id"].isin(gold.index)]
-    lin = lin[~lin["rule"].isin(AGGREGATE_RULES)]
-    if lin.empty:
-        return 0
-    pos = row_of.reindex(_record_keys(lin).to_numpy())
-    known = pos.notna().to_numpy()
-    source_values = std[field].iloc[pos[known].astype(np.int64).to_numpy()]
-    golden_values = gold[field].reindex(lin["entity_id"].to_numpy()[known])
+    known = row >= 0
+    source_values = std[field].iloc[row[known]]
+    golden_values = gold[field].reindex(entity[known])
     return int((~known).sum() + (~_same(golden_values, source_values)).sum())
 
 
