@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
+from migration_kit.clean.numbers import money_from_units
 from migration_kit.linkage.golden import build_golden
 from migration_kit.linkage.survivorship import SurvivorshipSpec
 from migration_kit.schema import STD_COLUMNS
@@ -60,7 +61,7 @@ def make_tables(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame]:
     std["region_code"], std["postcode"], std["country"] = "110105", "100020", "CN"
     std["created_at"] = pd.to_datetime(base + days.astype("timedelta64[D]"))
     std["last_activity_at"] = std["created_at"] + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
-    std["total_spent"] = rng.gamma(2.0, 300.0, n).round(2)
+    std["total_spent"] = money_from_units(np.rint(rng.gamma(2.0, 300.0, n) * 100).astype(np.int64))  # exact
     std["order_count"] = pd.array(rng.integers(0, 40, n), dtype="Int64")
     std["marketing_consent"] = pd.array(rng.random(n) < 0.6, dtype="boolean")
     std.loc[rng.random(n) < 0.2, "marketing_consent"] = pd.NA

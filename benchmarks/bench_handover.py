@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from migration_kit.clean.numbers import money_from_units
 from migration_kit.handover import KeysSpec, export_tables, generate_keys, load_key_material, write_manifest
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗") + ["欧阳", "司马", "诸葛"]
@@ -52,7 +53,7 @@ def make_golden(n: int, seed: int = 7) -> pd.DataFrame:
         "address": pick(streets), "province": prov, "city": cty, "district": dist,
         "postcode": rng.integers(100_000, 999_999, n).astype(str).astype(object),
         "country": np.full(n, "CN", dtype=object),
-        "total_spent": np.round(rng.gamma(2.0, 300.0, n), 2),
+        "total_spent": money_from_units(np.rint(rng.gamma(2.0, 300.0, n) * 100).astype(np.int64)),  # exact
         "order_count": rng.integers(0, 200, n),
     })
 

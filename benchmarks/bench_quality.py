@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from migration_kit.clean.numbers import money_from_units
 from migration_kit.quality import QualitySpec, per_record, score
 
 
@@ -45,7 +46,7 @@ def build(n: int, seed: int = 7) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
         "gender": np.array(["M", "F"], dtype=object)[rng.integers(0, 2, n)],
         "province": provs[rng.integers(0, 4, n)], "city": cities[rng.integers(0, 5, n)],
         "created_at": created, "last_activity_at": last,
-        "total_spent": rng.normal(500, 400, n), "order_count": pd.array(rng.integers(0, 50, n), dtype="Int64"),
+        "total_spent": money_from_units(np.rint(rng.normal(500, 400, n) * 100).astype(np.int64)), "order_count": pd.array(rng.integers(0, 50, n), dtype="Int64"),
     })
     fidx = np.flatnonzero(bad_phone & ~no_phone)
     failures = pd.DataFrame({"stage": "clean", "source": sources[fidx], "record_id": rid[fidx], "field": "phone",

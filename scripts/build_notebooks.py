@@ -102,6 +102,7 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", "Every withdrawal and erasure request is accounted for: `unusable` requests (no valid phone, "
                "e-mail or ID) and `unmatched` ones need a person before sign-off."),
         ("code", "views.request_summary(ctx)"),
+        ("code", "views.report_csv(ctx, 'age_unknown_by_source')"),
         ("code", "views.report_csv(ctx, 'fields_exported')"),
         ("code", "views.flat_json(ctx, 'crossborder')"),
         ("code", "views.roster_summary(ctx)"),

@@ -22,6 +22,20 @@ CASES = [
     ("1.3812345678E10", None, "+8613812345678", "mobile", None),  # Excel float
     ("1.3812345678e+10", None, "+8613812345678", "mobile", None),
     ("13812345678.0", None, "+8613812345678", "mobile", None),
+    # floats that kept every digit are read; those that lost digits or are no integer never are
+    ("13812345678.00", None, "+8613812345678", "mobile", None),
+    ("1.3412345678E+10", None, "+8613412345678", "mobile", None),  # 11 digits written
+    ("1.34123456780E+10", None, "+8613412345678", "mobile", None),
+    ("1.34E+10", None, None, None, "PHONE_PRECISION_LOST"),  # Excel kept 3 of 11 digits
+    ("1.3412345E+10", None, None, None, "PHONE_PRECISION_LOST"),
+    ("1.3812346e+10", None, None, None, "PHONE_PRECISION_LOST"),  # a float32 column's text
+    ("1381234567.8", None, None, None, "PHONE_PRECISION_LOST"),  # a fraction: not an integer
+    ("1.3812345678E+9", None, None, None, "PHONE_PRECISION_LOST"),
+    ("1.38e-5", None, None, None, "PHONE_PRECISION_LOST"),
+    ("1E+999", None, None, None, "PHONE_PRECISION_LOST"),
+    ("+86 13812345678.0", None, None, None, "PHONE_INVALID"),  # never 138123456780 "valid"
+    ("138.1234.5678", None, "+8613812345678", "mobile", None),  # dots as separators
+    ("0755.88888888", None, "+8675588888888", "landline", None),
     ("010-12345678", None, "+861012345678", "landline", None),
     ("(010) 1234 5678", None, "+861012345678", "landline", None),
     ("0755-8888 8888", None, "+8675588888888", "landline", None),

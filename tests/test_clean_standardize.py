@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pandas as pd
 import pytest
@@ -67,7 +68,7 @@ def test_columns_dtypes_and_rows(result):
     assert std[raw_cols].equals(RAW[raw_cols])  # raw kept untouched
     for c in ("birth_date", "created_at", "last_activity_at"):
         assert str(std[c].dtype) == "datetime64[ns]"
-    assert str(std["total_spent"].dtype) == "float64"
+    assert str(std["total_spent"].dtype) == "decimal128(18, 2)[pyarrow]"  # exact money
     assert str(std["order_count"].dtype) == "Int64"
     assert str(std["marketing_consent"].dtype) == "boolean"
     assert std["phone"].dtype == object
@@ -93,7 +94,7 @@ VALUES = [
     # record_id, column, expected value
     ("M1", "phone", "+8613812345678"), ("M1", "phone_type", "mobile"), ("M1", "email", "a@qq.com"),
     ("M1", "gender", "M"), ("M1", "district", "朝阳区"), ("M1", "region_code", "110105"), ("M1", "country", "CN"),
-    ("M1", "total_spent", 1234.5), ("M1", "order_count", 3), ("M1", "marketing_consent", True),
+    ("M1", "total_spent", Decimal("1234.50")), ("M1", "order_count", 3), ("M1", "marketing_consent", True),
     ("M1", "created_at", pd.Timestamp("2023-05-01 02:00:00")), ("M1", "pinyin_key", "penglei wang"),
     ("M2", "pinyin_key", "penglei wang"), ("M2", "full_name", "Penglei Wang"), ("M2", "country", "DE"),
     ("M2", "phone", "+493012345678"), ("M2", "birth_date", pd.Timestamp("1990-03-05")),  # record value kept
@@ -241,3 +242,29 @@ def test_a_cell_too_long_for_any_field_is_recorded_and_not_carried():
     hit = failures[failures["reason_code"] == "VALUE_TOO_LONG"]
     assert hit[["record_id", "field", "check"]].values.tolist() == [["1", "address", "size"]]
     assert len(hit["value_masked"].iloc[0]) < 100  # the failure table holds no 70 KB value
+
+
+INTAKE_FLAGS = [
+    # (raw full_name, raw phone, intake_flags, failure rows: (stage, field, check, value_masked, reason_code))
+    ("M黮ler", "13812345678", "ENCODING_SUSPECT:full_name",
+     [("intake", "full_name", "encoding", "M****", "ENCODING_SUSPECT")]),
+    ("王伟", None, "ROW_SHORT:phone", [("intake", "phone", "row", "", "ROW_SHORT")]),
+    ("王伟", "13812345678", "ROW_SHORT:row", [("intake", "row", "row", "", "ROW_SHORT")]),
+    ("鍛ㄥ啗", None, "ROW_SHORT:phone;ENCODING_SUSPECT:full_name",
+     [("intake", "phone", "row", "", "ROW_SHORT"), ("intake", "full_name", "encoding", "鍛**", "ENCODING_SUSPECT")]),
+    ("王伟", "1.34E+10", None, [("clean", "phone", "valid", "*****", "PHONE_PRECISION_LOST")]),
+    ("王伟", "13812345678", None, []),
+]
+
+
+@pytest.mark.parametrize("name, phone, flags, rows", INTAKE_FLAGS)
+def test_intake_flags_reach_the_failure_table(name, phone, flags, rows):
+    raw = pd.DataFrame({"source": ["s", "s"], "record_id": ["1", "2"], "row_number": [1, 2],
+                        "raw__full_name": [name, "李娜"], "raw__phone": [phone, "13912345678"],
+                        "intake_flags": [flags, None]}, dtype=object)
+    std, failures = standardize(raw, reference_date=REF)
+    got = failures[["stage", "field", "check", "value_masked", "reason_code"]]
+    assert sorted(map(tuple, got.values.tolist())) == sorted(rows)
+    assert set(failures["record_id"]) <= {"1"}
+    assert "intake_flags" not in std.columns and std.at[0, "full_name"] is not None  # kept as read
+    assert not any(v and v in "".join(failures["value_masked"]) for v in (name, phone))

@@ -47,7 +47,9 @@ CASES = [
     ("sources.1.name", "pos", "sources[1].name: duplicate source name 'pos' (also sources[0]); give each source a unique name"),
     ("sources.0.date_order", "DDMM", "sources[0].date_order: received 'DDMM'; allowed values: YMD, MDY, DMY"),
     ("sources.0.format", "json", "sources[0].format: received 'json'; allowed values: csv, xlsx, parquet"),
-    ("sources.0.extra", 1, "sources[0].extra: unknown key 'extra'; known keys: columns, date_order, default_country, delimiter, encoding, format, id_column, name, path, sheet, transfer_unmapped"),
+    ("sources.0.extra", 1, "sources[0].extra: unknown key 'extra'; known keys: columns, date_order, default_country, delimiter, encoding, format, id_column, merged_cells, name, path, ragged_rows, sheet, transfer_unmapped"),
+    ("sources.0.ragged_rows", "skip", "sources[0].ragged_rows: received 'skip'; allowed values: flag, error"),
+    ("sources.0.merged_cells", "unmerge", "sources[0].merged_cells: received 'unmerge'; allowed values: error, fill"),
     ("client", "Acme Sports", "client: received 'Acme Sports'; expected a slug (lowercase letters, digits, - or _), e.g. acme-sports"),
     ("sources", [], "sources: no sources listed; add one entry per seller export"),
 ]

@@ -197,3 +197,29 @@ def test_releases_memory_keeps_the_steps_result_and_errors():
     assert ok(None, n=2) == {"n": 2} and ok.__doc__ == "A step." and ok.__name__ == "ok"
     with pytest.raises(ScopingError, match="input 3"):
         fails(None)
+
+
+def test_exported_money_is_the_exact_sum_of_the_source_texts(rehearsal_run):
+    """Every transferred customer's total_spent in the buyer's CSV is the decimal text of exactly
+    the sum of what its records' source cells say (no float anywhere on the way)."""
+    import io
+    from decimal import Decimal
+
+    from migration_kit.handover.cms import decrypt
+    from migration_kit.handover.keys import load_certificate, load_private_key
+
+    ctx, _ = rehearsal_run
+    keys = ctx.run.path("secrets", "keys")
+    cert, key = load_certificate(keys / "buyer.pem"), load_private_key(keys / "buyer.key")
+    parts = sorted(ctx.run.path("handover").glob("customers.part*.csv.cms"))
+    customers = pd.concat([pd.read_csv(io.BytesIO(decrypt(p.read_bytes(), cert, key)), dtype=str,
+                                       keep_default_na=False) for p in parts], ignore_index=True)
+    assert not (ctx.run.read_parquet("failures")["field"] == "total_spent").any()  # all valid
+    raw = ctx.run.read_parquet("raw")[["source", "record_id", "raw__total_spent"]]
+    rec = raw.merge(ctx.run.read_parquet("entities"), on=["source", "record_id"])
+    rec = rec[rec["raw__total_spent"].fillna("").str.strip() != ""]
+    expected = rec.groupby("entity_id")["raw__total_spent"].agg(lambda s: sum(map(Decimal, s)))
+    shown = customers.set_index("entity_id")["total_spent"]
+    assert len(shown) == ctx.run.read_json("reconciliation")["transferred"] > 1000
+    assert shown.str.fullmatch(r"\d+\.\d{2}").all()  # decimal text: never 1e+16, never ...0299999
+    assert (shown.map(Decimal) == expected.reindex(shown.index)).all()

@@ -6,10 +6,10 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from migration_kit.errors import ScopingError
+from migration_kit.errors import LawfulnessError, ParamsError, ScopingError
 from migration_kit.scoping import (PolicySpec, build_roster, destruction_certificate, destruction_log, pipl_mechanism,
                                    processing_record, record_hash)
-from migration_kit.scoping.crossborder import gdpr_basis
+from migration_kit.scoping.crossborder import check_crossborder, gdpr_basis
 from tests.test_scoping_decide import ROWS, SUPPRESSION, T, make_data, make_deal, run
 
 KEY = b"s" * 32
@@ -89,16 +89,53 @@ def test_certificate_counts(merger):
     assert "- nas-weekly-2026-12:" in text and "- tape-2026Q4:" in text
 
 
-MECHANISM_CASES = [  # individuals, sensitive, mechanism
-    (0, 0, "exempt"), (99_999, 0, "exempt"), (100_000, 0, "standard contract or certification"),
-    (10, 1, "standard contract or certification"), (999_999, 9_999, "standard contract or certification"),
-    (1_000_000, 0, "security assessment (CAC)"), (10, 10_000, "security assessment (CAC)"),
+MECHANISM_CASES = [  # individuals, sensitive, seller's answers, mechanism
+    (0, 0, {}, "exempt"), (99_999, 0, {}, "exempt"), (100_000, 0, {}, "standard_contract"),
+    (10, 1, {}, "standard_contract"), (999_999, 9_999, {}, "standard_contract"),
+    (100_000, 0, {"choice": "certification"}, "certification"),
+    (1_000_000, 0, {}, "security_assessment"), (10, 10_000, {}, "security_assessment"),
+    (10, 0, {"critical_infrastructure": True}, "security_assessment"),
+    (10, 0, {"important_data": True}, "security_assessment"),
+    (500_000, 5, {"exemption": "contract"}, "exempt"),
+    (500_000, 5, {"exemption": "hr", "important_data": True}, "security_assessment"),
 ]
 
 
-@pytest.mark.parametrize("n,s,mechanism", MECHANISM_CASES)
-def test_pipl_mechanism(n, s, mechanism):
-    assert pipl_mechanism(n, s) == mechanism
+@pytest.mark.parametrize("n,s,answers,mechanism", MECHANISM_CASES)
+def test_pipl_mechanism(n, s, answers, mechanism):
+    assert pipl_mechanism(n, s, **answers) == mechanism
+
+
+CHECK_CASES = [  # mechanism, reference, stops
+    ("none", None, False), ("exempt", None, False), ("standard_contract", None, True),
+    ("certification", None, True), ("security_assessment", None, True),
+    ("security_assessment", "CAC-2026-00123", False), ("standard_contract", "粤网信备 2026-017", False),
+]
+
+
+@pytest.mark.parametrize("mechanism,reference,stops", CHECK_CASES)
+def test_mechanism_needs_its_reference(mechanism, reference, stops):
+    summary = {"pipl_mechanism": mechanism, "recipient_country": "SG", "individuals_leaving_cn_ytd": 1810}
+    if stops:
+        with pytest.raises(LawfulnessError, match=r"^handover stopped \(.*\): 1,810 individuals this year leave "
+                           r"China for SG under '" + mechanism + r"'.*policy\.crossborder_reference"):
+            check_crossborder(summary, reference)
+    else:
+        check_crossborder(summary, reference)
+
+
+POLICY_CB_CASES = [  # policy.crossborder, error
+    ({"exemption": "tourism"}, r"policy\.crossborder\.exemption: received 'tourism'"),
+    ({"mechanism": "contract"}, r"policy\.crossborder\.mechanism: received 'contract'"),
+    ({"critical_infrastructure": "yes"}, r"policy\.crossborder\.critical_infrastructure"),
+    ({"ciio": True}, r"unknown key 'ciio'"),
+]
+
+
+@pytest.mark.parametrize("data,match", POLICY_CB_CASES)
+def test_crossborder_answers_are_checked(data, match):
+    with pytest.raises(ParamsError, match=match):
+        PolicySpec.from_dict({"transfer_date": T.isoformat(), "crossborder": data})
 
 
 GDPR_CASES = [("CN", "standard contractual clauses"), ("DE", "none needed"), ("JP", "adequacy decision"), ("US", "standard")]
@@ -110,11 +147,11 @@ def test_gdpr_basis(country, basis):
 
 
 CROSSBORDER_CASES = [  # recipient, purposes, key, expected
-    ("CN", None, "pipl_mechanism", "none: recipient in China"),
+    ("CN", None, "pipl_mechanism", "none"),
     ("SG", None, "individuals_leaving_cn", 2),            # E1, E5 (CN); E4 DE and E8 US not counted
     ("SG", None, "pipl_mechanism", "exempt"),
     ("SG", {"kyc": ["full_name", "id_number"]}, "sensitive_individuals_leaving_cn", 1),   # E1 has an ID
-    ("SG", {"kyc": ["full_name", "id_number"]}, "pipl_mechanism", "standard contract or certification"),
+    ("SG", {"kyc": ["full_name", "id_number"]}, "pipl_mechanism", "standard_contract"),
     ("SG", None, "eea_individuals", 1),
     ("CN", None, "gdpr_notice_due_by", "2027-01-30"),
 ]

@@ -1,17 +1,25 @@
 """Suppression list: normalization like std, and matching across all records."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from migration_kit.errors import ParamsError, ScopingError
-from migration_kit.scoping.suppression import match_suppression, normalize_suppression
+from migration_kit.errors import LawfulnessError, ParamsError, ScopingError
+from migration_kit.scoping.suppression import (
+    match_key,
+    match_suppression,
+    normalize_suppression,
+    request_matches,
+)
 
 NORMALIZE_CASES = [  # raw value, field, request raw, expected (request_type, normalized value)
     ("138 1234 5678", "phone", "erasure", ("erasure", "+8613812345678")),
     ("+86-138-1234-5678", "phone", "删除", ("erasure", "+8613812345678")),
     ("1.3812345678E10", "phone", "withdrawn", ("withdrawn_consent", "+8613812345678")),
-    (" Li.Na@QQ.com ", "email", "opt-out", ("withdrawn_consent", "li.na@qq.com")),
+    (" Li.Na@QQ.com ", "email", "opt-out", ("marketing_optout", "li.na@qq.com")),
+    (" Li.Na@QQ.com ", "email", "退订", ("marketing_optout", "li.na@qq.com")),
+    (" Li.Na@QQ.com ", "email", "撤回", ("withdrawn_consent", "li.na@qq.com")),
     ("ｗａｎｇ＠１６３．ｃｏｍ", "email", "撤回同意", ("withdrawn_consent", "wang@163.com")),
     ("11010519491231002x", "id_number", "Delete", ("erasure", "11010519491231002X")),
     ("1101 0519 4912 3100 2X", "id_number", None, ("erasure", "11010519491231002X")),
@@ -42,7 +50,7 @@ def test_rows_without_identifier_dropped():
 NORMALIZE_BAD_CASES = [  # columns_map, request column, request value, error, message
     ({"phone": "missing"}, None, "erasure", ScopingError, r"column 'missing' \(for phone\) not found"),
     ({"mobile": "v"}, None, "erasure", ParamsError, r"suppression.columns.mobile: received 'mobile'"),
-    ({"phone": "v"}, "t", "forget me", ScopingError, r"row 1: request type 'forget me' is not recognized; allowed: withdrawn_consent, erasure"),
+    ({"phone": "v"}, "t", "forget me", ScopingError, r"row 1: request type 'forget me' is not recognized; allowed: erasure, withdrawn_consent, marketing_optout"),
     ({"phone": "v"}, "nope", "erasure", ScopingError, r"request column 'nope' not found"),
 ]
 
@@ -53,27 +61,82 @@ def test_normalize_rejects(cmap, rcol, rval, err, match):
         normalize_suppression(pd.DataFrame({"v": ["13812345678"], "t": [rval]}), cmap, rcol)
 
 
-STD = pd.DataFrame({
-    "source": ["a", "a", "b", "b"], "record_id": ["1", "2", "1", "2"],
-    "phone": ["+8613800000001", None, "+8613800000002", None],
-    "email": [None, "x@y.cn", None, None], "id_number": [None, None, None, "11010519491231002X"],
-})
-MATCH_CASES = [  # request_type, phone, email, id, expected withdrawn, expected erasure
-    ("erasure", "+8613800000001", None, None, [False] * 4, [True, False, False, False]),
-    ("withdrawn_consent", None, "x@y.cn", None, [False, True, False, False], [False] * 4),
-    ("erasure", None, None, "11010519491231002X", [False] * 4, [False, False, False, True]),
-    ("erasure", "+8613899999999", None, None, [False] * 4, [False] * 4),
+KEY_CASES = [  # field, raw value, match key (None: nothing to match on)
+    ("phone", "+86 138-1234-5678", "13812345678"),
+    ("phone", "0086 13812345678", "13812345678"),
+    ("phone", "8613812345678", "13812345678"),
+    ("phone", "013812345678", "13812345678"),
+    ("phone", "140 1234 5678", "14012345678"),  # unassigned range: no E.164, still a key
+    ("phone", "1381234567", "1381234567"),  # one digit short: invalid, still a key
+    ("phone", "010-12345678", "1012345678"),
+    ("phone", "+861012345678", "1012345678"),  # the landline's E.164 gives the same key
+    ("phone", "n/a", None),
+    ("email", " Li.Na@QQ.COM ", "li.na@qq.com"),
+    ("email", "li.na@qq", "li.na@qq"),  # no valid domain: still a key
+    ("id_number", "1101 0519 4912 3100 2x", "11010519491231002X"),
+    ("id_number", "110105194912310021", "110105194912310021"),  # bad check digit: still a key
+    ("id_number", "12", None),
 ]
 
 
-@pytest.mark.parametrize("rtype,phone,email,idn,withdrawn,erasure", MATCH_CASES)
-def test_match(rtype, phone, email, idn, withdrawn, erasure):
-    sup = pd.DataFrame([("R", rtype, phone, email, idn)], columns=["request_id", "request_type", "phone", "email", "id_number"])
+@pytest.mark.parametrize("field,raw,key", KEY_CASES)
+def test_match_key(field, raw, key):
+    assert match_key(field, pd.Series([raw], dtype=object)).iloc[0] == key
+
+
+# A request must find its customer whatever cleaning did to the record's identifier: records
+# hold the raw cell (raw__<field>) beside the cleaned value, often nulled.
+STD = pd.DataFrame({
+    "source": ["a", "a", "b", "b", "b", "b"], "record_id": ["1", "2", "1", "2", "3", "4"],
+    "phone": ["+8613800000001", None, "+8613800000002", None, None, None],
+    "raw__phone": ["138 0000 0001", None, "13800000002", None, "14012345678", None],
+    "email": [None, "x@y.cn", None, None, None, None],
+    "raw__email": [None, "X@Y.CN", None, None, None, "li.na@qq"],
+    "id_number": [None, None, None, "11010519491231002X", None, None],
+    "raw__id_number": [None, None, None, "11010519491231002x", None, None],
+})
+MATCH_CASES = [  # request type, raw identifier column and value, records hit (erasure / withdrawn / optout)
+    ("erasure", "phone", "+8613800000001", [0]),
+    ("withdrawn_consent", "email", "x@y.cn", [1]),
+    ("erasure", "id_number", "11010519491231002X", [3]),
+    ("erasure", "phone", "+8613899999999", []),
+    ("erasure", "phone", "+86 140 1234 5678", [4]),  # the record's phone was nulled by cleaning
+    ("erasure", "email", "LI.NA@QQ", [5]),  # invalid e-mail on both sides
+    ("marketing_optout", "phone", "13800000002", [2]),
+]
+
+
+@pytest.mark.parametrize("rtype,field,value,rows", MATCH_CASES)
+def test_match(rtype, field, value, rows):
+    sup = normalize_suppression(pd.DataFrame({"v": [value], "t": [rtype]}), {field: "v"}, "t")
     out = match_suppression(STD, sup)
-    assert (out["withdrawn"].tolist(), out["erasure"].tolist()) == (withdrawn, erasure)
+    col = {"erasure": "erasure", "withdrawn_consent": "withdrawn", "marketing_optout": "optout"}[rtype]
+    assert list(np.flatnonzero(out[col].to_numpy())) == rows
+    others = [c for c in ("erasure", "withdrawn", "optout") if c != col]
+    assert not out[others].to_numpy().any()
+
+
+def test_hand_resolutions_apply_like_matches():
+    res = pd.DataFrame({"request_id": ["R9"], "request_type": ["erasure"], "source": ["b"],
+                        "record_id": ["3"]})
+    out = match_suppression(STD, None, res)
+    assert list(np.flatnonzero(out["erasure"].to_numpy())) == [4]
+
+
+def test_hand_resolution_naming_no_record_is_an_error():
+    res = pd.DataFrame({"request_id": ["R9"], "request_type": ["erasure"], "source": ["b"],
+                        "record_id": ["99"]})
+    with pytest.raises(LawfulnessError, match=r"request 'R9' is matched to record 'b'/'99', which no source holds"):
+        match_suppression(STD, None, res)
+
+
+def test_request_matches_lists_every_record_hit():
+    sup = normalize_suppression(pd.DataFrame({"m": ["13800000001"], "e": ["x@y.cn"], "t": ["erasure"]}),
+                                {"phone": "m", "email": "e"}, "t")
+    assert request_matches(STD, sup)["row"].tolist() == [0, 1]
 
 
 def test_match_none_and_bad_table():
-    assert not match_suppression(STD, None)[["withdrawn", "erasure"]].to_numpy().any()
-    with pytest.raises(ScopingError, match=r"lacks columns \['request_type'"):
+    assert not match_suppression(STD, None)[["withdrawn", "erasure", "optout"]].to_numpy().any()
+    with pytest.raises(ScopingError, match=r"lacks columns \['request_id'"):
         match_suppression(STD, pd.DataFrame({"phone": ["+8613800000001"]}))

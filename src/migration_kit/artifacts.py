@@ -419,6 +419,13 @@ ARTIFACTS = ArtifactRegistry(
             "records per reason code",
         ),
         _a(
+            "age_unknown_by_source",
+            "reports/age_unknown_by_source.csv",
+            "scope",
+            "aggregate",
+            "per source: customers, transferred, transferred with unknown age (no birth date, no ID)",
+        ),
+        _a(
             "suppression_requests",
             "reports/suppression_requests.csv",
             "scope",

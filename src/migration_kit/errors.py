@@ -7,6 +7,7 @@
     ├── InputError                a seller export cannot be read as declared (file, row, column)
     ├── LinkageError              linkage rules or review decisions are inconsistent
     ├── ScopingError              the policy cannot be applied, or the counts do not reconcile
+    │   └── LawfulnessError       the transfer cannot be shown lawful: stop before the handover
     ├── QualityGateError          a quality gate failed and was not overridden
     ├── KeyMaterialError          a key or certificate is missing, expired, non-RSA or mismatched
     ├── IntegrityError            a hash, signature or audit chain does not match
@@ -22,6 +23,7 @@ __all__ = [
     "InputError",
     "IntegrityError",
     "KeyMaterialError",
+    "LawfulnessError",
     "LinkageError",
     "MigrationKitError",
     "ParamsError",
@@ -92,6 +94,12 @@ class LinkageError(MigrationKitError):
 
 class ScopingError(MigrationKitError):
     """The scoping policy cannot be applied, or the record counts do not reconcile."""
+
+
+class LawfulnessError(ScopingError):
+    """The kit cannot show the transfer is lawful (an open erasure or withdrawal request, a
+    missing consent register, a cross-border mechanism without its reference): the run stops
+    before the handover and says what is missing and how to resolve it."""
 
 
 class QualityGateError(MigrationKitError):

@@ -17,11 +17,13 @@ __all__ = [
     "FAILURE_COLUMNS",
     "FIELD_RECONCILIATION_COLUMNS",
     "GATE_COLUMNS",
+    "INTAKE_FLAGS",
     "KEY_COLUMNS",
     "LINEAGE_COLUMNS",
     "RECORD_DISPOSITION_COLUMNS",
     "REQUEST_STATUS_COLUMNS",
     "ROSTER_COLUMNS",
+    "ROW_FIELD",
     "STD_COLUMNS",
     "SUPPRESSION_FIELDS",
     "SUPPRESSION_RAW_COLUMNS",
@@ -100,6 +102,15 @@ FAILURE_COLUMNS: tuple[str, ...] = (
     "reason_code",
 )
 
+#: Intake -> cleaning: the raw table's column naming what intake found damaged in a record's input
+#: row, None when nothing: ``CODE:field`` items joined by ``;`` (``ROW_SHORT:phone;ROW_SHORT:email``
+#: or ``ENCODING_SUSPECT:full_name``). Cleaning writes one failure row per item, stage ``intake``.
+INTAKE_FLAGS = "intake_flags"
+
+#: The ``field`` of a failure row about a whole input row rather than one field (a short row none
+#: of whose missing columns is mapped).
+ROW_FIELD = "row"
+
 # -- tables between stages (the run-folder artifacts declare them; see migration_kit.artifacts) --
 
 #: Columns of ``reports/field_reconciliation.csv`` (one row per canonical field).
@@ -168,7 +179,14 @@ ROSTER_COLUMNS: tuple[str, ...] = (
 )
 
 #: Scoping: every withdrawal / erasure request accounted for.
-REQUEST_STATUS_COLUMNS: tuple[str, ...] = ("request_id", "request_type", "status")
+REQUEST_STATUS_COLUMNS: tuple[str, ...] = (
+    "request_id",
+    "request_type",
+    "status",
+    "records",
+    "override_reason",
+    "approved_by",
+)
 
 #: Intake: the identifiers a withdrawal / erasure request may carry.
 SUPPRESSION_FIELDS: tuple[str, ...] = ("phone", "email", "id_number")

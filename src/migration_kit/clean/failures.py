@@ -57,7 +57,9 @@ class FailureTable:
         self._record_id = keys["record_id"].to_numpy(dtype=object)
         self._parts: list[pd.DataFrame] = []
 
-    def add(self, field: str, check: str, raw: pd.Series, reason: pd.Series) -> None:
+    def add(
+        self, field: str, check: str, raw: pd.Series, reason: pd.Series, stage: str = STAGE
+    ) -> None:
         """Add one row per non-null ``reason``.
 
         Parameters
@@ -70,6 +72,9 @@ class FailureTable:
             Raw values (masked before storage), aligned with the raw table.
         reason : Series
             Reason code per row (UPPER_SNAKE) or None when the row passed.
+        stage : str
+            The stage that found the failure: ``clean``, or ``intake`` for what intake flagged
+            (:data:`~migration_kit.schema.INTAKE_FLAGS`).
         """
         mask = reason.notna().to_numpy()
         if not mask.any():
@@ -81,7 +86,7 @@ class FailureTable:
         self._parts.append(
             pd.DataFrame(
                 {
-                    "stage": STAGE,
+                    "stage": stage,
                     "source": self._source[idx],
                     "record_id": self._record_id[idx],
                     "field": field,

@@ -13,8 +13,27 @@ mobile; no type pattern at all -> invalid (same verdicts as ``is_valid_number`` 
 fixed-line pattern -> valid landline. Everything else goes through ``phonenumbers.parse`` once per
 distinct value.
 
+Numbers that went through a float (a numeric Excel cell, a float Parquet column, a CSV saved
+from Excel) are read by their text, never by stripping its dot (``13812345678.0`` is not
+``138123456780``):
+
+* an integral float, ``13812345678.0`` (Parquet float64, pandas' text of an Excel number) or
+  ``1.3812345678E+10`` with every digit written, is read as its integer digits **and not
+  flagged**: a float64 holds every integer of up to 15 digits exactly (E.164 numbers have at most
+  15), so the digits are the ones the cell held, and flagging every number of a numeric phone
+  column would bury the real losses. What a number cell cannot hold is its leading ``0`` or
+  ``+``: a Chinese landline's trunk 0 and a mobile's ``86`` are read the same without them; a
+  foreign number whose ``+`` was lost reads as a national number of the record's country (often
+  invalid);
+* scientific notation with fewer significant digits than the number it stands for (``1.34E+10``
+  is 13400000000: Excel kept 3 of 11 digits; a float32 column's ``1.3812346e+10`` kept 8), a
+  fraction (``1381234567.8``, ``1.3812345678E+9``) or a negative exponent cannot be a phone
+  number's exact digits: ``PHONE_PRECISION_LOST``, no value. Trailing zeros of an exact integer
+  (a value rounded before it was written as ``13812300000``) cannot be told from a real number.
+
 Reason codes: ``PHONE_UNPARSEABLE`` (no number could be read), ``PHONE_INVALID`` (read but not a
-valid number for its region: nulled), ``PHONE_UNASSIGNED`` (a Chinese mobile's shape, 11 digits
+valid number for its region: nulled), ``PHONE_PRECISION_LOST`` (a float rendering that lost
+digits or is not an integer: nulled), ``PHONE_UNASSIGNED`` (a Chinese mobile's shape, 11 digits
 starting 1[3-9], in a range the metadata calls unassigned: kept as E.164 with type ``other``, for
 matching and withdrawal requests, and counted against validity; the metadata lags new
 allocations).
@@ -25,11 +44,14 @@ Example
 >>> clean_phone(pd.Series(["138 1234 5678", "010-12345678", "14012345678"])).values.tolist()
 [['+8613812345678', 'mobile', None], ['+861012345678', 'landline', None],
  ['+8614012345678', 'other', 'PHONE_UNASSIGNED']]
+>>> clean_phone(pd.Series(["13812345678.0", "1.34E+10", "1381234567.8"]))["reason"].tolist()
+[None, 'PHONE_PRECISION_LOST', 'PHONE_PRECISION_LOST']
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
@@ -41,7 +63,7 @@ from phonenumbers import PhoneNumberDesc, PhoneNumberType
 from ..errors import ParamsError
 from ._common import extract, fullmatch, normalized_uniques, obj, replace, to_object
 
-__all__ = ["PHONE_COLUMNS", "check_region", "clean_phone"]
+__all__ = ["PHONE_COLUMNS", "PRECISION_LOST", "check_region", "clean_phone"]
 
 PHONE_COLUMNS = ["phone", "phone_type", "reason"]
 
@@ -96,8 +118,15 @@ _CN_OTHER = "|".join(
 _CN_FIXED_LENGTHS = pa.array(
     list(_CN.fixed_line.possible_length if _CN.fixed_line else ()), type=pa.int32()
 )
-_EXCEL_EXP = re.compile(r"\d+(?:\.\d+)?[eE]\+?\d+")
+_EXCEL_EXP = re.compile(r"(\d+)(?:\.(\d+))?[eE]([+-]?\d+)")
 _EXCEL_DOT0 = re.compile(r"(\+?\d+)\.0+")
+#: A decimal number with a fraction (a float's text), not digits grouped by dots (``138.1234.5678``,
+#: ``0755.88888888`` do not match).
+_DECIMAL = re.compile(r"[1-9]\d{5,}\.\d*[1-9]\d*")
+#: Most digits a float rendering may stand for (E.164's 15 plus a ``00`` prefix).
+_MAX_DIGITS = 17
+#: Reason code of a float rendering that lost digits or is no integer (the value is nulled).
+PRECISION_LOST = "PHONE_PRECISION_LOST"
 _SEPARATORS = r"[\s\-\.\(\)/]"
 
 
@@ -113,14 +142,28 @@ def check_region(region: str, where: str) -> str:
     return region
 
 
-def _excel_fix(v: str) -> str:
-    """Undo Excel's float rendering of a phone number (only when it is an integral float)."""
-    if _EXCEL_EXP.fullmatch(v):
-        f = float(v)
-        if f.is_integer():
-            return str(int(f))
+def _excel_fix(v: str) -> str | None:
+    """Undo a float's rendering of a phone number: its integer digits, None when the rendering
+    lost digits or is no integer (``PHONE_PRECISION_LOST``), ``v`` itself when it is no float.
+
+    >>> _excel_fix("1.3812345678E+10"), _excel_fix("13812345678.0"), _excel_fix("1.34E+10")
+    ('13812345678', '13812345678', None)
+    """
+    m = _EXCEL_EXP.fullmatch(v)
+    if m:
+        written = (m.group(1) + (m.group(2) or "")).lstrip("0")  # significant digits written
+        try:
+            value = Decimal(v)
+        except InvalidOperation:  # pragma: no cover - the pattern only matches numbers
+            return None
+        if int(m.group(3)) > _MAX_DIGITS or value <= 0 or value != value.to_integral_value():
+            return None
+        digits = str(int(value))
+        return digits if len(written) >= len(digits) else None
     m = _EXCEL_DOT0.fullmatch(v)
-    return m.group(1) if m else v
+    if m:
+        return m.group(1)
+    return None if _DECIMAL.fullmatch(v) else v
 
 
 def _slow(value: str, region: str) -> tuple[str | None, str | None, str | None]:
@@ -141,9 +184,12 @@ def _clean_values(u: pa.Array, region: str) -> np.ndarray:
     odd = np.flatnonzero(
         pc.match_substring_regex(u, "[.eE]").fill_null(False).to_numpy(zero_copy_only=False)
     )
+    lost = np.zeros(len(u), dtype=bool)
     if len(odd):
         values = to_object(u)
-        values[odd] = [_excel_fix(v) for v in values[odd]]
+        fixed = [_excel_fix(v) for v in values[odd]]
+        lost[odd] = [f is None for f in fixed]
+        values[odd] = fixed
         u = pa.array(values, type=pa.string())
     u = replace(u, _SEPARATORS, "")
     todo = ~pc.is_null(u).to_numpy(zero_copy_only=False)
@@ -184,6 +230,7 @@ def _clean_values(u: pa.Array, region: str) -> np.ndarray:
     values = to_object(u)
     for i in np.flatnonzero(todo):
         out[i] = _slow(values[i], region)
+    out[lost, 2] = PRECISION_LOST  # nulled above: a number that lost digits is no number
     return out
 
 

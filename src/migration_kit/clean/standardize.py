@@ -2,8 +2,10 @@
 
 Runs every field cleaner of :mod:`migration_kit.clean` over the ``raw__<field>`` columns present,
 writes one failure row per failed check (value masked), nulls invalid values and keeps the raw
-columns. Columns and dtypes follow ``docs/architecture.md`` (string columns are object dtype with
-None for missing).
+columns. What intake found damaged (column :data:`~migration_kit.schema.INTAKE_FLAGS`: a short
+row's missing fields ``ROW_SHORT``, a cell that looks mis-encoded ``ENCODING_SUSPECT``, kept as
+read) goes to the failure table too, stage ``intake``. Columns and dtypes follow
+``docs/architecture.md`` (string columns are object dtype with None for missing).
 
 Cross-field rules:
 
@@ -38,7 +40,7 @@ import pandas as pd
 
 from .._spec import check_choice, check_type, closest
 from ..errors import InputError
-from ..schema import CANONICAL_FIELDS, COUNTRY_GIVEN, DATE_FIELDS, STD_COLUMNS
+from ..schema import CANONICAL_FIELDS, COUNTRY_GIVEN, DATE_FIELDS, INTAKE_FLAGS, STD_COLUMNS
 from ._common import NULL, normalize_text
 from .address import clean_address, clean_country, clean_postcode
 from .dates import DATE_ORDERS, parse_dates
@@ -46,7 +48,7 @@ from .email import clean_email
 from .failures import FailureTable
 from .ids import clean_id, cross_check_id
 from .names import clean_name
-from .numbers import clean_amount, clean_boolean, clean_count, clean_gender
+from .numbers import MONEY_DTYPE, clean_amount, clean_boolean, clean_count, clean_gender
 from .phone import check_region, clean_phone
 
 __all__ = ["MAX_CELL_CHARS", "RAW_PREFIX", "STD_DTYPES", "standardize"]
@@ -58,11 +60,12 @@ RAW_PREFIX = "raw__"
 _KEYS = ("source", "record_id", "row_number")
 #: The dtypes a standardized column can have.
 StdDtype = Literal["object", "datetime64[ns]", "float64", "Int64", "boolean"]
-#: dtype of every standardized column (str columns are object with None).
-STD_DTYPES: dict[str, StdDtype] = {c: "object" for c in STD_COLUMNS}
+#: dtype of every standardized column (str columns are object with None; money is an exact
+#: decimal, :data:`~migration_kit.clean.numbers.MONEY_DTYPE`).
+STD_DTYPES: dict[str, StdDtype | pd.ArrowDtype] = {c: "object" for c in STD_COLUMNS}
 STD_DTYPES.update({f: "datetime64[ns]" for f in DATE_FIELDS})
 STD_DTYPES.update(
-    {"total_spent": "float64", "order_count": "Int64", "marketing_consent": "boolean"}
+    {"total_spent": MONEY_DTYPE, "order_count": "Int64", "marketing_consent": "boolean"}
 )
 _SPECIAL_PROVINCE_COUNTRY = {"81": "HK", "82": "MO", "71": "TW"}
 
@@ -133,6 +136,8 @@ def standardize(
     raw = raw.reset_index(drop=True)
     n = len(raw)
     failures = FailureTable(raw[["source", "record_id"]])
+    if INTAKE_FLAGS in raw.columns:  # what intake found damaged: short rows, mis-encoded cells
+        _intake_failures(failures, raw)
 
     columns = {f: raw[RAW_PREFIX + f].astype(object) for f in fields}
     for f, values in columns.items():  # a cell no field can hold is recorded, never carried on
@@ -249,7 +254,29 @@ def standardize(
     return out, failures.to_frame()
 
 
-def _typed(values: pd.Series | None, dtype: StdDtype, n: int) -> pd.Series:
+#: The failure-table check of each reason code intake flags (others: ``intake``).
+_INTAKE_CHECKS = {"ROW_SHORT": "row", "ENCODING_SUSPECT": "encoding"}
+
+
+def _intake_failures(failures: FailureTable, raw: pd.DataFrame) -> None:
+    """One failure row (stage ``intake``) per ``CODE:field`` item of the raw table's
+    :data:`~migration_kit.schema.INTAKE_FLAGS`, the field's raw value masked."""
+    flags = raw[INTAKE_FLAGS].to_numpy(dtype=object)
+    hit = np.flatnonzero(pd.notna(flags))
+    if not len(hit):
+        return
+    items = pd.Series(flags[hit], index=hit, dtype=object).str.split(";").explode()
+    parts = items.str.partition(":")
+    for (code, field), group in parts.groupby([0, 2], sort=False):
+        reason = np.full(len(raw), None, dtype=object)
+        reason[group.index.to_numpy(dtype=np.int64)] = code
+        column = RAW_PREFIX + str(field)
+        values = raw[column] if column in raw.columns else pd.Series([None] * len(raw))
+        check = _INTAKE_CHECKS.get(str(code), "intake")
+        failures.add(str(field), check, values, pd.Series(reason, dtype=object), stage="intake")
+
+
+def _typed(values: pd.Series | None, dtype: StdDtype | pd.ArrowDtype, n: int) -> pd.Series:
     """Return ``values`` (Series or None) as a ``dtype`` column, std missing convention."""
     if values is None:
         return pd.Series([None] * n, dtype=dtype)

@@ -1,8 +1,9 @@
 """Intake: read every seller export named in the params, map it, classify its columns.
 
 Recipe: for each source -> :func:`read_table` (encoding detected and validated, SHA-256 recorded)
--> :func:`map_columns` (canonical raw table, unmapped columns aside) -> :func:`classify_columns`.
-The raw files are never modified.
+-> :func:`map_columns` (canonical raw table, unmapped columns aside) -> :func:`intake_flags`
+(short rows, cells that look mis-encoded: column ``intake_flags`` of the raw table, which cleaning
+writes to the failure table) -> :func:`classify_columns`. The raw files are never modified.
 
 Example
 -------
@@ -18,8 +19,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..errors import InputError
+from ..schema import INTAKE_FLAGS
 from .classify import FIELD_CLASSES, classify_columns, detect_kind, profile_column
-from .mapping import RAW_PREFIX, map_columns
+from .encoding import suspect_encoding
+from .mapping import RAW_PREFIX, intake_flags, map_columns
 from .readers import FileInfo, detect_encoding, read_table
 from .spec import SourceSpec, SuppressionSpec
 
@@ -34,12 +38,14 @@ __all__ = [
     "classify_columns",
     "detect_encoding",
     "detect_kind",
+    "intake_flags",
     "map_columns",
     "profile_column",
     "read_source",
     "read_suppression",
     "read_table",
     "run_intake",
+    "suspect_encoding",
 ]
 
 
@@ -47,7 +53,7 @@ __all__ = [
 class IntakeResult:
     """Everything intake produces.
 
-    raw : one row per input row (source, record_id, row_number, raw__<field>).
+    raw : one row per input row (source, record_id, row_number, raw__<field>, intake_flags).
     inventory : one row per source file (source, file, format, encoding, sha256, bytes, rows,
         columns).
     classification : one row per column of every source (see :func:`classify_columns`).
@@ -67,15 +73,36 @@ class IntakeResult:
 
 
 def read_source(spec: SourceSpec) -> tuple[pd.DataFrame, pd.DataFrame, FileInfo, pd.DataFrame]:
-    """Read and map one source: ``(raw, unmapped_columns, file_info, classification)``."""
+    """Read and map one source: ``(raw, unmapped_columns, file_info, classification)``.
+
+    ``raw`` carries :data:`~migration_kit.schema.INTAKE_FLAGS` (see :func:`intake_flags`). A short
+    row that lacks the id column itself is an error (the record could not be named).
+    """
     df, info = read_table(
         spec.path,
         format=spec.format,
         encoding=spec.encoding,
         sheet=spec.sheet,
         delimiter=spec.delimiter,
+        ragged_rows=spec.ragged_rows,
+        merged_cells=spec.merged_cells,
     )
+    headers = [str(c) for c in df.columns]
+    if info.short_rows and spec.id_column in headers:
+        at = headers.index(spec.id_column)
+        no_id = [(row, fields) for row, fields in info.short_rows if fields <= at]
+        if no_id:
+            row, fields = no_id[0]
+            raise InputError(
+                spec.path.name,
+                f"row has {fields} fields where the header has {len(headers)}: it lacks the id "
+                f"column ({len(no_id)} such rows); fix the row (a lost delimiter or quote?) and "
+                "export again",
+                row=row,
+                column=spec.id_column,
+            )
     raw, unmapped = map_columns(df, spec.name, spec.path.name, spec.id_column, spec.columns)
+    raw[INTAKE_FLAGS] = intake_flags(raw, headers, spec.columns, info.short_rows, info.encoding)
     classes = classify_columns(spec.name, df, spec.id_column, spec.columns, spec.transfer_unmapped)
     return raw, unmapped, info, classes
 
@@ -122,7 +149,10 @@ def run_intake(params: Params) -> IntakeResult:
         key=lambda c: list(FIELD_CLASSES).index(c[len(RAW_PREFIX) :]),
     )
     raw = pd.concat(
-        [r.reindex(columns=["source", "record_id", "row_number", *fields]) for r in raws],
+        [
+            r.reindex(columns=["source", "record_id", "row_number", *fields, INTAKE_FLAGS])
+            for r in raws
+        ],
         ignore_index=True,
     )
     # fields a source does not map arrive as NaN from reindex: make them None like the mapped ones

@@ -4,6 +4,8 @@ Each input row becomes one output row with ``source``, ``record_id``, ``row_numb
 row, the header being row 0) and ``raw__<field>`` for every mapped canonical field, holding the
 text exactly as read (several mapped columns are joined by one space). Columns the mapping does not
 use are returned separately for the classification report; they do not travel.
+:func:`intake_flags` names what intake found damaged in each record's row (a short row, a cell
+that looks mis-encoded) for the failure table (column :data:`~migration_kit.schema.INTAKE_FLAGS`).
 
 Example
 -------
@@ -17,15 +19,20 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from .._spec import closest
 from ..errors import InputError
 from ..masking import mask_text
+from ..schema import ROW_FIELD
+from .encoding import ENCODING_SUSPECT, suspect_encoding
 
-__all__ = ["RAW_PREFIX", "map_columns"]
+__all__ = ["RAW_PREFIX", "ROW_SHORT", "intake_flags", "map_columns"]
 
 RAW_PREFIX = "raw__"
+#: Reason code of a CSV row with fewer fields than the header (``ragged_rows: flag``).
+ROW_SHORT = "ROW_SHORT"
 
 
 _DATA_LIKE = re.compile(r"\d{5,}|@|^\d{4}[-/年]\d{1,2}")
@@ -125,3 +132,63 @@ def map_columns(
     used = {id_column, *(c for cols in columns.values() for c in cols)}
     unmapped = df[[c for c in headers if c not in used]].copy()
     return out, unmapped
+
+
+def intake_flags(
+    raw: pd.DataFrame,
+    headers: list[str],
+    columns: dict[str, tuple[str, ...]],
+    short_rows: tuple[tuple[int, int], ...] = (),
+    encoding: str | None = None,
+) -> pd.Series:
+    """What intake found damaged in each row of a mapped source, for the failure table.
+
+    Items ``CODE:field`` joined by ``;`` (None for an undamaged row), the format of
+    :data:`~migration_kit.schema.INTAKE_FLAGS`:
+
+    * ``ROW_SHORT``: the row had fewer fields than the header (pandas read the last ones as
+      empty, so they are null): one item per mapped field whose column the row lacks, or one for
+      the whole row (field :data:`~migration_kit.schema.ROW_FIELD`) when it lacks unmapped
+      columns only;
+    * ``ENCODING_SUSPECT``: the field's cell looks decoded with the wrong codec
+      (:func:`~migration_kit.intake.encoding.suspect_encoding`; the value is kept as read).
+
+    Parameters
+    ----------
+    raw : DataFrame
+        The source mapped by :func:`map_columns` (``raw__<field>`` columns, one row per table row).
+    headers : list of str
+        The table's columns in file order.
+    columns : dict
+        The source's mapping: canonical field -> column names.
+    short_rows : tuple of (int, int)
+        ``(row, fields)`` of the short rows (``FileInfo.short_rows``).
+    encoding : str, optional
+        The codec the file was decoded with.
+
+    Returns
+    -------
+    Series
+        Object dtype, aligned with ``raw``.
+
+    Example
+    -------
+    >>> df = pd.DataFrame({"id": ["1", "2"], "name": ["王伟", "M黮ler"], "phone": ["138", ""]})
+    >>> raw, _ = map_columns(df, "s", "s.csv", "id", {"full_name": ("name",), "phone": ("phone",)})
+    >>> intake_flags(raw, list(df.columns), {"full_name": ("name",), "phone": ("phone",)},
+    ...              short_rows=((2, 2),), encoding="gbk").tolist()
+    [None, 'ROW_SHORT:phone;ENCODING_SUSPECT:full_name']
+    """
+    items: dict[int, list[str]] = {}
+    for row, fields in short_rows:
+        missing = set(headers[fields:])
+        lost = [f for f, cols in columns.items() if any(c in missing for c in cols)]
+        items.setdefault(row - 1, []).extend(f"{ROW_SHORT}:{f}" for f in lost or [ROW_FIELD])
+    for field in columns:
+        if RAW_PREFIX + field in raw.columns:
+            for i in np.flatnonzero(suspect_encoding(raw[RAW_PREFIX + field], encoding)):
+                items.setdefault(int(i), []).append(f"{ENCODING_SUSPECT}:{field}")
+    out = np.full(len(raw), None, dtype=object)
+    for pos, parts in items.items():
+        out[pos] = ";".join(parts)
+    return pd.Series(out, index=raw.index, dtype=object)

@@ -6,7 +6,22 @@ is never modified: its SHA-256, size, row count and the encoding used are record
 
 Encodings: UTF-8, UTF-8 with BOM and GBK/GB18030 are detected when not declared. A declared or
 guessed encoding is validated: undecodable bytes fail naming the row, and a file declared GBK that
-is in fact valid UTF-8 with non-ASCII text fails instead of producing mojibake.
+is in fact valid UTF-8 with non-ASCII text fails instead of producing mojibake. Cells a wrong codec
+decodes without error are found after mapping (:mod:`migration_kit.intake.encoding`).
+
+Damage pandas would pass silently is refused or reported, never read as if whole:
+
+* CSV: a NUL byte inside a field, a header twice, a row with a value past the header's last
+  column (pandas drops it, or shifts the whole table one column when it is the first row) are
+  errors; a row with fewer fields than the header is an error or, with ``ragged_rows='flag'``,
+  read with its missing fields empty and listed in :attr:`FileInfo.short_rows` (intake gives it
+  ``ROW_SHORT``). Empty fields past the header's end (a delimiter closing every line) lose nothing.
+* XLSX: merged cells hold their value in the first cell only; they are an error naming the sheet
+  and the ranges, or (``merged_cells='fill'``) every cell of a range takes that value. A quick scan
+  of the sheets' XML for ``mergeCell`` spares the exact look-up (python-calamine's
+  ``merged_cell_ranges``, a second parse of the sheet) when there are none.
+* Parquet: float32 columns are written in their own precision (``1.3812346e+10``), so a phone
+  number that lost digits in the float cannot read as an exact 11-digit number.
 
 Example
 -------
@@ -20,13 +35,17 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from .._spec import check_choice
 from ..errors import InputError
+from .spec import MERGED_CELLS, RAGGED_ROWS
 
 __all__ = ["FileInfo", "detect_encoding", "read_table"]
 
@@ -45,6 +64,9 @@ class FileInfo:
     columns: int
     encoding: str | None
     sheets: tuple[str, ...] = ()
+    #: CSV rows read with fewer fields than the header (``ragged_rows='flag'``): ``(row, fields)``,
+    #: the row as numbered in the raw table (1-based), the fields it had.
+    short_rows: tuple[tuple[int, int], ...] = ()
 
 
 def _row_of_offset(data: bytes, offset: int) -> int:
@@ -144,14 +166,79 @@ def _clean_headers(df: pd.DataFrame, path: str) -> pd.DataFrame:
     return df
 
 
-def _check_csv_text(text: str, path: str, delimiter: str) -> None:
-    """Refuse what pandas would pass silently: a NUL byte inside a field (it cuts the field short),
-    a header that appears twice (pandas renames it ``name.1``), a row with fewer fields than the
-    header (pandas fills the missing fields with empty text). Errors name the row (the header is
-    row 0) and the column, never a value."""
-    lines = text.splitlines()
-    header = next(csv.reader(lines[:1], delimiter=delimiter), [])
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what pandas' parser ends a line on (not \u2028, \x1c ...)
+
+
+def _blank(line: str) -> bool:
+    """A line pandas skips (``skip_blank_lines``): spaces and tabs only."""
+    return not line.strip(" \t")
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Field counts of a CSV's rows against its header (rows as pandas reads them)."""
+
+    names: list[str]  # the header, stripped
+    records: int  # non-blank rows after the header
+    short: list[tuple[int, int, int]]  # (table row 1-based, file row, fields) per short row
+    long: tuple[int, int] | None  # (file row, fields): first row with a value beyond the header
+
+
+def _scan_rows(text: str, delimiter: str) -> _Rows:
+    """Count every row's fields: rows with fewer fields than the header, the first one whose extra
+    fields hold a value, and the number of rows (blank lines skipped, as pandas does). File rows
+    are lines after the header (the header is row 0; a quoted line break counts as a line)."""
+    short: list[tuple[int, int, int]] = []
+    long: tuple[int, int] | None = None
+    records = 0
+    if '"' not in text:  # no quoting: a row's fields are its delimiters plus one
+        lines = _LINE_BREAK.split(text)
+        first = next((i for i, line in enumerate(lines) if not _blank(line)), 0)
+        names = [h.replace("\ufeff", "").strip() for h in lines[first].split(delimiter)]
+        width = len(names)
+        for n, line in enumerate(lines[first + 1 :], start=1):
+            fields = line.count(delimiter) + 1
+            if fields == 1 and _blank(line):
+                continue
+            records += 1
+            if fields < width:
+                short.append((records, n, fields))
+            elif (
+                fields > width
+                and long is None
+                and line.split(delimiter)[width:] != [""] * (fields - width)
+            ):
+                long = (n, fields)
+        return _Rows(names, records, short, long)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] = []
+    for header in reader:
+        if header and not (len(header) == 1 and header[0] and _blank(header[0])):
+            break
     names = [h.replace("\ufeff", "").strip() for h in header]
+    width, skip = len(names), reader.line_num - 1
+    for record in reader:  # quoted fields may hold delimiters and line breaks
+        fields = len(record)
+        if fields <= 1 and (not record or (record[0] and _blank(record[0]))):
+            continue
+        records += 1
+        if fields < width:
+            short.append((records, reader.line_num - 1 - skip, fields))
+        elif fields > width and long is None and any(f for f in record[width:]):
+            long = (reader.line_num - 1 - skip, fields)
+    return _Rows(names, records, short, long)
+
+
+def _check_csv_text(text: str, path: str, delimiter: str, ragged_rows: str) -> _Rows:
+    """Refuse what pandas would pass silently: a NUL byte inside a field (it cuts the field short),
+    a header that appears twice (pandas renames it ``name.1``), a row with more fields than the
+    header holding a value there (pandas would drop it, or shift the whole table when it is the
+    first row) and, with ``ragged_rows='error'``, a row with fewer fields than the header (pandas
+    fills the missing fields with empty text; with ``'flag'`` those rows are returned). Extra
+    fields that are all empty (a delimiter at the end of the line) lose nothing and are ignored.
+    Errors name the row (the header is row 0) and the column, never a value."""
+    rows = _scan_rows(text, delimiter)
+    names = rows.names
     nul = text.find("\x00")
     if nul >= 0:
         row = text.count("\n", 0, nul)
@@ -175,38 +262,32 @@ def _check_csv_text(text: str, path: str, delimiter: str) -> None:
             )
         seen.add(name)
     width = len(names)
-    if width < 2:
-        return
-    short = _short_row(text, lines, delimiter, width)
-    if short is not None:
-        row, fields = short
+    if rows.long is not None:
+        row, fields = rows.long
         raise InputError(
             path,
-            f"row has {fields} fields where the header has {width}; the missing fields would "
-            "be read as empty. Fix the row (a lost delimiter or quote?) and export again",
+            f"row has {fields} fields where the header has {width}; the values past the "
+            "header's last column would be lost. Fix the row (a stray delimiter or quote?) or "
+            "add the missing header, and export again",
             row=row,
         )
-
-
-def _short_row(text: str, lines: list[str], delimiter: str, width: int) -> tuple[int, int] | None:
-    """(line number after the header, fields) of the first non-blank row with fewer fields than
-    the header, or None."""
-    if '"' not in text:  # no quoting: a row's fields are its delimiters plus one
-        for n, line in enumerate(lines[1:], start=1):
-            if line.strip() and line.count(delimiter) + 1 < width:
-                return n, line.count(delimiter) + 1
-        return None
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    next(reader, None)
-    for record in reader:  # quoted fields may hold delimiters and line breaks
-        if record and any(f.strip() for f in record) and len(record) < width:
-            return reader.line_num - 1, len(record)
-    return None
+    if rows.short and ragged_rows == "error":
+        _, row, fields = rows.short[0]
+        raise InputError(
+            path,
+            f"row has {fields} fields where the header has {width} ({len(rows.short)} such "
+            "rows in all); the missing fields would be read as empty. Fix the row (a lost "
+            "delimiter or quote?) and export again, or set ragged_rows: flag on the source to "
+            "read them with ROW_SHORT in the failure table",
+            row=row,
+        )
+    return rows
 
 
 def _read_csv(
-    path: Path, data: bytes, encoding: str | None, delimiter: str | None
-) -> tuple[pd.DataFrame, str]:
+    path: Path, data: bytes, encoding: str | None, delimiter: str | None, ragged_rows: str
+) -> tuple[pd.DataFrame, str, tuple[tuple[int, int], ...]]:
+    """The table, the encoding used and the short rows ``(row, fields)`` when flagged."""
     text, used = detect_encoding(data, str(path), encoding)
     if not text.strip():
         raise InputError(str(path), "file is empty (no header, no rows); export the source again")
@@ -215,7 +296,7 @@ def _read_csv(
             delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
         except csv.Error:
             delimiter = ","
-    _check_csv_text(text, str(path), delimiter)
+    rows = _check_csv_text(text, str(path), delimiter, ragged_rows)
     try:
         df = pd.read_csv(
             io.StringIO(text),
@@ -225,6 +306,10 @@ def _read_csv(
             na_filter=False,
             skip_blank_lines=True,
             engine="c",
+            # never take a first column as the index (pandas does when the first row is one field
+            # longer than the header) and ignore the empty fields past the header's end
+            index_col=False,
+            usecols=range(len(rows.names)) if rows.names else None,
         )
     except pd.errors.ParserError as exc:
         msg = str(exc)
@@ -241,7 +326,19 @@ def _read_csv(
         raise InputError(
             str(path), "file is empty (no header, no rows); export the source again"
         ) from None
-    return df, used
+    except ValueError as exc:  # e.g. the header pandas finds is not the one counted
+        raise InputError(
+            str(path), f"malformed CSV ({exc}); check quoting and delimiters"
+        ) from None
+    if rows.short and rows.records != len(df):  # never flag the wrong records
+        raise InputError(
+            str(path),
+            f"{len(rows.short)} rows have fewer fields than the header, but the rows counted "
+            f"({rows.records}) differ from the rows read ({len(df)}), so they cannot be named "
+            "safely; set ragged_rows: error to stop at the first one, fix it and export again",
+            row=rows.short[0][1],
+        )
+    return df, used, tuple((table_row, fields) for table_row, _, fields in rows.short)
 
 
 def _maybe_renamed(book: pd.DataFrame | dict[str, pd.DataFrame]) -> bool:
@@ -284,7 +381,114 @@ def _check_xlsx_headers(path: Path, sheet: str | None, sheets: list[str | None])
             seen.add(text)
 
 
-def _read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+def _mentions_merges(path: Path) -> bool:
+    """Whether a worksheet of the workbook may declare merged cells: a scan of its XML for
+    ``mergeCell`` (0.1 s for a 75 MB sheet, a few per cent of reading it). The word in a cell only
+    costs the exact check; a workbook that is not a plain zip of worksheets always gets it."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = [
+                i
+                for i in z.infolist()
+                if i.filename.startswith("xl/worksheets/") and i.filename.endswith(".xml")
+            ]
+            for info in parts:
+                with z.open(info) as f:
+                    tail = b""
+                    while chunk := f.read(1 << 20):
+                        if b"mergeCell" in tail + chunk[:16] or b"mergeCell" in chunk:
+                            return True
+                        tail = chunk[-16:]
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return True
+    return not parts
+
+
+def _merged_ranges(path: Path, names: list[str]) -> dict[str, list[tuple[int, int, int, int]]]:
+    """Merged ranges of each sheet: ``(first row, first column, last row, last column)``, 0-based
+    sheet coordinates (row 0 is the header), sorted."""
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    out: dict[str, list[tuple[int, int, int, int]]] = {}
+    for name in names:
+        ranges = getattr(book.get_sheet_by_name(name), "merged_cell_ranges", None)
+        if ranges is None:  # a python-calamine without merged_cell_ranges: openpyxl (slower)
+            import openpyxl
+
+            ws = openpyxl.load_workbook(path, read_only=False)[name]
+            ranges = [
+                ((r.min_row - 1, r.min_col - 1), (r.max_row - 1, r.max_col - 1))
+                for r in ws.merged_cells.ranges
+            ]
+        out[name] = sorted((r0, c0, r1, c1) for (r0, c0), (r1, c1) in ranges)
+    return out
+
+
+def _cell_ref(row: int, col: int) -> str:
+    """Excel's name of a 0-based cell: ``_cell_ref(4, 1)`` is ``'B5'``."""
+    letters, n = "", col + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row + 1}"
+
+
+def _merged_cells(
+    path: Path, frames: dict[str, pd.DataFrame], merged_cells: str
+) -> dict[str, pd.DataFrame]:
+    """Refuse merged cells (``'error'``) or give every cell of a range its first cell's value
+    (``'fill'``). A merged range keeps its value in its first cell; pandas reads the others as
+    empty, so a customer of a merged "city" block would silently lose the city. Data row ``i`` of
+    a frame is sheet row ``i + 1`` (pandas reads the sheet from A1, blank rows kept)."""
+    if not frames or not _mentions_merges(path):
+        return frames
+    found = _merged_ranges(path, list(frames))
+    out = dict(frames)
+    for name, df in frames.items():
+        ranges = found.get(name) or []
+        if not ranges:
+            continue
+        refs = [f"{_cell_ref(r0, c0)}:{_cell_ref(r1, c1)}" for r0, c0, r1, c1 in ranges]
+        header = [ref for ref, (r0, *_) in zip(refs, ranges, strict=True) if r0 == 0]
+        r0, c0 = ranges[0][:2]
+        column = str(df.columns[c0]).strip() if c0 < len(df.columns) else None
+        if header:
+            raise InputError(
+                str(path),
+                f"sheet {name!r} has merged cells in its header row ({_listed(header)}); every "
+                "column needs a header of its own: unmerge them and name each column",
+                row=0,
+                column=column,
+            )
+        if merged_cells == "error":
+            raise InputError(
+                str(path),
+                f"sheet {name!r} has {len(refs)} merged cell range(s) ({_listed(refs)}); a merged "
+                "range keeps its value in its first cell and the others read as empty. Unmerge "
+                "and fill them in Excel, or set merged_cells: fill on the source to copy each "
+                "range's first value into all its cells",
+                row=r0,
+                column=column,
+            )
+        values = df.to_numpy(dtype=object, copy=True)
+        rows, width = values.shape
+        for r0, c0, r1, c1 in ranges:
+            if r0 - 1 < rows and c0 < width:
+                values[r0 - 1 : r1, c0 : c1 + 1] = values[r0 - 1, c0]
+        out[name] = pd.DataFrame(values, columns=df.columns)
+    return out
+
+
+def _listed(refs: list[str], most: int = 10) -> str:
+    """``'B5:B7, D3:D5'``; beyond ``most``, ``'... and 4 more'``."""
+    more = f" and {len(refs) - most} more" if len(refs) > most else ""
+    return ", ".join(refs[:most]) + more
+
+
+def _read_xlsx(
+    path: Path, sheet: str | None, merged_cells: str = "error"
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
     from python_calamine import CalamineError  # calamine reads xlsx ~20x faster than openpyxl
 
     try:
@@ -312,6 +516,10 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, tuple[str, 
     if _maybe_renamed(book):  # pandas renames a repeated header "x.1": confirm on the raw row
         _check_xlsx_headers(path, sheet, list(book) if isinstance(book, dict) else [sheet])
     if isinstance(book, dict):
+        book = _merged_cells(path, {str(k): v for k, v in book.items()}, merged_cells)
+    elif sheet is not None:
+        book = _merged_cells(path, {sheet: book}, merged_cells)[sheet]
+    if isinstance(book, dict):
         frames = [df for df in book.values() if len(df.columns)]
         if not frames:
             raise InputError(str(path), "workbook has no sheet with a header row")
@@ -328,6 +536,19 @@ def _read_xlsx(path: Path, sheet: str | None) -> tuple[pd.DataFrame, tuple[str, 
     return book, (sheet,) if sheet else ()
 
 
+def _parquet_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Parquet columns as text, every number as its own precision writes it: a float32 column's
+    13812345678 is ``'1.3812346e+10'`` (the shortest text of that float32: 8 digits), never the
+    ``'13812345856.0'`` of its float64 value, which reads as an exact 11-digit number."""
+    out = df.astype(object).where(df.notna(), "").astype(str)
+    for i, dtype in enumerate(df.dtypes):
+        kind = getattr(dtype, "numpy_dtype", dtype)
+        if isinstance(kind, np.dtype) and kind.kind == "f" and kind.itemsize < 8:
+            arr = df.iloc[:, i].to_numpy(dtype=kind, na_value=np.nan)
+            out.iloc[:, i] = np.where(np.isnan(arr), "", arr.astype(str)).astype(object)
+    return out
+
+
 def read_table(
     path: Path,
     *,
@@ -335,6 +556,8 @@ def read_table(
     encoding: str | None = None,
     sheet: str | None = None,
     delimiter: str | None = None,
+    ragged_rows: str = "error",
+    merged_cells: str = "error",
 ) -> tuple[pd.DataFrame, FileInfo]:
     """Read one export as a DataFrame of strings plus a :class:`FileInfo`.
 
@@ -347,11 +570,22 @@ def read_table(
         CSV only; detected when absent.
     sheet : str, optional
         XLSX only; all sheets (same header) when absent.
+    delimiter : str, optional
+        CSV only; sniffed when absent.
+    ragged_rows : {'error', 'flag'}
+        CSV only: a row with fewer fields than the header is an error naming it, or is read (its
+        missing fields empty) and listed in :attr:`FileInfo.short_rows`. A row with more fields
+        than the header, holding a value past the header's end, is always an error.
+    merged_cells : {'error', 'fill'}
+        XLSX only: merged cells are an error naming the sheet and the ranges, or every cell of a
+        range takes its first cell's value (merged header cells are always an error).
 
     Example
     -------
     >>> df, info = read_table(Path("x.csv"))   # doctest: +SKIP
     """
+    check_choice(ragged_rows, RAGGED_ROWS, "read_table.ragged_rows")
+    check_choice(merged_cells, MERGED_CELLS, "read_table.merged_cells")
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), "file not found; check the source's path in the params file")
@@ -360,10 +594,11 @@ def read_table(
         raise InputError(str(path), "file is empty (0 bytes of content); export the source again")
     used: str | None = None
     sheets: tuple[str, ...] = ()
+    short: tuple[tuple[int, int], ...] = ()
     if format == "csv":
-        df, used = _read_csv(path, data, encoding, delimiter)
+        df, used, short = _read_csv(path, data, encoding, delimiter, ragged_rows)
     elif format == "xlsx":
-        df, sheets = _read_xlsx(path, sheet)
+        df, sheets = _read_xlsx(path, sheet, merged_cells)
     elif format == "parquet":
         try:
             df = pd.read_parquet(io.BytesIO(data))
@@ -371,7 +606,7 @@ def read_table(
             raise InputError(
                 str(path), f"not a readable Parquet file ({type(exc).__name__}); re-export it"
             ) from None
-        df = df.astype(object).where(df.notna(), "").astype(str)
+        df = _parquet_text(df)
     else:
         raise InputError(str(path), f"unknown format {format!r}; use csv, xlsx or parquet")
     df = _clean_headers(df, str(path))
@@ -386,5 +621,6 @@ def read_table(
         columns=len(df.columns),
         encoding=used,
         sheets=sheets,
+        short_rows=short,
     )
     return df.reset_index(drop=True), info

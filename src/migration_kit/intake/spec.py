@@ -23,10 +23,24 @@ from .._spec import check_choice, check_keys, check_type, closest, require
 from ..errors import ParamsError
 from ..schema import CANONICAL_FIELDS, SUPPRESSION_FIELDS
 
-__all__ = ["DATE_ORDERS", "FORMATS", "SLUG", "SourceSpec", "SuppressionSpec"]
+__all__ = [
+    "DATE_ORDERS",
+    "FORMATS",
+    "MERGED_CELLS",
+    "RAGGED_ROWS",
+    "SLUG",
+    "SourceSpec",
+    "SuppressionSpec",
+]
 
 FORMATS = ("csv", "xlsx", "parquet")
 DATE_ORDERS = ("YMD", "MDY", "DMY")
+#: ``ragged_rows``: a CSV row with fewer fields than the header gets ``ROW_SHORT`` in the failure
+#: table (``flag``, its missing fields null) or stops intake naming the row (``error``).
+RAGGED_ROWS = ("flag", "error")
+#: ``merged_cells``: an xlsx sheet with merged cells stops intake naming the ranges (``error``) or
+#: every cell of a range takes the value of its first cell (``fill``).
+MERGED_CELLS = ("error", "fill")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 _EXTENSIONS = {
     ".csv": "csv",
@@ -93,7 +107,12 @@ def _format(data: Mapping[str, Any], path: Path, where: str) -> str:
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """One seller export and how its columns map onto the canonical schema."""
+    """One seller export and how its columns map onto the canonical schema.
+
+    ``ragged_rows`` (:data:`RAGGED_ROWS`, default ``flag``) and ``merged_cells``
+    (:data:`MERGED_CELLS`, default ``error``) say what a damaged export does; a row with more
+    fields than the header is always an error (its extra values would be lost).
+    """
 
     name: str
     path: Path
@@ -106,6 +125,8 @@ class SourceSpec:
     default_country: str | None = None
     delimiter: str | None = None
     transfer_unmapped: tuple[str, ...] = ()
+    ragged_rows: str = "flag"
+    merged_cells: str = "error"
 
     KEYS = (
         "name",
@@ -119,6 +140,8 @@ class SourceSpec:
         "default_country",
         "delimiter",
         "transfer_unmapped",
+        "ragged_rows",
+        "merged_cells",
     )
 
     @classmethod
@@ -158,6 +181,12 @@ class SourceSpec:
             default_country=country.upper() if country else None,
             delimiter=data.get("delimiter"),
             transfer_unmapped=tuple(unmapped),
+            ragged_rows=check_choice(
+                data.get("ragged_rows", "flag"), RAGGED_ROWS, f"{where}.ragged_rows"
+            ),
+            merged_cells=check_choice(
+                data.get("merged_cells", "error"), MERGED_CELLS, f"{where}.merged_cells"
+            ),
         )
 
 

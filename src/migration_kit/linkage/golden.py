@@ -33,6 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..clean.numbers import is_money, money_from_units, money_units
+from ..clean.standardize import STD_DTYPES
 from ..errors import LinkageError
 from ..schema import KEY_COLUMNS, STD_COLUMNS
 from .survivorship import FIELD_KINDS, SurvivorshipRule, SurvivorshipSpec
@@ -50,12 +52,6 @@ GOLDEN_EXTRA_COLUMNS: tuple[str, ...] = ("n_records", "sources")
 #: Columns of ``lineage``.
 LINEAGE_COLUMNS: tuple[str, ...] = ("entity_id", "field", "source", "record_id", "rule")
 
-_NULL_DTYPES: dict[str, str | type[object]] = {
-    "text": object,
-    "date": "datetime64[ns]",
-    "number": "float64",
-    "bool": "boolean",
-}
 _LOW = np.iinfo(np.int64).min + 1  # recency of a record with no date (sorts last when negated)
 
 
@@ -241,9 +237,27 @@ class _Ctx:
     def column(self, field: str) -> pd.Series:
         if field in self.std.columns:
             return self.std[field]
-        return pd.Series(
-            [None] * len(self.std), index=self.std.index, dtype=_NULL_DTYPES[FIELD_KINDS[field]]
-        )
+        return pd.Series([None] * len(self.std), index=self.std.index, dtype=STD_DTYPES[field])
+
+
+def _order_key(values: pd.Series, kind: str) -> np.ndarray:
+    """Numbers that order non-null ``values`` exactly: nanoseconds of dates, minor units of money
+    (never floats: two amounts above 2^53 cents stay apart), integers as they are.
+
+    Example
+    -------
+    >>> from migration_kit.clean.numbers import clean_amount
+    >>> _order_key(clean_amount(pd.Series(["90071992547409.93", "90071992547409.92"]))["amount"],
+    ...            "number").tolist()
+    [9007199254740993, 9007199254740992]
+    """
+    if kind == "date":
+        return pd.to_datetime(values).to_numpy(dtype="int64")
+    if is_money(values):
+        return money_units(values)[0]
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return values.to_numpy(dtype=np.int64)
+    return pd.to_numeric(values).to_numpy(dtype="float64")
 
 
 def _strategy_rank(ctx: _Ctx, rule: SurvivorshipRule, rows: np.ndarray) -> np.ndarray | None:
@@ -265,12 +279,7 @@ def _strategy_rank(ctx: _Ctx, rule: SurvivorshipRule, rows: np.ndarray) -> np.nd
         pair, _ = pd.factorize(ctx.ecode[rows] * (int(vcode.max(initial=0)) + 1) + vcode)
         better = np.bincount(pair)[pair]
     elif s in ("max", "min"):
-        vals = (
-            pd.to_datetime(lead).to_numpy(dtype="int64")
-            if FIELD_KINDS[rule.field] == "date"
-            else pd.to_numeric(lead).to_numpy(dtype="float64")
-        )
-        _, better = np.unique(vals, return_inverse=True)
+        _, better = np.unique(_order_key(lead, FIELD_KINDS[rule.field]), return_inverse=True)
         better = better if s == "max" else -better
     elif s in ("any_true", "all_true"):
         vals = lead.astype("boolean").to_numpy(dtype=bool)
@@ -392,9 +401,10 @@ def _take(col: pd.Series, ents: np.ndarray, rows: np.ndarray, n_ent: int) -> pd.
 
 
 def _exact_sum(vals: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
-    """Group sums that are exact in decimal: values written with at most 6 decimals (money:
-    ``1792.56``) are summed as integers of their last decimal place, so 1792.56 + 2033.47 is
-    3826.03, not 3826.0299999999997; others are summed as floats.
+    """Group sums of a float column (money from cleaning is decimal and summed by
+    :func:`_int_sum`) that are exact in decimal: values written with at most 6 decimals are
+    summed as integers of their last decimal place, so 1792.56 + 2033.47 is 3826.03, not
+    3826.0299999999997; others are summed as floats.
 
     Example
     -------
@@ -413,16 +423,55 @@ def _exact_sum(vals: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     return total / 10**places
 
 
+def _int_sum(vals: np.ndarray, groups: np.ndarray, n: int, field: str) -> np.ndarray:
+    """Exact int64 sums of ``vals`` per group (``groups`` sorted ascending).
+
+    Raises
+    ------
+    LinkageError
+        When a group's sum would not fit int64 (it is never wrapped or rounded).
+
+    Example
+    -------
+    >>> _int_sum(np.array([179256, 203347, 10]), np.array([0, 0, 1]), 2, "total_spent").tolist()
+    [382603, 10]
+    """
+    total = np.zeros(n, dtype=np.int64)
+    if not len(vals):
+        return total
+    bound = np.bincount(groups, weights=np.abs(vals).astype(np.float64), minlength=n)
+    if bound.max() >= 2.0**62:  # float bound (relative error far below the margin to 2^63)
+        raise LinkageError(
+            f"the {field} of {int((bound >= 2.0**62).sum())} entity(ies) adds up beyond what "
+            "an exact 64-bit sum holds; check the source values"
+        )
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    total[groups[starts]] = np.add.reduceat(vals, starts)
+    return total
+
+
 def _sum(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Per entity, the exact sum of the non-null values of ``rule.field`` (null where none):
+    money (decimal) in minor units, integers as int64, floats by :func:`_exact_sum`."""
     col = ctx.column(rule.field)
     rows = np.flatnonzero(ctx.notna(rule.field))
     rows = rows[np.argsort(ctx.ecode[rows] * len(ctx.ecode) + ctx.key_rank[rows])]
-    vals = pd.to_numeric(col).to_numpy(dtype="float64", na_value=0.0)[rows]
     ents = ctx.ecode[rows]
-    total = _exact_sum(vals, ents, ctx.n_ent)
-    out: pd.Series = pd.Series(np.where(np.bincount(ents, minlength=ctx.n_ent) > 0, total, np.nan))
-    if pd.api.types.is_integer_dtype(col.dtype):
-        out = out.round().astype("Int64")
+    has = np.bincount(ents, minlength=ctx.n_ent) > 0
+    out: pd.Series
+    if is_money(col):
+        total = _int_sum(money_units(col)[0][rows], ents, ctx.n_ent, rule.field)
+        try:
+            out = money_from_units(total, has)
+        except OverflowError as exc:
+            raise LinkageError(f"golden {rule.field}: {exc}; check the source values") from None
+    elif pd.api.types.is_integer_dtype(col.dtype):
+        vals = col.to_numpy(dtype=np.int64, na_value=0)[rows]
+        total = _int_sum(vals, ents, ctx.n_ent, rule.field)
+        out = pd.Series(pd.arrays.IntegerArray(total, ~has))
+    else:
+        vals = pd.to_numeric(col).to_numpy(dtype="float64", na_value=0.0)[rows]
+        out = pd.Series(np.where(has, _exact_sum(vals, ents, ctx.n_ent), np.nan))
     return out, ents, rows
 
 

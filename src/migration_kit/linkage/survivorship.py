@@ -24,8 +24,9 @@ then the smaller ``(source, record_id)`` key):
     booleans: True if any / only if all stated values are True; the lineage names the deciding
     record.
 
-Aggregating: ``sum`` adds the non-null values (``total_spent``, ``order_count``); every record that
-contributed gets a lineage row.
+Aggregating: ``sum`` adds the non-null values (``total_spent``, ``order_count``) exactly (money as
+integer minor units of its decimal, counts as int64; a total too large for its type is an error,
+never rounded); every record that contributed gets a lineage row.
 
 ``validated_only`` is implicit: only non-null standardized values are candidates (cleaning nulled
 the invalid ones), so a record whose phone failed validation can never give the golden phone.

@@ -35,6 +35,14 @@ def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:
     fields = run.read_table("fields")
     exported = [f for f in fields.loc[fields["exported"], "field"] if f in golden.columns]
     customers = golden[["entity_id", *exported]].sort_values("entity_id").reset_index(drop=True)
+    if "marketing_consent" in customers:  # a marketing opt-out (退订) travels as refused consent
+        ent = run.read_table("entity_dispositions")
+        flags = ent["flags"].fillna("").astype(str).str.split(";")
+        optout = ent.loc[flags.map(lambda f: "MARKETING_OPTOUT" in f), "entity_id"]
+        hit = customers["entity_id"].isin(optout)
+        if hit.any():
+            consent = customers["marketing_consent"].astype("boolean")
+            customers["marketing_consent"] = consent.mask(hit, False)
     rec = run.read_table("record_dispositions")
     # excluded records stay with the seller: even their ids would tell who asked for erasure
     rec = rec[rec["disposition"].isin(["transferred", "merged"])]

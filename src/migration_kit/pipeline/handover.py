@@ -13,6 +13,7 @@ import shutil
 
 import pandas as pd
 
+from ..deals import deal_type
 from ..errors import QualityGateError
 from .context import RunContext, StepResult, key_material, releases_memory
 from .exports import export_frames
@@ -25,15 +26,24 @@ def step_handover(ctx: RunContext) -> StepResult:
     """Encrypt the export to the buyer, write and sign the manifest, ship the audit log."""
     from ..handover.export import export_tables
     from ..handover.manifest import write_manifest
+    from ..scoping.crossborder import check_crossborder
+    from ..scoping.requests import check_requests
 
     run = ctx.run
+    check_requests(run.read_table("suppression_requests"))  # never ship past an open request
+    check_crossborder(run.read_json("crossborder"), ctx.params.policy.crossborder_reference)
     if run.exists("quality_gates"):
         gates = pd.read_csv(run.file("quality_gates"))
         failed = gates[gates["status"] == "fail"]
         if len(failed):
             raise QualityGateError(f"export stopped: {failed['message'].iloc[0]}")
-    material = key_material(ctx)
     folder = run.path("handover")
+    if not deal_type(ctx.params.deal.type).transfers:  # a share sale: nothing leaves the seller
+        if folder.exists():
+            shutil.rmtree(folder)
+        ctx.audit("handover", {}, {}, {"files": 0})
+        return {"files": 0}
+    material = key_material(ctx)
     if folder.exists():
         shutil.rmtree(folder)  # a rerun replaces the whole export, never mixes parts
     tables = export_frames(ctx)

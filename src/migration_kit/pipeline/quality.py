@@ -10,8 +10,11 @@ Example
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
+from ..deals import deal_type
 from .context import RunContext, StepResult, releases_memory
 from .exports import export_frames, transfer_golden
 
@@ -77,7 +80,14 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
         },
     )
     out["field_reconciliation"] = run.write_table("field_reconciliation", recon)
-    declared = check_gates([before, after], spec)
+    moves = deal_type(ctx.params.deal.type).transfers
+    declared = check_gates([before, after] if moves else [before], spec)
+    if not moves:  # a share sale moves no one: gates on the transferred customers do not apply
+        table = declared.rows
+        na = table["stage"] == "after"
+        table.loc[na, "status"] = "not_applicable"
+        table.loc[na, "message"] = "nothing transfers under this deal type (no 'after' scores)"
+        declared = GateReport(table)
     rows = [r for r in (declared.rows, fidelity_gate(recon, spec)) if len(r)]
     report = GateReport(pd.concat(rows, ignore_index=True))
     run.write_table("quality_gates", report.rows)
@@ -87,18 +97,19 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
         "gates_overridden": len(report.overridden),
         "fields_unexplained": int((recon["unexplained"] > 0).sum()),
     }
-    audit_counts = {  # the audit log takes integers
-        "before_overall_x100": round(before.overall_score * 100),
-        "after_overall_x100": round(after.overall_score * 100),
-        **gates,
-    }
+    audit_counts = {  # the audit log takes integers (an empty stage has no score)
+        f"{sc.stage}_overall_x100": round(sc.overall_score * 100)
+        for sc in (before, after)
+        if not math.isnan(sc.overall_score)
+    } | gates
     ctx.audit(
         "quality", {"std": run.file("std"), "failures": run.file("failures")}, out, audit_counts
     )
     if enforce:
         enforce_gates(report)
-    return {
-        "before_overall": round(before.overall_score, 2),
-        "after_overall": round(after.overall_score, 2),
-        **gates,
+    scores: StepResult = {
+        f"{sc.stage}_overall": round(sc.overall_score, 2)
+        for sc in (before, after)
+        if not math.isnan(sc.overall_score)  # a share sale has no 'after'
     }
+    return {**scores, **gates}

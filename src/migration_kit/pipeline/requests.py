@@ -1,6 +1,7 @@
-"""The withdrawal and erasure requests of a run: read at intake, normalized for matching here,
-and every one accounted for (matched, unmatched or unusable). Linkage orders its review queue by
-them and scoping decides by them, so both steps read them through this module.
+"""The withdrawal, erasure and opt-out requests of a run: read at intake, normalized for matching
+here, and every one accounted for (matched, matched by hand, overridden, unmatched or unusable).
+Linkage orders its review queue by them and scoping decides by them, so both steps read them
+through this module.
 
 Example
 -------
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..schema import SUPPRESSION_FIELDS
+from ..schema import REQUEST_STATUS_COLUMNS, SUPPRESSION_FIELDS
+from ..scoping.requests import RequestsSpec, request_status
 from .context import RunContext
 
 __all__ = ["normalized_suppression", "suppression_status"]
@@ -29,33 +31,39 @@ def normalized_suppression(ctx: RunContext) -> tuple[pd.DataFrame, pd.DataFrame 
 
 
 def suppression_status(
-    raw: pd.DataFrame, normalized: pd.DataFrame | None, std: pd.DataFrame
+    raw: pd.DataFrame,
+    normalized: pd.DataFrame | None,
+    std: pd.DataFrame,
+    spec: RequestsSpec | None = None,
+    resolutions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Every withdrawal / erasure request accounted for: ``request_id, request_type, status`` with
-    status ``matched`` (an identifier is on some record), ``unmatched`` (valid identifiers, no
-    record has them) or ``unusable`` (no identifier survived normalization: a person must resolve
-    it by hand).
+    """Every request accounted for (:data:`~migration_kit.schema.REQUEST_STATUS_COLUMNS`):
+    ``matched`` (an identifier, valid or not, is on some record: ``records`` counts them),
+    ``unmatched`` (identifiers, no record has them), ``unusable`` (no identifier at all), or,
+    after a person resolved it in ``policy.requests``, ``matched_by_hand`` / ``overridden``.
 
     Example
     -------
-    >>> raw = pd.DataFrame({"request_id": ["R1", "R2"], "request_type": ["erasure", "erasure"]})
-    >>> norm = pd.DataFrame({"request_id": ["R1"], "request_type": ["erasure"],
-    ...                      "phone": ["+8613812345678"], "email": [None], "id_number": [None]})
-    >>> std = pd.DataFrame({"phone": ["+8613812345678"], "email": [None], "id_number": [None]})
-    >>> suppression_status(raw, norm, std)["status"].tolist()
-    ['matched', 'unusable']
+    >>> raw = pd.DataFrame({"request_id": ["R1", "R2"], "request_type": ["erasure", "erasure"],
+    ...                     "raw__phone": ["140 1234 5678", None]})
+    >>> from migration_kit.scoping.suppression import normalize_suppression
+    >>> norm = normalize_suppression(raw, {"phone": "raw__phone"}, "request_type",
+    ...                              id_column="request_id")
+    >>> std = pd.DataFrame({"phone": [None], "raw__phone": ["14012345678"]})
+    >>> suppression_status(raw, norm, std)[["request_id", "status", "records"]].values.tolist()
+    [['R1', 'matched', 1], ['R2', 'unusable', 0]]
     """
+    from ..scoping.suppression import request_matches, request_types
+
     out = raw[["request_id", "request_type"]].drop_duplicates("request_id").reset_index(drop=True)
-    matched: set[str] = set()
-    usable: set[str] = set()
-    if normalized is not None and len(normalized):
-        usable = set(normalized["request_id"])
-        for field in SUPPRESSION_FIELDS:
-            known = set(std[field].dropna()) if field in std else set()
-            hit = normalized[field].isin(known) & normalized[field].notna()
-            matched |= set(normalized.loc[hit, "request_id"])
+    out["request_type"] = request_types(out, "request_type").to_numpy()
+    usable = set() if normalized is None else set(normalized["request_id"])
+    hits = request_matches(std, normalized)
+    records = hits.groupby("request_id")["row"].nunique()
+    out["records"] = out["request_id"].map(records).fillna(0).astype("int64")
     out["status"] = [
-        "matched" if r in matched else "unmatched" if r in usable else "unusable"
-        for r in out["request_id"]
+        "matched" if n else "unmatched" if r in usable else "unusable"
+        for r, n in zip(out["request_id"], out["records"], strict=True)
     ]
-    return out
+    out = request_status(out, spec or RequestsSpec(), resolutions)
+    return out[list(REQUEST_STATUS_COLUMNS)]

@@ -1,5 +1,7 @@
 """Step ``scope``: every record's and customer's disposition, the notification roster, the
-destruction log and the documents a DPO signs.
+destruction log and the documents a DPO signs. It writes everything, then stops the run
+(:class:`~migration_kit.errors.LawfulnessError`, one line) while a request cannot be shown to be
+honoured: no handover is written after a failed scope.
 
 Example
 -------
@@ -9,6 +11,8 @@ Example
 
 from __future__ import annotations
 
+from ..schema import SUPPRESSION_FIELDS
+from ..scoping.requests import REQUEST_STATUSES
 from .context import RunContext, StepResult, releases_memory
 from .requests import normalized_suppression, suppression_status
 
@@ -18,18 +22,37 @@ __all__ = ["step_scope"]
 @releases_memory
 def step_scope(ctx: RunContext) -> StepResult:
     """Decide every record's and customer's disposition; roster, destruction log, records."""
+    from ..scoping.crossborder import check_crossborder
     from ..scoping.destruction import destruction_certificate, destruction_log
     from ..scoping.disposition import decide
     from ..scoping.records import processing_record
+    from ..scoping.requests import check_requests, read_resolutions
     from ..scoping.roster import build_roster
 
     run, params = ctx.run, ctx.params
-    std = run.read_table("std", skip_prefix="raw__")  # scoping decides on standardized values only
+    # scoping decides on standardized values; requests also match the raw identifier cells
+    keep = {f"raw__{f}" for f in SUPPRESSION_FIELDS}
+    std = run.read_table("std")
+    std = std.drop(columns=[c for c in std.columns if c.startswith("raw__") and c not in keep])
     entities, golden = run.read_table("entities"), run.read_table("golden")
     lineage = run.read_table("lineage")
     supp_raw, suppression = normalized_suppression(ctx)
-    requests = suppression_status(supp_raw, suppression, std)
-    result = decide(std, entities, golden, suppression, params.policy, params.deal, lineage=lineage)
+    requests = suppression_status(supp_raw, suppression, std)  # types normalized
+    resolutions = read_resolutions(params.policy.requests, requests)
+    if resolutions is not None or params.policy.requests.overrides:
+        requests = suppression_status(
+            supp_raw, suppression, std, params.policy.requests, resolutions
+        )
+    result = decide(
+        std,
+        entities,
+        golden,
+        suppression,
+        params.policy,
+        params.deal,
+        lineage=lineage,
+        resolutions=resolutions,
+    )
     recon = result.reconcile()
     roster = build_roster(golden, result.entity_dispositions, params.policy, params.deal)
     date = ctx.reference_date
@@ -55,14 +78,19 @@ def step_scope(ctx: RunContext) -> StepResult:
     run.write_json("crossborder", result.crossborder)
     run.write_json("reconciliation", recon)
     run.write_table("exclusions_by_reason", result.counts_by_reason("record"))
+    unknown = result.extra["age_unknown_by_source"]
+    out["age_unknown_by_source"] = run.write_table("age_unknown_by_source", unknown)
     run.write_table("fields_exported", result.fields)
     status = requests["status"].value_counts()
     counts = {
         **recon,
         "roster": len(roster),
         "destroyed": int(log["destroyed"].sum()) if len(log) else 0,
-        **{f"requests_{k}": int(status.get(k, 0)) for k in ("matched", "unmatched", "unusable")},
+        "transferred_age_unknown": int(unknown["transferred_age_unknown"].sum()),
+        **{f"requests_{k}": int(status.get(k, 0)) for k in REQUEST_STATUSES},
     }
     inputs = {name: run.file(name) for name in ("std", "entities", "golden")}
     ctx.audit("scope", inputs, out, counts)
+    check_requests(requests)
+    check_crossborder(result.crossborder, params.policy.crossborder_reference)
     return dict(counts)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..clean.numbers import is_money
 from ..errors import InputError
 from ..registry import Registry
 from ._regions import city_owner_map
@@ -354,7 +355,9 @@ def not_before(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResu
 @register_check("non_negative")
 def non_negative(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
     """Consistency: a total or count is not negative."""
-    v = pd.to_numeric(_col(ctx, fld), errors="coerce").astype("float64")
+    s = _col(ctx, fld)
+    # an exact decimal (money) keeps its sign as a float; pd.to_numeric mishandles Arrow decimals
+    v = s.astype("float64") if is_money(s) else pd.to_numeric(s, errors="coerce").astype("float64")
     applicable = v.notna().to_numpy()
     return CheckResult(applicable, applicable & (v < 0).to_numpy())
 

@@ -55,6 +55,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..artifacts import ARTIFACTS
 from ..runfolder import FORMULA_START
 from ..schema import CANONICAL_FIELDS, FIELD_RECONCILIATION_COLUMNS, GATE_COLUMNS
 from .spec import FIDELITY_GATE, QualitySpec
@@ -195,6 +196,7 @@ def field_reconciliation(
     picked = lineage[lineage["entity_id"].isin(gold.index) & ~lineage["rule"].isin(AGGREGATE_RULES)]
     picked_row = keys.rows(picked)
     picked_field = picked["field"].astype("category")
+    picked_gold = pd.Index(gold.index).get_indexer(picked["entity_id"].astype(str).to_numpy())
     rows = []
     for field in CANONICAL_FIELDS:
         has_raw, has_std = f"{_RAW}{field}" in std, field in std
@@ -245,9 +247,7 @@ def field_reconciliation(
         row["golden_lost"] = int(lost.sum()) - kept_whole
         on = (picked_field == field).to_numpy()
         row["golden_untraced"] = (
-            _untraced(field, gold, picked["entity_id"].to_numpy()[on], picked_row[on], std)
-            if has_std
-            else 0
+            _untraced(field, gold, picked_gold[on], picked_row[on], std) if has_std else 0
         )
         # export: minimisation drops by its named rule; an exported value must arrive
         is_exported = bool(plan["exported"].get(field, False)) if field in plan.index else False
@@ -310,13 +310,14 @@ def _formula_like(col: pd.Series) -> int:
 def _untraced(
     field: str, gold: pd.DataFrame, entity: np.ndarray, row: np.ndarray, std: pd.DataFrame
 ) -> int:
-    """Golden values of picking rules (lineage ``entity``, std ``row``) that differ from the value
-    of the record lineage names; a lineage record missing from std counts too."""
+    """Golden values of picking rules (golden row ``entity``, std ``row`` of each lineage entry)
+    that differ from the value of the record lineage names; a lineage record missing from std
+    counts too."""
     if field not in gold or not len(entity):
         return 0
-    known = row >= 0
+    known = (row >= 0) & (entity >= 0)
     source_values = std[field].iloc[row[known]]
-    golden_values = gold[field].reindex(entity[known])
+    golden_values = gold[field].iloc[entity[known]]
     return int((~known).sum() + (~_same(golden_values, source_values)).sum())
 
 
@@ -353,7 +354,8 @@ def fidelity_gate(recon: pd.DataFrame, spec: QualitySpec) -> pd.DataFrame:
         else (
             f"gate {FIDELITY_GATE}: {total} values lost without a named rule ("
             + "; ".join(parts)
-            + "); see reports/field_reconciliation.csv; fix the rule that loses them or add an "
+            + f"); see {ARTIFACTS['field_reconciliation'].path}; fix the rule that loses them or "
+            "add an "
             f"override under quality.overrides with gate: {FIDELITY_GATE!r}, reason and "
             "approved_by"
         )

@@ -92,7 +92,8 @@ def collect_facts(run: RunFolder) -> dict[str, Any]:
     overall_after = ""
     if qual is not None and "metric" in qual.columns:
         row = qual[qual["metric"] == "overall"]
-        overall_after = "" if row.empty else f"{float(row['after'].iloc[0]):.1f}"
+        after = pd.to_numeric(row["after"], errors="coerce")
+        overall_after = "" if row.empty or after.isna().all() else f"{float(after.iloc[0]):.1f}"
     return {
         "classified_columns": 0 if cls is None else len(cls),
         "backup_files": len(_json(run.file("backup_manifest")).get("files", [])),
@@ -202,6 +203,10 @@ def build_report(run_dir: Path, params: Params | None = None) -> Path:
         + _table(_csv(run, "exclusions_by_reason"))
         + "<h3>Withdrawal and erasure requests (unusable ones need a person)</h3>"
         + _table(req_counts)
+        + "<h3>Customers of unknown age (no birth date, no ID number), per source</h3>"
+        + "<p>Their minority cannot be checked (PIPL Art. 28, 31); customers with a record in a "
+        "source listed in <code>policy.children_sources</code> are held for a guardian check.</p>"
+        + _table(_csv(run, "age_unknown_by_source"))
         + "<h3>Fields exported and dropped (minimisation)</h3>"
         + _table(_csv(run, "fields_exported"))
     )

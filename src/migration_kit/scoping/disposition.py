@@ -213,20 +213,28 @@ def entity_features(
     suppression: pd.DataFrame | None,
     policy: PolicySpec,
     guardian_consents: pd.DataFrame | None = None,
+    resolutions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per entity (index ``entity_id``, sorted) with what the rules test.
 
     Columns: ``n_records, last_seen, birth, age, is_minor, guardian_consent, withdrawn, erasure,
-    consent, active_contract, retention_expired, country, region, has_id_number``. Dates and minors
-    are taken over ALL records of the customer and the golden record (the youngest birth date wins:
-    protective when sources disagree); a customer with no date at all is not retention-expired.
+    optout, consent, active_contract, retention_expired, country, region, has_id_number,
+    age_unknown, children_source``. Dates
+    and minors are taken over ALL records of the customer and the golden record (the youngest
+    birth date wins: protective when sources disagree); a customer with no date at all is not
+    retention-expired.
 
     Example
     -------
     >>> f = entity_features(std, entities, golden, None, policy)   # doctest: +SKIP
     """
     return _features(
-        _join(std, entities, golden, policy), golden, suppression, policy, guardian_consents
+        _join(std, entities, golden, policy),
+        golden,
+        suppression,
+        policy,
+        guardian_consents,
+        resolutions,
     )
 
 
@@ -236,10 +244,11 @@ def _features(
     suppression: pd.DataFrame | None,
     policy: PolicySpec,
     guardian_consents: pd.DataFrame | None,
+    resolutions: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     on = pd.Timestamp(policy.require_date())
     codes, uniq = pd.factorize(rec["entity_id"], sort=True)
-    sup = match_suppression(rec, suppression)
+    sup = match_suppression(rec, suppression, resolutions)
     ids = (
         rec["id_number"]
         if "id_number" in rec.columns
@@ -266,6 +275,7 @@ def _features(
             "e": codes,
             "withdrawn": sup["withdrawn"].to_numpy(),
             "erasure": sup["erasure"].to_numpy(),
+            "optout": sup["optout"].to_numpy(),
             "last_seen": pd.concat([_dt(rec, "last_activity_at"), _dt(rec, "created_at")], axis=1)
             .max(axis=1)
             .to_numpy(),
@@ -273,6 +283,7 @@ def _features(
             "consent": _truthy(rec, policy.asset_sale_basis.consent_field).to_numpy(),
             "guardian_consent": guardian,
             "country_any": country.to_numpy(),
+            "children_source": rec["source"].isin(list(policy.children_sources)).to_numpy(),
         }
     )
     g = r.groupby("e", sort=True).agg(
@@ -281,9 +292,11 @@ def _features(
         birth=("birth", "max"),
         withdrawn=("withdrawn", "any"),
         erasure=("erasure", "any"),
+        optout=("optout", "any"),
         consent=("consent", "any"),
         guardian_consent=("guardian_consent", "any"),
         country_any=("country_any", "first"),
+        children_source=("children_source", "any"),
     )
     g.index = pd.Index(uniq, name="entity_id")
     gold = golden.drop_duplicates("entity_id").set_index("entity_id").reindex(g.index)
@@ -301,6 +314,7 @@ def _features(
     g["consent"] |= _truthy(gold, policy.asset_sale_basis.consent_field)
     g["age"] = _age(g["birth"], on)
     g["is_minor"] = (g["age"] < policy.minor_age).fillna(False).astype(bool)
+    g["age_unknown"] = g["age"].isna().to_numpy()
     g["active_contract"] = (
         g["last_seen"] >= on - pd.Timedelta(days=policy.asset_sale_basis.active_contract_days)
     ).to_numpy()
@@ -370,6 +384,26 @@ def _order_and_representatives(
     return key_order, rep
 
 
+def _age_unknown_by_source(
+    rec: pd.DataFrame, feats: pd.DataFrame, ent: pd.DataFrame
+) -> pd.DataFrame:
+    """Per source: customers with a record there, how many transfer, and how many of those have
+    no birth date and no ID number anywhere (their age, so their minority, is unknown)."""
+    moving = ent.set_index("entity_id")["disposition"].eq("transferred")
+    per = rec[["source", "entity_id"]].drop_duplicates()
+    per = per.assign(
+        transferred=per["entity_id"].map(moving).fillna(False).astype(bool).to_numpy(),
+        age_unknown=per["entity_id"].map(feats["age_unknown"]).fillna(True).astype(bool).to_numpy(),
+    )
+    per["transferred_age_unknown"] = per["transferred"] & per["age_unknown"]
+    out = per.groupby("source", sort=True).agg(
+        customers=("entity_id", "size"),
+        transferred=("transferred", "sum"),
+        transferred_age_unknown=("transferred_age_unknown", "sum"),
+    )
+    return out.reset_index().astype({"transferred": "int64", "transferred_age_unknown": "int64"})
+
+
 def decide(
     std: pd.DataFrame,
     entities: pd.DataFrame,
@@ -380,6 +414,7 @@ def decide(
     *,
     guardian_consents: pd.DataFrame | None = None,
     lineage: pd.DataFrame | None = None,
+    resolutions: pd.DataFrame | None = None,
 ) -> ScopingResult:
     """Apply the policy and the rule table to every customer and record.
 
@@ -398,6 +433,9 @@ def decide(
     lineage : DataFrame, optional
         Linkage lineage; the record it names most becomes the representative (else the smallest
         key).
+    resolutions : DataFrame, optional
+        Requests matched to records by hand (``request_id, request_type, source, record_id``):
+        they apply like matched ones.
 
     Returns
     -------
@@ -414,7 +452,7 @@ def decide(
     rec = _join(std, entities, golden, policy)
     if guardian_consents is None and policy.guardian_consents is not None:
         guardian_consents = pd.read_csv(policy.guardian_consents, dtype=str)
-    feats = _features(rec, golden, suppression, policy, guardian_consents)
+    feats = _features(rec, golden, suppression, policy, guardian_consents, resolutions)
     hits = evaluate_rules(RuleContext(feats, policy, deal))
     excl = [r for r in RULES if r.kind == "exclude"]
     excluded = hits[[r.code for r in excl]].any(axis=1).to_numpy()
@@ -467,8 +505,18 @@ def decide(
         .take(key_order)
         .reset_index(drop=True)[RECORD_COLUMNS]
     )
+    unknown = _age_unknown_by_source(rec, feats, ent)
     fields = policy.field_plan(list(golden.columns))
     cb = crossborder_summary(ent, feats, golden, fields, policy, deal)
-    result = ScopingResult(out, ent[ENTITY_COLUMNS], fields, cb, feats, len(std), deal.type)
+    result = ScopingResult(
+        out,
+        ent[ENTITY_COLUMNS],
+        fields,
+        cb,
+        feats,
+        len(std),
+        deal.type,
+        extra={"age_unknown_by_source": unknown},
+    )
     result.reconcile()
     return result

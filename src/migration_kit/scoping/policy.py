@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .._spec import check_choice, check_keys, check_type, require
 from ..errors import ParamsError
 from ..schema import CANONICAL_FIELDS
+from .requests import RequestsSpec
 from .rules import RULE_CODES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,6 +37,7 @@ __all__ = [
     "EU_EEA_COUNTRIES",
     "TEMPLATE_FIELDS",
     "AssetSaleBasis",
+    "CrossborderSpec",
     "NotificationSpec",
     "PolicySpec",
 ]
@@ -217,6 +219,59 @@ class AssetSaleBasis:
         return cls(consent_field=cf, active_contract_days=days)
 
 
+_CB_EXEMPTIONS = ("contract", "hr", "emergency")
+_CB_CHOICES = ("standard_contract", "certification")
+
+
+@dataclass(frozen=True)
+class CrossborderSpec:
+    """``policy.crossborder``: the seller's answers that decide the PIPL export mechanism
+    (:mod:`migration_kit.scoping.crossborder`).
+
+    Parameters
+    ----------
+    critical_infrastructure : bool
+        The seller operates critical information infrastructure (PIPL Art. 40).
+    important_data : bool
+        The export includes important data (Data Security Law Art. 31).
+    exemption : {'contract', 'hr', 'emergency'} or None
+        An Art. 5 exemption of the 2024 Provisions the seller relies on.
+    mechanism : {'standard_contract', 'certification'}
+        What the seller uses where Art. 8 leaves the choice.
+
+    Example
+    -------
+    >>> CrossborderSpec.from_dict({"mechanism": "contract"})
+    Traceback (most recent call last):
+    migration_kit.errors.ParamsError: policy.crossborder.mechanism: received 'contract' (did ...
+    """
+
+    critical_infrastructure: bool = False
+    important_data: bool = False
+    exemption: str | None = None
+    mechanism: str = "standard_contract"
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "policy.crossborder") -> CrossborderSpec:
+        keys = ("critical_infrastructure", "important_data", "exemption", "mechanism")
+        check_keys(data, keys, where)
+        exemption = data.get("exemption")
+        if exemption is not None:
+            check_choice(exemption, _CB_EXEMPTIONS, f"{where}.exemption")
+        return cls(
+            critical_infrastructure=check_type(
+                data.get("critical_infrastructure", False), bool, f"{where}.critical_infrastructure"
+            ),
+            important_data=check_type(
+                data.get("important_data", False), bool, f"{where}.important_data"
+            ),
+            exemption=exemption,
+            mechanism=check_choice(
+                data.get("mechanism", "standard_contract"), _CB_CHOICES, f"{where}.mechanism"
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class PolicySpec:
     """The scoping policy (params section ``policy:``).
@@ -240,6 +295,17 @@ class PolicySpec:
     destroy : dict
         Reason code -> destroy the excluded records (overrides the rule's default, e.g. when a
         retention law requires the seller to keep withdrawn-consent records).
+    children_sources : tuple of str
+        Sources aimed at children (school and club accounts): a customer with a record there and
+        no birth date or ID number is held for a guardian check (``HELD_AGE_UNKNOWN``).
+    crossborder : CrossborderSpec
+        The seller's answers that decide the PIPL export mechanism.
+    crossborder_reference : str or None
+        The filing or approval number of that mechanism (standard contract filing, certificate,
+        CAC assessment); the run stops before the handover while one is needed and missing.
+    requests : RequestsSpec
+        How requests that match no record are resolved (hand matches, overrides):
+        :mod:`migration_kit.scoping.requests`.
 
     Example
     -------
@@ -270,6 +336,10 @@ class PolicySpec:
         default_factory=lambda: {"individuals": 0, "sensitive_individuals": 0}
     )
     destroy: Mapping[str, bool] = field(default_factory=dict)
+    requests: RequestsSpec = field(default_factory=RequestsSpec)
+    children_sources: tuple[str, ...] = ()
+    crossborder: CrossborderSpec = field(default_factory=CrossborderSpec)
+    crossborder_reference: str | None = None
 
     KEYS = (
         "transfer_date",
@@ -287,6 +357,10 @@ class PolicySpec:
         "notice_days",
         "crossborder_prior",
         "destroy",
+        "requests",
+        "children_sources",
+        "crossborder",
+        "crossborder_reference",
     )
 
     @classmethod
@@ -392,6 +466,24 @@ class PolicySpec:
                 )
                 for k, v in data["destroy"].items()
             }
+        if "children_sources" in data:
+            kw["children_sources"] = _str_list(
+                data["children_sources"], f"{where}.children_sources"
+            )
+        if "crossborder" in data:
+            kw["crossborder"] = CrossborderSpec.from_dict(
+                data["crossborder"], f"{where}.crossborder"
+            )
+        if data.get("crossborder_reference") is not None:
+            ref = str(data["crossborder_reference"]).strip()
+            require(
+                bool(ref),
+                f"{where}.crossborder_reference",
+                "received an empty value; give the filing or approval number",
+            )
+            kw["crossborder_reference"] = ref
+        if "requests" in data:
+            kw["requests"] = RequestsSpec.from_dict(data["requests"], f"{where}.requests", base_dir)
         return cls(**kw)
 
     def field_plan(self, available: list[str] | tuple[str, ...]) -> pd.DataFrame:

@@ -88,6 +88,12 @@ def _withdrawn(ctx: RuleContext) -> np.ndarray:
     return ctx.col("withdrawn")
 
 
+@PREDICATES.register("marketing_optout", needs=("optout",))
+def _optout(ctx: RuleContext) -> np.ndarray:
+    """A marketing opt-out (退订) matches a record of the customer."""
+    return ctx.col("optout")
+
+
 @PREDICATES.register("retention_expired", needs=("retention_expired",))
 def _retention(ctx: RuleContext) -> np.ndarray:
     """No activity for longer than the retention period."""
@@ -111,6 +117,12 @@ def _minor_with_consent(ctx: RuleContext) -> np.ndarray:
         & ctx.col("guardian_consent")
         & (ctx.policy.minors == "guardian_consent")
     )
+
+
+@PREDICATES.register("age_unknown_in_children_source", needs=("age_unknown", "children_source"))
+def _age_unknown_child(ctx: RuleContext) -> np.ndarray:
+    """No birth date and no ID number, and a record in a source aimed at children."""
+    return ctx.col("age_unknown") & ctx.col("children_source")
 
 
 @PREDICATES.register("no_consent_no_active_contract", needs=("consent", "active_contract"))
@@ -250,6 +262,15 @@ RULE_TABLE: list[dict[str, Any]] = [
         "consent",
     },
     {
+        "code": "HELD_AGE_UNKNOWN",
+        "kind": "exclude",
+        "test": "age_unknown_in_children_source",
+        "destroy": False,
+        "article": "PIPL Art. 28, 31",
+        "description": "no birth date and no ID number, and a record in a source aimed at "
+        "children (policy.children_sources): held by the seller for a guardian check",
+    },
+    {
         "code": "HELD_NO_CONSENT",
         "kind": "exclude",
         "test": "no_consent_no_active_contract",
@@ -258,6 +279,15 @@ RULE_TABLE: list[dict[str, Any]] = [
         "article": "PIPL Art. 23",
         "description": "asset sale: no consent and no active contract; held back by the seller and "
         "listed for re-consent",
+    },
+    {
+        "code": "MARKETING_OPTOUT",
+        "kind": "flag",
+        "test": "marketing_optout",
+        "deal_types": list(_TRANSFER_DEALS),
+        "article": "PIPL Art. 15, 24(2); GDPR Art. 21(3)",
+        "description": "a marketing opt-out matches a record of the customer: the customer "
+        "transfers, its marketing consent goes as refused and marketing-only fields stay behind",
     },
     {
         "code": "NOTIFY_RECIPIENT",
@@ -318,9 +348,11 @@ def evaluate_rules(ctx: RuleContext, rules: tuple[Rule, ...] = RULES) -> pd.Data
     >>> import datetime as dt
     >>> from migration_kit.params import Deal
     >>> from migration_kit.scoping.policy import PolicySpec
-    >>> f = pd.DataFrame({"erasure": [True, False], "withdrawn": False, "retention_expired": False,
+    >>> f = pd.DataFrame({"erasure": [True, False], "withdrawn": False, "optout": False,
+    ...                   "retention_expired": False,
     ...                   "is_minor": False, "guardian_consent": False, "consent": True,
-    ...                   "active_contract": False, "region": "CN"})
+    ...                   "active_contract": False, "region": "CN", "age_unknown": False,
+    ...                   "children_source": False})
     >>> deal = Deal.from_dict({"type": "merger", "seller": {"name": "S", "contact": "s"},
     ...                        "recipient": {"name": "R", "contact": "r", "country": "CN"}})
     >>> ctx = RuleContext(f, PolicySpec(transfer_date=dt.date(2026, 1, 1)), deal)

@@ -1,10 +1,25 @@
-"""Suppression list (withdrawn consent, erasure requests): normalize it and match it against every
-record.
+"""Suppression list (erasure, withdrawn consent, marketing opt-out): normalize it and match it
+against every record.
 
-The raw list is normalized exactly like ``std`` (phone -> E.164, e-mail -> trimmed lowercase, ID ->
-NFKC uppercase) using :mod:`migration_kit.clean` when it provides the functions
+The raw list is normalized like ``std`` (phone -> E.164, e-mail -> trimmed lowercase, ID -> NFKC
+uppercase) using :mod:`migration_kit.clean` when it provides the functions
 (``clean.phone.clean_phone``, ``clean.email.clean_email``); otherwise a minimal equivalent is used
 (phonenumbers per distinct value; see :data:`USING_CLEAN`).
+
+Matching does not depend on validity: a request must find its customer even when cleaning nulled
+the record's phone (an unassigned range, a typo in the check digit of an ID, an e-mail without a
+valid domain). :func:`match_key` turns any identifier, valid or not, into a key: a phone's digits
+without international prefix, Chinese country code or trunk zero (``+86 138-1234-5678``,
+``013812345678`` -> ``13812345678``; a foreign number also gives its national number), an e-mail
+case-folded, an ID without spaces in upper case. Each request gets the keys of its raw values and
+of their normalized forms; each record the keys of its raw cells (``raw__<field>``) and of its
+cleaned values. :func:`request_matches` lists the records each request hits; a hit on any record of
+a customer applies to the whole customer (:mod:`.disposition`).
+
+Request types, each with its own effect: ``erasure`` (PIPL Art. 47, GDPR Art. 17: the customer
+is excluded and destroyed), ``withdrawn_consent`` (PIPL Art. 15 and 47(1)(3): excluded), and
+``marketing_optout`` (退订, unsubscribe: the customer still transfers; only marketing flags and
+fields are suppressed).
 
 Example
 -------
@@ -15,6 +30,7 @@ Example
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 
@@ -23,32 +39,45 @@ import pandas as pd
 import phonenumbers as pn
 
 from .._spec import check_choice
-from ..errors import ScopingError
+from ..errors import LawfulnessError, ScopingError
 from ..masking import mask_cell
 
 __all__ = [
+    "HIT_COLUMNS",
+    "KEY_COLUMNS",
     "MATCH_FIELDS",
     "REQUEST_TYPES",
     "SUPPRESSION_COLUMNS",
     "USING_CLEAN",
+    "match_key",
     "match_suppression",
     "normalize_suppression",
+    "request_matches",
+    "request_types",
 ]
 
-REQUEST_TYPES = ("withdrawn_consent", "erasure")
+REQUEST_TYPES = ("erasure", "withdrawn_consent", "marketing_optout")
 MATCH_FIELDS = ("phone", "email", "id_number")
-SUPPRESSION_COLUMNS = ("request_id", "request_type", *MATCH_FIELDS)
+#: The match key of each identifier (see :func:`match_key`).
+KEY_COLUMNS = tuple(f"{f}_key" for f in MATCH_FIELDS)
+SUPPRESSION_COLUMNS = ("request_id", "request_type", *MATCH_FIELDS, *KEY_COLUMNS)
+#: Per-record flags of :func:`match_suppression`: column -> request type.
+HIT_COLUMNS = {"erasure": "erasure", "withdrawn": "withdrawn_consent", "optout": "marketing_optout"}
 _SYNONYMS = {
     "withdrawn_consent": "withdrawn_consent",
     "withdrawn": "withdrawn_consent",
     "withdraw": "withdrawn_consent",
     "consent_withdrawn": "withdrawn_consent",
-    "opt_out": "withdrawn_consent",
-    "optout": "withdrawn_consent",
     "撤回同意": "withdrawn_consent",
     "撤回": "withdrawn_consent",
     "撤销同意": "withdrawn_consent",
-    "退订": "withdrawn_consent",
+    "marketing_optout": "marketing_optout",
+    "marketing_opt_out": "marketing_optout",
+    "opt_out": "marketing_optout",
+    "optout": "marketing_optout",
+    "unsubscribe": "marketing_optout",
+    "退订": "marketing_optout",
+    "取消订阅": "marketing_optout",
     "erasure": "erasure",
     "erase": "erasure",
     "delete": "erasure",
@@ -117,7 +146,83 @@ def _id(s: pd.Series) -> pd.Series:
     return _obj(_nfkc(s).str.replace(r"\s", "", regex=True).str.upper())
 
 
-def _request_types(raw: pd.DataFrame, request_column: str | None, default: str) -> pd.Series:
+_INTL = re.compile(r"^\s*(?:\+|00)")
+
+
+def match_key(field: str, s: pd.Series) -> pd.Series:
+    """The match key of each identifier, whatever its validity (None: nothing to match on).
+
+    Example
+    -------
+    >>> match_key("phone", pd.Series(["+86 138-1234-5678", "013812345678", "140 1234 5678",
+    ...                               "0044 20 7946 0000", "x"])).tolist()
+    ['13812345678', '13812345678', '14012345678', '442079460000', None]
+    >>> match_key("email", pd.Series([" Li.Na@QQ.COM"])).tolist()
+    ['li.na@qq.com']
+    >>> match_key("id_number", pd.Series(["1101 0519 4912 3100 2x"])).tolist()
+    ['11010519491231002X']
+    """
+    check_choice(field, MATCH_FIELDS, "match_key.field")
+    text = _nfkc(s)
+    if field == "phone":
+        digits = text.str.replace(r"\D", "", regex=True)
+        intl = text.str.contains(_INTL.pattern, regex=True).fillna(False)
+        digits = digits.where(~intl, digits.str.replace(r"^00", "", regex=True))
+        cn = digits.str.match(r"^86\d{9,12}$").fillna(False) & (intl | (digits.str.len() >= 13))
+        digits = digits.where(~cn, digits.str[2:]).str.lstrip("0")
+        key = digits.where(digits.str.len() >= 5)
+    elif field == "email":
+        key = text.str.replace(r"\s", "", regex=True).str.casefold()
+        key = key.where(key.str.len() >= 3)
+    else:
+        key = text.str.replace(r"\s", "", regex=True).str.upper()
+        key = key.where(key.str.len() >= 5)
+    return _obj(key)
+
+
+def _national_keys(s: pd.Series) -> pd.Series:
+    """The national number of foreign phones written with their country code (``+44 20 ...``
+    -> ``2079460000``): a record may hold it without the code. None elsewhere."""
+    text = _obj(_nfkc(s))
+    intl = text.dropna()
+    intl = intl[intl.str.contains(_INTL.pattern, regex=True)]
+    out = pd.Series(None, index=s.index, dtype=object)
+    if not len(intl):
+        return out
+    digits = intl.str.replace(r"\D", "", regex=True).str.replace(r"^00", "", regex=True)
+    digits = digits[~digits.str.startswith("86")]
+
+    def national(d: str) -> str | None:
+        try:
+            n = pn.parse("+" + d, None)
+        except pn.NumberParseException:
+            return None
+        return str(n.national_number) if n.national_number else None
+
+    u = pd.Series(digits.unique())
+    table = dict(zip(u, map(national, u), strict=True))
+    out.loc[digits.index] = digits.map(table)
+    return out
+
+
+def _keys(field: str, s: pd.Series) -> list[pd.Series]:
+    keys = [match_key(field, s)]
+    if field == "phone":
+        keys.append(_national_keys(s))
+    return keys
+
+
+def request_types(
+    raw: pd.DataFrame, request_column: str | None, default: str = "erasure"
+) -> pd.Series:
+    """Each row's request type (:data:`REQUEST_TYPES`) from its written form (``删除``,
+    ``退订``, ``opt-out`` ...); an unknown form is an error naming the row.
+
+    Example
+    -------
+    >>> request_types(pd.DataFrame({"t": ["删除", "退订", None]}), "t").tolist()
+    ['erasure', 'marketing_optout', 'erasure']
+    """
     if request_column is None:
         return pd.Series(default, index=raw.index, dtype=object)
     if request_column not in raw.columns:
@@ -192,7 +297,7 @@ def normalize_suppression(
         if id_column
         else pd.Series([f"R{i + 1}" for i in range(len(raw))])
     )
-    req_type = _request_types(raw, request_column, default_request_type)
+    req_type = request_types(raw, request_column, default_request_type)
     n_cols = (
         max((1 if isinstance(c, str) else len(c)) for c in columns_map.values())
         if columns_map
@@ -210,52 +315,166 @@ def normalize_suppression(
             part[fld] = {"phone": _phone, "email": _email, "id_number": _id}[fld](
                 raw_col.astype(object)
             )
+            # the key of the raw value, else of the normalized one (1.38E10 -> +8613800000000)
+            key = match_key(fld, raw_col.astype(object))
+            part[f"{fld}_key"] = key.where(key.notna(), match_key(fld, part[fld]))
         parts.append(part)
     out = (
         pd.concat(parts, ignore_index=True)
         if parts
         else pd.DataFrame(columns=list(SUPPRESSION_COLUMNS))
     )
-    out = out[out[list(MATCH_FIELDS)].notna().any(axis=1)].drop_duplicates()
-    return out.sort_values(["request_id", *MATCH_FIELDS], na_position="last").reset_index(
-        drop=True
-    )[list(SUPPRESSION_COLUMNS)]
+    out = out[out[list(KEY_COLUMNS)].notna().any(axis=1)].drop_duplicates()
+    return out.sort_values(["request_id", *KEY_COLUMNS], na_position="last").reset_index(drop=True)[
+        list(SUPPRESSION_COLUMNS)
+    ]
 
 
-def match_suppression(std: pd.DataFrame, suppression: pd.DataFrame | None) -> pd.DataFrame:
-    """Flag every ``std`` record whose phone, e-mail or ID is on the list.
+def _record_keys(std: pd.DataFrame) -> pd.DataFrame:
+    """``row, field, key`` of every identifier of every record: raw cells and cleaned values."""
+    parts = []
+    for fld in MATCH_FIELDS:
+        for col in (fld, f"raw__{fld}"):
+            if col not in std.columns:
+                continue
+            for key in _keys(fld, std[col]):
+                ok = key.notna().to_numpy()
+                if ok.any():
+                    parts.append(
+                        pd.DataFrame(
+                            {"row": np.flatnonzero(ok), "field": fld, "key": key.to_numpy()[ok]}
+                        )
+                    )
+    if not parts:
+        return pd.DataFrame({"row": [], "field": [], "key": []})
+    return pd.concat(parts, ignore_index=True).drop_duplicates()
+
+
+def _check_table(suppression: pd.DataFrame) -> pd.DataFrame:
+    """The table with every key column (a table without them gets them from its identifier
+    columns)."""
+    missing = [c for c in ("request_id", "request_type") if c not in suppression]
+    if missing or not any(c in suppression for c in (*MATCH_FIELDS, *KEY_COLUMNS)):
+        raise ScopingError(
+            f"suppression table lacks columns {missing or list(MATCH_FIELDS)}; "
+            "build it with normalize_suppression()"
+        )
+    out = suppression.copy()
+    for fld, key in zip(MATCH_FIELDS, KEY_COLUMNS, strict=True):
+        if key not in out:
+            given = out[fld] if fld in out else pd.Series(None, index=out.index, dtype=object)
+            out[key] = match_key(fld, given.astype(object))
+        if fld not in out:
+            out[fld] = None
+    return out
+
+
+def request_matches(std: pd.DataFrame, suppression: pd.DataFrame | None) -> pd.DataFrame:
+    """Every (request, record) pair where an identifier of the request is on the record.
 
     Returns
     -------
     DataFrame
-        ``source, record_id, withdrawn, erasure`` (bool), one row per ``std`` row, same order.
+        ``request_id, request_type, row`` (position in ``std``), unique, sorted.
+
+    Example
+    -------
+    >>> std = pd.DataFrame({"phone": [None, "+8613812345678"],
+    ...                     "raw__phone": ["140 1234 5678", "13812345678"]})
+    >>> sup = normalize_suppression(pd.DataFrame({"tel": ["+86 14012345678"], "t": ["删除"]}),
+    ...                             {"phone": "tel"}, "t")
+    >>> request_matches(std, sup)[["request_id", "row"]].values.tolist()
+    [['R1', 0]]
+    """
+    cols = ["request_id", "request_type", "row"]
+    if suppression is None or not len(suppression):
+        return pd.DataFrame({c: pd.Series(dtype=object if c != "row" else "int64") for c in cols})
+    suppression = _check_table(suppression)
+    req = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "request_id": suppression["request_id"].to_numpy(),
+                    "request_type": suppression["request_type"].to_numpy(),
+                    "field": fld,
+                    "key": key.to_numpy(),
+                }
+            )
+            for fld in MATCH_FIELDS
+            for key in (
+                [suppression[f"{fld}_key"]]
+                + ([_national_keys(suppression[fld])] if fld == "phone" else [])
+            )
+        ],
+        ignore_index=True,
+    ).dropna(subset=["key"])
+    hits = req.merge(_record_keys(std), on=["field", "key"], how="inner")[cols]
+    hits = hits.drop_duplicates().astype({"row": "int64"})
+    return hits.sort_values(cols).reset_index(drop=True)
+
+
+def match_suppression(
+    std: pd.DataFrame,
+    suppression: pd.DataFrame | None,
+    resolutions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Flag every ``std`` record an erasure, withdrawal or marketing opt-out request names.
+
+    Parameters
+    ----------
+    std : DataFrame
+        Records (``source, record_id``, the identifiers, and their ``raw__`` cells when known).
+    suppression : DataFrame or None
+        The normalized list (:func:`normalize_suppression`).
+    resolutions : DataFrame, optional
+        Requests matched by hand: ``request_id, request_type, source, record_id``.
+
+    Returns
+    -------
+    DataFrame
+        ``source, record_id, erasure, withdrawn, optout`` (bool), one row per ``std`` row, same
+        order.
 
     Example
     -------
     >>> std = pd.DataFrame({"source": ["a", "a"], "record_id": ["1", "2"],
     ...                     "phone": ["+8613812345678", None],
     ...                     "email": [None, "b@y.cn"], "id_number": [None, None]})
-    >>> sup = pd.DataFrame({"request_id": ["R1"], "request_type": ["withdrawn_consent"],
-    ...                     "phone": [None], "email": ["b@y.cn"], "id_number": [None]})
+    >>> sup = normalize_suppression(pd.DataFrame({"mail": ["B@Y.CN"], "t": ["withdrawn"]}),
+    ...                             {"email": "mail"}, "t")
     >>> match_suppression(std, sup)["withdrawn"].tolist()
     [False, True]
     """
     out = pd.DataFrame(
         {"source": std["source"].to_numpy(), "record_id": std["record_id"].to_numpy()}
     )
-    for rtype, col in (("withdrawn_consent", "withdrawn"), ("erasure", "erasure")):
+    hits = request_matches(std, suppression)
+    by_hand = np.zeros(0, dtype=np.int64)
+    types_by_hand = np.zeros(0, dtype=object)
+    if resolutions is not None and len(resolutions):
+        index = pd.MultiIndex.from_arrays(
+            [std["source"].astype(str).to_numpy(), std["record_id"].astype(str).to_numpy()]
+        )
+        pos = index.get_indexer(
+            pd.MultiIndex.from_arrays(
+                [
+                    resolutions["source"].astype(str).to_numpy(),
+                    resolutions["record_id"].astype(str).to_numpy(),
+                ]
+            )
+        )
+        if (pos < 0).any():
+            i = int(np.flatnonzero(pos < 0)[0])
+            raise LawfulnessError(
+                f"policy.requests.resolutions: request {resolutions['request_id'].iat[i]!r} is "
+                f"matched to record {resolutions['source'].iat[i]!r}/"
+                f"{resolutions['record_id'].iat[i]!r}, which no source holds; give the source "
+                "name and record id as in the exports"
+            )
+        by_hand, types_by_hand = pos, resolutions["request_type"].to_numpy()
+    for col, rtype in HIT_COLUMNS.items():
         hit = np.zeros(len(std), dtype=bool)
-        if suppression is not None and len(suppression):
-            missing = [c for c in ("request_type", *MATCH_FIELDS) if c not in suppression.columns]
-            if missing:
-                raise ScopingError(
-                    f"suppression table lacks columns {missing}; "
-                    "build it with normalize_suppression()"
-                )
-            sub = suppression[suppression["request_type"] == rtype]
-            for fld in MATCH_FIELDS:
-                if fld in std.columns:
-                    values = sub[fld].dropna().unique()
-                    hit |= std[fld].isin(values).to_numpy() & std[fld].notna().to_numpy()
+        hit[hits.loc[hits["request_type"] == rtype, "row"].to_numpy(dtype=np.int64)] = True
+        hit[by_hand[types_by_hand == rtype]] = True
         out[col] = hit
     return out

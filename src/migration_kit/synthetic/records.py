@@ -113,7 +113,8 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
     -------
     pandas.DataFrame
         One row per record: ``eid, source, rank`` (0 = primary), record values ``phone, email,
-        id_number, birth, created, last, total_spent, order_count, consent, name_style,
+        id_number, birth, created, last, cents (total spent in integer cents), order_count, consent,
+        name_style,
         short_address, numeric_phone, use_landline``, labels ``defects`` and ``variants``.
 
     Example
@@ -255,7 +256,7 @@ def make_records(e: pd.DataFrame, rng: np.random.Generator, rates: SynthRates) -
     created = np.where(bad, last_r + rng.integers(1, 26, size=m).astype("timedelta64[D]"), created)
     defects["ACTIVITY_BEFORE_SIGNUP"] = bad
     r["created"], r["last"] = created, last_r
-    r["total_spent"] = np.round(rng.lognormal(6.0, 1.0, size=m), 2)
+    r["cents"] = np.rint(rng.lognormal(6.0, 1.0, size=m) * 100).astype(np.int64)  # exact money
     r["order_count"] = 1 + rng.poisson(4, size=m)
     r["consent"] = u() < 0.6
     r["short_address"] = u() < np.where(dupl, 0.4, 0.15)

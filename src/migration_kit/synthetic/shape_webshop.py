@@ -28,6 +28,7 @@ import pandas as pd
 
 from .rates import SynthResult
 from .shapes import SourceFile, check_size, ordered_ids, source_tables, write_shape
+from .sources import money
 from .webshop_people import COUNTRIES, TRAP_RATES, make_webshop_entities
 from .webshop_records import SOURCES, make_webshop_records
 
@@ -104,18 +105,6 @@ DEAL: dict[str, object] = {
     "seller": {"name": "Brightcart Online Ltd", "contact": "privacy@seller.example"},
     "recipient": {"name": "Northwind Retail plc", "contact": "dpo@buyer.example", "country": "GB"},
 }
-
-
-def money(cents: np.ndarray) -> pd.Series:
-    """Exact 2-decimal strings from integer cents.
-
-    Example
-    -------
-    >>> money(np.array([12345, 7])).tolist()
-    ['123.45', '0.07']
-    """
-    c = pd.Series(np.asarray(cents, dtype=np.int64))
-    return ((c // 100).astype(str) + "." + (c % 100).astype(str).str.zfill(2)).astype(object)
 
 
 def _iso(dates: np.ndarray, unit: Literal["s", "D"]) -> pd.Series:

@@ -25,7 +25,7 @@ import pandas as pd
 from .pools import Pools
 from .regions import FOREIGN, PINYIN_ABROAD
 
-__all__ = ["COLUMNS", "ID_COLUMN", "date_strings", "entity_addresses", "format_source"]
+__all__ = ["COLUMNS", "ID_COLUMN", "date_strings", "entity_addresses", "format_source", "money"]
 
 #: Canonical field -> column header, per source (written into params.yaml).
 COLUMNS: dict[str, dict[str, str | list[str]]] = {
@@ -90,6 +90,18 @@ ID_COLUMN: dict[str, str] = {
 
 def _s(values: npt.ArrayLike) -> pd.Series:
     return pd.Series(np.asarray(values, dtype=object), dtype=object)
+
+
+def money(cents: np.ndarray) -> pd.Series:
+    """Exact 2-decimal strings from integer cents (money is never a float on its way to a file).
+
+    Example
+    -------
+    >>> money(np.array([12345, 7, 179256])).tolist()
+    ['123.45', '0.07', '1792.56']
+    """
+    c = pd.Series(np.asarray(cents, dtype=np.int64))
+    return ((c // 100).astype(str) + "." + (c % 100).astype(str).str.zfill(2)).astype(object)
 
 
 def _ymd(dates: np.ndarray) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -234,10 +246,8 @@ def format_source(
         raise ValueError(f"unknown source {name!r}; known sources: {', '.join(sorted(COLUMNS))}")
     m = len(r)
     created, last = r["created"].to_numpy(), r["last"].to_numpy()
-    cents = np.round(r["total_spent"].to_numpy() * 100).astype(np.int64)
-    spent = _s(
-        pd.Series(cents // 100).astype(str) + "." + pd.Series(cents % 100).astype(str).str.zfill(2)
-    )
+    cents = r["cents"].to_numpy(dtype=np.int64)
+    spent = money(cents)
     cols = COLUMNS[name]
     if name == "pos":
         rid, order = _record_ids(rng, created, "M", 8, 10_000_001)
@@ -305,7 +315,9 @@ def format_source(
             "address": _cn_address(ent, np.zeros(m, dtype=bool)),
             "created_at": _s(pd.DatetimeIndex(created).to_pydatetime()),
             "last_activity_at": _s(pd.DatetimeIndex(last).to_pydatetime()),
-            "total_spent": _s(r["total_spent"].to_numpy()),
+            # a spreadsheet's number cell: the float nearest the cents, written (and read) as
+            # its shortest text, e.g. 695.62
+            "total_spent": _s(cents / 100),
         }
     else:
         if foreign_addr is None:
