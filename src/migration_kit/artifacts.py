@@ -423,7 +423,7 @@ ARTIFACTS = ArtifactRegistry(
             "reports/age_unknown_by_source.csv",
             "scope",
             "aggregate",
-            "per source: customers, transferred, transferred with unknown age (no birth date, no ID)",
+            "per source: customers, transferred, transferred of unknown age (no birth date, no ID)",
         ),
         _a(
             "suppression_requests",
