@@ -14,13 +14,15 @@ from migration_kit.scoping.rules import RULES_BY_CODE
 DEAL_CASES = [  # code, transfers, PIPL article, consent or contract, basis with / without consent
     ("merger", True, "PIPL Art. 22", False, "TRANSFER_PIPL_ART22", "TRANSFER_PIPL_ART22"),
     ("division", True, "PIPL Art. 22", False, "TRANSFER_PIPL_ART22", "TRANSFER_PIPL_ART22"),
+    ("dissolution", True, "PIPL Art. 22", False, "TRANSFER_PIPL_ART22", "TRANSFER_PIPL_ART22"),
+    ("bankruptcy", True, "PIPL Art. 22", False, "TRANSFER_PIPL_ART22", "TRANSFER_PIPL_ART22"),
     (
         "asset_sale",
         True,
         "PIPL Art. 23",
         True,
         "TRANSFER_PIPL_ART23_CONSENT",
-        "TRANSFER_PIPL_ART23_CONTRACT",
+        "TRANSFER_BUSINESS_TRANSFER_GBT35273_9_3",
     ),
     ("share_sale", False, None, False, "", ""),
 ]
@@ -29,7 +31,7 @@ DEAL_CASES = [  # code, transfers, PIPL article, consent or contract, basis with
 @pytest.mark.parametrize("code,transfers,article,consent,with_consent,without", DEAL_CASES)
 def test_deal_row(code, transfers, article, consent, with_consent, without):
     d = deal_type(code)
-    assert (d.code, d.transfers, d.pipl_article, d.consent_or_contract) == (
+    assert (d.code, d.transfers, d.pipl_article, d.needs_consent) == (
         code,
         transfers,
         article,
@@ -41,13 +43,13 @@ def test_deal_row(code, transfers, article, consent, with_consent, without):
 
 def test_table_order_is_the_params_order():
     assert DEAL_TYPES == tuple(d.code for d in DEAL_TABLE) == tuple(DEALS)
-    assert DEAL_TYPES == ("merger", "division", "asset_sale", "share_sale")
+    assert DEAL_TYPES == ("merger", "division", "dissolution", "bankruptcy", "asset_sale", "share_sale")
     assert params.DEAL_TYPES is DEAL_TYPES
 
 
 BASIS_CODE_CASES = [  # code, distinct basis codes
     ("merger", ("TRANSFER_PIPL_ART22",)),
-    ("asset_sale", ("TRANSFER_PIPL_ART23_CONSENT", "TRANSFER_PIPL_ART23_CONTRACT")),
+    ("asset_sale", ("TRANSFER_PIPL_ART23_CONSENT", "TRANSFER_BUSINESS_TRANSFER_GBT35273_9_3")),
     ("share_sale", ()),
 ]
 
@@ -62,7 +64,7 @@ REJECT_CASES = [  # code, where, message
         "takeover",
         "deal.type",
         r"^deal\.type: received 'takeover'; allowed values: merger, "
-        r"division, asset_sale, share_sale$",
+        r"division, dissolution, bankruptcy, asset_sale, share_sale$",
     ),
     ("asset_sal", "x", r"^x: received 'asset_sal' \(did you mean 'asset_sale'\?\)"),
 ]
@@ -82,7 +84,7 @@ def test_rows_are_frozen():
 
 RULE_SCOPE_CASES = [  # rule code, deal types it is in force for (read from the deal table)
     ("SHARE_SALE_NO_TRANSFER", tuple(d.code for d in DEAL_TABLE if not d.transfers)),
-    ("HELD_NO_CONSENT", tuple(d.code for d in DEAL_TABLE if d.consent_or_contract)),
+    ("HELD_NO_CONSENT", tuple(d.code for d in DEAL_TABLE if d.needs_consent)),
     ("NOTIFY_RECIPIENT", tuple(d.code for d in DEAL_TABLE if d.transfers)),
     ("ERASURE_REQUEST", DEAL_TYPES),
 ]

@@ -374,3 +374,10 @@ def test_intake_findings_survive_the_run_folder_to_the_failure_table(tmp_path):
         ("intake", "3", "full_name", "ENCODING_SUSPECT"),
     ]
     assert "黮" not in "".join(failures["value_masked"])  # masked: 'M****'
+
+
+@pytest.mark.parametrize("keys, ragged, merged", [({}, "flag", "error"),
+                                                  ({"ragged_rows": "error", "merged_cells": "fill"}, "error", "fill")])
+def test_source_keys_for_damaged_exports(tmp_path, keys, ragged, merged):
+    spec = load_params(_source(tmp_path, b"id,name,phone,addr\n1,a,1,x\n", **keys)).sources[0]
+    assert (spec.ragged_rows, spec.merged_cells) == (ragged, merged)

@@ -41,7 +41,7 @@ CASES = [
     # (dotted key to change, new value, exact message after "<file>: ")
     ("colour", "red", "colour: unknown key 'colour'; known keys: client, deal, golden, keys, linkage, policy, quality, sources, suppression"),
     ("sorces", [], "sorces: unknown key 'sorces' (did you mean 'sources'?); known keys: client, deal, golden, keys, linkage, policy, quality, sources, suppression"),
-    ("deal.type", "takeover", "deal.type: received 'takeover'; allowed values: merger, division, asset_sale, share_sale"),
+    ("deal.type", "takeover", "deal.type: received 'takeover'; allowed values: merger, division, dissolution, bankruptcy, asset_sale, share_sale"),
     ("deal.recipient.country", _DELETE, "deal.recipient.country: required key is missing (ISO 3166 alpha-2, e.g. CN)"),
     ("sources.0.columns.phonee", "x", "sources[0].columns.phonee: unknown canonical field 'phonee' (did you mean 'phone'?); known fields: full_name, given_name, family_name, gender, birth_date, phone, email, id_number, address, province, city, district, postcode, country, organization, created_at, last_activity_at, total_spent, order_count, marketing_consent"),
     ("sources.1.name", "pos", "sources[1].name: duplicate source name 'pos' (also sources[0]); give each source a unique name"),

@@ -76,3 +76,25 @@ def test_a_list_of_unusable_requests_stops_the_run(tmp_path):
                        r"usable phone, e-mail or ID number"):
         run_all(ctx, echo=lambda s: None)
     assert _handover_files(ctx) == []
+
+
+@pytest.mark.parametrize("with_register", [False, True])
+def test_asset_sale_moves_only_the_consented_and_lists_the_rest_for_the_seller(tmp_path, with_register):
+    policy = {}
+    if with_register:
+        reg = tmp_path / "consents.csv"
+        reg.write_text("source,record_id,consented_at,channel\npos,M10000001,2026-11-02,sms\n"
+                       "web,WU3000001,2026-11-03,app\n", encoding="utf-8")
+        policy = {"asset_sale": {"consent_register": str(reg)}}
+    ctx = open_run(_variant(tmp_path, deal={"type": "asset_sale"}, policy=policy), run_id="a",
+                   runs_dir=tmp_path / "r")
+    results = run_all(ctx, echo=lambda s: None)
+    ent = ctx.run.read_table("entity_dispositions")
+    moved = ent[ent["disposition"] == "transferred"]
+    assert set(moved["reason_codes"]) <= {"TRANSFER_PIPL_ART23_CONSENT"}
+    assert len(moved) == results["scope"]["transferred"] <= (2 if with_register else 0)
+    held = int((ent["reason_codes"] == "HELD_NO_CONSENT").sum())
+    assert results["scope"]["reconsent"] == held > 1000
+    assert not ent.loc[ent["reason_codes"] == "HELD_NO_CONSENT", "destroy"].any()  # held, not destroyed
+    listed = ctx.run.file("reconsent_list")
+    assert listed.exists() and b"full_name" not in listed.read_bytes()  # encrypted to the seller

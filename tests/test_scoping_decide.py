@@ -48,9 +48,16 @@ def make_deal(kind="merger", country="CN"):
                            "recipient": {"name": "Buyer Retail Ltd", "contact": "400-800-1234", "country": country}})
 
 
+#: The asset sale's separate consents (PIPL Art. 23): E1 (on one of its records) and E2.
+REGISTER = pd.DataFrame({"source": ["pos", "pos"], "record_id": ["1", "2"],
+                         "consented_at": ["2026-10-01", "2026-10-02"]})
+
+
 def run(kind="merger", policy=None, country="CN", **kw):
     std, entities, golden, supp = make_data()
     policy = policy or PolicySpec.from_dict({"transfer_date": T.isoformat()})
+    if kind == "asset_sale":
+        kw.setdefault("consent_register", REGISTER)
     return decide(std, entities, golden, supp, policy, make_deal(kind, country), **kw)
 
 
@@ -69,9 +76,12 @@ ENTITY_CASES = [  # deal, entity, disposition, reason_codes
     ("merger", "E6", "excluded", "ERASURE_REQUEST"),
     ("merger", "E7", "excluded", "WITHDRAWN_CONSENT"),
     ("division", "E5", "transferred", "TRANSFER_PIPL_ART22"),
+    ("dissolution", "E1", "transferred", "TRANSFER_PIPL_ART22"),
+    ("bankruptcy", "E1", "transferred", "TRANSFER_PIPL_ART22"),
     ("asset_sale", "E1", "transferred", "TRANSFER_PIPL_ART23_CONSENT"),
-    ("asset_sale", "E4", "transferred", "TRANSFER_PIPL_ART23_CONTRACT"),
+    ("asset_sale", "E4", "excluded", "HELD_NO_CONSENT"),  # recently active: no consent
     ("asset_sale", "E5", "excluded", "HELD_NO_CONSENT"),
+    ("asset_sale", "E8", "excluded", "HELD_NO_CONSENT"),  # marketing consent does not count
     ("asset_sale", "E2", "excluded", "RETENTION_EXPIRED"),  # consented, but expired
     ("share_sale", "E1", "excluded", "SHARE_SALE_NO_TRANSFER"),
     ("share_sale", "E6", "excluded", "ERASURE_REQUEST;SHARE_SALE_NO_TRANSFER"),
@@ -87,7 +97,7 @@ def test_entity_disposition_per_rule_and_deal(kind, entity, disposition, reasons
 COUNT_CASES = [  # deal, transferred, merged, excluded (records)
     ("merger", 4, 1, 5),
     ("division", 4, 1, 5),
-    ("asset_sale", 3, 1, 6),
+    ("asset_sale", 1, 1, 8),
     ("share_sale", 0, 0, 10),
 ]
 
@@ -215,7 +225,33 @@ def test_minimisation(purposes, field, exported):
 
 
 def test_reconsent_list_asset_sale():
-    assert cached("asset_sale").reconsent_list()["entity_id"].tolist() == ["E5"]
+    assert cached("asset_sale").reconsent_list()["entity_id"].tolist() == ["E4", "E5", "E8"]
+
+
+def test_business_transfer_basis_moves_everyone_with_its_code():
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat(), "asset_sale": {
+        "basis": "business_transfer", "legal_opinion": "King & Wood opinion 2026-11-03"}})
+    ent = run("asset_sale", policy=policy).entity_dispositions.set_index("entity_id")
+    assert ent.at["E4", "reason_codes"] == "TRANSFER_BUSINESS_TRANSFER_GBT35273_9_3"
+    assert "HELD_NO_CONSENT" not in set(ent["reason_codes"])
+
+
+REGISTER_CASES = [  # register CSV text, error
+    ("source,record_id\npos,1\n", r"missing column\(s\) consented_at"),
+    ("source,record_id,consented_at\npos,99,2026-10-01\n", r"row 2 names no record of the sources"),
+    ("source,record_id,consented_at\npos,1,\n", r"row 2 has no date"),
+]
+
+
+@pytest.mark.parametrize("text,match", REGISTER_CASES)
+def test_consent_register_is_checked(text, match, tmp_path):
+    from migration_kit.errors import LawfulnessError
+
+    (tmp_path / "reg.csv").write_text(text, encoding="utf-8")
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat(),
+                                   "asset_sale": {"consent_register": "reg.csv"}}, base_dir=tmp_path)
+    with pytest.raises(LawfulnessError, match=match):
+        run("asset_sale", policy=policy, consent_register=None)
 
 
 RECONCILE_CASES = [  # n_input, dispositions, message

@@ -51,7 +51,8 @@ def test_second_client_runs_through_the_same_notebooks(tmp_path):
     steps = json.loads((run / "notebooks" / "steps.json").read_text())
     assert list(steps) == [b.stem for b in list_notebooks()]
     reasons = pd.read_csv(run / "reports" / "exclusions_by_reason.csv")
-    assert "HELD_NO_CONSENT" in set(reasons["reason_code"])  # asset sale: Art. 23 consent basis
+    # an asset sale on the business-transfer basis its params record (legal opinion)
+    assert "TRANSFER_BUSINESS_TRANSFER_GBT35273_9_3" in set(reasons["reason_code"])
     # executed notebooks, report, reports, manifest, audit log: masked or aggregate only
     assert plaintext_hits(run) == {}
 

@@ -55,7 +55,15 @@ __all__ = ["ARTIFACTS", "FOLDERS", "PRIVACY", "Artifact", "ArtifactRegistry", "a
 Privacy = Literal["personal", "masked", "aggregate", "encrypted", "signature", "secret"]
 PRIVACY: tuple[str, ...] = ("personal", "masked", "aggregate", "encrypted", "signature", "secret")
 #: The folders of a run folder ("" is the run folder itself).
-FOLDERS: tuple[str, ...] = ("notebooks", "work", "reports", "handover", "backup", "secrets")
+FOLDERS: tuple[str, ...] = (
+    "notebooks",
+    "work",
+    "reports",
+    "handover",
+    "backup",
+    "seller",
+    "secrets",
+)
 
 
 @dataclass(frozen=True)
@@ -417,6 +425,14 @@ ARTIFACTS = ArtifactRegistry(
             "scope",
             "aggregate",
             "records per reason code",
+        ),
+        _a(
+            "reconsent_list",
+            "seller/reconsent_list.csv.cms",
+            "scope",
+            "encrypted",
+            "customers held back for lack of separate consent (asset sale) with their contact "
+            "data, for the seller's re-consent campaign; CMS to the seller",
         ),
         _a(
             "age_unknown_by_source",

@@ -29,9 +29,9 @@ GBK / GB18030 files (the codec recorded at intake), three patterns of a wrong co
 
 Characters outside GB2312 alone are no evidence: GBK holds every traditional character (``張偉``)
 and the rare ones of real names and places (``王喆``, ``深水埗``, ``朱镕基``); one of them in a
-cell (not inside a Latin word), or a few in a long address, is not flagged. The limits: a short cell mis-decoded into
-common characters only (a two-character Shift-JIS name) and EUC-KR text (it decodes into GB2312
-itself) pass unseen.
+cell (not inside a Latin word), or a few in a long address, is not flagged. The limits: a short
+cell mis-decoded into common characters only (a two-character Shift-JIS name) and EUC-KR text (it
+decodes into GB2312 itself) pass unseen.
 
 Example
 -------

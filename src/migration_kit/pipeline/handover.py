@@ -38,7 +38,8 @@ def step_handover(ctx: RunContext) -> StepResult:
         if len(failed):
             raise QualityGateError(f"export stopped: {failed['message'].iloc[0]}")
     folder = run.path("handover")
-    if not deal_type(ctx.params.deal.type).transfers:  # a share sale: nothing leaves the seller
+    moving = run.read_json("reconciliation").get("transferred", 0)
+    if not deal_type(ctx.params.deal.type).transfers or not moving:  # nothing leaves the seller
         if folder.exists():
             shutil.rmtree(folder)
         ctx.audit("handover", {}, {}, {"files": 0})

@@ -80,13 +80,13 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
         },
     )
     out["field_reconciliation"] = run.write_table("field_reconciliation", recon)
-    moves = deal_type(ctx.params.deal.type).transfers
+    moves = deal_type(ctx.params.deal.type).transfers and len(golden) > 0
     declared = check_gates([before, after] if moves else [before], spec)
-    if not moves:  # a share sale moves no one: gates on the transferred customers do not apply
+    if not moves:  # no one moves (a share sale, an asset sale without consents): no 'after'
         table = declared.rows
         na = table["stage"] == "after"
         table.loc[na, "status"] = "not_applicable"
-        table.loc[na, "message"] = "nothing transfers under this deal type (no 'after' scores)"
+        table.loc[na, "message"] = "no customer transfers (no 'after' scores)"
         declared = GateReport(table)
     rows = [r for r in (declared.rows, fidelity_gate(recon, spec)) if len(r)]
     report = GateReport(pd.concat(rows, ignore_index=True))

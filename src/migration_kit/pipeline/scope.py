@@ -11,12 +11,36 @@ Example
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pandas as pd
+
+from ..deals import deal_type
 from ..schema import SUPPRESSION_FIELDS
 from ..scoping.requests import REQUEST_STATUSES
-from .context import RunContext, StepResult, releases_memory
+from .context import RunContext, StepResult, key_material, releases_memory
 from .requests import normalized_suppression, suppression_status
 
 __all__ = ["step_scope"]
+
+
+#: What the seller's re-consent campaign needs of each held customer.
+RECONSENT_FIELDS = ("full_name", "phone", "email", "address", "country")
+
+
+def _write_reconsent(ctx: RunContext, held: pd.DataFrame, golden: pd.DataFrame) -> Path:
+    """The re-consent list (customers held for lack of separate consent, with their contact
+    data) as CSV encrypted to the seller's own certificate(s): it never lies in plaintext."""
+    from ..handover.cms import encrypt
+
+    material = key_material(ctx)
+    cols = ["entity_id", *(f for f in RECONSENT_FIELDS if f in golden.columns)]
+    table = held[["entity_id", "region"]].merge(golden[cols], on="entity_id", how="left")
+    data = table.sort_values("entity_id").to_csv(index=False).encode("utf-8")
+    certs = material.backup_certificates or (material.signer_certificate,)
+    with ctx.run.writing("reconsent_list") as tmp:
+        tmp.write_bytes(encrypt(data, list(certs)))
+    return ctx.run.file("reconsent_list")
 
 
 @releases_memory
@@ -78,6 +102,9 @@ def step_scope(ctx: RunContext) -> StepResult:
     run.write_json("crossborder", result.crossborder)
     run.write_json("reconciliation", recon)
     run.write_table("exclusions_by_reason", result.counts_by_reason("record"))
+    reconsent = result.reconsent_list()
+    if deal_type(params.deal.type).needs_consent:  # the held customers, encrypted to the seller
+        out["reconsent_list"] = _write_reconsent(ctx, reconsent, golden)
     unknown = result.extra["age_unknown_by_source"]
     out["age_unknown_by_source"] = run.write_table("age_unknown_by_source", unknown)
     run.write_table("fields_exported", result.fields)
@@ -87,6 +114,7 @@ def step_scope(ctx: RunContext) -> StepResult:
         "roster": len(roster),
         "destroyed": int(log["destroyed"].sum()) if len(log) else 0,
         "transferred_age_unknown": int(unknown["transferred_age_unknown"].sum()),
+        "reconsent": len(reconsent),
         **{f"requests_{k}": int(status.get(k, 0)) for k in REQUEST_STATUSES},
     }
     inputs = {name: run.file(name) for name in ("std", "entities", "golden")}

@@ -19,7 +19,7 @@ from .crossborder import crossborder_summary, gdpr_basis, pipl_mechanism
 from .destruction import destruction_certificate, destruction_log, record_hash
 from .disposition import ScopingResult, decide, entity_features, reconcile
 from .lookup import lookup
-from .policy import AssetSaleBasis, NotificationSpec, PolicySpec
+from .policy import AssetSaleSpec, NotificationSpec, PolicySpec
 from .records import processing_record
 from .roster import build_roster
 from .rules import RULES, RULES_BY_CODE, Rule
@@ -28,7 +28,7 @@ from .suppression import match_suppression, normalize_suppression
 __all__ = [
     "RULES",
     "RULES_BY_CODE",
-    "AssetSaleBasis",
+    "AssetSaleSpec",
     "NotificationSpec",
     "PolicySpec",
     "Rule",

@@ -21,18 +21,19 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from ..deals import deal_type
-from ..errors import ScopingError
+from ..errors import LawfulnessError, ScopingError
 from ..schema import ENTITY_DISPOSITION_COLUMNS, RECORD_DISPOSITION_COLUMNS
 from .crossborder import crossborder_summary
 from .policy import PolicySpec
 from .rules import MERGED_CODE, RULES, RuleContext, evaluate_rules
-from .suppression import match_suppression
+from .suppression import MATCH_FIELDS, match_suppression
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..params import Deal
@@ -44,6 +45,7 @@ __all__ = [
     "ScopingResult",
     "decide",
     "entity_features",
+    "read_consent_register",
     "reconcile",
 ]
 
@@ -135,10 +137,13 @@ def _dt(df: pd.DataFrame, col: str) -> pd.Series:
     return pd.to_datetime(df[col], errors="coerce")
 
 
-def _truthy(df: pd.DataFrame, col: str | None) -> pd.Series:
-    if col is None or col not in df.columns:
-        return pd.Series(False, index=df.index)
-    return df[col].astype("boolean").fillna(False).astype(bool)
+def _on_list(rec: pd.DataFrame, listed: pd.DataFrame | None) -> np.ndarray:
+    """Which records of ``rec`` a ``source, record_id`` list names (guardian consents, the
+    consent register)."""
+    if listed is None or not len(listed):
+        return np.zeros(len(rec), dtype=bool)
+    keys = set(listed["source"].astype(str) + ":" + listed["record_id"].astype(str))
+    return (rec["source"].astype(str) + ":" + rec["record_id"].astype(str)).isin(keys).to_numpy()
 
 
 def _age(birth: pd.Series, on: pd.Timestamp) -> pd.Series:
@@ -150,6 +155,8 @@ _FEATURE_COLUMNS = (
     "phone",
     "email",
     "id_number",
+    # the raw identifier cells: a request matches a record whose value cleaning nulled
+    *(f"raw__{f}" for f in MATCH_FIELDS),
     "birth_date",
     "country",
     "created_at",
@@ -181,7 +188,7 @@ def _join(
         raise ScopingError(
             "entities lists a (source, record_id) more than once; each record belongs to one entity"
         )
-    wanted = {*_FEATURE_COLUMNS, policy.asset_sale_basis.consent_field}
+    wanted = set(_FEATURE_COLUMNS)
     cols = [*KEYS, *(c for c in std.columns if c in wanted and c not in KEYS)]
     rec = std[cols].merge(entities[[*KEYS, "entity_id"]], on=KEYS, how="left", sort=False)
     lost = rec["entity_id"].isna().to_numpy()
@@ -214,11 +221,12 @@ def entity_features(
     policy: PolicySpec,
     guardian_consents: pd.DataFrame | None = None,
     resolutions: pd.DataFrame | None = None,
+    consent_register: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per entity (index ``entity_id``, sorted) with what the rules test.
 
     Columns: ``n_records, last_seen, birth, age, is_minor, guardian_consent, withdrawn, erasure,
-    optout, consent, active_contract, retention_expired, country, region, has_id_number,
+    optout, consent, retention_expired, country, region, has_id_number,
     age_unknown, children_source``. Dates
     and minors are taken over ALL records of the customer and the golden record (the youngest
     birth date wins: protective when sources disagree); a customer with no date at all is not
@@ -235,6 +243,7 @@ def entity_features(
         policy,
         guardian_consents,
         resolutions,
+        consent_register,
     )
 
 
@@ -245,6 +254,7 @@ def _features(
     policy: PolicySpec,
     guardian_consents: pd.DataFrame | None,
     resolutions: pd.DataFrame | None = None,
+    consent_register: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     on = pd.Timestamp(policy.require_date())
     codes, uniq = pd.factorize(rec["entity_id"], sort=True)
@@ -254,17 +264,7 @@ def _features(
         if "id_number" in rec.columns
         else pd.Series(None, index=rec.index, dtype=object)
     )
-    if guardian_consents is not None and len(guardian_consents):
-        gk = set(
-            guardian_consents["source"].astype(str)
-            + ":"
-            + guardian_consents["record_id"].astype(str)
-        )
-        guardian = (
-            (rec["source"].astype(str) + ":" + rec["record_id"].astype(str)).isin(gk).to_numpy()
-        )
-    else:
-        guardian = np.zeros(len(rec), dtype=bool)
+    guardian = _on_list(rec, guardian_consents)
     country = (
         rec["country"].astype(object)
         if "country" in rec.columns
@@ -280,7 +280,7 @@ def _features(
             .max(axis=1)
             .to_numpy(),
             "birth": _dt(rec, "birth_date").fillna(_id_birth(ids)).to_numpy(),
-            "consent": _truthy(rec, policy.asset_sale_basis.consent_field).to_numpy(),
+            "consent": _on_list(rec, consent_register),
             "guardian_consent": guardian,
             "country_any": country.to_numpy(),
             "children_source": rec["source"].isin(list(policy.children_sources)).to_numpy(),
@@ -311,13 +311,9 @@ def _features(
     g["last_seen"] = pd.concat(
         [g["last_seen"], _dt(gold, "last_activity_at"), _dt(gold, "created_at")], axis=1
     ).max(axis=1)
-    g["consent"] |= _truthy(gold, policy.asset_sale_basis.consent_field)
     g["age"] = _age(g["birth"], on)
     g["is_minor"] = (g["age"] < policy.minor_age).fillna(False).astype(bool)
     g["age_unknown"] = g["age"].isna().to_numpy()
-    g["active_contract"] = (
-        g["last_seen"] >= on - pd.Timedelta(days=policy.asset_sale_basis.active_contract_days)
-    ).to_numpy()
     if policy.retention_years:
         g["retention_expired"] = (
             g["last_seen"] < on - pd.DateOffset(years=policy.retention_years)
@@ -384,6 +380,38 @@ def _order_and_representatives(
     return key_order, rep
 
 
+_REGISTER_COLUMNS = ("source", "record_id", "consented_at")
+
+
+def read_consent_register(path: Path, rec: pd.DataFrame) -> pd.DataFrame:
+    """The consent register (``source, record_id, consented_at`` and optional ``channel``):
+    every row must name a record of the sources and give the date of the consent.
+
+    Raises
+    ------
+    LawfulnessError
+        A column is missing, a row names no record, or has no consent date.
+    """
+    reg = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in _REGISTER_COLUMNS if c not in reg.columns]
+    if missing:
+        raise LawfulnessError(
+            f"{path}: missing column(s) {', '.join(missing)}; the consent register needs "
+            f"{', '.join(_REGISTER_COLUMNS)} (and optionally channel), one row per consent"
+        )
+    known = set(rec["source"].astype(str) + ":" + rec["record_id"].astype(str))
+    keys = reg["source"].astype(str) + ":" + reg["record_id"].astype(str)
+    bad = ~keys.isin(known) | (reg["consented_at"].str.strip() == "")
+    if bad.any():
+        i = int(np.flatnonzero(bad.to_numpy())[0])
+        what = "names no record of the sources" if not keys.isin(known).iat[i] else "has no date"
+        raise LawfulnessError(
+            f"{path}: row {i + 2} {what} ({int(bad.sum())} such rows); each consent names a "
+            "source and record id as in the exports, and the date it was given"
+        )
+    return reg
+
+
 def _age_unknown_by_source(
     rec: pd.DataFrame, feats: pd.DataFrame, ent: pd.DataFrame
 ) -> pd.DataFrame:
@@ -415,6 +443,7 @@ def decide(
     guardian_consents: pd.DataFrame | None = None,
     lineage: pd.DataFrame | None = None,
     resolutions: pd.DataFrame | None = None,
+    consent_register: pd.DataFrame | None = None,
 ) -> ScopingResult:
     """Apply the policy and the rule table to every customer and record.
 
@@ -433,6 +462,9 @@ def decide(
     lineage : DataFrame, optional
         Linkage lineage; the record it names most becomes the representative (else the smallest
         key).
+    consent_register : DataFrame, optional
+        ``source, record_id`` of records whose separate consent to the transfer is on file
+        (asset sale, PIPL Art. 23); read from ``policy.asset_sale.consent_register`` when None.
     resolutions : DataFrame, optional
         Requests matched to records by hand (``request_id, request_type, source, record_id``):
         they apply like matched ones.
@@ -452,7 +484,11 @@ def decide(
     rec = _join(std, entities, golden, policy)
     if guardian_consents is None and policy.guardian_consents is not None:
         guardian_consents = pd.read_csv(policy.guardian_consents, dtype=str)
-    feats = _features(rec, golden, suppression, policy, guardian_consents, resolutions)
+    if consent_register is None and policy.asset_sale.consent_register is not None:
+        consent_register = read_consent_register(policy.asset_sale.consent_register, rec)
+    feats = _features(
+        rec, golden, suppression, policy, guardian_consents, resolutions, consent_register
+    )
     hits = evaluate_rules(RuleContext(feats, policy, deal))
     excl = [r for r in RULES if r.kind == "exclude"]
     excluded = hits[[r.code for r in excl]].any(axis=1).to_numpy()
@@ -460,9 +496,10 @@ def decide(
     for r in excl:
         destroy |= hits[r.code].to_numpy() & policy.destroy.get(r.code, r.destroy)
     kind = deal_type(deal.type)
-    basis = np.where(
-        feats["consent"].to_numpy(dtype=bool), kind.basis_consent, kind.basis_contract
-    ).astype(object)
+    consented = feats["consent"].to_numpy(dtype=bool)
+    if kind.needs_consent and policy.asset_sale.basis == "business_transfer":
+        consented = np.zeros(len(feats), dtype=bool)  # all move on the business-transfer basis
+    basis = np.where(consented, kind.basis_consent, kind.basis_contract).astype(object)
     reasons = np.where(excluded, _join_codes(hits, [r.code for r in excl]), basis)
     flag_txt = np.where(
         excluded, "", _join_codes(hits, [r.code for r in RULES if r.kind == "flag"])

@@ -36,7 +36,7 @@ __all__ = [
     "DEFAULT_TEMPLATES",
     "EU_EEA_COUNTRIES",
     "TEMPLATE_FIELDS",
-    "AssetSaleBasis",
+    "AssetSaleSpec",
     "CrossborderSpec",
     "NotificationSpec",
     "PolicySpec",
@@ -197,26 +197,61 @@ class NotificationSpec:
         return self.language.get(country or "", self.language["default"])
 
 
-@dataclass(frozen=True)
-class AssetSaleBasis:
-    """Which customers may move in an asset sale (PIPL Art. 23): consent, or an active contract."""
+_ASSET_BASES = ("separate_consent", "business_transfer")
 
-    consent_field: str | None = "marketing_consent"
-    active_contract_days: int = 365
+
+@dataclass(frozen=True)
+class AssetSaleSpec:
+    """``policy.asset_sale``: the legal basis of an asset sale.
+
+    Parameters
+    ----------
+    basis : {'separate_consent', 'business_transfer'}
+        ``separate_consent`` (PIPL Art. 23, the default): only customers in the consent register
+        move; the rest are held back and listed for re-consent. ``business_transfer``: the sale
+        of the business is treated like an Art. 22 transfer (GB/T 35273-2020 s. 9.3), which
+        needs the reference of the legal opinion that supports it.
+    consent_register : Path or None
+        CSV of ``source, record_id, consented_at`` (optional ``channel``): the separate consents.
+    legal_opinion : str or None
+        Reference of the legal opinion behind ``business_transfer``.
+
+    Example
+    -------
+    >>> AssetSaleSpec.from_dict({"basis": "business_transfer"})
+    Traceback (most recent call last):
+    migration_kit.errors.ParamsError: policy.asset_sale.legal_opinion: basis business_transfer ...
+    """
+
+    basis: str = "separate_consent"
+    consent_register: Path | None = None
+    legal_opinion: str | None = None
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "policy.asset_sale_basis") -> AssetSaleBasis:
-        check_keys(data, ("consent_field", "active_contract_days"), where)
-        cf = data.get("consent_field", "marketing_consent")
-        if cf is not None:
-            check_choice(cf, CANONICAL_FIELDS, f"{where}.consent_field")
-        days = check_type(
-            data.get("active_contract_days", 365), int, f"{where}.active_contract_days"
-        )
+    def from_dict(
+        cls, data: Any, where: str = "policy.asset_sale", base_dir: Path | None = None
+    ) -> AssetSaleSpec:
+        check_keys(data, ("basis", "consent_register", "legal_opinion"), where)
+        basis = check_choice(data.get("basis", "separate_consent"), _ASSET_BASES, f"{where}.basis")
+        path = None
+        if data.get("consent_register") is not None:
+            check_type(data["consent_register"], (str, Path), f"{where}.consent_register")
+            path = (Path(base_dir or Path.cwd()) / data["consent_register"]).resolve()
+            require(
+                path.is_file(),
+                f"{where}.consent_register",
+                f"file not found: {path}; expected a CSV with columns source, record_id, "
+                "consented_at",
+            )
+        opinion = data.get("legal_opinion")
+        opinion = None if opinion is None else str(opinion).strip() or None
         require(
-            days >= 0, f"{where}.active_contract_days", f"received {days}; expected 0 or more days"
+            basis != "business_transfer" or opinion is not None,
+            f"{where}.legal_opinion",
+            "basis business_transfer needs the reference of the legal opinion that supports "
+            "treating the sale as an Art. 22 transfer (GB/T 35273-2020 s. 9.3)",
         )
-        return cls(consent_field=cf, active_contract_days=days)
+        return cls(basis, path, opinion)
 
 
 _CB_EXEMPTIONS = ("contract", "hr", "emergency")
@@ -330,7 +365,7 @@ class PolicySpec:
     notification: NotificationSpec = field(default_factory=NotificationSpec)
     eu_countries: tuple[str, ...] = EU_EEA_COUNTRIES
     adequacy_countries: tuple[str, ...] = ADEQUACY_COUNTRIES
-    asset_sale_basis: AssetSaleBasis = field(default_factory=AssetSaleBasis)
+    asset_sale: AssetSaleSpec = field(default_factory=AssetSaleSpec)
     notice_days: int = 30
     crossborder_prior: Mapping[str, int] = field(
         default_factory=lambda: {"individuals": 0, "sensitive_individuals": 0}
@@ -353,7 +388,7 @@ class PolicySpec:
         "notification",
         "eu_countries",
         "adequacy_countries",
-        "asset_sale_basis",
+        "asset_sale",
         "notice_days",
         "crossborder_prior",
         "destroy",
@@ -374,6 +409,13 @@ class PolicySpec:
     ) -> PolicySpec:
         """Build and validate the policy from its params mapping (paths relative to
         ``base_dir``)."""
+        if isinstance(data, Mapping) and "asset_sale_basis" in data:
+            raise ParamsError(
+                f"{where}.asset_sale_basis",
+                "replaced by policy.asset_sale (basis, consent_register, legal_opinion): "
+                "marketing consent and recent activity do not count as consent to an asset sale "
+                "(PIPL Art. 23; Civil Code Art. 555)",
+            )
         check_keys(data, cls.KEYS, where, required=("transfer_date",))
         kw: dict[str, Any] = {
             "transfer_date": _date(data["transfer_date"], f"{where}.transfer_date")
@@ -445,9 +487,9 @@ class PolicySpec:
                         f"received {c!r}; expected ISO2 like DE",
                     )
                 kw[key] = tuple(c.upper() for c in codes)
-        if "asset_sale_basis" in data:
-            kw["asset_sale_basis"] = AssetSaleBasis.from_dict(
-                data["asset_sale_basis"], f"{where}.asset_sale_basis"
+        if "asset_sale" in data:
+            kw["asset_sale"] = AssetSaleSpec.from_dict(
+                data["asset_sale"], f"{where}.asset_sale", base_dir
             )
         if "notice_days" in data:
             kw["notice_days"] = check_type(data["notice_days"], int, f"{where}.notice_days")

@@ -77,6 +77,21 @@ def processing_record(
         f"- Recipient: {deal.recipient.name}, contact {deal.recipient.contact}, country "
         f"{getattr(deal.recipient, 'country', None) or 'n/a'}",
         f"- Deal type: {deal.type}. {deal_type(deal.type).basis_text}",
+        *(
+            [
+                "- Basis chosen instead of separate consent: the sale of the business treated as "
+                "an Art. 22 transfer (GB/T 35273-2020 s. 9.3); legal opinion "
+                f"{policy.asset_sale.legal_opinion}",
+            ]
+            if deal_type(deal.type).needs_consent and policy.asset_sale.basis == "business_transfer"
+            else []
+        ),
+        f"- Cross-border mechanism: {result.crossborder.get('pipl_mechanism', 'none')}"
+        + (
+            f", filing/approval {policy.crossborder_reference}"
+            if policy.crossborder_reference
+            else ""
+        ),
         f"- Transfer date: {policy.transfer_date.isoformat() if policy.transfer_date else 'n/a'}",
         f"- Seller's original purposes: {', '.join(policy.original_purposes)}",
         f"- Buyer's purposes: {', '.join(policy.purposes)}",

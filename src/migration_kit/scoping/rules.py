@@ -125,10 +125,12 @@ def _age_unknown_child(ctx: RuleContext) -> np.ndarray:
     return ctx.col("age_unknown") & ctx.col("children_source")
 
 
-@PREDICATES.register("no_consent_no_active_contract", needs=("consent", "active_contract"))
-def _no_basis(ctx: RuleContext) -> np.ndarray:
-    """Neither consent nor an active contract."""
-    return ~(ctx.col("consent") | ctx.col("active_contract"))
+@PREDICATES.register("no_separate_consent", needs=("consent",))
+def _no_consent(ctx: RuleContext) -> np.ndarray:
+    """No separate consent on record, where the policy's basis is consent."""
+    if ctx.policy.asset_sale.basis != "separate_consent":
+        return np.zeros(ctx.n, dtype=bool)
+    return ~ctx.col("consent")
 
 
 @PREDICATES.register("new_purpose")
@@ -212,7 +214,7 @@ class Rule:
 #: Deal types (:mod:`migration_kit.deals`) a rule may be limited to.
 _TRANSFER_DEALS = tuple(d.code for d in DEAL_TABLE if d.transfers)
 _NO_TRANSFER_DEALS = tuple(d.code for d in DEAL_TABLE if not d.transfers)
-_CONSENT_DEALS = tuple(d.code for d in DEAL_TABLE if d.consent_or_contract)
+_CONSENT_DEALS = tuple(d.code for d in DEAL_TABLE if d.needs_consent)
 #: The rules, in report order. Edit here (as data) to add a rule; the test names a PREDICATES entry.
 RULE_TABLE: list[dict[str, Any]] = [
     {
@@ -273,12 +275,12 @@ RULE_TABLE: list[dict[str, Any]] = [
     {
         "code": "HELD_NO_CONSENT",
         "kind": "exclude",
-        "test": "no_consent_no_active_contract",
+        "test": "no_separate_consent",
         "destroy": False,
         "deal_types": list(_CONSENT_DEALS),
         "article": "PIPL Art. 23",
-        "description": "asset sale: no consent and no active contract; held back by the seller and "
-        "listed for re-consent",
+        "description": "asset sale: no separate consent in policy.asset_sale.consent_register "
+        "(marketing consent does not count); held back by the seller and listed for re-consent",
     },
     {
         "code": "MARKETING_OPTOUT",
@@ -351,7 +353,7 @@ def evaluate_rules(ctx: RuleContext, rules: tuple[Rule, ...] = RULES) -> pd.Data
     >>> f = pd.DataFrame({"erasure": [True, False], "withdrawn": False, "optout": False,
     ...                   "retention_expired": False,
     ...                   "is_minor": False, "guardian_consent": False, "consent": True,
-    ...                   "active_contract": False, "region": "CN", "age_unknown": False,
+    ...                   "region": "CN", "age_unknown": False,
     ...                   "children_source": False})
     >>> deal = Deal.from_dict({"type": "merger", "seller": {"name": "S", "contact": "s"},
     ...                        "recipient": {"name": "R", "contact": "r", "country": "CN"}})
