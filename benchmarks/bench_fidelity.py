@@ -4,7 +4,8 @@ Data: a generated retail_cn set of ``--entities`` people (``_data.dataset``, cac
 people = 926k records is the issue's 1M-scale reference, the default 100,000 keeps it short).
 The run goes through the product's own steps in this process (``pipeline.open_run`` on the
 generator's params file, which only maps columns; backup, intake, clean, link, scope, quality),
-each timed. Then :func:`migration_kit.quality.fidelity.field_reconciliation` is timed alone on
+each timed (a scope step that stops on an open request has written its outputs; the benchmark
+goes on to quality, as an analyst would after resolving it). Then :func:`migration_kit.quality.fidelity.field_reconciliation` is timed alone on
 that run's tables, ``--repeat`` times (inputs read once, before the clock).
 
 Printed: seconds per step, the reconciliation's median seconds, and its share of the run's
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import dataset
 
 from migration_kit import pipeline
+from migration_kit.errors import LawfulnessError
 from migration_kit.quality.fidelity import field_reconciliation
 
 TARGET_SHARE = 0.05
@@ -50,7 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             if name in ("handover", "report"):
                 continue
             t0 = time.perf_counter()
-            step(ctx)
+            try:
+                step(ctx)
+            except LawfulnessError as err:  # scope wrote everything, then stopped: go on
+                print(f"{name} stopped (as a run would): {str(err)[:120]}...")
             steps[name] = time.perf_counter() - t0
         run = ctx.run
         inputs = (

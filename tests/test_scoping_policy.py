@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+import pandas as pd
 import pytest
 
 from migration_kit.errors import ParamsError
@@ -124,3 +125,31 @@ def test_predicate_reads_only_what_it_needs(name, policy):
     feats = _features()[list(PREDICATES[name].needs)]  # an undeclared column would be a KeyError
     out = PREDICATES[name].fn(RuleContext(feats, policy, make_deal("merger", country="SG")))
     assert out.shape == (len(feats),) and out.dtype == bool
+
+
+SENSITIVITY_CASES = [  # policy.sensitive_fields (None: default), field, sensitive, reason starts with
+    (None, "id_number", True, "sensitive (PIPL Art. 28"),
+    (None, "total_spent", True, "sensitive (GB/T 35273-2020 Annex B"),
+    (None, "phone", False, "needed by"),
+    (["id_number"], "total_spent", False, "ordinary by policy.sensitive_fields (default sensitive: GB/T"),
+    (["id_number", "total_spent", "birth_date"], "birth_date", True,
+     "sensitive by policy.sensitive_fields (default ordinary"),
+]
+
+
+@pytest.mark.parametrize("fields,field,sensitive,reason", SENSITIVITY_CASES)
+def test_one_sensitivity_list_with_its_source(fields, field, sensitive, reason):
+    data = {"transfer_date": "2026-12-31", **({"sensitive_fields": fields} if fields else {})}
+    plan = PolicySpec.from_dict(data).field_plan([field]).iloc[0]
+    assert (bool(plan["sensitive"]), plan["reason"][: len(reason)]) == (sensitive, reason)
+
+
+@pytest.mark.parametrize("fields,expected", [(None, "sensitive"), (["id_number"], "ordinary")])
+def test_classification_follows_the_same_list(fields, expected):
+    from migration_kit.intake import classify_columns
+    from migration_kit.schema import DEFAULT_SENSITIVE_FIELDS
+
+    df = pd.DataFrame({"id": ["1"], "spent": ["12.50"]})
+    out = classify_columns("pos", df, "id", {"total_spent": ("spent",)}, (),
+                           tuple(fields) if fields else DEFAULT_SENSITIVE_FIELDS)
+    assert out.set_index("column").at["spent", "sensitivity"] == expected

@@ -12,10 +12,12 @@ __all__ = [
     "CANONICAL_FIELDS",
     "COUNTRY_GIVEN",
     "DATE_FIELDS",
+    "DEFAULT_SENSITIVE_FIELDS",
     "ENTITY_COLUMNS",
     "ENTITY_DISPOSITION_COLUMNS",
     "FAILURE_COLUMNS",
     "FIELD_RECONCILIATION_COLUMNS",
+    "FIELD_SENSITIVITY",
     "GATE_COLUMNS",
     "INTAKE_FLAGS",
     "KEY_COLUMNS",
@@ -110,6 +112,27 @@ INTAKE_FLAGS = "intake_flags"
 #: The ``field`` of a failure row about a whole input row rather than one field (a short row none
 #: of whose missing columns is mapped).
 ROW_FIELD = "row"
+
+#: The default sensitivity of each canonical field, with its source. The DPO's decision is the
+#: params entry ``policy.sensitive_fields``; classification (intake), minimisation and the
+#: cross-border counts (scoping) all read that one list, whose default is
+#: :data:`DEFAULT_SENSITIVE_FIELDS`. A minor's data is sensitive per record (PIPL Art. 28, 31).
+FIELD_SENSITIVITY: dict[str, tuple[str, str]] = {
+    **{f: ("ordinary", "PIPL Art. 4 (personal information)") for f in CANONICAL_FIELDS},
+    "id_number": (
+        "sensitive",
+        "PIPL Art. 28 (specific identity); GB/T 35273-2020 Annex B (identity card number)",
+    ),
+    "total_spent": (
+        "sensitive",
+        "GB/T 35273-2020 Annex B (personal property information: transaction and consumption "
+        "records)",
+    ),
+}
+#: The canonical fields sensitive by default (see :data:`FIELD_SENSITIVITY`).
+DEFAULT_SENSITIVE_FIELDS: tuple[str, ...] = tuple(
+    f for f, (level, _) in FIELD_SENSITIVITY.items() if level == "sensitive"
+)
 
 # -- tables between stages (the run-folder artifacts declare them; see migration_kit.artifacts) --
 

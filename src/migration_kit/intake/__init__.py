@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from ..errors import InputError
-from ..schema import INTAKE_FLAGS
+from ..schema import DEFAULT_SENSITIVE_FIELDS, INTAKE_FLAGS
 from .classify import FIELD_CLASSES, classify_columns, detect_kind, profile_column
 from .encoding import suspect_encoding
 from .mapping import RAW_PREFIX, intake_flags, map_columns
@@ -72,7 +72,9 @@ class IntakeResult:
         return self.classification[~self.classification["mapped"]].reset_index(drop=True)
 
 
-def read_source(spec: SourceSpec) -> tuple[pd.DataFrame, pd.DataFrame, FileInfo, pd.DataFrame]:
+def read_source(
+    spec: SourceSpec, sensitive_fields: tuple[str, ...] = DEFAULT_SENSITIVE_FIELDS
+) -> tuple[pd.DataFrame, pd.DataFrame, FileInfo, pd.DataFrame]:
     """Read and map one source: ``(raw, unmapped_columns, file_info, classification)``.
 
     ``raw`` carries :data:`~migration_kit.schema.INTAKE_FLAGS` (see :func:`intake_flags`). A short
@@ -103,7 +105,9 @@ def read_source(spec: SourceSpec) -> tuple[pd.DataFrame, pd.DataFrame, FileInfo,
             )
     raw, unmapped = map_columns(df, spec.name, spec.path.name, spec.id_column, spec.columns)
     raw[INTAKE_FLAGS] = intake_flags(raw, headers, spec.columns, info.short_rows, info.encoding)
-    classes = classify_columns(spec.name, df, spec.id_column, spec.columns, spec.transfer_unmapped)
+    classes = classify_columns(
+        spec.name, df, spec.id_column, spec.columns, spec.transfer_unmapped, sensitive_fields
+    )
     return raw, unmapped, info, classes
 
 
@@ -111,7 +115,7 @@ def run_intake(params: Params) -> IntakeResult:
     """Read every source of ``params`` into one raw table, with inventory and classification."""
     raws, infos, classes, extras = [], [], [], []
     for spec in params.sources:
-        raw, unmapped, info, cls = read_source(spec)
+        raw, unmapped, info, cls = read_source(spec, params.policy.sensitive_fields)
         raws.append(raw)
         if spec.transfer_unmapped:
             missing = [c for c in spec.transfer_unmapped if c not in unmapped.columns]

@@ -6,8 +6,12 @@ e-mail, bank card, date, money); a column whose values mostly match a pattern is
 and a mismatch with the declared field, or an unmapped column full of IDs or phones, is flagged.
 
 Categories: identity, contact, transaction, preference, organisation, other.
-Sensitivity: ``sensitive`` (PIPL Art. 28: resident ID numbers, financial accounts; any data of a
-minor under 14, which is decided per record by the scoping stage) or ``ordinary``.
+Sensitivity: ``sensitive`` or ``ordinary``; a mapped column takes its field's sensitivity from the
+one list the whole run uses (``policy.sensitive_fields``, default
+:data:`~migration_kit.schema.DEFAULT_SENSITIVE_FIELDS`, sources in
+:data:`~migration_kit.schema.FIELD_SENSITIVITY`), and values that look like resident IDs or bank
+cards make any column sensitive. Any data of a minor under 14 is sensitive too, decided per
+record by the scoping stage.
 
 Example
 -------
@@ -24,30 +28,36 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..schema import DEFAULT_SENSITIVE_FIELDS, FIELD_SENSITIVITY
+
 __all__ = ["FIELD_CLASSES", "PATTERNS", "classify_columns", "detect_kind", "profile_column"]
 
-#: canonical field -> (category, sensitivity)
+#: canonical field -> category.
+_CATEGORIES: dict[str, str] = {
+    "full_name": "identity",
+    "given_name": "identity",
+    "family_name": "identity",
+    "gender": "identity",
+    "birth_date": "identity",
+    "id_number": "identity",
+    "phone": "contact",
+    "email": "contact",
+    "address": "contact",
+    "province": "contact",
+    "city": "contact",
+    "district": "contact",
+    "postcode": "contact",
+    "country": "contact",
+    "organization": "organisation",
+    "created_at": "transaction",
+    "last_activity_at": "transaction",
+    "total_spent": "transaction",
+    "order_count": "transaction",
+    "marketing_consent": "preference",
+}
+#: canonical field -> (category, default sensitivity: see schema.FIELD_SENSITIVITY)
 FIELD_CLASSES: dict[str, tuple[str, str]] = {
-    "full_name": ("identity", "ordinary"),
-    "given_name": ("identity", "ordinary"),
-    "family_name": ("identity", "ordinary"),
-    "gender": ("identity", "ordinary"),
-    "birth_date": ("identity", "ordinary"),
-    "id_number": ("identity", "sensitive"),
-    "phone": ("contact", "ordinary"),
-    "email": ("contact", "ordinary"),
-    "address": ("contact", "ordinary"),
-    "province": ("contact", "ordinary"),
-    "city": ("contact", "ordinary"),
-    "district": ("contact", "ordinary"),
-    "postcode": ("contact", "ordinary"),
-    "country": ("contact", "ordinary"),
-    "organization": ("organisation", "ordinary"),
-    "created_at": ("transaction", "ordinary"),
-    "last_activity_at": ("transaction", "ordinary"),
-    "total_spent": ("transaction", "ordinary"),
-    "order_count": ("transaction", "ordinary"),
-    "marketing_consent": ("preference", "ordinary"),
+    f: (category, FIELD_SENSITIVITY[f][0]) for f, category in _CATEGORIES.items()
 }
 
 
@@ -162,8 +172,9 @@ def classify_columns(
     id_column: str,
     mapping: dict[str, tuple[str, ...]],
     transfer_unmapped: tuple[str, ...] = (),
+    sensitive_fields: tuple[str, ...] = DEFAULT_SENSITIVE_FIELDS,
 ) -> pd.DataFrame:
-    """Classify every column of one export.
+    """Classify every column of one export (``sensitive_fields``: ``policy.sensitive_fields``).
 
     Returns
     -------
@@ -182,7 +193,8 @@ def classify_columns(
             category, sensitivity, travels = "other", "ordinary", True
             field = "record_id"
         elif field is not None:
-            category, sensitivity = FIELD_CLASSES[field]
+            category = FIELD_CLASSES[field][0]
+            sensitivity = "sensitive" if field in sensitive_fields else "ordinary"
             travels = True
             expected = _EXPECTED_KINDS.get(field)
             if expected and kind is not None and kind not in expected:

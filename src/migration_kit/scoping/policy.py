@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._spec import check_choice, check_keys, check_type, require
 from ..errors import ParamsError
-from ..schema import CANONICAL_FIELDS
+from ..schema import CANONICAL_FIELDS, DEFAULT_SENSITIVE_FIELDS, FIELD_SENSITIVITY
 from .requests import RequestsSpec
 from .rules import RULE_CODES
 
@@ -131,7 +131,7 @@ DEFAULT_TEMPLATES: dict[str, str] = {
         "consent, contact {recipient_contact}."
     ),
 }
-_SENSITIVE_DEFAULT = ("id_number", "total_spent")
+_SENSITIVE_DEFAULT = DEFAULT_SENSITIVE_FIELDS
 _MINOR_MODES = ("exclude", "guardian_consent")
 
 
@@ -546,7 +546,12 @@ class PolicySpec:
         for f in (c for c in CANONICAL_FIELDS if c in set(available)):
             needed = [p for p, fields in self.purposes.items() if f in fields]
             sensitive = f in self.sensitive_fields
-            tag = "sensitive (PIPL Art. 28); " if sensitive else ""
+            default, source = FIELD_SENSITIVITY[f]
+            if sensitive != (default == "sensitive"):  # the DPO decided otherwise: say so
+                level = "sensitive" if sensitive else "ordinary"
+                tag = f"{level} by policy.sensitive_fields (default {default}: {source}); "
+            else:
+                tag = f"sensitive ({source}); " if sensitive else ""
             reason = (
                 f"{tag}needed by {', '.join(needed)}"
                 if needed
