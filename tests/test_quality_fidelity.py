@@ -63,6 +63,11 @@ CASES = [
         "golden": {"city": "杭州市", "postcode": "310000", "address": "=HYPERLINK(\"x\")"},
         "export": {"city": "杭州市", "postcode": "310000", "address": "=HYPERLINK(\"x\")"}},
      "address", {"exported_formula_like": 1, "golden_untraced": 0, "unexplained": 0}),
+    ("a marketing-only field withheld from a customer who did not consent", {
+        "conditions": {"city": "marketing_consent"},
+        "export": {"city": None, "postcode": "310000", "address": "西湖路1号"}}, "city",
+     {"export_lost": 0, "dropped_by_rule": 1, "drop_rule": "travels only with marketing_consent",
+      "unexplained": 0}),
     ("an exported value missing from the buyer's table", {
         "export": {"city": None, "postcode": "310000", "address": "西湖路1号"}}, "city",
      {"export_lost": 1, "unexplained": 1}),
@@ -82,7 +87,8 @@ def _frames(changes: dict) -> tuple:
                             for f, s, r, rule in case["lineage"]],
                            columns=["entity_id", "field", "source", "record_id", "rule"])
     failures = pd.DataFrame(case["failures"], columns=["source", "record_id", "field", "reason_code"])
-    fields = pd.DataFrame([{"field": f, "exported": e,
+    conditions = changes.get("conditions", {})
+    fields = pd.DataFrame([{"field": f, "exported": e, "condition": conditions.get(f, ""),
                             "reason": "needed" if e else "not needed by any buyer purpose"}
                            for f, e in case["exported"].items()])
     export = pd.DataFrame([{"entity_id": "E1", **{f: v for f, v in case["export"].items()

@@ -209,19 +209,32 @@ def test_flags(kind, country, purposes, entity, flags):
     assert ent.at[entity, "flags"] == flags
 
 
-FIELD_CASES = [  # purposes, field, exported
-    (None, "id_number", False),
-    (None, "phone", True),
-    ({"kyc": ["full_name", "id_number"]}, "id_number", True),
-    ({"kyc": ["full_name", "id_number"]}, "phone", False),
+FIELD_CASES = [  # policy changes, field, exported, reason contains
+    ({}, "id_number", False, "not needed by any buyer purpose"),
+    ({}, "phone", True, "needed by"),
+    ({"purposes": {"kyc": ["full_name", "id_number"]}, "original_purposes": ["kyc"]}, "id_number", True, "needed by kyc"),
+    ({"purposes": {"kyc": ["full_name", "id_number"]}, "original_purposes": ["kyc"]}, "phone", False, "not needed"),
+    # a new purpose: its fields stay behind until re-consent
+    ({"purposes": {"kyc": ["full_name", "id_number"], "shop": ["full_name"]},
+      "original_purposes": ["shop"]}, "id_number", False, "needed only by new purpose(s) kyc"),
+    # the same purpose name with a new processing method is a new purpose (profiling)
+    ({"purposes": {"shop": {"fields": ["full_name", "id_number"], "method": "profiling"}, "post": ["full_name"]},
+      "original_purposes": {"shop": {"method": "order handling"}, "post": None}}, "id_number", False,
+     "needed only by new purpose(s) shop"),
+    ({"purposes": {"shop": {"fields": ["full_name", "id_number"], "method": "order handling"}},
+      "original_purposes": {"shop": {"method": "order handling"}}}, "id_number", True, "needed by shop"),
+    # a field only marketing needs travels only with marketing consent
+    ({"purposes": {"post": ["full_name"], "marketing": ["full_name", "email", "marketing_consent"]},
+      "original_purposes": ["post", "marketing"]}, "email", True, "marketing consent is on record"),
 ]
 
 
-@pytest.mark.parametrize("purposes,field,exported", FIELD_CASES)
-def test_minimisation(purposes, field, exported):
-    res = run("merger", policy=_policy(**({"purposes": purposes} if purposes else {})))
+@pytest.mark.parametrize("changes,field,exported,reason", FIELD_CASES)
+def test_minimisation(changes, field, exported, reason):
+    res = run("merger", policy=_policy(**changes))
     assert (field in res.exported_fields) is exported
     assert (field in set(res.dropped_fields["field"])) is (not exported)
+    assert reason in res.fields.set_index("field").at[field, "reason"]
 
 
 def test_reconsent_list_asset_sale():

@@ -159,7 +159,8 @@ CROSSBORDER_CASES = [  # recipient, purposes, key, expected
 
 @pytest.mark.parametrize("country,purposes,key,expected", CROSSBORDER_CASES)
 def test_crossborder(country, purposes, key, expected):
-    policy = PolicySpec.from_dict({"transfer_date": T.isoformat(), **({"purposes": purposes} if purposes else {})})
+    extra = {"purposes": purposes, "original_purposes": list(purposes)} if purposes else {}
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat(), **extra})
     assert run("merger", policy=policy, country=country).crossborder[key] == expected
 
 

@@ -27,7 +27,7 @@ import hashlib
 import json
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,12 +141,14 @@ def _exact_decimals(t: pa.DataType) -> pd.ArrowDtype | None:
     return pd.ArrowDtype(t) if pa.types.is_decimal(t) else None
 
 
-def read_parquet_exact(path: Path, *, skip_prefix: str | None = None) -> pd.DataFrame:
+def read_parquet_exact(
+    path: Path, *, skip_prefix: str | None = None, keep: Collection[str] = ()
+) -> pd.DataFrame:
     """:func:`pandas.read_parquet`, with decimal columns (money) read as exact Arrow decimals.
 
     pandas alone turns a ``decimal(18, 2)`` column into Python ``Decimal`` objects (slow, and
     unlike the column written); here it comes back as the ``pd.ArrowDtype`` it was written from.
-    ``skip_prefix`` leaves out the columns whose names start with it.
+    ``skip_prefix`` leaves out the columns whose names start with it, but those named in ``keep``.
 
     Example
     -------
@@ -162,7 +164,9 @@ def read_parquet_exact(path: Path, *, skip_prefix: str | None = None) -> pd.Data
 
     names = None
     if skip_prefix is not None:
-        names = [c for c in pq.read_schema(path).names if not c.startswith(skip_prefix)]
+        names = [
+            c for c in pq.read_schema(path).names if not c.startswith(skip_prefix) or c in keep
+        ]
     table = pq.read_table(path, columns=names, use_pandas_metadata=True)
     return table.to_pandas(types_mapper=_exact_decimals)
 
@@ -233,13 +237,15 @@ class RunFolder:
                 raise KeyError(f"artifact {name!r} ({art.path}) is not a table")
         return target
 
-    def read_table(self, name: str, *, skip_prefix: str | None = None) -> pd.DataFrame:
+    def read_table(
+        self, name: str, *, skip_prefix: str | None = None, keep: Collection[str] = ()
+    ) -> pd.DataFrame:
         """A table artifact; ``skip_prefix`` leaves out parquet columns starting with it
-        (``raw__``: memory)."""
+        (``raw__``: memory), but those named in ``keep``."""
         path = self.file(name)
         if path.suffix == ".csv":
             return unescape_formulas(pd.read_csv(path, keep_default_na=False))
-        return read_parquet_exact(path, skip_prefix=skip_prefix)
+        return read_parquet_exact(path, skip_prefix=skip_prefix, keep=keep)
 
     def write_json(self, name: str, data: Any) -> Path:
         text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)

@@ -43,6 +43,22 @@ def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:
         if hit.any():
             consent = customers["marketing_consent"].astype("boolean")
             customers["marketing_consent"] = consent.mask(hit, False)
+    # fields only consent-based purposes need travel only for customers who consented
+    condition = fields["condition"] if "condition" in fields else pd.Series("", index=fields.index)
+    conditioned = [
+        f for f in fields.loc[condition == "marketing_consent", "field"] if f in customers
+    ]
+    if conditioned:
+        source = customers if "marketing_consent" in customers else None
+        if source is None and "marketing_consent" in golden:
+            source = golden.set_index("entity_id").reindex(customers["entity_id"])
+        consented = (
+            source["marketing_consent"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+            if source is not None
+            else [False] * len(customers)
+        )
+        for f in conditioned:
+            customers[f] = customers[f].where(pd.Series(consented, index=customers.index))
     rec = run.read_table("record_dispositions")
     # excluded records stay with the seller: even their ids would tell who asked for erasure
     rec = rec[rec["disposition"].isin(["transferred", "merged"])]

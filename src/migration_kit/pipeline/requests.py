@@ -36,6 +36,7 @@ def suppression_status(
     std: pd.DataFrame,
     spec: RequestsSpec | None = None,
     resolutions: pd.DataFrame | None = None,
+    matches: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Every request accounted for (:data:`~migration_kit.schema.REQUEST_STATUS_COLUMNS`):
     ``matched`` (an identifier, valid or not, is on some record: ``records`` counts them),
@@ -58,7 +59,7 @@ def suppression_status(
     out = raw[["request_id", "request_type"]].drop_duplicates("request_id").reset_index(drop=True)
     out["request_type"] = request_types(out, "request_type").to_numpy()
     usable = set() if normalized is None else set(normalized["request_id"])
-    hits = request_matches(std, normalized)
+    hits = request_matches(std, normalized) if matches is None else matches
     records = hits.groupby("request_id")["row"].nunique()
     out["records"] = out["request_id"].map(records).fillna(0).astype("int64")
     out["status"] = [

@@ -52,20 +52,20 @@ def step_scope(ctx: RunContext) -> StepResult:
     from ..scoping.records import processing_record
     from ..scoping.requests import check_requests, read_resolutions
     from ..scoping.roster import build_roster
+    from ..scoping.suppression import request_matches
 
     run, params = ctx.run, ctx.params
     # scoping decides on standardized values; requests also match the raw identifier cells
-    keep = {f"raw__{f}" for f in SUPPRESSION_FIELDS}
-    std = run.read_table("std")
-    std = std.drop(columns=[c for c in std.columns if c.startswith("raw__") and c not in keep])
+    std = run.read_table("std", skip_prefix="raw__", keep=[f"raw__{f}" for f in SUPPRESSION_FIELDS])
     entities, golden = run.read_table("entities"), run.read_table("golden")
     lineage = run.read_table("lineage")
     supp_raw, suppression = normalized_suppression(ctx)
-    requests = suppression_status(supp_raw, suppression, std)  # types normalized
+    matches = request_matches(std, suppression)  # once: status and dispositions read it
+    requests = suppression_status(supp_raw, suppression, std, matches=matches)  # types normalized
     resolutions = read_resolutions(params.policy.requests, requests)
     if resolutions is not None or params.policy.requests.overrides:
         requests = suppression_status(
-            supp_raw, suppression, std, params.policy.requests, resolutions
+            supp_raw, suppression, std, params.policy.requests, resolutions, matches
         )
     result = decide(
         std,
@@ -76,6 +76,7 @@ def step_scope(ctx: RunContext) -> StepResult:
         params.deal,
         lineage=lineage,
         resolutions=resolutions,
+        matches=matches,
     )
     recon = result.reconcile()
     roster = build_roster(golden, result.entity_dispositions, params.policy, params.deal)

@@ -17,8 +17,10 @@ rule removed it.
   value of the record its lineage names (for picking rules; ``sum`` and ``all_true`` combine
   several records) is *untraced*, also unexplained.
 * **export**: a field the minimisation plan does not export is dropped by that named rule (its
-  reason, e.g. "not needed by any buyer purpose ... PIPL Art. 6"); an exported field whose value
-  is in the golden record but not in the buyer's table is unexplained. ``exported_formula_like``
+  reason, e.g. "not needed by any buyer purpose ... PIPL Art. 6"), and so is the value of a field
+  the plan sends only under a condition (``condition``: a marketing-only field travels only with
+  marketing consent) for a customer who does not meet it; any other exported field whose value is
+  in the golden record but not in the buyer's table is unexplained. ``exported_formula_like``
   counts the exported text values a spreadsheet would run as a formula (they start with ``=``,
   ``+``, ``-``, ``@``: OWASP): the buyer receives them exactly as held; the handover README says
   how to open the files safely.
@@ -260,6 +262,11 @@ def field_reconciliation(
             row["exported_with_value"] = int(e_has.sum())
             row["exported_formula_like"] = _formula_like(out_table[field])
             lost = g_has[g_has].index.difference(e_has[e_has].index)
+            condition = str(plan["condition"].get(field, "")) if "condition" in plan else ""
+            if condition:  # e.g. a marketing-only field of a customer who did not consent
+                row["dropped_by_rule"] = len(lost)
+                row["drop_rule"] = f"travels only with {condition} on record"
+                lost = lost[:0]
             row["export_lost"] = len(lost)
         else:
             row["exported_with_value"] = 0

@@ -255,10 +255,11 @@ def _features(
     guardian_consents: pd.DataFrame | None,
     resolutions: pd.DataFrame | None = None,
     consent_register: pd.DataFrame | None = None,
+    matches: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     on = pd.Timestamp(policy.require_date())
     codes, uniq = pd.factorize(rec["entity_id"], sort=True)
-    sup = match_suppression(rec, suppression, resolutions)
+    sup = match_suppression(rec, suppression, resolutions, matches)
     ids = (
         rec["id_number"]
         if "id_number" in rec.columns
@@ -444,6 +445,7 @@ def decide(
     lineage: pd.DataFrame | None = None,
     resolutions: pd.DataFrame | None = None,
     consent_register: pd.DataFrame | None = None,
+    matches: pd.DataFrame | None = None,
 ) -> ScopingResult:
     """Apply the policy and the rule table to every customer and record.
 
@@ -462,6 +464,9 @@ def decide(
     lineage : DataFrame, optional
         Linkage lineage; the record it names most becomes the representative (else the smallest
         key).
+    matches : DataFrame, optional
+        :func:`~migration_kit.scoping.suppression.request_matches` of ``std`` already computed
+        (row positions of ``std``); computed here when None.
     consent_register : DataFrame, optional
         ``source, record_id`` of records whose separate consent to the transfer is on file
         (asset sale, PIPL Art. 23); read from ``policy.asset_sale.consent_register`` when None.
@@ -487,7 +492,7 @@ def decide(
     if consent_register is None and policy.asset_sale.consent_register is not None:
         consent_register = read_consent_register(policy.asset_sale.consent_register, rec)
     feats = _features(
-        rec, golden, suppression, policy, guardian_consents, resolutions, consent_register
+        rec, golden, suppression, policy, guardian_consents, resolutions, consent_register, matches
     )
     hits = evaluate_rules(RuleContext(feats, policy, deal))
     excl = [r for r in RULES if r.kind == "exclude"]

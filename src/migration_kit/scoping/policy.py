@@ -133,6 +133,21 @@ DEFAULT_TEMPLATES: dict[str, str] = {
 }
 _SENSITIVE_DEFAULT = DEFAULT_SENSITIVE_FIELDS
 _MINOR_MODES = ("exclude", "guardian_consent")
+_MINIMISATION = "(PIPL Art. 6; GDPR Art. 5(1)(c))"
+
+
+def _method(spec: Any, where: str) -> str | None:
+    """The processing method of a purpose entry (``{method: ...}``; None when not given)."""
+    if spec is None:
+        return None
+    check_type(spec, Mapping, where)
+    check_keys(spec, ("fields", "method"), where)
+    method = spec.get("method")
+    if method is None:
+        return None
+    text = check_type(method, str, f"{where}.method").strip()
+    require(bool(text), f"{where}.method", "received an empty value; name the processing method")
+    return text
 
 
 def _date(value: Any, where: str) -> dt.date:
@@ -322,9 +337,16 @@ class PolicySpec:
     guardian_consents : Path or None
         CSV with columns ``source, record_id`` of records whose guardian consent is on file.
     original_purposes : tuple of str
-        The seller's purposes at collection; buyer purposes outside them need re-consent.
+        The seller's purposes at collection (a list, or a mapping purpose -> ``{method: ...}``
+        giving the processing method each was collected for).
     purposes : dict
-        Buyer purpose -> canonical fields it needs; fields no purpose needs are not exported.
+        Buyer purpose -> canonical fields it needs (a list, or ``{fields: [...], method: ...}``);
+        fields no purpose needs are not exported. A purpose is new when it is not an original one,
+        or when its method differs from the original purpose's: a field needed only by new
+        purposes is held back until re-consent (PIPL Art. 14, 22).
+    consent_purposes : tuple of str
+        Purposes that rest on the customer's own consent (``marketing``): a field only they need
+        travels only for customers whose marketing consent is on record.
     sensitive_fields : tuple of str
         Sensitive personal information (PIPL Art. 28); exported only when a purpose needs it.
     destroy : dict
@@ -361,6 +383,9 @@ class PolicySpec:
         "marketing",
     )
     purposes: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PURPOSES))
+    purpose_methods: Mapping[str, str | None] = field(default_factory=dict)
+    original_methods: Mapping[str, str | None] = field(default_factory=dict)
+    consent_purposes: tuple[str, ...] = ("marketing",)
     sensitive_fields: tuple[str, ...] = _SENSITIVE_DEFAULT
     notification: NotificationSpec = field(default_factory=NotificationSpec)
     eu_countries: tuple[str, ...] = EU_EEA_COUNTRIES
@@ -384,6 +409,7 @@ class PolicySpec:
         "guardian_consents",
         "original_purposes",
         "purposes",
+        "consent_purposes",
         "sensitive_fields",
         "notification",
         "eu_countries",
@@ -455,9 +481,14 @@ class PolicySpec:
             "<CSV of source, record_id with consent on file>",
         )
         if "original_purposes" in data:
-            kw["original_purposes"] = _str_list(
-                data["original_purposes"], f"{where}.original_purposes"
-            )
+            op = data["original_purposes"]
+            if isinstance(op, Mapping):  # purpose -> {method: ...}
+                kw["original_purposes"] = tuple(str(p) for p in op)
+                kw["original_methods"] = {
+                    str(p): _method(m, f"{where}.original_purposes.{p}") for p, m in op.items()
+                }
+            else:
+                kw["original_purposes"] = _str_list(op, f"{where}.original_purposes")
         if "purposes" in data:
             check_type(data["purposes"], dict, f"{where}.purposes")
             require(
@@ -465,10 +496,20 @@ class PolicySpec:
                 f"{where}.purposes",
                 "no purpose listed; list the buyer's purposes",
             )
-            kw["purposes"] = {
-                str(p): _str_list(f, f"{where}.purposes.{p}", CANONICAL_FIELDS)
-                for p, f in data["purposes"].items()
-            }
+            purposes, methods = {}, {}
+            for p, spec in data["purposes"].items():
+                w = f"{where}.purposes.{p}"
+                if isinstance(spec, Mapping):  # {fields: [...], method: ...}
+                    check_keys(spec, ("fields", "method"), w, required=("fields",))
+                    purposes[str(p)] = _str_list(spec["fields"], f"{w}.fields", CANONICAL_FIELDS)
+                    methods[str(p)] = _method(spec, w)
+                else:
+                    purposes[str(p)] = _str_list(spec, w, CANONICAL_FIELDS)
+            kw["purposes"], kw["purpose_methods"] = purposes, methods
+        if "consent_purposes" in data:
+            kw["consent_purposes"] = _str_list(
+                data["consent_purposes"], f"{where}.consent_purposes"
+            )
         if "sensitive_fields" in data:
             kw["sensitive_fields"] = _str_list(
                 data["sensitive_fields"], f"{where}.sensitive_fields", CANONICAL_FIELDS
@@ -528,23 +569,55 @@ class PolicySpec:
             kw["requests"] = RequestsSpec.from_dict(data["requests"], f"{where}.requests", base_dir)
         return cls(**kw)
 
-    def field_plan(self, available: list[str] | tuple[str, ...]) -> pd.DataFrame:
-        """Data minimisation: which of the ``available`` canonical fields are exported, and why.
-
-        Returns a DataFrame ``field, exported, sensitive, purposes, reason`` in canonical order; a
-        field is exported only when a buyer purpose needs it (sensitive fields included).
+    def new_purposes(self) -> tuple[str, ...]:
+        """Buyer purposes outside the seller's original ones, by name or by processing method.
 
         Example
         -------
-        >>> p = PolicySpec(transfer_date=None, purposes={"shop": ("phone",)})
+        >>> p = PolicySpec(transfer_date=None, purposes={"shop": ("phone",), "ads": ("phone",)},
+        ...                purpose_methods={"shop": "profiling"}, original_purposes=("shop",),
+        ...                original_methods={"shop": "order handling"})
+        >>> p.new_purposes()
+        ('shop', 'ads')
+        """
+        out = []
+        for p in self.purposes:
+            method = self.purpose_methods.get(p)
+            if p not in self.original_purposes or (
+                method is not None and method != self.original_methods.get(p)
+            ):
+                out.append(p)
+        return tuple(out)
+
+    def field_plan(self, available: list[str] | tuple[str, ...]) -> pd.DataFrame:
+        """Data minimisation: which of the ``available`` canonical fields are exported, and why.
+
+        Returns a DataFrame ``field, exported, sensitive, purposes, condition, reason`` in
+        canonical order; a field is exported only when a buyer purpose the customers consented to
+        at collection needs it (a field only new purposes need is held back until re-consent).
+        ``condition`` is ``marketing_consent`` for a field only consent-based purposes
+        (``consent_purposes``) need: it travels only for customers who consented.
+
+        Example
+        -------
+        >>> p = PolicySpec(transfer_date=None, purposes={"shop": ("phone",), "kyc": ("id_number",)},
+        ...                original_purposes=("shop",))
         >>> p.field_plan(["phone", "id_number"])[["field", "exported"]].values.tolist()
         [['phone', True], ['id_number', False]]
+        >>> p.field_plan(["id_number"])["reason"].iloc[0][:50]
+        'sensitive (PIPL Art. 28 (specific identity); GB/T '
+        >>> "needed only by new purpose(s) kyc" in p.field_plan(["id_number"])["reason"].iloc[0]
+        True
         """
         import pandas as pd
 
         rows = []
+        new = set(self.new_purposes())
         for f in (c for c in CANONICAL_FIELDS if c in set(available)):
             needed = [p for p, fields in self.purposes.items() if f in fields]
+            lawful = [p for p in needed if p not in new]
+            only_consent = bool(lawful) and all(p in self.consent_purposes for p in lawful)
+            condition = "marketing_consent" if only_consent and f != "marketing_consent" else ""
             sensitive = f in self.sensitive_fields
             default, source = FIELD_SENSITIVITY[f]
             if sensitive != (default == "sensitive"):  # the DPO decided otherwise: say so
@@ -552,22 +625,29 @@ class PolicySpec:
                 tag = f"{level} by policy.sensitive_fields (default {default}: {source}); "
             else:
                 tag = f"sensitive ({source}); " if sensitive else ""
-            reason = (
-                f"{tag}needed by {', '.join(needed)}"
-                if needed
-                else f"{tag}not needed by any buyer purpose: dropped "
-                "(PIPL Art. 6; GDPR Art. 5(1)(c))"
-            )
+            if lawful:
+                reason = f"{tag}needed by {', '.join(lawful)}"
+                if condition:
+                    reason += " only: travels for customers whose marketing consent is on record"
+            elif needed:
+                reason = (
+                    f"{tag}needed only by new purpose(s) {', '.join(needed)}: held back until "
+                    "the customers consent (PIPL Art. 14, 22; GDPR Art. 6(4))"
+                )
+            else:
+                reason = f"{tag}not needed by any buyer purpose: dropped {_MINIMISATION}"
             rows.append(
                 {
                     "field": f,
-                    "exported": bool(needed),
+                    "exported": bool(lawful),
                     "sensitive": sensitive,
                     "purposes": ";".join(needed),
+                    "condition": condition,
                     "reason": reason,
                 }
             )
-        return pd.DataFrame(rows, columns=["field", "exported", "sensitive", "purposes", "reason"])
+        columns = ["field", "exported", "sensitive", "purposes", "condition", "reason"]
+        return pd.DataFrame(rows, columns=columns)
 
     def require_date(self) -> dt.date:
         """The transfer date, or a ScopingError-worthy ParamsError when it is not set."""

@@ -126,7 +126,7 @@ def processing_record(
     for purpose, fields in policy.purposes.items():
         present = [c for c in fields if c in g.columns]
         n = int(g[present].notna().any(axis=1).sum()) if present else 0
-        new = "yes (re-consent)" if purpose not in policy.original_purposes else "no"
+        new = "yes (re-consent)" if purpose in policy.new_purposes() else "no"
         rows.append((purpose, n, new))
     lines += _table(rows, ("purpose", "transferred customers with data for it", "new purpose"))
     lines += ["", "## Exclusions by reason (customers; a customer may have several)", ""]

@@ -135,9 +135,9 @@ def _no_consent(ctx: RuleContext) -> np.ndarray:
 
 @PREDICATES.register("new_purpose")
 def _new_purpose(ctx: RuleContext) -> np.ndarray:
-    """Every customer when a buyer purpose is outside the seller's original purposes."""
-    new = set(ctx.policy.purposes) - set(ctx.policy.original_purposes)
-    return np.full(ctx.n, bool(new), dtype=bool)
+    """Every customer when a buyer purpose is outside the seller's original purposes (by name
+    or by processing method)."""
+    return np.full(ctx.n, bool(ctx.policy.new_purposes()), dtype=bool)
 
 
 @PREDICATES.register("eu_resident", needs=("region",))

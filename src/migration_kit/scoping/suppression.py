@@ -417,6 +417,7 @@ def match_suppression(
     std: pd.DataFrame,
     suppression: pd.DataFrame | None,
     resolutions: pd.DataFrame | None = None,
+    matches: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Flag every ``std`` record an erasure, withdrawal or marketing opt-out request names.
 
@@ -428,6 +429,8 @@ def match_suppression(
         The normalized list (:func:`normalize_suppression`).
     resolutions : DataFrame, optional
         Requests matched by hand: ``request_id, request_type, source, record_id``.
+    matches : DataFrame, optional
+        :func:`request_matches` of ``std`` already computed (rows in ``std`` order).
 
     Returns
     -------
@@ -448,7 +451,7 @@ def match_suppression(
     out = pd.DataFrame(
         {"source": std["source"].to_numpy(), "record_id": std["record_id"].to_numpy()}
     )
-    hits = request_matches(std, suppression)
+    hits = request_matches(std, suppression) if matches is None else matches
     by_hand = np.zeros(0, dtype=np.int64)
     types_by_hand = np.zeros(0, dtype=object)
     if resolutions is not None and len(resolutions):
