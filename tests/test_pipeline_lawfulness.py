@@ -98,3 +98,21 @@ def test_asset_sale_moves_only_the_consented_and_lists_the_rest_for_the_seller(t
     assert not ent.loc[ent["reason_codes"] == "HELD_NO_CONSENT", "destroy"].any()  # held, not destroyed
     listed = ctx.run.file("reconsent_list")
     assert listed.exists() and b"full_name" not in listed.read_bytes()  # encrypted to the seller
+
+
+def test_the_year_counts_every_run_of_the_seller(tmp_path):
+    params = _variant(tmp_path, deal={"recipient": {"country": "SG"}},
+                      policy={"crossborder_reference": "SC-FILING-1"})
+    first = open_run(params, run_id="first", runs_dir=tmp_path / "r")
+    run_all(first, echo=lambda s: None)
+    sent = first.run.read_json("crossborder")["individuals_leaving_cn"]
+    second = open_run(params, run_id="second", runs_dir=tmp_path / "r")
+    run_all(second, echo=lambda s: None)
+    cross = second.run.read_json("crossborder")
+    assert cross["prior_individuals_from_ledger"] == sent > 0
+    assert cross["individuals_leaving_cn_ytd"] == cross["individuals_leaving_cn"] + sent
+    again = open_run(params, run_id="first", runs_dir=tmp_path / "r")  # a rerun does not count itself
+    from migration_kit.pipeline import step_backup, step_clean, step_intake, step_link, step_scope
+    for step in (step_backup, step_intake, step_clean, step_link, step_scope):
+        step(again)
+    assert again.run.read_json("crossborder")["prior_individuals_from_ledger"] == cross["individuals_leaving_cn"]

@@ -25,20 +25,17 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import hashlib
-import json
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..chain import GENESIS, append_entry, canonical_json, read_lines, verify_lines
 from ..errors import IntegrityError, ParamsError
 
 __all__ = ["GENESIS", "AuditLog", "audit_head", "canonical_json", "verify_audit"]
 
-#: ``prev_hash`` of the first entry.
-GENESIS = "0" * 64
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[\w.\-/ :]{1,200}$")
 _FIELDS = (
@@ -53,15 +50,6 @@ _FIELDS = (
     "prev_hash",
     "entry_hash",
 )
-
-
-def canonical_json(obj: Any) -> str:
-    """JSON with sorted keys, no whitespace, non-ASCII kept: one stable text per value."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _check_name(value: Any, where: str) -> str:
@@ -104,13 +92,6 @@ def _check_counts(d: Mapping[str, Any], where: str) -> dict[str, int]:
             )
         out[k] = int(v)
     return out
-
-
-def _read_lines(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    text = path.read_text(encoding="utf-8")
-    return text.splitlines()
 
 
 class AuditLog:
@@ -164,10 +145,7 @@ class AuditLog:
                 user = getpass.getuser()
             except Exception:  # pragma: no cover - no login name on some containers
                 user = "unknown"
-        lines = _read_lines(self.path)
-        _verify_lines(lines, self.path)
-        entry: dict[str, Any] = {
-            "seq": len(lines) + 1,
+        body = {
             "time": str(time),
             "step": step,
             "user": _check_name(user, "audit.user"),
@@ -175,50 +153,13 @@ class AuditLog:
             "inputs": _check_hashes(inputs, "audit.inputs"),
             "outputs": _check_hashes(outputs, "audit.outputs"),
             "counts": _check_counts(counts, "audit.counts"),
-            "prev_hash": _sha(lines[-1]) if lines else GENESIS,
         }
-        entry["entry_hash"] = _sha(canonical_json(entry))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as fh:
-            fh.write(canonical_json(entry) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        entry = append_entry(self.path, body, _FIELDS, "audit log")
         return entry
 
 
 def _verify_lines(lines: list[str], path: Path) -> list[dict[str, Any]]:
-    entries, prev = [], GENESIS
-    for i, line in enumerate(lines, start=1):
-        where = f"{path}: line {i}"
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            raise IntegrityError(
-                f"{where}: not valid JSON; the log was edited by hand or truncated"
-            ) from None
-        if not isinstance(entry, dict) or sorted(entry) != sorted(_FIELDS):
-            raise IntegrityError(
-                f"{where}: entry fields differ from the audit format; the line was edited"
-            )
-        if canonical_json(entry) != line:
-            raise IntegrityError(f"{where}: the line is not in canonical form; it was edited")
-        if entry["prev_hash"] != prev:
-            raise IntegrityError(
-                f"{where}: prev_hash does not match the previous line; an entry before it "
-                "was removed, inserted, edited or moved"
-            )
-        body = {k: v for k, v in entry.items() if k != "entry_hash"}
-        if _sha(canonical_json(body)) != entry["entry_hash"]:
-            raise IntegrityError(
-                f"{where}: entry_hash does not match the entry's content; the entry was edited"
-            )
-        if entry["seq"] != i:
-            raise IntegrityError(
-                f"{where}: seq is {entry['seq']}, expected {i}; entries were removed or moved"
-            )
-        prev = _sha(line)
-        entries.append(entry)
-    return entries
+    return verify_lines(lines, path, _FIELDS, "log")
 
 
 def verify_audit(path: str | os.PathLike) -> list[dict[str, Any]]:
@@ -236,7 +177,7 @@ def verify_audit(path: str | os.PathLike) -> list[dict[str, Any]]:
         raise IntegrityError(
             f"{p}: the last line is incomplete (no newline); the log was truncated or edited"
         )
-    return _verify_lines(_read_lines(p), p)
+    return _verify_lines(read_lines(p), p)
 
 
 def audit_head(path: str | os.PathLike) -> dict[str, Any]:

@@ -26,8 +26,17 @@ from ..runfolder import RunFolder, file_sha256, new_run_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..handover.keys import KeyMaterial
+    from ..scoping.ledger import CrossborderLedger
 
-__all__ = ["RunContext", "Step", "StepResult", "key_material", "open_run", "releases_memory"]
+__all__ = [
+    "RunContext",
+    "Step",
+    "StepResult",
+    "crossborder_ledger",
+    "key_material",
+    "open_run",
+    "releases_memory",
+]
 
 #: What a step returns: counts and a few figures, for the notebook and the audit log.
 StepResult = dict[str, int | float | str]
@@ -111,6 +120,14 @@ def key_material(ctx: RunContext) -> KeyMaterial:
             base_dir=folder,
         )
     return load_key_material(spec)
+
+
+def crossborder_ledger(ctx: RunContext) -> CrossborderLedger:
+    """The seller's cross-border ledger: in its workspace (``runs/<client>/``), beside the run
+    folders, so every run of the seller counts the same calendar year."""
+    from ..scoping.ledger import LEDGER_FILE, CrossborderLedger
+
+    return CrossborderLedger(ctx.run.root.parent / LEDGER_FILE)
 
 
 def releases_memory(

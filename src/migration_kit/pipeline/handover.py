@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..deals import deal_type
 from ..errors import QualityGateError
-from .context import RunContext, StepResult, key_material, releases_memory
+from .context import RunContext, StepResult, crossborder_ledger, key_material, releases_memory
 from .exports import export_frames
 
 __all__ = ["step_handover"]
@@ -70,6 +70,18 @@ def step_handover(ctx: RunContext) -> StepResult:
         audit_log=run.file("audit_log"),
         extra={"client": ctx.params.client, "recipient": ctx.params.deal.recipient.name},
     )
+    cross = run.read_json("crossborder")
+    if cross.get("cross_border") and cross.get("individuals_leaving_cn"):  # this year's ledger
+        crossborder_ledger(ctx).record(
+            run_id=run.run_id,
+            year=ctx.params.policy.require_date().year,
+            recipient_country=str(cross.get("recipient_country")),
+            individuals=int(cross["individuals_leaving_cn"]),
+            sensitive_individuals=int(cross.get("sensitive_individuals_leaving_cn", 0)),
+            mechanism=str(cross.get("pipl_mechanism")),
+            reference=ctx.params.policy.crossborder_reference,
+            time=str(ctx.now),
+        )
     run.write_json(
         "manifest_summary",
         {"files": len(manifest.get("files", [])), "run_id": run.run_id, "reconciliation": recon},

@@ -18,7 +18,7 @@ import pandas as pd
 from ..deals import deal_type
 from ..schema import SUPPRESSION_FIELDS
 from ..scoping.requests import REQUEST_STATUSES
-from .context import RunContext, StepResult, key_material, releases_memory
+from .context import RunContext, StepResult, crossborder_ledger, key_material, releases_memory
 from .requests import normalized_suppression, suppression_status
 
 __all__ = ["step_scope"]
@@ -77,6 +77,9 @@ def step_scope(ctx: RunContext) -> StepResult:
         lineage=lineage,
         resolutions=resolutions,
         matches=matches,
+        ledger_prior=crossborder_ledger(ctx).year_totals(
+            params.policy.require_date().year, exclude_run=run.run_id
+        ),
     )
     recon = result.reconcile()
     roster = build_roster(golden, result.entity_dispositions, params.policy, params.deal)

@@ -37,6 +37,7 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -153,6 +154,7 @@ def crossborder_summary(
     fields: pd.DataFrame,
     policy: PolicySpec,
     deal: Deal,
+    ledger_prior: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """Aggregate cross-border figures for the transferred customers (numbers only, no personal
     data).
@@ -167,6 +169,9 @@ def crossborder_summary(
         Golden records (to see which exported sensitive fields are filled).
     fields : DataFrame
         The field plan (``field, exported, sensitive``).
+    ledger_prior : mapping, optional
+        ``individuals, sensitive_individuals`` other runs of this seller sent abroad this year
+        (:class:`~migration_kit.scoping.ledger.CrossborderLedger`).
 
     Returns
     -------
@@ -196,8 +201,12 @@ def crossborder_summary(
     minor = features["is_minor"].reindex(ent.index).fillna(False).to_numpy(dtype=bool)
     sensitive = leaving & (has_sensitive | minor)
     n, s = int(leaving.sum()), int(sensitive.sum())
-    n_ytd = n + int(policy.crossborder_prior.get("individuals", 0))
-    s_ytd = s + int(policy.crossborder_prior.get("sensitive_individuals", 0))
+    ledger = dict(ledger_prior or {})
+    prior = {
+        k: int(policy.crossborder_prior.get(k, 0)) + int(ledger.get(k, 0))
+        for k in ("individuals", "sensitive_individuals")
+    }
+    n_ytd, s_ytd = n + prior["individuals"], s + prior["sensitive_individuals"]
     eea = int((moving & (ent["region"] == "EEA").to_numpy()).sum())
     date = policy.transfer_date
     cb = policy.crossborder
@@ -219,6 +228,8 @@ def crossborder_summary(
         "individuals_leaving_cn": n,
         "sensitive_individuals_leaving_cn": s,
         "individuals_leaving_cn_ytd": n_ytd,
+        "prior_individuals_from_ledger": int(ledger.get("individuals", 0)),
+        "prior_individuals_from_params": int(policy.crossborder_prior.get("individuals", 0)),
         "sensitive_individuals_leaving_cn_ytd": s_ytd,
         "pipl_mechanism": mechanism,
         "pipl_article": EXEMPTIONS[cb.exemption]

@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -446,6 +447,7 @@ def decide(
     resolutions: pd.DataFrame | None = None,
     consent_register: pd.DataFrame | None = None,
     matches: pd.DataFrame | None = None,
+    ledger_prior: Mapping[str, int] | None = None,
 ) -> ScopingResult:
     """Apply the policy and the rule table to every customer and record.
 
@@ -467,6 +469,9 @@ def decide(
     matches : DataFrame, optional
         :func:`~migration_kit.scoping.suppression.request_matches` of ``std`` already computed
         (row positions of ``std``); computed here when None.
+    ledger_prior : mapping, optional
+        What other runs of the seller sent abroad this year (``individuals``,
+        ``sensitive_individuals``), added to the cross-border counts.
     consent_register : DataFrame, optional
         ``source, record_id`` of records whose separate consent to the transfer is on file
         (asset sale, PIPL Art. 23); read from ``policy.asset_sale.consent_register`` when None.
@@ -549,7 +554,7 @@ def decide(
     )
     unknown = _age_unknown_by_source(rec, feats, ent)
     fields = policy.field_plan(list(golden.columns))
-    cb = crossborder_summary(ent, feats, golden, fields, policy, deal)
+    cb = crossborder_summary(ent, feats, golden, fields, policy, deal, ledger_prior)
     result = ScopingResult(
         out,
         ent[ENTITY_COLUMNS],
