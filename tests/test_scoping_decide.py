@@ -249,6 +249,21 @@ def test_business_transfer_basis_moves_everyone_with_its_code():
     assert "HELD_NO_CONSENT" not in set(ent["reason_codes"])
 
 
+ABROAD_CASES = [  # recipient country, abroad column of E1's consent, E1's reason codes
+    ("CN", None, "TRANSFER_PIPL_ART23_CONSENT"),
+    ("SG", None, "HELD_NO_CONSENT_ABROAD"),
+    ("SG", "no", "HELD_NO_CONSENT_ABROAD"),
+    ("SG", "yes", "TRANSFER_PIPL_ART23_CONSENT"),
+]
+
+
+@pytest.mark.parametrize("country,abroad,reasons", ABROAD_CASES)
+def test_consent_must_cover_the_transfer_abroad(country, abroad, reasons):
+    register = REGISTER if abroad is None else REGISTER.assign(abroad=abroad)
+    ent = run("asset_sale", country=country, consent_register=register).entity_dispositions
+    assert ent.set_index("entity_id").at["E1", "reason_codes"] == reasons
+
+
 REGISTER_CASES = [  # register CSV text, error
     ("source,record_id\npos,1\n", r"missing column\(s\) consented_at"),
     ("source,record_id,consented_at\npos,99,2026-10-01\n", r"row 2 names no record of the sources"),

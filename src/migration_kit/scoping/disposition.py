@@ -111,9 +111,8 @@ class ScopingResult:
     def reconsent_list(self) -> pd.DataFrame:
         """Customers held back only for lack of consent (asset sale): to be asked for consent."""
         e = self.entity_dispositions
-        return e.loc[e["reason_codes"] == "HELD_NO_CONSENT", ["entity_id", "region"]].reset_index(
-            drop=True
-        )
+        held = e["reason_codes"].isin(["HELD_NO_CONSENT", "HELD_NO_CONSENT_ABROAD"])
+        return e.loc[held, ["entity_id", "region"]].reset_index(drop=True)
 
     def counts_by_reason(self, level: str = "entity") -> pd.DataFrame:
         """Aggregate counts per reason code (a row with two codes counts under both)."""
@@ -227,7 +226,7 @@ def entity_features(
     """One row per entity (index ``entity_id``, sorted) with what the rules test.
 
     Columns: ``n_records, last_seen, birth, age, is_minor, guardian_consent, withdrawn, erasure,
-    optout, consent, retention_expired, country, region, has_id_number,
+    optout, consent, consent_abroad, retention_expired, country, region, has_id_number,
     age_unknown, children_source``. Dates
     and minors are taken over ALL records of the customer and the golden record (the youngest
     birth date wins: protective when sources disagree); a customer with no date at all is not
@@ -283,6 +282,7 @@ def _features(
             .to_numpy(),
             "birth": _dt(rec, "birth_date").fillna(_id_birth(ids)).to_numpy(),
             "consent": _on_list(rec, consent_register),
+            "consent_abroad": _on_list(rec, _abroad(consent_register)),
             "guardian_consent": guardian,
             "country_any": country.to_numpy(),
             "children_source": rec["source"].isin(list(policy.children_sources)).to_numpy(),
@@ -296,6 +296,7 @@ def _features(
         erasure=("erasure", "any"),
         optout=("optout", "any"),
         consent=("consent", "any"),
+        consent_abroad=("consent_abroad", "any"),
         guardian_consent=("guardian_consent", "any"),
         country_any=("country_any", "first"),
         children_source=("children_source", "any"),
@@ -383,11 +384,20 @@ def _order_and_representatives(
 
 
 _REGISTER_COLUMNS = ("source", "record_id", "consented_at")
+_YES = {"1", "true", "yes", "y", "是"}
+
+
+def _abroad(register: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The register's consents that also cover the transfer abroad (column ``abroad``)."""
+    if register is None or "abroad" not in register.columns:
+        return None
+    return register[register["abroad"].astype(str).str.strip().str.lower().isin(_YES)]
 
 
 def read_consent_register(path: Path, rec: pd.DataFrame) -> pd.DataFrame:
-    """The consent register (``source, record_id, consented_at`` and optional ``channel``):
-    every row must name a record of the sources and give the date of the consent.
+    """The consent register (``source, record_id, consented_at``; optional ``channel`` and
+    ``abroad``: yes when the consent also covers the transfer abroad, PIPL Art. 39): every row
+    must name a record of the sources and give the date of the consent.
 
     Raises
     ------

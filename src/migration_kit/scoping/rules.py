@@ -154,6 +154,14 @@ def _leaves_china(ctx: RuleContext) -> np.ndarray:
     return ctx.features["region"].isin(["CN", "UNKNOWN"]).to_numpy(dtype=bool)
 
 
+@PREDICATES.register("no_consent_abroad", needs=("consent", "consent_abroad", "region"))
+def _no_consent_abroad(ctx: RuleContext) -> np.ndarray:
+    """Consent is the basis and the data leaves China, but the consent does not cover that."""
+    if ctx.policy.asset_sale.basis != "separate_consent":
+        return np.zeros(ctx.n, dtype=bool)
+    return _leaves_china(ctx) & ctx.col("consent") & ~ctx.col("consent_abroad")
+
+
 @dataclass(frozen=True)
 class Rule:
     """One scoping rule (see module docstring).
@@ -292,6 +300,16 @@ RULE_TABLE: list[dict[str, Any]] = [
         "transfers, its marketing consent goes as refused and marketing-only fields stay behind",
     },
     {
+        "code": "HELD_NO_CONSENT_ABROAD",
+        "kind": "exclude",
+        "test": "no_consent_abroad",
+        "destroy": False,
+        "deal_types": list(_CONSENT_DEALS),
+        "article": "PIPL Art. 39",
+        "description": "asset sale to a recipient abroad: the consent on record does not cover "
+        "the transfer abroad (register column abroad); held back and listed for re-consent",
+    },
+    {
         "code": "NOTIFY_RECIPIENT",
         "kind": "flag",
         "test": "always",
@@ -353,7 +371,7 @@ def evaluate_rules(ctx: RuleContext, rules: tuple[Rule, ...] = RULES) -> pd.Data
     >>> f = pd.DataFrame({"erasure": [True, False], "withdrawn": False, "optout": False,
     ...                   "retention_expired": False,
     ...                   "is_minor": False, "guardian_consent": False, "consent": True,
-    ...                   "region": "CN", "age_unknown": False,
+    ...                   "region": "CN", "age_unknown": False, "consent_abroad": False,
     ...                   "children_source": False})
     >>> deal = Deal.from_dict({"type": "merger", "seller": {"name": "S", "contact": "s"},
     ...                        "recipient": {"name": "R", "contact": "r", "country": "CN"}})
