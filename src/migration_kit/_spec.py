@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from .errors import ParamsError
@@ -81,6 +82,25 @@ def require(condition: bool, where: str, message: str) -> None:
     """Raise a ParamsError at ``where`` unless ``condition`` holds."""
     if not condition:
         raise ParamsError(where, message)
+
+
+def optional_file(
+    data: Mapping[str, Any], key: str, where: str, base_dir: Path | None, expected: str
+) -> Path | None:
+    """The file ``data[key]`` names (relative to ``base_dir``), checked to exist; None when the
+    key is absent. ``expected`` says what the file must hold (``a CSV with columns ...``).
+
+    Example
+    -------
+    >>> optional_file({}, "register", "policy.asset_sale", None, "a CSV") is None
+    True
+    """
+    if data.get(key) is None:
+        return None
+    check_type(data[key], (str, Path), f"{where}.{key}")
+    path = (Path(base_dir or Path.cwd()) / data[key]).resolve()
+    require(path.is_file(), f"{where}.{key}", f"file not found: {path}; expected {expected}")
+    return path
 
 
 def _tname(types: type | tuple[type, ...]) -> str:

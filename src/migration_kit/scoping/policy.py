@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._spec import check_choice, check_keys, check_type, require
+from .._spec import check_choice, check_keys, check_type, optional_file, require
 from ..errors import ParamsError
 from ..schema import CANONICAL_FIELDS, DEFAULT_SENSITIVE_FIELDS, FIELD_SENSITIVITY
 from .requests import RequestsSpec
@@ -248,16 +248,13 @@ class AssetSaleSpec:
     ) -> AssetSaleSpec:
         check_keys(data, ("basis", "consent_register", "legal_opinion"), where)
         basis = check_choice(data.get("basis", "separate_consent"), _ASSET_BASES, f"{where}.basis")
-        path = None
-        if data.get("consent_register") is not None:
-            check_type(data["consent_register"], (str, Path), f"{where}.consent_register")
-            path = (Path(base_dir or Path.cwd()) / data["consent_register"]).resolve()
-            require(
-                path.is_file(),
-                f"{where}.consent_register",
-                f"file not found: {path}; expected a CSV with columns source, record_id, "
-                "consented_at",
-            )
+        path = optional_file(
+            data,
+            "consent_register",
+            where,
+            base_dir,
+            "a CSV with columns source, record_id, consented_at",
+        )
         opinion = data.get("legal_opinion")
         opinion = None if opinion is None else str(opinion).strip() or None
         require(
@@ -465,15 +462,9 @@ class PolicySpec:
         )
         kw["minor_age"] = age
         gc = data.get("guardian_consents")
-        if gc is not None:
-            check_type(gc, (str, Path), f"{where}.guardian_consents")
-            path = (Path(base_dir or Path.cwd()) / gc).resolve()
-            require(
-                path.is_file(),
-                f"{where}.guardian_consents",
-                f"file not found: {path}; expected a CSV with columns source, record_id",
-            )
-            kw["guardian_consents"] = path
+        kw["guardian_consents"] = optional_file(
+            data, "guardian_consents", where, base_dir, "a CSV with columns source, record_id"
+        )
         require(
             kw["minors"] != "guardian_consent" or gc is not None,
             f"{where}.guardian_consents",

@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._spec import check_keys, check_type, require
+from .._spec import check_keys, check_type, optional_file, require
 from ..artifacts import ARTIFACTS
 from ..errors import LawfulnessError
 
@@ -90,16 +90,13 @@ class RequestsSpec:
         data = {} if data is None else data
         check_type(data, Mapping, where)
         check_keys(data, ("resolutions", "overrides"), where)
-        path = None
-        if data.get("resolutions") is not None:
-            check_type(data["resolutions"], (str, Path), f"{where}.resolutions")
-            path = (Path(base_dir or Path.cwd()) / data["resolutions"]).resolve()
-            require(
-                path.is_file(),
-                f"{where}.resolutions",
-                f"file not found: {path}; expected a CSV with columns "
-                f"{', '.join(_RESOLUTION_COLUMNS)}",
-            )
+        path = optional_file(
+            data,
+            "resolutions",
+            where,
+            base_dir,
+            f"a CSV with columns {', '.join(_RESOLUTION_COLUMNS)}",
+        )
         items = check_type(data.get("overrides") or [], list, f"{where}.overrides")
         overrides = tuple(
             RequestOverride.from_dict(o, f"{where}.overrides[{i}]") for i, o in enumerate(items)
