@@ -34,6 +34,7 @@ from ._regions import city_owner_map
 
 __all__ = [
     "DIMENSIONS",
+    "KEPT_INVALID_REASONS",
     "REGISTRY",
     "CheckContext",
     "CheckFn",
@@ -54,6 +55,11 @@ DIMENSIONS: tuple[str, ...] = (
 #: Cross-field reason codes: a failure row with them is a consistency/accuracy finding, not
 #: invalidity.
 CROSS_FIELD_REASONS: tuple[str, ...] = ("ID_BIRTH_MISMATCH", "ID_GENDER_MISMATCH")
+
+#: Reason codes of values cleaning keeps although they are not valid (a possible phone number in
+#: no assigned range, kept for matching and suppression): a failure row with one of them fails
+#: the ``valid`` check even though the standardized value is present.
+KEPT_INVALID_REASONS: tuple[str, ...] = ("PHONE_UNASSIGNED",)
 
 
 @dataclass(frozen=True)
@@ -289,7 +295,8 @@ def not_null(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult
 def valid(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
     """Validity: a raw value was present but cleaning nulled it.
 
-    With a failures table, the row also needs a failure row on the field.
+    With a failures table, the row also needs a failure row on the field; a failure row with one
+    of :data:`KEPT_INVALID_REASONS` fails the row although cleaning kept the value.
     """
     std = ctx.present(fld)
     applicable = ctx.present(f"raw__{fld}") if ctx.has_raw(fld) else std.copy()
@@ -298,7 +305,8 @@ def valid(ctx: CheckContext, fld: str, params: dict[str, Any]) -> CheckResult:
     )
     failing = applicable & ~std
     if ctx.has_failures:
-        failing &= ctx.mask(rows)
+        kept = ctx.mask(rows[rows["reason_code"].isin(KEPT_INVALID_REASONS)])
+        failing = (failing & ctx.mask(rows)) | (applicable & kept)
     return CheckResult(applicable, failing, ctx.first_reason(rows))
 
 
