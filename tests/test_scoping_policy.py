@@ -153,3 +153,32 @@ def test_classification_follows_the_same_list(fields, expected):
     out = classify_columns("pos", df, "id", {"total_spent": ("spent",)}, (),
                            tuple(fields) if fields else DEFAULT_SENSITIVE_FIELDS)
     assert out.set_index("column").at["spent", "sensitivity"] == expected
+
+
+#: Every rule's legal source, checked one by one (a change of citation is a decision, not a typo).
+ARTICLES = {
+    "SHARE_SALE_NO_TRANSFER": "PIPL Art. 22-23 not engaged (controller unchanged)",
+    "ERASURE_REQUEST": "PIPL Art. 47; GDPR Art. 17",
+    "WITHDRAWN_CONSENT": "PIPL Art. 15, 47(1)3; GDPR Art. 7(3), 17(1)(b)",
+    "RETENTION_EXPIRED": "PIPL Art. 19, 47(1)2; GDPR Art. 5(1)(e)",
+    "MINOR_UNDER_14": "PIPL Art. 28, 31",
+    "HELD_AGE_UNKNOWN": "PIPL Art. 28, 31",
+    "HELD_NO_CONSENT": "PIPL Art. 23",
+    "HELD_NO_CONSENT_ABROAD": "PIPL Art. 39",
+    "MARKETING_OPTOUT": "PIPL Art. 15, 24(2), 44; GDPR Art. 21(2)-(3)",
+    "NOTIFY_RECIPIENT": "PIPL Art. 22 (name and contact); Art. 23 (asset sale: also purpose, method and "
+                        "categories, and separate consent)",
+    "EU_NOTICE_ART14": "GDPR Art. 14(3)(a)",
+    "CN_EXPORT_ART39": "PIPL Art. 38-39; Cross-Border Data Flow Provisions 2024",
+    "RECONSENT_NEW_PURPOSE": "PIPL Art. 22 (2nd sentence); GDPR Art. 6(4)",
+    "GUARDIAN_CONSENT": "PIPL Art. 28, 31",
+}
+
+
+@pytest.mark.parametrize("code,article", sorted(ARTICLES.items()))
+def test_each_rule_cites_its_article(code, article):
+    assert {r.code: r.article for r in RULES}[code] == article
+
+
+def test_every_rule_has_its_citation_checked():
+    assert {r.code for r in RULES} == set(ARTICLES)

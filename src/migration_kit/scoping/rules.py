@@ -249,7 +249,7 @@ RULE_TABLE: list[dict[str, Any]] = [
         "kind": "exclude",
         "test": "withdrawn_consent",
         "destroy": True,
-        "article": "PIPL Art. 15-16; GDPR Art. 7(3)",
+        "article": "PIPL Art. 15, 47(1)3; GDPR Art. 7(3), 17(1)(b)",
         "description": "a consent withdrawal matches any record of the customer (destroyed unless "
         "policy.destroy keeps it)",
     },
@@ -295,7 +295,7 @@ RULE_TABLE: list[dict[str, Any]] = [
         "kind": "flag",
         "test": "marketing_optout",
         "deal_types": list(_TRANSFER_DEALS),
-        "article": "PIPL Art. 15, 24(2); GDPR Art. 21(3)",
+        "article": "PIPL Art. 15, 24(2), 44; GDPR Art. 21(2)-(3)",
         "description": "a marketing opt-out matches a record of the customer: the customer "
         "transfers, its marketing consent goes as refused and marketing-only fields stay behind",
     },
@@ -314,7 +314,8 @@ RULE_TABLE: list[dict[str, Any]] = [
         "kind": "flag",
         "test": "always",
         "deal_types": list(_TRANSFER_DEALS),
-        "article": "PIPL Art. 22-23",
+        "article": "PIPL Art. 22 (name and contact); Art. 23 (asset sale: also purpose, method "
+        "and categories, and separate consent)",
         "description": "the customer must be told the recipient's name and contact",
     },
     {
@@ -349,7 +350,7 @@ RULE_TABLE: list[dict[str, Any]] = [
         "kind": "flag",
         "test": "minor_with_guardian_consent",
         "deal_types": list(_TRANSFER_DEALS),
-        "article": "PIPL Art. 31",
+        "article": "PIPL Art. 28, 31",
         "description": "minor moved on the strength of recorded guardian consent",
     },
 ]
