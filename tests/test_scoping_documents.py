@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from migration_kit.errors import LawfulnessError, ParamsError, ScopingError
-from migration_kit.scoping import (PolicySpec, build_roster, destruction_certificate, destruction_log, pipl_mechanism,
+from migration_kit.scoping import (PolicySpec, build_roster, destruction_log, destruction_schedule, pipl_mechanism,
                                    processing_record, record_hash)
 from migration_kit.scoping.crossborder import check_crossborder, gdpr_basis
 from tests.test_scoping_decide import ROWS, SUPPRESSION, T, make_data, make_deal, run
@@ -81,12 +81,13 @@ def test_destruction_key_checked(merger, key):
         destruction_log(merger[0].record_dispositions, key, date=T)
 
 
-def test_certificate_counts(merger):
+def test_schedule_counts_and_destroys_nothing(merger):
     log = destruction_log(run("share_sale").record_dispositions, KEY, date=T)
-    text = destruction_certificate(log, backups=["nas-weekly-2026-12", "tape-2026Q4"], seller_name="Seller", date=T)
+    text = destruction_schedule(log, seller_name="Seller", date=T)
     assert "| SHARE_SALE_NO_TRANSFER | 10 | 5 | 5 |" in text
     assert "| ERASURE_REQUEST | 2 | 2 | 0 |" in text
-    assert "- nas-weekly-2026-12:" in text and "- tape-2026Q4:" in text
+    assert "Nothing has been destroyed yet" in text and "migration-kit purge" in text
+    assert "certificate of destruction" in text.lower() and "destroyed:" not in text.lower()
 
 
 MECHANISM_CASES = [  # individuals, sensitive, seller's answers, mechanism
@@ -184,7 +185,7 @@ def test_documents_hold_no_plaintext(kind):
     log = destruction_log(res.record_dispositions, KEY, date=T)
     docs = {
         "log": log.to_csv(index=False),
-        "certificate": destruction_certificate(log, backups=["nas"], seller_name="Seller", date=T),
+        "schedule": destruction_schedule(log, seller_name="Seller", date=T),
         "record": processing_record(res, golden, policy, make_deal(kind, "SG")),
         "crossborder": repr(res.crossborder),
         "dispositions": res.record_dispositions.to_csv(index=False) + res.entity_dispositions.to_csv(index=False),

@@ -392,11 +392,11 @@ ARTIFACTS = ArtifactRegistry(
             "destroyed records by keyed hash",
         ),
         _a(
-            "destruction_certificate",
-            "reports/destruction_certificate.md",
+            "destruction_schedule",
+            "reports/destruction_schedule.md",
             "scope",
             "aggregate",
-            "the destruction certificate",
+            "what is to be destroyed, why and how (nothing destroyed yet)",
         ),
         _a(
             "processing_record",
@@ -602,6 +602,20 @@ ARTIFACTS = ArtifactRegistry(
             "purge",
             "aggregate",
             "every purged file by name, size and hash",
+        ),
+        _a(
+            "destruction_certificate",
+            "reports/destruction_certificate.md",
+            "purge",
+            "aggregate",
+            "the certificate of destruction, written after it happened",
+        ),
+        _a(
+            "destruction_certificate_signature",
+            "reports/destruction_certificate.md.p7s",
+            "purge",
+            "signature",
+            "the seller's detached CMS signature on the certificate",
         ),
         _a(
             "hash_key", "secrets/run_hash_key", "scope", "secret", "HMAC key of the destruction log"

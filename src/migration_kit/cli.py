@@ -11,6 +11,7 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import sys
 from pathlib import Path
@@ -157,18 +158,52 @@ def rehearsal_command(entities: int, seed: int, params_file: Path, runs_dir: Pat
 
 @cli.command("purge")
 @click.argument("run_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--params",
+    "params_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The run's params file (its keys: sign the certificate); default the rehearsal keys.",
+)
+@click.option(
+    "--backup",
+    type=click.Choice(["destroy", "retain"]),
+    default="destroy",
+    show_default=True,
+    help="Destroy the backup of the raw exports, or retain it until --retain-until.",
+)
+@click.option(
+    "--retain-until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="With --backup retain: the date the backup is destroyed.",
+)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def purge_command(run_dir: Path, yes: bool) -> None:
-    """Destroy RUN_DIR's working files (personal data) and record the destruction."""
+def purge_command(
+    run_dir: Path,
+    params_file: Path | None,
+    backup: str,
+    retain_until: dt.datetime | None,
+    yes: bool,
+) -> None:
+    """Destroy RUN_DIR's personal data (work files, backup, rehearsal keys), then write and sign
+    the certificate of destruction."""
+    from .artifacts import ARTIFACTS
     from .purge import purge_run
 
     if not yes:
-        click.confirm(f"Destroy the working files of {run_dir}?", abort=True)
-    summary = purge_run(run_dir)
-    from .artifacts import ARTIFACTS
-
-    record = ARTIFACTS["purge_record"].path
-    click.echo(f"purged {summary['files']} files ({summary['bytes']} bytes); record: {record}")
+        click.confirm(f"Destroy the personal data of {run_dir}?", abort=True)
+    summary = purge_run(
+        run_dir,
+        params_file=params_file,
+        backup=backup,
+        retain_until=retain_until.date() if retain_until else None,
+    )
+    cert = ARTIFACTS["destruction_certificate"].path
+    click.echo(
+        f"purged {summary['files']} files ({summary['bytes']} bytes); backup "
+        f"{summary['backup']}; certificate: {cert} (signed: {cert}.p7s)"
+    )
 
 
 def _attach_stage_commands() -> None:

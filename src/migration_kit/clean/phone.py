@@ -19,7 +19,7 @@ counts against validity (quality's ``valid`` check fails it, the value stays). P
   almost anything for CN (7-12 digits), DE (4-15) or JP (8-17): a CN mobile with a digit dropped
   (``1381234567``) or a float's stray ``0`` (``+86 138123456780``) would be kept; new ranges open
   inside blocks in use (CN ``14``/``17``, a UK ``07``, a US area code's first two digits), while
-  the blocks a plan reserves (US ``37x``, ``9x9``...) are not in use.
+  the blocks a plan reserves (US ``37x`` and ``N9x`` area codes such as ``29x``) are not in use.
 
 Everything else read as a number (too short or long for the plan, a block the plan does not use
 at that length, a local-only length) is nulled with ``PHONE_INVALID``. Fast path: values of the
@@ -43,7 +43,8 @@ from Excel) are read by their text, never by stripping its dot (``13812345678.0`
   column would bury the real losses. What a number cell cannot hold is its leading ``0`` or
   ``+``: a Chinese landline's trunk 0 and a mobile's ``86`` are read the same without them; a
   foreign number whose ``+`` was lost reads as a national number of the record's country (often
-  invalid);
+  invalid, sometimes possible and kept: a UK ``07911 123456`` read as CN is a Nanchang ``0791``
+  number in an unknown range);
 * scientific notation with fewer significant digits than the number it stands for (``1.34E+10``
   is 13400000000: Excel kept 3 of 11 digits; a float32 column's ``1.3812346e+10`` kept 8), a
   fraction (``1381234567.8``, ``1.3812345678E+9``) or a negative exponent cannot be a phone

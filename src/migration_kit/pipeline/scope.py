@@ -47,7 +47,7 @@ def _write_reconsent(ctx: RunContext, held: pd.DataFrame, golden: pd.DataFrame) 
 def step_scope(ctx: RunContext) -> StepResult:
     """Decide every record's and customer's disposition; roster, destruction log, records."""
     from ..scoping.crossborder import check_crossborder
-    from ..scoping.destruction import destruction_certificate, destruction_log
+    from ..scoping.destruction import destruction_log, destruction_schedule
     from ..scoping.disposition import decide
     from ..scoping.records import processing_record
     from ..scoping.requests import check_requests, read_resolutions
@@ -85,12 +85,8 @@ def step_scope(ctx: RunContext) -> StepResult:
     roster = build_roster(golden, result.entity_dispositions, params.policy, params.deal)
     date = ctx.reference_date
     log = destruction_log(result.record_dispositions, run.hash_key(), date=date)
-    backups = [
-        f"{run.run_id}/backup (CMS-encrypted raw exports, seller's key)",
-        "seller's source systems (deletion requested)",
-    ]
-    cert = destruction_certificate(
-        log, backups=backups, seller_name=params.deal.seller.name, date=date, run_id=run.run_id
+    schedule = destruction_schedule(
+        log, seller_name=params.deal.seller.name, date=date, run_id=run.run_id
     )
     record = processing_record(result, golden, params.policy, params.deal, run_id=run.run_id)
     out = {
@@ -99,7 +95,7 @@ def step_scope(ctx: RunContext) -> StepResult:
         "roster": run.write_table("roster", roster),
         "fields": run.write_table("fields", result.fields),
         "destruction_log": run.write_table("destruction_log", log),
-        "destruction_certificate": run.write_text("destruction_certificate", cert),
+        "destruction_schedule": run.write_text("destruction_schedule", schedule),
         "processing_record": run.write_text("processing_record", record),
         "suppression_requests": run.write_table("suppression_requests", requests),
     }

@@ -60,7 +60,8 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "五",
         "销毁与注销 / destruction and records",
         "Excluded records logged by keyed hash with reason, date and method; destruction "
-        "certificate issued.",
+        "scheduled (destruction_schedule.md); `migration-kit purge` destroys and then issues the "
+        "signed certificate.",
         "destroyed",
     ),
     ChecklistItem(

@@ -3,7 +3,7 @@ documents.
 
 Entry point: :func:`decide` -> :class:`ScopingResult` (record and customer dispositions, field plan,
 cross-border figures). Documents: :func:`build_roster` (notification roster),
-:func:`destruction_log` / :func:`destruction_certificate`, :func:`processing_record`. Data-subject
+:func:`destruction_log` / :func:`destruction_schedule`, :func:`processing_record`. Data-subject
 requests: :func:`lookup`. Rules are data in :mod:`.rules`; the policy is :class:`PolicySpec`.
 
 Example
@@ -16,7 +16,7 @@ Example
 from __future__ import annotations
 
 from .crossborder import crossborder_summary, gdpr_basis, pipl_mechanism
-from .destruction import destruction_certificate, destruction_log, record_hash
+from .destruction import destruction_log, destruction_schedule, record_hash
 from .disposition import ScopingResult, decide, entity_features, reconcile
 from .lookup import lookup
 from .policy import AssetSaleSpec, NotificationSpec, PolicySpec
@@ -36,8 +36,8 @@ __all__ = [
     "build_roster",
     "crossborder_summary",
     "decide",
-    "destruction_certificate",
     "destruction_log",
+    "destruction_schedule",
     "entity_features",
     "gdpr_basis",
     "lookup",

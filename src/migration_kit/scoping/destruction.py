@@ -1,4 +1,8 @@
-"""Destruction log and certificate for every excluded record, with no plaintext personal data.
+"""Destruction log and schedule for every excluded record, with no plaintext personal data.
+
+Destruction happens in two stages: scoping writes the log and the schedule (what, why, how:
+:func:`destruction_schedule`); :mod:`migration_kit.purge` destroys and only then writes and signs
+the certificate.
 
 Each excluded record is identified only by ``record_hash`` =
 ``keyed_hash(key, f"{source}:{record_id}")`` (:func:`record_hash`). The per-run key is held by the
@@ -19,7 +23,6 @@ Example
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -32,8 +35,8 @@ __all__ = [
     "LOG_COLUMNS",
     "RETAIN_METHOD",
     "SHARE_SALE_METHOD",
-    "destruction_certificate",
     "destruction_log",
+    "destruction_schedule",
     "record_hash",
 ]
 
@@ -103,62 +106,64 @@ def destruction_log(
     return out.sort_values("record_hash", kind="mergesort").reset_index(drop=True)
 
 
-def destruction_certificate(
+def _by_reason(log: pd.DataFrame) -> list[str]:
+    codes = log.assign(code=log["reason_codes"].str.split(";")).explode("code")
+    by = codes.groupby("code", sort=True)["destroyed"].agg(["size", "sum"])
+    return [
+        "| reason code | records | to destroy | to retain |",
+        "|---|---|---|---|",
+        *(
+            f"| {c} | {int(r['size'])} | {int(r['sum'])} | {int(r['size'] - r['sum'])} |"
+            for c, r in by.iterrows()
+        ),
+    ]
+
+
+def destruction_schedule(
     log: pd.DataFrame,
     *,
-    backups: Sequence[str],
     seller_name: str,
     date: dt.date,
     run_id: str | None = None,
 ) -> str:
-    """Markdown certificate: counts by reason, destroyed vs retained, and the backups holding
-    copies.
+    """Markdown schedule of what is to be destroyed, why, when and how (scoping writes it;
+    nothing is destroyed yet: ``migration-kit purge`` destroys and then certifies).
 
     Example
     -------
     >>> log = pd.DataFrame({"record_hash": ["ab"], "reason_codes": ["RETENTION_EXPIRED"],
     ...                     "date": ["2026-12-31"], "destroyed": [True],
     ...                     "method": [DESTROY_METHOD]})
-    >>> cert = destruction_certificate(log, backups=["nas-2026-11"], seller_name="S",
-    ...                                date=dt.date(2026, 12, 31))
-    >>> "RETENTION_EXPIRED | 1 | 1 | 0" in cert
+    >>> text = destruction_schedule(log, seller_name="S", date=dt.date(2026, 12, 31))
+    >>> "RETENTION_EXPIRED | 1 | 1 | 0" in text and "Nothing has been destroyed yet" in text
     True
     """
-    codes = log.assign(code=log["reason_codes"].str.split(";")).explode("code")
-    by = codes.groupby("code", sort=True)["destroyed"].agg(["size", "sum"])
     lines = [
-        "# Certificate of destruction",
+        "# Destruction schedule",
         "",
         f"Controller: {seller_name}  ",
-        f"Date: {date.isoformat()}" + (f"  \nRun: {run_id}" if run_id else ""),
+        f"Transfer date: {date.isoformat()}" + (f"  \nRun: {run_id}" if run_id else ""),
         "",
-        f"Excluded records: {len(log)}; destroyed: {int(log['destroyed'].sum())}; "
-        f"retained (not destroyed): {int((~log['destroyed'].astype(bool)).sum())}.",
+        "Nothing has been destroyed yet. This schedule says what is to be destroyed, why and how;",
+        "`migration-kit purge <run folder>` destroys it once the buyer has confirmed receipt, and",
+        "only then issues the signed certificate of destruction.",
         "",
-        "| reason code | records | destroyed | retained |",
-        "|---|---|---|---|",
-    ]
-    lines += [
-        f"| {c} | {int(r['size'])} | {int(r['sum'])} | {int(r['size'] - r['sum'])} |"
-        for c, r in by.iterrows()
-    ]
-    lines += [
+        f"Excluded records: {len(log)}; to destroy: {int(log['destroyed'].sum())}; to retain "
+        f"(held by the seller, e.g. for re-consent or a share sale): "
+        f"{int((~log['destroyed'].astype(bool)).sum())}.",
+        "",
+        *_by_reason(log),
         "",
         "A record with several reason codes is counted under each.",
         "",
-        "Methods used:",
+        "What purge destroys: the run's working files (work/: every plaintext copy), the",
+        "rehearsal keys (secrets/keys), and the backup of the raw exports (backup/: it holds the",
+        "excluded customers too) unless the seller retains it until a stated date. The seller's",
+        "source systems are outside the kit: their deletion is the seller's own step, recorded",
+        "in the certificate as requested, not done.",
         "",
-    ] + [f"- {m}: {n} records" for m, n in log["method"].value_counts().sort_index().items()]
-    lines += ["", "## Backups holding copies", ""]
-    lines += [
-        f"- {b}: copies are destroyed when this backup expires under the backup rotation, or by "
-        "restoring it only to delete them; until then it is access-restricted."
-        for b in backups
-    ] or ["- none declared"]
-    lines += [
-        "",
-        "Records are identified in destruction_log.csv only by a keyed hash of source and record "
-        "id; the key is held by the seller. No personal data appears in this certificate.",
+        "Records are identified in destruction_log.csv only by a keyed hash of source and record",
+        "id; the key is held by the seller. No personal data appears in this schedule.",
         "",
     ]
     return "\n".join(lines)
