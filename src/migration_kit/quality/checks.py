@@ -57,9 +57,10 @@ DIMENSIONS: tuple[str, ...] = (
 CROSS_FIELD_REASONS: tuple[str, ...] = ("ID_BIRTH_MISMATCH", "ID_GENDER_MISMATCH")
 
 #: Reason codes of values cleaning keeps although they are not valid (a possible phone number in
-#: no assigned range, kept for matching and suppression): a failure row with one of them fails
-#: the ``valid`` check even though the standardized value is present.
-KEPT_INVALID_REASONS: tuple[str, ...] = ("PHONE_UNASSIGNED",)
+#: no assigned range, kept for matching and suppression; a birth date before 1900, kept as the
+#: source holds it): a failure row with one of them fails the ``valid`` check even though the
+#: standardized value is present.
+KEPT_INVALID_REASONS: tuple[str, ...] = ("PHONE_UNASSIGNED", "DATE_IMPLAUSIBLE")
 
 
 @dataclass(frozen=True)
