@@ -16,7 +16,7 @@ KEY = b"s" * 32
 
 ROSTER_CASES = [  # entity, channel, contact, language, due_by
     ("E1", "sms", "+8613800000001", "zh", pd.Timestamp(T)),
-    ("E4", "email", "anna@example.de", "en", pd.Timestamp(T + dt.timedelta(days=30))),
+    ("E4", "email", "anna@example.de", "de", pd.Timestamp(T)),  # German, due at the transfer
     ("E5", "sms", "+8613800000006", "zh", pd.Timestamp(T)),
     ("E8", "post", "1 Main St, Springfield", "en", pd.Timestamp(T)),
 ]

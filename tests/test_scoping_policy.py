@@ -44,7 +44,7 @@ BAD_CASES = [  # data, message
     ({"transfer_date": "2026-12-31", "purposes": {}}, r"no purpose listed"),
     ({"transfer_date": "2026-12-31", "sensitive_fields": ["idnum"]}, r"sensitive_fields\[0\]: received 'idnum'"),
     ({"transfer_date": "2026-12-31", "notification": {"templates": {"en": "Hi {customer}"}}}, r"received 'customer'.*allowed values: recipient_name"),
-    ({"transfer_date": "2026-12-31", "notification": {"language": {"CN": "fr"}}}, r"language.CN: received 'fr', which has no template"),
+    ({"transfer_date": "2026-12-31", "notification": {"language": {"CN": "xx"}}}, r"language.CN: received 'xx', which has no notice; known languages: de, en, es"),
     ({"transfer_date": "2026-12-31", "notification": {"lang": {}}}, r"unknown key 'lang'"),
     ({"transfer_date": "2026-12-31", "asset_sale_basis": {"active_contract_days": 365}},
      r"policy.asset_sale_basis: replaced by policy.asset_sale .* marketing consent and recent activity do not count"),
@@ -72,7 +72,8 @@ def test_guardian_consents_path_relative_to_base_dir(tmp_path):
     assert p.guardian_consents == (tmp_path / "g.csv").resolve()
 
 
-LANG_CASES = [("CN", "zh"), ("DE", "en"), (None, "en")]
+LANG_CASES = [("CN", "zh"), ("DE", "de"), ("FR", "fr"), ("ES", "es"), ("IT", "it"), ("NL", "nl"),
+              ("US", "en"), (None, "en")]
 
 
 @pytest.mark.parametrize("country,lang", LANG_CASES)

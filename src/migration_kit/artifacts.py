@@ -435,6 +435,21 @@ ARTIFACTS = ArtifactRegistry(
             "data, for the seller's re-consent campaign; CMS to the seller",
         ),
         _a(
+            "public_notice",
+            "reports/public_notice.md",
+            "scope",
+            "aggregate",
+            "the notice to publish for customers without any channel, with their count",
+        ),
+        _a(
+            "notice_send_log",
+            "reports/notice_send_log.csv",
+            "scope",
+            "masked",
+            "one row per notice to send (entity id, channel, language, due date): the seller fills "
+            "sent_at and status, and names the file in policy.notification.send_log next run",
+        ),
+        _a(
             "age_unknown_by_source",
             "reports/age_unknown_by_source.csv",
             "scope",

@@ -49,9 +49,10 @@ def step_scope(ctx: RunContext) -> StepResult:
     from ..scoping.crossborder import check_crossborder
     from ..scoping.destruction import destruction_log, destruction_schedule
     from ..scoping.disposition import decide
+    from ..scoping.notices import public_notice, read_send_log
     from ..scoping.records import processing_record
     from ..scoping.requests import check_requests, read_resolutions
-    from ..scoping.roster import build_roster
+    from ..scoping.roster import build_roster, notice_context
     from ..scoping.suppression import request_matches
 
     run, params = ctx.run, ctx.params
@@ -82,7 +83,9 @@ def step_scope(ctx: RunContext) -> StepResult:
         ),
     )
     recon = result.reconcile()
-    roster = build_roster(golden, result.entity_dispositions, params.policy, params.deal)
+    roster = build_roster(
+        golden, result.entity_dispositions, params.policy, params.deal, result.fields
+    )
     date = ctx.reference_date
     log = destruction_log(result.record_dispositions, run.hash_key(), date=date)
     schedule = destruction_schedule(
@@ -105,6 +108,12 @@ def step_scope(ctx: RunContext) -> StepResult:
     reconsent = result.reconsent_list()
     if deal_type(params.deal.type).needs_consent:  # the held customers, encrypted to the seller
         out["reconsent_list"] = _write_reconsent(ctx, reconsent, golden)
+    missing = int(roster["contact_missing"].sum()) if len(roster) else 0
+    context = notice_context(params.policy, params.deal, result.fields)
+    out["public_notice"] = run.write_text("public_notice", public_notice(context, missing))
+    send_log = roster[["entity_id", "channel", "language", "due_by"]].assign(sent_at="", status="")
+    out["notice_send_log"] = run.write_table("notice_send_log", send_log)
+    sent = read_send_log(params.policy.notification.send_log, roster)
     unknown = result.extra["age_unknown_by_source"]
     out["age_unknown_by_source"] = run.write_table("age_unknown_by_source", unknown)
     run.write_table("fields_exported", result.fields)
@@ -115,6 +124,8 @@ def step_scope(ctx: RunContext) -> StepResult:
         "destroyed": int(log["destroyed"].sum()) if len(log) else 0,
         "transferred_age_unknown": int(unknown["transferred_age_unknown"].sum()),
         "reconsent": len(reconsent),
+        "notices_without_channel": missing,
+        **{f"notices_{k}": v for k, v in sent.items()},
         **{f"requests_{k}": int(status.get(k, 0)) for k in REQUEST_STATUSES},
     }
     inputs = {name: run.file(name) for name in ("std", "entities", "golden")}

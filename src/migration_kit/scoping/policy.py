@@ -33,7 +33,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ADEQUACY_COUNTRIES",
     "DEFAULT_PURPOSES",
-    "DEFAULT_TEMPLATES",
     "EU_EEA_COUNTRIES",
     "TEMPLATE_FIELDS",
     "AssetSaleSpec",
@@ -117,20 +116,6 @@ TEMPLATE_FIELDS: tuple[str, ...] = (
     "seller_contact",
     "transfer_date",
 )
-DEFAULT_TEMPLATES: dict[str, str] = {
-    "zh": (
-        "尊敬的客户：因{seller_name}的业务转让，您的个人信息将于{transfer_date}转移至{recipient_name}"
-        "（联系方式：{recipient_contact}）。接收方将继续按原处理目的和处理方式处理您的个人信息；"
-        "如需查询、更正、删除或撤回同意，请联系{recipient_contact}。"
-    ),
-    "en": (
-        "Dear customer, as part of a business transfer by {seller_name}, your personal data will "
-        "be transferred on {transfer_date} to {recipient_name} (contact: {recipient_contact}), "
-        "which will keep processing it for the original purposes. To access, correct or erase "
-        "your data or withdraw "
-        "consent, contact {recipient_contact}."
-    ),
-}
 _SENSITIVE_DEFAULT = DEFAULT_SENSITIVE_FIELDS
 _MINOR_MODES = ("exclude", "guardian_consent")
 _MINIMISATION = "(PIPL Art. 6; GDPR Art. 5(1)(c))"
@@ -177,39 +162,58 @@ def _str_list(value: Any, where: str, allowed: tuple[str, ...] | None = None) ->
 
 @dataclass(frozen=True)
 class NotificationSpec:
-    """Language per customer country and one message template per language.
+    """``policy.notification``: the customer notices.
 
-    Templates may name ``{recipient_name} {recipient_contact} {seller_name} {seller_contact}
-    {transfer_date}``; any other placeholder is rejected when the spec is built.
+    By default every customer gets the built-in notice of :mod:`migration_kit.scoping.notices`
+    in the language of their country (zh, en, de, fr, es, it, nl; others en), with what PIPL
+    Art. 22/23/39 and GDPR Art. 14 require. ``language`` maps more countries (and ``default``)
+    to a language; ``templates`` replaces a language's notice by the seller's own text, which may
+    name ``{recipient_name} {recipient_contact} {seller_name} {seller_contact} {transfer_date}``
+    (any other placeholder is rejected). ``send_log``: the seller's filled-in send log of the
+    previous run (``entity_id, channel, sent_at, status``), read back into the audit.
     """
 
-    language: Mapping[str, str] = field(default_factory=lambda: {"CN": "zh", "default": "en"})
-    templates: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TEMPLATES))
+    language: Mapping[str, str] = field(default_factory=dict)
+    templates: Mapping[str, str] = field(default_factory=dict)
+    send_log: Path | None = None
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "policy.notification") -> NotificationSpec:
-        check_keys(data, ("language", "templates"), where)
-        language = dict(data.get("language") or {"CN": "zh", "default": "en"})
-        language.setdefault("default", "en")
-        templates = {**DEFAULT_TEMPLATES, **dict(data.get("templates") or {})}
+    def from_dict(
+        cls, data: Any, where: str = "policy.notification", base_dir: Path | None = None
+    ) -> NotificationSpec:
+        from .notices import NOTICE_LANGUAGES
+
+        check_keys(data, ("language", "templates", "send_log"), where)
+        language = dict(data.get("language") or {})
+        templates = dict(data.get("templates") or {})
         for lang, text in templates.items():
             check_type(text, str, f"{where}.templates.{lang}")
             for _, name, _, _ in string.Formatter().parse(text):
                 if name is not None:
                     check_choice(name, TEMPLATE_FIELDS, f"{where}.templates.{lang}{{{name}}}")
+        known = sorted({*NOTICE_LANGUAGES, *templates})
         for country, lang in language.items():
             check_type(lang, str, f"{where}.language.{country}")
             require(
-                lang in templates,
+                lang in known,
                 f"{where}.language.{country}",
-                f"received {lang!r}, which has no template; known templates: "
-                f"{', '.join(sorted(templates))}",
+                f"received {lang!r}, which has no notice; known languages: {', '.join(known)}",
             )
-        return cls(language=language, templates=templates)
+        send_log = optional_file(
+            data,
+            "send_log",
+            where,
+            base_dir,
+            "a CSV with columns entity_id, channel, sent_at, status",
+        )
+        return cls(language=language, templates=templates, send_log=send_log)
 
     def language_for(self, country: str | None) -> str:
-        """The message language for a customer's ISO2 country (the ``default`` entry otherwise)."""
-        return self.language.get(country or "", self.language["default"])
+        """The notice language for a customer's ISO2 country."""
+        from .notices import COUNTRY_LANGUAGE
+
+        table = {**COUNTRY_LANGUAGE, "default": "en", **self.language}
+        return table.get(country or "", table["default"])
 
 
 _ASSET_BASES = ("separate_consent", "business_transfer")
@@ -507,7 +511,7 @@ class PolicySpec:
             )
         if "notification" in data:
             kw["notification"] = NotificationSpec.from_dict(
-                data["notification"], f"{where}.notification"
+                data["notification"], f"{where}.notification", base_dir
             )
         for key in ("eu_countries", "adequacy_countries"):
             if key in data:
