@@ -85,3 +85,16 @@ def test_purge_options_are_checked(tiny_sources, tmp_path, backup, until, match)
     step_intake(ctx)
     with pytest.raises(MigrationKitError, match=match):
         purge_run(ctx.run.root, backup=backup, retain_until=until)
+
+
+def test_lookup_still_answers_after_purge(rehearsal_purged):
+    from migration_kit.scoping.lookup import lookup
+
+    ctx, _, _ = rehearsal_purged
+    assert not ctx.run.file("std").exists()
+    out = lookup(ctx.run.root, phone="+4915109463546")  # R000001 withdrew consent
+    assert len(out) >= 1 and out["status"].str.startswith("erased on ").all()
+    assert set(out["reason_codes"]) <= {"WITHDRAWN_CONSENT", "WITHDRAWN_CONSENT;ERASURE_REQUEST"} or \
+        all("WITHDRAWN_CONSENT" in r for r in out["reason_codes"])
+    assert "4915109463546" not in out.to_csv(index=False)
+    assert lookup(ctx.run.root, phone="13999999999").empty

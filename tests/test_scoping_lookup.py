@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from migration_kit.errors import ScopingError
 from migration_kit.scoping import PolicySpec, build_roster
-from migration_kit.scoping.cli import lookup_command
+from migration_kit.cli import lookup_command
 from migration_kit.scoping.lookup import DISPOSITIONS_FILE, ENTITIES_FILE, ROSTER_FILE, STD_FILE, lookup
 from tests.test_scoping_decide import T, make_data, make_deal, run
 
@@ -67,7 +67,7 @@ def test_lookup_rejects(run_dir, query, match):
 
 
 def test_lookup_missing_run_files(tmp_path):
-    with pytest.raises(ScopingError, match=r"std.parquet not found; is .* a completed run folder"):
+    with pytest.raises(ScopingError, match=r"has neither working tables nor a lookup index; it cannot answer"):
         lookup(tmp_path, phone="13800000001")
 
 
@@ -86,3 +86,19 @@ def test_cli(run_dir, args, code, text, forbidden):
     assert text in result.output
     if forbidden:
         assert forbidden not in result.output
+
+
+def test_export_is_the_persons_own_records_encrypted(run_dir, tmp_path):
+    import subprocess
+
+    from migration_kit.handover.keys import generate_keys
+    from migration_kit.pipeline.subject import export_subject
+
+    generate_keys(tmp_path / "k", names=("dpo",), bits=2048)
+    out = tmp_path / "subject.csv.cms"
+    n = export_subject(run_dir, out, tmp_path / "k" / "dpo.pem", phone="138 0000 0001")
+    assert n == 2 and b"zs@qq.com" not in out.read_bytes()
+    plain = subprocess.run(["openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-in", str(out),
+                            "-recip", str(tmp_path / "k" / "dpo.pem"), "-inkey", str(tmp_path / "k" / "dpo.key")],
+                           capture_output=True, check=True).stdout.decode("utf-8")
+    assert "zs@qq.com" in plain and "zhangsan@163.com" in plain and "anna@example.de" not in plain

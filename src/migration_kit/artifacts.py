@@ -435,6 +435,14 @@ ARTIFACTS = ArtifactRegistry(
             "data, for the seller's re-consent campaign; CMS to the seller",
         ),
         _a(
+            "lookup_index",
+            "reports/lookup_index.csv",
+            "scope",
+            "masked",
+            "keyed hashes of every record's identifiers, its disposition and reasons: answers "
+            "access requests after purge",
+        ),
+        _a(
             "public_notice",
             "reports/public_notice.md",
             "scope",

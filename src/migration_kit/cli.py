@@ -26,7 +26,6 @@ __all__ = ["cli", "main"]
 #: (module, attribute) of the command objects contributed by stage packages.
 _COMMANDS = (
     ("migration_kit.synthetic.cli", "synth_command"),
-    ("migration_kit.scoping.cli", "lookup_command"),
     ("migration_kit.handover.cli", "keys_command"),
     ("migration_kit.handover.cli", "verify_command"),
     ("migration_kit.handover.cli", "decrypt_command"),
@@ -203,6 +202,64 @@ def purge_command(
     click.echo(
         f"purged {summary['files']} files ({summary['bytes']} bytes); backup "
         f"{summary['backup']}; certificate: {cert} (signed: {cert}.p7s)"
+    )
+
+
+@cli.command("lookup")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--phone", default=None, help="Phone number (normalized to E.164 like the standardized data)."
+)
+@click.option("--email", default=None, help="E-mail address.")
+@click.option("--id", "id_number", default=None, help="Resident ID number.")
+@click.option(
+    "--export",
+    "export_to",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the person's own records here, CMS-encrypted to --to (access / portability).",
+)
+@click.option(
+    "--to",
+    "to_cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Certificate (PEM) the export is encrypted to: the DPO's or the seller's.",
+)
+def lookup_command(
+    run_dir: Path,
+    phone: str | None,
+    email: str | None,
+    id_number: str | None,
+    export_to: Path | None,
+    to_cert: Path | None,
+) -> None:
+    """Show what happened to the records matching one identifier in RUN_DIR (output masked);
+    after purge, from the run's keyed-hash index."""
+    if not any((phone, email, id_number)):
+        raise click.UsageError("give one of --phone, --email or --id")
+    if export_to is not None:
+        if to_cert is None:
+            raise click.UsageError("--export needs --to CERT: the export is never plaintext")
+        from .pipeline.subject import export_subject
+
+        n = export_subject(
+            run_dir, export_to, to_cert, phone=phone, email=email, id_number=id_number
+        )
+        click.echo(f"{n} record(s) written to {export_to} (CMS, encrypted to {to_cert})")
+        return
+    from .scoping.lookup import lookup
+
+    table = lookup(run_dir, phone=phone, email=email, id_number=id_number)
+    if table.empty:
+        click.echo("no record matches this identifier in this run")
+        return
+    click.echo(table.to_string(index=False))
+    if "golden_id" not in table.columns:  # answered after purge
+        return
+    click.echo(
+        f"{len(table)} record(s); moved: {int(table['golden_id'].notna().sum())}; "
+        f"on the notification roster: {'yes' if table['notified'].any() else 'no'}"
     )
 
 

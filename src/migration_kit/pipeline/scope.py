@@ -49,6 +49,7 @@ def step_scope(ctx: RunContext) -> StepResult:
     from ..scoping.crossborder import check_crossborder
     from ..scoping.destruction import destruction_log, destruction_schedule
     from ..scoping.disposition import decide
+    from ..scoping.lookup import lookup_index
     from ..scoping.notices import public_notice, read_send_log
     from ..scoping.records import processing_record
     from ..scoping.requests import check_requests, read_resolutions
@@ -108,6 +109,8 @@ def step_scope(ctx: RunContext) -> StepResult:
     reconsent = result.reconsent_list()
     if deal_type(params.deal.type).needs_consent:  # the held customers, encrypted to the seller
         out["reconsent_list"] = _write_reconsent(ctx, reconsent, golden)
+    index = lookup_index(std, result.record_dispositions, run.hash_key())
+    out["lookup_index"] = run.write_table("lookup_index", index)
     missing = int(roster["contact_missing"].sum()) if len(roster) else 0
     context = notice_context(params.policy, params.deal, result.fields)
     out["public_notice"] = run.write_text("public_notice", public_notice(context, missing))

@@ -5,6 +5,15 @@ Only the records whose phone, e-mail or ID equals the queried (normalized) ident
 record with its disposition and reasons, the golden id when it moved, and whether the customer is
 on the notification roster. The identifier is shown masked.
 
+After ``purge`` the working tables are gone: the answer then comes from the keyed-hash index
+scoping wrote (:func:`lookup_index`, ``reports/lookup_index.csv``): the keyed hash of each
+identifier's match key (validity-agnostic, :func:`~migration_kit.scoping.suppression.match_key`)
+beside the record's keyed hash, disposition and reasons, so the seller can still say "excluded
+(erasure request), erased on DATE" without holding the data. :func:`subject_records` gives a
+person's own records (PIPL Art. 45; GDPR Art. 15, 20), which
+:func:`migration_kit.pipeline.subject.export_subject` writes encrypted to a certificate (the DPO's
+or the seller's), never in plaintext.
+
 Example
 -------
 >>> lookup(Path("runs/acme/2026-12-31"), phone="138 1234 5678")   # doctest: +SKIP
@@ -28,12 +37,21 @@ from .suppression import _email, _id, _phone
 __all__ = [
     "DISPOSITIONS_FILE",
     "ENTITIES_FILE",
+    "INDEX_COLUMNS",
     "LOOKUP_COLUMNS",
+    "PURGED_COLUMNS",
     "ROSTER_FILE",
     "STD_FILE",
     "lookup",
+    "lookup_index",
     "normalize_identifier",
+    "subject_records",
 ]
+
+#: Columns of the keyed-hash index (``reports/lookup_index.csv``).
+INDEX_COLUMNS = ["id_hash", "record_hash", "disposition", "reason_codes"]
+#: Columns of an answer given after purge.
+PURGED_COLUMNS = ["record_hash", "matched_on", "disposition", "reason_codes", "status"]
 
 #: Run-folder-relative paths of the artifacts lookup reads, kept for callers that name them (the
 #: paths are declared in :data:`migration_kit.artifacts.ARTIFACTS`; lookup reads by artifact name).
@@ -110,16 +128,20 @@ def lookup(
     -------
     DataFrame
         Columns :data:`LOOKUP_COLUMNS`, sorted by (source, record_id); ``matched_on`` is masked;
-        ``golden_id`` only for records that moved (transferred or merged).
+        ``golden_id`` only for records that moved (transferred or merged). After purge,
+        :data:`PURGED_COLUMNS` from the keyed-hash index.
     """
     run = RunFolder(Path(run_dir))
-    query = {
-        f: normalize_identifier(f, v)
+    given = {
+        f: str(v)
         for f, v in (("phone", phone), ("email", email), ("id_number", id_number))
         if v is not None and str(v).strip()
     }
-    if not query:
+    if not given:
         raise ScopingError("lookup: give a phone, an e-mail or an ID number to look up")
+    if not run.file("std").exists():  # purged: answer from the keyed-hash index
+        return _after_purge(run, given)
+    query = {f: normalize_identifier(f, v) for f, v in given.items()}
     parts = []
     for fld, value in query.items():
         hit = _read(run, "std", columns=["source", "record_id"], filters=[(fld, "==", value)])
@@ -163,3 +185,139 @@ def lookup(
     return out.sort_values(["source", "record_id"], kind="mergesort").reset_index(drop=True)[
         LOOKUP_COLUMNS
     ]
+
+
+def _id_hashes(key: bytes, field: str, values: pd.Series) -> list[pd.Series]:
+    """The keyed hashes of a column's match keys (``field:key`` under the run key)."""
+    from ..masking import keyed_hash
+    from .suppression import _keys
+
+    out = []
+    for k in _keys(field, values):
+        uniq = {v: keyed_hash(key, f"{field}:{v}") for v in k.dropna().unique()}
+        out.append(k.map(uniq))
+    return out
+
+
+def lookup_index(std: pd.DataFrame, dispositions: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """The keyed-hash index of every record's identifiers (see the module docstring).
+
+    Example
+    -------
+    >>> std = pd.DataFrame({"source": ["pos"], "record_id": ["1"], "phone": ["+8613812345678"]})
+    >>> disp = pd.DataFrame({"source": ["pos"], "record_id": ["1"], "disposition": ["excluded"],
+    ...                      "reason_codes": ["ERASURE_REQUEST"]})
+    >>> lookup_index(std, disp, b"k" * 32)[["disposition", "reason_codes"]].values.tolist()
+    [['excluded', 'ERASURE_REQUEST']]
+    """
+    from .destruction import record_hash
+    from .suppression import MATCH_FIELDS
+
+    d = std[["source", "record_id"]].merge(
+        dispositions[["source", "record_id", "disposition", "reason_codes"]],
+        on=["source", "record_id"],
+        how="left",
+    )
+    rec_hash = pd.Series(
+        [record_hash(key, str(a), str(b)) for a, b in zip(d["source"], d["record_id"], strict=True)]
+    )
+    parts = []
+    for fld in MATCH_FIELDS:
+        for col in (fld, f"raw__{fld}"):
+            if col not in std.columns:
+                continue
+            for hashes in _id_hashes(key, fld, std[col].reset_index(drop=True)):
+                ok = hashes.notna().to_numpy()
+                parts.append(
+                    pd.DataFrame(
+                        {
+                            "id_hash": hashes[ok].to_numpy(),
+                            "record_hash": rec_hash[ok].to_numpy(),
+                            "disposition": d["disposition"].to_numpy()[ok],
+                            "reason_codes": d["reason_codes"].to_numpy()[ok],
+                        }
+                    )
+                )
+    if not parts:
+        return pd.DataFrame(columns=INDEX_COLUMNS)
+    out = pd.concat(parts, ignore_index=True).drop_duplicates()
+    return out.sort_values(["id_hash", "record_hash"]).reset_index(drop=True)[INDEX_COLUMNS]
+
+
+def _after_purge(run: RunFolder, query: dict[str, str]) -> pd.DataFrame:
+    """The answer from the keyed-hash index, once the working tables are gone."""
+    import json
+
+    if not run.exists("lookup_index"):
+        raise ScopingError(
+            f"lookup: {run.root} has neither working tables nor a lookup index; it cannot answer"
+        )
+    key = run.hash_key()
+    index = pd.read_csv(run.file("lookup_index"), dtype=str, keep_default_na=False)
+    purged_at = ""
+    if run.exists("purge_record"):
+        purged_at = json.loads(run.file("purge_record").read_text(encoding="utf-8")).get(
+            "purged_at", ""
+        )
+    destroyed = set()
+    if run.exists("destruction_log"):
+        log = pd.read_csv(run.file("destruction_log"), dtype=str, keep_default_na=False)
+        destroyed = set(log.loc[log["destroyed"].str.lower() == "true", "record_hash"])
+    parts = []
+    for fld, value in query.items():
+        hashes = {
+            h for s in _id_hashes(key, fld, pd.Series([value], dtype=object)) for h in s.dropna()
+        }
+        hit = index[index["id_hash"].isin(hashes)]
+        parts.append(hit.assign(matched_on=f"{fld}={mask_value(fld, value)}"))
+    hits = pd.concat(parts, ignore_index=True).drop(columns="id_hash").drop_duplicates()
+    if hits.empty:
+        return pd.DataFrame(columns=PURGED_COLUMNS)
+    hits = (
+        hits.groupby(["record_hash", "disposition", "reason_codes"], sort=True)["matched_on"]
+        .agg(lambda s: "; ".join(sorted(set(s))))
+        .reset_index()
+    )
+    day = purged_at[:10] or "?"
+    hits["status"] = [
+        f"erased on {day}"
+        if h in destroyed
+        else (
+            "moved to the buyer"
+            if d in ("transferred", "merged")
+            else f"held by the seller; working copies purged on {day}"
+        )
+        for h, d in zip(hits["record_hash"], hits["disposition"], strict=True)
+    ]
+    return hits[PURGED_COLUMNS]
+
+
+def subject_records(
+    run_dir: Path | str,
+    *,
+    phone: str | None = None,
+    email: str | None = None,
+    id_number: str | None = None,
+) -> pd.DataFrame:
+    """One person's own records: their standardized values and what happened to each (the
+    content of an access or portability answer; personal data: encrypt it before it leaves).
+
+    Example
+    -------
+    >>> rows = subject_records("runs/acme/r1", phone="138 1234 5678")  # doctest: +SKIP
+    >>> rows["disposition"].tolist()                                   # doctest: +SKIP
+    ['transferred', 'merged']
+    """
+    run = RunFolder(Path(run_dir))
+    found = lookup(run_dir, phone=phone, email=email, id_number=id_number)
+    if "source" not in found.columns:
+        raise ScopingError("lookup: the run was purged; its records of this person are destroyed")
+    if found.empty:
+        return pd.DataFrame(columns=["source", "record_id", "disposition", "reason_codes"])
+    keys: list[tuple[str, str, Any]] = [
+        ("source", "in", sorted(found["source"].astype(str).unique())),
+        ("record_id", "in", sorted(found["record_id"].astype(str).unique())),
+    ]
+    std = _read(run, "std", filters=keys)
+    std = std[[c for c in std.columns if not c.startswith("raw__")]]
+    return std.merge(found[["source", "record_id", "disposition", "reason_codes"]], how="inner")
