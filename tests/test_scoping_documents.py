@@ -195,3 +195,48 @@ def test_documents_hold_no_plaintext(kind):
     for name, text in docs.items():
         leaked = [v for v in PERSONAL if v in text]
         assert not leaked, f"{name} leaks {len(leaked)} personal values"
+
+
+RECORD_ITEMS = [  # what the processing record must hold (PIPL Art. 55-56; GDPR Art. 30, 35)
+    "## Impact assessment (PIPL Art. 55-56; GDPR Art. 35)", "Purposes, lawfulness and necessity",
+    "Risks and safeguards", "Assessed by (DPO", "Kept for at least three years (PIPL Art. 56)",
+    "## Record of processing (GDPR Art. 30)", "Data protection officer:", "EU representative (GDPR Art. 27)",
+    "Categories of data subjects", "Retention:", "Security measures", "transfers to third countries",
+]
+
+
+@pytest.mark.parametrize("item", RECORD_ITEMS)
+def test_processing_record_holds_the_required_items(merger, item):
+    res, golden = merger
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat()})
+    assert item in processing_record(res, golden, policy, make_deal())
+
+
+def test_marketing_counts_only_customers_who_consented(merger):
+    res, golden = merger
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat()})
+    text = processing_record(res, golden, policy, make_deal())
+    moved = set(res.entity_dispositions.query("disposition == 'transferred'")["entity_id"])
+    g = golden[golden["entity_id"].isin(moved)]
+    consented = int(g["marketing_consent"].astype("boolean").fillna(False).sum())
+    assert f"| marketing | {consented} |" in text and consented < len(moved)
+
+
+ANNEX_ITEMS = [  # document, what it must hold
+    ("incident", "PIPL Art. 57"), ("incident", "第五十七条"), ("incident", "within 72 hours"),
+    ("incident", "Notice to the authority"), ("incident", "Notice to the customers"), ("incident", "400-800-1234"),
+    ("transfer", "What is transferred"), ("transfer", "Basis"), ("transfer", "Security"),
+    ("transfer", "Retention and deletion"), ("transfer", "Onward transfer"), ("transfer", "Signatures"),
+    ("confidentiality", "保密"), ("confidentiality", "survives the end of the agreement"),
+]
+
+
+@pytest.mark.parametrize("doc,item", ANNEX_ITEMS)
+def test_annexes_hold_their_items(merger, doc, item):
+    from migration_kit.scoping.annexes import confidentiality_annex, incident_plan, transfer_annex
+
+    res, golden = merger
+    policy = PolicySpec.from_dict({"transfer_date": T.isoformat()})
+    text = {"incident": incident_plan(make_deal()), "transfer": transfer_annex(res, golden, policy, make_deal()),
+            "confidentiality": confidentiality_annex(make_deal())}[doc]
+    assert item in text

@@ -435,6 +435,27 @@ ARTIFACTS = ArtifactRegistry(
             "data, for the seller's re-consent campaign; CMS to the seller",
         ),
         _a(
+            "incident_plan",
+            "reports/incident_plan.md",
+            "scope",
+            "aggregate",
+            "incident response plan and breach-notice templates (zh, en)",
+        ),
+        _a(
+            "transfer_annex",
+            "reports/transfer_annex.md",
+            "scope",
+            "aggregate",
+            "data-transfer annex: what, basis, security, retention, onward transfer (zh, en)",
+        ),
+        _a(
+            "confidentiality_annex",
+            "reports/confidentiality_annex.md",
+            "scope",
+            "aggregate",
+            "confidentiality annex for everyone handling the data (zh, en)",
+        ),
+        _a(
             "lookup_index",
             "reports/lookup_index.csv",
             "scope",

@@ -46,6 +46,7 @@ def _write_reconsent(ctx: RunContext, held: pd.DataFrame, golden: pd.DataFrame) 
 @releases_memory
 def step_scope(ctx: RunContext) -> StepResult:
     """Decide every record's and customer's disposition; roster, destruction log, records."""
+    from ..scoping.annexes import confidentiality_annex, incident_plan, transfer_annex
     from ..scoping.crossborder import check_crossborder
     from ..scoping.destruction import destruction_log, destruction_schedule
     from ..scoping.disposition import decide
@@ -109,6 +110,13 @@ def step_scope(ctx: RunContext) -> StepResult:
     reconsent = result.reconsent_list()
     if deal_type(params.deal.type).needs_consent:  # the held customers, encrypted to the seller
         out["reconsent_list"] = _write_reconsent(ctx, reconsent, golden)
+    out["incident_plan"] = run.write_text("incident_plan", incident_plan(params.deal))
+    out["transfer_annex"] = run.write_text(
+        "transfer_annex", transfer_annex(result, golden, params.policy, params.deal)
+    )
+    out["confidentiality_annex"] = run.write_text(
+        "confidentiality_annex", confidentiality_annex(params.deal)
+    )
     index = lookup_index(std, result.record_dispositions, run.hash_key())
     out["lookup_index"] = run.write_table("lookup_index", index)
     missing = int(roster["contact_missing"].sum()) if len(roster) else 0
