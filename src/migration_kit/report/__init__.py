@@ -94,6 +94,16 @@ def collect_facts(run: RunFolder) -> dict[str, Any]:
         row = qual[qual["metric"] == "overall"]
         after = pd.to_numeric(row["after"], errors="coerce")
         overall_after = "" if row.empty or after.isna().all() else f"{float(after.iloc[0]):.1f}"
+    scope: dict[str, Any] = {}
+    if audit.exists():  # the scope step's own counts, as the audit chain holds them
+        for line in audit.read_text(encoding="utf-8").splitlines():
+            entry = json.loads(line)
+            if entry.get("step") == "scope":
+                scope = entry.get("counts", {})
+    to_destroy = 0 if log is None else int(log["destroyed"].astype(str).eq("True").sum())
+    certified = run.exists("destruction_certificate")
+    recon_file = _csv(run, "field_reconciliation")
+    unexplained = "" if recon_file is None else int(recon_file["unexplained"].sum())
     return {
         "classified_columns": 0 if cls is None else len(cls),
         "backup_files": len(_json(run.file("backup_manifest")).get("files", [])),
@@ -101,11 +111,31 @@ def collect_facts(run: RunFolder) -> dict[str, Any]:
         "exported_fields": ""
         if fields is None
         else ", ".join(fields.loc[fields["exported"].astype(str) == "True", "field"]),
-        "destroyed": 0 if log is None else len(log),
+        "destroyed": f"{to_destroy} records scheduled (destruction_schedule.md); "
+        + (
+            "destroyed and certified by purge (destruction_certificate.md, signed)"
+            if certified
+            else "not destroyed yet: `migration-kit purge` destroys, then certifies"
+        ),
         "crossborder_mechanism": cross.get("pipl_mechanism", cross.get("mechanism", "")),
         "suppressed": supp,
         "audit_entries": len(audit.read_text().splitlines()) if audit.exists() else 0,
-        "roster": recon.get("transferred", ""),
+        "roster": (
+            f"{recon.get('transferred', 0)} customers on the notification roster, "
+            f"{scope.get('notices_without_channel', '?')} without any channel (public_notice.md); "
+            + (
+                f"send log: {scope['notices_sent']} sent, {scope['notices_failed']} failed, "
+                f"{scope['notices_pending']} pending"
+                if "notices_sent" in scope
+                else "no send log read back yet (notice_send_log.csv)"
+            )
+        ),
+        "incident_plan": "incident_plan.md (roles, steps, PIPL Art. 57 / GDPR Art. 33-34 notices)",
+        "annexes": "transfer_annex.md, confidentiality_annex.md",
+        "long_term_value": (
+            f"quality after {overall_after}; field reconciliation: {unexplained} unexplained "
+            "losses; lineage per golden value"
+        ),
         "reconciled": (
             f"input {recon.get('input')} = transferred {recon.get('transferred')} + merged "
             f"{recon.get('merged')} + excluded {recon.get('excluded')}"

@@ -39,7 +39,8 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "二",
         "存储与备份 / storage and backup",
         "Raw exports backed up encrypted (CMS, seller's certificate) before processing; restore "
-        "gives identical bytes.",
+        "gives identical bytes; purge destroys the backup, or keeps it to a stated date and says "
+        "so in the certificate.",
         "backup_files",
     ),
     ChecklistItem(
@@ -80,8 +81,8 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
     ChecklistItem(
         "八",
         "培训与教育 / training",
-        "Organisational: staff handling the handover briefed (sign below).",
-        "",
+        "Everyone handling the data signs the confidentiality annex; staff briefed (sign below).",
+        "annexes",
     ),
     ChecklistItem(
         "九",
@@ -92,15 +93,16 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
     ChecklistItem(
         "十",
         "应急处理 / incident response",
-        "Organisational: incident contact named by both parties; encrypted handover limits "
-        "exposure.",
-        "",
+        "Incident plan with roles, steps and breach-notice templates (zh, en) drafted from the "
+        "run; the parties fill the names.",
+        "incident_plan",
     ),
     ChecklistItem(
         "十一",
         "透明度 / transparency",
-        "Notification roster for every transferred customer (PIPL Art. 22); `migration-kit lookup` "
-        "answers queries.",
+        "Notices per deal type, region and language (PIPL Art. 22/23/39, GDPR Art. 14); customers "
+        "without a channel get a public notice; `migration-kit lookup` answers a person, also "
+        "after purge.",
         "roster",
     ),
     ChecklistItem(
@@ -112,8 +114,9 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
     ChecklistItem(
         "十三",
         "国际化合作 / international cooperation",
-        "Recipient named with country; transfer basis recorded in the processing record.",
-        "recipient",
+        "Recipient named with country; transfer basis and mechanism recorded; data-transfer and "
+        "confidentiality annexes drafted.",
+        "annexes",
     ),
     ChecklistItem(
         "十四",
@@ -148,14 +151,16 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
     ChecklistItem(
         "十九",
         "危机公关 / crisis communication",
-        "Organisational: notification templates prepared in zh and en.",
-        "roster",
+        "Breach-notice templates for the authority and the customers (zh, en) in the incident "
+        "plan.",
+        "incident_plan",
     ),
     ChecklistItem(
         "二十",
-        "转让交接 / handover",
-        "Signed manifest; input = transferred + merged + excluded reconciled in code.",
-        "reconciled",
+        "长期价值 / long-term value",
+        "The buyer gets golden records with lineage and quality scores, every value accounted "
+        "for; new uses wait for consent, so the data keeps its lawful value.",
+        "long_term_value",
     ),
 )
 
