@@ -55,7 +55,7 @@ def step_scope(ctx: RunContext) -> StepResult:
     from ..scoping.records import processing_record
     from ..scoping.requests import check_requests, read_resolutions
     from ..scoping.roster import build_roster, notice_context
-    from ..scoping.suppression import request_matches
+    from ..scoping.suppression import record_keys, request_matches
 
     run, params = ctx.run, ctx.params
     # scoping decides on standardized values; requests also match the raw identifier cells
@@ -63,7 +63,8 @@ def step_scope(ctx: RunContext) -> StepResult:
     entities, golden = run.read_table("entities"), run.read_table("golden")
     lineage = run.read_table("lineage")
     supp_raw, suppression = normalized_suppression(ctx)
-    matches = request_matches(std, suppression)  # once: status and dispositions read it
+    rec_keys = record_keys(std)  # every record's match keys: requests and the lookup index
+    matches = request_matches(std, suppression, rec_keys)  # once: status and dispositions
     requests = suppression_status(supp_raw, suppression, std, matches=matches)  # types normalized
     resolutions = read_resolutions(params.policy.requests, requests)
     if resolutions is not None or params.policy.requests.overrides:
@@ -117,7 +118,7 @@ def step_scope(ctx: RunContext) -> StepResult:
     out["confidentiality_annex"] = run.write_text(
         "confidentiality_annex", confidentiality_annex(params.deal)
     )
-    index = lookup_index(std, result.record_dispositions, run.hash_key())
+    index = lookup_index(std, result.record_dispositions, run.hash_key(), rec_keys)
     out["lookup_index"] = run.write_table("lookup_index", index)
     missing = int(roster["contact_missing"].sum()) if len(roster) else 0
     context = notice_context(params.policy, params.deal, result.fields)

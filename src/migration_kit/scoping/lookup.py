@@ -26,6 +26,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..artifacts import ARTIFACTS
@@ -199,8 +200,15 @@ def _id_hashes(key: bytes, field: str, values: pd.Series) -> list[pd.Series]:
     return out
 
 
-def lookup_index(std: pd.DataFrame, dispositions: pd.DataFrame, key: bytes) -> pd.DataFrame:
-    """The keyed-hash index of every record's identifiers (see the module docstring).
+def lookup_index(
+    std: pd.DataFrame,
+    dispositions: pd.DataFrame,
+    key: bytes,
+    rec_keys: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The keyed-hash index of every record's identifiers (see the module docstring);
+    ``rec_keys``: :func:`~migration_kit.scoping.suppression.record_keys` of ``std`` when already
+    computed.
 
     Example
     -------
@@ -210,37 +218,39 @@ def lookup_index(std: pd.DataFrame, dispositions: pd.DataFrame, key: bytes) -> p
     >>> lookup_index(std, disp, b"k" * 32)[["disposition", "reason_codes"]].values.tolist()
     [['excluded', 'ERASURE_REQUEST']]
     """
+    from ..masking import keyed_hash
     from .destruction import record_hash
-    from .suppression import MATCH_FIELDS
+    from .suppression import record_keys
 
-    d = std[["source", "record_id"]].merge(
-        dispositions[["source", "record_id", "disposition", "reason_codes"]],
-        on=["source", "record_id"],
-        how="left",
-    )
-    rec_hash = pd.Series(
-        [record_hash(key, str(a), str(b)) for a, b in zip(d["source"], d["record_id"], strict=True)]
-    )
-    parts = []
-    for fld in MATCH_FIELDS:
-        for col in (fld, f"raw__{fld}"):
-            if col not in std.columns:
-                continue
-            for hashes in _id_hashes(key, fld, std[col].reset_index(drop=True)):
-                ok = hashes.notna().to_numpy()
-                parts.append(
-                    pd.DataFrame(
-                        {
-                            "id_hash": hashes[ok].to_numpy(),
-                            "record_hash": rec_hash[ok].to_numpy(),
-                            "disposition": d["disposition"].to_numpy()[ok],
-                            "reason_codes": d["reason_codes"].to_numpy()[ok],
-                        }
-                    )
-                )
-    if not parts:
+    keys = record_keys(std) if rec_keys is None else rec_keys
+    if not len(keys):
         return pd.DataFrame(columns=INDEX_COLUMNS)
-    out = pd.concat(parts, ignore_index=True).drop_duplicates()
+    d = (
+        std[["source", "record_id"]]
+        .reset_index(drop=True)
+        .merge(
+            dispositions[["source", "record_id", "disposition", "reason_codes"]],
+            on=["source", "record_id"],
+            how="left",
+        )
+    )
+    rows = np.unique(keys["row"].to_numpy(dtype=np.int64))
+    src, rid = d["source"].to_numpy()[rows], d["record_id"].to_numpy()[rows]
+    rec = pd.Series(
+        [record_hash(key, str(a), str(b)) for a, b in zip(src, rid, strict=True)], index=rows
+    )
+    pairs = (keys["field"].astype(str) + ":" + keys["key"].astype(str)).to_numpy()
+    uniq, inverse = np.unique(pairs, return_inverse=True)
+    hashed = np.array([keyed_hash(key, p) for p in uniq], dtype=object)[inverse]
+    row = keys["row"].to_numpy(dtype=np.int64)
+    out = pd.DataFrame(
+        {
+            "id_hash": hashed,
+            "record_hash": rec.reindex(row).to_numpy(),
+            "disposition": d["disposition"].to_numpy()[row],
+            "reason_codes": d["reason_codes"].to_numpy()[row],
+        }
+    ).drop_duplicates()
     return out.sort_values(["id_hash", "record_hash"]).reset_index(drop=True)[INDEX_COLUMNS]
 
 

@@ -30,6 +30,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -52,6 +53,7 @@ __all__ = [
     "match_key",
     "match_suppression",
     "normalize_suppression",
+    "record_keys",
     "request_matches",
     "request_types",
 ]
@@ -163,7 +165,11 @@ def match_key(field: str, s: pd.Series) -> pd.Series:
     ['11010519491231002X']
     """
     check_choice(field, MATCH_FIELDS, "match_key.field")
-    text = _nfkc(s)
+    return _match_key_text(field, _nfkc(s))
+
+
+def _match_key_text(field: str, text: pd.Series) -> pd.Series:
+    """:func:`match_key` of text already NFKC-normalized (``string`` dtype)."""
     if field == "phone":
         digits = text.str.replace(r"\D", "", regex=True)
         intl = text.str.contains(_INTL.pattern, regex=True).fillna(False)
@@ -180,10 +186,20 @@ def match_key(field: str, s: pd.Series) -> pd.Series:
     return _obj(key)
 
 
-def _national_keys(s: pd.Series) -> pd.Series:
+@functools.lru_cache(maxsize=1 << 20)
+def _national(digits: str) -> str | None:
+    """The national number of an international number's digits (None when unparseable)."""
+    try:
+        n = pn.parse("+" + digits, None)
+    except pn.NumberParseException:
+        return None
+    return str(n.national_number) if n.national_number else None
+
+
+def _national_keys(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
     """The national number of foreign phones written with their country code (``+44 20 ...``
     -> ``2079460000``): a record may hold it without the code. None elsewhere."""
-    text = _obj(_nfkc(s))
+    text = _obj(_nfkc(s) if text is None else text)
     intl = text.dropna()
     intl = intl[intl.str.contains(_INTL.pattern, regex=True)]
     out = pd.Series(None, index=s.index, dtype=object)
@@ -191,24 +207,17 @@ def _national_keys(s: pd.Series) -> pd.Series:
         return out
     digits = intl.str.replace(r"\D", "", regex=True).str.replace(r"^00", "", regex=True)
     digits = digits[~digits.str.startswith("86")]
-
-    def national(d: str) -> str | None:
-        try:
-            n = pn.parse("+" + d, None)
-        except pn.NumberParseException:
-            return None
-        return str(n.national_number) if n.national_number else None
-
     u = pd.Series(digits.unique())
-    table = dict(zip(u, map(national, u), strict=True))
+    table = dict(zip(u, map(_national, u), strict=True))
     out.loc[digits.index] = digits.map(table)
     return out
 
 
 def _keys(field: str, s: pd.Series) -> list[pd.Series]:
-    keys = [match_key(field, s)]
+    text = _nfkc(s)
+    keys = [_match_key_text(field, text)]
     if field == "phone":
-        keys.append(_national_keys(s))
+        keys.append(_national_keys(s, text))
     return keys
 
 
@@ -330,7 +339,7 @@ def normalize_suppression(
     ]
 
 
-def _record_keys(std: pd.DataFrame) -> pd.DataFrame:
+def record_keys(std: pd.DataFrame) -> pd.DataFrame:
     """``row, field, key`` of every identifier of every record: raw cells and cleaned values."""
     parts = []
     for fld in MATCH_FIELDS:
@@ -369,8 +378,11 @@ def _check_table(suppression: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def request_matches(std: pd.DataFrame, suppression: pd.DataFrame | None) -> pd.DataFrame:
-    """Every (request, record) pair where an identifier of the request is on the record.
+def request_matches(
+    std: pd.DataFrame, suppression: pd.DataFrame | None, rec_keys: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every (request, record) pair where an identifier of the request is on the record
+    (``rec_keys``: :func:`record_keys` of ``std`` when already computed).
 
     Returns
     -------
@@ -408,7 +420,8 @@ def request_matches(std: pd.DataFrame, suppression: pd.DataFrame | None) -> pd.D
         ],
         ignore_index=True,
     ).dropna(subset=["key"])
-    hits = req.merge(_record_keys(std), on=["field", "key"], how="inner")[cols]
+    keys = record_keys(std) if rec_keys is None else rec_keys
+    hits = req.merge(keys, on=["field", "key"], how="inner")[cols]
     hits = hits.drop_duplicates().astype({"row": "int64"})
     return hits.sort_values(cols).reset_index(drop=True)
 
