@@ -14,7 +14,7 @@ from tests.test_handover_export import build_handover, customers, material
 from tests.test_handover_keys import keyset
 
 SELLER = str(keyset() / "seller.pem")
-BUYER = ["--key", str(keyset() / "buyer.key"), "--cert", str(keyset() / "buyer.pem")]
+BUYER = ["--key", str(keyset() / "buyer.key"), "--cert", str(keyset() / "buyer.pem"), "--signer-cert", SELLER]
 
 
 def test_keys_command_writes_private_keys_0600(tmp_path):
@@ -61,3 +61,31 @@ def test_restore_command(tmp_path):
                                                "--cert", SELLER, "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "r" / "m.csv").read_bytes() == (tmp_path / "m.csv").read_bytes()
+
+
+KEYS_BAD_CASES = [  # arguments, environment, message
+    (["--name", "../../evil"], {}, "key name '../../evil'"),
+    (["--days", "-10"], {}, "must be valid for 1 day or more"),
+    (["--days", "0"], {}, "must be valid for 1 day or more"),
+    (["--passphrase-env", "EMPTY_PASS"], {"EMPTY_PASS": ""}, "not set or empty"),
+]
+
+
+@pytest.mark.parametrize("args,env,match", KEYS_BAD_CASES)
+def test_keys_command_refuses_what_would_fail_open(tmp_path, args, env, match):
+    res = CliRunner().invoke(keys_command, ["--out", str(tmp_path / "k"), "--bits", "2048", *args], env=env)
+    assert res.exit_code != 0 and match in res.output + str(res.exception)
+    assert "Traceback" not in res.output
+    assert not any((tmp_path / "k").glob("*.key")) if (tmp_path / "k").exists() else True
+    assert not (tmp_path.parent / "evil.key").exists()
+
+
+def test_decrypt_refuses_a_corrupted_part_and_writes_nothing(tmp_path):
+    out, files = build_handover(tmp_path)
+    p = out / files[0].name
+    blob = bytearray(p.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    p.write_bytes(bytes(blob))
+    res = CliRunner().invoke(decrypt_command, [str(p), *BUYER, "--out", str(tmp_path / "x.csv")])
+    assert res.exit_code != 0 and "SHA-256 differs" in str(res.exception) + res.output
+    assert not (tmp_path / "x.csv").exists() and not list(tmp_path.glob(".x.csv*"))

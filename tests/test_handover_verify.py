@@ -104,11 +104,52 @@ def test_plaintext_check_catches_a_swapped_part_with_a_forged_manifest(tmp_path)
     assert f"{PART}: decrypted content differs from the manifest's plaintext_sha256" in report.problems
 
 
-def test_unpinned_signature_is_noted_not_trusted(tmp_path):
+def test_unpinned_signature_fails(tmp_path):
     out, _ = build_handover(tmp_path)
     report = verify_handover(out)
-    assert report.ok and not report.pinned
-    assert any("pass --signer-cert" in n for n in report.notes)
+    assert not report.ok and not report.pinned
+    assert any("pin the seller: pass --signer-cert seller.pem" in p for p in report.problems)
+
+
+def test_an_attackers_resigned_manifest_fails(tmp_path):
+    import json
+
+    from migration_kit.handover.cms import sign_detached
+    from migration_kit.handover.keys import generate_keys, load_certificate, load_private_key
+
+    out, _ = build_handover(tmp_path)
+    m = json.loads((out / "manifest.json").read_text())
+    m["run_id"] = "edited"
+    data = json.dumps(m).encode()
+    (out / "manifest.json").write_bytes(data)
+    generate_keys(tmp_path / "evil", names=("evil",), bits=2048)
+    sig = sign_detached(data, load_certificate(tmp_path / "evil" / "evil.pem"),
+                        load_private_key(tmp_path / "evil" / "evil.key"))
+    (out / "manifest.json.p7s").write_bytes(sig)
+    assert not verify_handover(out).ok  # unpinned: fails
+    assert not verify_handover(out, keyset() / "seller.pem").ok  # pinned: not the seller
+
+
+MANIFEST_CASES = [  # edit of the manifest, problem
+    (lambda m: m.pop("files"), "no 'files' list"),
+    (lambda m: m["files"][0].pop("ciphertext_sha256"), "files[0].ciphertext_sha256: missing"),
+    (lambda m: m["files"][0].update(name="../../etc/passwd"), "is not a plain file name"),
+    (lambda m: m["files"][0].update(ciphertext_bytes="12"), "ciphertext_bytes: missing or not a int"),
+    (lambda m: m["files"].append(dict(m["files"][0])), "listed twice"),
+    (lambda m: m["files"][0].update(plaintext_sha256="xyz"), "not a SHA-256 hex digest"),
+]
+
+
+@pytest.mark.parametrize("edit,problem", MANIFEST_CASES)
+def test_hand_made_manifests_give_one_line_problems(tmp_path, edit, problem):
+    import json
+
+    out, _ = build_handover(tmp_path)
+    m = json.loads((out / "manifest.json").read_text())
+    edit(m)
+    (out / "manifest.json").write_text(json.dumps(m))
+    report = verify_handover(out, keyset() / "seller.pem")
+    assert not report.ok and any(problem in p for p in report.problems)
 
 
 def test_missing_manifest_is_a_problem(tmp_path):
@@ -119,11 +160,14 @@ def test_missing_manifest_is_a_problem(tmp_path):
 
 def test_decrypt_file_checks_hashes_from_the_manifest(tmp_path):
     out, files = build_handover(tmp_path)
-    plain = decrypt_file(out / files[0].name, keyset() / "buyer.key", keyset() / "buyer.pem")
+    seller = keyset() / "seller.pem"
+    plain = decrypt_file(out / files[0].name, keyset() / "buyer.key", keyset() / "buyer.pem", signer_cert=seller)
     assert plain.startswith(b"\"entity_id\",\"full_name\",")
+    with pytest.raises(IntegrityError, match=r"needs the seller's certificate"):
+        decrypt_file(out / PART, keyset() / "buyer.key", keyset() / "buyer.pem")
     flip_byte(out)
     with pytest.raises(IntegrityError, match=rf"{PART}: SHA-256 differs from manifest\.json"):
-        decrypt_file(out / PART, keyset() / "buyer.key", keyset() / "buyer.pem")
+        decrypt_file(out / PART, keyset() / "buyer.key", keyset() / "buyer.pem", signer_cert=seller)
 
 
 @pytest.mark.parametrize("data, match", [

@@ -223,3 +223,20 @@ def test_exported_money_is_the_exact_sum_of_the_source_texts(rehearsal_run):
     assert len(shown) == ctx.run.read_json("reconciliation")["transferred"] > 1000
     assert shown.str.fullmatch(r"\d+\.\d{2}").all()  # decimal text: never 1e+16, never ...0299999
     assert (shown.map(Decimal) == expected.reindex(shown.index)).all()
+
+
+def test_run_folder_is_private_to_its_owner(rehearsal_run):
+    ctx, _ = rehearsal_run
+    for folder in [ctx.run.root, *(p for p in ctx.run.root.rglob("*") if p.is_dir())]:
+        assert folder.stat().st_mode & 0o077 == 0, folder
+    for f in (p for p in ctx.run.root.rglob("*") if p.is_file() and p.suffix != ".pem"):
+        assert f.stat().st_mode & 0o077 == 0, f  # (certificates are public; their folder is not)
+
+
+@pytest.mark.parametrize("run_id", ["../../escape", "a/b", "..", ".hidden"])
+def test_run_ids_cannot_climb_out_of_the_runs_folder(tmp_path, run_id):
+    from migration_kit.errors import MigrationKitError
+
+    with pytest.raises(MigrationKitError, match="run id"):
+        open_run(PARAMS, run_id=run_id, runs_dir=tmp_path / "runs")
+    assert not (tmp_path / "escape").exists()

@@ -112,7 +112,7 @@ def append_entry(
     entry["entry_hash"] = sha256_text(canonical_json(entry))
     if sorted(entry) != sorted(fields):
         raise ValueError(f"{kind} entry fields {sorted(entry)} differ from {sorted(fields)}")
-    p.parent.mkdir(parents=True, exist_ok=True)
+    p.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as fh:
         fh.write(canonical_json(entry) + "\n")

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import secrets
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .artifacts import ARTIFACTS, FOLDERS
+from .errors import MigrationKitError
 
 __all__ = [
     "FORMULA_START",
@@ -70,9 +72,13 @@ def atomic_path(path: Path, *, keep_suffix: bool = False) -> Iterator[Path]:
     looks finished.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tail = path.suffix if keep_suffix else ""  # for writers that pick the format from the extension
     tmp_path = path.with_name(f".{path.name}{PARTIAL_MARK}{os.getpid()}{tail}")
+    if tmp_path.exists() or tmp_path.is_symlink():
+        tmp_path.unlink()
+    # created private (0600) before any writer opens it: writers keep the mode of the file
+    os.close(os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
@@ -94,6 +100,9 @@ def atomic_write_text(path: Path, text: str) -> Path:
     """Write UTF-8 text atomically."""
     return atomic_write_bytes(path, text.encode("utf-8"))
 
+
+#: A client name or run id: it names a folder under the runs folder.
+RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 #: A cell a spreadsheet would run as a formula starts with one of these (OWASP CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -189,10 +198,23 @@ class RunFolder:
 
     @classmethod
     def create(cls, runs_dir: Path, client: str, run_id: str) -> RunFolder:
-        root = Path(runs_dir) / client / run_id
-        for sub in FOLDERS:
-            (root / sub).mkdir(parents=True, exist_ok=True)
-        return cls(root.resolve())
+        """Make (or reopen) ``runs_dir/client/run_id``, private to its owner (0700 folders)."""
+        for what, value in (("client", client), ("run id", run_id)):
+            if not RUN_NAME.fullmatch(str(value)) or ".." in str(value):
+                raise MigrationKitError(
+                    f"{what} {value!r}: use 1-100 letters, digits, '.', '_' or '-' (no '/', no "
+                    "'..'): it names a folder under the runs folder"
+                )
+        base = Path(runs_dir)
+        root = base / client / run_id
+        for folder in (base, base / client, root, *(root / sub for sub in FOLDERS)):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in (base / client, root, *(root / sub for sub in FOLDERS)):
+            os.chmod(folder, 0o700)
+        resolved = root.resolve()
+        if resolved.parent.parent != base.resolve():
+            raise MigrationKitError(f"{root}: resolves outside {base}; a link in the runs folder?")
+        return cls(resolved)
 
     def path(self, *parts: str) -> Path:
         """A path inside the run folder (folders, and the members of pattern artifacts)."""

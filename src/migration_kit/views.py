@@ -205,7 +205,8 @@ def verify(ctx: RunContext) -> pd.DataFrame:
     """Verify the handover folder (signature, hashes, audit chain); one row per problem, or 'ok'."""
     from .handover.verify import verify_handover
 
-    signer = ctx.run.path("secrets", "keys", "seller.pem")  # a rehearsal's own keys
+    keys = ctx.params.keys  # the pinned seller certificate: the params', else the rehearsal's
+    signer = keys.signer_certificate if keys else ctx.run.path("secrets", "keys", "seller.pem")
     report = verify_handover(ctx.run.path("handover"), signer if signer.exists() else None)
     problems = list(getattr(report, "problems", []))
     if not problems:

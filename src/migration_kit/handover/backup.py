@@ -96,7 +96,7 @@ def backup_files(
         raise IntegrityError(f"{out}: already holds a backup; back up into a new folder")
     if chunk_bytes < 1024:
         raise ValueError(f"chunk_bytes={chunk_bytes} is too small; use at least 1024")
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
     certs = material.backup_certificates or (material.signer_certificate,)
     files: list[dict[str, Any]] = []
     for src in srcs:
@@ -218,7 +218,7 @@ def restore(
         raise FileExistsError(
             f"{clash[0]}: already exists; restore into an empty folder or pass overwrite"
         )
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
     # every file is decrypted and checked in a staging folder first: a damaged chunk in the last
     # file leaves nothing restored, not the first files alone
     staging = Path(tempfile.mkdtemp(prefix=".restore-partial-", dir=out))

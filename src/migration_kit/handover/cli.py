@@ -53,8 +53,11 @@ def keys_command(
     """Make self-signed RSA key pairs and certificates for a rehearsal."""
     passphrase = None
     if passphrase_env:
-        if passphrase_env not in os.environ:
-            raise click.UsageError(f"environment variable {passphrase_env!r} is not set")
+        if not os.environ.get(passphrase_env):
+            raise click.UsageError(
+                f"environment variable {passphrase_env!r} is not set or empty; an empty "
+                "passphrase would write unencrypted keys"
+            )
         passphrase = os.environ[passphrase_env]
     for name, (key, cert) in generate_keys(
         out, names=names, days=days, bits=bits, passphrase=passphrase
@@ -68,7 +71,7 @@ def keys_command(
     "--signer-cert",
     type=_PEM,
     default=None,
-    help="The seller's certificate (PEM) to pin the signer.",
+    help="The seller's certificate (PEM), received separately: required to trust the signature.",
 )
 @click.option(
     "--key",
@@ -115,6 +118,12 @@ def verify_command(
 @click.option("--key", type=_PEM, required=True, help="Recipient private key (PEM).")
 @click.option("--cert", type=_PEM, required=True, help="Recipient certificate (PEM).")
 @click.option(
+    "--signer-cert",
+    type=_PEM,
+    required=True,
+    help="The seller's certificate (PEM): the manifest is verified before any part is decrypted.",
+)
+@click.option(
     "--out",
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -126,7 +135,13 @@ def verify_command(
     "--passphrase-env", default=None, help="Environment variable holding the key's passphrase."
 )
 def decrypt_command(
-    file: Path, key: Path, cert: Path, out: Path, join: bool, passphrase_env: str | None
+    file: Path,
+    key: Path,
+    cert: Path,
+    signer_cert: Path,
+    out: Path,
+    join: bool,
+    passphrase_env: str | None,
 ) -> None:
     """Decrypt one CMS part (or, with --join, its whole table) without openssl."""
     from ..runfolder import atomic_path
@@ -137,10 +152,15 @@ def decrypt_command(
         raise click.UsageError(f"{out} already exists; choose another --out")
     if join:
         with atomic_path(out) as tmp, open(tmp, "wb") as fh:
-            for chunk in decrypt_table(file, key, cert, passphrase_env=passphrase_env):
+            for chunk in decrypt_table(
+                file, key, cert, signer_cert=signer_cert, passphrase_env=passphrase_env
+            ):
                 fh.write(chunk)
     else:
-        write_atomic(out, decrypt_file(file, key, cert, passphrase_env=passphrase_env))
+        write_atomic(
+            out,
+            decrypt_file(file, key, cert, signer_cert=signer_cert, passphrase_env=passphrase_env),
+        )
     click.echo(f"wrote {out}")
 
 

@@ -195,7 +195,7 @@ def export_tables(
     """
     out = Path(out_dir)
     _check_args(tables, out, part_rows, part_bytes)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
     step = max(1, min(block_rows, part_rows))
     result: list[ExportedFile] = []
     for table in sorted(tables):

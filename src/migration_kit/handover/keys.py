@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,9 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+_KEY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
 def generate_keys(
     out_dir: str | os.PathLike,
     *,
@@ -102,8 +106,22 @@ def generate_keys(
         raise KeyMaterialError(
             f"bits={bits} is too small; use at least {MIN_RSA_BITS} (3072 recommended)"
         )
+    if not isinstance(days, int) or days <= 0:
+        raise KeyMaterialError(f"days={days!r}: a certificate must be valid for 1 day or more")
+    if passphrase is not None and not passphrase:
+        raise KeyMaterialError(
+            "the passphrase is empty: the keys would be written unencrypted; set a passphrase "
+            "or leave --passphrase-env out on purpose"
+        )
+    names = list(names)
+    for name in names:
+        if not _KEY_NAME.fullmatch(str(name)):
+            raise KeyMaterialError(
+                f"key name {name!r}: use 1-64 letters, digits, '_' or '-' (it names the files "
+                "<name>.key and <name>.pem inside the output folder)"
+            )
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
     start = valid_from or (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
     enc = (
         serialization.BestAvailableEncryption(passphrase.encode())

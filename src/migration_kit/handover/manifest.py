@@ -66,7 +66,8 @@ COMMANDS = {
         "sha256sum <table>.partNNNN.csv   (compare with files[].plaintext_sha256)"
     ),
     "without_openssl": (
-        "migration-kit decrypt <file>.cms --key buyer.key --cert buyer.pem --out <file>"
+        "migration-kit decrypt <file>.cms --key buyer.key --cert buyer.pem --signer-cert "
+        "seller.pem --out <file>"
     ),
 }
 _README = """Customer data handover ({run_id})

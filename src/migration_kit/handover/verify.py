@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +109,47 @@ def _check_audit(root: Path, manifest: dict[str, Any], report: VerifyReport) -> 
             )
 
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_ENTRY_FIELDS = {
+    "encrypted": (("name", str), ("ciphertext_bytes", int), ("ciphertext_sha256", str),
+                  ("plaintext_sha256", str)),
+    "plain": (("name", str), ("bytes", int), ("sha256", str)),
+}  # fmt: skip
+
+
+def manifest_problem(manifest: Any) -> str | None:
+    """What makes ``manifest`` not a handover manifest (None when its shape is right): every
+    file entry needs a safe name, a kind, sizes and SHA-256 hex digests.
+
+    Example
+    -------
+    >>> manifest_problem({"files": [{"name": "../x", "kind": "plain", "bytes": 1, "sha256": "a"}]})
+    "files[0].name: '../x' is not a plain file name"
+    """
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), list):
+        return "no 'files' list; not a handover manifest"
+    seen = set()
+    for i, entry in enumerate(manifest["files"]):
+        where = f"files[{i}]"
+        if not isinstance(entry, dict):
+            return f"{where}: not an object"
+        kind = "encrypted" if entry.get("kind") == "encrypted" else "plain"
+        for key, typ in _ENTRY_FIELDS[kind]:
+            value = entry.get(key)
+            if not isinstance(value, typ) or isinstance(value, bool):
+                return f"{where}.{key}: missing or not a {typ.__name__}"
+        name = entry["name"]
+        if "/" in name or "\\" in name or name in ("", ".", "..") or name.startswith("."):
+            return f"{where}.name: {name!r} is not a plain file name"
+        if name in seen:
+            return f"{where}.name: {name!r} listed twice"
+        seen.add(name)
+        for key in ("ciphertext_sha256", "plaintext_sha256", "sha256"):
+            if key in entry and not _HEX64.fullmatch(str(entry[key])):
+                return f"{where}.{key}: not a SHA-256 hex digest"
+    return None
+
+
 def verify_handover(
     handover_dir: str | os.PathLike,
     signer_cert: str | os.PathLike | x509.Certificate | None = None,
@@ -122,9 +164,10 @@ def verify_handover(
     ----------
     handover_dir : path
         Folder with manifest.json, manifest.json.p7s and the files.
-    signer_cert : path or Certificate, optional
-        The seller's certificate (received separately). Without it the certificate embedded in the
-        signature is used, which proves integrity but not authorship (a note says so).
+    signer_cert : path or Certificate
+        The seller's certificate (received separately). Without it nothing shows who signed: an
+        attacker can edit the manifest and re-sign it with their own key, so the report fails
+        with a problem saying how to pin the signer.
     recipient_key, recipient_cert : optional
         A buyer key pair: every part is then also decrypted and its plaintext hash checked.
     passphrase_env : str, optional
@@ -149,18 +192,23 @@ def verify_handover(
             info = verify_detached(data, spath.read_bytes(), _as_cert(signer_cert), name=MANIFEST)
             report.signer, report.pinned = info.signer_fingerprint, info.pinned
             if not info.pinned:
-                report.notes.append(
-                    f"signature valid for embedded certificate {info.signer_fingerprint}; "
-                    "pass --signer-cert seller.pem to check it is the seller's"
+                report.problems.append(
+                    f"{spath.name}: valid only for the certificate it carries itself "
+                    f"({info.signer_fingerprint}), which anyone can make; pin the seller: pass "
+                    "--signer-cert seller.pem (received from the seller separately)"
                 )
         except IntegrityError as exc:
             report.problems.append(str(exc))
     try:
         manifest = json.loads(data)
-        listed = {f["name"]: f for f in manifest["files"]}
-    except (ValueError, KeyError, TypeError) as exc:
-        report.problems.append(f"{mpath}: not a handover manifest ({exc})")
+    except ValueError:
+        report.problems.append(f"{mpath}: not JSON; not a handover manifest")
         return report
+    why = manifest_problem(manifest)
+    if why:
+        report.problems.append(f"{mpath}: {why}")
+        return report
+    listed = {f["name"]: f for f in manifest["files"]}
     key = _as_key(recipient_key, passphrase_env) if recipient_key is not None else None
     cert = _as_cert(recipient_cert)
     for name, entry in sorted(listed.items()):
@@ -209,33 +257,67 @@ def decrypt_file(
     key_pem: str | os.PathLike | rsa.RSAPrivateKey,
     cert_pem: str | os.PathLike | x509.Certificate,
     *,
+    signer_cert: str | os.PathLike | x509.Certificate | None = None,
     passphrase_env: str | None = None,
 ) -> bytes:
-    """Decrypt one CMS file.
+    """Decrypt one CMS part of a handover, only after checking it against the signed manifest.
 
-    If a manifest.json next to it lists the file, both hashes (ciphertext and plaintext) are
-    checked.
+    The manifest.json beside it must carry the seller's signature (``signer_cert``, pinned), must
+    list the part, and the part's ciphertext SHA-256 must match before anything is decrypted
+    (CBC has no integrity of its own); the plaintext's SHA-256 is checked after. Any mismatch is
+    an :class:`~migration_kit.errors.IntegrityError` and no plaintext is returned.
 
     Example
     -------
-    >>> csv_bytes = decrypt_file("customers.part0001.csv.cms",
-    ...                          "buyer.key", "buyer.pem")                 # doctest: +SKIP
+    >>> csv_bytes = decrypt_file("customers.part0001.csv.cms", "buyer.key", "buyer.pem",
+    ...                          signer_cert="seller.pem")                 # doctest: +SKIP
     """
     p = Path(path)
     if not p.is_file():
         raise IntegrityError(f"{p}: file not found")
     blob = p.read_bytes()
-    entry = _manifest_entry(p)
-    if entry and hashlib.sha256(blob).hexdigest() != entry.get("ciphertext_sha256"):
+    entry = _verified_entry(p, signer_cert)
+    if hashlib.sha256(blob).hexdigest() != entry.get("ciphertext_sha256"):
         raise IntegrityError(
             f"{p.name}: SHA-256 differs from manifest.json; the file was changed or damaged"
         )
     plain = decrypt(blob, _as_cert(cert_pem), _as_key(key_pem, passphrase_env), name=p.name)
-    if entry and hashlib.sha256(plain).hexdigest() != entry.get("plaintext_sha256"):
+    if hashlib.sha256(plain).hexdigest() != entry.get("plaintext_sha256"):
         raise IntegrityError(
             f"{p.name}: decrypted content differs from manifest.json plaintext_sha256"
         )
     return plain
+
+
+def _verified_entry(
+    p: Path, signer_cert: str | os.PathLike | x509.Certificate | None
+) -> dict[str, Any]:
+    """The part's entry of the manifest beside it, once the manifest's signature is verified
+    against the pinned seller certificate."""
+    if signer_cert is None:
+        raise IntegrityError(
+            f"{p.name}: decrypting needs the seller's certificate to verify manifest.json first "
+            "(--signer-cert seller.pem); a part is never decrypted unchecked"
+        )
+    mpath, spath = p.parent / MANIFEST, p.parent / SIGNATURE
+    if not mpath.is_file() or not spath.is_file():
+        raise IntegrityError(
+            f"{p.parent}: {MANIFEST} and {SIGNATURE} must lie beside the part; decrypt parts "
+            "inside the handover folder as received"
+        )
+    data = mpath.read_bytes()
+    verify_detached(data, spath.read_bytes(), _as_cert(signer_cert), name=MANIFEST)
+    try:
+        manifest = json.loads(data)
+    except ValueError:
+        raise IntegrityError(f"{mpath}: not JSON; not a handover manifest") from None
+    why = manifest_problem(manifest)
+    if why:
+        raise IntegrityError(f"{mpath}: {why}")
+    entry = next((f for f in manifest["files"] if f["name"] == p.name), None)
+    if entry is None or entry.get("kind") != "encrypted":
+        raise IntegrityError(f"{p.name}: not listed as an encrypted part in {MANIFEST}")
+    return dict(entry)
 
 
 def _manifest_entry(p: Path) -> dict[str, Any] | None:
@@ -254,6 +336,7 @@ def decrypt_table(
     key_pem: str | os.PathLike | rsa.RSAPrivateKey,
     cert_pem: str | os.PathLike | x509.Certificate,
     *,
+    signer_cert: str | os.PathLike | x509.Certificate | None = None,
     passphrase_env: str | None = None,
 ) -> Iterator[bytes]:
     """Yield the decrypted CSV of a whole table, part by part (header only once).
@@ -264,7 +347,7 @@ def decrypt_table(
     -------
     >>> with open("customers.csv", "wb") as fh:                             # doctest: +SKIP
     ...     for chunk in decrypt_table("handover/customers.part0001.csv.cms",
-    ...                                "buyer.key", "buyer.pem"):
+    ...                                "buyer.key", "buyer.pem", signer_cert="seller.pem"):
     ...         fh.write(chunk)
     """
     p = Path(part_path)
@@ -277,7 +360,7 @@ def decrypt_table(
     parts = sorted((f for f in files if f.get("table") == entry["table"]), key=lambda f: f["part"])
     key, cert = _as_key(key_pem, passphrase_env), _as_cert(cert_pem)
     for i, f in enumerate(parts):
-        plain = decrypt_file(p.parent / f["name"], key, cert)
+        plain = decrypt_file(p.parent / f["name"], key, cert, signer_cert=signer_cert)
         if i:
             plain = plain.split(b"\n", 1)[1] if b"\n" in plain else b""
         yield plain

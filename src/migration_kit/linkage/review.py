@@ -44,7 +44,7 @@ import pandas as pd
 
 from ..errors import InputError, LinkageError, ParamsError
 from ..masking import mask_cell, mask_series, mask_value
-from ..runfolder import escape_formulas, unescape_formulas
+from ..runfolder import atomic_path, escape_formulas, unescape_formulas
 
 __all__ = [
     "DECISIONS",
@@ -239,12 +239,9 @@ def write_review_queue(queue: pd.DataFrame, path: str | os.PathLike) -> Path:
     >>> p.read_text(encoding="utf-8").splitlines()[0]
     'pair_id,decision'
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    escape_formulas(queue).to_csv(tmp, index=False, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    with atomic_path(Path(path)) as tmp:
+        escape_formulas(queue).to_csv(tmp, index=False, encoding="utf-8")
+    return Path(path)
 
 
 def _shown(value: str) -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..deals import deal_type
 from ..errors import QualityGateError
+from ..runfolder import atomic_write_bytes
 from .context import RunContext, StepResult, crossborder_ledger, key_material, releases_memory
 from .exports import export_frames
 
@@ -57,7 +58,7 @@ def step_handover(ctx: RunContext) -> StepResult:
         {f.name: folder / f.name for f in files},
         {"files": len(files), **rows},
     )
-    shutil.copyfile(run.file("audit_log"), run.file("handover_audit_log"))
+    atomic_write_bytes(run.file("handover_audit_log"), run.file("audit_log").read_bytes())
     manifest = write_manifest(
         folder,
         files,

@@ -36,7 +36,7 @@ _META = {"Software": None}
 
 def _save(fig: plt.Figure, path: str | Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fig.savefig(path, format="png", dpi=_DPI, metadata=_META)
     plt.close(fig)
     return path
