@@ -39,6 +39,7 @@ def base_params() -> dict:
             {"name": "web", "path": "web.csv", "id_column": "用户ID",
              "columns": {"full_name": "收货人", "phone": "联系电话", "address": "收货地址"}},
         ],
+        "keys": {"rehearsal": True},
     }
 
 

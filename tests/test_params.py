@@ -92,3 +92,26 @@ def test_column_lists_are_joined_fields(tiny_sources):
     data["sources"][0]["columns"]["address"] = ["姓名", "手机号码"]
     p = load_params(write_params(tiny_sources, data))
     assert p.sources[0].columns["address"] == ("姓名", "手机号码")
+
+
+def test_a_run_without_keys_stops_before_any_work(tiny_sources, tmp_path):
+    from migration_kit.errors import KeyMaterialError
+    from migration_kit.pipeline import open_run, step_backup
+    from tests.conftest import base_params, write_params
+
+    data = base_params()
+    del data["keys"]
+    ctx = open_run(write_params(tiny_sources, data), run_id="k", runs_dir=tmp_path / "runs")
+    with pytest.raises(KeyMaterialError, match=r"no keys: section; a real run names recipient_certificates"):
+        step_backup(ctx)
+    assert not ctx.run.path("secrets", "keys").exists() or not any(ctx.run.path("secrets", "keys").iterdir())
+
+
+@pytest.mark.parametrize("keys,match", [({"rehearsal": False}, "keys.rehearsal"),
+                                        ({"rehearsal": True, "signer_key": "s.key"}, "keys.rehearsal")])
+def test_rehearsal_keys_are_said_plainly(tiny_sources, keys, match):
+    from tests.conftest import base_params, write_params
+
+    data = {**base_params(), "keys": keys}
+    with pytest.raises(ParamsError, match=match):
+        load_params(write_params(tiny_sources, data))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from migration_kit.errors import QualityGateError
+from migration_kit.errors import MigrationKitError, QualityGateError
 from migration_kit.pipeline import open_run, step_clean, step_intake, step_link
 from migration_kit.pipeline import step_handover, step_quality, step_scope
 
@@ -47,7 +47,12 @@ def test_logged_override_lets_the_export_go(linked, tmp_path):
     ctx, tmp = linked
     override = {"gates": [{"metric": "overall", "min": 99.9}],
                 "overrides": [{"gate": "overall", "reason": "rehearsal data is dirty on purpose", "approved_by": "DPO"}]}
-    ctx2 = open_run(_params_with(tmp_path, override), run_id="g", runs_dir=tmp / "runs")
+    # changed params make a new run (the old run id is bound to its params)
+    with pytest.raises(MigrationKitError, match="started with other params"):
+        open_run(_params_with(tmp_path, override), run_id="g", runs_dir=tmp / "runs")
+    ctx2 = open_run(_params_with(tmp_path, override), run_id="g2", runs_dir=tmp / "runs")
+    for step in (step_intake, step_clean, step_link, step_scope):
+        step(ctx2)
     counts = step_quality(ctx2)  # one row per stage (before and after), both overridden and logged
     assert counts["gates_overridden"] == 2 and counts["gates_failed"] == 0
     step_handover(ctx2)

@@ -309,7 +309,7 @@ def test_params_out_paths_relative_to_params_folder(tmp_path):
                                              "--params-out", str(params)])
     assert res.exit_code == 0, res.output
     p = yaml.safe_load(params.read_text(encoding="utf-8"))
-    assert list(p) == ["client", "deal", "sources", "suppression", "policy", "quality"]
+    assert list(p) == ["client", "deal", "sources", "suppression", "policy", "keys", "quality"]
     assert [s["name"] for s in p["sources"]] == ["pos", "web", "school", "overseas"]
     for s in p["sources"] + p["suppression"]:
         assert s["path"].startswith("../data/") and (params.parent / s["path"]).exists()

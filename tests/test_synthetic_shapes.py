@@ -189,7 +189,8 @@ def test_file_headers_are_the_declared_ones(runs, shape):
 def test_params_only_map_columns(runs, shape):
     path = runs[shape]["a"][1].paths["params"]
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert set(data) == {"client", "deal", "sources", "policy"}
+    assert set(data) == {"client", "deal", "sources", "policy", "keys"}
+    assert data["keys"] == {"rehearsal": True}  # synthetic data: throw-away keys, said so
     assert set(data["policy"]) == {"transfer_date"}
     for src in data["sources"]:
         assert set(src) <= {

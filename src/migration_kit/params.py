@@ -118,7 +118,8 @@ class Params:
     linkage: LinkageSection
     golden: SurvivorshipSpec
     quality: QualitySpec
-    keys: KeysSpec | None = None  # None: a rehearsal, which makes throw-away keys per run
+    keys: KeysSpec | None = None  # the certificates and the signer's key of a real run
+    rehearsal_keys: bool = False  # ``keys: {rehearsal: true}``: throw-away keys per run
     file: Path | None = None
     sha256: str = ""
 
@@ -146,10 +147,20 @@ def _sections(data: Mapping[str, Any], base_dir: Path) -> dict[str, Any]:
         "quality": QualitySpec.default()
         if section("quality") is None
         else QualitySpec.from_dict(section("quality"), where="quality"),
-        "keys": None
-        if section("keys") is None
-        else KeysSpec.from_dict(section("keys"), where="keys", base_dir=base_dir),
+        "keys": None,
+        "rehearsal_keys": False,
     }
+    keys = section("keys")
+    if isinstance(keys, Mapping) and "rehearsal" in keys:
+        require(
+            set(keys) == {"rehearsal"} and keys["rehearsal"] is True,
+            "keys.rehearsal",
+            "keys: {rehearsal: true} alone makes throw-away keys for a rehearsal; a real run "
+            "lists recipient_certificates, signer_certificate and signer_key instead",
+        )
+        out["rehearsal_keys"] = True
+    elif keys is not None:
+        out["keys"] = KeysSpec.from_dict(keys, where="keys", base_dir=base_dir)
     return out
 
 

@@ -93,18 +93,42 @@ def open_run(
     progress: bool = False,
 ) -> RunContext:
     """Load and validate the params file and create (or reopen) its run folder
-    ``runs/<client>/<run_id>/``."""
+    ``runs/<client>/<run_id>/``. A run id is bound to the params it was started with: reopening
+    it with other params is refused (its outputs would mix two configurations)."""
     params = load_params(params_file)
     run = RunFolder.create(Path(runs_dir), params.client, run_id or new_run_id())
+    log = run.file("audit_log")
+    if log.exists():
+        from ..handover.audit import verify_audit
+
+        entries = verify_audit(log)
+        started = entries[0]["params_hash"] if entries else params.sha256
+        if started != params.sha256:
+            from ..errors import MigrationKitError
+
+            raise MigrationKitError(
+                f"{run.root}: this run was started with other params (sha256 {started[:12]}..., "
+                f"now {params.sha256[:12]}...); start a new run (another --run-id) after changing "
+                "the params"
+            )
     return RunContext(params=params, run=run, progress=progress)
 
 
 def key_material(ctx: RunContext) -> KeyMaterial:
-    """Load the params' keys, or for a rehearsal without a ``keys:`` section make throw-away keys
-    under the run's ``secrets/keys`` (never committed, never exported)."""
+    """Load the params' keys, or, when the params say ``keys: {rehearsal: true}``, make throw-away
+    keys under the run's ``secrets/keys`` (never committed, never exported). Without a ``keys:``
+    section the run stops before any work: a real client never gets throw-away keys."""
     from ..handover.keys import KeysSpec, generate_keys, load_key_material
 
     spec = ctx.params.keys
+    if spec is None and not ctx.params.rehearsal_keys:
+        from ..errors import KeyMaterialError
+
+        raise KeyMaterialError(
+            "the params file has no keys: section; a real run names recipient_certificates (the "
+            "buyer's), signer_certificate and signer_key (the seller's), see the README; a "
+            "rehearsal on synthetic data says keys: {rehearsal: true}"
+        )
     if spec is None:
         folder = ctx.run.path("secrets", "keys")
         files = [folder / f"{who}.{ext}" for who in ("seller", "buyer") for ext in ("key", "pem")]

@@ -238,7 +238,7 @@ def write_mapping_params(
     ...         "recipient": {"name": "B", "contact": "b@x.example", "country": "GB"}}
     >>> p = write_mapping_params(d / "params.yaml", "shop", deal, [src], {"shop": d / "shop.csv"})
     >>> sorted(yaml.safe_load(p.read_text(encoding="utf-8")))
-    ['client', 'deal', 'policy', 'sources']
+    ['client', 'deal', 'keys', 'policy', 'sources']
     """
     base = path.parent.resolve()
 
@@ -266,6 +266,7 @@ def write_mapping_params(
         "deal": dict(deal),
         "sources": entries,
         "policy": {"transfer_date": _dt.date.fromisoformat(TRANSFER_DATE)},
+        "keys": {"rehearsal": True},  # synthetic data: throw-away keys per run
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(

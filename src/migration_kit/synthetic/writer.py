@@ -281,6 +281,7 @@ def write_params(
             "retention_years": 3,
             "minors": "exclude",
         },
+        "keys": {"rehearsal": True},  # synthetic data: throw-away keys per run
         # gates the rehearsal must pass (the injected defects stay below them); a real client sets
         # its own
         "quality": {
