@@ -99,3 +99,26 @@ def test_committed_notebook_outputs_show_no_unmasked_identifiers():
         outputs = json.dumps(cells, ensure_ascii=False)
         assert not phone.findall(outputs) and not ident.findall(outputs), book.name
         assert [e for e in email.findall(outputs) if "*" not in e and "example" not in e] == [], book.name
+
+
+def test_a_failed_rerun_invalidates_later_steps_and_moves_the_old_handover_aside(tmp_path):
+    books = tmp_path / "books"
+    books.mkdir()
+    _book(books, "00_ok", ["x = 1"])
+    _book(books, "01_ok", ["y = 2"])
+    runs = tmp_path / "runs"
+    run = run_workbook(REPO / "params" / "rehearsal.yaml", run_id="r", runs_dir=runs, notebooks=books,
+                       echo=lambda s: None)
+    (run / "handover" / "customers.part0001.csv.cms").write_bytes(b"old signed export")
+    _book(books, "00_ok", ["1 / 0"])  # the rerun now fails at the first step
+    with pytest.raises(WorkbookError, match="00_ok"):
+        run_workbook(REPO / "params" / "rehearsal.yaml", run_id="r", runs_dir=runs, notebooks=books,
+                     echo=lambda s: None)
+    state = json.loads((run / "notebooks" / "steps.json").read_text())
+    assert state == {}  # nothing after the failure counts as done
+    assert not any((run / "handover").iterdir())
+    stale = list((run / "stale").glob("handover-*/customers.part0001.csv.cms"))
+    assert len(stale) == 1 and stale[0].read_bytes() == b"old signed export"
+    with pytest.raises(WorkbookError, match="earlier steps not finished"):
+        run_workbook(REPO / "params" / "rehearsal.yaml", run_id="r", runs_dir=runs, notebooks=books,
+                     from_step="01", echo=lambda s: None)

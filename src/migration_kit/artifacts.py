@@ -62,6 +62,7 @@ FOLDERS: tuple[str, ...] = (
     "handover",
     "backup",
     "seller",
+    "stale",
     "secrets",
 )
 
@@ -612,6 +613,13 @@ ARTIFACTS = ArtifactRegistry(
             "handover",
             "aggregate",
             "how the buyer verifies and decrypts",
+        ),
+        _a(
+            "stale_handover",
+            "stale/*",
+            "handover",
+            "encrypted",
+            "an earlier handover moved aside when a rerun failed before its handover step",
         ),
         _a(
             "handover_audit_log",

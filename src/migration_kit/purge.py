@@ -244,7 +244,7 @@ def purge_run(
     except Exception:  # pragma: no cover - no login name on some containers
         user = "unknown"
     stray = [p for p in _files(run.root) if p.name.endswith((".tmp", ".partial"))]
-    groups = {"work/": _files(work), "temporary files": stray}
+    groups = {"work/": _files(work), "temporary files": stray, "stale/": _files(run.path("stale"))}
     if backup == "destroy":
         groups["backup/"] = _files(run.path("backup"))
     keys = _files(run.path("secrets", "keys"))

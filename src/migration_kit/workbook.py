@@ -92,10 +92,12 @@ def run_workbook(
     import papermill as pm
 
     params_file = Path(params_file).resolve()
-    params = load_params(params_file)
+    load_params(params_file)  # validated before any notebook starts
     books = list_notebooks(notebooks)
     start = _step_of(books, from_step)  # checked before any folder is created
-    run = RunFolder.create(Path(runs_dir), params.client, run_id or new_run_id())
+    from .pipeline import open_run  # refuses a run id started with other params
+
+    run = open_run(params_file, run_id=run_id or new_run_id(), runs_dir=runs_dir).run
     state_file = run.file("workbook_steps")
     done = json.loads(state_file.read_text()) if state_file.exists() else {}
     missing = [b.stem for b in books[:start] if b.stem not in done]
@@ -126,6 +128,28 @@ def run_workbook(
     return run.root
 
 
+#: The notebook that writes the handover (a failure before or in it makes an earlier one stale).
+HANDOVER_STEP = "06"
+
+
+def _invalidate_from(
+    books: list[Path], failed: int, run: RunFolder, state_file: Path, done: dict
+) -> None:
+    """A failed notebook invalidates itself and every later one (their outputs no longer follow
+    from this run), and an earlier handover is moved aside to ``stale/`` so nothing signed is
+    left that the new run contradicts."""
+    for book in books[failed:]:
+        done.pop(book.stem, None)
+    atomic_write_text(state_file, json.dumps(done, indent=2))
+    handover = run.path("handover")
+    if books[failed].stem[:2] <= HANDOVER_STEP and handover.exists() and any(handover.iterdir()):
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        target = run.path("stale", f"handover-{stamp}")
+        target.parent.mkdir(mode=0o700, exist_ok=True)
+        shutil.move(str(handover), str(target))
+        handover.mkdir(mode=0o700)
+
+
 def _execute_all(pm, books, start, run, injected, state_file, done, echo, km) -> None:
     for i, book in enumerate(books[start:], start=start + 1):
         known = notebook_parameters(book)
@@ -150,6 +174,7 @@ def _execute_all(pm, books, start, run, injected, state_file, done, echo, km) ->
                 km=km,
             )
         except pm.PapermillExecutionError as exc:
+            _invalidate_from(books, i - 1, run, state_file, done)
             raise WorkbookError(
                 f"{book.name}: cell {exc.exec_count} failed with {exc.ename}: "
                 f"{str(exc.evalue).splitlines()[0] if exc.evalue else ''} "
