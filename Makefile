@@ -23,6 +23,7 @@ test: $(STAMP)
 	$(BIN)/ruff check src
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy
+	rm -rf runs/rehearsal/notebook  # the notebooks' own run: bound to the params it started with
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg
 
 lab: $(STAMP)

@@ -173,8 +173,12 @@ def build() -> list[Path]:
 
 def execute() -> None:
     """Run every notebook in place, in order, against the committed rehearsal set."""
+    import shutil
+
     import papermill as pm
 
+    # the notebooks' own run folder is bound to the params it started with: start it afresh
+    shutil.rmtree(NB_DIR.parent / "runs" / "rehearsal" / "notebook", ignore_errors=True)
     for path in sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb")):
         print("executing", path.name)
         pm.execute_notebook(str(path), str(path), cwd=str(NB_DIR), progress_bar=False, kernel_name="python3")
