@@ -78,7 +78,7 @@ def _files(folder: Path) -> list[Path]:
 def _signing_material(run: RunFolder, params_file: Path | None) -> Any:
     """The seller's signing key: from the params' ``keys:`` section, else the run's rehearsal
     keys."""
-    from .handover.keys import KeysSpec, load_key_material
+    from .handover.keys import load_key_material, rehearsal_keys
     from .params import load_params
 
     if params_file is not None:
@@ -86,16 +86,8 @@ def _signing_material(run: RunFolder, params_file: Path | None) -> Any:
         if params.keys is not None:
             return load_key_material(params.keys)
     folder = run.path("secrets", "keys")
-    if (folder / "seller.key").exists() and (folder / "seller.pem").exists():
-        spec = KeysSpec.from_dict(
-            {
-                "recipient_certificates": ["seller.pem"],
-                "signer_certificate": "seller.pem",
-                "signer_key": "seller.key",
-            },
-            base_dir=folder,
-        )
-        return load_key_material(spec)
+    if all((folder / f).exists() for f in ("seller.key", "seller.pem", "buyer.pem")):
+        return load_key_material(rehearsal_keys(folder))
     raise KeyMaterialError(
         f"{run.root}: the certificate of destruction is signed with the seller's key; give "
         "--params with the keys: section (no rehearsal keys in this run folder)"

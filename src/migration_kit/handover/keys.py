@@ -43,6 +43,7 @@ __all__ = [
     "load_certificate",
     "load_key_material",
     "load_private_key",
+    "rehearsal_keys",
 ]
 
 #: Smallest RSA modulus accepted for recipients and signer.
@@ -414,6 +415,25 @@ def _matches(key: rsa.RSAPrivateKey, cert: x509.Certificate) -> bool:
     return (
         isinstance(pub, rsa.RSAPublicKey)
         and key.public_key().public_numbers() == pub.public_numbers()
+    )
+
+
+def rehearsal_keys(folder: str | os.PathLike) -> KeysSpec:
+    """The spec of a rehearsal's throw-away keys in ``folder`` (``seller.*``, ``buyer.*``: the
+    buyer receives, the seller signs).
+
+    Example
+    -------
+    >>> rehearsal_keys("/run/secrets/keys").signer_key
+    PosixPath('/run/secrets/keys/seller.key')
+    """
+    return KeysSpec.from_dict(
+        {
+            "recipient_certificates": ["buyer.pem"],
+            "signer_certificate": "seller.pem",
+            "signer_key": "seller.key",
+        },
+        base_dir=folder,
     )
 
 

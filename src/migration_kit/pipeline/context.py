@@ -118,7 +118,7 @@ def key_material(ctx: RunContext) -> KeyMaterial:
     """Load the params' keys, or, when the params say ``keys: {rehearsal: true}``, make throw-away
     keys under the run's ``secrets/keys`` (never committed, never exported). Without a ``keys:``
     section the run stops before any work: a real client never gets throw-away keys."""
-    from ..handover.keys import KeysSpec, generate_keys, load_key_material
+    from ..handover.keys import generate_keys, load_key_material, rehearsal_keys
 
     spec = ctx.params.keys
     if spec is None and not ctx.params.rehearsal_keys:
@@ -135,14 +135,7 @@ def key_material(ctx: RunContext) -> KeyMaterial:
         if not all(f.exists() for f in files):  # none yet, or an interrupted generation: afresh
             shutil.rmtree(folder, ignore_errors=True)
             generate_keys(folder, names=("seller", "buyer"), bits=2048)
-        spec = KeysSpec.from_dict(
-            {
-                "recipient_certificates": ["buyer.pem"],
-                "signer_certificate": "seller.pem",
-                "signer_key": "seller.key",
-            },
-            base_dir=folder,
-        )
+        spec = rehearsal_keys(folder)
     return load_key_material(spec)
 
 
