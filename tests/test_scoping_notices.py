@@ -8,7 +8,7 @@ from migration_kit.scoping.notices import NOTICE_LANGUAGES, NOTICE_TEXT, NoticeC
 BASE = dict(deal="merger", seller="Seller Sports", recipient="Buyer Retail", contact="dpo@buyer.example",
             date="2026-12-01", purposes=("membership",), methods=("member service",),
             categories=("contact", "transaction"), new_purposes=(), country="CN", abroad=False,
-            basis="art22", safeguard="standard contractual clauses (GDPR Art. 46(2)(c))", retention="3 years")
+            basis="art22", safeguard="scc", retention_years=3)
 
 # (what the law requires, changes to BASE, eea, language, phrases the notice must hold)
 REQUIRED = [
@@ -25,6 +25,8 @@ REQUIRED = [
     ("GDPR Art. 14: basis and legitimate interest", {}, True, "en", ["legal basis", "legitimate interest"]),
     ("GDPR Art. 14: categories and their source", {}, True, "en", ["Categories", "Seller Sports's customer records"]),
     ("GDPR Art. 14: retention and safeguards", {}, True, "en", ["Retention: 3 years", "standard contractual clauses"]),
+    ("retention and safeguards in the customer's language", {}, True, "de", ["3 Jahre", "Standardvertragsklauseln"]),
+    ("adequacy as the safeguard", {"safeguard": "adequacy"}, True, "fr", ["décision d'adéquation"]),
     ("GDPR Art. 14: rights to object and to complain", {}, True, "en", ["object", "lodge a complaint"]),
     ("GDPR Art. 14 in German", {}, True, "de", ["Widerspruch", "Beschwerde", "berechtigte Interesse"]),
     ("GDPR Art. 14 in French", {}, True, "fr", ["opposition", "réclamation", "intérêt légitime"]),

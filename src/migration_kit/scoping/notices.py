@@ -22,7 +22,7 @@ Example
 >>> ctx = NoticeContext(deal="merger", seller="S Co", recipient="R Co", contact="400-1",
 ...                     date="2026-12-01", purposes=("shop",), methods=(), categories=("contact",),
 ...                     new_purposes=(), country="CN", abroad=False, basis="art22",
-...                     safeguard="", retention="3 years")
+...                     safeguard="scc", retention_years=3)
 >>> text = notice(ctx, "en", eea=False)
 >>> "merger" in text and "R Co" in text and "400-1" in text
 True
@@ -83,13 +83,18 @@ class NoticeContext:
     country: str
     abroad: bool
     basis: str  # "art22" | "consent" | "business_transfer"
-    safeguard: str
-    retention: str
+    safeguard: str  # "scc" | "adequacy" | "none" (GDPR Art. 44-46, for EEA residents)
+    retention_years: int | None
 
 
 #: language -> sentence key -> template (``{seller}`` ... as in :class:`NoticeContext`).
 NOTICE_TEXT: dict[str, dict[str, str]] = {
     "zh": {
+        "retention_years": "最后一次活动后{years}年",
+        "retention_law": "依法律规定的期限",
+        "sg_scc": "标准合同条款（GDPR第46条第2款c项）",
+        "sg_adequacy": "充分性认定（GDPR第45条）",
+        "sg_none": "无需（接收方位于欧洲经济区内）",
         "merger": "合并", "division": "分立", "dissolution": "解散", "bankruptcy": "被宣告破产",
         "asset_sale": "出售业务资产",
         "intro": "尊敬的客户：因{seller}{event}，您的个人信息将于{date}转移至{recipient}"
@@ -114,6 +119,11 @@ NOTICE_TEXT: dict[str, dict[str, str]] = {
         "categories_sep": "、",
     },
     "en": {
+        "retention_years": "{years} years after your last activity",
+        "retention_law": "as the law requires",
+        "sg_scc": "standard contractual clauses (GDPR Art. 46(2)(c))",
+        "sg_adequacy": "an adequacy decision (GDPR Art. 45)",
+        "sg_none": "none needed (the recipient is in the EEA)",
         "merger": "merger", "division": "division", "dissolution": "dissolution",
         "bankruptcy": "declared bankruptcy", "asset_sale": "sale of its business assets",
         "intro": "Dear customer, following the {event} of {seller}, your personal data will be "
@@ -140,6 +150,11 @@ NOTICE_TEXT: dict[str, dict[str, str]] = {
         "categories_sep": ", ",
     },
     "de": {
+        "retention_years": "{years} Jahre nach Ihrer letzten Aktivität",
+        "retention_law": "wie gesetzlich vorgeschrieben",
+        "sg_scc": "Standardvertragsklauseln (Art. 46 Abs. 2 lit. c DSGVO)",
+        "sg_adequacy": "Angemessenheitsbeschluss (Art. 45 DSGVO)",
+        "sg_none": "nicht erforderlich (Empfänger im EWR)",
         "merger": "Verschmelzung", "division": "Spaltung", "dissolution": "Auflösung",
         "bankruptcy": "Insolvenz", "asset_sale": "Veräußerung ihres Geschäftsbetriebs",
         "intro": "Sehr geehrte Kundin, sehr geehrter Kunde, im Zuge der {event} von {seller} "
@@ -167,6 +182,11 @@ NOTICE_TEXT: dict[str, dict[str, str]] = {
         "categories_sep": ", ",
     },
     "fr": {
+        "retention_years": "{years} ans après votre dernière activité",
+        "retention_law": "selon la loi",
+        "sg_scc": "clauses contractuelles types (art. 46, par. 2, point c) du RGPD)",
+        "sg_adequacy": "décision d'adéquation (art. 45 du RGPD)",
+        "sg_none": "aucune (destinataire dans l'EEE)",
         "merger": "fusion", "division": "scission", "dissolution": "dissolution",
         "bankruptcy": "faillite", "asset_sale": "cession de son fonds de commerce",
         "intro": "Chère cliente, cher client, à la suite de la {event} de {seller}, vos données "
@@ -193,6 +213,11 @@ NOTICE_TEXT: dict[str, dict[str, str]] = {
         "categories_sep": ", ",
     },
     "es": {
+        "retention_years": "{years} años después de su última actividad",
+        "retention_law": "según exija la ley",
+        "sg_scc": "cláusulas contractuales tipo (art. 46.2.c del RGPD)",
+        "sg_adequacy": "decisión de adecuación (art. 45 del RGPD)",
+        "sg_none": "ninguna (destinatario en el EEE)",
         "merger": "fusión", "division": "escisión", "dissolution": "disolución",
         "bankruptcy": "quiebra", "asset_sale": "venta de sus activos comerciales",
         "intro": "Estimado cliente: a raíz de la {event} de {seller}, sus datos personales se "
@@ -219,6 +244,11 @@ NOTICE_TEXT: dict[str, dict[str, str]] = {
         "categories_sep": ", ",
     },
     "it": {
+        "retention_years": "{years} anni dopo la sua ultima attività",
+        "retention_law": "secondo la legge",
+        "sg_scc": "clausole contrattuali tipo (art. 46, par. 2, lett. c) GDPR)",
+        "sg_adequacy": "decisione di adeguatezza (art. 45 GDPR)",
+        "sg_none": "nessuna (destinatario nel SEE)",
         "merger": "fusione", "division": "scissione", "dissolution": "scioglimento",
         "bankruptcy": "fallimento", "asset_sale": "cessione del suo ramo d'azienda",
         "intro": "Gentile cliente, a seguito della {event} di {seller}, i suoi dati personali "
@@ -245,6 +275,11 @@ NOTICE_TEXT: dict[str, dict[str, str]] = {
         "categories_sep": ", ",
     },
     "nl": {
+        "retention_years": "{years} jaar na uw laatste activiteit",
+        "retention_law": "zoals de wet voorschrijft",
+        "sg_scc": "modelcontractbepalingen (art. 46, lid 2, onder c, AVG)",
+        "sg_adequacy": "adequaatheidsbesluit (art. 45 AVG)",
+        "sg_none": "niet nodig (ontvanger in de EER)",
         "merger": "fusie", "division": "splitsing", "dissolution": "ontbinding",
         "bankruptcy": "faillissement", "asset_sale": "verkoop van haar bedrijfsactiva",
         "intro": "Beste klant, in verband met de {event} van {seller} worden uw persoonsgegevens "
@@ -326,8 +361,10 @@ def notice(ctx: NoticeContext, language: str, *, eea: bool) -> str:
         "categories": cats,
         "new_purposes": sep.join(ctx.new_purposes),
         "country": ctx.country,
-        "safeguard": ctx.safeguard or "-",
-        "retention": ctx.retention,
+        "safeguard": t.get(f"sg_{ctx.safeguard}", "-"),
+        "retention": t["retention_years"].format(years=ctx.retention_years)
+        if ctx.retention_years
+        else t["retention_law"],
         "legal_basis": t["basis_consent"] if ctx.basis == "consent" else t["basis_art22"],
     }
     parts = ["intro", "consent" if ctx.basis == "consent" else "art22"]

@@ -60,7 +60,14 @@ def notice_context(policy: PolicySpec, deal: Deal, fields: pd.DataFrame | None) 
     exported = [] if fields is None else list(fields.loc[fields["exported"], "field"])
     country = getattr(deal.recipient, "country", None) or "CN"
     consent = deal_type(deal.type).needs_consent and policy.asset_sale.basis == "separate_consent"
-    years = policy.retention_years
+    basis_text = gdpr_basis(country, policy)
+    safeguard = (
+        "none"
+        if basis_text.startswith("none")
+        else "adequacy"
+        if "adequacy" in basis_text
+        else "scc"
+    )
     return NoticeContext(
         deal=deal.type,
         seller=deal.seller.name,
@@ -74,8 +81,8 @@ def notice_context(policy: PolicySpec, deal: Deal, fields: pd.DataFrame | None) 
         country=country,
         abroad=country != "CN",
         basis="consent" if consent else "art22",
-        safeguard=gdpr_basis(country, policy),
-        retention=f"{years} years after your last activity" if years else "as the law requires",
+        safeguard=safeguard,
+        retention_years=policy.retention_years,
     )
 
 
