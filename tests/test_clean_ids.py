@@ -36,6 +36,9 @@ CASES = [
     ("11010519491231002", None, None, None, "ID_FORMAT"),  # 17 chars
     ("1101051949123100XX", None, None, None, "ID_FORMAT"),
     ("ABC", None, None, None, "ID_FORMAT"),
+    ("1.1010519491231E+17", None, None, None, "ID_PRECISION_LOST"),  # a float cell
+    ("1.10105E17", None, None, None, "ID_PRECISION_LOST"),
+    ("110105194912310000.0", None, None, None, "ID_PRECISION_LOST"),
     (None, None, None, None, None),
 ]
 

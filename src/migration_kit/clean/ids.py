@@ -2,6 +2,9 @@
 
 Checks, in order (the first failure is the reason):
 
+* ``ID_PRECISION_LOST``: the value is a number rendering of a spreadsheet cell (``1.1E+17``,
+  ``110105194912310000.0``): the cell held the ID as a float, whose 15-16 significant digits
+  cannot hold 18; re-export the column as text.
 * ``ID_FORMAT``: after NFKC, removing spaces/dashes and upper-casing, not 17 digits + digit/X and
   not a 15-digit old-style number.
 * ``ID_CHECKSUM``: the ISO 7064 MOD 11-2 check digit (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2,
@@ -136,6 +139,8 @@ def clean_id(s: pd.Series, reference_date: dt.date) -> pd.DataFrame:
 
     reason = np.full(n, None, dtype=object)
     reason[present & ~is18 & ~is15] = "ID_FORMAT"
+    floated = fullmatch(t, r"\d(?:\.\d+)?E\+?\d+") | fullmatch(t, r"\d{6,}\.0+")
+    reason[present & floated] = "ID_PRECISION_LOST"
     full = np.full(n, None, dtype=object)
     tv = to_object(t)
     if is18.any():
