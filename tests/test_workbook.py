@@ -122,3 +122,29 @@ def test_a_failed_rerun_invalidates_later_steps_and_moves_the_old_handover_aside
     with pytest.raises(WorkbookError, match="earlier steps not finished"):
         run_workbook(REPO / "params" / "rehearsal.yaml", run_id="r", runs_dir=runs, notebooks=books,
                      from_step="01", echo=lambda s: None)
+
+
+def test_the_kernel_stops_with_its_command(tmp_path):
+    """kill -9 of the command: the kernel notices its parent is gone and never finishes the step."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    books = tmp_path / "books"
+    books.mkdir()
+    marker = tmp_path / "finished"
+    _book(books, "00_sleep", [f"import time, pathlib\ntime.sleep(12)\npathlib.Path({str(marker)!r}).write_text('x')"])
+    code = ("from pathlib import Path\nfrom migration_kit.workbook import run_workbook\n"
+            f"run_workbook({str(REPO / 'params' / 'rehearsal.yaml')!r}, run_id='k', runs_dir={str(tmp_path / 'runs')!r}, "
+            f"notebooks=Path({str(books)!r}), echo=print)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list((tmp_path / "runs").rglob("00_sleep.ipynb")):
+        time.sleep(0.5)  # the notebook has started executing
+    time.sleep(2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    time.sleep(16)  # longer than the cell would take
+    assert not marker.exists()
