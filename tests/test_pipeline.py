@@ -240,3 +240,46 @@ def test_run_ids_cannot_climb_out_of_the_runs_folder(tmp_path, run_id):
     with pytest.raises(MigrationKitError, match="run id"):
         open_run(PARAMS, run_id=run_id, runs_dir=tmp_path / "runs")
     assert not (tmp_path / "escape").exists()
+
+
+def test_the_buyer_loads_the_handover_once_and_exactly(rehearsal_run, tmp_path):
+    import json
+    import sqlite3
+
+    from migration_kit.handover.load import load_handover
+
+    ctx, _ = rehearsal_run
+    keys = ctx.run.path("secrets", "keys")
+    folder = tmp_path / "handover"
+    shutil.copytree(ctx.run.path("handover"), folder)
+    args = (folder, keys / "seller.pem", keys / "buyer.key", keys / "buyer.pem")
+    db = tmp_path / "buyer.sqlite"
+    out = load_handover(*args, db=db)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {t: v["rows"] for t, v in out["tables"].items()} == {t: v["rows"] for t, v in manifest["tables"].items()}
+    con = sqlite3.connect(db)
+    spent = [r[0] for r in con.execute("SELECT total_spent FROM customers WHERE total_spent IS NOT NULL")]
+    assert spent and all(isinstance(v, str) and v.count(".") == 1 and len(v.split(".")[1]) == 2 for v in spent)
+    orphans = con.execute("SELECT COUNT(*) FROM record_map r LEFT JOIN customers c USING (entity_id) "
+                          "WHERE c.entity_id IS NULL").fetchone()[0]
+    con.close()
+    assert orphans == 0
+    assert load_handover(*args, db=db)["status"] == "already loaded: nothing changed"
+
+
+def test_a_tampered_handover_is_refused_and_creates_no_table(rehearsal_run, tmp_path):
+    from migration_kit.errors import IntegrityError
+    from migration_kit.handover.load import load_handover
+
+    ctx, _ = rehearsal_run
+    keys = ctx.run.path("secrets", "keys")
+    folder = tmp_path / "handover"
+    shutil.copytree(ctx.run.path("handover"), folder)
+    part = sorted(folder.glob("customers.part*.csv.cms"))[0]
+    blob = bytearray(part.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    part.write_bytes(bytes(blob))
+    db = tmp_path / "buyer.sqlite"
+    with pytest.raises(IntegrityError, match="does not verify"):
+        load_handover(folder, keys / "seller.pem", keys / "buyer.key", keys / "buyer.pem", db=db)
+    assert not db.exists()

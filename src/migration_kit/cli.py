@@ -30,6 +30,7 @@ _COMMANDS = (
     ("migration_kit.handover.cli", "verify_command"),
     ("migration_kit.handover.cli", "decrypt_command"),
     ("migration_kit.handover.cli", "restore_command"),
+    ("migration_kit.handover.cli", "load_command"),
 )
 
 

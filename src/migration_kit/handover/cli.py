@@ -19,7 +19,7 @@ import click
 
 from .keys import generate_keys
 
-__all__ = ["decrypt_command", "keys_command", "restore_command", "verify_command"]
+__all__ = ["decrypt_command", "keys_command", "load_command", "restore_command", "verify_command"]
 
 _PEM = click.Path(dir_okay=False, exists=True, path_type=Path)
 
@@ -190,3 +190,39 @@ def restore_command(
         raise click.UsageError(str(exc)) from None
     for p in paths:
         click.echo(f"restored {p}")
+
+
+@click.command("load")
+@click.argument("handover_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--signer-cert", type=_PEM, required=True, help="The seller's certificate (PEM).")
+@click.option("--key", type=_PEM, required=True, help="Buyer private key (PEM).")
+@click.option("--cert", type=_PEM, required=True, help="Buyer certificate (PEM).")
+@click.option(
+    "--db",
+    default=None,
+    help="SQLite database file (default <handover>.sqlite beside the folder).",
+)
+@click.option("--replace", is_flag=True, help="Replace another handover already in --db.")
+@click.option(
+    "--passphrase-env", default=None, help="Environment variable holding --key's passphrase."
+)
+def load_command(
+    handover_dir: Path,
+    signer_cert: Path,
+    key: Path,
+    cert: Path,
+    db: str | None,
+    replace: bool,
+    passphrase_env: str | None,
+) -> None:
+    """Verify HANDOVER_DIR, decrypt it part by part and load every table in one transaction."""
+    from .load import load_handover
+
+    out = load_handover(
+        handover_dir, signer_cert, key, cert, db=db, replace=replace, passphrase_env=passphrase_env
+    )
+    if out["status"] != "loaded":
+        click.echo(f"{out['db']}: {out['status']}")
+        return
+    rows = ", ".join(f"{t} {v['rows']}" for t, v in out["tables"].items())
+    click.echo(f"loaded into {out['db']}: {rows}; counts equal the manifest")

@@ -43,7 +43,15 @@ from ..runfolder import atomic_write_bytes
 from .cms import encrypt
 from .keys import KeyMaterial
 
-__all__ = ["OPENSSL_DECRYPT", "PART_SUFFIX", "ExportedFile", "export_tables", "write_atomic"]
+__all__ = [
+    "OPENSSL_DECRYPT",
+    "PART_SUFFIX",
+    "TABLE_KEYS",
+    "ExportedFile",
+    "export_tables",
+    "table_schema",
+    "write_atomic",
+]
 
 #: Suffix of every encrypted part file.
 PART_SUFFIX = ".csv.cms"
@@ -73,6 +81,50 @@ class ExportedFile:
         d = asdict(self)
         d["columns"] = list(self.columns)
         return d
+
+
+#: Primary key and foreign keys of each exported table (the loader creates them).
+TABLE_KEYS: dict[str, dict[str, Any]] = {
+    "customers": {"primary_key": ["entity_id"], "foreign_keys": {}},
+    "record_map": {
+        "primary_key": ["source", "record_id"],
+        "foreign_keys": {"entity_id": "customers.entity_id"},
+    },
+    "notification_roster": {
+        "primary_key": ["entity_id"],
+        "foreign_keys": {"entity_id": "customers.entity_id"},
+    },
+}
+
+
+def table_schema(table: str, df: pd.DataFrame) -> dict[str, Any]:
+    """The schema the manifest carries for ``table``: column types (``text``, ``integer``,
+    ``boolean``, ``decimal(18,2)``, ``date``, ``timestamp``), primary and foreign keys.
+
+    Example
+    -------
+    >>> s = table_schema("customers", pd.DataFrame({"entity_id": ["E1"], "order_count": [3]}))
+    >>> s["columns"], s["primary_key"]
+    ({'entity_id': 'text', 'order_count': 'integer'}, ['entity_id'])
+    """
+    types = {}
+    for col in df.columns:
+        dtype = df[col].dtype
+        text = str(dtype)
+        if text.startswith("decimal128"):
+            kind = "decimal(18,2)"
+        elif pd.api.types.is_bool_dtype(dtype):
+            kind = "boolean"
+        elif pd.api.types.is_integer_dtype(dtype):
+            kind = "integer"
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            values = df[col].dropna()
+            kind = "date" if (values == values.dt.normalize()).all() else "timestamp"
+        else:
+            kind = "text"
+        types[str(col)] = kind
+    keys = TABLE_KEYS.get(table, {"primary_key": [], "foreign_keys": {}})
+    return {"columns": types, **keys}
 
 
 def write_atomic(path: str | os.PathLike, data: bytes) -> None:

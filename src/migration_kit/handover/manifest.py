@@ -151,6 +151,7 @@ def write_manifest(
     run_id: str,
     created_at: str | dt.datetime,
     plain_files: Sequence[str] = (),
+    schemas: Mapping[str, Any] | None = None,
     audit_log: str | os.PathLike | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -171,6 +172,8 @@ def write_manifest(
         Identify the run.
     created_at : str or datetime
         Creation time (passed in so the manifest is reproducible).
+    schemas : mapping, optional
+        Table -> :func:`~migration_kit.handover.export.table_schema` (types and keys for loaders).
     plain_files : sequence of str
         Names of further non-personal files already in ``handover_dir`` to list with their hash
         (e.g. a copy of ``audit_log.jsonl``).
@@ -204,7 +207,15 @@ def write_manifest(
         entries.append({"kind": "plain", "name": name, "bytes": size, "sha256": sha})
     tables: dict[str, dict[str, Any]] = {}
     for f in files:
-        t = tables.setdefault(f.table, {"rows": 0, "parts": 0, "columns": list(f.columns)})
+        t = tables.setdefault(
+            f.table,
+            {
+                "rows": 0,
+                "parts": 0,
+                "columns": list(f.columns),
+                **({"schema": schemas[f.table]} if schemas and f.table in schemas else {}),
+            },
+        )
         t["rows"] += f.rows
         t["parts"] += 1
     keys = material.describe()

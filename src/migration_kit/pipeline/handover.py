@@ -25,7 +25,7 @@ __all__ = ["step_handover"]
 @releases_memory
 def step_handover(ctx: RunContext) -> StepResult:
     """Encrypt the export to the buyer, write and sign the manifest, ship the audit log."""
-    from ..handover.export import export_tables
+    from ..handover.export import export_tables, table_schema
     from ..handover.manifest import write_manifest
     from ..scoping.crossborder import check_crossborder
     from ..scoping.requests import check_requests
@@ -68,6 +68,7 @@ def step_handover(ctx: RunContext) -> StepResult:
         run_id=run.run_id,
         created_at=ctx.now,
         plain_files=[run.file("handover_audit_log").name],
+        schemas={name: table_schema(name, df) for name, df in tables.items()},
         audit_log=run.file("audit_log"),
         extra={"client": ctx.params.client, "recipient": ctx.params.deal.recipient.name},
     )
