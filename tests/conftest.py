@@ -83,3 +83,59 @@ def plaintext_hits(run_root: Path) -> dict[str, int]:
         if found:
             hits[rel] = len(found)
     return hits
+
+
+def _pg_bin(name: str) -> str | None:
+    import glob
+    import shutil as _shutil
+
+    found = _shutil.which(name)
+    if found:
+        return found
+    hits = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return hits[-1] if hits else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url(tmp_path_factory):
+    """A real PostgreSQL server for the buyer's loader: ``$MK_PG_URL``, else one started here
+    (initdb in a temporary folder, a Unix socket only, stopped at the end). Under CI a server
+    that cannot start fails the tests instead of skipping them."""
+    import os
+    import subprocess
+
+    if os.environ.get("MK_PG_URL"):
+        yield os.environ["MK_PG_URL"]
+        return
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not (initdb and pg_ctl):
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL (initdb, pg_ctl) is not installed; .ci/run installs it")
+        pytest.skip("PostgreSQL is not installed here")
+    import shutil
+    import tempfile
+
+    # not under pytest's own temporary folder: the server's user must be able to reach it
+    base = Path(tempfile.mkdtemp(prefix="mk-pg-"))
+    data, sock = base / "data", base / "sock"
+    sock.mkdir()
+    run_as: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: run the server as the postgres user
+        import pwd
+
+        pw = pwd.getpwnam("postgres")
+        for p in (base, sock):
+            os.chown(p, pw.pw_uid, pw.pw_gid)
+        os.chmod(base, 0o755)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    subprocess.run([*run_as, initdb, "-D", str(data), "-A", "trust", "-U", "mk", "-E", "UTF8"],
+                   check=True, capture_output=True)
+    log = base / "server.log"
+    subprocess.run([*run_as, pg_ctl, "-D", str(data), "-l", str(log), "-w", "-o",
+                    f"-k {sock} -c listen_addresses=''", "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql://mk@/postgres?host={sock}"
+    finally:
+        subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)

@@ -283,3 +283,40 @@ def test_a_tampered_handover_is_refused_and_creates_no_table(rehearsal_run, tmp_
     with pytest.raises(IntegrityError, match="does not verify"):
         load_handover(folder, keys / "seller.pem", keys / "buyer.key", keys / "buyer.pem", db=db)
     assert not db.exists()
+
+
+def test_the_buyer_loads_into_postgresql(rehearsal_run, postgres_url, tmp_path):
+    import json
+
+    import psycopg
+
+    from migration_kit.errors import IntegrityError
+    from migration_kit.handover.load import load_handover
+
+    ctx, _ = rehearsal_run
+    keys = ctx.run.path("secrets", "keys")
+    folder = tmp_path / "handover"
+    shutil.copytree(ctx.run.path("handover"), folder)
+    args = (folder, keys / "seller.pem", keys / "buyer.key", keys / "buyer.pem")
+    out = load_handover(*args, db=postgres_url)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {t: v["rows"] for t, v in out["tables"].items()} == {t: v["rows"] for t, v in manifest["tables"].items()}
+    with psycopg.connect(postgres_url) as con:
+        kinds = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                 "WHERE table_name = 'customers'").fetchall())
+        total = con.execute("SELECT sum(total_spent) FROM customers").fetchone()[0]
+        orphans = con.execute("SELECT count(*) FROM record_map r LEFT JOIN customers c USING (entity_id) "
+                              "WHERE c.entity_id IS NULL").fetchone()[0]
+    assert kinds["total_spent"] == "numeric" and str(total).count(".") == 1 and orphans == 0
+    assert load_handover(*args, db=postgres_url)["status"] == "already loaded: nothing changed"
+    # a tampered copy is refused before any table is touched
+    bad = tmp_path / "bad"
+    shutil.copytree(folder, bad)
+    part = sorted(bad.glob("record_map.part*.csv.cms"))[0]
+    blob = bytearray(part.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    part.write_bytes(bytes(blob))
+    with pytest.raises(IntegrityError, match="does not verify"):
+        load_handover(bad, keys / "seller.pem", keys / "buyer.key", keys / "buyer.pem", db=postgres_url, replace=True)
+    with psycopg.connect(postgres_url) as con:
+        assert con.execute("SELECT count(*) FROM customers").fetchone()[0] == manifest["tables"]["customers"]["rows"]
