@@ -79,6 +79,13 @@ def _generate_here(entities: int, seed: int, folder: Path) -> dict[str, int]:
     return counts
 
 
+def _rehearsal_keys(params: Path) -> None:
+    """A set cached before params said ``keys: {rehearsal: true}`` gets it (synthetic data)."""
+    text = params.read_text(encoding="utf-8")
+    if "\nkeys:" not in text:
+        params.write_text(text.rstrip("\n") + "\nkeys:\n  rehearsal: true\n", encoding="utf-8")
+
+
 def dataset(
     entities: int,
     seed: int = 7,
@@ -121,6 +128,7 @@ def dataset(
     root = Path(root) if root is not None else DEFAULT_ROOT
     folder = root / f"{entities}_{seed}"
     if (folder / _MARKER).exists() and (folder / "params.yaml").exists():
+        _rehearsal_keys(folder / "params.yaml")
         return folder / "params.yaml"
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".{entities}_{seed}.tmp-{os.getpid()}"
