@@ -57,3 +57,12 @@ def test_logged_override_lets_the_export_go(linked, tmp_path):
     assert counts["gates_overridden"] == 2 and counts["gates_failed"] == 0
     step_handover(ctx2)
     assert any(ctx2.run.path("handover").glob("customers.part*.csv.cms"))
+
+
+def test_no_export_before_the_quality_step(tmp_path):
+    ctx = open_run(_params_with(tmp_path, {}), run_id="nq", runs_dir=tmp_path / "runs")
+    for step in (step_intake, step_clean, step_link, step_scope):
+        step(ctx)
+    with pytest.raises(QualityGateError, match="the quality step has not run"):
+        step_handover(ctx)
+    assert not any(ctx.run.path("handover").glob("*.cms"))

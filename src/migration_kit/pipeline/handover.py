@@ -33,13 +33,18 @@ def step_handover(ctx: RunContext) -> StepResult:
     run = ctx.run
     check_requests(run.read_table("suppression_requests"))  # never ship past an open request
     check_crossborder(run.read_json("crossborder"), ctx.params.policy.crossborder_reference)
-    if run.exists("quality_gates"):
-        gates = pd.read_csv(run.file("quality_gates"))
-        failed = gates[gates["status"] == "fail"]
-        if len(failed):
-            raise QualityGateError(f"export stopped: {failed['message'].iloc[0]}")
+    if not run.exists("quality_gates"):  # no gate checked, no fidelity shown: no export
+        raise QualityGateError(
+            "export stopped: the quality step has not run for this run (no quality_gates.csv); "
+            "run it first (notebook 05 or migration-kit run)"
+        )
+    gates = pd.read_csv(run.file("quality_gates"))
+    failed = gates[gates["status"] == "fail"]
+    if len(failed):
+        raise QualityGateError(f"export stopped: {failed['message'].iloc[0]}")
     folder = run.path("handover")
-    moving = run.read_json("reconciliation").get("transferred", 0)
+    recon = run.read_json("reconciliation")
+    moving = recon.get("transferred", 0)
     if not deal_type(ctx.params.deal.type).transfers or not moving:  # nothing leaves the seller
         if folder.exists():
             shutil.rmtree(folder)
@@ -50,7 +55,6 @@ def step_handover(ctx: RunContext) -> StepResult:
         shutil.rmtree(folder)  # a rerun replaces the whole export, never mixes parts
     tables = export_frames(ctx)
     files = export_tables(tables, folder, material)
-    recon = run.read_json("reconciliation")
     rows = {f"rows_{k}": len(v) for k, v in tables.items()}
     ctx.audit(
         "handover",
