@@ -6,13 +6,17 @@ an analyst would: every open request listed under ``policy.requests.overrides``)
 handover. Then ``load_handover`` is timed ``--repeat`` times into a fresh SQLite file and, when a
 ``--pg URL`` is given, into PostgreSQL (``--replace`` between repeats).
 
+With ``--scale K`` the real handover's tables (``export_frames`` of the run) are repeated K times
+with suffixed ``entity_id`` / ``record_id`` and exported and signed again with the run's keys, so
+that a 1M-customer handover of the real row shape is loaded without running the pipeline at 1M.
+
 Printed: customers, the handover's parts, and the median seconds per target beside the target
 (1M customers in at most 30 s).
 
 Run::
 
     .venv/bin/python benchmarks/bench_load.py [--entities 100000] [--seed 11] [--repeat 3]
-        [--pg postgresql://user@/db?host=/socket/dir]
+        [--pg postgresql://user@/db?host=/socket/dir] [--scale 11]
 """
 
 from __future__ import annotations
@@ -65,18 +69,54 @@ def _handover(params: Path, tmp: Path) -> pipeline.RunContext:
     return ctx
 
 
+def _scaled(ctx: pipeline.RunContext, k: int, out: Path) -> Path:
+    """The run's export tables repeated ``k`` times, exported and signed into ``out``."""
+    from migration_kit.handover.export import export_tables, table_schema
+    from migration_kit.handover.manifest import write_manifest
+    from migration_kit.pipeline.context import key_material
+    from migration_kit.pipeline.exports import export_frames
+
+    tables = {}
+    for name, df in export_frames(ctx).items():
+        copies = []
+        for i in range(k):
+            c = df.copy()
+            c["entity_id"] = c["entity_id"].astype(str) + f"-{i}"
+            if "record_id" in c:
+                c["record_id"] = c["record_id"].astype(str) + f"-{i}"
+            copies.append(c)
+        tables[name] = pd.concat(copies, ignore_index=True)
+    material = key_material(ctx)
+    files = export_tables(tables, out, material)
+    recon = ctx.run.read_json("reconciliation")
+    write_manifest(
+        out,
+        files,
+        material,
+        reconciliation={key: v * k if isinstance(v, int) else v for key, v in recon.items()},
+        params_hash=ctx.params.sha256,
+        run_id=f"{ctx.run.run_id}-x{k}",
+        created_at=ctx.now,
+        schemas={name: table_schema(name, df) for name, df in tables.items()},
+    )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--entities", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--pg", default=None, help="a postgresql:// URL to load into as well")
+    ap.add_argument("--scale", type=int, default=1, help="repeat the handover's rows K times")
     args = ap.parse_args(argv)
     params = dataset(args.entities, args.seed)
     with tempfile.TemporaryDirectory(prefix="bench_load_") as name:
         tmp = Path(name)
         ctx = _handover(params, tmp)
         folder = ctx.run.path("handover")
+        if args.scale > 1:
+            folder = _scaled(ctx, args.scale, tmp / "scaled")
         keys = ctx.run.path("secrets", "keys")
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         customers = manifest["tables"]["customers"]["rows"]

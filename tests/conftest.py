@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+REHEARSAL_PARAMS = Path(__file__).resolve().parents[1] / "params" / "rehearsal.yaml"
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -139,3 +141,14 @@ def postgres_url(tmp_path_factory):
         subprocess.run([*run_as, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"],
                        capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def rehearsal_run(tmp_path_factory):
+    """The whole pipeline once per test session on the committed rehearsal set (run id ``test``)."""
+    from migration_kit.pipeline import open_run, run_all
+
+    runs = tmp_path_factory.mktemp("runs")
+    ctx = open_run(REHEARSAL_PARAMS, run_id="test", runs_dir=runs)
+    results = run_all(ctx, echo=lambda s: None)
+    return ctx, results

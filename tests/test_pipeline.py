@@ -17,14 +17,6 @@ REPO = Path(__file__).resolve().parents[1]
 PARAMS = REPO / "params" / "rehearsal.yaml"
 
 
-@pytest.fixture(scope="session")
-def rehearsal_run(tmp_path_factory):
-    runs = tmp_path_factory.mktemp("runs")
-    ctx = open_run(PARAMS, run_id="test", runs_dir=runs)
-    results = run_all(ctx, echo=lambda s: None)
-    return ctx, results
-
-
 def _truth() -> pd.DataFrame:
     truth = pd.read_csv(REPO / "synthetic_data" / "rehearsal" / "truth.csv", dtype=str, keep_default_na=False)
     return truth[truth["source"] != "suppression"]
@@ -240,83 +232,3 @@ def test_run_ids_cannot_climb_out_of_the_runs_folder(tmp_path, run_id):
     with pytest.raises(MigrationKitError, match="run id"):
         open_run(PARAMS, run_id=run_id, runs_dir=tmp_path / "runs")
     assert not (tmp_path / "escape").exists()
-
-
-def test_the_buyer_loads_the_handover_once_and_exactly(rehearsal_run, tmp_path):
-    import json
-    import sqlite3
-
-    from migration_kit.handover.load import load_handover
-
-    ctx, _ = rehearsal_run
-    keys = ctx.run.path("secrets", "keys")
-    folder = tmp_path / "handover"
-    shutil.copytree(ctx.run.path("handover"), folder)
-    args = (folder, keys / "seller.pem", keys / "buyer.key", keys / "buyer.pem")
-    db = tmp_path / "buyer.sqlite"
-    out = load_handover(*args, db=db)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert {t: v["rows"] for t, v in out["tables"].items()} == {t: v["rows"] for t, v in manifest["tables"].items()}
-    con = sqlite3.connect(db)
-    spent = [r[0] for r in con.execute("SELECT total_spent FROM customers WHERE total_spent IS NOT NULL")]
-    assert spent and all(isinstance(v, str) and v.count(".") == 1 and len(v.split(".")[1]) == 2 for v in spent)
-    orphans = con.execute("SELECT COUNT(*) FROM record_map r LEFT JOIN customers c USING (entity_id) "
-                          "WHERE c.entity_id IS NULL").fetchone()[0]
-    con.close()
-    assert orphans == 0
-    assert load_handover(*args, db=db)["status"] == "already loaded: nothing changed"
-
-
-def test_a_tampered_handover_is_refused_and_creates_no_table(rehearsal_run, tmp_path):
-    from migration_kit.errors import IntegrityError
-    from migration_kit.handover.load import load_handover
-
-    ctx, _ = rehearsal_run
-    keys = ctx.run.path("secrets", "keys")
-    folder = tmp_path / "handover"
-    shutil.copytree(ctx.run.path("handover"), folder)
-    part = sorted(folder.glob("customers.part*.csv.cms"))[0]
-    blob = bytearray(part.read_bytes())
-    blob[len(blob) // 2] ^= 0x01
-    part.write_bytes(bytes(blob))
-    db = tmp_path / "buyer.sqlite"
-    with pytest.raises(IntegrityError, match="does not verify"):
-        load_handover(folder, keys / "seller.pem", keys / "buyer.key", keys / "buyer.pem", db=db)
-    assert not db.exists()
-
-
-def test_the_buyer_loads_into_postgresql(rehearsal_run, postgres_url, tmp_path):
-    import json
-
-    import psycopg
-
-    from migration_kit.errors import IntegrityError
-    from migration_kit.handover.load import load_handover
-
-    ctx, _ = rehearsal_run
-    keys = ctx.run.path("secrets", "keys")
-    folder = tmp_path / "handover"
-    shutil.copytree(ctx.run.path("handover"), folder)
-    args = (folder, keys / "seller.pem", keys / "buyer.key", keys / "buyer.pem")
-    out = load_handover(*args, db=postgres_url)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    assert {t: v["rows"] for t, v in out["tables"].items()} == {t: v["rows"] for t, v in manifest["tables"].items()}
-    with psycopg.connect(postgres_url) as con:
-        kinds = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                 "WHERE table_name = 'customers'").fetchall())
-        total = con.execute("SELECT sum(total_spent) FROM customers").fetchone()[0]
-        orphans = con.execute("SELECT count(*) FROM record_map r LEFT JOIN customers c USING (entity_id) "
-                              "WHERE c.entity_id IS NULL").fetchone()[0]
-    assert kinds["total_spent"] == "numeric" and str(total).count(".") == 1 and orphans == 0
-    assert load_handover(*args, db=postgres_url)["status"] == "already loaded: nothing changed"
-    # a tampered copy is refused before any table is touched
-    bad = tmp_path / "bad"
-    shutil.copytree(folder, bad)
-    part = sorted(bad.glob("record_map.part*.csv.cms"))[0]
-    blob = bytearray(part.read_bytes())
-    blob[len(blob) // 2] ^= 0x01
-    part.write_bytes(bytes(blob))
-    with pytest.raises(IntegrityError, match="does not verify"):
-        load_handover(bad, keys / "seller.pem", keys / "buyer.key", keys / "buyer.pem", db=postgres_url, replace=True)
-    with psycopg.connect(postgres_url) as con:
-        assert con.execute("SELECT count(*) FROM customers").fetchone()[0] == manifest["tables"]["customers"]["rows"]

@@ -225,4 +225,4 @@ def load_command(
         click.echo(f"{out['db']}: {out['status']}")
         return
     rows = ", ".join(f"{t} {v['rows']}" for t, v in out["tables"].items())
-    click.echo(f"loaded into {out['db']}: {rows}; counts equal the manifest")
+    click.echo(f"loaded into {out['db']}: {rows}; counts and checksums equal the manifest")

@@ -40,6 +40,7 @@ import pyarrow.csv as pacsv
 from ..artifacts import ARTIFACTS
 from ..errors import IntegrityError, ParamsError
 from ..runfolder import atomic_write_bytes
+from .checksum import csv_checksum
 from .cms import encrypt
 from .keys import KeyMaterial
 
@@ -75,6 +76,8 @@ class ExportedFile:
     plaintext_sha256: str
     ciphertext_bytes: int
     ciphertext_sha256: str
+    #: The part's rows checksum (:mod:`~migration_kit.handover.checksum`), summed per table.
+    rows_checksum: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for manifest.json."""
@@ -276,6 +279,7 @@ def export_tables(
                     hashlib.sha256(plain).hexdigest(),
                     len(cipher_bytes),
                     hashlib.sha256(cipher_bytes).hexdigest(),
+                    csv_checksum(plain),
                 )
             )
             del plain, cipher_bytes

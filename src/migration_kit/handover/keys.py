@@ -40,6 +40,7 @@ __all__ = [
     "KeysSpec",
     "fingerprint",
     "generate_keys",
+    "key_matches",
     "load_certificate",
     "load_key_material",
     "load_private_key",
@@ -409,8 +410,14 @@ def load_private_key(
     return key
 
 
-def _matches(key: rsa.RSAPrivateKey, cert: x509.Certificate) -> bool:
-    """True when ``key`` is the private half of ``cert``'s (RSA) public key."""
+def key_matches(key: rsa.RSAPrivateKey, cert: x509.Certificate) -> bool:
+    """True when ``key`` is the private half of ``cert``'s (RSA) public key.
+
+    Example
+    -------
+    >>> key_matches(load_private_key("buyer.key"), load_certificate("buyer.pem"))  # doctest: +SKIP
+    True
+    """
     pub = cert.public_key()
     return (
         isinstance(pub, rsa.RSAPublicKey)
@@ -454,7 +461,7 @@ def load_key_material(spec: KeysSpec, *, now: dt.datetime | None = None) -> KeyM
     key = load_private_key(
         spec.signer_key, passphrase_env=spec.signer_key_passphrase_env, what="signer key"
     )
-    if not _matches(key, signer_cert):
+    if not key_matches(key, signer_cert):
         raise KeyMaterialError(
             f"{spec.signer_key}: the signer key does not belong to signer certificate "
             f"{spec.signer_certificate} ({fingerprint(signer_cert)}); pair the key with its own "

@@ -30,6 +30,8 @@ from ..artifacts import ARTIFACTS
 from ..errors import ScopingError
 from ..runfolder import file_sha256
 from .audit import audit_head
+from .checksum import ALGORITHM as CHECKSUM
+from .checksum import add_checksums
 from .cms import sign_detached
 from .export import OPENSSL_DECRYPT, ExportedFile, write_atomic
 from .keys import KeyMaterial
@@ -218,6 +220,10 @@ def write_manifest(
         )
         t["rows"] += f.rows
         t["parts"] += 1
+        t["checksum"] = {
+            "algorithm": CHECKSUM,
+            "value": add_checksums([t.get("checksum", {}).get("value", "0" * 64), f.rows_checksum]),
+        }
     keys = material.describe()
     manifest = {
         "format": FORMAT,
