@@ -69,10 +69,12 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", "# 03 · Deduplication and clerical review\n\nIndex (union of blocking rules) → compare (multi-level, "
                "vectorized) → classify (Fellegi-Sunter, m/u by EM, term-frequency adjusted) → cluster (no chaining "
                "of strangers) → golden records by survivorship rules with lineage.\n\n**Check:** the review queue; "
-               "write decisions (`match` / `non_match` / `split`) into `reports/review_decisions.csv` and rerun "
-               "this step: decisions override the model. Pairs where exactly one record carries a withdrawal or "
-               "erasure request (`request_on`) come first: left apart, the duplicate without the request would be "
-               "transferred."),
+               "decide its pairs with the review app at the end of this notebook (or `migration-kit review "
+               "PARAMS` in a terminal, or the queue CSV's `decision` column): decisions (`match` / `non_match` / "
+               "`split`) go to the client's file, `reviews/<client>.csv` beside the params file (or "
+               "`golden.decisions`), and override the model in every later run, whatever its run id. Pairs where "
+               "exactly one record carries a withdrawal or erasure request (`request_on`) come first: left apart, "
+               "the duplicate without the request would be transferred."),
         ("code", OPEN),
         ("code", "counts = pipeline.step_link(ctx)\ncounts"),
         ("md", "**How the linkage was configured.** Without a `linkage:` section in the params file the kit "
@@ -87,8 +89,14 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", "views.report_csv(ctx, 'match_parameters')"),
         ("code", "display(Image(filename=str(ctx.run.file('match_weights_chart'))))"),
         ("code", "views.report_csv(ctx, 'review_queue', head=10)"),
-        ("md", "The review form below writes decisions to `reports/review_decisions.csv` (only in a live "
-               "JupyterLab session; an unattended run shows nothing here)."),
+        ("md", "**The review app.** In JupyterLab the cell below pages through every pair (\"Pair N of M\"), "
+               "requests first, then the most uncertain, with both records side by side (masked), the level each "
+               "comparison found and its weight as a bar (green: evidence for one person, red: against). Click "
+               "into the key box once, then type `m` match, `n` non-match, `s` skip, `x` clear, `j` / `k` next / "
+               "previous; each decision is saved at once to the client's file, and rerunning `step_link` above "
+               "applies it. Executed unattended (papermill, nbval) the cell shows a one-line summary instead, and "
+               "the workbook's own run (run id `notebook`) then reads only its run folder's "
+               "`reports/review_decisions.csv`, so decisions saved here never change the committed outputs."),
         ("code", "views.review_form(ctx)"),
     ],
     "04_scoping": [
@@ -145,6 +153,38 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", OPEN),
         ("code", "result = pipeline.step_report(ctx)\n"
                  "print('report written:', ctx.run.file('report').name, '| sections:', result['sections'])"),
+    ],
+    "08_overlap": [
+        ("md", "# 08 · Customer overlap before signing\n\nThe buyer's first question: how many of these customers "
+               "do we already have? Answered here without either party showing its list: private set intersection "
+               "cardinality (ECDH on P-256, `openmined.psi`) over normalized identifiers of each party's golden "
+               "customers (phone in E.164, case-folded e-mail, ID number, name plus birth date), in three file "
+               "exchanges: `migration-kit overlap request` (buyer), `answer` (seller), `result` (buyer).\n\n"
+               "Both parties first run their own intake, cleaning and dedupe, so a customer counts once. The "
+               "rehearsal buyer (`params/rehearsal_buyer.yaml`, written by `migration-kit synth --buyer-overlap`) "
+               "holds a known share of the seller's customers, recorded its own way. A client without a buyer "
+               "rehearsal set skips this notebook's steps."),
+        ("code", OPEN + "\nfrom migration_kit import overlap\n"
+                 "parties = overlap.rehearsal_parties(params_file, runs_dir=runs_dir, run_id=run_id)\n"
+                 "overlap.parties_table(parties)"),
+        ("md", "## 1 · The buyer's request\n\nThe buyer blinds a token per identifier, and per combination of "
+               "identifiers, with its own key (kept in its run folder's `work/`, 0600). The request holds elliptic-"
+               "curve points only: no identifier, no hash a dictionary of phone numbers could reverse. The seller "
+               "learns these set sizes and nothing else."),
+        ("code", "overlap.request_step(parties, workers=1)"),
+        ("md", "## 2 · The seller's answer\n\nThe seller blinds its own tokens with a key made for this answer and "
+               "forgotten after it, re-blinds the buyer's points and sorts both (the buyer cannot tell which of its "
+               "points came back as which)."),
+        ("code", "overlap.answer_step(parties, workers=1)"),
+        ("md", "## 3 · The buyer's result\n\nPer identifier: how many values both hold. Combined: customers "
+               "sharing at least one identifier, by inclusion-exclusion over the 15 combinations (exact when no "
+               "value is held by two customers of one party and each buyer customer's matches point at one seller "
+               "customer; otherwise within the hard bounds the result gives).\n\n**Check:** on the rehearsal the "
+               "figures equal the truth the generator wrote (difference 0)."),
+        ("code", "overlap.result_step(parties, workers=1)"),
+        ("code", "overlap.truth_check(parties)"),
+        ("md", "Each step is an entry of that party's own hash-chained audit log: the files' hashes and the counts."),
+        ("code", "overlap.steps_table(parties)"),
     ],
 }
 

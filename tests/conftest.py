@@ -149,6 +149,7 @@ def rehearsal_run(tmp_path_factory):
     from migration_kit.pipeline import open_run, run_all
 
     runs = tmp_path_factory.mktemp("runs")
-    ctx = open_run(REHEARSAL_PARAMS, run_id="test", runs_dir=runs)
+    # the analyst's saved decisions (params/reviews/) never reach the tests: a file of none
+    ctx = open_run(REHEARSAL_PARAMS, run_id="test", runs_dir=runs, decisions_file=runs / "no_decisions.csv")
     results = run_all(ctx, echo=lambda s: None)
     return ctx, results

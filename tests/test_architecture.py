@@ -17,8 +17,8 @@ PKG = REPO / "src" / "migration_kit"
 #: share a layer are independent of each other (no import either way).
 LAYERS: list[tuple[str, ...]] = [
     ("cli",),
-    ("workbook", "purge"),
-    ("pipeline", "views"),
+    ("workbook", "purge", "overlap"),
+    ("pipeline", "views", "preflight"),
     ("report", "<root>"),
     ("params",),
     ("handover", "scoping", "quality", "linkage", "synthetic"),

@@ -7,8 +7,16 @@ import pandas as pd
 import pytest
 
 from migration_kit.errors import InputError, LinkageError, ParamsError
-from migration_kit.linkage.review import (apply_decisions, pair_id, read_decisions, review_queue,
-                                          write_review_queue)
+from migration_kit.linkage.review import (
+    STALE_COLUMNS,
+    apply_decisions,
+    check_decisions,
+    pair_id,
+    partition_decisions,
+    read_decisions,
+    review_queue,
+    write_review_queue,
+)
 
 STD = pd.DataFrame({
     "source": ["web", "pos", "pos", "school"],
@@ -37,24 +45,47 @@ PARAMS = pd.DataFrame({
 def test_queue_selects_band_orders_keys_and_computes_weights():
     q = review_queue(STD, PAIRS, PARAMS, 0.5, 0.95)
     expected = [
+        # pair (1,2) p=0.6, the most uncertain first: pos/p1 vs pos/p2 -> a = pos p1
+        ("pos", "p1", "pos", "p2", 0.6, "pinyin", 1.0, "else", -2.17),
         # pair (0,2) p=0.7: web/w1 vs pos/p2 -> a = pos p2
-        ("pos", "p2", "web", "w1", 0.7, 1.0, -2.17),
-        # pair (1,2) p=0.6: pos/p1 vs pos/p2 -> a = pos p1
-        ("pos", "p1", "pos", "p2", 0.6, 1.0, -2.17),
+        ("pos", "p2", "web", "w1", 0.7, "pinyin", 1.0, "else", -2.17),
     ]
     got = list(q[["source_a", "record_id_a", "source_b", "record_id_b", "match_probability",
-                  "w_name", "w_phone"]].itertuples(index=False, name=None))
+                  "level_name", "w_name", "level_phone", "w_phone"]].itertuples(index=False, name=None))
     assert got == expected
     assert q["decision"].tolist() == ["", ""]
-    assert q.loc[0, "pair_id"] == pair_id("web", "w1", "pos", "p2")
+    assert q.loc[1, "pair_id"] == pair_id("web", "w1", "pos", "p2")
+
+
+def test_queue_shows_a_missing_value_as_no_level_and_no_weight():
+    q = review_queue(STD, PAIRS.assign(gamma_phone=[1, -1, 0, -1]), PARAMS, 0.5, 0.95)
+    row = q[q["record_id_b"] == "w1"].iloc[0]
+    assert (row["level_phone"], row["w_phone"]) == ("", 0.0)
+
+
+# probabilities of three pairs -> the order they are reviewed in (nearest 0.5 first; ties by pair id)
+UNCERTAINTY_ORDER = [
+    ([0.55, 0.9, 0.7], [0, 2, 1]),
+    ([0.9, 0.51, 0.52], [1, 2, 0]),
+    ([0.3, 0.6, 0.45], [2, 1, 0]),  # below 0.5 counts as much as above: distance decides
+]
+
+
+@pytest.mark.parametrize("probs, order", UNCERTAINTY_ORDER)
+def test_queue_puts_the_most_uncertain_first(probs, order):
+    pairs = PAIRS.iloc[:3].assign(match_probability=probs)
+    q = review_queue(STD, pairs, PARAMS, 0.0, 1.0)
+    keys = [(STD.loc[i, "record_id"], STD.loc[j, "record_id"]) for i, j in zip(pairs["i"], pairs["j"], strict=True)]
+    got = [tuple(sorted(k)) for k in zip(q["record_id_a"], q["record_id_b"], strict=True)]
+    assert got == [tuple(sorted(keys[k])) for k in order]
 
 
 @pytest.mark.parametrize("requested,order,request_on", [
-    (None, ["p2", "p1"], ["", ""]),
-    # p1 (pos) has a withdrawal / erasure request: pair (p1, p2) first although less probable
-    ([False, True, False, False], ["p1", "p2"], ["a", ""]),
+    (None, ["p1", "p2"], ["", ""]),
+    # w1 (web) has a withdrawal / erasure request: pair (p2, w1) first although less uncertain
+    ([True, False, False, False], ["p2", "p1"], ["b", ""]),
     # a request on both sides is no reason to hurry: either way the customer is excluded
-    ([True, True, True, False], ["p2", "p1"], ["both", "both"]),
+    ([True, True, True, False], ["p1", "p2"], ["both", "both"]),
 ])
 def test_queue_puts_pairs_with_a_request_on_one_side_first(requested, order, request_on):
     q = review_queue(STD, PAIRS, PARAMS, 0.5, 0.95, requested=requested)
@@ -63,7 +94,7 @@ def test_queue_puts_pairs_with_a_request_on_one_side_first(requested, order, req
 
 def test_queue_carries_decisions_already_applied():
     q = review_queue(STD, PAIRS.assign(decision=[None, "non_match", None, None]), PARAMS, 0.5, 0.95)
-    assert q["decision"].tolist() == ["non_match", ""]
+    assert q["decision"].tolist() == ["", "non_match"]  # (0, 2) is the second: p=0.7
 
 
 def test_queue_masks_personal_values():
@@ -99,7 +130,7 @@ def test_written_queue_round_trips_as_decisions(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["review_queue.csv"]  # no temp file left
     dec = read_decisions(path, known=STD)
     assert dec[["record_id_a", "record_id_b", "decision", "row"]].values.tolist() == [
-        ["p2", "w1", "match", 1], ["p1", "p2", "non_match", 2]]
+        ["p1", "p2", "match", 1], ["p2", "w1", "non_match", 2]]
 
 
 HEADER = "pair_id,source_a,record_id_a,source_b,record_id_b,decision\n"
@@ -208,3 +239,46 @@ def test_no_decisions_leave_entities_unchanged():
     assert apply_decisions(ENT, None).equals(ENT)
     assert apply_decisions(ENT, _decisions([]).reindex(columns=["source_a", "record_id_a", "source_b",
                                                                   "record_id_b", "decision"])).equals(ENT)
+
+
+# decision rows (a, b, decision) -> the row and message check_decisions names, or None (consistent)
+CHECK_CASES = [
+    ([(("pos", "p1"), ("pos", "p2"), "match"), (("pos", "p2"), ("pos", "p3"), "match"),
+      (("pos", "p1"), ("pos", "p3"), "non_match")],
+     (3, r"d\.csv, row 3, column 'decision': says non_match, but the match decision\(s\) in row\(s\) 1, 2 put")),
+    ([(("pos", "p1"), ("web", "w1"), "non_match"), (("web", "w1"), ("pos", "p1"), "match")],
+     (1, r"row 1, column 'decision': says non_match, but the match decision\(s\) in row\(s\) 2 put")),
+    ([(("pos", "p1"), ("pos", "p2"), "match"), (("pos", "p3"), ("web", "w1"), "non_match")], None),
+    ([(("pos", "p1"), None, "split"), (("pos", "p1"), ("pos", "p2"), "non_match")], None),
+]
+
+
+@pytest.mark.parametrize("rows, error", CHECK_CASES)
+def test_check_decisions_names_the_contradicting_rows(rows, error):
+    dec = _decisions(rows).assign(row=range(1, len(rows) + 1))
+    if error is None:
+        assert check_decisions(dec, "d.csv") is None
+        return
+    with pytest.raises(InputError, match=error[1]) as info:
+        check_decisions(dec, "d.csv")
+    assert info.value.row == error[0]
+
+
+# decisions -> (rows applied, stale rows as (row, status, applied))
+PARTITION_CASES = [
+    ([(("pos", "p1"), ("pos", "p2"), "match")], [1], []),
+    ([(("pos", "p1"), ("pos", "p9"), "match")], [], [(1, "record_missing", False)]),
+    ([(("gone", "g1"), None, "split"), (("pos", "p2"), None, "split")], [2], [(1, "record_missing", False)]),
+    # both records exist but this run did not compare them: applied, and reported
+    ([(("pos", "p1"), ("school", "s1"), "non_match"), (("web", "w1"), ("pos", "p1"), "match")],
+     [1, 2], [(1, "pair_not_scored", True)]),
+]
+
+
+@pytest.mark.parametrize("rows, applied, stale", PARTITION_CASES)
+def test_partition_sets_aside_decisions_on_missing_records(rows, applied, stale):
+    dec = _decisions(rows).assign(row=range(1, len(rows) + 1), pair_id="")
+    use, report = partition_decisions(dec, STD, PAIRS)
+    assert use["row"].tolist() == applied
+    assert list(report.columns) == list(STALE_COLUMNS)
+    assert list(report[["row", "status", "applied"]].itertuples(index=False, name=None)) == stale

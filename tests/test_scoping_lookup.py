@@ -102,3 +102,38 @@ def test_export_is_the_persons_own_records_encrypted(run_dir, tmp_path):
                             "-recip", str(tmp_path / "k" / "dpo.pem"), "-inkey", str(tmp_path / "k" / "dpo.key")],
                            capture_output=True, check=True).stdout.decode("utf-8")
     assert "zs@qq.com" in plain and "zhangsan@163.com" in plain and "anna@example.de" not in plain
+
+
+@pytest.mark.parametrize("digests", [
+    ["b" * 64, "a" * 64, "c" * 64],
+    ["b" * 64, "a" * 64, "b" * 64],  # equal digests share a rank (the exact path)
+    ["a" * 32 + "f" * 32, "a" * 32 + "0" * 32],  # the same first 128 bits: the exact path
+])
+def test_digest_ranks_sort_like_strings(digests):
+    import numpy as np
+
+    from migration_kit.scoping.lookup import _ranks
+
+    ranks = _ranks(np.array(digests, dtype=object))
+    expected = {d: i for i, d in enumerate(sorted(set(digests)))}
+    assert ranks.tolist() == [expected[d] for d in digests]
+
+
+def test_index_rows_keyed_sorted_and_unique():
+    import pandas as pd
+
+    from migration_kit.masking import keyed_hash
+    from migration_kit.scoping.destruction import record_hash
+    from migration_kit.scoping.lookup import lookup_index
+
+    std = pd.DataFrame({"source": ["pos", "web"], "record_id": ["1", "2"],
+                        "phone": ["+8613812345678", "+8613812345678"],
+                        "raw__phone": ["13812345678", None]})
+    disp = pd.DataFrame({"source": ["pos", "web"], "record_id": ["1", "2"],
+                         "disposition": ["transferred", "merged"], "reason_codes": ["A", "B"]})
+    key = b"k" * 32
+    out = lookup_index(std, disp, key)
+    ident = keyed_hash(key, "phone:13812345678")
+    rows = sorted([(ident, record_hash(key, "pos", "1"), "transferred", "A"),
+                   (ident, record_hash(key, "web", "2"), "merged", "B")])
+    assert [tuple(r) for r in out.values.tolist()] == rows

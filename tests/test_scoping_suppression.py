@@ -140,3 +140,35 @@ def test_match_none_and_bad_table():
     assert not match_suppression(STD, None)[["withdrawn", "erasure", "optout"]].to_numpy().any()
     with pytest.raises(ScopingError, match=r"lacks columns \['request_id'"):
         match_suppression(STD, pd.DataFrame({"phone": ["+8613800000001"]}))
+
+
+KEY_TEXTS = [  # texts the Arrow path (ASCII) and the Python path (Unicode) both see
+    "+86 138-1234-5678", "013812345678", "0086 138 1234 5678", "\x1c+44 20 7946 0000\x1f",
+    "\x0b0044 20 7946 0000", "+1 (415) 555-0100", "8613812345678", "861381234567",
+    "0000861381234567", "+", "00", "+86", "00861", "  ", "", "x", "abc\n", " Li.Na@QQ.COM",
+    "a b\x0bc@x", "ab", "1101 0519 4912 3100 2x", "\t+33 1 23 45 67 89",
+    "８６１３８１２３４５６７８", "x\u3000y@z", "٣٤٥٦٧٨٩", "＋44 20 7946 0000", None,
+]
+
+
+@pytest.mark.parametrize("field", ["phone", "email", "id_number"])
+def test_arrow_keys_equal_python_keys(field):
+    from migration_kit.scoping.suppression import _keys, _python_keys
+
+    s = pd.Series(KEY_TEXTS, dtype=object, index=range(10, 10 + len(KEY_TEXTS)))
+    fast, slow = _keys(field, s), _python_keys(field, s)
+    assert len(fast) == len(slow)
+    for a, b in zip(fast, slow, strict=True):
+        assert a.index.equals(b.index)
+        assert [None if pd.isna(v) else v for v in a] == [None if pd.isna(v) else v for v in b]
+
+
+def test_record_keys_drop_repeated_keys_of_a_record():
+    from migration_kit.scoping.suppression import record_keys
+
+    std = pd.DataFrame({"phone": ["+8613812345678", None], "raw__phone": ["138 1234 5678", "x"],
+                        "email": ["a@b.cn", "a@b.cn"], "raw__email": [" A@B.CN", None]})
+    keys = record_keys(std)
+    assert keys.values.tolist() == [[0, "phone", "13812345678"], [0, "email", "a@b.cn"],
+                                    [1, "email", "a@b.cn"]]
+    assert keys.index.tolist() == [0, 2, 3]  # the positions drop_duplicates() would keep

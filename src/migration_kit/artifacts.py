@@ -295,7 +295,15 @@ ARTIFACTS = ArtifactRegistry(
             "reports/review_decisions.csv",
             "analyst",
             "masked",
-            "the analyst's match / non_match / split decisions",
+            "decisions of the workbook's own unattended run only (others use the client's file)",
+        ),
+        _a(
+            "review_decisions_stale",
+            "reports/review_decisions_stale.csv",
+            "link",
+            "masked",
+            "saved decisions naming a record this run lacks, or a pair it did not compare",
+            ("row", "source_a", "record_id_a", "source_b", "record_id_b", "decision", "status"),
         ),
         _a(
             "linkage_plan",
@@ -634,6 +642,50 @@ ARTIFACTS = ArtifactRegistry(
             "handover",
             "aggregate",
             "files and reconciliation of the manifest",
+        ),
+        # overlap (before signing: customers buyer and seller share, counts only)
+        _a(
+            "overlap_key",
+            "work/overlap_key.bin",
+            "overlap_request",
+            "personal",
+            "the buyer's PSI key (0600): blinds its identifiers; never leaves its run folder, "
+            "purged with the work files",
+        ),
+        _a(
+            "overlap_request_record",
+            "reports/overlap_request.json",
+            "overlap_request",
+            "aggregate",
+            "the buyer's request: id, file hash, its set sizes and local ambiguity counts",
+        ),
+        _a(
+            "overlap_request_message",
+            "reports/overlap_request.mkov",
+            "overlap_request",
+            "encrypted",
+            "PSI request (rehearsal): the buyer's identifiers as P-256 points blinded by its key",
+        ),
+        _a(
+            "overlap_answer_record",
+            "reports/overlap_answer.json",
+            "overlap_answer",
+            "aggregate",
+            "what the seller learnt from a request: its id and the buyer's set sizes",
+        ),
+        _a(
+            "overlap_answer_message",
+            "reports/overlap_answer.mkov",
+            "overlap_answer",
+            "encrypted",
+            "PSI answer (rehearsal): the seller's points and the buyer's re-blinded, sorted",
+        ),
+        _a(
+            "overlap_result",
+            "reports/overlap_result.json",
+            "overlap_result",
+            "aggregate",
+            "customers shared per identifier and combined, with bounds and method",
         ),
         # report, workbook, purge, keys
         _a("report", "report.html", "report", "masked", "the handover report"),

@@ -31,6 +31,8 @@ _COMMANDS = (
     ("migration_kit.handover.cli", "decrypt_command"),
     ("migration_kit.handover.cli", "restore_command"),
     ("migration_kit.handover.cli", "load_command"),
+    ("migration_kit.overlap.cli", "overlap_command"),
+    ("migration_kit.pipeline.review_cli", "review_command"),
 )
 
 
@@ -80,8 +82,20 @@ def intake_command(params_file: Path) -> None:
     is_flag=True,
     help="Print the linkage section the planner chooses (or the frozen one) and link nothing.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default=None,
+    help="Linkage engine (default: the params' linkage.engine, else local); spark runs on "
+    "linkage.spark.master, MIGRATION_KIT_SPARK_MASTER or SPARK_MASTER, else local[2].",
+)
 def dedupe_command(
-    params_file: Path, out: Path | None, runs_dir: Path, run_id: str | None, plan_only: bool
+    params_file: Path,
+    out: Path | None,
+    runs_dir: Path,
+    run_id: str | None,
+    plan_only: bool,
+    engine: str | None,
 ) -> None:
     """Run intake, cleaning and linkage over every input record and write the entity of each."""
     from .pipeline import dedupe
@@ -94,9 +108,25 @@ def dedupe_command(
         return
     if out is None:
         raise click.UsageError("--out is required (or give --plan-only)")
-    summary = dedupe(params_file, out, runs_dir=runs_dir, run_id=run_id)
+    summary = dedupe(params_file, out, runs_dir=runs_dir, run_id=run_id, engine=engine)
     click.echo(f"{summary['records']} records -> {summary['entities']} entities; wrote {out}")
     click.echo(f"run folder: {summary['run_dir']}")
+
+
+@cli.command("check")
+@click.argument("params_file", type=click.Path(dir_okay=False, path_type=Path))
+def check_command(params_file: Path) -> None:
+    """Check PARAMS_FILE before a run: every section, every file, the headers, the suppression
+    list, the keys and the policy; list every problem at once (nothing is written)."""
+    from .preflight import preflight
+
+    params, checked = preflight(params_file)
+    click.echo(
+        f"{params_file}: ready for {params.client} ({params.deal.type}): "
+        f"{checked['sources']} sources with every mapped column present, "
+        f"{checked['requests']} requests parsed, {checked['files']} further files readable, "
+        f"keys: {checked['keys']}"
+    )
 
 
 @cli.command("run")

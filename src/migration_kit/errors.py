@@ -4,6 +4,7 @@
 
     MigrationKitError             base: a user-facing problem, printed as one line, no traceback
     ├── ParamsError               the params file is wrong (unknown key, bad value, missing file)
+    │   └── PreflightError        every problem found before a run starts, one line each
     ├── InputError                a seller export cannot be read as declared (file, row, column)
     ├── LinkageError              linkage rules or review decisions are inconsistent
     ├── ScopingError              the policy cannot be applied, or the counts do not reconcile
@@ -11,6 +12,7 @@
     ├── QualityGateError          a quality gate failed and was not overridden
     ├── KeyMaterialError          a key or certificate is missing, expired, non-RSA or mismatched
     ├── IntegrityError            a hash, signature or audit chain does not match
+    │   └── OverlapMessageError   an overlap message is of another step or request, or altered
     └── WorkbookError             a notebook step failed (names the notebook and the cell)
 
 Messages say what was received, which rule it broke and how to fix it. Values that may be personal
@@ -26,7 +28,9 @@ __all__ = [
     "LawfulnessError",
     "LinkageError",
     "MigrationKitError",
+    "OverlapMessageError",
     "ParamsError",
+    "PreflightError",
     "QualityGateError",
     "ScopingError",
     "WorkbookError",
@@ -56,6 +60,33 @@ class ParamsError(MigrationKitError):
         self.file = file
         prefix = f"{file}: " if file else ""
         super().__init__(f"{prefix}{where}: {message}")
+
+
+class PreflightError(ParamsError):
+    """Problems found before any work (:func:`migration_kit.preflight.preflight`), all of them.
+
+    Parameters
+    ----------
+    file : str
+        The params file.
+    problems : list of str
+        One line each: where, what was found, how to fix it.
+
+    Example
+    -------
+    >>> err = PreflightError("p.yaml", ["keys: missing", "sources.shop: file not found"])
+    >>> str(err).splitlines()[0], err.problems[1]
+    ('p.yaml: 2 problems before any work:', 'sources.shop: file not found')
+    """
+
+    def __init__(self, file: str, problems: list[str]) -> None:
+        self.problems = list(problems)
+        n = len(self.problems)
+        listed = "\n".join(f"  {i}. {p}" for i, p in enumerate(self.problems, 1))
+        MigrationKitError.__init__(
+            self, f"{file}: {n} problem{'s' if n != 1 else ''} before any work:\n{listed}"
+        )
+        self.where, self.detail, self.file = "preflight", listed, file
 
 
 class InputError(MigrationKitError):
@@ -112,6 +143,11 @@ class KeyMaterialError(MigrationKitError):
 
 class IntegrityError(MigrationKitError):
     """A hash, signature or audit-chain check failed."""
+
+
+class OverlapMessageError(IntegrityError):
+    """An overlap file (``migration-kit overlap``) is not the message expected: another format or
+    version, another step, an answer to another request, or its content was altered."""
 
 
 class WorkbookError(MigrationKitError):

@@ -11,6 +11,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -22,6 +23,7 @@ from .params import Params
 if TYPE_CHECKING:  # pragma: no cover
     from ipywidgets import Widget
 
+    from .linkage.review_widget import QueueSummary
     from .pipeline import RunContext
 
 __all__ = [
@@ -153,16 +155,45 @@ def failure_sample(ctx: RunContext, per_reason: int = 1) -> pd.DataFrame:
     )
 
 
-def review_form(ctx: RunContext) -> Widget | None:
-    """An ipywidgets form over the (masked) review queue, writing ``reports/review_decisions.csv``.
+def review_form(ctx: RunContext, *, live: bool | None = None) -> Widget | QueueSummary:
+    """The review app over the run's masked queue, saving each decision into the client's
+    decisions file (``ctx.decisions``); every later run of the client applies them.
 
-    Returns None when ipywidgets is not installed or the queue is empty.
+    In a live notebook frontend (JupyterLab) it is the app
+    (:class:`~migration_kit.linkage.review_widget.ReviewApp`); executed unattended (papermill,
+    nbval), with ``live=False`` or without ipywidgets it is a plain, deterministic summary of the
+    queue instead ("1,533 pairs to review ..."), so executed notebooks hold no widget.
     """
-    try:
-        from .linkage.review_widget import review_widget
-    except ImportError:
-        return None
-    return review_widget(ctx.run.file("review_queue"), ctx.run.file("review_decisions"))
+    import os
+
+    from .linkage.review_widget import ReviewApp, live_frontend, queue_summary
+
+    queue = ctx.run.file("review_queue")
+    summary = ctx.run.read_json(_shown("linkage_summary"))
+    band = summary.get("review_band") or {}
+    stale = int(summary.get("decisions_record_missing", 0)) + int(
+        summary.get("decisions_pair_not_scored", 0)
+    )
+    import importlib.util
+
+    widgets = importlib.util.find_spec("ipywidgets") is not None  # the lab extra installs it
+    if widgets and (live if live is not None else live_frontend()):
+        lower, upper = band.get("lower"), band.get("upper")
+        return ReviewApp(
+            queue,
+            ctx.decisions,
+            run_id=ctx.run.run_id,
+            band=None if lower is None or upper is None else (float(lower), float(upper)),
+            stale=stale,
+        ).widget
+    # where the analyst's decisions go in JupyterLab: the client's file (relative: deterministic)
+    from .linkage.review_store import client_decisions_file
+
+    golden = ctx.params.golden
+    client_file = client_decisions_file(ctx.params.base_dir, ctx.params.client, golden.decisions)
+    shown = os.path.relpath(client_file.resolve(), Path.cwd().resolve())
+    result: QueueSummary = queue_summary(queue, ctx.decisions, saved_to=shown, stale=stale)
+    return result
 
 
 def flat_json(ctx: RunContext, name: str) -> pd.DataFrame:

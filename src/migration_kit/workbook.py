@@ -21,7 +21,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import MigrationKitError, WorkbookError
-from .params import load_params
 from .runfolder import RunFolder, atomic_write_text, new_run_id
 
 __all__ = ["NOTEBOOKS_DIR", "list_notebooks", "notebook_parameters", "run_workbook"]
@@ -92,7 +91,9 @@ def run_workbook(
     import papermill as pm
 
     params_file = Path(params_file).resolve()
-    load_params(params_file)  # validated before any notebook starts
+    from .preflight import preflight
+
+    preflight(params_file)  # every problem that can be found before notebook 00, at once
     books = list_notebooks(notebooks)
     start = _step_of(books, from_step)  # checked before any folder is created
     from .pipeline import open_run  # refuses a run id started with other params
@@ -126,6 +127,34 @@ def run_workbook(
         km.shutdown_kernel(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
     return run.root
+
+
+def failed_cell(book: Path, executed: Path) -> str:
+    """Where an executed notebook failed, as the analyst sees the notebook: the cell's position
+    among the notebook's cells (papermill's injected cell not counted) and its first line.
+
+    Example
+    -------
+    >>> failed_cell(Path("notebooks/03_x.ipynb"),
+    ...             Path("runs/c/r/notebooks/03_x.ipynb"))              # doctest: +SKIP
+    'cell 4 of 12 (counts = pipeline.step_link(ctx))'
+    """
+    import nbformat
+
+    try:
+        nb = nbformat.read(executed, as_version=4)
+    except (OSError, ValueError):
+        return "a cell"
+    added = {"injected-parameters", "papermill-error-cell-tag"}  # papermill's, not the analyst's
+    cells = [c for c in nb.cells if not added & set(c.get("metadata", {}).get("tags", []))]
+    for position, cell in enumerate(cells, start=1):
+        if cell.cell_type == "code" and any(
+            o.get("output_type") == "error" for o in cell.get("outputs", [])
+        ):
+            first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+            shown = first if len(first) <= 60 else first[:57] + "..."
+            return f"cell {position} of {len(cells)} ({shown})"
+    return "a cell"
 
 
 #: The notebook that writes the handover (a failure before or in it makes an earlier one stale).
@@ -176,7 +205,7 @@ def _execute_all(pm, books, start, run, injected, state_file, done, echo, km) ->
         except pm.PapermillExecutionError as exc:
             _invalidate_from(books, i - 1, run, state_file, done)
             raise WorkbookError(
-                f"{book.name}: cell {exc.exec_count} failed with {exc.ename}: "
+                f"{book.name}: {failed_cell(book, out)} failed with {exc.ename}: "
                 f"{str(exc.evalue).splitlines()[0] if exc.evalue else ''} "
                 f"(executed copy: {out})"
             ) from None

@@ -14,6 +14,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,7 @@ __all__ = [
     "RAW_PREFIX",
     "FileInfo",
     "IntakeResult",
+    "SourceRead",
     "classify_columns",
     "detect_encoding",
     "detect_kind",
@@ -111,11 +113,27 @@ def read_source(
     return raw, unmapped, info, classes
 
 
-def run_intake(params: Params) -> IntakeResult:
-    """Read every source of ``params`` into one raw table, with inventory and classification."""
+#: What :func:`read_source` returns for one source.
+SourceRead = tuple[pd.DataFrame, pd.DataFrame, FileInfo, pd.DataFrame]
+
+
+def run_intake(
+    params: Params,
+    read_sources: Callable[[Sequence[SourceSpec], tuple[str, ...]], list[SourceRead]] | None = None,
+) -> IntakeResult:
+    """Read every source of ``params`` into one raw table, with inventory and classification.
+
+    ``read_sources(specs, sensitive_fields)`` returns :func:`read_source`'s result for each spec
+    in order (default: one after the other here; the pipeline shares them between processes).
+    """
+    sensitive = tuple(params.policy.sensitive_fields)
+    reads = (
+        read_sources(params.sources, sensitive)
+        if read_sources is not None
+        else [read_source(spec, sensitive) for spec in params.sources]
+    )
     raws, infos, classes, extras = [], [], [], []
-    for spec in params.sources:
-        raw, unmapped, info, cls = read_source(spec, params.policy.sensitive_fields)
+    for spec, (raw, unmapped, info, cls) in zip(params.sources, reads, strict=True):
         raws.append(raw)
         if spec.transfer_unmapped:
             missing = [c for c in spec.transfer_unmapped if c not in unmapped.columns]

@@ -21,8 +21,9 @@ An engine may return a subclass carrying its own handles (e.g. a distributed tab
 documented fields are filled. Engines are registered by name in :data:`ENGINES` (the project's
 :class:`~migration_kit.registry.Registry`); :func:`get_engine` resolves a name, importing the
 built-in engine modules first. The local numpy engine is :class:`.local.LocalEngine` (``local``);
-another engine registers itself the same way (``@ENGINES.register("spark")`` on its class, its
-module added to ``_BUILTIN_MODULES``) and :func:`.link` reaches it by name.
+the Spark engine is :class:`.spark.engine.SparkEngine` (``spark``, pyspark imported only when
+it runs); another engine registers itself the same way (``@ENGINES.register(name)`` on its class,
+its module added to ``_BUILTIN_MODULES``) and :func:`.link` reaches it by name.
 
 Example
 -------
@@ -237,7 +238,7 @@ class LinkageEngine(Protocol):
 ENGINES: Registry[Callable[[], LinkageEngine]] = Registry("linkage engine")
 
 #: Modules (in this package) that register the built-in engines, imported before a look-up.
-_BUILTIN_MODULES = ("local",)
+_BUILTIN_MODULES = ("local", "spark.engine")
 
 
 def get_engine(engine: str | LinkageEngine, where: str = "engine") -> LinkageEngine:

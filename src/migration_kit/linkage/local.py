@@ -175,9 +175,15 @@ def random_pair_levels(
 
 
 def fit_model(
-    df: pd.DataFrame, spec: LinkageSpec, vectors: ComparisonVectors, u0: list[np.ndarray]
+    df: pd.DataFrame,
+    spec: LinkageSpec,
+    vectors: ComparisonVectors,
+    u0: list[np.ndarray],
+    patterns: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TrainedModel:
-    """EM on ``vectors`` from ``u0`` (see :meth:`LocalEngine.train`)."""
+    """EM on ``vectors`` from ``u0`` (see :meth:`LocalEngine.train`); with ``patterns``
+    (distinct level vectors and their pair counts, aggregated elsewhere) EM runs on those
+    (:meth:`.FellegiSunter.fit_counts`) instead of ``vectors.levels``."""
     comps, levels, cols = spec.comparisons, vectors.levels, vectors.columns
     n_levels = [c.n_levels for c in comps]
     neutral = [[len(c.levels) - n for n, lv in enumerate(c.levels) if lv.neutral] for c in comps]
@@ -189,7 +195,10 @@ def fit_model(
         pseudo_count=spec.pseudo_count,
         neutral=neutral,
     )
-    if len(levels):
+    n_pairs = len(levels) if patterns is None else float(patterns[1].sum())
+    if n_pairs and patterns is not None:
+        model.fit_counts(*patterns, u_init=u0)
+    elif n_pairs:
         model.fit(levels, u_init=u0)
     else:
         model.m, model.lam = [np.full(k, 1.0 / k) for k in n_levels], 0.5
@@ -200,7 +209,7 @@ def fit_model(
         if spec.link_type == "link_only":
             sz = df["source"].value_counts().to_numpy()
             total = (sz.sum() ** 2 - (sz**2).sum()) / 2
-        model.lam = float(np.clip(model.lam * len(levels) / max(total, 1.0), 1e-12, 0.5))
+        model.lam = float(np.clip(model.lam * n_pairs / max(total, 1.0), 1e-12, 0.5))
         model.u = _nonmatch_u(df, spec, cols, u0, model)
     return TrainedModel(model, u0)
 

@@ -50,6 +50,7 @@ __all__ = [
     "good_turing_counts",
     "level_frequencies",
     "nonmatch_u",
+    "pattern_code",
     "plot_match_weights",
     "plot_weight_histogram",
     "tf_adjustment",
@@ -145,11 +146,24 @@ def level_frequencies(levels: np.ndarray, n_levels: Sequence[int]) -> list[np.nd
     return out
 
 
+def pattern_code(levels: np.ndarray, n_levels: Sequence[int]) -> np.ndarray:
+    """One int64 code per row of a level matrix (mixed radix ``k + 1`` per comparison); EM
+    visits the distinct patterns in ascending code order.
+
+    Example
+    -------
+    >>> pattern_code(np.array([[-1, -1], [0, 1], [1, 0]]), [2, 2]).tolist()
+    [0, 7, 5]
+    """
+    base = np.cumprod([1] + [k + 1 for k in n_levels[:-1]]).astype(np.int64)
+    return ((np.asarray(levels).astype(np.int64) + 1) * base).sum(axis=1)
+
+
 def _patterns(
     levels: np.ndarray, n_levels: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     base = np.cumprod([1] + [k + 1 for k in n_levels[:-1]]).astype(np.int64)
-    code = ((levels.astype(np.int64) + 1) * base).sum(axis=1)
+    code = pattern_code(levels, n_levels)
     uniq, inverse, counts = np.unique(code, return_inverse=True, return_counts=True)
     pats = (uniq[:, None] // base) % np.array([k + 1 for k in n_levels]) - 1
     return pats.astype(np.int64), counts.astype(float), inverse
@@ -206,6 +220,39 @@ class FellegiSunter:
     ) -> FellegiSunter:
         """Estimate m, u and lambda by EM on the candidate pairs' level matrix."""
         pats, w, _ = _patterns(levels, self.n_levels)
+        return self.fit_counts(pats, w, u_init, lam_init)
+
+    def fit_counts(
+        self,
+        patterns: np.ndarray,
+        counts: np.ndarray,
+        u_init: list[np.ndarray] | None = None,
+        lam_init: float = 0.3,
+    ) -> FellegiSunter:
+        """EM on distinct level patterns and their pair counts (the sufficient statistics).
+
+        :meth:`fit` is this on the patterns of a level matrix, so for the same patterns in the
+        same order (:func:`pattern_code` ascending) both give the same model; a distributed
+        engine aggregates the counts where the pairs are and fits here.
+
+        Parameters
+        ----------
+        patterns : numpy.ndarray
+            ``(n_patterns, n_comparisons)`` level codes (``-1`` null), distinct rows.
+        counts : numpy.ndarray
+            Pairs per pattern.
+
+        Example
+        -------
+        >>> L = np.array([[1, 1]] * 30 + [[0, 0]] * 60 + [[1, 0]] * 5 + [[0, 1]] * 5)
+        >>> a = FellegiSunter([2, 2]).fit(L)
+        >>> b = FellegiSunter([2, 2]).fit_counts(np.array([[0, 0], [1, 0], [0, 1], [1, 1]]),
+        ...                                      np.array([60, 5, 5, 30]))
+        >>> bool(np.allclose(a.m[0], b.m[0])), a.n_iter == b.n_iter
+        (True, True)
+        """
+        pats = np.asarray(patterns, dtype=np.int64).copy()
+        w = np.asarray(counts, dtype=float)
         for c, neu in enumerate(self.neutral):
             if neu.any():
                 col = pats[:, c]
@@ -364,18 +411,72 @@ def plot_match_weights(params_df: pd.DataFrame, path: str) -> str:
     return str(path)
 
 
-def plot_weight_histogram(pairs: pd.DataFrame, path: str, bins: int = 60) -> str:
-    """Histogram of ``match_weight`` over the candidate pairs (log count axis); saves a PNG."""
+def plot_weight_histogram(
+    pairs: pd.DataFrame,
+    path: str,
+    bins: int = 60,
+    *,
+    lower: float | None = None,
+    upper: float | None = None,
+) -> str:
+    """Histogram of ``match_weight`` over the candidate pairs (log count axis); saves a PNG.
+
+    ``lower`` and ``upper`` are the spec's thresholds (match probabilities): each is drawn as a
+    labelled vertical line at its weight ``log2(p / (1 - p))``, the clerical-review band between
+    them is shaded, and the legend says how many pairs fall on each side.
+
+    Example
+    -------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "h.png"
+    >>> p = plot_weight_histogram(pd.DataFrame({"match_weight": [-5.0, 1.0, 9.0]}), str(out),
+    ...                           lower=0.5, upper=0.95)
+    >>> pathlib.Path(p).read_bytes()[:4]
+    b'\\x89PNG'
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.hist(pairs["match_weight"].to_numpy(), bins=bins, color="tab:blue", log=True)
-    ax.set_xlabel("match weight")
+    w = pairs["match_weight"].to_numpy(dtype=float)
+    fig, ax = plt.subplots(figsize=(7, 3.5 if lower is None and upper is None else 4.2))
+    ax.hist(w, bins=bins, color="tab:blue", log=True)
+    ax.set_xlabel("match weight (log2 odds that the pair is one customer)")
     ax.set_ylabel("pairs (log)")
     ax.set_title(f"Match weight distribution ({len(pairs):,} candidate pairs)")
+    if lower is not None or upper is not None:
+        lo = float(np.log2(lower / (1 - lower))) if lower is not None else None
+        up = float(np.log2(upper / (1 - upper))) if upper is not None else None
+        if lo is not None:
+            n = int((w < lo).sum())
+            ax.axvspan(ax.get_xlim()[0], lo, color="0.6", alpha=0.12, lw=0)
+            ax.axvline(
+                lo,
+                color="tab:orange",
+                ls="--",
+                lw=1.6,
+                label=f"review from p ≥ {lower:g} (weight {lo:.1f}); {n:,} pairs below stay apart",
+            )
+        if up is not None:
+            n = int((w >= up).sum())
+            if lo is not None:
+                n_review = int(((w >= lo) & (w < up)).sum())
+                ax.axvspan(
+                    lo,
+                    up,
+                    color="tab:orange",
+                    alpha=0.25,
+                    lw=0,
+                    label=f"clerical review: {n_review:,} pairs",
+                )
+            ax.axvline(
+                up,
+                color="tab:green",
+                lw=1.8,
+                label=f"match at p ≥ {upper:g} (weight {up:.1f}); {n:,} pairs above are joined",
+            )
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=8, ncol=1, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

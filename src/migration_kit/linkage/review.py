@@ -1,10 +1,14 @@
 """Clerical review: the masked queue of uncertain pairs, the analyst's decisions, and applying them.
 
 The queue holds the pairs with ``lower <= match_probability < upper``, side by side and masked
-(names, phones, e-mails, ID numbers and organizations through :mod:`migration_kit.masking`; birth
-date as the year only; gender, city and country as coarse attributes), with the weight every
-comparison contributed. The analyst fills the ``decision`` column and the next run reads it back
-with :func:`read_decisions`; decisions override the model:
+(names, phones, e-mails, ID numbers, addresses, postcodes and organizations through
+:mod:`migration_kit.masking`; birth date as the year only; gender, district, city and country as
+coarse attributes), with the level every comparison found (``level_<c>``) and the weight it
+contributed (``w_<c>``). Pairs with a withdrawal or erasure request on one record come first, then
+the most uncertain (probability nearest 0.5). The analyst fills the ``decision`` column (or the
+review app does, in the client's decisions file) and every run reads it back with
+:func:`read_decisions`; decisions are keyed by record identity (``source, record_id``) and override
+the model:
 
 ``match``
     the two records' entities are merged (the merged entity keeps the smaller entity id).
@@ -17,7 +21,9 @@ with :func:`read_decisions`; decisions override the model:
 A record that leaves entity ``E0000042`` gets ``E0000042-S1`` (``-S2``... by key order; an id
 already in use is skipped). Order: splits, then merges, then non-matches, so a ``split`` plus a
 ``match`` moves a record to another entity, and a ``non_match`` also holds inside merged entities.
-A ``match`` that a ``non_match`` separates again is a contradiction (:class:`LinkageError`).
+A ``match`` that a ``non_match`` separates again is a contradiction (:func:`check_decisions`
+names the file and rows; :class:`LinkageError` here). A decision naming a record this run does not
+have is set aside by :func:`partition_decisions` and reported, never silently dropped.
 Applying the same decisions again changes nothing (a record already alone is not split; records
 already together are not merged; records already apart are not separated).
 
@@ -49,8 +55,11 @@ from ..runfolder import atomic_path, escape_formulas, unescape_formulas
 __all__ = [
     "DECISIONS",
     "REVIEW_FIELDS",
+    "STALE_COLUMNS",
     "apply_decisions",
+    "check_decisions",
     "pair_id",
+    "partition_decisions",
     "read_decisions",
     "review_queue",
     "write_review_queue",
@@ -66,11 +75,14 @@ REVIEW_FIELDS: dict[str, str] = {
     "id_number": "id_number",
     "birth_year": "birth_date",
     "gender": "gender",
+    "address": "address",
+    "postcode": "postcode",
+    "district": "district",
     "city": "city",
     "country": "country",
     "organization": "organization",
 }
-_COARSE = ("gender", "city", "country")  # shown as is: not identifying on their own
+_COARSE = ("gender", "district", "city", "country")  # shown as is: not identifying on their own
 _KEY_COLS = ("source_a", "record_id_a", "source_b", "record_id_b")
 
 
@@ -99,7 +111,8 @@ def _display(std: pd.DataFrame, stem: str, field: str, rows: np.ndarray) -> pd.S
 
 
 def _weights(pairs: pd.DataFrame, params: pd.DataFrame) -> dict[str, np.ndarray]:
-    """``w_<comparison>`` per pair from its level code and the params table.
+    """``level_<comparison>`` (the level's name, empty when a value is missing) and
+    ``w_<comparison>`` (its weight) per pair, from its level code and the params table.
 
     The level code is read from ``gamma_<c>`` or ``<c>``.
     """
@@ -112,10 +125,11 @@ def _weights(pairs: pd.DataFrame, params: pd.DataFrame) -> dict[str, np.ndarray]
                 f"pairs has no level column for comparison {comp!r} (looked for "
                 f"'gamma_{comp}' and {comp!r}); pass the pairs and params of the same run"
             )
-        lookup = pd.Series(
-            tab["weight"].to_numpy(dtype=float), index=tab[code_col].astype(np.int64)
-        )
+        codes = tab[code_col].astype(np.int64)
+        lookup = pd.Series(tab["weight"].to_numpy(dtype=float), index=codes)
+        names = pd.Series(tab["level"].astype(str).to_numpy(), index=codes)
         levels = pd.to_numeric(pairs[col]).fillna(-1).astype(np.int64)
+        out[f"level_{comp}"] = levels.map(names).fillna("").to_numpy(dtype=object)
         out[f"w_{comp}"] = levels.map(lookup).fillna(0.0).to_numpy()  # null level: no evidence
     return out
 
@@ -213,10 +227,11 @@ def review_queue(
     prior = sel["decision"] if "decision" in sel.columns else pd.Series("", index=sel.index)
     out["decision"] = prior.fillna("").astype(str).to_numpy()
     out["_one_side"] = out["request_on"].isin(["a", "b"])
+    out["_doubt"] = (out["match_probability"] - 0.5).abs().round(12)
     out = out.sort_values(
-        ["_one_side", "match_probability", "pair_id"], ascending=[False, False, True], kind="stable"
+        ["_one_side", "_doubt", "pair_id"], ascending=[False, True, True], kind="stable"
     )
-    return out.drop(columns="_one_side").reset_index(drop=True)
+    return out.drop(columns=["_one_side", "_doubt"]).reset_index(drop=True)
 
 
 def _request_on(requested: np.ndarray | None, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -369,6 +384,140 @@ def read_decisions(path: str | os.PathLike, known: pd.DataFrame | None = None) -
             column="decision",
         )
     return df.reset_index(drop=True)
+
+
+#: Columns of the table of decisions a run could not use as given (``review_decisions_stale``).
+STALE_COLUMNS: tuple[str, ...] = (
+    "row",
+    "pair_id",
+    "source_a",
+    "record_id_a",
+    "source_b",
+    "record_id_b",
+    "decision",
+    "status",
+    "applied",
+)
+
+
+def check_decisions(decisions: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Refuse decisions that contradict each other: a ``non_match`` between two records that
+    ``match`` decisions join (directly or through other records).
+
+    Parameters
+    ----------
+    decisions : DataFrame
+        As :func:`read_decisions` returns them (``row`` = data row in the file).
+    path : path
+        The decisions file, named in the error.
+
+    Raises
+    ------
+    InputError
+        Names the file, the ``non_match`` row and the ``match`` rows that join its records.
+
+    Example
+    -------
+    >>> dec = pd.DataFrame({"source_a": ["pos", "pos", "pos"], "record_id_a": ["1", "2", "1"],
+    ...                     "source_b": ["pos", "pos", "pos"], "record_id_b": ["2", "3", "3"],
+    ...                     "decision": ["match", "match", "non_match"], "row": [1, 2, 3]})
+    >>> check_decisions(dec, "d.csv")
+    Traceback (most recent call last):
+    migration_kit.errors.InputError: d.csv, row 3, column 'decision': ...
+    """
+    uf = _Union()
+    rows_of: dict[str, list[int]] = {}
+    dec = decisions.fillna("")
+    rows = dec["row"].tolist() if "row" in dec.columns else list(range(1, len(dec) + 1))
+    keyed = [
+        (f"{sa}\x1f{ra}", f"{sb}\x1f{rb}", d, int(r))
+        for sa, ra, sb, rb, d, r in zip(
+            *(dec[c].astype(str) for c in _KEY_COLS), dec["decision"].astype(str), rows, strict=True
+        )
+    ]
+    for a, b, d, _row in keyed:
+        if d == "match":
+            uf.union(a, b)
+    for a, _b, d, r in keyed:
+        if d == "match":
+            rows_of.setdefault(uf.find(a), []).append(r)
+    for a, b, d, r in keyed:
+        if d == "non_match" and a in uf.parent and b in uf.parent and uf.find(a) == uf.find(b):
+            joined = sorted(rows_of[uf.find(a)])
+            shown = ", ".join(map(str, joined[:5])) + (", ..." if len(joined) > 5 else "")
+            raise InputError(
+                str(path),
+                f"says non_match, but the match decision(s) in row(s) {shown} put the two "
+                "records in one entity; correct one of the contradicting decisions",
+                row=r,
+                column="decision",
+            )
+
+
+def partition_decisions(
+    decisions: pd.DataFrame, std: pd.DataFrame, pairs: pd.DataFrame | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split decisions into those this run can apply and a report of those it cannot use as given.
+
+    Parameters
+    ----------
+    decisions : DataFrame
+        As :func:`read_decisions` returns them.
+    std : DataFrame
+        This run's records (``source, record_id``); ``pairs.i`` / ``pairs.j`` are positions in it.
+    pairs : DataFrame, optional
+        This run's scored candidate pairs (``i, j``).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The decisions to apply (every record they name exists), and one row per decision that
+        names a record this run does not have (``status`` ``record_missing``, not applied) or a
+        pair of existing records this run did not compare (``pair_not_scored``: applied on the two
+        records all the same), with :data:`STALE_COLUMNS`.
+
+    Example
+    -------
+    >>> std = pd.DataFrame({"source": ["pos", "pos"], "record_id": ["1", "2"]})
+    >>> dec = pd.DataFrame({"pair_id": ["", ""], "source_a": ["pos", "pos"],
+    ...                     "record_id_a": ["1", "1"], "source_b": ["pos", "pos"],
+    ...                     "record_id_b": ["2", "9"], "decision": ["match", "match"],
+    ...                     "row": [1, 2]})
+    >>> use, stale = partition_decisions(dec, std, pd.DataFrame({"i": [0], "j": [1]}))
+    >>> use["row"].tolist(), stale[["row", "status", "applied"]].values.tolist()
+    ([1], [[2, 'record_missing', False]])
+    """
+    dec = decisions.fillna("").reset_index(drop=True)
+    index = pd.MultiIndex.from_arrays([std["source"].astype(str), std["record_id"].astype(str)])
+    pos = {}
+    missing = np.zeros(len(dec), dtype=bool)
+    for side in ("a", "b"):
+        has = (dec[f"source_{side}"].astype(str) != "").to_numpy()
+        p = index.get_indexer(
+            pd.MultiIndex.from_arrays(
+                [dec[f"source_{side}"].astype(str), dec[f"record_id_{side}"].astype(str)]
+            )
+        )
+        missing |= has & (p < 0)
+        pos[side] = p
+    status = np.where(missing, "record_missing", "").astype(object)
+    if pairs is not None:
+        n = max(len(std), 1)
+        pi, pj = pairs["i"].to_numpy(np.int64), pairs["j"].to_numpy(np.int64)
+        scored = pd.Index(np.minimum(pi, pj) * n + np.maximum(pi, pj))
+        both = ~missing & (dec["decision"].astype(str) != "split").to_numpy()
+        key = pd.Index(np.minimum(pos["a"], pos["b"]) * n + np.maximum(pos["a"], pos["b"]))
+        unscored = both & (scored.get_indexer(key) < 0)
+        status[unscored] = "pair_not_scored"
+    stale = dec[status != ""].copy()
+    stale["status"] = status[status != ""]
+    stale["applied"] = stale["status"] != "record_missing"
+    if "row" not in stale.columns:
+        stale["row"] = np.flatnonzero(status != "") + 1
+    if "pair_id" not in stale.columns:
+        stale["pair_id"] = ""
+    stale = stale[list(STALE_COLUMNS)].reset_index(drop=True)
+    return decisions.reset_index(drop=True)[~missing].reset_index(drop=True), stale
 
 
 def _leave(ent: np.ndarray, leavers: set[int], index: pd.MultiIndex, used: set[str]) -> None:

@@ -5,6 +5,7 @@ A section that declares both ``blocking`` and ``comparisons`` is *frozen*: it is
 analyst pins a plan (paste ``reports/linkage_plan.yaml`` into the params file). Without them the
 kit *plans* the linkage from the client's own data (:mod:`.plan`); keys given beside the planner
 (``upper_threshold``, ``seed``, ...) override what it would choose, and ``planner:`` tunes it.
+``engine: spark`` (with ``spark: {master, conf}``) links on Apache Spark with the same spec.
 
 Example
 -------
@@ -13,6 +14,8 @@ True
 >>> s = LinkageSection.from_dict({"upper_threshold": 0.9, "planner": {"pairs_per_record": 10}})
 >>> s.planned, dict(s.overrides), s.planner.pairs_per_record
 (True, {'upper_threshold': 0.9}, 10.0)
+>>> LinkageSection.from_dict({"engine": "spark", "spark": {"master": "local[2]"}}).spark.master
+'local[2]'
 >>> LinkageSection.from_dict({"blocking": [{"name": "p", "keys": ["phone"]}]})
 Traceback (most recent call last):
 migration_kit.errors.ParamsError: linkage.comparisons: required key is missing; ...
@@ -24,12 +27,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._spec import check_keys, check_type, require
+from .._spec import check_choice, check_keys, check_type, require
 from ..errors import ParamsError
 from .defaults import DEFAULT_SPEC
 from .spec import LinkageSpec
 
-__all__ = ["LinkageSection", "PlannerSpec"]
+__all__ = ["ENGINE_NAMES", "LinkageSection", "PlannerSpec", "SparkSpec"]
 
 
 @dataclass(frozen=True)
@@ -117,13 +120,66 @@ class PlannerSpec:
 
 
 @dataclass(frozen=True)
+class SparkSpec:
+    """Where the Spark engine runs (``linkage.spark``).
+
+    Parameters
+    ----------
+    master : str, optional
+        Spark master URL (``local[2]``, ``spark://host:7077``, ``yarn``, ``k8s://...``); default
+        from ``MIGRATION_KIT_SPARK_MASTER`` / ``SPARK_MASTER``, else ``local[2]``.
+    conf : mapping of str to str
+        Extra Spark settings, e.g. ``{spark.executor.memory: 8g}``.
+
+    Example
+    -------
+    >>> SparkSpec.from_dict({"master": "yarn", "conf": {"spark.executor.cores": 4}}).conf
+    {'spark.executor.cores': '4'}
+    """
+
+    master: str | None = None
+    conf: Mapping[str, str] = field(default_factory=dict)
+
+    KEYS = ("master", "conf")
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "linkage.spark") -> SparkSpec:
+        data = {} if data is None else data
+        check_keys(data, cls.KEYS, where)
+        master = data.get("master")
+        if master is not None:
+            check_type(master, str, f"{where}.master")
+        conf = check_type(data.get("conf") or {}, dict, f"{where}.conf")
+        for key, value in conf.items():
+            ok = isinstance(value, str | int | float | bool)
+            require(
+                isinstance(key, str) and key.startswith("spark.") and ok,
+                f"{where}.conf.{key}",
+                f"received {type(value).__name__}; expected a Spark setting 'spark.<name>' with a "
+                "text, number or true/false value",
+            )
+        text = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in conf.items()}
+        return cls(master, text)
+
+
+#: Engines a params file may name in ``linkage.engine``.
+ENGINE_NAMES = ("local", "spark")
+
+
+@dataclass(frozen=True)
 class LinkageSection:
-    """The parsed ``linkage:`` section (see the module docstring)."""
+    """The parsed ``linkage:`` section (see the module docstring).
+
+    ``engine`` (``local`` | ``spark``) and ``spark`` (:class:`SparkSpec`) say where the linkage
+    runs, not what it does: they are not part of the spec, so the plan is the same on both.
+    """
 
     frozen: LinkageSpec | None = None
     overrides: Mapping[str, Any] = field(default_factory=dict)
     planner: PlannerSpec = field(default_factory=PlannerSpec)
     given: Mapping[str, Any] = field(default_factory=dict)  # the section as written
+    engine: str = "local"
+    spark: SparkSpec = field(default_factory=SparkSpec)
 
     @property
     def planned(self) -> bool:
@@ -138,8 +194,12 @@ class LinkageSection:
     @classmethod
     def from_dict(cls, data: Any, where: str = "linkage") -> LinkageSection:
         data = {} if data is None else data
-        check_keys(data, (*DEFAULT_SPEC, "planner"), where)
-        given = {k: v for k, v in data.items() if k != "planner"}
+        check_keys(data, (*DEFAULT_SPEC, "planner", "engine", "spark"), where)
+        runs = {
+            "engine": check_choice(data.get("engine", "local"), ENGINE_NAMES, f"{where}.engine"),
+            "spark": SparkSpec.from_dict(data.get("spark"), f"{where}.spark"),
+        }
+        given = {k: v for k, v in data.items() if k not in ("planner", "engine", "spark")}
         if "blocking" in given or "comparisons" in given:
             for key in ("blocking", "comparisons"):
                 if key not in given:
@@ -155,10 +215,11 @@ class LinkageSection:
                 "a frozen section (blocking and comparisons given) is not planned; drop "
                 "'planner' or the blocking and comparisons",
             )
-            return cls(frozen=LinkageSpec.from_dict(given, where), given=dict(given))
+            return cls(frozen=LinkageSpec.from_dict(given, where), given=dict(given), **runs)
         # validate the overrides now (same messages as a frozen section), apply them at planning
         LinkageSpec.from_dict(given, where)
         return cls(
             overrides=dict(given),
             planner=PlannerSpec.from_dict(data.get("planner"), f"{where}.planner"),
+            **runs,
         )

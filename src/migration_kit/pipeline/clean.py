@@ -8,33 +8,101 @@ Example
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from ..clean import failure_counts, standardize
 from ..errors import MigrationKitError
 from .context import RunContext, StepResult, releases_memory
+from .parallel import map_balanced
+from .progress import Progress, progress_wanted
 
-__all__ = ["step_clean"]
+__all__ = ["clean_source", "step_clean"]
+
+#: The columns ``standardize`` copies from its input, first in ``std``: a worker process does
+#: not send them back (half of ``std``'s bytes); they are taken from the input here.
+_KEYS = ("source", "record_id", "row_number")
+
+
+def clean_source(
+    part: pd.DataFrame,
+    date_order: str,
+    default_region: str,
+    reference_date: dt.date,
+    *,
+    copied: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Standardize one source's raw rows: ``(std, failures)`` (see
+    :func:`migration_kit.clean.standardize`). With ``copied=False`` ``std`` lacks the columns
+    copied from ``part`` (``source, record_id, row_number`` and the ``raw__`` cells), which
+    :func:`_with_copied` puts back: a worker process returns only what it made.
+
+    Example
+    -------
+    >>> raw = pd.DataFrame({"source": ["s"], "record_id": ["1"], "row_number": [1],
+    ...                     "raw__gender": ["男"]})
+    >>> std, failures = clean_source(raw, "YMD", "CN", dt.date(2026, 1, 1))
+    >>> std["gender"].tolist(), len(failures)
+    (['M'], 0)
+    """
+    part = part.dropna(axis=1, how="all") if len(part) else part
+    std, failures = standardize(
+        part, date_order=date_order, default_region=default_region, reference_date=reference_date
+    )
+    if not copied:
+        std = std.drop(columns=_copied_columns(part, std))
+    return std, failures
+
+
+def _copied_columns(part: pd.DataFrame, std: pd.DataFrame) -> list[str]:
+    """The leading columns of ``std`` that are ``part``'s own (keys, then ``raw__`` cells)."""
+    head = [str(c) for c in std.columns[: len(_KEYS)]]
+    raw_cells = [c for c in std.columns[len(_KEYS) :] if str(c).startswith("raw__")]
+    return head + [str(c) for c in raw_cells if c in part.columns]
+
+
+def _with_copied(part: pd.DataFrame, made: pd.DataFrame) -> pd.DataFrame:
+    """``std`` of ``part`` from what a worker made: the copied columns in front again."""
+    part = part.dropna(axis=1, how="all") if len(part) else part
+    copied = [*_KEYS, *[c for c in part.columns if str(c).startswith("raw__")]]
+    head = part[copied].reset_index(drop=True).copy()
+    return pd.concat([head, made.reset_index(drop=True)], axis=1)
+
+
+def _clean_remote(
+    part: pd.DataFrame, date_order: str, default_region: str, reference_date: dt.date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`clean_source` in a worker: without the copied columns (see :func:`_with_copied`)."""
+    return clean_source(part, date_order, default_region, reference_date, copied=False)
 
 
 @releases_memory
 def step_clean(ctx: RunContext) -> StepResult:
-    """Standardize and validate each source with its own date order and default country."""
+    """Standardize and validate each source with its own date order and default country; the
+    sources are shared between this process and a worker process when large
+    (:func:`~migration_kit.pipeline.parallel.map_balanced`)."""
     raw = ctx.run.read_table("raw")
-    stds, fails = [], []
-    for spec in ctx.params.sources:
-        part = raw[raw["source"] == spec.name].reset_index(drop=True)
-        part = part.dropna(axis=1, how="all") if len(part) else part
-        std, failures = standardize(
-            part,
-            date_order=spec.date_order,
-            default_region=spec.default_country or "CN",
-            reference_date=ctx.reference_date,
-        )
-        stds.append(std)
-        fails.append(failures)
+    progress = Progress("clean", enabled=progress_wanted(ctx.progress))
+    specs = list(ctx.params.sources)
+    parts = [raw[raw["source"] == spec.name].reset_index(drop=True) for spec in specs]
+    jobs = [
+        (part, spec.date_order, spec.default_country or "CN", ctx.reference_date)
+        for spec, part in zip(specs, parts, strict=True)
+    ]
+    sizes = [len(part) for part in parts]
+    results = map_balanced(
+        _clean_remote,
+        jobs,
+        sizes=sizes,
+        on_done=lambda i, _res: progress.done(specs[i].name, sizes[i]),
+    )
+    stds = [_with_copied(part, std) for part, (std, _) in zip(parts, results, strict=True)]
+    fails = [failures for _, failures in results]
+    del results, parts, jobs
     std = pd.concat(stds, ignore_index=True)
     failures = pd.concat(fails, ignore_index=True)
+    del stds, fails
     if len(std) != len(raw):
         raise MigrationKitError(f"cleaning returned {len(std)} rows for {len(raw)} input rows")
     std_path = ctx.run.write_table("std", std)
@@ -54,4 +122,5 @@ def step_clean(ctx: RunContext) -> StepResult:
         {"std": std_path, "failures": fail_path, "failure_counts": fc},
         counts,
     )
+    progress.finish(len(std))
     return dict(counts)

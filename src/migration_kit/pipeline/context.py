@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..scoping.ledger import CrossborderLedger
 
 __all__ = [
+    "WORKBOOK_RUN_ID",
     "RunContext",
     "Step",
     "StepResult",
@@ -44,6 +45,8 @@ StepResult = dict[str, int | float | str]
 Step = Callable[["RunContext"], StepResult]
 
 P = ParamSpec("P")
+#: The run id of the workbook's own rehearsal run, whose outputs are committed and checked by nbval.
+WORKBOOK_RUN_ID = "notebook"
 
 
 def _now() -> dt.datetime:
@@ -58,6 +61,18 @@ class RunContext:
     run: RunFolder
     now: dt.datetime = field(default_factory=_now)
     progress: bool = False
+    #: Where review decisions are read and saved (default: the client's file, see open_run).
+    decisions_file: Path | None = None
+
+    @property
+    def decisions(self) -> Path:
+        """The review decisions file this run applies and the review app saves into."""
+        if self.decisions_file is not None:
+            return self.decisions_file
+        from ..linkage.review_store import client_decisions_file
+
+        golden = self.params.golden
+        return client_decisions_file(self.params.base_dir, self.params.client, golden.decisions)
 
     @property
     def reference_date(self) -> dt.date:
@@ -91,10 +106,17 @@ def open_run(
     run_id: str | None = None,
     runs_dir: str | Path = "runs",
     progress: bool = False,
+    decisions_file: str | Path | None = None,
 ) -> RunContext:
     """Load and validate the params file and create (or reopen) its run folder
     ``runs/<client>/<run_id>/``. A run id is bound to the params it was started with: reopening
-    it with other params is refused (its outputs would mix two configurations)."""
+    it with other params is refused (its outputs would mix two configurations).
+
+    Review decisions (``decisions_file``, default) are the client's: ``golden.decisions``, else
+    ``reviews/<client>.csv`` beside the params file, so every run applies them whatever its run
+    id. One exception keeps ``make test`` independent of them: the workbook's own run
+    (:data:`WORKBOOK_RUN_ID`) executed unattended (papermill, nbval) reads only its run folder's
+    ``reports/review_decisions.csv``; the same notebooks in JupyterLab use the client's file."""
     params = load_params(params_file)
     run = RunFolder.create(Path(runs_dir), params.client, run_id or new_run_id())
     log = run.file("audit_log")
@@ -111,7 +133,17 @@ def open_run(
                 f"now {params.sha256[:12]}...); start a new run (another --run-id) after changing "
                 "the params"
             )
-    return RunContext(params=params, run=run, progress=progress)
+    if decisions_file is None and run.run_id == WORKBOOK_RUN_ID:
+        from ..linkage.review_widget import live_frontend
+
+        if not live_frontend():
+            decisions_file = run.file("review_decisions")
+    return RunContext(
+        params=params,
+        run=run,
+        progress=progress,
+        decisions_file=None if decisions_file is None else Path(decisions_file),
+    )
 
 
 def key_material(ctx: RunContext) -> KeyMaterial:

@@ -18,6 +18,7 @@ from ..errors import QualityGateError
 from ..runfolder import atomic_write_bytes
 from .context import RunContext, StepResult, crossborder_ledger, key_material, releases_memory
 from .exports import export_frames
+from .progress import Progress, progress_wanted
 
 __all__ = ["step_handover"]
 
@@ -53,8 +54,11 @@ def step_handover(ctx: RunContext) -> StepResult:
     material = key_material(ctx)
     if folder.exists():
         shutil.rmtree(folder)  # a rerun replaces the whole export, never mixes parts
+    progress = Progress("handover", enabled=progress_wanted(ctx.progress))
     tables = export_frames(ctx)
+    progress.done("export tables", sum(len(t) for t in tables.values()))
     files = export_tables(tables, folder, material)
+    progress.done("encrypted parts", len(files), "files")
     rows = {f"rows_{k}": len(v) for k, v in tables.items()}
     ctx.audit(
         "handover",
@@ -92,4 +96,5 @@ def step_handover(ctx: RunContext) -> StepResult:
         "manifest_summary",
         {"files": len(manifest.get("files", [])), "run_id": run.run_id, "reconciliation": recon},
     )
+    progress.finish()
     return {"files": len(files), **rows}

@@ -8,19 +8,60 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
-from ..intake import read_suppression, run_intake
+from ..intake import SourceRead, read_source, read_suppression, run_intake
+from ..intake.spec import SourceSpec
 from ..schema import SUPPRESSION_RAW_COLUMNS
 from .context import RunContext, StepResult, releases_memory
+from .parallel import map_balanced
+from .progress import Progress, progress_wanted
 
-__all__ = ["step_intake"]
+__all__ = ["read_source_lean", "step_intake"]
+
+#: Below this many bytes of exports in all, the sources are read in this process.
+POOL_MIN_BYTES = 20_000_000
+
+
+def read_source_lean(spec: SourceSpec, sensitive_fields: tuple[str, ...]) -> SourceRead:
+    """:func:`~migration_kit.intake.read_source` for a worker process: of the unmapped columns
+    only those that travel (``transfer_unmapped``) come back, unless one is missing (then all,
+    for intake's error message).
+
+    Example
+    -------
+    >>> read_source_lean(spec, ("id_number",))[0].columns[:2].tolist()   # doctest: +SKIP
+    ['source', 'record_id']
+    """
+    raw, unmapped, info, classes = read_source(spec, sensitive_fields)
+    if all(c in unmapped.columns for c in spec.transfer_unmapped):
+        unmapped = unmapped[list(spec.transfer_unmapped)]
+    return raw, unmapped, info, classes
+
+
+def _read_sources(
+    specs: Sequence[SourceSpec], sensitive: tuple[str, ...], progress: Progress
+) -> list[SourceRead]:
+    """Every source read, shared between this process and a worker when the exports are large."""
+    sizes = [spec.path.stat().st_size if spec.path.is_file() else 0 for spec in specs]
+    return map_balanced(
+        read_source_lean,
+        [(spec, sensitive) for spec in specs],
+        sizes=sizes,
+        min_total=POOL_MIN_BYTES,
+        on_done=lambda i, res: progress.done(specs[i].name, len(res[0])),
+    )
 
 
 @releases_memory
 def step_intake(ctx: RunContext) -> StepResult:
     """Read, map and classify every source; read the suppression lists."""
-    result = run_intake(ctx.params)
+    progress = Progress("intake", enabled=progress_wanted(ctx.progress))
+    result = run_intake(
+        ctx.params, lambda specs, sensitive: _read_sources(specs, sensitive, progress)
+    )
     raw_path = ctx.run.write_table("raw", result.raw)
     if result.extras is not None:
         ctx.run.write_table("extras", result.extras)
@@ -45,4 +86,5 @@ def step_intake(ctx: RunContext) -> StepResult:
         {"raw": raw_path, "inventory": inv, "classification": cls},
         counts,
     )
+    progress.finish(len(result.raw))
     return dict(counts)

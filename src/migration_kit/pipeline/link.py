@@ -10,13 +10,13 @@ Example
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
 
 from .context import RunContext, StepResult, releases_memory
+from .progress import Progress, progress_wanted
 from .requests import normalized_suppression
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,12 +27,22 @@ __all__ = ["read_decisions", "resolve_linkage", "step_link"]
 
 
 def read_decisions(ctx: RunContext, std: pd.DataFrame) -> pd.DataFrame | None:
-    """The analyst's review decisions: the params' ``golden.decisions`` file, else the run's own."""
+    """The analyst's review decisions from ``ctx.decisions`` (the client's file: the params'
+    ``golden.decisions``, else ``reviews/<client>.csv`` beside the params file), checked for
+    contradictions; None when there is no file yet. A file ``golden.decisions`` names must exist.
+
+    Decisions naming records not in ``std`` are kept here (:func:`step_link` reports them)."""
+    from ..linkage.review import check_decisions
     from ..linkage.review import read_decisions as read
 
-    given = ctx.params.golden.decisions
-    path = Path(given) if given is not None else ctx.run.file("review_decisions")
-    return read(path, known=std) if path.exists() or given is not None else None
+    path = ctx.decisions
+    if not path.exists() and (
+        ctx.decisions_file is not None or ctx.params.golden.decisions is None
+    ):
+        return None
+    decisions = read(path)
+    check_decisions(decisions, path)
+    return decisions
 
 
 def resolve_linkage(
@@ -41,9 +51,8 @@ def resolve_linkage(
     """The linkage spec of this run: the params' frozen section, or the planner's choice from
     ``std``. Writes ``reports/linkage_plan.yaml`` (the section in use, each choice with its
     reason) and, when planned, the pass, comparison and profile tables; returns the spec, the
-    blocking-recall estimate and the engine to link with (holding the keys the planner
-    factorized)."""
-    from ..linkage.local import LocalEngine
+    blocking-recall estimate and the engine to link with (``linkage.engine``; the local one
+    holding the keys the planner factorized)."""
     from ..linkage.plan import plan_linkage
 
     run, section = ctx.run, ctx.params.linkage
@@ -56,7 +65,7 @@ def resolve_linkage(
         for name in ("linkage_passes", "linkage_comparisons", "linkage_profile"):
             run.file(name).unlink(missing_ok=True)  # a planned run's tables would mislead
         frozen = {"estimate": None, "text": "frozen section: not estimated"}
-        return section.frozen, frozen, LocalEngine()
+        return section.frozen, frozen, _engine(ctx, None)
     started = time.perf_counter()
     plan = plan_linkage(std, section)
     seconds = round(time.perf_counter() - started, 3)
@@ -64,8 +73,21 @@ def resolve_linkage(
     run.write_table("linkage_passes", plan.passes)
     run.write_table("linkage_comparisons", plan.comparisons)
     run.write_table("linkage_profile", plan.profile.round(4).reset_index())
-    engine = LocalEngine(key_cache=plan.key_cache)
+    engine = _engine(ctx, plan.key_cache)
     return plan.spec, {**plan.recall, "planning_seconds": seconds}, engine
+
+
+def _engine(ctx: RunContext, key_cache: dict[Any, Any] | None) -> LinkageEngine:
+    """The params' engine (``linkage.engine``): local (reusing the planner's keys) or Spark
+    (``linkage.spark``: master and settings)."""
+    section = ctx.params.linkage
+    if section.engine == "spark":
+        from ..linkage.spark import SparkEngine
+
+        return SparkEngine(section.spark.master, section.spark.conf, progress=ctx.progress)
+    from ..linkage.local import LocalEngine
+
+    return LocalEngine(key_cache=key_cache)
 
 
 @releases_memory
@@ -74,23 +96,44 @@ def step_link(ctx: RunContext) -> StepResult:
     from ..linkage import link
     from ..linkage.golden import build_golden
     from ..linkage.model import plot_match_weights, plot_weight_histogram
-    from ..linkage.review import apply_decisions, review_queue, write_review_queue
+    from ..linkage.review import (
+        STALE_COLUMNS,
+        apply_decisions,
+        partition_decisions,
+        review_queue,
+        write_review_queue,
+    )
     from ..scoping.suppression import match_suppression
 
     run = ctx.run
+    progress = Progress("link", enabled=progress_wanted(ctx.progress))
     std = run.read_table("std")
     spec, recall, engine = resolve_linkage(ctx, std)
-    decisions = read_decisions(ctx, std)
+    progress.done("linkage plan", len(std))
+    read = read_decisions(ctx, std)
+    # decisions are keyed by record identity: those naming a record this run does not have are
+    # set aside and reported, the rest apply whatever run they were made on
+    decisions, missing = (None, None) if read is None else partition_decisions(read, std)
     pair_decisions = None if decisions is None else decisions[decisions["decision"] != "split"]
-    result = link(std, spec, decisions=pair_decisions, progress=ctx.progress, engine=engine)
+    result = link(std, spec, decisions=pair_decisions, progress=progress.enabled, engine=engine)
+    progress.done("index, compare, EM, cluster", len(result.pairs), "pairs")
     entities = result.entities if decisions is None else apply_decisions(result.entities, decisions)
+    stale = pd.DataFrame(columns=list(STALE_COLUMNS))
+    if decisions is not None and missing is not None:
+        unscored = partition_decisions(decisions, std, result.pairs)[1]
+        found = [t for t in (missing, unscored) if len(t)]
+        if found:
+            stale = pd.concat(found, ignore_index=True).sort_values("row", kind="stable")
+    run.write_table("review_decisions_stale", stale)
     golden = build_golden(std, entities, ctx.params.golden)
+    progress.done("golden records", len(golden.golden))
     out = {
         "entities": run.write_table("entities", entities),
         "golden": run.write_table("golden", golden.golden),
         "lineage": run.write_table("lineage", golden.lineage),  # categoricals: 18M rows at 1M
         "pairs": run.write_table("pairs", result.pairs),
     }
+    progress.done("tables written")
     # review pairs touching a record with a withdrawal / erasure request come first: left
     # unmerged, the duplicate without the request would be transferred
     flags = match_suppression(std, normalized_suppression(ctx)[1])
@@ -104,23 +147,35 @@ def step_link(ctx: RunContext) -> StepResult:
         requested=requested,
     )
     write_review_queue(queue, run.file("review_queue"))
+    progress.done("requests matched, review queue", len(queue), "pairs")
     run.write_table("match_parameters", result.params)
     run.write_table("blocking_report", result.blocking_report)
     with run.writing("match_weights_chart") as tmp:
         plot_match_weights(result.params, str(tmp))
     with run.writing("match_weight_histogram") as tmp:
-        plot_weight_histogram(result.pairs, str(tmp))
+        plot_weight_histogram(
+            result.pairs, str(tmp), lower=spec.lower_threshold, upper=spec.upper_threshold
+        )
     counts = {
         "records": len(std),
         "entities": int(entities["entity_id"].nunique()),
         "pairs": len(result.pairs),
         "review_pairs": len(queue),
         "review_pairs_with_request": int((queue["request_on"] != "").sum()),
-        "decisions": 0 if decisions is None else len(decisions),
+        "decisions": 0 if read is None else len(read),
+        "decisions_applied": 0 if decisions is None else len(decisions),
+        "decisions_record_missing": int((stale["status"] == "record_missing").sum()),
+        "decisions_pair_not_scored": int((stale["status"] == "pair_not_scored").sum()),
     }
     figures = {k: v for k, v in result.counts.items() if isinstance(v, int | float | str)}
     summary = {**counts, "timings": result.timings, "counts": figures, "blocking_recall": recall}
+    summary["review_band"] = {"lower": spec.lower_threshold, "upper": spec.upper_threshold}
     run.write_json("linkage_summary", summary)
     out["linkage_plan"] = run.file("linkage_plan")
-    ctx.audit("link", {"std": run.file("std")}, out, counts)
+    inputs = {"std": run.file("std")}
+    if read is not None:
+        inputs["review_decisions"] = ctx.decisions  # the decisions applied, hashed in the chain
+    out["review_decisions_stale"] = run.file("review_decisions_stale")
+    ctx.audit("link", inputs, out, counts)
+    progress.finish(len(std))
     return dict(counts)

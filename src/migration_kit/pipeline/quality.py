@@ -17,6 +17,7 @@ import pandas as pd
 from ..deals import deal_type
 from .context import RunContext, StepResult, releases_memory
 from .exports import export_frames, transfer_golden
+from .progress import Progress, progress_wanted
 
 __all__ = ["step_quality"]
 
@@ -31,6 +32,7 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
     from ..quality.score import compare, score
 
     run, spec, date = ctx.run, ctx.params.quality, ctx.reference_date
+    progress = Progress("quality", enabled=progress_wanted(ctx.progress))
     std, failures = run.read_table("std"), run.read_table("failures")
     entities = run.read_table("entities")
     before = score(
@@ -38,6 +40,7 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
     )
     golden = transfer_golden(ctx)
     after = score(golden, spec, stage="after", reference_date=date)
+    progress.done("scores before and after", len(std) + len(golden))
     out = {
         "quality_compare": run.write_table("quality_compare", compare(before, after)),
         "quality_before_by_check": run.write_table("quality_before_by_check", before.by_check),
@@ -61,6 +64,7 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
         .head(5)
     )
     run.write_table("record_quality_top_reasons", top.reset_index(drop=True))
+    progress.done("per-record quality", len(records))
     with run.writing("quality_dimensions_chart") as tmp:
         plot_dimensions(before, after, tmp)
     with run.writing("quality_failures_chart") as tmp:
@@ -80,6 +84,7 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
         },
     )
     out["field_reconciliation"] = run.write_table("field_reconciliation", recon)
+    progress.done("field reconciliation", len(recon), "fields")
     moves = deal_type(ctx.params.deal.type).transfers and len(golden) > 0
     declared = check_gates([before, after] if moves else [before], spec)
     if not moves:  # no one moves (a share sale, an asset sale without consents): no 'after'
@@ -105,6 +110,7 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
     ctx.audit(
         "quality", {"std": run.file("std"), "failures": run.file("failures")}, out, audit_counts
     )
+    progress.finish(len(std))
     if enforce:
         enforce_gates(report)
     scores: StepResult = {

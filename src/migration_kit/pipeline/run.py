@@ -9,6 +9,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from ..runfolder import atomic_path
@@ -61,13 +62,18 @@ def dedupe(
     runs_dir: str | Path = "runs",
     run_id: str | None = None,
     plan_only: bool = False,
+    engine: str | None = None,
 ) -> StepResult:
     """``migration-kit dedupe``: intake, cleaning and linkage of every input record; writes
     ``source,record_id,entity_id`` for every input row to ``out`` (no scoping exclusions).
 
     With ``plan_only`` the linkage is planned (or the frozen section read) and nothing linked:
-    the result's ``plan`` is ``reports/linkage_plan.yaml``'s text."""
+    the result's ``plan`` is ``reports/linkage_plan.yaml``'s text. ``engine`` (``local`` |
+    ``spark``) overrides the params' ``linkage.engine``."""
     ctx = open_run(params_file, run_id=run_id, runs_dir=runs_dir, progress=True)
+    if engine is not None:
+        section = replace(ctx.params.linkage, engine=engine)
+        ctx = replace(ctx, params=replace(ctx.params, linkage=section))
     step_intake(ctx)
     step_clean(ctx)
     if plan_only:

@@ -19,6 +19,7 @@ from ..deals import deal_type
 from ..schema import SUPPRESSION_FIELDS
 from ..scoping.requests import REQUEST_STATUSES
 from .context import RunContext, StepResult, crossborder_ledger, key_material, releases_memory
+from .progress import Progress, progress_wanted
 from .requests import normalized_suppression, suppression_status
 
 __all__ = ["step_scope"]
@@ -58,6 +59,7 @@ def step_scope(ctx: RunContext) -> StepResult:
     from ..scoping.suppression import record_keys, request_matches
 
     run, params = ctx.run, ctx.params
+    progress = Progress("scope", enabled=progress_wanted(ctx.progress))
     # scoping decides on standardized values; requests also match the raw identifier cells
     std = run.read_table("std", skip_prefix="raw__", keep=[f"raw__{f}" for f in SUPPRESSION_FIELDS])
     entities, golden = run.read_table("entities"), run.read_table("golden")
@@ -66,6 +68,7 @@ def step_scope(ctx: RunContext) -> StepResult:
     rec_keys = record_keys(std)  # every record's match keys: requests and the lookup index
     matches = request_matches(std, suppression, rec_keys)  # once: status and dispositions
     requests = suppression_status(supp_raw, suppression, std, matches=matches)  # types normalized
+    progress.done("requests matched", len(requests), "requests")
     resolutions = read_resolutions(params.policy.requests, requests)
     if resolutions is not None or params.policy.requests.overrides:
         requests = suppression_status(
@@ -86,6 +89,7 @@ def step_scope(ctx: RunContext) -> StepResult:
         ),
     )
     recon = result.reconcile()
+    progress.done("dispositions", len(std))
     roster = build_roster(
         golden, result.entity_dispositions, params.policy, params.deal, result.fields
     )
@@ -120,6 +124,7 @@ def step_scope(ctx: RunContext) -> StepResult:
     )
     index = lookup_index(std, result.record_dispositions, run.hash_key(), rec_keys)
     out["lookup_index"] = run.write_table("lookup_index", index)
+    progress.done("lookup index", len(index))
     missing = int(roster["contact_missing"].sum()) if len(roster) else 0
     context = notice_context(params.policy, params.deal, result.fields)
     out["public_notice"] = run.write_text("public_notice", public_notice(context, missing))
@@ -142,6 +147,7 @@ def step_scope(ctx: RunContext) -> StepResult:
     }
     inputs = {name: run.file(name) for name in ("std", "entities", "golden")}
     ctx.audit("scope", inputs, out, counts)
+    progress.finish(len(std))
     check_requests(requests)
     check_crossborder(result.crossborder, params.policy.crossborder_reference)
     return dict(counts)

@@ -1,20 +1,28 @@
 """The sign-off checklist: the source brief's twenty sections, each answered from run evidence.
 
 Each item is data: the brief's section (Chinese title as in the brief), what the kit did, and the
-run artefact that proves it. ``evidence`` keys are filled from the run folder by :func:`answer`.
+run's evidence as a sentence with its figure (``"{failures} values failed a check"``), filled from
+the facts of :func:`~migration_kit.report.collect_facts` by :func:`answer`: numbers grouped and
+rounded, a figure the run did not produce shown as ``n/a``. Answers may hold `` `code` `` spans;
+the report renders them as ``<code>``.
 
 Example
 -------
 >>> len(CHECKLIST)
 20
+>>> answer({"failures": 1810.0})[2]["evidence"]
+'1,810 values failed a check, each with its reason code (failure_counts.csv)'
 """
 
 from __future__ import annotations
 
+import string
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
-__all__ = ["CHECKLIST", "ChecklistItem", "answer"]
+from .format import number
+
+__all__ = ["CHECKLIST", "ChecklistItem", "answer", "evidence_keys"]
 
 
 @dataclass(frozen=True)
@@ -24,7 +32,8 @@ class ChecklistItem:
     section: str
     title: str
     answer: str
-    evidence: str  # a key of the facts dict, or "" when the answer is organisational
+    #: a sentence with ``{fact}`` placeholders, or "" when the answer is organisational
+    evidence: str
 
 
 CHECKLIST: tuple[ChecklistItem, ...] = (
@@ -33,7 +42,7 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "客户资料的保护 / protection, lawful collection, classification",
         "Every column classified (category, PIPL sensitivity); sensitive fields leave only for a "
         "listed purpose.",
-        "classified_columns",
+        "{classified_columns} source columns classified (classification.csv)",
     ),
     ChecklistItem(
         "二",
@@ -41,21 +50,21 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "Raw exports backed up encrypted (CMS, seller's certificate) before processing; restore "
         "gives identical bytes; purge destroys the backup, or keeps it to a stated date and says "
         "so in the certificate.",
-        "backup_files",
+        "{backup_files} raw exports backed up, encrypted to the seller's certificate",
     ),
     ChecklistItem(
         "三",
         "更新与维护 / cleaning",
         "Phones, e-mails, IDs, names, dates and addresses standardized; every failure in one "
         "table.",
-        "failures",
+        "{failures} values failed a check, each with its reason code (failure_counts.csv)",
     ),
     ChecklistItem(
         "四",
         "合规使用 / compliant use",
         "Buyer purposes listed; fields not needed are dropped (minimisation); new purposes flag "
         "re-consent.",
-        "exported_fields",
+        "{exported_count} fields exported ({exported_fields}); {dropped_count} dropped",
     ),
     ChecklistItem(
         "五",
@@ -63,39 +72,39 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "Excluded records logged by keyed hash with reason, date and method; destruction "
         "scheduled (destruction_schedule.md); `migration-kit purge` destroys and then issues the "
         "signed certificate.",
-        "destroyed",
+        "{destroyed}",
     ),
     ChecklistItem(
         "六",
         "国际化处理 / international customers",
         "Cross-border counts and the PIPL mechanism; EU residents flagged with GDPR Art. 14 notice "
         "duty.",
-        "crossborder_mechanism",
+        "{crossborder}",
     ),
     ChecklistItem(
         "七",
         "伦理考量 / respect for privacy",
         "Withdrawn consent and erasure requests honoured across every duplicate of a customer.",
-        "suppressed",
+        "{suppressed} records excluded on {requests} consent withdrawals and erasure requests",
     ),
     ChecklistItem(
         "八",
         "培训与教育 / training",
         "Everyone handling the data signs the confidentiality annex; staff briefed (sign below).",
-        "annexes",
+        "{annexes} drafted",
     ),
     ChecklistItem(
         "九",
         "审计与监督 / audit",
         "Hash-chained audit log of every step; `migration-kit verify` checks it with the manifest.",
-        "audit_entries",
+        "{audit_entries} hash-chained audit-log entries",
     ),
     ChecklistItem(
         "十",
         "应急处理 / incident response",
         "Incident plan with roles, steps and breach-notice templates (zh, en) drafted from the "
         "run; the parties fill the names.",
-        "incident_plan",
+        "{incident_plan}",
     ),
     ChecklistItem(
         "十一",
@@ -103,7 +112,7 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "Notices per deal type, region and language (PIPL Art. 22/23/39, GDPR Art. 14); customers "
         "without a channel get a public notice; `migration-kit lookup` answers a person, also "
         "after purge.",
-        "roster",
+        "{roster}",
     ),
     ChecklistItem(
         "十二",
@@ -116,7 +125,7 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "国际化合作 / international cooperation",
         "Recipient named with country; transfer basis and mechanism recorded; data-transfer and "
         "confidentiality annexes drafted.",
-        "annexes",
+        "{annexes} drafted",
     ),
     ChecklistItem(
         "十四",
@@ -128,19 +137,20 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "十五",
         "法律法规更新 / legal updates",
         "Policy (retention, minors, purposes) declared in the params file, reviewed per run.",
-        "params_hash",
+        "params file SHA-256 {params_sha256}",
     ),
     ChecklistItem(
         "十六",
         "审查 / review",
         "Quality gates enforced; uncertain duplicate pairs sent to clerical review.",
-        "review_pairs",
+        "{gates_passed} of {gates} quality gates passed; {review_pairs} uncertain pairs sent to "
+        "clerical review, {decisions} decided",
     ),
     ChecklistItem(
         "十七",
         "持续改进 / continuous improvement",
         "Quality before/after measured per dimension and source.",
-        "quality_after",
+        "overall quality {quality_before} before, {quality_after} after (0-100)",
     ),
     ChecklistItem(
         "十八",
@@ -153,31 +163,67 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
         "危机公关 / crisis communication",
         "Breach-notice templates for the authority and the customers (zh, en) in the incident "
         "plan.",
-        "incident_plan",
+        "{incident_plan}",
     ),
     ChecklistItem(
         "二十",
         "长期价值 / long-term value",
         "The buyer gets golden records with lineage and quality scores, every value accounted "
         "for; new uses wait for consent, so the data keeps its lawful value.",
-        "long_term_value",
+        "{long_term_value}",
     ),
 )
 
 
-def answer(facts: dict[str, Any]) -> list[dict[str, str]]:
-    """Rows for the report: section, title, what was done, evidence from this run."""
+def evidence_keys(item: ChecklistItem) -> list[str]:
+    """The fact names an item's evidence sentence uses.
+
+    Example
+    -------
+    >>> evidence_keys(CHECKLIST[3])
+    ['exported_count', 'exported_fields', 'dropped_count']
+    """
+    return [f for _, f, _, _ in string.Formatter().parse(item.evidence) if f]
+
+
+class _Facts(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "n/a"
+
+
+def _text(value: object) -> str:
+    if value is None or value == "":
+        return "n/a"
+    return (
+        number(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else str(value)
+    )
+
+
+def answer(facts: Mapping[str, object]) -> list[dict[str, str]]:
+    """Rows for the report: section, title, what was done, and the evidence sentence from this
+    run (see the module docstring).
+
+    Example
+    -------
+    >>> answer({})[11]["evidence"]
+    'organisational: confirm at sign-off'
+    """
+    values = _Facts({k: _text(v) for k, v in facts.items()})
     rows = []
     for item in CHECKLIST:
-        value = (
-            facts.get(item.evidence, "") if item.evidence else "organisational: confirm at sign-off"
+        evidence = (
+            item.evidence.format_map(values)
+            if item.evidence
+            else "organisational: confirm at sign-off"
         )
         rows.append(
             {
                 "section": item.section,
                 "title": item.title,
                 "answer": item.answer,
-                "evidence": str(value),
+                "evidence": evidence,
             }
         )
     return rows

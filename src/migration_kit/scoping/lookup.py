@@ -23,6 +23,8 @@ Example
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Any
 
@@ -218,8 +220,6 @@ def lookup_index(
     >>> lookup_index(std, disp, b"k" * 32)[["disposition", "reason_codes"]].values.tolist()
     [['excluded', 'ERASURE_REQUEST']]
     """
-    from ..masking import keyed_hash
-    from .destruction import record_hash
     from .suppression import record_keys
 
     keys = record_keys(std) if rec_keys is None else rec_keys
@@ -234,24 +234,58 @@ def lookup_index(
             how="left",
         )
     )
-    rows = np.unique(keys["row"].to_numpy(dtype=np.int64))
-    src, rid = d["source"].to_numpy()[rows], d["record_id"].to_numpy()[rows]
-    rec = pd.Series(
-        [record_hash(key, str(a), str(b)) for a, b in zip(src, rid, strict=True)], index=rows
-    )
-    pairs = (keys["field"].astype(str) + ":" + keys["key"].astype(str)).to_numpy()
-    uniq, inverse = np.unique(pairs, return_inverse=True)
-    hashed = np.array([keyed_hash(key, p) for p in uniq], dtype=object)[inverse]
     row = keys["row"].to_numpy(dtype=np.int64)
+    rows, record_of = np.unique(row, return_inverse=True)
+    src, rid = d["source"].to_numpy()[rows], d["record_id"].to_numpy()[rows]
+    # record_hash(key, source, record_id) and keyed_hash(key, "field:key"), per distinct value
+    record = _hmac_hex(key, [f"{a}:{b}" for a, b in zip(src, rid, strict=True)])
+    pair_of, pairs = pd.factorize(keys["field"].astype(str) + ":" + keys["key"].astype(str))
+    ident = _hmac_hex(key, list(pairs))
+    disposition, reasons = d["disposition"].to_numpy()[rows], d["reason_codes"].to_numpy()[rows]
+    # drop_duplicates() then sort by (id_hash, record_hash), in integer codes: hex digests
+    # sort as their bytes do, and ties keep their first-seen order (a stable sort)
+    id_rank = _ranks(ident)[pair_of]
+    rec_rank = _ranks(record)[record_of]
+    disp_code = pd.factorize(disposition)[0][record_of]
+    reason_code = pd.factorize(reasons)[0][record_of]
+    codes = pd.DataFrame({"i": id_rank, "r": rec_rank, "d": disp_code, "c": reason_code})
+    first = np.flatnonzero(~codes.duplicated().to_numpy())
+    first = first[np.lexsort((rec_rank[first], id_rank[first]))]
     out = pd.DataFrame(
         {
-            "id_hash": hashed,
-            "record_hash": rec.reindex(row).to_numpy(),
-            "disposition": d["disposition"].to_numpy()[row],
-            "reason_codes": d["reason_codes"].to_numpy()[row],
+            "id_hash": ident[pair_of[first]],
+            "record_hash": record[record_of[first]],
+            "disposition": disposition[record_of[first]],
+            "reason_codes": reasons[record_of[first]],
         }
-    ).drop_duplicates()
-    return out.sort_values(["id_hash", "record_hash"]).reset_index(drop=True)[INDEX_COLUMNS]
+    )
+    return out[INDEX_COLUMNS]
+
+
+def _hmac_hex(key: bytes, texts: list[str]) -> np.ndarray:
+    """:func:`~migration_kit.masking.keyed_hash` of each text (HMAC-SHA256, hex), the key's
+    pads computed once."""
+    base = hmac.new(key, digestmod=hashlib.sha256)
+    out = np.empty(len(texts), dtype=object)
+    for i, text in enumerate(texts):
+        h = base.copy()
+        h.update(text.encode("utf-8"))
+        out[i] = h.hexdigest()
+    return out
+
+
+def _ranks(digests: np.ndarray) -> np.ndarray:
+    """Each hex digest's rank among the distinct ones in sort order (equal digests, equal
+    rank)."""
+    raw = digests.astype("S64")  # SHA-256 hex: 64 ASCII bytes, sorted as big-endian words
+    words = np.frombuffer(raw.tobytes(), dtype=">u8").reshape(len(raw), 8)
+    order = np.lexsort((words[:, 1], words[:, 0]))
+    head = words[order, :2]
+    if len(raw) > 1 and (head[1:] == head[:-1]).all(axis=1).any():  # equal first 128 bits
+        return np.unique(raw, return_inverse=True)[1].astype(np.int64)
+    rank = np.empty(len(raw), dtype=np.int64)
+    rank[order] = np.arange(len(raw), dtype=np.int64)
+    return rank
 
 
 def _after_purge(run: RunFolder, query: dict[str, str]) -> pd.DataFrame:

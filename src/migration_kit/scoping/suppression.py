@@ -38,6 +38,8 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import phonenumbers as pn
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._spec import check_choice
 from ..errors import LawfulnessError, ScopingError
@@ -214,11 +216,80 @@ def _national_keys(s: pd.Series, text: pd.Series | None = None) -> pd.Series:
 
 
 def _keys(field: str, s: pd.Series) -> list[pd.Series]:
+    """The match keys of a column: :func:`match_key`'s, and for phones the national number of
+    foreign numbers written with their country code (:func:`_national_keys`)."""
+    fast = _ascii_keys(field, s)
+    if fast is not None:
+        return fast
+    return _python_keys(field, s)
+
+
+def _python_keys(field: str, s: pd.Series) -> list[pd.Series]:
+    """:func:`_keys` in pandas' string methods (any text, Unicode rules)."""
     text = _nfkc(s)
     keys = [_match_key_text(field, text)]
     if field == "phone":
         keys.append(_national_keys(s, text))
     return keys
+
+
+#: The ASCII characters Python's ``str.strip()`` and ``re``'s ``\s`` take as whitespace (RE2's
+#: ``\s`` lacks ``\v`` and the separators ``\x1c``-``\x1f``, so they are spelled out).
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_ASCII_SPACE_CLASS = "[ \\t\\n\\r\\x0b\\x0c\\x1c-\\x1f]"
+
+
+def _ascii_keys(field: str, s: pd.Series) -> list[pd.Series] | None:
+    """:func:`_python_keys` over an Arrow string array, column at a time: for ASCII text NFKC is
+    the identity and every step below is the same rule in RE2 as in ``re``; a non-ASCII value
+    takes the Python path. None (the Python path for the whole column) when a cell is not text."""
+    values = s.to_numpy(dtype=object)
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    null = pa.scalar(None, pa.string())
+    text = pc.utf8_trim(arr, _ASCII_SPACE)
+    text = pc.if_else(pc.equal(text, ""), null, text)  # empty after stripping: nothing
+
+    def longest(a: pa.Array, n: int) -> pa.Array:
+        return pc.if_else(pc.fill_null(pc.greater_equal(pc.utf8_length(a), n), False), a, null)
+
+    national: pa.Array | None = None
+    if field == "phone":
+        digits = pc.replace_substring_regex(text, "[^0-9]", "")
+        intl = pc.fill_null(
+            pc.match_substring_regex(text, f"^{_ASCII_SPACE_CLASS}*(?:\\+|00)"), False
+        )
+        digits = pc.if_else(
+            intl, pc.replace_substring_regex(digits, "^00", "", max_replacements=1), digits
+        )
+        foreign = pc.and_(intl, pc.invert(pc.fill_null(pc.starts_with(digits, "86"), False)))
+        national = pc.if_else(foreign, digits, null)
+        cn = pc.and_(
+            pc.fill_null(pc.match_substring_regex(digits, "^86[0-9]{9,12}$"), False),
+            pc.or_(intl, pc.fill_null(pc.greater_equal(pc.utf8_length(digits), 13), False)),
+        )
+        digits = pc.if_else(cn, pc.utf8_slice_codeunits(digits, 2), digits)
+        key = longest(pc.utf8_ltrim(digits, "0"), 5)
+    else:
+        bare = pc.replace_substring_regex(text, _ASCII_SPACE_CLASS, "")
+        key = longest(pc.ascii_lower(bare), 3) if field == "email" else longest(
+            pc.ascii_upper(bare), 5
+        )
+    out = [key.to_numpy(zero_copy_only=False)]
+    if national is not None:
+        digits_of = national.to_numpy(zero_copy_only=False)
+        hit = np.flatnonzero(pd.notna(digits_of))
+        table = {d: _national(d) for d in pd.unique(digits_of[hit])}
+        nat = np.full(len(values), None, dtype=object)
+        nat[hit] = [table[d] for d in digits_of[hit]]
+        out.append(nat)
+    slow = np.flatnonzero(~pc.fill_null(pc.string_is_ascii(arr), True).to_numpy(zero_copy_only=False))
+    if len(slow):  # non-ASCII text (full-width digits, Unicode spaces ...): the Python rules
+        for mine, theirs in zip(out, _python_keys(field, s.iloc[slow]), strict=True):
+            mine[slow] = theirs.to_numpy(dtype=object)
+    return [pd.Series(k, index=s.index, dtype=object) for k in out]
 
 
 def request_types(
@@ -341,22 +412,33 @@ def normalize_suppression(
 
 def record_keys(std: pd.DataFrame) -> pd.DataFrame:
     """``row, field, key`` of every identifier of every record: raw cells and cleaned values."""
-    parts = []
+    parts, offset = [], 0
     for fld in MATCH_FIELDS:
+        rows, keys, at = [], [], []
         for col in (fld, f"raw__{fld}"):
             if col not in std.columns:
                 continue
             for key in _keys(fld, std[col]):
                 ok = key.notna().to_numpy()
                 if ok.any():
-                    parts.append(
-                        pd.DataFrame(
-                            {"row": np.flatnonzero(ok), "field": fld, "key": key.to_numpy()[ok]}
-                        )
-                    )
+                    rows.append(np.flatnonzero(ok))
+                    keys.append(key.to_numpy()[ok])
+                    at.append(offset + np.arange(len(rows[-1])))
+                    offset += len(rows[-1])
+        if not rows:
+            continue
+        # drop_duplicates() of (row, field, key), in integers: a field's keys never equal
+        # another field's, so the first of each (row, key) within the field is kept
+        row, key, index = np.concatenate(rows), np.concatenate(keys), np.concatenate(at)
+        codes, uniques = pd.factorize(key)
+        first = ~pd.Series(row.astype(np.int64) * (len(uniques) + 1) + codes).duplicated()
+        keep = first.to_numpy()
+        parts.append(
+            pd.DataFrame({"row": row[keep], "field": fld, "key": key[keep]}, index=index[keep])
+        )
     if not parts:
         return pd.DataFrame({"row": [], "field": [], "key": []})
-    return pd.concat(parts, ignore_index=True).drop_duplicates()
+    return pd.concat(parts)
 
 
 def _check_table(suppression: pd.DataFrame) -> pd.DataFrame:

@@ -64,8 +64,34 @@ __all__ = ["synth_command"]
     help="Client shape: "
     + "; ".join(f"{e.name}: {e.doc.rstrip('.')}" for e in (SHAPES[n] for n in SHAPES)),
 )
+@click.option(
+    "--buyer-overlap",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Also write a buyer's customer base holding this share of the seller's customers, "
+    "recorded its own way, with its params file and overlap_truth.json (retail_cn only).",
+)
+@click.option(
+    "--buyer-out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the buyer's files (default OUT/buyer).",
+)
+@click.option(
+    "--buyer-params-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The buyer's params file (default BUYER_OUT/params.yaml).",
+)
 def synth_command(
-    entities: int, seed: int, out_dir: Path, params_out: Path | None, shape: str
+    entities: int,
+    seed: int,
+    out_dir: Path,
+    params_out: Path | None,
+    shape: str,
+    buyer_overlap: float | None,
+    buyer_out: Path | None,
+    buyer_params_out: Path | None,
 ) -> None:
     """Generate rehearsal exports of one client shape with a hidden truth (truth.csv).
 
@@ -83,3 +109,20 @@ def synth_command(
     click.echo(
         f"wrote {len(res.paths)} files to {out_dir} ({counts}); params: {res.paths['params']}"
     )
+    if buyer_overlap is not None:
+        if shape != "retail_cn":
+            raise click.UsageError("--buyer-overlap needs the retail_cn shape")
+        from .buyer import generate_buyer
+
+        folder = buyer_out or out_dir / "buyer"
+        try:
+            bres = generate_buyer(
+                entities, seed, buyer_overlap, folder, params_path=buyer_params_out
+            )
+        except MigrationKitError as exc:
+            raise click.ClickException(str(exc)) from exc
+        bcounts = ", ".join(f"{k}={v}" for k, v in bres.counts.items())
+        click.echo(
+            f"buyer: wrote {len(bres.paths)} files to {folder} ({bcounts}); "
+            f"params: {bres.paths['params']}"
+        )
