@@ -26,8 +26,9 @@ test: $(STAMP)
 	rm -rf runs/rehearsal/notebook  # the notebooks' own run: bound to the params it started with
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg
 
+# as root (a container, a CI box) Jupyter needs --allow-root; nobody else gets it
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$( [ "$$(id -u)" = 0 ] && echo --allow-root ) $(LAB_ARGS)
 
 bench: $(STAMP)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f; done

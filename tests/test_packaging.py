@@ -5,6 +5,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,3 +39,32 @@ def test_runtime_dependencies_stay_lean():
 
 def test_gitignore_keeps_runs_out():
     assert "runs/" in (REPO / ".gitignore").read_text().split()
+
+
+def test_make_lab_starts_jupyterlab_as_whoever_runs_it(tmp_path):
+    """``make lab`` serves the notebooks, as root too (a container, a CI box)."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo / ".venv" / "bin" / "jupyter-lab").exists():
+        pytest.skip("no .venv with the lab extra here (make venv)")
+    args = (f"LAB_ARGS=--no-browser --ServerApp.port=0 --ServerApp.token=test --ServerApp.open_browser=False "
+            f"--ServerApp.root_dir={repo / 'notebooks'} --ServerApp.runtime_dir={tmp_path}")
+    proc = subprocess.Popen(["make", "-s", "lab", args], cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True, env={**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path)})
+    seen, deadline = [], time.monotonic() + 90
+    try:
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if "is running at" in line or "http://127.0.0.1" in line:
+                break
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    assert any("http://127.0.0.1" in s or "is running at" in s for s in seen), "".join(seen[-20:])
