@@ -18,7 +18,7 @@ PKG = REPO / "src" / "migration_kit"
 LAYERS: list[tuple[str, ...]] = [
     ("cli",),
     ("workbook", "purge", "overlap"),
-    ("pipeline", "views", "preflight"),
+    ("pipeline", "views", "preflight", "params_reference"),
     ("report", "<root>"),
     ("params",),
     ("handover", "scoping", "quality", "linkage", "synthetic"),

@@ -14,14 +14,67 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Iterable, Mapping
+import inspect
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import ParamsError
 
-__all__ = ["check_choice", "check_keys", "check_type", "closest", "require"]
+__all__ = [
+    "KeysSeen",
+    "check_choice",
+    "check_keys",
+    "check_type",
+    "closest",
+    "recording_keys",
+    "require",
+]
+
+
+@dataclass(frozen=True)
+class KeysSeen:
+    """One :func:`check_keys` call seen by :func:`recording_keys`: where, the keys allowed and
+    required there, the keys the mapping held, and the spec class that asked (if any)."""
+
+    where: str
+    allowed: tuple[str, ...]
+    required: tuple[str, ...]
+    given: tuple[str, ...]
+    owner: type | None
+
+
+_RECORDERS: list[list[KeysSeen]] = []
+
+
+@contextlib.contextmanager
+def recording_keys() -> Iterator[list[KeysSeen]]:
+    """Record every :func:`check_keys` call made inside the block (the params reference reads
+    a full example file this way, so the keys it lists are the ones the specs accept).
+
+    Example
+    -------
+    >>> with recording_keys() as seen:
+    ...     check_keys({"type": "merger"}, ("type", "seller"), where="deal")
+    >>> seen[0].where, seen[0].allowed, seen[0].given
+    ('deal', ('seller', 'type'), ('type',))
+    """
+    seen: list[KeysSeen] = []
+    _RECORDERS.append(seen)
+    try:
+        yield seen
+    finally:
+        _RECORDERS.remove(seen)
+
+
+def _owner() -> type | None:
+    frame = inspect.currentframe()
+    caller = frame.f_back.f_back if frame and frame.f_back else None
+    owner = caller.f_locals.get("cls") if caller else None
+    return owner if isinstance(owner, type) else None
 
 
 def closest(name: str, known: Iterable[str]) -> str | None:
@@ -44,6 +97,11 @@ def check_keys(
     if not isinstance(data, Mapping):
         raise ParamsError(where, f"expected a mapping, received {type(data).__name__}")
     allowed = sorted(set(allowed))
+    required = tuple(required)
+    if _RECORDERS:
+        seen = KeysSeen(where, tuple(allowed), required, tuple(map(str, data)), _owner())
+        for recorder in _RECORDERS:
+            recorder.append(seen)
     for key in data:
         if key not in allowed:
             raise ParamsError(

@@ -60,7 +60,17 @@ _TOP_KEYS = ("client", "deal", "sources", "suppression", *SECTIONS)
 
 @dataclass(frozen=True)
 class Party:
-    """A party to the deal: who they are and how customers reach them."""
+    """A party to the deal: who they are and how customers reach them.
+
+    Parameters
+    ----------
+    name : str
+        Legal name as it appears in the notices.
+    contact : str
+        Where customers and the regulator reach the party (an e-mail or address).
+    country : str, optional
+        ISO2 country code (recipient: decides cross-border rules).
+    """
 
     name: str
     contact: str
@@ -88,7 +98,19 @@ class Party:
 
 @dataclass(frozen=True)
 class Deal:
-    """The transaction: its type decides the legal basis of the transfer (PIPL Art. 22 / 23)."""
+    """The transaction: its type decides the legal basis of the transfer (PIPL Art. 22 / 23).
+
+    Parameters
+    ----------
+    type : str
+        ``merger``, ``division``, ``asset_sale``, ``share_sale``, ``dissolution`` or ``bankruptcy``
+        (the deal table in ``migration_kit.deals``: controller change, PIPL article, legal basis).
+    seller : mapping
+        The seller's ``name`` and ``contact`` (shown in notices and the report).
+    recipient : mapping
+        The recipient's ``name``, ``contact`` and ``country`` (ISO2; another country than CN makes
+        the transfer cross-border).
+    """
 
     type: str
     seller: Party
@@ -108,7 +130,34 @@ class Deal:
 
 @dataclass(frozen=True)
 class Params:
-    """A validated params file: the deal, the sources, and each stage's own section."""
+    """A validated params file: the deal, the sources, and each stage's own section.
+
+    Parameters
+    ----------
+    client : str
+        Short name of the client (a slug: lowercase letters, digits, - or _); names the run folder
+        ``runs/<client>/``.
+    deal : mapping
+        The deal: its ``type``, the ``seller`` and the ``recipient`` (see ``deal``).
+    sources : list of mappings
+        One entry per seller export to migrate (see ``sources[]``).
+    suppression : list of mappings, optional
+        Withdrawal, erasure and opt-out request lists (see ``suppression[]``).
+    policy : mapping
+        The scoping policy: transfer date, retention, minors, purposes, cross-border (see
+        ``policy``); a transfer needs at least ``transfer_date``.
+    linkage : mapping, optional
+        Deduplication. Absent: the kit plans it from the data and writes the plan to
+        ``reports/linkage_plan.yaml``, which can be pasted here to freeze it.
+    golden : mapping, optional
+        Survivorship: which record's value a golden record keeps, and the review decisions file.
+    quality : mapping, optional
+        Quality checks, the gates that stop the export, and approved overrides.
+    keys : mapping
+        The buyer's certificates and the seller's signing key (``recipient_certificates``,
+        ``signer_certificate``, ``signer_key``); ``{rehearsal: true}`` only on synthetic data
+        (throw-away keys in the run's ``secrets/keys``).
+    """
 
     client: str
     deal: Deal

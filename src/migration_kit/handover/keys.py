@@ -183,6 +183,19 @@ def generate_keys(
 class KeysSpec:
     """The ``keys:`` section of the params file (paths resolved against the params file's folder).
 
+    Parameters
+    ----------
+    recipient_certificates : list of str
+        The buyer's certificate(s) (PEM) every part is encrypted to.
+    signer_certificate : str
+        The seller's certificate (PEM), pinned by the buyer to verify the signature.
+    signer_key : str
+        The seller's private key (PEM); never copied into the run folder or a log.
+    signer_key_passphrase_env : str, optional
+        Environment variable holding the signer key's passphrase.
+    backup_certificates : list of str, optional
+        Certificates the raw exports' backup is encrypted to (default the signer's).
+
     Example
     -------
     >>> KeysSpec.from_dict({"recipient_certificates": ["b.pem"], "signer_certificate": "s.pem",

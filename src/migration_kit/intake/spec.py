@@ -112,6 +112,39 @@ class SourceSpec:
     ``ragged_rows`` (:data:`RAGGED_ROWS`, default ``flag``) and ``merged_cells``
     (:data:`MERGED_CELLS`, default ``error``) say what a damaged export does; a row with more
     fields than the header is always an error (its extra values would be lost).
+
+    Parameters
+    ----------
+    name : str
+        Short source name used in every output (lowercase letters, digits, - or _).
+    path : str
+        The export file, relative to the params file's folder; never modified.
+    format : str, optional
+        ``csv``, ``xlsx`` or ``parquet``; default from the file's suffix.
+    encoding : str, optional
+        CSV only, e.g. ``gbk``, ``gb18030``, ``utf-8-sig``; detected and validated when absent.
+    delimiter : str, optional
+        CSV only, e.g. ``;``; sniffed when absent.
+    sheet : str, optional
+        XLSX only: the sheet to read; default every sheet (same header).
+    id_column : str
+        The column holding the record id (unique and non-empty within the source).
+    columns : mapping
+        Canonical field -> column name, or a list of column names joined by a space (e.g. ``address:
+        [Province, Street]``, ``full_name: [Given, Family]``).
+    date_order : str, optional
+        ``YMD``, ``DMY`` or ``MDY`` for ambiguous dates such as 03/04/2020.
+    default_country : str, optional
+        ISO2 country assumed for phones without a country code.
+    transfer_unmapped : list of str, optional
+        Columns mapped to no canonical field that travel to the buyer (on the record map); the
+        others never leave the seller.
+    ragged_rows : str, optional
+        ``error`` (default): a row with fewer fields than the header stops intake naming it;
+        ``flag``: read it and flag it ``ROW_SHORT``.
+    merged_cells : str, optional
+        XLSX only. ``error`` (default) names the merged ranges; ``fill`` gives every cell of a range
+        its first cell's value.
     """
 
     name: str
@@ -192,7 +225,30 @@ class SourceSpec:
 
 @dataclass(frozen=True)
 class SuppressionSpec:
-    """A list of withdrawn-consent / erasure requests, matched on any listed field."""
+    """A list of withdrawn-consent / erasure requests, matched on any listed field.
+
+    Parameters
+    ----------
+    path : str
+        The request list, relative to the params file's folder.
+    format : str, optional
+        ``csv``, ``xlsx`` or ``parquet``; default from the suffix.
+    encoding : str, optional
+        CSV only; detected when absent.
+    sheet : str, optional
+        XLSX only: the sheet to read.
+    id_column : str, optional
+        The column holding each request's id (default: requests are numbered R1, R2, ... by row).
+    request_column : str, optional
+        The column saying what was asked: erasure, withdrawn_consent or marketing_optout, or a
+        word that means one of them (the params reference lists every accepted word).
+    default_request_type : str, optional
+        ``erasure`` (default) or ``withdrawn_consent``, for rows whose request column is empty or
+        when there is none.
+    columns : mapping
+        ``phone``, ``email``, ``id_number`` -> column names: the identifiers matched against every
+        record, valid or not.
+    """
 
     path: Path
     format: str

@@ -172,6 +172,16 @@ class LinkageSection:
 
     ``engine`` (``local`` | ``spark``) and ``spark`` (:class:`SparkSpec`) say where the linkage
     runs, not what it does: they are not part of the spec, so the plan is the same on both.
+
+    Parameters
+    ----------
+    planner : mapping, optional
+        Only without ``blocking`` and ``comparisons``: the planner's budget (``pairs_per_record``
+        and the others under ``linkage.planner``).
+    engine : str, optional
+        ``local`` (default, this process) or ``spark`` (Apache Spark on ``linkage.spark``).
+    spark : mapping, optional
+        ``master`` and ``conf`` of the Spark engine.
     """
 
     frozen: LinkageSpec | None = None

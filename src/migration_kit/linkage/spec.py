@@ -73,6 +73,22 @@ class BlockingRule:
     near-equal keys with a typo late in the string ("melrose drive" / "melrose rdive") meet
     without an exact match; ``max_block_size`` does not apply (a window bounds the pairs).
 
+    Parameters
+    ----------
+    name : str
+        The pass's name (in reports).
+    keys : list of str
+        Std columns or ``column:transform`` keys (year, lower, first<N>, last<N>, local_letters,
+        concat, rconcat) all records of a pair share.
+    cross_keys : list of pairs, optional
+        Keys read from different columns on the two sides (given and family name swapped).
+    max_block_size : int, optional
+        Largest block this pass may form (default the section's).
+    window : int, optional
+        Sorted neighbourhood: pair each record with the next window-1 in key order (2 to 50).
+    reason : str, optional
+        Why the pass is there (the planner writes its pair count and coverage).
+
     Example
     -------
     >>> BlockingRule.from_dict({"name": "sn", "keys": ["address"], "window": 4}, "b").window
@@ -173,6 +189,25 @@ class Level:
     name).
     ``neutral: true`` makes the level carry no evidence (weight 0, null during EM) while still
     being recorded: a landline against a mobile says which source a record came from, not who it is.
+
+    Parameters
+    ----------
+    name : str
+        The level's name (in reports).
+    test : str
+        A level test (see the registry table below).
+    column : str, optional
+        The column tested (default the comparison's first).
+    threshold : float, optional
+        The similarity a fuzzy test needs.
+    missing : str, optional
+        Test ``partial``: the column that must be null on one side.
+    other : str, optional
+        Cross tests: the column read on the other record.
+    neutral : bool, optional
+        Record the level but give it no weight.
+    needs : list of str, optional
+        Columns that must be known on both records for the level to apply.
     """
 
     name: str
@@ -242,7 +277,19 @@ class Level:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A multi-level comparison. Null (-1) when every column is null on one side or the other."""
+    """A multi-level comparison. Null (-1) when every column is null on one side or the other.
+
+    Parameters
+    ----------
+    name : str
+        The comparison's name (in reports and the review app).
+    columns : list of str
+        The std columns it reads (the first is the levels' default).
+    levels : list of mappings
+        Levels from most to least alike; a pair takes the first that applies (see ``levels[]``).
+    reason : str, optional
+        Why it is there (the planner writes the field's fill and distinct values).
+    """
 
     name: str
     columns: tuple[str, ...]
@@ -298,6 +345,23 @@ class ConflictRule:
     ``unless`` lists columns whose equality (both known) switches the rule off (a shared
     resident ID outweighs a differently recorded name). The test is an entry of
     :data:`~migration_kit.linkage.levels.CONFLICT_TESTS`.
+
+    Parameters
+    ----------
+    name : str
+        The rule's name (in reports).
+    column : str
+        The column it tests.
+    test : str
+        A conflict test (see the registry table below).
+    threshold : float, optional
+        Similarity at or above which two values are close.
+    min_tokens : int, optional
+        Tokens each side needs before the rule applies (default 2).
+    max_edits : int, optional
+        Edits at most for two tokens to be close (default 1).
+    unless : list of str, optional
+        Columns whose equality switches the rule off.
 
     Example
     -------
@@ -371,7 +435,47 @@ _CONFLICTS = ("id_number", "birth_date", "gender", "email", "phone", "source")
 
 @dataclass(frozen=True)
 class LinkageSpec:
-    """The ``linkage:`` section. See :data:`DEFAULT_SPEC` for every key and its default."""
+    """The ``linkage:`` section. See :data:`DEFAULT_SPEC` for every key and its default.
+
+    Parameters
+    ----------
+    blocking : list of mappings
+        Blocking passes: records sharing a pass's keys become candidate pairs (see
+        ``linkage.blocking[]``).
+    comparisons : list of mappings
+        Comparisons, each a list of levels from most to least alike (see ``linkage.comparisons[]``).
+    upper_threshold : float
+        Match probability at or above which a pair is joined (default 0.95).
+    lower_threshold : float
+        Match probability below which a pair is kept apart (default 0.5); pairs between the two go
+        to clerical review.
+    max_block_size : int
+        Default largest block a pass may form (a larger block is skipped and reported).
+    em_max_iter : int
+        Iterations of EM (m and u probabilities) at most.
+    tf_adjust : list of str
+        Comparisons whose exact level is weighted by how common the value is (term frequency).
+    link_type : str
+        ``dedupe_and_link`` (within and across sources) or ``link_only`` (across sources only).
+    conflict_columns : list of str
+        Columns whose known, different values keep two records apart.
+    conflict_rules : list of mappings
+        Rules that keep two records apart (see ``linkage.conflict_rules[]``).
+    u_sample_size : int
+        Random pairs sampled to estimate u probabilities.
+    u_source : str
+        ``random`` pairs or ``candidates`` for u estimation.
+    seed : int
+        Seed of every random choice (reruns give the same entities).
+    m_floor : float
+        Smallest m probability EM may give a level.
+    pseudo_count : float
+        Pseudo count added to every level in EM (smoothing).
+    tf_smoothing : bool
+        Smooth term frequencies towards the level's average.
+    tf_classes : mapping, optional
+        Group rare values into frequency classes (``max_count``, ``min_values``, ``iterations``).
+    """
 
     blocking: tuple[BlockingRule, ...]
     comparisons: tuple[Comparison, ...]

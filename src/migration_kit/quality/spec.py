@@ -107,6 +107,21 @@ class CheckSpec:
     """One check declared as data: ``name`` (unique, a metric), ``field``, registered ``check``,
     ``dimension``, ``weight`` (> 0) and ``params`` (validated against the check's declared params).
 
+    Parameters
+    ----------
+    name : str, optional
+        ``<field>.<check>`` by default; names a default check to change it.
+    field : str
+        The canonical field checked.
+    check : str
+        A quality check (see the registry table below).
+    dimension : str
+        completeness, validity, uniqueness, consistency, timeliness or accuracy.
+    weight : float, optional
+        Weight in the dimension's score (default 1).
+    params : mapping, optional
+        The check's parameters (see the registry table).
+
     Example
     -------
     >>> CheckSpec.from_dict({"field": "phone", "check": "unique", "dimension": "uniqueness",
@@ -176,7 +191,16 @@ class CheckSpec:
 @dataclass(frozen=True)
 class GateSpec:
     """A gate: ``metric`` (optionally suffixed ``.before``/``.after``) must score at least
-    ``min``."""
+    ``min``.
+
+    Parameters
+    ----------
+    metric : str
+        ``<dimension>[.<field>].<before|after>`` or ``overall.<before|after>``, e.g.
+        ``validity.phone.before``.
+    min : float
+        The least score (0-100) the export needs.
+    """
 
     metric: str
     min: float
@@ -208,7 +232,17 @@ class GateSpec:
 
 @dataclass(frozen=True)
 class OverrideSpec:
-    """An approved exception: gate ``gate`` may fail; ``reason`` and ``approved_by`` are logged."""
+    """An approved exception: gate ``gate`` may fail; ``reason`` and ``approved_by`` are logged.
+
+    Parameters
+    ----------
+    gate : str
+        The gate's metric.
+    reason : str
+        Why it may fail (audit-logged).
+    approved_by : str
+        Who approved it (audit-logged).
+    """
 
     gate: str
     reason: str
@@ -236,7 +270,20 @@ class OverrideSpec:
 
 @dataclass(frozen=True)
 class QualitySpec:
-    """The ``quality:`` section: ``checks``, ``gates``, ``overrides`` and ``timeliness_years``."""
+    """The ``quality:`` section: ``checks``, ``gates``, ``overrides`` and ``timeliness_years``.
+
+    Parameters
+    ----------
+    checks : list of mappings, optional
+        Change a default check (``name`` plus what changes, ``enabled: false`` to drop it) or add
+        one (see ``quality.checks[]``).
+    gates : list of mappings, optional
+        Scores the export needs (see ``quality.gates[]``).
+    overrides : list of mappings, optional
+        Gates allowed to fail, each with a reason and an approver (audit-logged).
+    timeliness_years : float, optional
+        A record active within this many years is timely (default 3).
+    """
 
     checks: tuple[CheckSpec, ...]
     gates: tuple[GateSpec, ...] = ()

@@ -171,6 +171,17 @@ class NotificationSpec:
     name ``{recipient_name} {recipient_contact} {seller_name} {seller_contact} {transfer_date}``
     (any other placeholder is rejected). ``send_log``: the seller's filled-in send log of the
     previous run (``entity_id, channel, sent_at, status``), read back into the audit.
+
+    Parameters
+    ----------
+    language : mapping, optional
+        Country (ISO2) -> notice language (zh, en, de, fr, es, it, nl, or one of ``templates``).
+    templates : mapping, optional
+        Language -> notice text with ``{recipient_name}``, ``{recipient_contact}``,
+        ``{seller_name}``, ``{seller_contact}``, ``{transfer_date}``.
+    send_log : str, optional
+        CSV of ``entity_id, channel, sent_at, status`` written by whoever sent the notices; read
+        back into the report.
     """
 
     language: Mapping[str, str] = field(default_factory=dict)
@@ -364,6 +375,21 @@ class PolicySpec:
     requests : RequestsSpec
         How requests that match no record are resolved (hand matches, overrides):
         :mod:`migration_kit.scoping.requests`.
+    minor_age : int, optional
+        Age under which a customer is a minor (default 14, PIPL Art. 28/31).
+    notification : mapping, optional
+        Notice languages, templates and the send log (see ``policy.notification``).
+    eu_countries : list of str, optional
+        ISO2 codes treated as EEA residents (GDPR Art. 14 notices).
+    adequacy_countries : list of str, optional
+        ISO2 codes with an EU adequacy decision.
+    asset_sale : mapping, optional
+        The legal basis of an asset sale (see ``policy.asset_sale``).
+    notice_days : int, optional
+        Days before the transfer date by which notices must go out.
+    crossborder_prior : mapping, optional
+        ``individuals`` and ``sensitive_individuals`` already sent abroad this calendar year
+        (counted towards the thresholds).
 
     Example
     -------

@@ -54,7 +54,17 @@ _RESOLUTION_COLUMNS = ("request_id", "source", "record_id")
 
 @dataclass(frozen=True)
 class RequestOverride:
-    """Requests accepted, by a named person for a stated reason, as naming no customer here."""
+    """Requests accepted, by a named person for a stated reason, as naming no customer here.
+
+    Parameters
+    ----------
+    request_ids : list of str
+        The requests accepted as naming no customer here.
+    reason : str
+        Why (written to the audit log).
+    approved_by : str
+        Who approved it (written to the audit log).
+    """
 
     request_ids: tuple[str, ...]
     reason: str
@@ -80,7 +90,15 @@ class RequestOverride:
 
 @dataclass(frozen=True)
 class RequestsSpec:
-    """``policy.requests``: how requests that match no record are resolved."""
+    """``policy.requests``: how requests that match no record are resolved.
+
+    Parameters
+    ----------
+    resolutions : str, optional
+        CSV of ``request_id, source, record_id``: requests a person matched to a record by hand.
+    overrides : list of mappings, optional
+        Requests accepted as naming no customer (``request_ids``, ``reason``, ``approved_by``).
+    """
 
     resolutions: Path | None = None
     overrides: tuple[RequestOverride, ...] = ()

@@ -58,6 +58,7 @@ __all__ = [
     "record_keys",
     "request_matches",
     "request_types",
+    "request_words",
 ]
 
 REQUEST_TYPES = ("erasure", "withdrawn_consent", "marketing_optout")
@@ -274,8 +275,10 @@ def _ascii_keys(field: str, s: pd.Series) -> list[pd.Series] | None:
         key = longest(pc.utf8_ltrim(digits, "0"), 5)
     else:
         bare = pc.replace_substring_regex(text, _ASCII_SPACE_CLASS, "")
-        key = longest(pc.ascii_lower(bare), 3) if field == "email" else longest(
-            pc.ascii_upper(bare), 5
+        key = (
+            longest(pc.ascii_lower(bare), 3)
+            if field == "email"
+            else longest(pc.ascii_upper(bare), 5)
         )
     out = [key.to_numpy(zero_copy_only=False)]
     if national is not None:
@@ -285,11 +288,28 @@ def _ascii_keys(field: str, s: pd.Series) -> list[pd.Series] | None:
         nat = np.full(len(values), None, dtype=object)
         nat[hit] = [table[d] for d in digits_of[hit]]
         out.append(nat)
-    slow = np.flatnonzero(~pc.fill_null(pc.string_is_ascii(arr), True).to_numpy(zero_copy_only=False))
+    slow = np.flatnonzero(
+        ~pc.fill_null(pc.string_is_ascii(arr), True).to_numpy(zero_copy_only=False)
+    )
     if len(slow):  # non-ASCII text (full-width digits, Unicode spaces ...): the Python rules
         for mine, theirs in zip(out, _python_keys(field, s.iloc[slow]), strict=True):
             mine[slow] = theirs.to_numpy(dtype=object)
     return [pd.Series(k, index=s.index, dtype=object) for k in out]
+
+
+def request_words() -> dict[str, list[str]]:
+    """Every written form a suppression list may use, per request type (NFKC, case-folded,
+    spaces and hyphens read as ``_``).
+
+    Example
+    -------
+    >>> request_words()["marketing_optout"][:3]
+    ['marketing_opt_out', 'marketing_optout', 'opt_out']
+    """
+    out: dict[str, list[str]] = {kind: [] for kind in REQUEST_TYPES}
+    for word, kind in _SYNONYMS.items():
+        out[kind].append(word)
+    return {kind: sorted(words) for kind, words in out.items()}
 
 
 def request_types(
@@ -418,11 +438,11 @@ def record_keys(std: pd.DataFrame) -> pd.DataFrame:
         for col in (fld, f"raw__{fld}"):
             if col not in std.columns:
                 continue
-            for key in _keys(fld, std[col]):
-                ok = key.notna().to_numpy()
+            for found in _keys(fld, std[col]):
+                ok = found.notna().to_numpy()
                 if ok.any():
                     rows.append(np.flatnonzero(ok))
-                    keys.append(key.to_numpy()[ok])
+                    keys.append(found.to_numpy()[ok])
                     at.append(offset + np.arange(len(rows[-1])))
                     offset += len(rows[-1])
         if not rows:
