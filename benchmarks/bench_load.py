@@ -3,8 +3,9 @@
 Data: a generated retail_cn set of ``--entities`` people (``_data.dataset``, cached), run through
 the product's steps (``pipeline.run_all``, its scope stop on unmatched requests overridden the way
 an analyst would: every open request listed under ``policy.requests.overrides``) to a signed
-handover. Then ``load_handover`` is timed ``--repeat`` times into a fresh SQLite file and, when a
-``--pg URL`` is given, into PostgreSQL (``--replace`` between repeats).
+handover. Then ``load_handover`` is timed ``--repeat`` times into a fresh DuckDB file (the default
+target), a fresh SQLite file and, when a ``--pg URL`` is given, into PostgreSQL (``--replace``
+between repeats).
 
 With ``--scale K`` the real handover's tables (``export_frames`` of the run) are repeated K times
 with suffixed ``entity_id`` / ``record_id`` and exported and signed again with the run's keys, so
@@ -122,11 +123,12 @@ def main(argv: list[str] | None = None) -> int:
         customers = manifest["tables"]["customers"]["rows"]
         parts = sum(t["parts"] for t in manifest["tables"].values())
         key_args = (keys / "seller.pem", keys / "buyer.key", keys / "buyer.pem")
-        results: dict[str, list[float]] = {"sqlite": [], "postgresql": []}
+        results: dict[str, list[float]] = {"duckdb": [], "sqlite": [], "postgresql": []}
         for k in range(args.repeat):
-            t0 = time.perf_counter()
-            load_handover(folder, *key_args, db=tmp / f"load{k}.sqlite")
-            results["sqlite"].append(time.perf_counter() - t0)
+            for target, suffix in (("duckdb", "duckdb"), ("sqlite", "sqlite")):
+                t0 = time.perf_counter()
+                load_handover(folder, *key_args, db=tmp / f"load{k}.{suffix}")
+                results[target].append(time.perf_counter() - t0)
             if args.pg:
                 import psycopg
 

@@ -34,9 +34,63 @@ def _manifest(folder):
     return json.loads((folder / "manifest.json").read_text())
 
 
-def test_the_buyer_loads_into_sqlite_once_and_exactly(received, tmp_path):
+def _spent(db):
+    """Every non-null total_spent as the database returns it."""
+    if db.suffix == ".duckdb":
+        import duckdb
+
+        with duckdb.connect(str(db), read_only=True) as con:
+            kind = con.execute("SELECT data_type FROM information_schema.columns WHERE "
+                               "table_name = 'customers' AND column_name = 'total_spent'").fetchone()[0]
+            assert kind == "DECIMAL(18,2)"
+            return [r[0] for r in con.execute("SELECT total_spent FROM customers WHERE total_spent IS NOT NULL")
+                    .fetchall()]
+    con = sqlite3.connect(db)
+    try:
+        return [r[0] for r in con.execute("SELECT total_spent FROM customers WHERE total_spent IS NOT NULL")]
+    finally:
+        con.close()
+
+
+def _orphans(db):
+    query = ("SELECT COUNT(*) FROM record_map r LEFT JOIN customers c USING (entity_id) "
+             "WHERE c.entity_id IS NULL")
+    if db.suffix == ".duckdb":
+        import duckdb
+
+        with duckdb.connect(str(db), read_only=True) as con:
+            return con.execute(query).fetchone()[0]
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(query).fetchone()[0]
+    finally:
+        con.close()
+
+
+def _mark_other_handover(db):
+    """Pretend the database holds another handover (a different manifest hash)."""
+    query = "UPDATE _migration_kit_loads SET manifest_sha256 = ?"
+    if db.suffix == ".duckdb":
+        import duckdb
+
+        with duckdb.connect(str(db)) as con:
+            con.execute(query, ["f" * 64])
+        return
+    con = sqlite3.connect(db)
+    con.execute(query, ("f" * 64,))
+    con.commit()
+    con.close()
+
+
+EMBEDDED = ["buyer.duckdb", "buyer.sqlite"]
+
+
+@pytest.mark.parametrize("name", EMBEDDED)
+def test_the_buyer_loads_into_an_embedded_database_once_and_exactly(received, tmp_path, name):
+    from decimal import Decimal
+
     folder, keys = received
-    db = tmp_path / "buyer.sqlite"
+    db = tmp_path / name
     out = load_handover(folder, *keys, db=db)
     manifest = _manifest(folder)
     for table, info in manifest["tables"].items():
@@ -45,20 +99,32 @@ def test_the_buyer_loads_into_sqlite_once_and_exactly(received, tmp_path):
         }
     report = json.loads(db.with_name(db.name + ".load_report.json").read_text())
     assert report["status"] == "loaded" and report["tables"] == out["tables"]
-    con = sqlite3.connect(db)
-    spent = [r[0] for r in con.execute("SELECT total_spent FROM customers WHERE total_spent IS NOT NULL")]
-    orphans = con.execute("SELECT COUNT(*) FROM record_map r LEFT JOIN customers c USING (entity_id) "
-                          "WHERE c.entity_id IS NULL").fetchone()[0]
-    con.close()
-    assert spent and all(isinstance(v, str) and len(v.split(".")[1]) == 2 for v in spent)
-    assert orphans == 0
+    spent = _spent(db)
+    assert spent and all(str(v).count(".") == 1 and len(str(v).split(".")[1]) == 2 for v in spent)
+    assert all(isinstance(v, Decimal if db.suffix == ".duckdb" else str) for v in spent)
+    assert _orphans(db) == 0
+    assert not list(tmp_path.glob(".*loading*"))  # the temporary build file is gone
     assert load_handover(folder, *keys, db=db)["status"] == "already loaded: nothing changed"
 
 
-def test_a_tampered_handover_is_refused_and_creates_no_table(received, tmp_path):
+def test_the_default_target_is_duckdb_beside_the_handover(received):
+    folder, keys = received
+    out = load_handover(folder, *keys)
+    assert out["db"] == str(folder.with_suffix(".duckdb")) and folder.with_suffix(".duckdb").is_file()
+
+
+def test_an_unknown_database_file_type_is_refused_before_anything(received, tmp_path):
+    folder, keys = received
+    with pytest.raises(MigrationKitError, match="DuckDB file"):
+        load_handover(folder, *keys, db=tmp_path / "buyer.xlsx")
+    assert not list(tmp_path.glob("buyer*"))
+
+
+@pytest.mark.parametrize("name", EMBEDDED)
+def test_a_tampered_handover_is_refused_and_creates_no_table(received, tmp_path, name):
     folder, keys = received
     _tamper(folder, "customers.part*.csv.cms")
-    db = tmp_path / "buyer.sqlite"
+    db = tmp_path / name
     with pytest.raises(IntegrityError, match="does not verify"):
         load_handover(folder, *keys, db=db)
     assert not db.exists()
@@ -71,36 +137,44 @@ def test_the_wrong_signer_or_key_loads_nothing(received, tmp_path, wrong):
     stranger = tmp_path / "stranger.pem"
     stranger.write_bytes(cert.read_bytes())  # a real certificate, but not the seller's
     args = (stranger, key, cert) if wrong == "signer" else (seller, seller.with_name("seller.key"), cert)
-    db = tmp_path / "buyer.sqlite"
+    db = tmp_path / "buyer.duckdb"
     with pytest.raises(MigrationKitError):
         load_handover(folder, *args, db=db)
     assert not db.exists()
 
 
-def test_another_handover_needs_replace(received, tmp_path):
+@pytest.mark.parametrize("name", EMBEDDED)
+def test_another_handover_needs_replace(received, tmp_path, name):
     folder, keys = received
-    db = tmp_path / "buyer.sqlite"
+    db = tmp_path / name
     load_handover(folder, *keys, db=db)
-    con = sqlite3.connect(db)
-    con.execute("UPDATE _migration_kit_loads SET manifest_sha256 = ?", ("f" * 64,))
-    con.commit()
-    con.close()
+    _mark_other_handover(db)
     with pytest.raises(MigrationKitError, match="another handover"):
         load_handover(folder, *keys, db=db)
     assert load_handover(folder, *keys, db=db, replace=True)["status"] == "loaded"
+
+
+def test_a_duckdb_schema_that_rounds_money_is_caught_by_the_checksum(received, tmp_path, monkeypatch):
+    folder, keys = received
+    monkeypatch.setitem(load_mod.DUCKDB_TYPES, "decimal(18,2)", "DECIMAL(18,1)")
+    db = tmp_path / "buyer.duckdb"
+    with pytest.raises(MigrationKitError, match="checksum"):
+        load_handover(folder, *keys, db=db)
+    assert not db.exists() and not list(tmp_path.glob(".*loading*"))
 
 
 def test_a_database_that_changes_a_value_is_caught_by_the_checksum(received, tmp_path, monkeypatch):
     folder, keys = received
     real = load_mod._rows
 
-    def rounding(plain, schema):  # a driver that keeps one decimal place of money
-        df = real(plain, schema)
-        df["total_spent"] = df["total_spent"].map(lambda v: v if v is None else v[:-1] + "0")
-        return df
+    def rounding(plain):  # a driver that keeps one decimal place of money
+        header, rows = real(plain)
+        i = header.index("total_spent") if "total_spent" in header else None
+        return header, ([*r[:i], r[i][:-1] + "0" if r[i] else r[i], *r[i + 1:]] if i is not None else r
+                        for r in rows)
 
     monkeypatch.setattr(load_mod, "_rows", rounding)
-    db = tmp_path / "buyer.sqlite"
+    db = tmp_path / "buyer.sqlite"  # the SQLite target parses with _rows
     with pytest.raises(MigrationKitError, match="checksum"):
         load_handover(folder, *keys, db=db)
     assert not db.exists()
@@ -121,9 +195,7 @@ def test_the_load_command_prints_the_reconciled_counts(received, tmp_path):
     from migration_kit.cli import cli
 
     folder, (seller, key, cert) = received
-    db = tmp_path / "buyer.sqlite"
-    args = ["load", str(folder), "--signer-cert", str(seller), "--key", str(key), "--cert", str(cert),
-            "--db", str(db)]
+    args = ["load", str(folder), "--signer-cert", str(seller), "--key", str(key), "--cert", str(cert)]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
     rows = _manifest(folder)["tables"]["customers"]["rows"]

@@ -41,6 +41,7 @@ __all__ = [
     "ALGORITHM",
     "add_checksums",
     "csv_checksum",
+    "duckdb_checksum_query",
     "lanes_hex",
     "postgres_checksum_query",
     "postgres_row_text",
@@ -125,26 +126,43 @@ def csv_checksum(plain: bytes) -> str:
     return rows_checksum(joined.to_pylist())
 
 
-def _sql_text(column: str, kind: str, quote: str, postgres: bool) -> str:
-    c = quote
+def _sql_text(kind: str, c: str, dialect: str) -> str:
+    """SQL giving one cell's checksum text (empty for NULL) in ``dialect``."""
     if kind == "boolean":
         return f"COALESCE(CASE WHEN {c} THEN 'true' WHEN NOT {c} THEN 'false' END, '')"
-    if postgres:
-        if kind == "timestamp":
-            return f"COALESCE(to_char({c}, 'YYYY-MM-DD\"T\"HH24:MI:SS'), '')"
-        if kind == "date":
-            return f"COALESCE(to_char({c}, 'YYYY-MM-DD'), '')"
-        return f"COALESCE(CAST({c} AS text), '')"
-    return f"COALESCE(CAST({c} AS TEXT), '')"
+    if dialect == "postgres" and kind in ("date", "timestamp"):
+        form = "YYYY-MM-DD" if kind == "date" else 'YYYY-MM-DD"T"HH24:MI:SS'
+        return f"COALESCE(to_char({c}, '{form}'), '')"
+    if dialect == "duckdb" and kind in ("date", "timestamp"):
+        form = "%Y-%m-%d" if kind == "date" else "%Y-%m-%dT%H:%M:%S"
+        return f"COALESCE(strftime({c}, '{form}'), '')"
+    return f"COALESCE(CAST({c} AS {'TEXT' if dialect == 'sqlite' else 'VARCHAR'}), '')"
 
 
-def _row_text(columns: Sequence[str], types: Mapping[str, str], postgres: bool) -> str:
+def _row_text(columns: Sequence[str], types: Mapping[str, str], dialect: str) -> str:
     parts = []
     for col in columns:
         quoted = '"' + col.replace('"', '""') + '"'
-        parts.append(_sql_text(col, types.get(col, "text"), quoted, postgres))
-    sep = "chr(31)" if postgres else "char(31)"
+        parts.append(_sql_text(types.get(col, "text"), quoted, dialect))
+    sep = {"sqlite": "char(31)", "postgres": "chr(31)", "duckdb": "chr(31)"}[dialect]
     return f" || {sep} || ".join(parts) if parts else "''"
+
+
+def duckdb_checksum_query(columns: Sequence[str], types: Mapping[str, str]) -> str:
+    """A DuckDB query (``{table}`` to fill in, quoted) giving the row count and the four word
+    sums of the table's checksum (DuckDB hashes and sums, in parallel).
+
+    Example
+    -------
+    >>> "sha256" in duckdb_checksum_query(["a"], {"a": "text"})
+    True
+    """
+    text = _row_text(columns, types, "duckdb")
+    lanes = ", ".join(
+        f"coalesce(sum(CAST(('0x' || substr(h, {1 + 16 * i}, 16)) AS UBIGINT)), 0)"
+        for i in range(4)
+    )
+    return f"SELECT count(*), {lanes} FROM (SELECT sha256({text}) AS h FROM {{table}}) AS rows"
 
 
 def sqlite_row_text(columns: Sequence[str], types: Mapping[str, str]) -> str:
@@ -155,7 +173,7 @@ def sqlite_row_text(columns: Sequence[str], types: Mapping[str, str]) -> str:
     >>> sqlite_row_text(["a"], {"a": "integer"})
     'COALESCE(CAST("a" AS TEXT), \\'\\')'
     """
-    return _row_text(columns, types, postgres=False)
+    return _row_text(columns, types, "sqlite")
 
 
 def postgres_checksum_query(columns: Sequence[str], types: Mapping[str, str]) -> str:
@@ -187,4 +205,4 @@ def postgres_row_text(columns: Sequence[str], types: Mapping[str, str]) -> str:
     >>> "to_char" in postgres_row_text(["d"], {"d": "date"})
     True
     """
-    return _row_text(columns, types, postgres=True)
+    return _row_text(columns, types, "postgres")

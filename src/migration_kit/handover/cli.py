@@ -200,7 +200,8 @@ def restore_command(
 @click.option(
     "--db",
     default=None,
-    help="SQLite database file (default <handover>.sqlite beside the folder).",
+    help="A postgresql:// URL, a DuckDB file (default <handover>.duckdb beside the folder) or an "
+    "SQLite file (.sqlite, .sqlite3, .db).",
 )
 @click.option("--replace", is_flag=True, help="Replace another handover already in --db.")
 @click.option(

@@ -17,9 +17,11 @@ the commit.
 Loading the same handover twice changes nothing and says so (``_migration_kit_loads`` records
 the manifest's SHA-256); another handover into the same database is refused unless ``replace``.
 
-Targets: an embedded SQLite database (a file path; ``<handover>.sqlite`` by default: decimals and
-dates as exact text), or PostgreSQL (a ``postgresql://`` URL, psycopg 3, ``COPY`` of each
-decrypted part: ``numeric(18,2)``, ``date``, ``timestamp``, ``boolean``, ``bigint``).
+Targets: an embedded DuckDB database (a file path; ``<handover>.duckdb`` by default: each part
+parsed by Arrow and cast by DuckDB, ``DECIMAL(18,2)``, ``DATE``, ``TIMESTAMP``), an SQLite file
+(``.sqlite``, ``.sqlite3``, ``.db``: decimals and dates as exact text), or PostgreSQL (a
+``postgresql://`` URL, psycopg 3, ``COPY`` of each decrypted part: ``numeric(18,2)``, ``date``,
+``timestamp``, ``boolean``, ``bigint``; keys added after the copy).
 
 Example
 -------
@@ -30,6 +32,8 @@ Example
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -40,19 +44,32 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ..errors import IntegrityError, MigrationKitError
 from ..runfolder import atomic_write_text
 from .checksum import ALGORITHM as CHECKSUM
-from .checksum import lanes_hex, postgres_checksum_query, rows_checksum, sqlite_row_text
+from .checksum import (
+    duckdb_checksum_query,
+    lanes_hex,
+    postgres_checksum_query,
+    rows_checksum,
+    sqlite_row_text,
+)
 from .keys import key_matches, load_certificate, load_private_key
 from .verify import MANIFEST, decrypt_file, verify_handover
 
-__all__ = ["LOAD_TABLE", "PG_TYPES", "SQL_TYPES", "load_handover"]
+__all__ = [
+    "DUCKDB_TYPES",
+    "LOAD_TABLE",
+    "PG_TYPES",
+    "SQLITE_SUFFIXES",
+    "SQL_TYPES",
+    "load_handover",
+]
 
 #: The table recording what was loaded.
 LOAD_TABLE = "_migration_kit_loads"
+#: File suffixes loaded into SQLite (any other file path: DuckDB).
+SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 #: Manifest column type -> SQLite column type (decimals and dates as exact text).
 SQL_TYPES = {
     "text": "TEXT",
@@ -63,7 +80,6 @@ SQL_TYPES = {
     "timestamp": "TEXT",
 }
 _ORDER = ("customers", "record_map", "notification_roster")
-_BOOLEAN_TEXT = {"true": "1", "false": "0", "True": "1", "False": "0"}
 
 
 def _quote(name: str) -> str:
@@ -82,17 +98,22 @@ def _create(con: sqlite3.Connection, table: str, schema: dict[str, Any]) -> None
     con.execute(f"CREATE TABLE {_quote(table)} ({', '.join(cols)})")
 
 
-def _rows(plain: bytes, schema: dict[str, Any] | None) -> pd.DataFrame:
-    df = pd.read_csv(io.BytesIO(plain), dtype=str, keep_default_na=False)
-    types = (schema or {}).get("columns", {})
-    for col in df.columns:
-        kind = types.get(col, "text")
-        if kind in ("integer", "boolean"):
-            mapped = df[col].map(_BOOLEAN_TEXT).fillna(df[col])
-            df[col] = mapped.where(mapped != "", None)
-        else:
-            df[col] = df[col].where(df[col] != "", None)
-    return df
+def _rows(plain: bytes) -> tuple[list[str], Iterator[list[str]]]:
+    """A decrypted part's header and its rows as the CSV's text cells (no conversion here: the
+    database casts them, in C, on the way from the staging table)."""
+    reader = csv.reader(io.StringIO(plain.decode("utf-8"), newline=""))
+    return next(reader, []), reader
+
+
+def _cast(column: str, kind: str) -> str:
+    """The SQLite expression turning a staged text cell into its column's value."""
+    c = _quote(column)
+    if kind == "boolean":
+        return (
+            f"CASE {c} WHEN 'true' THEN 1 WHEN 'True' THEN 1 WHEN 'false' THEN 0 "
+            f"WHEN 'False' THEN 0 ELSE NULLIF({c}, '') END"
+        )
+    return f"NULLIF({c}, '')"  # INTEGER columns convert the text by their affinity
 
 
 def load_handover(
@@ -143,6 +164,11 @@ def load_handover(
     """
     root = Path(handover_dir)
     postgres = db is not None and str(db).startswith(("postgresql://", "postgres://"))
+    if not postgres and db is not None and Path(db).suffix not in (*SQLITE_SUFFIXES, ".duckdb"):
+        raise MigrationKitError(
+            f"--db {db}: expected a postgresql:// URL, a DuckDB file (.duckdb) or an SQLite file "
+            f"({', '.join(SQLITE_SUFFIXES)})"
+        )
     manifest, digest = _verified_manifest(root, signer_cert)
     parts = _Parts(root, manifest, key, cert, signer_cert, passphrase_env)
     if postgres:
@@ -150,9 +176,12 @@ def load_handover(
         counts = _load_postgres(str(db), parts, digest, replace)
         default_report = root.with_name(root.name + ".load_report.json")
     else:
-        target = Path(db) if db is not None else root.with_suffix(".sqlite")
+        target = Path(db) if db is not None else root.with_suffix(".duckdb")
         shown = str(target)
-        counts = _load_sqlite(target, parts, digest, replace)
+        if target.suffix in SQLITE_SUFFIXES:
+            counts = _load_sqlite(target, parts, digest, replace)
+        else:
+            counts = _load_duckdb(target, parts, digest, replace)
         default_report = target.with_name(target.name + ".load_report.json")
     if counts is None:
         return {"status": "already loaded: nothing changed", "manifest_sha256": digest, "db": shown}
@@ -301,13 +330,15 @@ def _load_sqlite(
             schema = parts.schema(table)
             _create(con, table, schema)
             for plain in parts.plaintexts(table):
-                rows = _rows(plain, schema)
-                cols = ", ".join(_quote(c) for c in rows.columns)
-                marks = ", ".join("?" for _ in rows.columns)
+                header, rows = _rows(plain)
+                cols = ", ".join(_quote(c) for c in header)
+                con.execute(f"CREATE TEMP TABLE _staging ({cols})")
                 con.executemany(
-                    f"INSERT INTO {_quote(table)} ({cols}) VALUES ({marks})",
-                    rows.itertuples(index=False, name=None),
+                    f"INSERT INTO _staging VALUES ({', '.join('?' for _ in header)})", rows
                 )
+                casts = ", ".join(_cast(c, schema["columns"].get(c, "text")) for c in header)
+                con.execute(f"INSERT INTO {_quote(table)} ({cols}) SELECT {casts} FROM _staging")
+                con.execute("DROP TABLE _staging")
                 del rows, plain
             n = con.execute(f"SELECT COUNT(*) FROM {_quote(table)}").fetchone()[0]
             text = sqlite_row_text(parts.tables[table]["columns"], schema["columns"])
@@ -340,6 +371,117 @@ def _load_sqlite(
             path.unlink(missing_ok=True)
         if isinstance(exc, sqlite3.DatabaseError):
             raise MigrationKitError(f"{target}: the load failed ({exc}); nothing loaded") from None
+        raise
+    return counts
+
+
+#: Manifest column type -> DuckDB column type.
+DUCKDB_TYPES = {
+    "text": "VARCHAR",
+    "integer": "BIGINT",
+    "boolean": "BOOLEAN",
+    "decimal(18,2)": "DECIMAL(18,2)",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+
+def _load_duckdb(
+    target: Path, parts: _Parts, digest: str, replace: bool
+) -> dict[str, dict[str, Any]] | None:
+    """The embedded default: DuckDB, one transaction; each part parsed by Arrow and cast by
+    DuckDB on the way in; the checksum hashed and summed in SQL. A new database is built in a
+    temporary file and renamed into place after the commit. None when already loaded."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    fresh = not target.exists()
+    path = target.with_name(f".{target.name}.loading-{os.getpid()}") if fresh else target
+    con = duckdb.connect(str(path))
+    log = _quote(LOAD_TABLE)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS {log} (manifest_sha256 VARCHAR PRIMARY KEY, "
+            "run_id VARCHAR, loaded_at VARCHAR, rows VARCHAR)"
+        )
+        before = [r[0] for r in con.execute(f"SELECT manifest_sha256 FROM {log}").fetchall()]
+        if before == [digest]:
+            con.execute("ROLLBACK")
+            con.close()
+            return None
+        if before and not replace:
+            raise MigrationKitError(
+                f"{target}: holds another handover ({before[0][:12]}...); give --replace to "
+                "replace it, or load into another database"
+            )
+        for table in reversed(parts.order):
+            con.execute(f"DROP TABLE IF EXISTS {_quote(table)}")
+        con.execute(f"DELETE FROM {log}")
+        counts = {}
+        for table in parts.order:
+            schema = parts.schema(table)
+            types = schema["columns"]
+            cols = [f"{_quote(c)} {DUCKDB_TYPES.get(t, 'VARCHAR')}" for c, t in types.items()]
+            if schema.get("primary_key"):
+                cols.append(f"PRIMARY KEY ({', '.join(map(_quote, schema['primary_key']))})")
+            for col, ref in (schema.get("foreign_keys") or {}).items():
+                ref_table, ref_col = ref.split(".", 1)
+                cols.append(
+                    f"FOREIGN KEY ({_quote(col)}) REFERENCES {_quote(ref_table)}({_quote(ref_col)})"
+                )
+            con.execute(f"CREATE TABLE {_quote(table)} ({', '.join(cols)})")
+            for plain in parts.plaintexts(table):
+                header, _ = _rows(plain)
+                staged = pacsv.read_csv(
+                    io.BytesIO(plain),
+                    convert_options=pacsv.ConvertOptions(
+                        column_types={c: pa.string() for c in header},
+                        strings_can_be_null=False,
+                        quoted_strings_can_be_null=False,
+                    ),
+                    parse_options=pacsv.ParseOptions(newlines_in_values=True),
+                )
+                con.register("_staging", staged)
+                casts = ", ".join(
+                    f"CAST(NULLIF({_quote(c)}, '') AS {DUCKDB_TYPES.get(types.get(c, 'text'))})"
+                    for c in header
+                )
+                names = ", ".join(map(_quote, header))
+                con.execute(f"INSERT INTO {_quote(table)} ({names}) SELECT {casts} FROM _staging")
+                con.unregister("_staging")
+                del staged, plain
+            query = duckdb_checksum_query(parts.tables[table]["columns"], types)
+            got = con.execute(query.format(table=_quote(table))).fetchone()
+            n, sums = (int(got[0]), got[1:]) if got else (-1, (0, 0, 0, 0))
+            counts[table] = parts.reconcile(table, n, lanes_hex(int(v) for v in sums))
+        con.execute(
+            f"INSERT INTO {log} VALUES (?, ?, ?, ?)",
+            [
+                digest,
+                parts.manifest.get("run_id"),
+                parts.loaded_at,
+                json.dumps(counts, sort_keys=True),
+            ],
+        )
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        con.close()
+        if fresh:
+            os.replace(path, target)
+    except BaseException as exc:
+        with contextlib.suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        con.close()
+        if fresh:
+            path.unlink(missing_ok=True)
+            path.with_name(path.name + ".wal").unlink(missing_ok=True)
+        if isinstance(exc, duckdb.Error):
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise MigrationKitError(
+                f"{target}: the load failed ({first}); nothing loaded"
+            ) from None
         raise
     return counts
 
