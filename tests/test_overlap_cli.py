@@ -144,3 +144,14 @@ def test_user_errors_are_one_line(parties, capsys, args, message):
     assert main(["overlap", *[a.format(**fmt) for a in args]]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    (["--shape", "webshop_en", "--buyer-overlap", "0.2"], "needs the retail_cn shape"),
+    (["--buyer-overlap", "0.9"], "use at most"),
+])
+def test_synth_refuses_a_buyer_it_cannot_make(tmp_path, capsys, extra, message):
+    code = main(["synth", "--entities", "100", "--out", str(tmp_path / "s"), *extra])
+    assert code != 0
+    captured = capsys.readouterr()
+    assert message in captured.err + captured.out

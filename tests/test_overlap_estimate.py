@@ -8,14 +8,19 @@ from migration_kit.overlap.estimate import SUBSET_NAMES, bounds, inclusion_exclu
 from migration_kit.overlap.identifiers import (
     KINDS,
     SUBSETS,
+    Identifiers,
+    extra_values,
     local_ambiguity,
     subset_name,
     subset_tokens,
 )
 
 
-def _table(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame([{k: r.get(k) for k in KINDS} for r in rows], columns=list(KINDS))
+def _table(rows: list[dict]) -> Identifiers:
+    """Customers as data: a kind's value, or a list of values."""
+    out = [(c, k, v) for c, r in enumerate(rows) for k in KINDS
+           for v in (r[k] if isinstance(r.get(k), list) else [r.get(k)]) if v is not None]
+    return Identifiers(pd.DataFrame(out, columns=["customer", "kind", "value"]), len(rows))
 
 
 def _plain_counts(buyer: pd.DataFrame, seller: pd.DataFrame) -> dict[str, int]:
@@ -24,11 +29,12 @@ def _plain_counts(buyer: pd.DataFrame, seller: pd.DataFrame) -> dict[str, int]:
             for s in SUBSETS}
 
 
-def _truth(buyer: pd.DataFrame, seller: pd.DataFrame) -> int:
+def _truth(buyer: Identifiers, seller: Identifiers) -> int:
     """Buyer customers sharing at least one identifier with the seller, by brute force."""
-    held = {k: set(seller[k].dropna()) for k in KINDS}
-    return sum(any(r[k] is not None and r[k] in held[k] for k in KINDS)
-               for r in buyer.to_dict("records"))
+    held = set(zip(seller.values["kind"], seller.values["value"], strict=True))
+    v = buyer.values
+    return v.loc[[(k, x) in held for k, x in zip(v["kind"], v["value"], strict=True)],
+                 "customer"].nunique()
 
 
 P1, P2, P3 = "+8613800000001", "+8613800000002", "+8613800000003"
@@ -60,6 +66,18 @@ CASES = {
         -1,
     ),
     "no_overlap": ([{"phone": P1}], [{"phone": P2}], 0),
+    # an old and a new phone: the buyer knows the old one, the seller's golden the new one
+    "old_and_new_phone": (
+        [{"phone": P1, "email": "a@x"}],
+        [{"phone": [P2, P1]}],
+        0,
+    ),
+    # both parties know two of the customer's phones: 1 - (1 - 2) = 2, one too many
+    "two_matching_phones": (
+        [{"phone": [P1, P2]}],
+        [{"phone": [P1, P2]}],
+        1,
+    ),
 }
 
 
@@ -70,7 +88,8 @@ def test_inclusion_exclusion_error_and_bounds(case):
     counts = _plain_counts(buyer, seller)
     truth = _truth(buyer, seller)
     assert inclusion_exclusion(counts) - truth == error
-    low, high = bounds(counts, buyer_customers=len(buyer), buyer_ambiguity=local_ambiguity(buyer))
+    low, high = bounds(counts, buyer_customers=buyer.customers,
+                       buyer_ambiguity=local_ambiguity(buyer), buyer_extra=extra_values(buyer))
     assert low <= truth <= high
 
 
@@ -99,3 +118,8 @@ def test_inclusion_exclusion_signs(counts, expected):
 )
 def test_bounds(counts, customers, ambiguity, expected):
     assert bounds(counts, buyer_customers=customers, buyer_ambiguity=ambiguity) == expected
+
+
+def test_extra_values_lower_the_lower_bound():
+    assert bounds({"phone": 10, "email": 4}, buyer_customers=100, buyer_ambiguity={},
+                  buyer_extra={"phone": 3}) == (7, 14)

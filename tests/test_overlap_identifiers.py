@@ -6,7 +6,10 @@ import pytest
 
 from migration_kit.overlap.identifiers import (
     KINDS,
+    MAX_VALUES,
     SUBSETS,
+    customer_identifiers,
+    extra_values,
     identifier_table,
     local_ambiguity,
     subset_name,
@@ -90,3 +93,44 @@ def test_subsets_are_domain_separated():
 
 def test_local_ambiguity_counts_customers_sharing_a_value():
     assert local_ambiguity(TABLE) == {"phone": 2, "email": 2, "id_number": 0, "name_birth": 0}
+
+
+GOLDEN = pd.DataFrame({"entity_id": ["E1", "E2", "E3"],
+                       "phone": ["+8613800000002", None, None],
+                       "email": ["A@X.CN", None, None]})
+RECORDS = pd.DataFrame({
+    "source": ["pos", "web", "web", "pos", "app"],
+    "record_id": ["1", "2", "3", "4", "5"],
+    "phone": ["+8613800000001", "+8613800000002", None, "+8613800000009", "+8613800000007"],
+    "email": [None, "a@x.cn", "b@x.cn", None, None],
+})
+ENTITIES = pd.DataFrame({"source": ["pos", "web", "web", "pos", "app"],
+                         "record_id": ["1", "2", "3", "4", "5"],
+                         "entity_id": ["E1", "E1", "E2", "E9", "E3"]})
+
+
+def test_a_customer_holds_its_golden_and_its_records_values():
+    ids = customer_identifiers(GOLDEN, RECORDS, ENTITIES)
+    assert ids.customers == 3
+    got = {(c, k): sorted(g["value"]) for (c, k), g in ids.values.groupby(["customer", "kind"])}
+    assert got == {
+        (0, "phone"): ["+8613800000001", "+8613800000002"],  # old and new phone
+        (0, "email"): ["a@x.cn"],                            # normalized: one value
+        (1, "email"): ["b@x.cn"],                            # only on a record
+        (2, "phone"): ["+8613800000007"],
+    }  # record 4 belongs to an entity that is no golden customer: left out
+    assert extra_values(ids)["phone"] == 1
+    phone_email = subset_tokens(ids, ("phone", "email"))
+    assert [t.split("\x1f")[1:] for t in phone_email] == [
+        ["+8613800000001", "a@x.cn"], ["+8613800000002", "a@x.cn"]]
+
+
+def test_values_per_kind_are_capped():
+    golden = pd.DataFrame({"entity_id": ["E1"], "phone": ["+8613800000000"]})
+    n = MAX_VALUES + 3
+    records = pd.DataFrame({"source": ["s"] * n, "record_id": [str(i) for i in range(n)],
+                            "phone": [f"+86138000000{i:02d}" for i in range(1, n + 1)]})
+    entities = records[["source", "record_id"]].assign(entity_id="E1")
+    values = customer_identifiers(golden, records, entities).values
+    assert len(values) == MAX_VALUES
+    assert values["value"].iloc[0] == "+8613800000000"  # the golden record's value first

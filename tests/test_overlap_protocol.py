@@ -90,18 +90,19 @@ def _header_bytes(path) -> bytes:
     return data[len(MAGIC) + 4:len(MAGIC) + 4 + n]
 
 
+def _rewrite_raw(path, **changes):
+    """Change the header as written (no recomputation: a hand-edited file)."""
+    data = path.read_bytes()
+    head = _header_bytes(path)
+    new = json.dumps({**json.loads(head), **changes}).encode()
+    start = len(MAGIC) + 4
+    path.write_bytes(MAGIC + struct.pack(">I", len(new)) + new + data[start + len(head):])
+
+
 def _flip_last_byte(path):
     data = bytearray(path.read_bytes())
     data[-1] ^= 1
     path.write_bytes(bytes(data))
-
-
-def _set_version(path):
-    data = path.read_bytes()
-    head = _header_bytes(path)
-    new = json.dumps({**json.loads(head), "version": 99}).encode()
-    start = len(MAGIC) + 4
-    path.write_bytes(MAGIC + struct.pack(">I", len(new)) + new + data[start + len(head):])
 
 
 TAMPER = {
@@ -109,10 +110,12 @@ TAMPER = {
     "answer_truncated": ("ans.mkov", lambda p: p.write_bytes(p.read_bytes()[:-40]),
                          "payload SHA-256 does not match"),
     "not_a_message": ("ans.mkov", lambda p: p.write_bytes(b"phone,email\n"), "not a migration-kit"),
-    "other_version": ("ans.mkov", _set_version, "version 99"),
+    "other_version": ("ans.mkov", lambda p: _rewrite_raw(p, version=99), "version 99"),
     "other_request_id": ("ans.mkov", lambda p: _rewrite(p, request_id="0" * 32), "answers request"),
     "answer_to_an_altered_request": (
         "ans.mkov", lambda p: _rewrite(p, request_sha256="0" * 64), "whose SHA-256 is not"),
+    "sections_not_pairs": ("ans.mkov", lambda p: _rewrite_raw(p, sections=[["x"]]),
+                           "sections must be"),
     "sizes_do_not_match_sections": (
         "ans.mkov",
         lambda p: _rewrite(p, set_sizes={

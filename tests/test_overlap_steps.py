@@ -35,8 +35,8 @@ def test_what_each_step_reports(walked):
     parties, req, ans, table = walked
     assert {k for k in req if k != "customers"} == {f"buyer.{n}" for n in SUBSET_NAMES}
     assert ans["buyer_customers"] == req["customers"]
-    assert table["buyer"].iloc[-1] == req["customers"]
-    assert table["seller"].iloc[-1] == ans["customers"]
+    assert table["buyer_set"].iloc[-1] == req["customers"]
+    assert table["seller_set"].iloc[-1] == ans["customers"]
     assert steps.steps_table(parties)[["party", "step"]].values.tolist() == [
         ["buyer", "overlap_request"], ["seller", "overlap_answer"], ["buyer", "overlap_result"]]
     assert steps.parties_table(parties)["golden_customers"].tolist() == [

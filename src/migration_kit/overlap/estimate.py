@@ -6,16 +6,20 @@ tokens (all kinds of ``S`` together) both parties hold. Inclusion-exclusion give
 
     E = sum over S of (-1)^(|S|+1) * n_S
 
-**Exact** when (i) no identifier value is held by two customers of the same party and (ii) every
-buyer customer's matching identifiers belong to one seller customer: then each buyer customer that
-matches on the kinds ``M`` contributes ``sum over non-empty S in M of (-1)^(|S|+1) = 1``.
+**Exact** when (i) no identifier value is held by two customers of the same party, (ii) every
+buyer customer's matching identifiers belong to one seller customer and (iii) no buyer customer
+matches on two values of one kind (both parties knowing two of its phones): then each buyer
+customer that matches on the kinds ``M`` contributes ``sum over non-empty S in M of
+(-1)^(|S|+1) = 1``. With ``m_k`` matching values of kind ``k`` it contributes
+``1 - prod_k (1 - m_k)``, which is 1 only when every ``m_k`` is 0 or 1.
 
 **Error.** A buyer customer whose matches point at several seller customers (its phone is one
 seller customer's, its e-mail another's) contributes the Euler characteristic of the subsets it
 matches, between 0 and 4 with four kinds: an error of -1 to +3 for that customer. A value held by
-k customers of one party counts once where up to k customers share it. Neither can be seen in
-counts alone, so the result also gives hard bounds that always hold: at least the largest
-per-identifier count, at most the sum of the per-identifier counts plus the buyer's customers
+k customers of one party counts once where up to k customers share it. None of these can be seen
+in counts alone, so the result also gives hard bounds that always hold: at least the largest
+per-identifier count less the buyer's extra values of that kind (``extra``, counted locally), at
+most the sum of the per-identifier counts plus the buyer's customers
 that share a value with another of its customers (``ambiguity``, counted locally), and never more
 than the buyer's number of customers.
 
@@ -57,6 +61,7 @@ def bounds(
     *,
     buyer_customers: int,
     buyer_ambiguity: Mapping[str, int],
+    buyer_extra: Mapping[str, int] | None = None,
 ) -> tuple[int, int]:
     """Hard bounds on the number of buyer customers sharing at least one identifier.
 
@@ -68,13 +73,23 @@ def bounds(
         The buyer's number of golden customers.
     buyer_ambiguity : mapping
         Per kind, the buyer's customers sharing that value with another of its customers.
+    buyer_extra : mapping, optional
+        Per kind, the buyer's values beyond each customer's first (two phones: one extra).
 
     Example
     -------
     >>> bounds({"phone": 3, "email": 0}, buyer_customers=2, buyer_ambiguity={"phone": 2})
     (2, 2)
     """
+    extra = buyer_extra or {}
     singles = [int(counts.get(k, 0)) for k in KINDS]
-    low = min(max(singles, default=0), buyer_customers)
+    # a customer with several values of a kind can match on more than one of them
+    low = max(
+        0,
+        min(
+            max(n - int(extra.get(k, 0)) for k, n in zip(KINDS, singles, strict=True)),
+            buyer_customers,
+        ),
+    )
     high = min(buyer_customers, sum(singles) + sum(int(buyer_ambiguity.get(k, 0)) for k in KINDS))
     return low, max(low, high)

@@ -183,7 +183,7 @@ class OverlapResult:
         rows.append(
             ("at least one (customers)", self.combined, self.buyer_customers, self.seller_customers)
         )
-        return pd.DataFrame(rows, columns=["identifier", "shared", "buyer", "seller"])
+        return pd.DataFrame(rows, columns=["identifier", "shared", "buyer_set", "seller_set"])
 
 
 def _canonical(header: Mapping[str, JSONValue]) -> bytes:
@@ -283,9 +283,24 @@ def read_message(path: Path, *, step: str) -> Message:
             "truncated, ask for it again"
         )
     size = psi.ELEMENT_BYTES
+    listing = header.get("sections")
+    if header.get("element_bytes") != size or not (
+        isinstance(listing, list)
+        and all(
+            isinstance(x, list)
+            and len(x) == 2
+            and isinstance(x[0], str)
+            and isinstance(x[1], int)
+            and x[1] >= 0
+            for x in listing
+        )
+    ):
+        raise OverlapMessageError(
+            f"{path}: header sections must be [name, count] pairs of {size}-byte points"
+        )
     sections: dict[str, list[bytes]] = {}
     pos = 0
-    for name, count in header.get("sections", []):
+    for name, count in listing:
         end = pos + int(count) * size
         sections[str(name)] = [payload[i : i + size] for i in range(pos, end, size)]
         pos = end
@@ -523,6 +538,11 @@ def read_result(
         notes.append(
             "some identifier values are held by several customers of one party "
             "(ambiguity): the combined figure is then an estimate within the bounds"
+        )
+    if any(record.extra.values()):
+        notes.append(
+            "some buyer customers hold several values of one kind: one matching on two of them "
+            "would not count once; the bounds allow for it"
         )
     return OverlapResult(
         request_id=record.request_id,

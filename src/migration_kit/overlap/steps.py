@@ -31,7 +31,7 @@ from ..pipeline import RunContext, StepResult, open_run, step_clean, step_intake
 from ..runfolder import atomic_write_bytes
 from . import psi
 from .estimate import SUBSET_NAMES
-from .identifiers import KINDS, identifier_table
+from .identifiers import KINDS, Identifiers, customer_identifiers
 from .protocol import (
     OverlapResult,
     RequestRecord,
@@ -80,17 +80,29 @@ def prepare(
     return ctx
 
 
-def identifiers(ctx: RunContext) -> pd.DataFrame:
-    """The party's normalized identifiers, one row per golden customer (in memory only).
+def identifiers(ctx: RunContext) -> Identifiers:
+    """The party's normalized identifier values per golden customer: its golden record's and its
+    linked records' (in memory only).
 
     Example
     -------
-    >>> identifiers(ctx).columns.tolist()                                         # doctest: +SKIP
-    ['phone', 'email', 'id_number', 'name_birth']
+    >>> identifiers(ctx).customers                                               # doctest: +SKIP
+    2007
     """
+    import pyarrow.parquet as pq
+
     cols = ["full_name", "birth_date", "phone", "email", "id_number"]
-    golden = ctx.run.read_table("golden")
-    return identifier_table(golden[[c for c in cols if c in golden.columns]])
+
+    def read(name: str, keys: list[str]) -> pd.DataFrame:
+        path = ctx.run.file(name)
+        have = set(pq.read_schema(path).names)
+        return pd.read_parquet(path, columns=[c for c in keys + cols if c in have])
+
+    return customer_identifiers(
+        read("golden", ["entity_id"]),
+        read("std", ["source", "record_id"]),
+        ctx.run.read_table("entities"),
+    )
 
 
 def _workers(workers: int | None) -> int:
@@ -384,7 +396,7 @@ def answer_step(parties: Parties, *, workers: int | None = None) -> StepResult:
 def result_step(parties: Parties, *, workers: int | None = None) -> pd.DataFrame:
     """The buyer's result as a table (per identifier and combined; empty without a buyer)."""
     if parties.buyer is None:
-        return pd.DataFrame(columns=["identifier", "shared", "buyer", "seller"])
+        return pd.DataFrame(columns=["identifier", "shared", "buyer_set", "seller_set"])
     return result(parties.buyer, parties.answer_file, workers=workers).table()
 
 
