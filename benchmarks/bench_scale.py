@@ -31,6 +31,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -72,12 +73,17 @@ def run_child(mode: str, params_file: Path, runs_dir: Path) -> dict[str, Any]:
 
     Example
     -------
-    >>> run_child("dedupe", Path("params/rehearsal.yaml"), Path("/tmp/r"))["steps"]  # doctest: +SKIP
+    >>> params = Path("params/rehearsal.yaml")
+    >>> run_child("dedupe", params, Path("/tmp/r"))["steps"]  # doctest: +SKIP
     {'open_run': 0.01, 'intake': 0.3, 'clean': 0.2, 'link': 1.3, 'entities_csv': 0.01}
     """
     import migration_kit
 
-    out: dict[str, Any] = {"mode": mode, "steps": {}, "src": str(Path(migration_kit.__file__).parent)}
+    out: dict[str, Any] = {
+        "mode": mode,
+        "steps": {},
+        "src": str(Path(migration_kit.__file__).parent),
+    }
     t_all = time.perf_counter()
     root: Path | None = None
     try:
@@ -107,7 +113,7 @@ def run_child(mode: str, params_file: Path, runs_dir: Path) -> dict[str, Any]:
                 if state is not None:
                     out["steps"] = json.loads(state.read_text(encoding="utf-8"))
                     root = state.parents[1]
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which prints it
+    except BaseException as exc:  # reported to the parent, which prints it
         lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
         out["error"] = "".join(lines).strip().splitlines()[-6:]
     out["total"] = time.perf_counter() - t_all
@@ -127,10 +133,8 @@ def _tree_rss(proc: Any) -> int:
     except psutil.Error:
         return 0
     for p in procs:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
@@ -141,11 +145,23 @@ def measure(mode: str, params_file: Path, src: Path | None = None) -> dict[str, 
 
     runs_dir = Path(tempfile.mkdtemp(prefix=f"bench_scale_{mode}_"))
     result_file = runs_dir / "result.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--params",
-           str(params_file), "--runs-dir", str(runs_dir), "--out", str(result_file)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        mode,
+        "--params",
+        str(params_file),
+        "--runs-dir",
+        str(runs_dir),
+        "--out",
+        str(result_file),
+    ]
     env = dict(os.environ)
     if src is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+        env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
     peak = [0]
     t0 = time.perf_counter()
     child = subprocess.Popen(cmd, cwd=str(REPO), env=env, stdout=subprocess.DEVNULL)
@@ -167,7 +183,11 @@ def measure(mode: str, params_file: Path, src: Path | None = None) -> dict[str, 
         result = (
             json.loads(result_file.read_text(encoding="utf-8"))
             if result_file.exists()
-            else {"error": [f"child exited with {rc} and wrote no result"], "steps": {}, "total": wall}
+            else {
+                "error": [f"child exited with {rc} and wrote no result"],
+                "steps": {},
+                "total": wall,
+            }
         )
     finally:
         shutil.rmtree(runs_dir, ignore_errors=True)
@@ -187,7 +207,8 @@ def scale_params(params: Path) -> Path:
         code = (
             "import sys, json\n"
             "from migration_kit import pipeline\n"
-            "from migration_kit.pipeline.requests import normalized_suppression, suppression_status\n"
+            "from migration_kit.pipeline.requests import normalized_suppression\n"
+            "from migration_kit.pipeline.requests import suppression_status\n"
             "ctx = pipeline.open_run(sys.argv[1], run_id='p', runs_dir=sys.argv[2])\n"
             "pipeline.step_intake(ctx); pipeline.step_clean(ctx)\n"
             "std = ctx.run.read_table('std', skip_prefix='raw__',"
@@ -197,15 +218,25 @@ def scale_params(params: Path) -> Path:
             "ids = sorted(st.loc[st['status'].isin(['unmatched', 'unusable']), 'request_id'])\n"
             "print(json.dumps(ids))\n"
         )
-        res = subprocess.run([sys.executable, "-c", code, str(params), tmp], cwd=str(REPO),
-                             check=True, capture_output=True, text=True)
+        res = subprocess.run(
+            [sys.executable, "-c", code, str(params), tmp],
+            cwd=str(REPO),
+            check=True,
+            capture_output=True,
+            text=True,
+        )
         ids = json.loads(res.stdout.strip().splitlines()[-1])
     import yaml
 
     data = yaml.safe_load(params.read_text(encoding="utf-8"))
     data.setdefault("policy", {})["requests"] = {
-        "overrides": [{"request_ids": ids, "approved_by": "bench_scale",
-                       "reason": "benchmark: synthetic requests for contacts no record holds"}]
+        "overrides": [
+            {
+                "request_ids": ids,
+                "approved_by": "bench_scale",
+                "reason": "benchmark: synthetic requests for contacts no record holds",
+            }
+        ]
     }
     tmp_out = out.with_suffix(".tmp")
     tmp_out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -236,8 +267,10 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 def _print(label: str, s: dict[str, Any], records: int) -> None:
     steps = "  ".join(f"{k} {v:.1f}" for k, v in s["steps"].items())
-    print(f"  {label}: {s['total']:.1f} s  peak {s['peak_gb']:.2f} GB  "
-          f"{1e6 * s['total'] / records:.1f} us/record  (median of {s['n']})")
+    print(
+        f"  {label}: {s['total']:.1f} s  peak {s['peak_gb']:.2f} GB  "
+        f"{1e6 * s['total'] / records:.1f} us/record  (median of {s['n']})"
+    )
     print(f"      steps: {steps}")
     if s["linkage"]:
         print("      linkage: " + "  ".join(f"{k} {v:.1f}" for k, v in s["linkage"].items()))
@@ -251,7 +284,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--repeat-large", type=int, default=1, help="repeats at the largest size")
     ap.add_argument("--compare", type=Path, default=None, help="another src tree, run alternately")
-    ap.add_argument("--root", type=Path, default=DEFAULT_ROOT, help="cache folder of generated sets")
+    ap.add_argument(
+        "--root", type=Path, default=DEFAULT_ROOT, help="cache folder of generated sets"
+    )
     ap.add_argument("--child", choices=MODES, help=argparse.SUPPRESS)
     ap.add_argument("--params", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--runs-dir", type=Path, help=argparse.SUPPRESS)
@@ -268,8 +303,10 @@ def main(argv: list[str] | None = None) -> None:
     trees: list[tuple[str, Path | None]] = [("this tree", None)]
     if args.compare is not None:
         trees.append((f"compare {args.compare}", args.compare.resolve()))
-    print(f"load average at start: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
-          f"on {os.cpu_count()} cores")
+    print(
+        f"load average at start: {', '.join(f'{x:.1f}' for x in os.getloadavg())} "
+        f"on {os.cpu_count()} cores"
+    )
     table: dict[tuple[str, str, int], dict[str, Any]] = {}
     counts: dict[int, int] = {}
     for size in sizes:
@@ -295,8 +332,10 @@ def main(argv: list[str] | None = None) -> None:
                     for k, v in new["steps"].items()
                     if k in old["steps"] and v > 0
                 )
-                print(f"  {mode}: speed-up {old['total'] / new['total']:.2f}x "
-                      f"(peak {old['peak_gb']:.2f} -> {new['peak_gb']:.2f} GB); per step: {steps}")
+                print(
+                    f"  {mode}: speed-up {old['total'] / new['total']:.2f}x "
+                    f"(peak {old['peak_gb']:.2f} -> {new['peak_gb']:.2f} GB); per step: {steps}"
+                )
     print("=== cost per record (us/record, median total / records)")
     for name, _ in trees:
         for mode in modes:
@@ -311,8 +350,10 @@ def main(argv: list[str] | None = None) -> None:
         if ("this tree", mode, largest) in table:
             s, (secs, gb) = table[("this tree", mode, largest)], TARGETS[mode]
             met = s["total"] <= secs and s["peak_gb"] <= gb
-            print(f"target {mode} at {counts[largest]:,} records <= {secs:.0f} s and <= {gb:.0f} GB: "
-                  f"{s['total']:.1f} s, {s['peak_gb']:.2f} GB: {'MET' if met else 'NOT MET'}")
+            print(
+                f"target {mode} at {counts[largest]:,} records <= {secs:.0f} s and <= {gb:.0f} GB: "
+                f"{s['total']:.1f} s, {s['peak_gb']:.2f} GB: {'MET' if met else 'NOT MET'}"
+            )
 
 
 if __name__ == "__main__":

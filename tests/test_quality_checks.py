@@ -126,3 +126,15 @@ def test_register_check_adds_to_registry():
         assert res.failing.tolist() == [T]
     finally:
         REGISTRY.unregister("test_always_fails")
+
+
+@pytest.mark.parametrize("values", [
+    [" a ", "", "  ", "\u3000", "\x1c\x1f", "\x85", "x\u200b", "\u200b", None, "王"],
+    [1, " ", "a", None],  # not all text: pandas' way
+])
+def test_raw_present_is_not_blank_after_strip(values):
+    from migration_kit.quality.checks import _present
+
+    s = pd.Series(values, dtype=object)
+    expected = s.notna().to_numpy() & s.str.strip().ne("").to_numpy(dtype=bool)
+    assert _present(s, True).tolist() == expected.tolist()

@@ -14,6 +14,7 @@ PosixPath('runs/rehearsal/r1')
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -120,7 +121,10 @@ def run_workbook(
     # are limited to ~107 bytes, which a deep run folder can exceed
     sockets = Path(tempfile.mkdtemp(prefix="mk-kernel-"))
     km = KernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / "k"))
-    km.start_kernel(cwd=str(notebooks))
+    # the kernel prints each stage's progress line; the command line shows them (ProgressEcho)
+    from .pipeline.progress import PROGRESS_ENV
+
+    km.start_kernel(cwd=str(notebooks), env={**os.environ, PROGRESS_ENV: "1"})
     try:
         _execute_all(pm, books, start, run, injected, state_file, done, echo, km)
     finally:
@@ -180,6 +184,8 @@ def _invalidate_from(
 
 
 def _execute_all(pm, books, start, run, injected, state_file, done, echo, km) -> None:
+    from .pipeline.progress import ProgressEcho
+
     for i, book in enumerate(books[start:], start=start + 1):
         known = notebook_parameters(book)
         unknown = sorted(set(injected) - set(known))
@@ -200,6 +206,7 @@ def _execute_all(pm, books, start, run, injected, state_file, done, echo, km) ->
                 progress_bar=False,
                 kernel_name="python3",
                 log_output=False,
+                stderr_file=ProgressEcho(),
                 km=km,
             )
         except pm.PapermillExecutionError as exc:

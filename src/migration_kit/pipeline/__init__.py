@@ -16,7 +16,8 @@ Steps, in :data:`STEPS` order (notebook ``NN`` calls its step)::
 Modules: :mod:`.context` (RunContext, open_run, keys, releasing memory), one module per step,
 :mod:`.requests` (the suppression requests both link and scope read), :mod:`.exports` (what
 leaves for the buyer: quality checks it, handover sends it), :mod:`.run` (STEPS,
-run_all, dedupe).
+run_all, dedupe), :mod:`.parallel` (a step's sources over every core) and :mod:`.progress`
+(a line per stage on stderr).
 
 Example
 -------

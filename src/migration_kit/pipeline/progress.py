@@ -12,7 +12,7 @@ Example
 -------
 >>> import io
 >>> out = io.StringIO()
->>> p = Progress("clean", enabled=True, stream=out, clock=iter([0.0, 1.5, 2.0, 2.5]).__next__)
+>>> p = Progress("clean", enabled=True, stream=out, clock=iter([0.0, 1.5, 2.5]).__next__)
 >>> p.done("pos", 1000)
 >>> p.finish(1000)
 >>> print(out.getvalue(), end="")
@@ -23,15 +23,20 @@ clean: 1,000 rows in 2.5 s
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
 from typing import TextIO
 
-__all__ = ["PROGRESS_ENV", "Progress", "progress_wanted"]
+__all__ = ["PROGRESS_ENV", "PROGRESS_LINE", "Progress", "ProgressEcho", "progress_wanted"]
 
 #: The environment variable that turns progress lines on (``1``, ``true``, ``yes``).
 PROGRESS_ENV = "MIGRATION_KIT_PROGRESS"
+#: A progress line: a step's (:class:`Progress`) or a linkage stage's (``linkage: em ...``).
+PROGRESS_LINE = re.compile(
+    r"^(?:backup|intake|clean|link|linkage|scope|quality|handover|report): [^\n]*$"
+)
 
 
 def progress_wanted(asked: bool = False) -> bool:
@@ -121,3 +126,41 @@ class Progress:
         count = f"{rows:,} {unit} " if rows is not None else ""
         self._line(f"{count}in {now - self._start:.1f} s")
         self._last = now
+
+
+class ProgressEcho:
+    """A text stream passing on only whole progress lines (:data:`PROGRESS_LINE`) to ``stream``
+    (default ``sys.stderr``): ``migration-kit run`` hands it the notebooks' stderr, so the
+    command line shows each stage while anything else a cell writes there (warnings) stays in
+    the executed notebook.
+
+    Example
+    -------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> echo = ProgressEcho(out)
+    >>> echo.write("clean: pos 10 rows in 0.1 s (0.1 s)\\nUserWarning: x\\nlink")
+    55
+    >>> echo.write(": 10 rows in 2.0 s\\n")
+    19
+    >>> print(out.getvalue(), end="")
+    clean: pos 10 rows in 0.1 s (0.1 s)
+    link: 10 rows in 2.0 s
+    """
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream, self._pending = stream, ""
+
+    def write(self, text: str) -> int:
+        """Buffer ``text``; pass on each complete progress line it ends."""
+        *lines, self._pending = (self._pending + text).split("\n")
+        stream = self._stream if self._stream is not None else sys.stderr
+        for line in lines:
+            line = line.rsplit("\r", 1)[-1]  # a progress bar redrawn on the line: its last state
+            if PROGRESS_LINE.match(line):
+                print(line, file=stream)
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush the stream lines go to."""
+        (self._stream if self._stream is not None else sys.stderr).flush()

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..clean.numbers import is_money
 from ..errors import InputError
@@ -96,12 +98,25 @@ def register_check(name: str, **params: Any) -> Callable[[CheckFn], CheckFn]:
     return REGISTRY.register(name, **params)
 
 
+#: An RE2 class of the characters Python's ``str.strip()`` removes (``str.isspace()``).
+_NOT_SPACE = (
+    "[^\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}"
+    "\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]"
+)
+
+
 def _present(s: pd.Series, raw: bool) -> np.ndarray:
     """Non-null values; for raw text also not blank after stripping (std columns hold nulls, not
     blanks)."""
     have = s.notna().to_numpy(dtype=bool)
     if raw and (s.dtype == object or pd.api.types.is_string_dtype(s.dtype)):
-        have &= s.str.strip().ne("").to_numpy(dtype=bool)
+        try:  # text: some character that is not white space (one pass in Arrow)
+            arr = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text: pandas' way
+            have &= s.str.strip().ne("").to_numpy(dtype=bool)
+            return have
+        inked = pc.match_substring_regex(arr, _NOT_SPACE).fill_null(False)
+        have &= inked.to_numpy(zero_copy_only=False)
     return have
 
 

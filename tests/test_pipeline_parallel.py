@@ -1,0 +1,132 @@
+"""Sources shared between this process and worker processes: balance, order, errors, and the
+same tables as one process makes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from migration_kit.errors import InputError
+from migration_kit.intake import read_table
+from migration_kit.pipeline import open_run, parallel, step_clean, step_intake
+from migration_kit.pipeline.parallel import WORKERS_ENV, lanes, map_balanced
+
+REPO = Path(__file__).resolve().parents[1]
+
+LANE_CASES = [  # sizes, workers, lanes
+    ([467, 354, 75, 30], 2, [[0], [1, 2, 3]]),
+    ([10, 10, 10, 10], 2, [[0, 2], [1, 3]]),
+    ([5, 1, 1, 1, 1, 1], 2, [[0], [1, 2, 3, 4, 5]]),
+    ([3, 2, 2], 3, [[0], [1], [2]]),
+    ([3, 2], 4, [[0], [1]]),  # empty lanes dropped
+    ([1, 2, 3], 1, [[0, 1, 2]]),
+]
+
+
+@pytest.mark.parametrize("sizes,workers,expected", LANE_CASES)
+def test_lanes_largest_first_to_the_least_loaded(sizes, workers, expected):
+    assert lanes(sizes, workers) == expected
+
+
+POOL_CASES = [  # sizes, workers, min_total, whether a worker process runs a job
+    ([10, 10], 2, 100, False),  # too small in all: everything here
+    ([100, 100], 2, 100, True),
+    ([100, 100], 1, 100, False),
+    ([100], 2, 100, False),  # one job: nothing to share
+]
+
+
+@pytest.mark.parametrize("sizes,workers,min_total,pooled", POOL_CASES)
+def test_pool_only_where_it_pays(sizes, workers, min_total, pooled):
+    pids = map_balanced(
+        os.getpid, [()] * len(sizes), sizes=sizes, workers=workers, min_total=min_total
+    )
+    assert (set(pids) != {os.getpid()}) is pooled
+
+
+def test_results_in_job_order_and_reported_once_each():
+    seen = []
+    out = map_balanced(
+        divmod,
+        [(7, 2), (9, 4), (5, 5)],
+        sizes=[10, 10, 1],
+        workers=2,
+        min_total=1,
+        on_done=lambda i, r: seen.append(i),
+    )
+    assert out == [(3, 1), (2, 1), (1, 0)]
+    assert sorted(seen) == [0, 1, 2]
+
+
+def test_workers_env_sets_the_lanes(monkeypatch):
+    monkeypatch.setenv(WORKERS_ENV, "1")
+    assert map_balanced(os.getpid, [(), ()], sizes=[10, 10], min_total=1) == [os.getpid()] * 2
+
+
+def test_a_worker_error_is_raised_with_its_own_type():
+    jobs = [(REPO / "synthetic_data/rehearsal/pos_members.csv",), (Path("/no/such/export.csv"),)]
+    with pytest.raises(InputError, match="file not found"):
+        map_balanced(read_table, jobs, sizes=[10, 10], workers=2, min_total=1)
+
+
+def test_a_script_without_main_guard_runs_once(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from migration_kit.pipeline.parallel import map_balanced\n"
+        "print('body')\n"
+        "print(map_balanced(divmod, [(7, 2), (9, 4)], sizes=[5, 5], workers=2, min_total=1))\n",
+        encoding="utf-8",
+    )
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == ["body", "[(3, 1), (2, 1)]"]
+
+
+def test_clean_in_a_worker_makes_the_same_tables(tmp_path, monkeypatch):
+    params = REPO / "params" / "rehearsal.yaml"
+    pools = []
+
+    class Pool(parallel.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", Pool)
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    tables = {}
+    for name, min_rows in (("here", 10**9), ("pool", 0)):
+        monkeypatch.setattr(parallel, "POOL_MIN_ROWS", min_rows)
+        ctx = open_run(params, run_id=name, runs_dir=tmp_path)
+        step_intake(ctx)
+        step_clean(ctx)
+        tables[name] = {t: pq.read_table(ctx.run.file(t)) for t in ("std", "failures")}
+        assert len(pools) == (name == "pool")
+    for t in ("std", "failures"):
+        assert tables["here"][t].equals(tables["pool"][t])
+
+
+IDLE_CASES = [  # cores, 1-minute load average (None: unknown), lanes
+    (2, 1.0, 2),  # this process alone: the other core is idle
+    (2, 1.4, 1),
+    (2, 4.3, 1),  # a busy machine: a worker would only add its overhead
+    (8, 2.0, 7),
+    (4, None, 4),
+]
+
+
+@pytest.mark.parametrize("cores,load,expected", IDLE_CASES)
+def test_default_lanes_are_the_idle_cores(cores, load, expected, monkeypatch):
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+
+    def loadavg():
+        if load is None:
+            raise OSError("no load average")
+        return (load, load, load)
+
+    monkeypatch.setattr(os, "getloadavg", loadavg)
+    assert parallel._workers() == expected
