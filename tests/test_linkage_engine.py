@@ -364,18 +364,19 @@ def test_link_uses_no_local_function_directly(data, result, monkeypatch):
 
 def test_engines_registry():
     assert "local" in ENGINES
-    assert ENGINES.names()[0] == "local"
+    assert ENGINES.names()[:2] == ["local", "spark"]
     assert isinstance(get_engine("local"), LocalEngine)
+    assert type(get_engine("spark")).__name__ == "SparkEngine"  # built without starting Spark
     engine = LocalEngine()
     assert get_engine(engine) is engine
-    with pytest.raises(ParamsError, match="allowed values: local") as err:
-        ENGINES.get("spark", where="engine")
+    with pytest.raises(ParamsError, match="allowed values: local, spark") as err:
+        ENGINES.get("dask", where="engine")
     assert err.value.where == "engine"
 
 
 def test_unknown_engine_name_lists_local(data):
-    with pytest.raises(ParamsError, match=r"received 'spark'.*allowed values: local") as err:
-        link(data, SPEC, engine="spark")
+    with pytest.raises(ParamsError, match=r"received 'dask'.*allowed values: local, spark") as err:
+        link(data, SPEC, engine="dask")
     assert "link(engine=...)" in err.value.where
     with pytest.raises(ParamsError, match="did you mean 'local'"):
         link(data, SPEC, engine="locall")

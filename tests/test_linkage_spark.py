@@ -263,6 +263,46 @@ def test_spark_clusters_are_the_local_clusters(spark, edges, forced, forbidden):
     assert got.tolist() == want.tolist()
 
 
+ORDER_CASES = [
+    # names of records 0, 1, 2; the edge is (1, 2): the table's first value decides the verdict
+    (["li juan yu", "li yujuan", "li juan yu"], [0, 1, 2]),
+    (["li yujuan", "li juan yu", "li yujuan"], [0, 1, 1]),
+]
+
+
+@pytest.mark.parametrize("names,expected", ORDER_CASES)
+def test_name_conflicts_follow_the_whole_tables_value_order(spark, names, expected):
+    std = pd.DataFrame({"pinyin_key": names})
+    rule = (ConflictRule("names", "pinyin_key", "tokens_differ", threshold=0.8),)
+    i, j, p = np.array([1]), np.array([2]), np.array([0.99])
+    assert cluster_pairs(std, i, j, p, 0.95, rule).tolist() == expected
+    assert spark_cluster(spark, std, i, j, p, 0.95, rule).tolist() == expected
+
+
+def _random_case(seed: int, n: int = 60, m: int = 90):
+    """Records with a few birth dates (some unknown), random scored edges, non_match pairs."""
+    rng = np.random.default_rng(seed)
+    dob = pd.Series(
+        pd.to_datetime("1960-01-01") + pd.to_timedelta(rng.integers(0, 3, n) * 3650, unit="D")
+    )
+    std = pd.DataFrame({"birth_date": dob.where(rng.random(n) > 0.4), "id_number": [None] * n})
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = a != b
+    i, j = np.minimum(a, b)[keep], np.maximum(a, b)[keep]
+    p = np.round(rng.uniform(0.9, 1.0, len(i)), 3)
+    pick = rng.choice(len(i), 3, replace=False)  # reviewer non_match pairs (no forced ones)
+    return std, i, j, p, (i[pick], j[pick])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_spark_clusters_are_the_local_clusters_on_random_graphs(spark, seed):
+    std, i, j, p, forbidden = _random_case(seed)
+    want = cluster_pairs(std, i, j, p, 0.95, ("birth_date",), None, forbidden).tolist()
+    got = spark_cluster(spark, std, i, j, p, 0.95, ("birth_date",), None, forbidden)
+    assert got.tolist() == want
+    assert len(set(want)) < len(want) - 3  # the graph did merge records
+
+
 @pytest.mark.parametrize(
     "forced,forbidden",
     [

@@ -10,9 +10,10 @@ inside each component.
    "Connected Components in MapReduce and Beyond", 2014): O(log n) rounds of joins and
    aggregations, each round's edge table checkpointed so the plan stays short; it ends when the
    edges form stars around each component's smallest record.
-3. A component of two records is final (its smallest record is its label). A larger one goes,
-   with its records' conflict columns, its edges and its ``non_match`` pairs, to one task that
-   runs the local :func:`~migration_kit.linkage.cluster.cluster_pairs` on it: the same
+3. A component of two records is final (its smallest record is its label). Larger ones go, in
+   buckets of components (about :data:`NODES_PER_TASK` records each), with their records'
+   conflict columns, their edges and their ``non_match`` pairs, to tasks that run the local
+   :func:`~migration_kit.linkage.cluster.cluster_pairs` on each bucket: the same
    union-find in the same edge order (forced first, then probability descending, ties by
    position), the same "no merge when any record of one side conflicts with any of the other"
    rule. Components are disjoint, so this is exactly the local result.
@@ -41,11 +42,21 @@ from .frames import date_columns, decode, records_frame, split_sides
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["conflict_columns", "connected_components", "spark_cluster"]
+__all__ = ["NODES_PER_TASK", "conflict_columns", "connected_components", "spark_cluster"]
+
+#: Records of multi-record components clustered together in one task (at most about this many).
+NODES_PER_TASK = 200_000
 
 
 def conflict_columns(df: pd.DataFrame, conflicts: Sequence[str | ConflictRule]) -> list[str]:
-    """The columns of ``df`` the conflict rules read (their column and ``unless`` columns)."""
+    """The columns of ``df`` the conflict rules read (their column and ``unless`` columns).
+
+    Example
+    -------
+    >>> df = pd.DataFrame({"birth_date": [], "gender": [], "phone": []})
+    >>> conflict_columns(df, ["birth_date", ConflictRule("gender", "gender", "differ")])
+    ['birth_date', 'gender']
+    """
     cols: set[str] = set()
     for c in conflicts:
         if isinstance(c, ConflictRule):
@@ -53,6 +64,51 @@ def conflict_columns(df: pd.DataFrame, conflicts: Sequence[str | ConflictRule]) 
         else:
             cols.add(c)
     return sorted(cols & set(df.columns))
+
+
+#: Conflict tests whose verdict depends on which of the two values the table shows first
+#: (``tokens_differ`` compares the rests of the two names asymmetrically): a task reproduces the
+#: whole table's order of first appearance for their columns (:func:`_anchored`).
+ORDER_SENSITIVE = ("tokens_differ",)
+_CODE = "_code__"
+
+
+def _ordered_columns(df: pd.DataFrame, conflicts: Sequence[str | ConflictRule]) -> list[str]:
+    return sorted(
+        {
+            c.column
+            for c in conflicts
+            if isinstance(c, ConflictRule) and c.test in ORDER_SENSITIVE and c.column in df.columns
+        }
+    )
+
+
+def _with_codes(df: pd.DataFrame, cols: list[str], ordered: list[str]) -> pd.DataFrame:
+    """``df[cols]`` plus, per order-sensitive column, its codes over the whole table (order of
+    first appearance, as the local engine factorizes it)."""
+    out = df[cols].copy()
+    for c in ordered:
+        out[_CODE + c] = pd.factorize(df[c])[0].astype(np.int64)
+    return out
+
+
+def _anchored(recs: pd.DataFrame, ordered: list[str]) -> tuple[pd.DataFrame, int]:
+    """``recs`` (without the code columns) after anchor rows that show each order-sensitive
+    column's values in the whole table's order, so a slice factorizes them in that order too;
+    returns the frame and the number of anchor rows (real records follow them)."""
+    anchors = []
+    for c in ordered:
+        codes = pd.to_numeric(recs[_CODE + c]).to_numpy(np.int64)
+        seen = pd.DataFrame({"code": codes, "value": recs[c].to_numpy(dtype=object)})
+        seen = seen[seen["code"] >= 0].drop_duplicates("code").sort_values("code")
+        anchors.append(pd.DataFrame({c: seen["value"].to_numpy(dtype=object)}))
+    body = recs.drop(columns=[_CODE + c for c in ordered])
+    if not anchors:
+        return body.reset_index(drop=True), 0
+    head = pd.concat(anchors, ignore_index=True).reindex(columns=body.columns)
+    for col in body.columns:  # anchors are null elsewhere, in the column's own dtype
+        head[col] = head[col].astype(body[col].dtype) if col not in ordered else head[col]
+    return pd.concat([head, body], ignore_index=True), len(head)
 
 
 def _undirected(edges: DataFrame) -> DataFrame:
@@ -102,6 +158,12 @@ def connected_components(spark: SparkSession, edges: DataFrame, max_rounds: int 
     LinkageError
         No convergence within ``max_rounds`` (cannot happen for a finite graph: each round at
         least halves the longest path to the root).
+
+    Example
+    -------
+    >>> edges = spark.createDataFrame([(1, 2), (2, 3), (7, 9)], "u long, v long")  # doctest: +SKIP
+    >>> sorted(connected_components(spark, edges).collect())  # doctest: +SKIP
+    [Row(node=1, root=1), Row(node=2, root=1), Row(node=3, root=1), Row(node=7, root=7), ...]
     """
     from pyspark.sql import functions as F
 
@@ -135,15 +197,18 @@ def _edge_conflicts(
     cols = conflict_columns(df, conflicts)
     if not cols:
         return edges
+    ordered = _ordered_columns(df, conflicts)
+    shipped = cols + [_CODE + c for c in ordered]
     dates = date_columns(df, cols)
     rules = list(conflicts)
-    joined = join_sides(edges.select("i", "j", "p"), records, cols)
+    joined = join_sides(edges.select("i", "j", "p"), records, shipped)
     schema = T.StructType([f for f in joined.schema.fields if f.name in ("i", "j", "p")])
 
     def keep(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for pdf in batches:
-            recs, i, j = split_sides(pdf, cols, dates)
-            bad = records_conflict(recs, i, j, rules)
+            recs, i, j = split_sides(pdf, shipped, dates)
+            recs, k = _anchored(recs, ordered)
+            bad = records_conflict(recs, i + k, j + k, rules)
             yield pdf.loc[~bad, ["i", "j", "p"]].reset_index(drop=True)
 
     return joined.mapInPandas(keep, schema)
@@ -211,8 +276,10 @@ def spark_cluster(
     if not len(ei) and not len(fi):
         return labels
     cols = conflict_columns(df, conflicts)
+    ordered = _ordered_columns(df, conflicts)
+    shipped = cols + [_CODE + c for c in ordered]
     dates = date_columns(df, cols)
-    records = records_frame(spark, df, cols).localCheckpoint()
+    records = records_frame(spark, _with_codes(df, cols, ordered), shipped).localCheckpoint()
     model_edges = spark.createDataFrame(
         pd.DataFrame({"i": ei, "j": ej, "p": ep.astype(float)}), "i long, j long, p double"
     )
@@ -229,36 +296,45 @@ def spark_cluster(
     pairs_ = sized.where(F.col("size") == 2).select("node", "root").toPandas()
     labels[pairs_["node"].to_numpy(np.int64)] = pairs_["root"].to_numpy(np.int64)
     big = sized.where(F.col("size") > 2).select("node", "root").localCheckpoint()
-    if big.limit(1).count() == 0:
+    n_big = big.count()
+    if n_big == 0:
         return labels
+    # components go to tasks in buckets (one local clustering per bucket, not per component:
+    # components are disjoint, so clustering their union is clustering each)
+    parts = int(spark.conf.get("spark.sql.shuffle.partitions") or 4)
+    n_buckets = max(parts, n_big // NODES_PER_TASK + 1)
+    big = big.withColumn("bucket", F.col("root") % n_buckets)
     bf = spark.createDataFrame(
         pd.DataFrame({"i": np.minimum(bi, bj), "j": np.maximum(bi, bj)}), "i long, j long"
     )
-    at_i = big.select(F.col("node").alias("i"), F.col("root").alias("ri"))
+    at_i = big.select(
+        F.col("node").alias("i"), F.col("root").alias("ri"), F.col("bucket").alias("bk")
+    )
     at_j = big.select(F.col("node").alias("j"), F.col("root").alias("rj"))
     group_edges = (
         edges.join(at_i, "i")
-        .select("i", "j", "p", F.col("ri").alias("root"), F.lit(0).alias("kind"))
+        .select("i", "j", "p", F.col("bk").alias("bucket"), F.lit(0).alias("kind"))
         .unionAll(
             bf.join(at_i, "i")
             .join(at_j, "j")
             .where(F.col("ri") == F.col("rj"))
             .select(
-                "i", "j", F.lit(0.0).alias("p"), F.col("ri").alias("root"), F.lit(1).alias("kind")
+                "i", "j", F.lit(0.0).alias("p"), F.col("bk").alias("bucket"), F.lit(1).alias("kind")
             )
         )
     )
     nodes = big.join(records.withColumnRenamed("_pos", "node"), "node").select(
-        "root", F.col("node").alias("_pos"), *cols
+        "bucket", F.col("node").alias("_pos"), *shipped
     )
     rules, thr = list(conflicts), float(upper)
 
-    def per_component(e_pdf: pd.DataFrame, r_pdf: pd.DataFrame) -> pd.DataFrame:
+    def per_bucket(e_pdf: pd.DataFrame, r_pdf: pd.DataFrame) -> pd.DataFrame:
         r_pdf = r_pdf.sort_values("_pos", kind="stable").reset_index(drop=True)
         pos = r_pdf["_pos"].to_numpy(np.int64)
-        std = decode(r_pdf[cols], dates) if cols else pd.DataFrame(index=r_pdf.index)
-        loc_i = np.searchsorted(pos, e_pdf["i"].to_numpy(np.int64))
-        loc_j = np.searchsorted(pos, e_pdf["j"].to_numpy(np.int64))
+        std = decode(r_pdf[shipped], dates) if cols else pd.DataFrame(index=r_pdf.index)
+        std, k = _anchored(std, ordered)
+        loc_i = np.searchsorted(pos, e_pdf["i"].to_numpy(np.int64)) + k
+        loc_j = np.searchsorted(pos, e_pdf["j"].to_numpy(np.int64)) + k
         p, kind = e_pdf["p"].to_numpy(float), e_pdf["kind"].to_numpy()
         model, frc, fbd = (kind == 0) & np.isfinite(p), (kind == 0) & np.isinf(p), kind == 1
         try:
@@ -272,16 +348,16 @@ def spark_cluster(
                 (loc_i[frc], loc_j[frc]),
                 (loc_i[fbd], loc_j[fbd]),
             )
-            error = None
+            lab, error = lab[k:] - k, None  # anchors are singletons, real records follow them
         except LinkageError as exc:
             lab, error = np.arange(len(pos)), str(exc)
         return pd.DataFrame({"node": pos, "label": pos[lab], "error": error})
 
     out = (
-        group_edges.groupBy("root")
-        .cogroup(nodes.groupBy("root"))
+        group_edges.groupBy("bucket")
+        .cogroup(nodes.groupBy("bucket"))
         .applyInPandas(
-            per_component,
+            per_bucket,
             T.StructType(
                 [
                     T.StructField("node", T.LongType()),

@@ -34,7 +34,15 @@ __all__ = ["compared_columns", "join_sides", "level_names", "spark_compare"]
 
 
 def compared_columns(df: pd.DataFrame, comparisons: Sequence[Comparison]) -> list[str]:
-    """The columns of ``df`` that ``comparisons`` read (sorted)."""
+    """The columns of ``df`` that ``comparisons`` read (sorted).
+
+    Example
+    -------
+    >>> from migration_kit.linkage.spec import LinkageSpec
+    >>> df = pd.DataFrame({"phone": [], "email": [], "city": []})
+    >>> compared_columns(df, LinkageSpec.default().comparisons)
+    ['city', 'email', 'phone']
+    """
     cols: set[str] = set()
     for c in comparisons:
         cols |= set(c.columns)
@@ -43,12 +51,24 @@ def compared_columns(df: pd.DataFrame, comparisons: Sequence[Comparison]) -> lis
 
 
 def level_names(n: int) -> list[str]:
-    """Names of the level columns of ``n`` comparisons (``g0, g1, ...``)."""
+    """Names of the level columns of ``n`` comparisons (``g0, g1, ...``).
+
+    Example
+    -------
+    >>> level_names(3)
+    ['g0', 'g1', 'g2']
+    """
     return [f"g{c}" for c in range(n)]
 
 
 def join_sides(pairs: DataFrame, records: DataFrame, columns: Sequence[str]) -> DataFrame:
-    """``pairs`` with ``a__<col>`` (record ``i``) and ``b__<col>`` (record ``j``) beside them."""
+    """``pairs`` with ``a__<col>`` (record ``i``) and ``b__<col>`` (record ``j``) beside them.
+
+    Example
+    -------
+    >>> join_sides(pairs, records, ["phone"]).columns  # doctest: +SKIP
+    ['j', 'i', 'a__phone', 'b__phone']
+    """
     from pyspark.sql import functions as F
 
     a = records.select(F.col("_pos").alias("i"), *[F.col(c).alias(f"a__{c}") for c in columns])
@@ -80,6 +100,11 @@ def spark_compare(
     -------
     pyspark.sql.DataFrame
         The columns of ``pairs`` plus one ``int8`` column per comparison (:func:`level_names`).
+
+    Example
+    -------
+    >>> spark_compare(spark, df, spec.comparisons, pairs).columns[:3]  # doctest: +SKIP
+    ['i', 'j', 'g0']
     """
     from pyspark.sql import types as T
 

@@ -162,8 +162,8 @@ class SparkEngine:
             recs = records_frame(spark, df, compared_columns(df, comps)).localCheckpoint()
             self._records = recs
             levels_frame = spark_compare(spark, df, comps, frame, recs).localCheckpoint()
-            pdf = levels_frame.toPandas()
-        names = level_names(len(comps))
+            names = level_names(len(comps))
+            pdf = levels_frame.select("i", "j", *names).toPandas()
         order = np.lexsort((pdf["j"].to_numpy(), pdf["i"].to_numpy()))
         levels = pdf[names].to_numpy(np.int8)[order].reshape(len(pdf), len(comps))
         with self._step("column data"):

@@ -37,7 +37,13 @@ __all__ = ["date_columns", "decode", "encode", "records_frame", "side_columns", 
 
 
 def date_columns(df: pd.DataFrame, columns: Iterable[str]) -> list[str]:
-    """The ``columns`` of ``df`` that hold datetime values (they travel as ISO text)."""
+    """The ``columns`` of ``df`` that hold datetime values (they travel as ISO text).
+
+    Example
+    -------
+    >>> date_columns(pd.DataFrame({"a": ["x"], "d": pd.to_datetime(["2020-01-01"])}), ["a", "d"])
+    ['d']
+    """
     return [c for c in columns if c in df.columns and pd.api.types.is_datetime64_any_dtype(df[c])]
 
 
@@ -48,9 +54,9 @@ def encode(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
         s = df[col]
         if pd.api.types.is_datetime64_any_dtype(s):
             iso = np.datetime_as_string(s.to_numpy(dtype="datetime64[ns]"), unit="ns")
-            text = iso.astype(object)
-            text[s.isna().to_numpy()] = None
-            out[col] = pd.Series(text)
+            iso_obj = iso.astype(object)
+            iso_obj[s.isna().to_numpy()] = None
+            out[col] = pd.Series(iso_obj)
         else:
             obj = s.astype(object)
             text = obj.where(obj.isna(), obj.astype(str))
@@ -59,7 +65,13 @@ def encode(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 
 def decode(pdf: pd.DataFrame, dates: Sequence[str]) -> pd.DataFrame:
-    """Inverse of :func:`encode` on a slice (``dates`` back to datetime64, text kept)."""
+    """Inverse of :func:`encode` on a slice (``dates`` back to datetime64, text kept).
+
+    Example
+    -------
+    >>> decode(pd.DataFrame({"d": ["1990-01-02T00:00:00.000000000"]}), ["d"])["d"].dt.year.tolist()
+    [1990]
+    """
     out = pdf.copy()
     for col in dates:
         if col in out.columns:
@@ -68,7 +80,13 @@ def decode(pdf: pd.DataFrame, dates: Sequence[str]) -> pd.DataFrame:
 
 
 def records_frame(spark: SparkSession, df: pd.DataFrame, columns: Sequence[str]) -> DataFrame:
-    """The records as a Spark table ``_pos, columns...`` (see :func:`encode`)."""
+    """The records as a Spark table ``_pos, columns...`` (see :func:`encode`).
+
+    Example
+    -------
+    >>> records_frame(spark, df, ["phone"]).columns  # doctest: +SKIP
+    ['_pos', 'phone']
+    """
     from pyspark.sql import types as T
 
     enc = encode(df, [c for c in columns if c in df.columns])
@@ -78,7 +96,13 @@ def records_frame(spark: SparkSession, df: pd.DataFrame, columns: Sequence[str])
 
 
 def side_columns(columns: Sequence[str], side: str) -> list[str]:
-    """Names of ``columns`` on one side of a joined pair table (``a__name`` / ``b__name``)."""
+    """Names of ``columns`` on one side of a joined pair table (``a__name`` / ``b__name``).
+
+    Example
+    -------
+    >>> side_columns(["phone", "email"], "b")
+    ['b__phone', 'b__email']
+    """
     return [f"{side}__{c}" for c in columns]
 
 
@@ -86,7 +110,15 @@ def split_sides(
     pdf: pd.DataFrame, columns: Sequence[str], dates: Sequence[str]
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """A joined pair slice as ``(records, i, j)``: both sides' records stacked (left block then
-    right block, local column names and dtypes) and the pairs as positions in it."""
+    right block, local column names and dtypes) and the pairs as positions in it.
+
+    Example
+    -------
+    >>> pdf = pd.DataFrame({"a__phone": ["1", "2"], "b__phone": ["1", "3"]})
+    >>> recs, i, j = split_sides(pdf, ["phone"], [])
+    >>> recs["phone"].tolist(), i.tolist(), j.tolist()
+    (['1', '2', '1', '3'], [0, 1], [2, 3])
+    """
     m = len(pdf)
     left = pdf[side_columns(columns, "a")].set_axis(list(columns), axis=1)
     right = pdf[side_columns(columns, "b")].set_axis(list(columns), axis=1)

@@ -58,7 +58,13 @@ def block_keys_frame(
     spark: SparkSession, df: pd.DataFrame, keys: Sequence[str], source: bool = False
 ) -> DataFrame:
     """``_pos, k0, k1, ...`` (one text column per key of ``keys``, null where unusable) and, with
-    ``source``, the record's ``source``: the keys every pass joins on, derived once."""
+    ``source``, the record's ``source``: the keys every pass joins on, derived once.
+
+    Example
+    -------
+    >>> block_keys_frame(spark, df, ["phone", "phone:last4"]).columns  # doctest: +SKIP
+    ['_pos', 'k0', 'k1']
+    """
     from pyspark.sql import types as T
 
     cols = sorted({_parse_key(k)[0] for k in keys} & set(df.columns))
@@ -119,22 +125,28 @@ def _equal_passes(
     long = (
         keys.select("_pos", F.explode(F.array(*entries)).alias("e"))
         .where(F.col("e").isNotNull())
-        .select("_pos", "e.rule_idx", "e.bkey")
+        .select("_pos", "e.rule_idx", F.xxhash64("e.bkey").alias("_h"), "e.bkey")
     )
-    w = Window.partitionBy("rule_idx", "bkey")
-    sized = long.select(
-        "_pos",
-        "rule_idx",
-        "bkey",
-        F.count("*").over(w).alias("_n"),
-        F.min("_pos").over(w).alias("_first"),
-        caps[F.col("rule_idx")].alias("_cap"),
-    ).localCheckpoint()
+    # the key's hash leads the block key: sorting and joining compare longs first, the key
+    # tuple itself only between equal hashes (so blocks stay exact)
+    block = ["rule_idx", "_h", "bkey"]
+    w = Window.partitionBy(*block)
+    sized = (
+        long.select(
+            "_pos",
+            *block,
+            F.count("*").over(w).alias("_n"),
+            F.min("_pos").over(w).alias("_first"),
+            caps[F.col("rule_idx")].alias("_cap"),
+        )
+        .where(F.col("_n") >= 2)  # most keys are one record's: none of them is kept
+        .localCheckpoint()
+    )
     big = sized.where((F.col("_n") > F.col("_cap")) & (F.col("_pos") == F.col("_first")))
-    kept = sized.where((F.col("_n") >= 2) & (F.col("_n") <= F.col("_cap")))
-    a = kept.select(F.col("_pos").alias("i"), "rule_idx", "bkey")
-    b = kept.select(F.col("_pos").alias("j"), "rule_idx", "bkey")
-    pairs = a.join(b, ["rule_idx", "bkey"]).where(F.col("i") < F.col("j"))
+    kept = sized.where(F.col("_n") <= F.col("_cap"))
+    a = kept.select(F.col("_pos").alias("i"), *block)
+    b = kept.select(F.col("_pos").alias("j"), *block)
+    pairs = a.join(b, block).where(F.col("i") < F.col("j"))
     return pairs.select("i", "j", "rule_idx"), big.select("rule_idx", "_first", "_n")
 
 
@@ -231,6 +243,13 @@ def spark_block_pairs(
         ``pairs``: Spark table ``i, j, rule_idx`` (each pair once, the first rule that found it),
         checkpointed; ``report``: skipped blocks (:data:`.blocking.REPORT_COLUMNS`, masked keys);
         ``counts``: ``pairs_<rule>``, new pairs per rule.
+
+    Example
+    -------
+    >>> frame, report, counts = spark_block_pairs(spark, df, [BlockingRule("phone", ("phone",))])
+    ... # doctest: +SKIP
+    >>> counts  # doctest: +SKIP
+    {'pairs_phone': 1}
     """
     from pyspark.sql import functions as F
 

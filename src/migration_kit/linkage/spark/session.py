@@ -84,6 +84,7 @@ def spark_conf(master: str, conf: Mapping[str, str] | None = None) -> dict[str, 
         out["spark.sql.shuffle.partitions"] = "4"
         out["spark.default.parallelism"] = "4"
         out["spark.driver.memory"] = "4g"
+        out["spark.driver.maxResultSize"] = "3g"  # the scored pairs come back to the driver
     out.update({str(k): str(v) for k, v in (conf or {}).items()})
     return out
 
