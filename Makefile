@@ -23,7 +23,7 @@ test: $(STAMP)
 	$(BIN)/ruff check src
 	$(BIN)/ruff format --check src
 	$(BIN)/mypy
-	rm -rf runs/rehearsal/notebook  # the notebooks' own run: bound to the params it started with
+	rm -rf runs/rehearsal/notebook runs/rehearsal-buyer/notebook  # the notebooks' own runs: bound to their params
 	$(BIN)/python -m pytest tests notebooks --nbval --nbval-sanitize-with notebooks/sanitize.cfg
 
 # as root (a container, a CI box) Jupyter needs --allow-root; nobody else gets it

@@ -44,8 +44,12 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", "# 01 · Intake and field classification\n\nFirst the raw exports are backed up, encrypted to the "
                "seller's own certificate, before anything reads them. Then every source is read as text "
                "(encoding detected and validated), mapped onto the canonical schema and every column classified "
-               "(category, PIPL sensitivity).\n\n**Check:** row counts match the source systems; flagged columns "
-               "(unmapped columns holding IDs or phones) are understood."),
+               "(category, PIPL sensitivity).\n\n**Check:** the row counts equal what the seller's systems "
+               "report (ask their IT for the figures before the run); the encoding is the one you expect. "
+               "**Decide** for every flagged column (an unmapped column that holds IDs, phones or e-mails): map "
+               "it in the params file, or leave it unmapped on purpose (it then never leaves the seller). A "
+               "`sensitive` classification (PIPL Art. 28) on a column you did not expect is a question for the "
+               "DPO before going on."),
         ("code", OPEN),
         ("code", "pipeline.step_backup(ctx)\nviews.json_table(ctx, 'backup_manifest', 'files', "
                  "['name', 'bytes', 'sha256'])"),
@@ -58,7 +62,11 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", "# 02 · Cleaning and validation\n\nPhones to E.164 (phonenumbers), e-mails, names (traditional to "
                "simplified, honorifics, pinyin key), resident IDs (GB 11643 check digit), dates and addresses. "
                "Invalid values are nulled in the standardized columns, the raw is kept, and every failure lands "
-               "in one table.\n\n**Check:** the failure counts per check are plausible for each source."),
+               "in one table.\n\n**Check:** the failure counts per check, source by source. **Decide:** a few per cent "
+               "failing is dirty data and is reported as such; a check failing for most of one source is "
+               "almost always a params problem (a date column read in the wrong `date_order`, a landline "
+               "column mapped to `phone`, a `default_country` missing for foreign numbers): fix the params "
+               "and rerun this step, never the raw export."),
         ("code", OPEN),
         ("code", "counts = pipeline.step_clean(ctx)\ncounts"),
         ("code", "views.report_csv(ctx, 'failure_counts')"),
@@ -86,7 +94,20 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("code", "views.report_csv(ctx, 'linkage_comparisons')"),
         ("code", "views.linkage_passes(ctx)"),
         ("code", "views.linkage_recall(ctx)"),
+        ("md", "**Reading the model.** For each comparison level, `m` is the share of true matches that "
+               "land on it and `u` the share of different people; its weight is log2(m/u). A weight of +10 "
+               "means that agreement is about 1,000 times likelier for one person than for two, 0 says "
+               "nothing, a negative weight is evidence against. A pair's total weight is the sum over its "
+               "comparisons plus the prior, and gives its match probability. **Decide:** a weight with the "
+               "wrong sign (different birth dates counting *for* a match) or an `m` near 1 on a rare level "
+               "points at a mapping problem, not at the people; fix the params and rerun."),
         ("code", "views.report_csv(ctx, 'match_parameters')"),
+        ("md", "Every compared pair by its total weight. The dashed line is the lower threshold "
+               "(`linkage.lower_threshold`, probability 0.5: below it pairs stay apart), the solid line the "
+               "upper one (`upper_threshold`, 0.95: at or above it they are joined); the shaded band between "
+               "is the review queue. A healthy run shows two humps far apart and a thin band; a large pile "
+               "inside the band means the comparisons cannot tell these records apart, and the queue below "
+               "is where a person decides."),
         ("code", "display(Image(filename=str(ctx.run.file('match_weights_chart'))))"),
         ("code", "views.report_csv(ctx, 'review_queue', head=10)"),
         ("md", "**The review app.** In JupyterLab the cell below pages through every pair (\"Pair N of M\"), "
@@ -102,8 +123,12 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
     "04_scoping": [
         ("md", "# 04 · Lawful scoping\n\nFor every golden customer: deal type (PIPL Art. 22/23), withdrawn consent "
                "and erasure requests (Art. 47), retention, minors under 14, purposes (minimisation), cross-border "
-               "(Art. 38-40, GDPR Art. 14).\n\n**Check:** input = transferred + merged + excluded; the exclusions "
-               "by reason; the cross-border mechanism."),
+               "(Art. 38-40, GDPR Art. 14).\n\n**Check:** input = transferred + merged + excluded (the step stops "
+               "when it does not add up); the exclusions by reason; the cross-border mechanism. **Decide:** "
+               "every exclusion code is a rule in the params file, so a figure you did not expect (many "
+               "`RETENTION_EXPIRED`, no `MINOR_UNDER_14` in a school source) is checked against the policy "
+               "with the DPO. An open request, a missing consent or a missing filing reference stops the "
+               "handover later with a one-line reason: resolve it in `policy`, never by editing the data."),
         ("code", OPEN),
         ("code", "recon = pipeline.step_scope(ctx)\nrecon"),
         ("code", "views.report_csv(ctx, 'exclusions_by_reason')"),
@@ -120,7 +145,10 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
                "consistency, timeliness, accuracy), before (all cleaned records) and after (golden customers to "
                "transfer). Gates in the params stop the export when a score is below its threshold.\n\n"
                "**Check:** after ≥ before where cleaning and linkage should help; every gate passes or has a "
-               "logged override."),
+               "logged override. **Decide:** a dimension that falls by more than a few points after "
+               "deduplication usually means survivorship kept an emptier record (look at `golden.rules` for "
+               "that field); a gate you cannot pass is overridden only with a reason and an approver "
+               "(`quality.overrides`), which the report and the audit log show."),
         ("code", OPEN),
         ("code", "counts = pipeline.step_quality(ctx)\ncounts"),
         ("code", "views.report_csv(ctx, 'quality_compare', head=40)"),
@@ -140,7 +168,10 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
         ("md", "# 06 · Encrypted, signed handover\n\nGolden customers (exported fields only), the record map and "
                "the notification roster, each as CSV encrypted (CMS EnvelopedData, AES-256) to the buyer's "
                "certificate; `manifest.json` with every hash and the reconciliation, signed by the seller "
-               "(`manifest.json.p7s`); a copy of the hash-chained audit log.\n\n**Check:** verification passes."),
+               "(`manifest.json.p7s`); a copy of the hash-chained audit log.\n\n**Check:** verification passes "
+               "and the row counts equal the reconciliation of notebook 04. Send the folder to the buyer and "
+               "the seller's certificate by another channel: the buyer verifies and loads it with "
+               "`migration-kit load` (README, \"The buyer's path\")."),
         ("code", OPEN),
         ("code", "counts = pipeline.step_handover(ctx)\ncounts"),
         ("code", "views.manifest_table(ctx)"),
@@ -149,7 +180,10 @@ BOOKS: dict[str, list[tuple[str, str]]] = {
     "07_report": [
         ("md", "# 07 · Handover report\n\nOne self-contained HTML file (works offline) for the seller's lawyers "
                "and the buyer's IT team: parties, inventory, classification, exclusions, deduplication, quality, "
-               "cross-border, reconciliation, manifest and the sign-off checklist."),
+               "cross-border, reconciliation, manifest and the sign-off checklist. Its first screen is the DPO's "
+               "summary: what needs attention, the records that add up, exclusions by reason, requests "
+               "honoured, minors, cross-border and the gates. **Decide:** nothing is signed while the red "
+               "box at the top lists anything."),
         ("code", OPEN),
         ("code", "result = pipeline.step_report(ctx)\n"
                  "print('report written:', ctx.run.file('report').name, '| sections:', result['sections'])"),
@@ -218,7 +252,8 @@ def execute() -> None:
     import papermill as pm
 
     # the notebooks' own run folder is bound to the params it started with: start it afresh
-    shutil.rmtree(NB_DIR.parent / "runs" / "rehearsal" / "notebook", ignore_errors=True)
+    for client in ("rehearsal", "rehearsal-buyer"):  # the seller's and the rehearsal buyer's
+        shutil.rmtree(NB_DIR.parent / "runs" / client / "notebook", ignore_errors=True)
     for path in sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb")):
         print("executing", path.name)
         pm.execute_notebook(str(path), str(path), cwd=str(NB_DIR), progress_bar=False, kernel_name="python3")

@@ -29,7 +29,7 @@ def _book(folder: Path, name: str, cells: list[str], params: str = 'params_file 
 
 def test_committed_notebooks_follow_the_house_rules():
     books = list_notebooks()
-    assert [b.name[:2] for b in books] == [f"{i:02d}" for i in range(len(books))] and len(books) == 8
+    assert [b.name[:2] for b in books] == [f"{i:02d}" for i in range(len(books))] and len(books) == 9
     for book in books:
         nb = nbformat.read(book, as_version=4)
         code = [c for c in nb.cells if c.cell_type == "code"]
