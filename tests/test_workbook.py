@@ -149,3 +149,22 @@ def test_the_kernel_stops_with_its_command(tmp_path):
     proc.wait()
     time.sleep(16)  # longer than the cell would take
     assert not marker.exists()
+
+
+def test_a_resumed_run_refuses_inputs_changed_since_it_read_them(tiny_sources, tmp_path):
+    """--from 03 after fixing the suppression list would otherwise reuse what notebook 01 read."""
+    from tests.conftest import base_params, write_params
+
+    params = write_params(tiny_sources, base_params() | {"policy": {"transfer_date": "2026-12-31"}})
+    books = tmp_path / "books"
+    books.mkdir()
+    _book(books, "00_a", ["x = 1"])
+    _book(books, "01_b", ["y = 2"])
+    args = {"run_id": "r", "runs_dir": tmp_path / "runs", "notebooks": books, "echo": lambda s: None}
+    run_workbook(params, **args)
+    original = (tiny_sources / "web.csv").read_bytes()
+    (tiny_sources / "web.csv").write_bytes(original.replace("張偉".encode("gbk"), "张伟".encode("gbk")))
+    with pytest.raises(WorkbookError, match=r"web\.csv changed since this run read it.*run without --from"):
+        run_workbook(params, from_step="01", **args)
+    (tiny_sources / "web.csv").write_bytes(original)
+    run_workbook(params, from_step="01", **args)  # the same bytes again: resuming is fine

@@ -701,6 +701,13 @@ ARTIFACTS = ArtifactRegistry(
             "seconds per finished notebook, for --from",
         ),
         _a(
+            "workbook_inputs",
+            "notebooks/inputs.json",
+            "workbook",
+            "aggregate",
+            "SHA-256 of every source and request list as the run read them, for --from",
+        ),
+        _a(
             "purge_record",
             "reports/purge_record.json",
             "purge",

@@ -22,7 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import MigrationKitError, WorkbookError
-from .runfolder import RunFolder, atomic_write_text, new_run_id
+from .params import Params
+from .runfolder import RunFolder, atomic_write_text, file_sha256, new_run_id
 
 __all__ = ["NOTEBOOKS_DIR", "list_notebooks", "notebook_parameters", "run_workbook"]
 
@@ -94,7 +95,7 @@ def run_workbook(
     params_file = Path(params_file).resolve()
     from .preflight import preflight
 
-    preflight(params_file)  # every problem that can be found before notebook 00, at once
+    params, _checked = preflight(params_file)  # every problem findable before notebook 00
     books = list_notebooks(notebooks)
     start = _step_of(books, from_step)  # checked before any folder is created
     from .pipeline import open_run  # refuses a run id started with other params
@@ -108,6 +109,18 @@ def run_workbook(
             f"cannot start at {books[start].stem}: earlier steps not finished in {run.root}: "
             f"{', '.join(missing)}; run without --from first"
         )
+    inputs = {str(p): file_sha256(p) for p in _input_files(params)}
+    inputs_file = run.file("workbook_inputs")
+    if start > 0 and inputs_file.exists():  # resuming: the earlier notebooks read these files
+        changed = [p for p, h in json.loads(inputs_file.read_text()).items() if inputs.get(p) != h]
+        if changed:
+            raise WorkbookError(
+                f"cannot start at {books[start].stem}: {Path(changed[0]).name} changed since this "
+                f"run read it{f' (and {len(changed) - 1} more)' if len(changed) > 1 else ''}; "
+                "the earlier notebooks' outputs no longer follow from it: run without --from"
+            )
+    else:
+        atomic_write_text(inputs_file, json.dumps(inputs, indent=2, sort_keys=True))
     injected = {
         "params_file": str(params_file),
         "runs_dir": str(run.root.parent.parent),
@@ -131,6 +144,11 @@ def run_workbook(
         km.shutdown_kernel(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
     return run.root
+
+
+def _input_files(params: Params) -> list[Path]:
+    """The seller's exports and request lists a run reads (notebook 01)."""
+    return [s.path for s in params.sources] + [s.path for s in params.suppression]
 
 
 def failed_cell(book: Path, executed: Path) -> str:
