@@ -47,6 +47,7 @@ __all__ = [
     "postgres_row_text",
     "rows_checksum",
     "sqlite_row_text",
+    "text_table",
 ]
 
 #: Name of the checksum the manifest carries (``tables.<t>.checksum.algorithm``).
@@ -100,17 +101,18 @@ def add_checksums(values: Iterable[str]) -> str:
     return lanes_hex(sums)
 
 
-def csv_checksum(plain: bytes) -> str:
-    """The checksum of one CSV part (header line first, as the exporter writes it).
+def text_table(plain: bytes) -> pa.Table:
+    """A CSV part (header line first) as an Arrow table of its cells' text, empty cells as ``""``
+    (never parsed into numbers or dates: the cells as the exporter wrote them).
 
     Example
     -------
-    >>> csv_checksum(b"a,b\\n1,true\\n") == rows_checksum(["1\\x1ftrue"])
-    True
+    >>> text_table(b"a,b\\n1,\\n").to_pylist()
+    [{'a': '1', 'b': ''}]
     """
     header = plain.split(b"\n", 1)[0].decode("utf-8")
     names = next(csv.reader([header]), [])
-    table = pacsv.read_csv(
+    return pacsv.read_csv(
         io.BytesIO(plain),
         convert_options=pacsv.ConvertOptions(
             column_types={n: pa.string() for n in names},
@@ -119,6 +121,18 @@ def csv_checksum(plain: bytes) -> str:
         ),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
     )
+
+
+def csv_checksum(plain: bytes) -> str:
+    """The checksum of one CSV part (header line first, as the exporter writes it).
+
+    Example
+    -------
+    >>> csv_checksum(b"a,b\\n1,true\\n") == rows_checksum(["1\\x1ftrue"])
+    True
+    """
+    table = text_table(plain)
+    names = table.column_names
     if not names or table.num_rows == 0:
         return rows_checksum([])
     cols = [pc.fill_null(table.column(i), "") for i in range(table.num_columns)]

@@ -53,6 +53,7 @@ from .checksum import (
     postgres_checksum_query,
     rows_checksum,
     sqlite_row_text,
+    text_table,
 )
 from .keys import key_matches, load_certificate, load_private_key
 from .verify import MANIFEST, decrypt_file, verify_handover
@@ -257,6 +258,16 @@ class _Parts:
                 signer_cert=self._signer,
             )
 
+    def load_row(self, digest: str, counts: dict[str, Any]) -> tuple[str, str | None, str, str]:
+        """The row recording this load in :data:`LOAD_TABLE`."""
+        run_id = self.manifest.get("run_id")
+        return (
+            digest,
+            None if run_id is None else str(run_id),
+            self.loaded_at,
+            json.dumps(counts, sort_keys=True),
+        )
+
     def reconcile(self, table: str, rows: int, checksum: str) -> dict[str, Any]:
         """Compare what the database holds with the manifest; raise when they differ."""
         info = self.tables[table]
@@ -350,15 +361,7 @@ def _load_sqlite(
             raise MigrationKitError(
                 f"{problems[0][0]}: {len(problems)} rows point at no customer; nothing loaded"
             )
-        con.execute(
-            f"INSERT INTO {LOAD_TABLE} VALUES (?, ?, ?, ?)",
-            (
-                digest,
-                parts.manifest.get("run_id"),
-                parts.loaded_at,
-                json.dumps(counts, sort_keys=True),
-            ),
-        )
+        con.execute(f"INSERT INTO {LOAD_TABLE} VALUES (?, ?, ?, ?)", parts.load_row(digest, counts))
         con.execute("COMMIT")
         con.close()
         if fresh:
@@ -393,8 +396,6 @@ def _load_duckdb(
     DuckDB on the way in; the checksum hashed and summed in SQL. A new database is built in a
     temporary file and renamed into place after the commit. None when already loaded."""
     import duckdb
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
 
     fresh = not target.exists()
     path = target.with_name(f".{target.name}.loading-{os.getpid()}") if fresh else target
@@ -433,16 +434,8 @@ def _load_duckdb(
                 )
             con.execute(f"CREATE TABLE {_quote(table)} ({', '.join(cols)})")
             for plain in parts.plaintexts(table):
-                header, _ = _rows(plain)
-                staged = pacsv.read_csv(
-                    io.BytesIO(plain),
-                    convert_options=pacsv.ConvertOptions(
-                        column_types={c: pa.string() for c in header},
-                        strings_can_be_null=False,
-                        quoted_strings_can_be_null=False,
-                    ),
-                    parse_options=pacsv.ParseOptions(newlines_in_values=True),
-                )
+                staged = text_table(plain)
+                header = staged.column_names
                 con.register("_staging", staged)
                 casts = ", ".join(
                     f"CAST(NULLIF({_quote(c)}, '') AS {DUCKDB_TYPES.get(types.get(c, 'text'))})"
@@ -456,15 +449,7 @@ def _load_duckdb(
             got = con.execute(query.format(table=_quote(table))).fetchone()
             n, sums = (int(got[0]), got[1:]) if got else (-1, (0, 0, 0, 0))
             counts[table] = parts.reconcile(table, n, lanes_hex(int(v) for v in sums))
-        con.execute(
-            f"INSERT INTO {log} VALUES (?, ?, ?, ?)",
-            [
-                digest,
-                parts.manifest.get("run_id"),
-                parts.loaded_at,
-                json.dumps(counts, sort_keys=True),
-            ],
-        )
+        con.execute(f"INSERT INTO {log} VALUES (?, ?, ?, ?)", list(parts.load_row(digest, counts)))
         con.execute("COMMIT")
         con.execute("CHECKPOINT")
         con.close()
@@ -585,12 +570,7 @@ def _load_postgres(
                 counts[table] = parts.reconcile(table, n, lanes_hex(int(v) for v in sums))
             con.execute(
                 sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(log),
-                (
-                    digest,
-                    parts.manifest.get("run_id"),
-                    parts.loaded_at,
-                    json.dumps(counts, sort_keys=True),
-                ),
+                parts.load_row(digest, counts),
             )
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
