@@ -87,8 +87,10 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _create(con: sqlite3.Connection, table: str, schema: dict[str, Any]) -> None:
-    cols = [f"{_quote(c)} {SQL_TYPES.get(t, 'TEXT')}" for c, t in schema["columns"].items()]
+def _create_sql(table: str, schema: dict[str, Any], types: dict[str, str], other: str) -> str:
+    """``CREATE TABLE`` for an embedded target: columns in its types (``other`` when a type is
+    unknown), the primary key and the foreign keys the manifest's schema names."""
+    cols = [f"{_quote(c)} {types.get(t, other)}" for c, t in schema["columns"].items()]
     if schema.get("primary_key"):
         cols.append(f"PRIMARY KEY ({', '.join(_quote(c) for c in schema['primary_key'])})")
     for col, ref in (schema.get("foreign_keys") or {}).items():
@@ -96,7 +98,11 @@ def _create(con: sqlite3.Connection, table: str, schema: dict[str, Any]) -> None
         cols.append(
             f"FOREIGN KEY ({_quote(col)}) REFERENCES {_quote(ref_table)}({_quote(ref_col)})"
         )
-    con.execute(f"CREATE TABLE {_quote(table)} ({', '.join(cols)})")
+    return f"CREATE TABLE {_quote(table)} ({', '.join(cols)})"
+
+
+def _create(con: sqlite3.Connection, table: str, schema: dict[str, Any]) -> None:
+    con.execute(_create_sql(table, schema, SQL_TYPES, "TEXT"))
 
 
 def _rows(plain: bytes) -> tuple[list[str], Iterator[list[str]]]:
@@ -424,15 +430,7 @@ def _load_duckdb(
         for table in parts.order:
             schema = parts.schema(table)
             types = schema["columns"]
-            cols = [f"{_quote(c)} {DUCKDB_TYPES.get(t, 'VARCHAR')}" for c, t in types.items()]
-            if schema.get("primary_key"):
-                cols.append(f"PRIMARY KEY ({', '.join(map(_quote, schema['primary_key']))})")
-            for col, ref in (schema.get("foreign_keys") or {}).items():
-                ref_table, ref_col = ref.split(".", 1)
-                cols.append(
-                    f"FOREIGN KEY ({_quote(col)}) REFERENCES {_quote(ref_table)}({_quote(ref_col)})"
-                )
-            con.execute(f"CREATE TABLE {_quote(table)} ({', '.join(cols)})")
+            con.execute(_create_sql(table, schema, DUCKDB_TYPES, "VARCHAR"))
             for plain in parts.plaintexts(table):
                 staged = text_table(plain)
                 header = staged.column_names
