@@ -31,7 +31,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import resource
@@ -40,7 +39,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from pathlib import Path
@@ -50,6 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import DEFAULT_ROOT, dataset, record_count  # noqa: E402
+from _measure import median_dict, run_sampled  # noqa: E402
 
 __all__ = ["main", "measure", "run_child", "scale_params"]
 
@@ -124,24 +123,11 @@ def run_child(mode: str, params_file: Path, runs_dir: Path) -> dict[str, Any]:
 
 
 # -- parent side ------------------------------------------------------------------------------
-def _tree_rss(proc: Any) -> int:
-    import psutil
-
-    total = 0
-    try:
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    for p in procs:
-        with contextlib.suppress(psutil.Error):
-            total += p.memory_info().rss
-    return total
 
 
 def measure(mode: str, params_file: Path, src: Path | None = None) -> dict[str, Any]:
     """One child run (``--child mode``), this tree's code or ``src``'s; adds ``tree_peak_gb``
     and ``wall`` (the child's lifetime) to its result."""
-    import psutil
 
     runs_dir = Path(tempfile.mkdtemp(prefix=f"bench_scale_{mode}_"))
     result_file = runs_dir / "result.json"
@@ -162,23 +148,7 @@ def measure(mode: str, params_file: Path, src: Path | None = None) -> dict[str, 
         env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")]).rstrip(
             os.pathsep
         )
-    peak = [0]
-    t0 = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=str(REPO), env=env, stdout=subprocess.DEVNULL)
-    proc = psutil.Process(child.pid)
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(proc))
-            done.wait(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    rc = child.wait()
-    wall = time.perf_counter() - t0
-    done.set()
-    sampler.join()
+    rc, wall, peak = run_sampled(cmd, cwd=str(REPO), env=env, quiet=True)
     try:
         result = (
             json.loads(result_file.read_text(encoding="utf-8"))
@@ -191,7 +161,7 @@ def measure(mode: str, params_file: Path, src: Path | None = None) -> dict[str, 
         )
     finally:
         shutil.rmtree(runs_dir, ignore_errors=True)
-    result["tree_peak_gb"] = peak[0] / 1024**3
+    result["tree_peak_gb"] = peak / 1024**3
     result["wall"] = wall
     return result
 
@@ -244,9 +214,6 @@ def scale_params(params: Path) -> Path:
     return out
 
 
-def _median_dict(dicts: list[dict[str, float]]) -> dict[str, float]:
-    keys = list(dict.fromkeys(k for d in dicts for k in d))
-    return {k: statistics.median(d[k] for d in dicts if k in d) for k in keys}
 
 
 def _summary(results: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -259,8 +226,8 @@ def _summary(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     return {
         "n": len(ok),
         "total": statistics.median(r["total"] for r in ok),
-        "steps": _median_dict([r["steps"] for r in ok]),
-        "linkage": _median_dict([r["linkage"] for r in ok if r["linkage"]]),
+        "steps": median_dict([r["steps"] for r in ok]),
+        "linkage": median_dict([r["linkage"] for r in ok if r["linkage"]]),
         "peak_gb": max(r["tree_peak_gb"] for r in ok),
     }
 

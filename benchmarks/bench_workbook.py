@@ -25,10 +25,8 @@ import os
 import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import traceback
 from pathlib import Path
@@ -39,6 +37,7 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import DEFAULT_ROOT, dataset, record_count  # noqa: E402
+from _measure import median_dict, run_sampled  # noqa: E402
 
 __all__ = ["run_child", "measure", "main"]
 
@@ -113,48 +112,17 @@ def run_child(mode: str, params_file: Path, runs_dir: Path) -> dict[str, Any]:
 
 
 # -- parent side ------------------------------------------------------------------------------
-def _tree_rss(proc) -> int:
-    import psutil
-
-    total = 0
-    try:
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    for p in procs:
-        try:
-            total += p.memory_info().rss
-        except psutil.Error:
-            pass
-    return total
 
 
 def measure(mode: str, params_file: Path, keep: bool = False) -> dict[str, Any]:
     """Run one child (``--child mode``) and sample its process tree's RSS; return the child's result
     plus ``tree_peak_gb`` and ``wall`` (the child's whole lifetime, interpreter start included)."""
-    import psutil
 
     runs_dir = Path(tempfile.mkdtemp(prefix=f"bench_workbook_{mode}_"))
     result_file = runs_dir / "result.json"
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--params", str(params_file),
            "--runs-dir", str(runs_dir), "--out", str(result_file)]
-    peak = [0]
-    t0 = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=str(REPO))
-    proc = psutil.Process(child.pid)
-    done = threading.Event()
-
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss(proc))
-            done.wait(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    rc = child.wait()
-    wall = time.perf_counter() - t0
-    done.set()
-    sampler.join()
+    rc, wall, peak = run_sampled(cmd, cwd=str(REPO))
     try:
         result = json.loads(result_file.read_text()) if result_file.exists() else \
             {"error": [f"child exited with {rc} and wrote no result"], "steps": {}, "total": wall}
@@ -163,14 +131,11 @@ def measure(mode: str, params_file: Path, keep: bool = False) -> dict[str, Any]:
             print(f"  run folder kept: {runs_dir}")
         else:
             shutil.rmtree(runs_dir, ignore_errors=True)
-    result["tree_peak_gb"] = peak[0] / 1024 ** 3
+    result["tree_peak_gb"] = peak / 1024**3
     result["wall"] = wall
     return result
 
 
-def _median_dict(dicts: list[dict[str, float]]) -> dict[str, float]:
-    keys = list(dict.fromkeys(k for d in dicts for k in d))
-    return {k: statistics.median(d[k] for d in dicts if k in d) for k in keys}
 
 
 def report(label: str, target: float, results: list[dict[str, Any]]) -> None:
@@ -183,7 +148,7 @@ def report(label: str, target: float, results: list[dict[str, Any]]) -> None:
                 print(f"    {line}")
     if not ok:
         return
-    steps = _median_dict([r["steps"] for r in ok])
+    steps = median_dict([r["steps"] for r in ok])
     total = statistics.median(r["total"] for r in ok)
     wall = statistics.median(r["wall"] for r in ok)
     records = ok[0]["records"]
@@ -193,7 +158,7 @@ def report(label: str, target: float, results: list[dict[str, Any]]) -> None:
     overhead = total - sum(steps.values())
     if overhead > 0.005:
         print(f"  {'(outside steps: start-up)':<34s} {overhead:8.2f} s  {100 * overhead / total:5.1f} %")
-    link = _median_dict([r["linkage"] for r in ok if r["linkage"]])
+    link = median_dict([r["linkage"] for r in ok if r["linkage"]])
     if link:
         print("  linkage stage breakdown (linkage_summary.json): " +
               ", ".join(f"{k} {v:.2f}" for k, v in link.items()))

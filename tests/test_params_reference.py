@@ -31,8 +31,12 @@ def test_every_accepted_key_has_an_example_and_a_description():
     assert missing_examples(sections) == []
     top = {k for s in sections.values() if s.name == "Params" for k in s.allowed}
     assert {"client", "deal", "sources", "suppression", "policy", "linkage", "golden", "quality", "keys"} <= top
-    undocumented = [f"{s.name}.{k}" for s in sections.values() for k in s.allowed
-                    if not s.described.get(k) and "." not in s.paths[0].replace("(top level)", "")]
+    # every key is described, but for the small mappings inside one key (each listed under the key
+    # whose description says what they hold)
+    inner = {"policy.purposes.<name>", "policy.purposes.order_fulfilment", "policy.crossborder_prior",
+             "linkage.tf_classes"}
+    undocumented = [f"{s.paths[0]}.{k}" for s in sections.values() for k in s.allowed
+                    if not s.described.get(k) and not set(s.paths) & inner]
     assert undocumented == []
 
 

@@ -39,8 +39,6 @@ from .params import Params, load_params
 
 __all__ = ["preflight", "source_headers"]
 
-#: Keys naming files that a later stage or a person writes: absent is no problem before a run.
-_WRITTEN_LATER = ("decisions", "send_log")
 #: Bytes of a CSV read to find its header (cut at a line end).
 _HEAD_BYTES = 1 << 20
 
@@ -63,6 +61,7 @@ def source_headers(
     """
     from .errors import InputError
     from .intake import detect_encoding
+    from .intake.readers import sniff_delimiter
 
     if not path.is_file():
         raise InputError(str(path), "file not found; check the source's path in the params file")
@@ -77,10 +76,7 @@ def source_headers(
         if not text.strip():
             raise InputError(str(path), "file is empty (no header, no rows); export it again")
         if delimiter is None:
-            try:
-                delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
-            except csv.Error:
-                delimiter = ","
+            delimiter = sniff_delimiter(text)
         lines = (line for line in text.splitlines() if line.strip())
         header = next(csv.reader(lines, delimiter=delimiter), [])
     elif format == "xlsx":
@@ -171,8 +167,6 @@ def _check_files(params: Params, problems: list[str]) -> int:
                 continue
             seen.add(path)
             count += 1
-            if key.endswith(_WRITTEN_LATER) and not path.exists():
-                continue  # e.g. no send log yet: notices are sent after this run
             if not path.is_file():
                 problems.append(f"{key}: file not found: {path}")
             elif not os.access(path, os.R_OK):
@@ -192,16 +186,13 @@ def _check_decisions(params: Params, problems: list[str]) -> None:
 
 
 def _check_keys(params: Params, problems: list[str]) -> str:
+    from .handover.keys import NO_KEYS_SECTION, load_key_material
+
     if params.keys is None:
         if params.rehearsal_keys:
             return "rehearsal (throw-away keys made per run)"
-        problems.append(
-            "keys: the params file has no keys: section; a real run names "
-            "recipient_certificates (the buyer's), signer_certificate and signer_key (the "
-            "seller's), see the README; a rehearsal on synthetic data says keys: {rehearsal: true}"
-        )
+        problems.append(f"keys: {NO_KEYS_SECTION}")
         return "missing"
-    from .handover.keys import load_key_material
 
     try:
         material = load_key_material(params.keys)

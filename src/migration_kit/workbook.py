@@ -111,7 +111,12 @@ def run_workbook(
         )
     inputs = {str(p): file_sha256(p) for p in _input_files(params)}
     inputs_file = run.file("workbook_inputs")
-    if start > 0 and inputs_file.exists():  # resuming: the earlier notebooks read these files
+    if start > 0:  # resuming: the earlier notebooks read these files
+        if not inputs_file.exists():
+            raise WorkbookError(
+                f"cannot start at {books[start].stem}: {run.root} recorded no inputs, so it cannot "
+                "show they are unchanged; run without --from"
+            )
         changed = [p for p, h in json.loads(inputs_file.read_text()).items() if inputs.get(p) != h]
         if changed:
             raise WorkbookError(

@@ -36,6 +36,7 @@ from ..errors import KeyMaterialError
 
 __all__ = [
     "MIN_RSA_BITS",
+    "NO_KEYS_SECTION",
     "KeyMaterial",
     "KeysSpec",
     "fingerprint",
@@ -421,6 +422,14 @@ def load_private_key(
     # _check_rsa raised unless the public half is RSA, so the private key is RSA too
     assert isinstance(key, rsa.RSAPrivateKey)
     return key
+
+
+#: Why a params file without ``keys:`` is refused, and what to write instead.
+NO_KEYS_SECTION = (
+    "the params file has no keys: section; a real run names recipient_certificates (the "
+    "buyer's), signer_certificate and signer_key (the seller's), see the README; a rehearsal on "
+    "synthetic data says keys: {rehearsal: true}"
+)
 
 
 def key_matches(key: rsa.RSAPrivateKey, cert: x509.Certificate) -> bool:

@@ -290,6 +290,19 @@ class _Parts:
         return {"rows": rows, "parts": int(info["parts"]), "checksum": checksum}
 
 
+def _already_loaded(before: list[str], digest: str, replace: bool, where: str) -> bool:
+    """True when the database holds exactly this handover (the load is a no-op); refuse another
+    handover unless ``replace``."""
+    if before == [digest]:
+        return True
+    if before and not replace:
+        raise MigrationKitError(
+            f"{where}: holds another handover ({before[0][:12]}...); give --replace to replace "
+            "it, or load into another database"
+        )
+    return False
+
+
 def _verified_manifest(root: Path, signer_cert: Any) -> tuple[dict[str, Any], str]:
     """The manifest once its signature (pinned seller), every file's hash and the audit chain
     verify; each part's plaintext hash is checked as it is decrypted, inside the transaction."""
@@ -327,15 +340,10 @@ def _load_sqlite(
             "run_id TEXT, loaded_at TEXT, rows TEXT)"
         )
         before = [r[0] for r in con.execute(f"SELECT manifest_sha256 FROM {LOAD_TABLE}")]
-        if before == [digest]:
+        if _already_loaded(before, digest, replace, str(target)):
             con.execute("ROLLBACK")
             con.close()
             return None
-        if before and not replace:
-            raise MigrationKitError(
-                f"{target}: holds another handover ({before[0][:12]}...); give --replace to "
-                "replace it, or load into another database"
-            )
         for table in [*reversed(parts.order), LOAD_TABLE]:
             con.execute(f"DROP TABLE IF EXISTS {_quote(table)}")
         con.execute(
@@ -414,15 +422,10 @@ def _load_duckdb(
             "run_id VARCHAR, loaded_at VARCHAR, rows VARCHAR)"
         )
         before = [r[0] for r in con.execute(f"SELECT manifest_sha256 FROM {log}").fetchall()]
-        if before == [digest]:
+        if _already_loaded(before, digest, replace, str(target)):
             con.execute("ROLLBACK")
             con.close()
             return None
-        if before and not replace:
-            raise MigrationKitError(
-                f"{target}: holds another handover ({before[0][:12]}...); give --replace to "
-                "replace it, or load into another database"
-            )
         for table in reversed(parts.order):
             con.execute(f"DROP TABLE IF EXISTS {_quote(table)}")
         con.execute(f"DELETE FROM {log}")
@@ -530,13 +533,8 @@ def _load_postgres(
             before = [
                 r[0] for r in con.execute(sql.SQL("SELECT manifest_sha256 FROM {}").format(log))
             ]
-            if before == [digest]:
+            if _already_loaded(before, digest, replace, "the database"):
                 return None
-            if before and not replace:
-                raise MigrationKitError(
-                    f"the database holds another handover ({before[0][:12]}...); give --replace "
-                    "to replace it, or load into another database"
-                )
             for table in reversed(parts.order):
                 con.execute(
                     sql.SQL("DROP TABLE IF EXISTS {} CASCADE").format(sql.Identifier(table))

@@ -150,17 +150,13 @@ def key_material(ctx: RunContext) -> KeyMaterial:
     """Load the params' keys, or, when the params say ``keys: {rehearsal: true}``, make throw-away
     keys under the run's ``secrets/keys`` (never committed, never exported). Without a ``keys:``
     section the run stops before any work: a real client never gets throw-away keys."""
-    from ..handover.keys import generate_keys, load_key_material, rehearsal_keys
+    from ..handover.keys import NO_KEYS_SECTION, generate_keys, load_key_material, rehearsal_keys
 
     spec = ctx.params.keys
     if spec is None and not ctx.params.rehearsal_keys:
         from ..errors import KeyMaterialError
 
-        raise KeyMaterialError(
-            "the params file has no keys: section; a real run names recipient_certificates (the "
-            "buyer's), signer_certificate and signer_key (the seller's), see the README; a "
-            "rehearsal on synthetic data says keys: {rehearsal: true}"
-        )
+        raise KeyMaterialError(NO_KEYS_SECTION)
     if spec is None:
         folder = ctx.run.path("secrets", "keys")
         files = [folder / f"{who}.{ext}" for who in ("seller", "buyer") for ext in ("key", "pem")]
