@@ -5,7 +5,10 @@ phone 97 %, e-mail 57 %, ID 41 %, name + birth 58 %; 30 % of the buyer's custome
 seller's, each side holding its own subset of their identifiers), runs the steps through the
 message files and prints, per step, the median seconds, microseconds per token, the ratio to the
 60 s target and, below 1M, the linear extrapolation to 1M (the elliptic-curve work is linear in
-the tokens). The counts are checked against the plaintext intersections.
+the tokens). The counts are checked against the plaintext intersections. A "floor" line gives
+the least time a step can take on this machine: its elliptic-curve operations divided by OpenSSL's
+own rate (P-256 and X25519 through ``cryptography``, one scalar multiplication each) times the
+cores.
 
 Example
 -------
@@ -107,6 +110,53 @@ def run_once(
     return out
 
 
+def ec_rates(seconds: float = 2.0) -> dict[str, float]:
+    """Diffie-Hellman operations per second on one core, OpenSSL through ``cryptography``: P-256
+    (the curve ``openmined.psi`` uses) and X25519 (the fastest curve OpenSSL offers). Each is one
+    variable-base scalar multiplication, the unit of ECDH-PSI work; hashing to the curve and
+    (de)serializing come on top, so these rates bound any ECDH-PSI from above."""
+    from cryptography.hazmat.primitives.asymmetric import ec, x25519
+
+    rates: dict[str, float] = {}
+    p_key, p_peer = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    x_key = x25519.X25519PrivateKey.generate()
+    x_peer = x25519.X25519PrivateKey.generate().public_key()
+    ops = {
+        "P-256": lambda: p_key.exchange(ec.ECDH(), p_peer.public_key()),
+        "X25519": lambda: x_key.exchange(x_peer),
+    }
+    for name, op in ops.items():
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            for _ in range(500):
+                op()
+            n += 500
+        rates[name] = n / (time.perf_counter() - t0)
+    return rates
+
+
+def print_floor(work: dict[str, int], singles: int, n: int, cores: int) -> None:
+    """The least time each step can take at 1M x 1M on this machine's cores, from the EC rates."""
+    rates = ec_rates()
+    scale = 1_000_000 / n
+    print(
+        "floor at 1M x 1M (EC operations / (one core's rate x "
+        f"{cores} cores); no hashing, no I/O, no Python):"
+    )
+    for name, rate in rates.items():
+        per = {s: w * scale / (rate * cores) for s, w in work.items()}
+        single = {
+            "request": singles, "answer": 2 * singles, "result": singles
+        }  # per-identifier tokens only (no combinations)
+        per1 = {s: w * scale / (rate * cores) for s, w in single.items()}
+        print(
+            f"  {name:6s} {rate / 1000:5.1f}k ops/s/core: 15 subsets "
+            + ", ".join(f"{s} {v:.0f} s" for s, v in per.items())
+            + "; per identifier only "
+            + ", ".join(f"{s} {v:.0f} s" for s, v in per1.items())
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--customers", type=int, default=100_000, help="customers per party")
@@ -142,6 +192,7 @@ def main() -> None:
         f"load average before: {load[0]:.1f} on {os.cpu_count()} cores (a shared machine: wall time "
         "includes waiting for the CPU; cpu/workers is the time on idle cores)"
     )
+    print_floor(work, singles_b, n, os.cpu_count() or 1)
     for step in ("request", "answer", "result"):
         med = statistics.median(float(r[step]) for r in runs)  # type: ignore[arg-type]
         cpu = statistics.median(float(r[f"{step}_cpu"]) for r in runs)  # type: ignore[arg-type]

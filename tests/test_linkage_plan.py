@@ -15,7 +15,7 @@ from migration_kit.clean import standardize
 from migration_kit.errors import ParamsError
 from migration_kit.linkage import link, pairwise_metrics
 from migration_kit.linkage.blocking import block_pairs
-from migration_kit.linkage.candidates import candidate_passes, count_pass_pairs
+from migration_kit.linkage.candidates import RARE_BLOCK, candidate_passes, count_pass_pairs
 from migration_kit.linkage.library import choose_comparisons
 from migration_kit.linkage.plan import plan_linkage
 from migration_kit.linkage.profile import profile_records
@@ -84,12 +84,21 @@ def test_chinese_name_levels_only_where_their_fields_exist(fields, levels):
         (CHINESE, {"phone", "name_key+phone_last4", "name_key+phone_first10"},
          {"name_swap", "given_name+family_name"}),
         ({**CHINESE, "city": (1.0, 1.0)}, {"email_name_city", "pinyin_key+city"}, set()),
+        # a rare full name alone: for Chinese names (characters and pinyin), never a Latin part
+        (CHINESE, {"name_key_rare", "pinyin_key_rare"}, {"given_name_rare"}),
     ],
 )
 def test_candidate_passes_follow_the_fields_present(fields, present, absent):
     names = {p["name"] for p in candidate_passes(_profile(fields))}
     assert present <= names
     assert not absent & names
+
+
+def test_rare_name_passes_cap_their_blocks_beside_the_whole_name_pass():
+    passes = {p["name"]: p for p in candidate_passes(_profile(CHINESE))}
+    assert passes["pinyin_key_rare"]["keys"] == passes["pinyin_key"]["keys"] == ["pinyin_key"]
+    assert passes["pinyin_key_rare"]["max_block_size"] == RARE_BLOCK
+    assert "max_block_size" not in passes["pinyin_key"]   # the section's cap
 
 
 def _brute_force(df: pd.DataFrame, keys: list[str], cap: int, link_only: bool) -> int:

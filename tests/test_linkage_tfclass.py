@@ -60,6 +60,17 @@ def test_class_log_odds(twice, four, probs, max_count, min_values, expected):
         assert np.isnan(g) if e is None else g == pytest.approx(e)
 
 
+def test_a_lower_level_counts_the_matches_of_every_pair_sharing_the_value():
+    # class 2: 3 values, so A = 3 agreeing pairs. Two share the value at a higher level (their
+    # matches, 0.9 each, are part of A); the third is the lower level's own pair.
+    vc = _values(3, 0)
+    all_sharing = class_log_odds(vc, np.arange(3), np.array([0.9, 0.9, 0.3]), max_count=2,
+                                 min_values=3, codes_out=np.array([2]))
+    own_only = class_log_odds(vc, np.array([2]), np.array([0.3]), max_count=2, min_values=3)
+    assert all_sharing.tolist() == pytest.approx([np.log2(2.1 / 0.9)])
+    assert own_only[0] < all_sharing[0]   # counting its own pairs alone understates the odds
+
+
 def test_every_pair_a_match_is_bounded():
     # all 3 agreeing pairs are matches: A - M = 0 is floored at half a pair, not infinite odds
     got = class_log_odds(_values(3, 0), np.arange(3), np.ones(3), max_count=2, min_values=1)

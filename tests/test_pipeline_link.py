@@ -157,7 +157,8 @@ def test_decisions_saved_in_lab_leave_the_workbook_run_unchanged(tmp_path, monke
         return counts, repr(views.review_form(ctx)), _entity(ctx.run.root)
 
     before = notebook_run()
-    assert "10 pairs to review" in before[1] and "saved to " in before[1]
+    queued = len(pd.read_csv(open_run(params, run_id=WORKBOOK_RUN_ID, runs_dir=runs).run.file("review_queue")))
+    assert queued > 0 and f"{queued} pairs to review" in before[1] and "saved to " in before[1]
     # JupyterLab: the same notebook with a live frontend shows the app; its match button saves
     monkeypatch.setattr(review_widget, "live_frontend", lambda: True)
     lab = open_run(params, run_id=WORKBOOK_RUN_ID, runs_dir=runs)

@@ -28,7 +28,11 @@ import pandas as pd
 from .blocking import block_codes
 from .library import CONTACT_FIELDS, FAMILIES, figure, is_chinese, usable
 
-__all__ = ["candidate_passes", "count_pass_pairs", "family_of", "pass_name"]
+__all__ = ["RARE_BLOCK", "candidate_passes", "count_pass_pairs", "family_of", "pass_name"]
+
+#: Largest block of a rare-name pass (``name_key_rare``, ``pinyin_key_rare``): a full name held
+#: by this many records or fewer pairs them on the name alone.
+RARE_BLOCK = 4
 
 
 def _atoms(prof: pd.DataFrame, min_fill: float) -> dict[str, list[str]]:
@@ -90,7 +94,11 @@ def candidate_passes(prof: pd.DataFrame, min_fill: float = 0.02) -> list[dict[st
     seen: set[tuple[str, ...]] = set()
 
     def add(keys: Sequence[str], **extra: Any) -> None:
-        key = (*keys, *(k for alt in extra.get("cross_keys", ()) for k in alt))
+        key = (
+            *keys,
+            *(k for alt in extra.get("cross_keys", ()) for k in alt),
+            str(extra.get("max_block_size", "")),
+        )
         if key in seen:
             return
         seen.add(key)
@@ -101,6 +109,10 @@ def candidate_passes(prof: pd.DataFrame, min_fill: float = 0.02) -> list[dict[st
             if a in whole:
                 add([a], **({"max_block_size": 50} if a in CONTACT_FIELDS else {}))
     names = atoms["name"]
+    # a rare full name alone: a value few records hold is evidence by itself (cheap to compare)
+    for a in names:
+        if a in ("name_key", "pinyin_key"):
+            add([a], name=f"{a}_rare", max_block_size=RARE_BLOCK)
     # a name's parts together (exact full name; prefixes of both)
     for a, b in (
         ("given_name", "family_name"),

@@ -341,13 +341,16 @@ def _score(
     for _ in range(tfc["iterations"] if tfc else 0):
         for c_idx, code, values, at, part in exact_parts:
             idx = np.flatnonzero(at)
+            # every candidate sharing the value holds matches of A_r, whatever its level
+            share = np.flatnonzero((values[i] == values[j]) & (values[i] >= 0))
             target = class_log_odds(
                 values,
-                values[i[idx]],
-                prob[idx],
+                values[i[share]],
+                prob[share],
                 max_count=tfc["max_count"],
                 min_values=tfc["min_values"],
                 source=src,
+                codes_out=values[i[idx]],
             )
             ok = ~np.isnan(target)
             new = target[ok] - model.prior_weight - float(model.weights[c_idx][code])

@@ -11,7 +11,8 @@ Frequency classes close the gap from the data, EM style. Values held by exactly 
 (``r <= max_count``) form class ``r``, more common values share geometric bins (each 1.5 times
 wider: 11-15, 16-22, ... records); every record pair agreeing on such a value is counted
 exactly (``A_r``: ``N_r * r * (r - 1) / 2``, cross-source only when linking). The model's current
-match probabilities of the candidate pairs at the level give the expected matches among them
+match probabilities of the candidate pairs sharing the value (at this level or, for a lower level
+such as pinyin, at a higher one too: ``A_r`` counts them all) give the expected matches among them
 (``M_r``; pairs never blocked together count as non-matches). The posterior log-odds of "agree on a
 class-r value, nothing else known" is then ``log2(M_r / (A_r - M_r))``: for each such pair the
 adjustment is set so that prior + level weight + adjustment equals it. Scoring and counting are
@@ -86,6 +87,7 @@ def class_log_odds(
     max_count: int,
     min_values: int,
     source: np.ndarray | None = None,
+    codes_out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Posterior log2-odds of a match for pairs agreeing on a value, per frequency class.
 
@@ -102,6 +104,10 @@ def class_log_odds(
         least ``min_values`` values are calibrated.
     source : numpy.ndarray, optional
         Source of every record when only cross-source pairs are compared.
+    codes_out : numpy.ndarray, optional
+        Value codes of the pairs to return the odds for (default ``codes_at``): a level below
+        the top of its comparison counts the matches of every candidate sharing the value (those
+        at higher levels too, as ``A_r`` does) and is calibrated for its own pairs.
 
     Returns
     -------
@@ -120,4 +126,4 @@ def class_log_odds(
     odds[usable] = np.log2(
         np.maximum(m_r[usable], 0.5) / np.maximum(a_r[usable] - m_r[usable], 0.5)
     )
-    return odds[pair_r]
+    return odds[pair_r if codes_out is None else r[np.asarray(codes_out, dtype=np.int64)]]
