@@ -62,6 +62,8 @@ def new_run_id(now: dt.datetime | None = None) -> str:
 
 #: Marker of an unfinished file; ``migration-kit verify`` reports any file carrying it.
 PARTIAL_MARK = ".partial-"
+#: Rows per parquet row group of a work table (the tables are read whole; statistics unused).
+PARQUET_ROW_GROUP = 4_000_000
 
 
 @contextlib.contextmanager
@@ -252,7 +254,11 @@ class RunFolder:
         target = self.file(name)
         with atomic_path(target) as tmp:
             if target.suffix == ".parquet":
-                df.to_parquet(tmp, index=False)
+                # one row group up to PARQUET_ROW_GROUP rows: a dictionary column (lineage's
+                # record ids) is written once, not once per million rows (3.3 s -> 0.9 s at 14M)
+                df.to_parquet(
+                    tmp, index=False, row_group_size=PARQUET_ROW_GROUP, write_statistics=False
+                )
             elif target.suffix == ".csv":
                 escape_formulas(df).to_csv(tmp, index=False, encoding="utf-8")
             else:

@@ -334,17 +334,18 @@ def _pick_grouped(ctx: _Ctx, rule: SurvivorshipRule) -> tuple[np.ndarray, np.nda
     (array([0]), array([0]))
     """
     ents, rows = _pick(ctx, rule)
-    missing = np.setdiff1d(np.arange(ctx.n_ent), ents)
+    have = np.zeros(ctx.n_ent, dtype=bool)  # a mask, not set operations: O(entities), no sort
+    have[ents] = True
     for lead in rule.group:
-        if not len(missing):
+        if have.all():
             break
         fallback = dataclasses.replace(
             rule, field=lead, group=tuple(f for f in rule.fields if f != lead)
         )
         more_e, more_r = _pick(ctx, fallback)
-        keep = np.isin(more_e, missing)
+        keep = ~have[more_e]
         ents, rows = np.concatenate([ents, more_e[keep]]), np.concatenate([rows, more_r[keep]])
-        missing = np.setdiff1d(missing, more_e[keep])
+        have[more_e[keep]] = True
     order = np.argsort(ents, kind="stable")
     return ents[order], rows[order]
 

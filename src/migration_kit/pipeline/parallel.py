@@ -4,11 +4,13 @@ processes, results in source order (the same tables as one process makes).
 A step hands :func:`map_balanced` a top-level function (spawn-safe: a worker imports it by
 name) and one argument tuple per source with its size in rows. Small inputs (fewer than
 :data:`POOL_MIN_ROWS` rows in all) stay in this process: a worker costs about a second to
-start and its arguments and results cross a pipe. Otherwise the sources are dealt largest
-first to the least loaded of ``workers`` lanes; lane 0 runs here while the others run in a
-``spawn`` process pool, so the step's time is about its largest lane's. ``MIGRATION_KIT_WORKERS``
-sets the number of lanes (``1``: everything here); by default one per idle core (the load
-average tells), at most one per source.
+start and its arguments and results cross a pipe. Otherwise the jobs are taken largest first
+by whichever lane is free next: this process starts with the largest (it crosses no pipe), each
+worker of a ``spawn`` process pool is fed by a thread of this process, so a source slower per
+row than its size says (foreign phones, long addresses) cannot hold the step up while another
+lane idles (926k records: cleaning 12.6 s -> 9.3 s against dealing the sources by size).
+``MIGRATION_KIT_WORKERS`` sets the number of lanes (``1``: everything here); by default one per
+idle core (the load average tells), at most one per source.
 
 Example
 -------
@@ -21,12 +23,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import TypeVar
 
-__all__ = ["POOL_MIN_ROWS", "WORKERS_ENV", "lanes", "map_balanced"]
+__all__ = ["POOL_MIN_ROWS", "WORKERS_ENV", "map_balanced"]
 
 #: Below this many rows in all, a step's sources are handled in this process.
 POOL_MIN_ROWS = 200_000
@@ -34,25 +38,6 @@ POOL_MIN_ROWS = 200_000
 WORKERS_ENV = "MIGRATION_KIT_WORKERS"
 
 R = TypeVar("R")
-
-
-def lanes(sizes: Sequence[int], workers: int | None = None) -> list[list[int]]:
-    """Deal job indices to ``workers`` lanes, largest first to the least loaded lane (ties: the
-    lower lane); lane 0 is this process's. Empty lanes are dropped.
-
-    Example
-    -------
-    >>> lanes([467, 354, 75, 30], workers=2)
-    [[0], [1, 2, 3]]
-    """
-    n = max(1, workers if workers is not None else _workers())
-    load = [0] * n
-    out: list[list[int]] = [[] for _ in range(n)]
-    for i in sorted(range(len(sizes)), key=lambda i: (-sizes[i], i)):
-        lane = min(range(n), key=lambda k: (load[k], k))
-        out[lane].append(i)
-        load[lane] += sizes[i]
-    return [sorted(lane) for lane in out if lane]
 
 
 def _workers() -> int:
@@ -110,31 +95,83 @@ def map_balanced(
     """
     n = min(len(jobs), workers if workers is not None else _workers())
     least = POOL_MIN_ROWS if min_total is None else min_total
-    plan = lanes(sizes, n) if sum(sizes) >= least and n > 1 else [list(range(len(jobs)))]
+    results: dict[int, R] = {}
+    if sum(sizes) < least or n <= 1:
+        for i in range(len(jobs)):
+            results[i] = fn(*jobs[i])
+            if on_done is not None:
+                on_done(i, results[i])
+        return [results[i] for i in range(len(jobs))]
+    return _shared(fn, jobs, sizes, n, on_done)
+
+
+def _shared(
+    fn: Callable[..., R],
+    jobs: Sequence[tuple[object, ...]],
+    sizes: Sequence[int],
+    n: int,
+    on_done: Callable[[int, R], None] | None,
+) -> list[R]:
+    """Greedy list scheduling: the jobs largest first, each to whichever lane is free next
+    (this process or one of ``n - 1`` workers, each fed by a thread of this process), so a
+    source slower per row than its size says cannot hold the step up. Results in job order."""
+    pending = deque(sorted(range(len(jobs)), key=lambda i: (-sizes[i], i)))
+    lock = threading.Lock()
+    remote: dict[int, R] = {}
+    failed: list[int] = []
+
+    def take() -> int | None:
+        with lock:
+            return pending.popleft() if pending else None
+
+    def feed(pool: ProcessPoolExecutor) -> None:
+        while (i := take()) is not None:
+            try:
+                value = pool.submit(fn, *jobs[i]).result()
+            except Exception:  # the job again here: its own error, with its type
+                with lock:
+                    failed.append(i)
+                continue
+            with lock:
+                remote[i] = value
+
     results: dict[int, R] = {}
 
-    def finished(i: int, value: R) -> None:
-        results[i] = value
-        if on_done is not None:
-            on_done(i, value)
+    def collect() -> None:
+        with lock:
+            arrived = sorted(set(remote) - set(results))
+            got = {i: remote[i] for i in arrived}
+        for i in arrived:
+            results[i] = got[i]
+            if on_done is not None:
+                on_done(i, got[i])
 
-    if len(plan) == 1:
-        for i in plan[0]:
-            finished(i, fn(*jobs[i]))
-        return [results[i] for i in range(len(jobs))]
-    with ProcessPoolExecutor(max_workers=len(plan) - 1, mp_context=get_context("spawn")) as pool:
-        with _main_hidden():  # the workers start here
-            futures: list[tuple[int, Future[R]]] = [
-                (i, pool.submit(fn, *jobs[i])) for lane in plan[1:] for i in lane
-            ]
-        for i in plan[0]:
-            finished(i, fn(*jobs[i]))
-        for i, future in futures:
-            try:
-                value = future.result()
-            except Exception:  # the job again here: its own error, with its type
-                value = fn(*jobs[i])
-            finished(i, value)
+    first = take()  # the largest stays here: it crosses no pipe
+    pool_of = ProcessPoolExecutor(max_workers=n - 1, mp_context=get_context("spawn"))
+    with pool_of as pool, _main_hidden():  # the workers start here
+        feeders = [threading.Thread(target=feed, args=(pool,)) for _ in range(n - 1)]
+        for t in feeders:
+            t.start()
+        try:
+            i = first
+            while i is not None:
+                results[i] = fn(*jobs[i])
+                if on_done is not None:
+                    on_done(i, results[i])
+                collect()
+                i = take()
+        except BaseException:
+            with lock:  # an error here: the workers take no further job
+                pending.clear()
+            raise
+        finally:
+            for t in feeders:
+                t.join()
+    collect()
+    for i in sorted(failed):
+        results[i] = fn(*jobs[i])
+        if on_done is not None:
+            on_done(i, results[i])
     return [results[i] for i in range(len(jobs))]
 
 
