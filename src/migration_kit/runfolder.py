@@ -130,6 +130,53 @@ def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _plain_text_csv(df: pd.DataFrame, path: Path) -> bool:
+    r"""Write ``df`` as pandas would (minimal quoting, empty for null) through Arrow's C++ writer
+    when that gives the same bytes: every column text or null, no value needing quotes (a comma,
+    a quote or a line end makes Arrow refuse) and none starting like a formula. Returns whether
+    it wrote; otherwise the caller writes with pandas (lookup index at 1.7M rows: 2.8 s -> 0.5 s).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     ok = _plain_text_csv(pd.DataFrame({"a": ["x", None], "b": ["1", ""]}), Path(d, "t"))
+    ...     ok, Path(d, "t").read_text()
+    (True, 'a,b\nx,1\n,\n')
+    >>> _plain_text_csv(pd.DataFrame({"a": ["=1"], "b": ["x"]}), Path("unused")), _plain_text_csv(
+    ...     pd.DataFrame({"n": [1], "b": ["x"]}), Path("unused"))
+    (False, False)
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
+
+    names = [str(c) for c in df.columns]
+    if len(names) < 2 or not all(df[c].dtype == object for c in df.columns):
+        return False  # one column: pandas quotes an empty value (a blank line would be lost)
+    if not df.columns.is_unique or any(set(n) & set(',"\r\n') or not n for n in names):
+        return False
+    try:
+        table = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        return False
+    if not all(pa.types.is_string(f.type) or pa.types.is_null(f.type) for f in table.schema):
+        return False
+    for col in table.columns:
+        if pa.types.is_string(col.type):
+            for start in FORMULA_START:
+                if pc.any(pc.starts_with(col, start)).as_py():
+                    return False
+    options = pcsv.WriteOptions(include_header=False, quoting_style="none")
+    try:
+        with pa.OSFile(str(path), "wb") as sink:
+            sink.write((",".join(names) + "\n").encode("utf-8"))
+            pcsv.write_csv(table, sink, options)
+    except pa.ArrowInvalid:  # a value needs quotes: pandas quotes it
+        return False
+    return True
+
+
 def unescape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """Undo :func:`escape_formulas` on a CSV read back (the ``'`` before a formula start)."""
     for col in df.columns:
@@ -260,7 +307,8 @@ class RunFolder:
                     tmp, index=False, row_group_size=PARQUET_ROW_GROUP, write_statistics=False
                 )
             elif target.suffix == ".csv":
-                escape_formulas(df).to_csv(tmp, index=False, encoding="utf-8")
+                if not _plain_text_csv(df, tmp):
+                    escape_formulas(df).to_csv(tmp, index=False, encoding="utf-8")
             else:
                 raise KeyError(f"artifact {name!r} ({art.path}) is not a table")
         return target
