@@ -29,15 +29,16 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
     from ..quality.fidelity import fidelity_gate, field_reconciliation
     from ..quality.gates import GateReport, check_gates, enforce_gates
     from ..quality.per_record import per_record
-    from ..quality.score import compare, score
+    from ..quality.score import compare, evaluate_table, score
 
     run, spec, date = ctx.run, ctx.params.quality, ctx.reference_date
     progress = Progress("quality", enabled=progress_wanted(ctx.progress))
     std, failures = run.read_table("std"), run.read_table("failures")
     entities = run.read_table("entities")
-    before = score(
-        std, spec, stage="before", reference_date=date, failures=failures, entities=entities
-    )
+    checked = evaluate_table(
+        std, spec, reference_date=date, failures=failures, entities=entities
+    )  # once for the stage score and the per-record scores
+    before = score(std, spec, stage="before", reference_date=date, evaluation=checked)
     golden = transfer_golden(ctx)
     after = score(golden, spec, stage="after", reference_date=date)
     progress.done("scores before and after", len(std) + len(golden))
@@ -47,7 +48,7 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
         "quality_after_by_check": run.write_table("quality_after_by_check", after.by_check),
         "quality_by_source": run.write_table("quality_by_source", before.by_source),
     }
-    records = per_record(std, failures, spec, reference_date=date, entities=entities)
+    records = per_record(std, failures, spec, reference_date=date, evaluation=checked)
     run.write_table("record_quality", records)
     worst = records.groupby("source")["score"].describe()[["count", "mean", "min"]].reset_index()
     run.write_table("record_quality_by_source", worst)

@@ -198,7 +198,7 @@ def field_reconciliation(
     picked = lineage[lineage["entity_id"].isin(gold.index) & ~lineage["rule"].isin(AGGREGATE_RULES)]
     picked_row = keys.rows(picked)
     picked_field = picked["field"].astype("category")
-    picked_gold = pd.Index(gold.index).get_indexer(picked["entity_id"].astype(str).to_numpy())
+    picked_gold = _Keys._codes(picked["entity_id"], pd.Index(gold.index))  # categories once
     rows = []
     for field in CANONICAL_FIELDS:
         has_raw, has_std = f"{_RAW}{field}" in std, field in std

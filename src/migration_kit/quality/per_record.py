@@ -26,8 +26,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .checks import CheckContext
-from .score import evaluate
+from .score import Evaluation, evaluate_table
 from .spec import QualitySpec
 
 __all__ = ["per_record"]
@@ -41,6 +40,7 @@ def per_record(
     reference_date: date | None = None,
     entities: pd.DataFrame | None = None,
     top: int = 3,
+    evaluation: Evaluation | None = None,
 ) -> pd.DataFrame:
     """Score each record of ``std``.
 
@@ -57,20 +57,20 @@ def per_record(
         For the entity-uniqueness check (a record merged into an earlier one is flagged).
     top : int
         How many reasons to list.
+    evaluation : Evaluation, optional
+        The checks already run on ``std`` (the stage score's, :func:`.score.evaluate_table`).
 
     Returns
     -------
     DataFrame
         ``source, record_id, score, n_failing, top_reasons`` in ``(source, record_id)`` order.
     """
-    ctx = CheckContext.build(
-        std,
-        failures=failures,
-        entities=entities,
-        reference_date=reference_date,
-        timeliness_years=spec.timeliness_years,
-    )
-    app, fail, reasons = evaluate(ctx, spec)
+    if evaluation is None:
+        evaluation = evaluate_table(
+            std, spec, reference_date=reference_date, failures=failures, entities=entities
+        )
+    ctx, app, fail = evaluation.ctx, evaluation.applicable, evaluation.failing
+    reasons = evaluation.reasons
     w = np.array([c.weight for c in spec.checks], dtype=float)
     denom = app.astype(float) @ w
     num = fail.astype(float) @ w
