@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..artifacts import ARTIFACTS
@@ -154,11 +155,14 @@ def _csv(df: pd.DataFrame, header: bool, date_only: Mapping[str, bool]) -> bytes
     """CSV bytes via pyarrow (RFC 4180: strings quoted, nulls empty, ``\n``); dates ISO 8601."""
     df = df.copy(deep=False)
     for col, day in date_only.items():
-        df[col] = (
-            df[col].dt.strftime("%Y-%m-%d" if day else "%Y-%m-%dT%H:%M:%S")
-            if len(df)
-            else df[col].astype(object)
-        )
+        form = "%Y-%m-%d" if day else "%Y-%m-%dT%H:%M:%S"
+        if getattr(df[col].dt, "tz", None) is not None:  # local time of its zone, as pandas does
+            df[col] = df[col].dt.strftime(form) if len(df) else df[col].astype(object)
+            continue
+        # Arrow's strftime (C++, 2x faster at 1M rows), in whole seconds as pandas gives
+        stamps = pc.cast(pa.array(df[col], from_pandas=True), pa.timestamp("s"), safe=False)
+        text = pc.strftime(stamps, format=form).to_numpy(zero_copy_only=False)
+        df[col] = pd.Series(text, index=df.index, dtype=object)
     try:
         table = pa.Table.from_pandas(df, preserve_index=False)
     except (
