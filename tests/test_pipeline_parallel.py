@@ -100,24 +100,42 @@ def test_clean_in_a_worker_makes_the_same_tables(tmp_path, monkeypatch):
         assert tables["here"][t].equals(tables["pool"][t])
 
 
-IDLE_CASES = [  # cores, 1-minute load average (None: unknown), lanes
-    (2, 1.0, 2),  # this process alone: the other core is idle
-    (2, 1.4, 1),
-    (2, 4.3, 1),  # a busy machine: a worker would only add its overhead
-    (8, 2.0, 7),
+IDLE_CASES = [  # cores, cores busy with other work (None: unknown), lanes
+    (2, 0.0, 2),  # this process alone: both cores are its lanes
+    (2, 0.4, 2),
+    (2, 0.6, 1),
+    (2, 1.0, 1),  # another process on one core: a worker would only add its overhead
+    (2, 4.3, 1),
+    (8, 1.0, 7),
     (4, None, 4),
 ]
 
 
-@pytest.mark.parametrize("cores,load,expected", IDLE_CASES)
-def test_default_lanes_are_the_idle_cores(cores, load, expected, monkeypatch):
+@pytest.mark.parametrize("cores,busy,expected", IDLE_CASES)
+def test_default_lanes_are_the_idle_cores(cores, busy, expected, monkeypatch):
     monkeypatch.delenv(WORKERS_ENV, raising=False)
     monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(parallel, "_busy_cores", lambda n: busy)
+    assert parallel._workers() == expected
+
+
+def test_busy_cores_are_measured_now_where_proc_stat_tells():
+    if not Path("/proc/stat").exists():
+        pytest.skip("no /proc/stat here")
+    busy = parallel._busy_cores(2, window=0.05)
+    assert busy is not None and 0.0 <= busy <= 2.0
+
+
+@pytest.mark.parametrize("load,expected", [((1.0, 1.0, 1.0), 0.0), ((2.5, 1, 1), 1.5), (None, None)])
+def test_without_proc_stat_the_load_average_less_this_process(monkeypatch, load, expected):
+    def no_file(*args, **kwargs):
+        raise OSError("no /proc/stat")
 
     def loadavg():
         if load is None:
             raise OSError("no load average")
-        return (load, load, load)
+        return load
 
+    monkeypatch.setattr(parallel, "open", no_file, raising=False)
     monkeypatch.setattr(os, "getloadavg", loadavg)
-    assert parallel._workers() == expected
+    assert parallel._busy_cores(2) == expected

@@ -10,7 +10,8 @@ worker of a ``spawn`` process pool is fed by a thread of this process, so a sour
 row than its size says (foreign phones, long addresses) cannot hold the step up while another
 lane idles (926k records: cleaning 12.6 s -> 9.3 s against dealing the sources by size).
 ``MIGRATION_KIT_WORKERS`` sets the number of lanes (``1``: everything here); by default one per
-idle core (the load average tells), at most one per source.
+idle core (``/proc/stat`` over a fifth of a second tells; a run that just ended does not count,
+as it would in the load average), at most one per source.
 
 Example
 -------
@@ -41,18 +42,45 @@ R = TypeVar("R")
 
 
 def _workers() -> int:
-    """``MIGRATION_KIT_WORKERS``, else one lane per idle core plus this process's: a worker
+    """``MIGRATION_KIT_WORKERS``, else one lane per idle core (this process takes one): a worker
     pays only on a core nobody else uses (on a busy machine it costs its start-up and the
     pickling of its arguments and results, about a fifth more CPU, and finishes later)."""
     given = os.environ.get(WORKERS_ENV, "").strip()
     if given.isdigit() and int(given) > 0:
         return int(given)
     cores = os.cpu_count() or 1
-    try:
-        busy = os.getloadavg()[0]  # runnable processes, this one included
-    except OSError:  # no load average on this platform: every core
+    busy = _busy_cores(cores)
+    if busy is None:  # neither /proc/stat nor a load average: every core
         return cores
-    return max(1, min(cores, 1 + int(cores - busy)))
+    return max(1, min(cores, int(cores - busy + 0.5)))  # the idle cores, this process on one
+
+
+def _busy_cores(cores: int, window: float = 0.2) -> float | None:
+    """Cores busy now, other processes' work: the CPU time ``/proc/stat`` counts as not idle
+    over ``window`` seconds (this process waits meanwhile), else the one-minute load average
+    less this process (which lags a minute behind: a run just finished still counts)."""
+    import time
+
+    def ticks() -> tuple[int, int] | None:
+        try:
+            with open("/proc/stat", encoding="ascii") as f:
+                parts = [int(x) for x in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        idle = parts[3] + (parts[4] if len(parts) > 4 else 0)  # idle + iowait
+        return sum(parts), idle
+
+    first = ticks()
+    if first is not None:
+        time.sleep(window)
+        second = ticks()
+        if second is not None and second[0] > first[0]:
+            total, idle = second[0] - first[0], second[1] - first[1]
+            return cores * (total - idle) / total
+    try:
+        return max(0.0, os.getloadavg()[0] - 1.0)
+    except OSError:
+        return None
 
 
 def map_balanced(
@@ -93,10 +121,11 @@ def map_balanced(
     >>> map_balanced(pow, [(2, 3), (3, 2)], sizes=[10, 10], workers=1)
     [8, 9]
     """
-    n = min(len(jobs), workers if workers is not None else _workers())
     least = POOL_MIN_ROWS if min_total is None else min_total
+    small = sum(sizes) < least or len(jobs) <= 1  # decided before measuring the idle cores
+    n = 1 if small else min(len(jobs), workers if workers is not None else _workers())
     results: dict[int, R] = {}
-    if sum(sizes) < least or n <= 1:
+    if n <= 1:
         for i in range(len(jobs)):
             results[i] = fn(*jobs[i])
             if on_done is not None:
