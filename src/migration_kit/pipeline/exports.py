@@ -13,7 +13,7 @@ import pandas as pd
 
 from .context import RunContext
 
-__all__ = ["EXPORT_TABLES", "export_frames", "transfer_golden"]
+__all__ = ["EXPORT_TABLES", "export_customers", "export_frames", "transfer_golden"]
 
 
 def transfer_golden(ctx: RunContext) -> pd.DataFrame:
@@ -28,10 +28,11 @@ def transfer_golden(ctx: RunContext) -> pd.DataFrame:
 EXPORT_TABLES = ("customers", "record_map", "notification_roster")
 
 
-def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:
-    """The plaintext tables for the buyer: only exported fields of transferred customers."""
+def export_customers(ctx: RunContext, golden: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The buyer's customers table: the exported fields of the transferred customers
+    (``golden``: :func:`transfer_golden`, when the caller holds it already)."""
     run = ctx.run
-    golden = transfer_golden(ctx)
+    golden = transfer_golden(ctx) if golden is None else golden
     fields = run.read_table("fields")
     exported = [f for f in fields.loc[fields["exported"], "field"] if f in golden.columns]
     customers = golden[["entity_id", *exported]].sort_values("entity_id").reset_index(drop=True)
@@ -59,6 +60,13 @@ def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:
         )
         for f in conditioned:
             customers[f] = customers[f].where(pd.Series(consented, index=customers.index))
+    return customers
+
+
+def export_frames(ctx: RunContext) -> dict[str, pd.DataFrame]:
+    """The plaintext tables for the buyer: only exported fields of transferred customers."""
+    run = ctx.run
+    customers = export_customers(ctx)
     rec = run.read_table("record_dispositions")
     # excluded records stay with the seller: even their ids would tell who asked for erasure
     rec = rec[rec["disposition"].isin(["transferred", "merged"])]

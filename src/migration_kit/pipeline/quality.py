@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..deals import deal_type
 from .context import RunContext, StepResult, releases_memory
-from .exports import export_frames, transfer_golden
+from .exports import export_customers, transfer_golden
 from .progress import Progress, progress_wanted
 
 __all__ = ["step_quality"]
@@ -66,6 +66,7 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
     )
     run.write_table("record_quality_top_reasons", top.reset_index(drop=True))
     progress.done("per-record quality", len(records))
+    del checked, records, reasons, top, worst  # memory: the reconciliation holds lineage
     with run.writing("quality_dimensions_chart") as tmp:
         plot_dimensions(before, after, tmp)
     with run.writing("quality_failures_chart") as tmp:
@@ -77,7 +78,7 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
         golden,
         run.read_table("lineage"),
         run.read_table("fields"),
-        export_frames(ctx)["customers"],
+        export_customers(ctx, golden),
         groups={
             member: f"{rule.strategy} (with {rule.field})"
             for rule in ctx.params.golden.rules

@@ -88,6 +88,7 @@ def step_scope(ctx: RunContext) -> StepResult:
             params.policy.require_date().year, exclude_run=run.run_id
         ),
     )
+    del lineage, entities  # memory: the rest of the step needs neither
     recon = result.reconcile()
     progress.done("dispositions", len(std))
     roster = build_roster(
