@@ -39,15 +39,6 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
         std, spec, reference_date=date, failures=failures, entities=entities
     )  # once for the stage score and the per-record scores
     before = score(std, spec, stage="before", reference_date=date, evaluation=checked)
-    golden = transfer_golden(ctx)
-    after = score(golden, spec, stage="after", reference_date=date)
-    progress.done("scores before and after", len(std) + len(golden))
-    out = {
-        "quality_compare": run.write_table("quality_compare", compare(before, after)),
-        "quality_before_by_check": run.write_table("quality_before_by_check", before.by_check),
-        "quality_after_by_check": run.write_table("quality_after_by_check", after.by_check),
-        "quality_by_source": run.write_table("quality_by_source", before.by_source),
-    }
     records = per_record(std, failures, spec, reference_date=date, evaluation=checked)
     run.write_table("record_quality", records)
     worst = records.groupby("source")["score"].describe()[["count", "mean", "min"]].reset_index()
@@ -66,7 +57,16 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
     )
     run.write_table("record_quality_top_reasons", top.reset_index(drop=True))
     progress.done("per-record quality", len(records))
-    del checked, records, reasons, top, worst  # memory: the reconciliation holds lineage
+    del checked, records, reasons, top, worst  # memory: before the golden records are read
+    golden = transfer_golden(ctx)
+    after = score(golden, spec, stage="after", reference_date=date)
+    progress.done("scores before and after", len(std) + len(golden))
+    out = {
+        "quality_compare": run.write_table("quality_compare", compare(before, after)),
+        "quality_before_by_check": run.write_table("quality_before_by_check", before.by_check),
+        "quality_after_by_check": run.write_table("quality_after_by_check", after.by_check),
+        "quality_by_source": run.write_table("quality_by_source", before.by_source),
+    }
     with run.writing("quality_dimensions_chart") as tmp:
         plot_dimensions(before, after, tmp)
     with run.writing("quality_failures_chart") as tmp:

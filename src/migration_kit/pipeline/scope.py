@@ -123,7 +123,9 @@ def step_scope(ctx: RunContext) -> StepResult:
     out["confidentiality_annex"] = run.write_text(
         "confidentiality_annex", confidentiality_annex(params.deal)
     )
-    index = lookup_index(std, result.record_dispositions, run.hash_key(), rec_keys)
+    n_records, ids = len(std), std[["source", "record_id"]]
+    del std, golden, matches  # memory: the index needs the record ids and their keys only
+    index = lookup_index(ids, result.record_dispositions, run.hash_key(), rec_keys)
     out["lookup_index"] = run.write_table("lookup_index", index)
     progress.done("lookup index", len(index))
     missing = int(roster["contact_missing"].sum()) if len(roster) else 0
@@ -148,7 +150,7 @@ def step_scope(ctx: RunContext) -> StepResult:
     }
     inputs = {name: run.file(name) for name in ("std", "entities", "golden")}
     ctx.audit("scope", inputs, out, counts)
-    progress.finish(len(std))
+    progress.finish(n_records)
     check_requests(requests)
     check_crossborder(result.crossborder, params.policy.crossborder_reference)
     return dict(counts)
