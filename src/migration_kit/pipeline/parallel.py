@@ -104,7 +104,7 @@ def map_balanced(
     sizes : sequence of int
         Each job's size (rows): the balance, and whether a pool pays (:data:`POOL_MIN_ROWS`).
     workers : int, optional
-        Lanes (default ``MIGRATION_KIT_WORKERS``, else the CPU count).
+        Lanes (default ``MIGRATION_KIT_WORKERS``, else the idle cores: :func:`_workers`).
     on_done : callable, optional
         Called with ``(index, result)`` as each job finishes here, and for the workers' jobs
         once collected (progress lines).
