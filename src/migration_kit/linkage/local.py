@@ -50,7 +50,7 @@ from .model import (
     nonmatch_u,
     tf_adjustment,
 )
-from .spec import ConflictRule, LinkageSpec
+from .spec import LinkageSpec
 from .tfclass import class_log_odds
 
 __all__ = ["COMPARE_CHUNK", "LocalEngine", "entity_ids"]
@@ -150,14 +150,13 @@ class LocalEngine:
         forbidden: PositionPairs | None = None,
     ) -> Clusters:
         """:func:`.cluster_pairs` over the conflict columns and rules, then :func:`entity_ids`."""
-        conflicts: tuple[str | ConflictRule, ...] = (*spec.conflict_columns, *spec.conflict_rules)
         labels = cluster_pairs(
             df,
             pairs.i,
             pairs.j,
             scores.match_probability,
             spec.upper_threshold,
-            conflicts,
+            spec.conflicts,
             forced,
             forbidden,
         )
@@ -338,11 +337,25 @@ def _score(
                 )
     weight, prob = model.predict(levels, adjust)
     tfc = spec.tf_classes or {}
+    # per part: its own pairs, and every candidate sharing the value (matches of A_r, whatever
+    # their level); both fixed across the iterations
+    calibrated = (
+        [
+            (
+                c_idx,
+                code,
+                values,
+                part,
+                np.flatnonzero(at),
+                np.flatnonzero((values[i] == values[j]) & (values[i] >= 0)),
+            )
+            for c_idx, code, values, at, part in exact_parts
+        ]
+        if tfc
+        else []
+    )
     for _ in range(tfc["iterations"] if tfc else 0):
-        for c_idx, code, values, at, part in exact_parts:
-            idx = np.flatnonzero(at)
-            # every candidate sharing the value holds matches of A_r, whatever its level
-            share = np.flatnonzero((values[i] == values[j]) & (values[i] >= 0))
+        for c_idx, code, values, part, idx, share in calibrated:
             target = class_log_odds(
                 values,
                 values[i[share]],

@@ -495,6 +495,11 @@ class LinkageSpec:
     conflict_rules: tuple[ConflictRule, ...] = ()
     tf_classes: dict[str, int] | None = None
 
+    @property
+    def conflicts(self) -> tuple[str | ConflictRule, ...]:
+        """What keeps two records apart in clustering: the conflict columns, then the rules."""
+        return (*self.conflict_columns, *self.conflict_rules)
+
     @classmethod
     def default(cls) -> LinkageSpec:
         """The reference client's spec (:data:`DEFAULT_SPEC`)."""

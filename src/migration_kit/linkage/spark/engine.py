@@ -56,7 +56,7 @@ from ..engine import (
     TrainedModel,
 )
 from ..local import LocalEngine, _random_pairs, entity_ids, fit_model
-from ..spec import ConflictRule, LinkageSpec
+from ..spec import LinkageSpec
 from .cluster import spark_cluster
 from .compare import compared_columns, level_names, spark_compare
 from .em import level_shares, order_patterns, pattern_counts
@@ -218,7 +218,6 @@ class SparkEngine:
     ) -> Clusters:
         """Distributed conflict-aware components (:func:`.cluster.spark_cluster`), then
         :func:`~migration_kit.linkage.local.entity_ids`."""
-        conflicts: tuple[str | ConflictRule, ...] = (*spec.conflict_columns, *spec.conflict_rules)
         with self._step("connected components"):
             labels = spark_cluster(
                 self.spark,
@@ -227,7 +226,7 @@ class SparkEngine:
                 pairs.j,
                 scores.match_probability,
                 spec.upper_threshold,
-                conflicts,
+                spec.conflicts,
                 forced,
                 forbidden,
             )
