@@ -13,7 +13,11 @@ process on the product run's ``work/std.parquet`` (the same cleaned records).
 
 Printed: records, candidate pairs, pairwise precision / recall / F1 against the generator's
 truth, the blocking recall (true pairs among the candidates / true pairs) beside the planner's
-estimate, planning + link seconds, wall seconds and peak RSS of each process.
+estimate, planning + link seconds, wall seconds and peak RSS of each process. Under the table,
+the information ceiling of the product's candidate pairs (``_ceiling.py``): the best pairwise F1
+an oracle that knows the truth reaches by deciding each evidence class (comparison levels, term
+frequency, how common the name is overall and in its city) at once, unconstrained and merging
+only classes at least as sure as the run's automatic-merge threshold.
 
 Seconds, all from ``reports/linkage_summary.json``: ``plan`` = ``blocking_recall.planning_seconds``
 (the planner's time as the product measures it; a product that does not write it gets
@@ -42,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _ceiling import information_ceiling
 from _data import blocking_recall, child_run, dataset, record_count, run_dedupe, time_planning
 
 from migration_kit.linkage import pairwise_metrics
@@ -141,6 +146,27 @@ def truth_labels(params: Path, std: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(lab.isna(), "?" + key, lab.to_numpy()))
 
 
+def oracle_lines(run_dir: Path, truth: pd.Series, summary: dict) -> list[str]:
+    """The information ceiling of the product's candidate pairs (``_ceiling.py``): the best
+    pairwise F1 of an oracle deciding each evidence class, unconstrained and at the run's
+    automatic-merge threshold."""
+    pairs = pd.read_parquet(run_dir / "work" / "pairs.parquet")
+    pairs = pairs[
+        [c for c in pairs.columns if c in ("i", "j", "tf_adjustment") or c.startswith("gamma_")]
+    ]
+    std = pd.read_parquet(run_dir / "work" / "std.parquet", columns=["name_key", "city"])
+    upper = float((summary.get("review_band") or {}).get("upper", 0.95))
+    lines = []
+    for label, floor in (("any class", 0.0), (f"classes >= {upper:g} true", upper)):
+        c = information_ceiling(pairs, truth.to_numpy(), std, min_rate=floor)
+        lines.append(
+            f"information ceiling, oracle merging {label}: P {c['precision']:.4f} "
+            f"R {c['recall']:.4f} F1 {c['f1']:.4f} ({c['classes']:,} evidence classes; "
+            f"lowest rate merged {c['rate']:.2f})"
+        )
+    return lines
+
+
 def _f(v: float, width: int, digits: int) -> str:
     return f"{'-':>{width}}" if v != v else f"{v:>{width}.{digits}f}"
 
@@ -229,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(HEADER)
         print(row("product", product), flush=True)
+        notes.extend(oracle_lines(run.run_dir, truth, run.summary))
         if not args.no_ceiling:
             truth_file = workdir / "truth_labels.parquet"
             pd.DataFrame({"label": truth.to_numpy()}).to_parquet(truth_file)
