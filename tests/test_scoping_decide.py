@@ -144,6 +144,30 @@ def test_lineage_picks_representative():
     assert (rd.loc[("web", "1"), "disposition"], rd.loc[("pos", "1"), "merged_into"]) == ("transferred", "web:1")
 
 
+LINEAGE_CASES = [  # lineage rows (entity, source, record_id), expected per-record counts
+    ([("E1", "web", "1"), ("E1", "web", "1"), ("E1", "pos", "1")], {("web", "1"): 2, ("pos", "1"): 1}),
+    ([("E9", "web", "1"), ("E1", "pos", "1")], {("web", "1"): 0, ("pos", "1"): 1}),  # other entity
+    ([("E1", "nowhere", "1"), ("E1", "web", "99")], {("web", "1"): 0, ("pos", "1"): 0}),  # no record
+    ([], {("web", "1"): 0, ("pos", "1"): 0}),
+]
+
+
+@pytest.mark.parametrize("rows,expected", LINEAGE_CASES)
+@pytest.mark.parametrize("categorical", [False, True])
+def test_lineage_counts(rows, expected, categorical):
+    """The work table's categorical lineage counts by integer codes what a groupby counts."""
+    from migration_kit.scoping.disposition import _lineage_counts
+
+    rec = pd.DataFrame({"source": ["web", "pos", "web"], "record_id": ["1", "1", "2"],
+                        "entity_id": ["E1", "E1", "E2"]})
+    lineage = pd.DataFrame(rows, columns=["entity_id", "source", "record_id"], dtype=object)
+    lineage["field"] = "phone"
+    if categorical:
+        lineage = lineage.astype("category")
+    got = dict(zip(zip(rec["source"], rec["record_id"]), _lineage_counts(rec, lineage).tolist()))
+    assert got == {**expected, ("web", "2"): 0}
+
+
 def _policy(**kw):
     return PolicySpec.from_dict({"transfer_date": T.isoformat(), **kw})
 

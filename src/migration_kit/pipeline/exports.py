@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..scoping.codes import has_code
 from .context import RunContext
 
 __all__ = ["EXPORT_TABLES", "export_customers", "export_frames", "transfer_golden"]
@@ -38,8 +39,7 @@ def export_customers(ctx: RunContext, golden: pd.DataFrame | None = None) -> pd.
     customers = golden[["entity_id", *exported]].sort_values("entity_id").reset_index(drop=True)
     if "marketing_consent" in customers:  # a marketing opt-out (退订) travels as refused consent
         ent = run.read_table("entity_dispositions")
-        flags = ent["flags"].fillna("").astype(str).str.split(";")
-        optout = ent.loc[flags.map(lambda f: "MARKETING_OPTOUT" in f), "entity_id"]
+        optout = ent.loc[has_code(ent["flags"], "MARKETING_OPTOUT"), "entity_id"]
         hit = customers["entity_id"].isin(optout)
         if hit.any():
             consent = customers["marketing_consent"].astype("boolean")

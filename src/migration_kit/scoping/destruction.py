@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..errors import ScopingError
 from ..masking import keyed_hash, keyed_hash_series
+from .codes import count_codes
 
 __all__ = [
     "DESTROY_METHOD",
@@ -107,15 +108,12 @@ def destruction_log(
 
 
 def _by_reason(log: pd.DataFrame) -> list[str]:
-    codes = log.assign(code=log["reason_codes"].str.split(";")).explode("code")
-    by = codes.groupby("code", sort=True)["destroyed"].agg(["size", "sum"])
+    size = count_codes(log["reason_codes"])
+    done = count_codes(log["reason_codes"], weights=log["destroyed"]).reindex(size.index)
     return [
         "| reason code | records | to destroy | to retain |",
         "|---|---|---|---|",
-        *(
-            f"| {c} | {int(r['size'])} | {int(r['sum'])} | {int(r['size'] - r['sum'])} |"
-            for c, r in by.iterrows()
-        ),
+        *(f"| {c} | {int(n)} | {int(done[c])} | {int(n - done[c])} |" for c, n in size.items()),
     ]
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..deals import deal_type
+from .codes import count_codes
 from .disposition import ScopingResult
 from .policy import PolicySpec
 from .rules import RULES_BY_CODE
@@ -36,8 +37,7 @@ def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> list[str]:
 
 
 def _codes(series: pd.Series) -> pd.Series:
-    c = series.fillna("").str.split(";").explode()
-    return c[c != ""].value_counts().sort_index()
+    return count_codes(series)
 
 
 def processing_record(
