@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("params",),
     ("handover", "scoping", "quality", "linkage", "synthetic"),
     ("intake", "clean"),
-    ("artifacts", "runfolder", "chain", "deals", "registry", "masking", "schema", "_spec", "errors",
+    ("artifacts", "runfolder", "chain", "codes", "deals", "registry", "masking", "schema", "_spec", "errors",
      "_version"),
 ]
 #: The bottom layer is one shared core: its modules may import each other (no cycles).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..scoping.codes import has_code
+from ..codes import has_code
 from .context import RunContext
 
 __all__ = ["EXPORT_TABLES", "export_customers", "export_frames", "transfer_golden"]

@@ -28,7 +28,7 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
     from ..quality.charts import plot_dimensions, plot_failures_by_source
     from ..quality.fidelity import fidelity_gate, field_reconciliation
     from ..quality.gates import GateReport, check_gates, enforce_gates
-    from ..quality.per_record import per_record
+    from ..quality.per_record import per_record, top_reason_counts
     from ..quality.score import compare, evaluate_table, score
 
     run, spec, date = ctx.run, ctx.params.quality, ctx.reference_date
@@ -44,20 +44,15 @@ def step_quality(ctx: RunContext, *, enforce: bool = True) -> StepResult:
     worst = records.groupby("source")["score"].describe()[["count", "mean", "min"]].reset_index()
     run.write_table("record_quality_by_source", worst)
     # what to fix at the source: how many records each failing check hits, per source
-    reasons = records.assign(reason=records["top_reasons"].str.split(";")).explode("reason")
-    reasons = reasons[reasons["reason"].fillna("") != ""]
     top = (
-        reasons.groupby(["source", "reason"])
-        .size()
-        .rename("records")
-        .reset_index()
+        top_reason_counts(records)
         .sort_values(["source", "records", "reason"], ascending=[True, False, True])
         .groupby("source")
         .head(5)
     )
     run.write_table("record_quality_top_reasons", top.reset_index(drop=True))
     progress.done("per-record quality", len(records))
-    del checked, records, reasons, top, worst  # memory: before the golden records are read
+    del checked, records, top, worst  # memory: before the golden records are read
     golden = transfer_golden(ctx)
     after = score(golden, spec, stage="after", reference_date=date)
     progress.done("scores before and after", len(std) + len(golden))

@@ -26,10 +26,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from ..codes import split_codes
 from .score import Evaluation, evaluate_table
 from .spec import QualitySpec
 
-__all__ = ["per_record"]
+__all__ = ["per_record", "top_reason_counts"]
 
 
 def per_record(
@@ -111,3 +112,25 @@ def per_record(
         }
     )
     return out.iloc[ctx.order].reset_index(drop=True)
+
+
+def top_reason_counts(records: pd.DataFrame) -> pd.DataFrame:
+    """``source, reason, records``: how many records of each source have each failing check
+    among their top reasons (``;``-joined, as :func:`per_record` writes them), counted per
+    distinct text.
+
+    Example
+    -------
+    >>> records = pd.DataFrame({"source": ["pos", "pos", "web"],
+    ...                         "top_reasons": ["phone_valid;email_valid", "phone_valid", ""]})
+    >>> top_reason_counts(records).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'source': 'pos', 'reason': 'email_valid', 'records': 1},
+     {'source': 'pos', 'reason': 'phone_valid', 'records': 2}]
+    """
+    per = records.groupby(["source", "top_reasons"], sort=False, observed=True).size()
+    rows = [
+        (source, code, int(n)) for (source, text), n in per.items() for code in split_codes(text)
+    ]
+    table = pd.DataFrame(rows, columns=["source", "reason", "records"])
+    by = table.groupby(["source", "reason"], sort=True)["records"].sum()
+    return by.astype("int64").reset_index()

@@ -27,9 +27,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from ..codes import count_codes
 from ..errors import ScopingError
 from ..masking import keyed_hash, keyed_hash_series
-from .codes import count_codes
 
 __all__ = [
     "DESTROY_METHOD",

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..codes import count_codes
 from ..deals import deal_type
 from ..errors import LawfulnessError, ScopingError
 from ..schema import ENTITY_DISPOSITION_COLUMNS, RECORD_DISPOSITION_COLUMNS
-from .codes import count_codes
 from .crossborder import crossborder_summary
 from .policy import PolicySpec
 from .rules import MERGED_CODE, RULES, RuleContext, evaluate_rules

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..codes import count_codes
 from ..deals import deal_type
-from .codes import count_codes
 from .disposition import ScopingResult
 from .policy import PolicySpec
 from .rules import RULES_BY_CODE

@@ -1,11 +1,11 @@
-"""Reason and flag codes counted and tested per distinct text (``scoping.codes``)."""
+"""Reason and flag codes counted and tested per distinct text (``migration_kit.codes``)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from migration_kit.scoping.codes import count_codes, has_code, split_codes
+from migration_kit.codes import count_codes, has_code, split_codes
 
 SPLIT_CASES = [
     ("A;B", ["A", "B"]),
@@ -49,7 +49,9 @@ def test_count_codes_equals_row_by_row(rows, weights):
         for code in split_codes(text):
             expected[code] = expected.get(code, 0) + n
     series = pd.Series(rows, dtype=object)
-    assert count_codes(series, None if weights is None else pd.Series(weights)).to_dict() == expected
+    assert (
+        count_codes(series, None if weights is None else pd.Series(weights)).to_dict() == expected
+    )
 
 
 HAS_CASES = [
