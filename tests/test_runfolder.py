@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from migration_kit.runfolder import _plain_text_csv, escape_formulas
+from migration_kit.runfolder import _plain_text_csv, escape_formulas, write_csv
 
 CSV_CASES = [  # columns, whether Arrow's writer may write it
     ({"a": ["x", "", None, " sp ", "中文"], "b": ["1", "2", "3", "4", "5"]}, True),
@@ -16,7 +16,15 @@ CSV_CASES = [  # columns, whether Arrow's writer may write it
     ({"a": ["=SUM(1)", "x"], "b": ["1", "2"]}, False),  # a formula start: pandas escapes it
     ({"a": ["-1", "x"], "b": ["1", "2"]}, False),
     ({"a": ["x", None]}, False),                         # one column: pandas quotes an empty cell
-    ({"a": [1, 2], "b": ["x", "y"]}, False),             # numbers stay pandas'
+    ({"a": [1, 2], "b": ["x", "y"]}, True),              # numpy numbers as pandas writes them
+    ({"p": [0.5002173970826581, float("nan"), -0.0, 1e-300, float("inf"), 12.0],
+      "w": [-3.25, 0.1, 1e16, 2.5e-7, -1e100, 0.0]}, True),
+    ({"n": [-1, 0, 2**62], "b": [True, False, True]}, True),   # a negative number is not a formula
+    ({"f": [1.5, None], "t": ["-x", "y"]}, False),       # a text formula start beside numbers
+    ({"d": pd.to_datetime(["2026-01-01", None]), "b": ["x", "y"]}, False),  # dates stay pandas'
+    ({"i": pd.array([1, None], dtype="Int64"), "b": ["x", "y"]}, False),    # nullable: pandas'
+    ({"c": pd.Categorical(["x", "y"]), "b": ["x", "y"]}, False),
+    ({"f": pd.Series([0.1, 2.5], dtype="float32"), "b": ["x", "y"]}, False),  # float32: pandas'
     ({"a b": ["x"], "c,d": ["y"]}, False),               # a header that needs quotes
 ]
 
@@ -29,3 +37,12 @@ def test_arrow_csv_gives_pandas_bytes_or_leaves_it_to_pandas(tmp_path, columns, 
     escape_formulas(df).to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8")
     if wrote:
         assert (tmp_path / "arrow.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+@pytest.mark.parametrize("columns,fast", CSV_CASES)
+def test_write_csv_always_gives_pandas_bytes(tmp_path, columns, fast):
+    """Whichever writer writes it, the file is what escape_formulas + pandas write."""
+    df = pd.DataFrame(columns)
+    write_csv(df, tmp_path / "any.csv")
+    escape_formulas(df).to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8")
+    assert (tmp_path / "any.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()

@@ -50,7 +50,7 @@ import pandas as pd
 
 from ..errors import InputError, LinkageError, ParamsError
 from ..masking import mask_cell, mask_series, mask_value
-from ..runfolder import atomic_path, escape_formulas, unescape_formulas
+from ..runfolder import atomic_path, unescape_formulas, write_csv
 
 __all__ = [
     "DECISIONS",
@@ -255,7 +255,7 @@ def write_review_queue(queue: pd.DataFrame, path: str | os.PathLike) -> Path:
     'pair_id,decision'
     """
     with atomic_path(Path(path)) as tmp:
-        escape_formulas(queue).to_csv(tmp, index=False, encoding="utf-8")
+        write_csv(queue, tmp)
     return Path(path)
 
 
