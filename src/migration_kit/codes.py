@@ -39,13 +39,14 @@ def count_codes(series: pd.Series, weights: pd.Series | None = None) -> pd.Serie
     {'A': 1, 'B': 1}
     """
     values = series.fillna("").astype(str)
+    per_text: pd.Series
     if weights is None:
         per_text = values.value_counts(sort=False)
     else:
         w = pd.Series(np.asarray(weights, dtype=np.int64), index=values.index)
         per_text = w.groupby(values.to_numpy(), sort=False).sum()
     counts: dict[str, int] = {}
-    for text, n in per_text.items():
+    for text, n in zip(per_text.index, per_text.to_numpy(), strict=True):
         for code in split_codes(text):
             counts[code] = counts.get(code, 0) + int(n)
     index = pd.Index(list(counts), dtype=object)

@@ -128,9 +128,9 @@ def top_reason_counts(records: pd.DataFrame) -> pd.DataFrame:
      {'source': 'pos', 'reason': 'phone_valid', 'records': 2}]
     """
     per = records.groupby(["source", "top_reasons"], sort=False, observed=True).size()
-    rows = [
-        (source, code, int(n)) for (source, text), n in per.items() for code in split_codes(text)
-    ]
+    sources, texts = per.index.get_level_values(0), per.index.get_level_values(1)
+    keys = zip(sources, texts, per.to_numpy(), strict=True)
+    rows = [(source, code, int(n)) for source, text, n in keys for code in split_codes(text)]
     table = pd.DataFrame(rows, columns=["source", "reason", "records"])
     by = table.groupby(["source", "reason"], sort=True)["records"].sum()
     return by.astype("int64").reset_index()

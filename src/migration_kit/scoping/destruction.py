@@ -110,10 +110,11 @@ def destruction_log(
 def _by_reason(log: pd.DataFrame) -> list[str]:
     size = count_codes(log["reason_codes"])
     done = count_codes(log["reason_codes"], weights=log["destroyed"]).reindex(size.index)
+    rows = zip(size.index, size.to_numpy(), done.fillna(0).to_numpy(), strict=True)
     return [
         "| reason code | records | to destroy | to retain |",
         "|---|---|---|---|",
-        *(f"| {c} | {int(n)} | {int(done[c])} | {int(n - done[c])} |" for c, n in size.items()),
+        *(f"| {c} | {int(n)} | {int(d)} | {int(n - d)} |" for c, n, d in rows),
     ]
 
 
