@@ -18,7 +18,7 @@ import yaml
 
 from .context import RunContext, StepResult, releases_memory
 from .progress import Progress, progress_wanted
-from .requests import normalized_suppression
+from .requests import normalized_suppression, std_for_requests
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..linkage.engine import LinkageEngine
@@ -108,7 +108,7 @@ def step_link(ctx: RunContext) -> StepResult:
 
     run = ctx.run
     progress = Progress("link", enabled=progress_wanted(ctx.progress))
-    std = run.read_table("std")
+    std = std_for_requests(ctx)  # linkage and golden records read the cleaned values
     spec, recall, engine = resolve_linkage(ctx, std)
     progress.done("linkage plan", len(std))
     read = read_decisions(ctx, std)
