@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..linkage.review import REVIEW_FIELDS
+from ..scoping.suppression import MATCH_FIELDS
 from .context import RunContext, StepResult, releases_memory
 from .parallel import Helper, helper_process
 from .progress import Progress, progress_wanted
@@ -95,6 +97,18 @@ def _engine(ctx: RunContext, key_cache: dict[Any, Any] | None) -> LinkageEngine:
 
 #: What the review-queue job imports (a helper process loads them while the linkage runs).
 _REVIEW_MODULES = ("migration_kit.linkage.review", "migration_kit.scoping.suppression")
+#: The record columns the review queue shows and requests match on (all the job is sent).
+_REVIEW_COLUMNS = tuple(
+    dict.fromkeys(
+        [
+            "source",
+            "record_id",
+            *REVIEW_FIELDS.values(),
+            *MATCH_FIELDS,
+            *(f"raw__{f}" for f in MATCH_FIELDS),
+        ]
+    )
+)
 
 
 def _review_job(
@@ -164,8 +178,10 @@ def _link(ctx: RunContext, std: pd.DataFrame, progress: Progress, helper: Helper
     rows = np.unique(np.concatenate([i, j]))
     review = helper.later(
         _review_job,
-        std.iloc[rows].reset_index(drop=True),
-        band_pairs.assign(i=np.searchsorted(rows, i), j=np.searchsorted(rows, j)),
+        std.iloc[rows][[c for c in _REVIEW_COLUMNS if c in std.columns]].reset_index(drop=True),
+        band_pairs.drop(columns=["rule", "tf_adjustment"], errors="ignore").assign(
+            i=np.searchsorted(rows, i), j=np.searchsorted(rows, j)
+        ),
         result.params,
         (spec.lower_threshold, spec.upper_threshold),
         normalized_suppression(ctx)[1],
@@ -173,6 +189,9 @@ def _link(ctx: RunContext, std: pd.DataFrame, progress: Progress, helper: Helper
     )
     golden = build_golden(std, entities, ctx.params.golden)
     progress.done("golden records", len(golden.golden))
+    queued, with_request = review()  # made meanwhile
+    helper.close()  # its memory back before the largest tables are written
+    progress.done("requests matched, review queue", queued, "pairs")
     out = {
         "entities": run.write_table("entities", entities),
         "golden": run.write_table("golden", golden.golden),
@@ -180,8 +199,6 @@ def _link(ctx: RunContext, std: pd.DataFrame, progress: Progress, helper: Helper
         "pairs": run.write_table("pairs", result.pairs),
     }
     progress.done("tables written")
-    queued, with_request = review()
-    progress.done("requests matched, review queue", queued, "pairs")
     run.write_table("match_parameters", result.params)
     run.write_table("blocking_report", result.blocking_report)
     with run.writing("match_weights_chart") as tmp:

@@ -212,6 +212,12 @@ class Helper:
     def __init__(self, pool: ProcessPoolExecutor | None) -> None:
         self._pool = pool
 
+    def close(self) -> None:
+        """End the worker (after the last result: its memory goes back now); idempotent."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
     @property
     def remote(self) -> bool:
         """Whether jobs go to a worker process."""
