@@ -139,26 +139,3 @@ def test_without_proc_stat_the_load_average_less_this_process(monkeypatch, load,
     monkeypatch.setattr(parallel, "open", no_file, raising=False)
     monkeypatch.setattr(os, "getloadavg", loadavg)
     assert parallel._busy_cores(2) == expected
-
-
-HELPER_CASES = [  # size, workers, whether the job runs in another process
-    (10, 2, False),  # too small: here
-    (parallel.POOL_MIN_ROWS, 2, True),
-    (parallel.POOL_MIN_ROWS, 1, False),  # one lane: here
-]
-
-
-@pytest.mark.parametrize("size,workers,remote", HELPER_CASES)
-def test_helper_process_runs_the_job_beside_this_one_only_where_it_pays(size, workers, remote):
-    with parallel.helper_process(size, workers=workers, warm=("json",)) as helper:
-        pid = helper.later(os.getpid)
-        assert helper.remote is remote
-        assert (pid() != os.getpid()) is remote
-
-
-def test_helper_process_raises_the_jobs_own_error():
-    """An error in the worker is raised here with its own type and message."""
-    with parallel.helper_process(parallel.POOL_MIN_ROWS, workers=2) as helper:
-        result = helper.later(read_table, Path("/nonexistent/input.csv"))
-        with pytest.raises(InputError, match="input.csv"):
-            result()

@@ -10,17 +10,13 @@ Example
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import yaml
 
-from ..linkage.review import REVIEW_FIELDS
-from ..scoping.suppression import MATCH_FIELDS
 from .context import RunContext, StepResult, releases_memory
-from .parallel import Helper, helper_process
 from .progress import Progress, progress_wanted
 from .requests import normalized_suppression, std_for_requests
 
@@ -95,63 +91,24 @@ def _engine(ctx: RunContext, key_cache: dict[Any, Any] | None) -> LinkageEngine:
     return LocalEngine(key_cache=key_cache)
 
 
-#: What the review-queue job imports (a helper process loads them while the linkage runs).
-_REVIEW_MODULES = ("migration_kit.linkage.review", "migration_kit.scoping.suppression")
-#: The record columns the review queue shows and requests match on (all the job is sent).
-_REVIEW_COLUMNS = tuple(
-    dict.fromkeys(
-        [
-            "source",
-            "record_id",
-            *REVIEW_FIELDS.values(),
-            *MATCH_FIELDS,
-            *(f"raw__{f}" for f in MATCH_FIELDS),
-        ]
-    )
-)
-
-
-def _review_job(
-    records: pd.DataFrame,
-    pairs: pd.DataFrame,
-    params: pd.DataFrame,
-    band: tuple[float, float],
-    suppression: pd.DataFrame | None,
-    path: Path,
-) -> tuple[int, int]:
-    """Write the review queue of ``pairs`` (``i, j``: positions in ``records``, the records of
-    the review band's pairs only); withdrawal and erasure requests are matched on those records
-    (a request matches record by record on its keys: the same flags as over all records).
-    Returns ``(pairs in the queue, pairs with a request on one side)``."""
-    from ..linkage.review import review_queue, write_review_queue
-    from ..scoping.suppression import match_suppression
-
-    flags = match_suppression(records, suppression)
-    requested = (flags["withdrawn"] | flags["erasure"]).to_numpy()
-    queue = review_queue(records, pairs, params, band[0], band[1], requested=requested)
-    write_review_queue(queue, path)
-    return len(queue), int((queue["request_on"] != "").sum())
-
-
 @releases_memory
 def step_link(ctx: RunContext) -> StepResult:
     """Deduplicate: index -> compare -> EM -> cluster, then golden records and the review queue."""
-    progress = Progress("link", enabled=progress_wanted(ctx.progress))
-    std = std_for_requests(ctx)  # linkage and golden records read the cleaned values
-    # the review queue is made in a second process while this one builds the golden records
-    # (926k records: 2.6 s off the step); the worker starts now, its imports beside the plan
-    with helper_process(len(std), warm=_REVIEW_MODULES) as helper:
-        return _link(ctx, std, progress, helper)
-
-
-def _link(ctx: RunContext, std: pd.DataFrame, progress: Progress, helper: Helper) -> StepResult:
-    """:func:`step_link` with its helper process (or none)."""
     from ..linkage import link
     from ..linkage.golden import build_golden
     from ..linkage.model import plot_match_weights, plot_weight_histogram
-    from ..linkage.review import STALE_COLUMNS, apply_decisions, partition_decisions
+    from ..linkage.review import (
+        STALE_COLUMNS,
+        apply_decisions,
+        partition_decisions,
+        review_queue,
+        write_review_queue,
+    )
+    from ..scoping.suppression import match_suppression
 
     run = ctx.run
+    progress = Progress("link", enabled=progress_wanted(ctx.progress))
+    std = std_for_requests(ctx)  # linkage and golden records read the cleaned values
     spec, recall, engine = resolve_linkage(ctx, std)
     progress.done("linkage plan", len(std))
     read = read_decisions(ctx, std)
@@ -169,29 +126,8 @@ def _link(ctx: RunContext, std: pd.DataFrame, progress: Progress, helper: Helper
         if found:
             stale = pd.concat(found, ignore_index=True).sort_values("row", kind="stable")
     run.write_table("review_decisions_stale", stale)
-    # review pairs touching a record with a withdrawal / erasure request come first: left
-    # unmerged, the duplicate without the request would be transferred
-    prob = result.pairs["match_probability"].to_numpy(dtype=float)
-    in_band = (prob >= spec.lower_threshold) & (prob < spec.upper_threshold)
-    band_pairs = result.pairs[in_band]
-    i, j = band_pairs["i"].to_numpy(np.int64), band_pairs["j"].to_numpy(np.int64)
-    rows = np.unique(np.concatenate([i, j]))
-    review = helper.later(
-        _review_job,
-        std.iloc[rows][[c for c in _REVIEW_COLUMNS if c in std.columns]].reset_index(drop=True),
-        band_pairs.drop(columns=["rule", "tf_adjustment"], errors="ignore").assign(
-            i=np.searchsorted(rows, i), j=np.searchsorted(rows, j)
-        ),
-        result.params,
-        (spec.lower_threshold, spec.upper_threshold),
-        normalized_suppression(ctx)[1],
-        run.file("review_queue"),
-    )
     golden = build_golden(std, entities, ctx.params.golden)
     progress.done("golden records", len(golden.golden))
-    queued, with_request = review()  # made meanwhile
-    helper.close()  # its memory back before the largest tables are written
-    progress.done("requests matched, review queue", queued, "pairs")
     out = {
         "entities": run.write_table("entities", entities),
         "golden": run.write_table("golden", golden.golden),
@@ -199,6 +135,28 @@ def _link(ctx: RunContext, std: pd.DataFrame, progress: Progress, helper: Helper
         "pairs": run.write_table("pairs", result.pairs),
     }
     progress.done("tables written")
+    # review pairs touching a record with a withdrawal / erasure request come first: left
+    # unmerged, the duplicate without the request would be transferred
+    # only the records of review-band pairs need their flags (a request matches record by
+    # record on its keys: the same flags as over all records, at a fraction of the cost)
+    prob = result.pairs["match_probability"].to_numpy(dtype=float)
+    band = (prob >= spec.lower_threshold) & (prob < spec.upper_threshold)
+    rows = np.unique(
+        np.concatenate([result.pairs["i"].to_numpy()[band], result.pairs["j"].to_numpy()[band]])
+    ).astype(np.int64)
+    flags = match_suppression(std.iloc[rows], normalized_suppression(ctx)[1])
+    requested = np.zeros(len(std), dtype=bool)
+    requested[rows] = (flags["withdrawn"] | flags["erasure"]).to_numpy()
+    queue = review_queue(
+        std,
+        result.pairs,
+        result.params,
+        spec.lower_threshold,
+        spec.upper_threshold,
+        requested=requested,
+    )
+    write_review_queue(queue, run.file("review_queue"))
+    progress.done("requests matched, review queue", len(queue), "pairs")
     run.write_table("match_parameters", result.params)
     run.write_table("blocking_report", result.blocking_report)
     with run.writing("match_weights_chart") as tmp:
@@ -211,8 +169,8 @@ def _link(ctx: RunContext, std: pd.DataFrame, progress: Progress, helper: Helper
         "records": len(std),
         "entities": int(entities["entity_id"].nunique()),
         "pairs": len(result.pairs),
-        "review_pairs": queued,
-        "review_pairs_with_request": with_request,
+        "review_pairs": len(queue),
+        "review_pairs_with_request": int((queue["request_on"] != "").sum()),
         "decisions": 0 if read is None else len(read),
         "decisions_applied": 0 if decisions is None else len(decisions),
         "decisions_record_missing": int((stale["status"] == "record_missing").sum()),

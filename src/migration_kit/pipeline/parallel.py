@@ -31,7 +31,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import TypeVar
 
-__all__ = ["POOL_MIN_ROWS", "WORKERS_ENV", "Helper", "helper_process", "map_balanced"]
+__all__ = ["POOL_MIN_ROWS", "WORKERS_ENV", "map_balanced"]
 
 #: Below this many rows in all, a step's sources are handled in this process.
 POOL_MIN_ROWS = 200_000
@@ -202,78 +202,6 @@ def _shared(
         if on_done is not None:
             on_done(i, results[i])
     return [results[i] for i in range(len(jobs))]
-
-
-class Helper:
-    """A second lane for one step: :meth:`later` hands a job to a worker process started when
-    the step began (its start-up overlaps this process's own work), or, without one, keeps it
-    to run here when its result is asked for. Made by :func:`helper_process`."""
-
-    def __init__(self, pool: ProcessPoolExecutor | None) -> None:
-        self._pool = pool
-
-    def close(self) -> None:
-        """End the worker (after the last result: its memory goes back now); idempotent."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-
-    @property
-    def remote(self) -> bool:
-        """Whether jobs go to a worker process."""
-        return self._pool is not None
-
-    def later(self, fn: Callable[..., R], *args: object) -> Callable[[], R]:
-        """Start ``fn(*args)`` (a module-level function, picklable arguments) in the worker;
-        return what waits for its result (the worker's error is raised there). Without a
-        worker the returned callable runs it here."""
-        if self._pool is None:
-            return lambda: fn(*args)
-        future = self._pool.submit(fn, *args)
-
-        def result() -> R:
-            try:
-                return future.result()
-            except Exception:  # the job again here: its own error, with its type
-                return fn(*args)
-
-        return result
-
-
-def _warm(modules: tuple[str, ...]) -> None:
-    """Import ``modules`` in a worker (its start-up, while the step's own work goes on)."""
-    import importlib
-
-    for name in modules:
-        importlib.import_module(name)
-
-
-@contextlib.contextmanager
-def helper_process(
-    size: int, *, warm: Sequence[str] = (), workers: int | None = None
-) -> Iterator[Helper]:
-    """A :class:`Helper` for a step over ``size`` rows: a worker process when at least
-    :data:`POOL_MIN_ROWS` rows and a second lane (:func:`_workers`), already importing the
-    modules in ``warm``; else jobs run in this process. The worker ends with the block.
-
-    Example
-    -------
-    >>> with helper_process(10) as helper:     # small: no worker
-    ...     result = helper.later(divmod, 7, 2)
-    ...     helper.remote, result()
-    (False, (3, 1))
-    """
-    lanes = 1 if size < POOL_MIN_ROWS else (workers if workers is not None else _workers())
-    if lanes < 2:
-        yield Helper(None)
-        return
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
-    try:
-        with _main_hidden():  # the worker starts here
-            pool.submit(_warm, tuple(warm))
-        yield Helper(pool)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @contextlib.contextmanager
