@@ -292,7 +292,8 @@ def plan_linkage(std: pd.DataFrame, section: LinkageSection | None = None) -> Li
     """
     section = section or LinkageSection.default()
     planner: PlannerSpec = section.planner
-    full = std.reset_index(drop=True)
+    plain = isinstance(std.index, pd.RangeIndex) and std.index.start == 0 and std.index.step == 1
+    full = std if plain else std.reset_index(drop=True)  # positions as row labels, no copy
     df, rate = _sample(full, planner.sample_records, int(section.overrides.get("seed", 42)))
     n_full = max(len(full), 1)
     prof = profile_records(df)
