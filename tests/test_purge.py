@@ -98,3 +98,20 @@ def test_lookup_still_answers_after_purge(rehearsal_purged):
         all("WITHDRAWN_CONSENT" in r for r in out["reason_codes"])
     assert "4915109463546" not in out.to_csv(index=False)
     assert lookup(ctx.run.root, phone="13999999999").empty
+
+
+def test_certificate_counts_each_reason_as_the_destruction_log_does(rehearsal_purged):
+    """Per reason code: records destroyed and retained, counted row by row from the log."""
+    import pandas as pd
+
+    ctx = rehearsal_purged[0]
+    log = pd.read_csv(ctx.run.file("destruction_log"))
+    done = log["destroyed"].astype(str).str.lower().isin(["true", "1"])
+    expected: dict[str, list[int]] = {}
+    for codes, d in zip(log["reason_codes"], done, strict=True):
+        for code in str(codes).split(";"):
+            expected.setdefault(code, [0, 0])[0 if d else 1] += 1
+    text = ctx.run.file("destruction_certificate").read_text(encoding="utf-8")
+    assert expected
+    for code, (destroyed, retained) in expected.items():
+        assert f"| {code} | {destroyed} | {retained} |" in text

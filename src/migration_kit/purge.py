@@ -38,6 +38,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .codes import count_codes
 from .errors import KeyMaterialError, MigrationKitError
 from .runfolder import RunFolder, atomic_write_text, file_sha256
 
@@ -135,11 +136,10 @@ def _certificate(
         "| reason code | records destroyed | records retained |",
         "|---|---|---|",
     ]
-    codes = log.assign(code=log["reason_codes"].astype(str).str.split(";"), done=done).explode(
-        "code"
-    )
-    for code, grp in codes.groupby("code", sort=True):
-        lines.append(f"| {code} | {int(grp['done'].sum())} | {int((~grp['done']).sum())} |")
+    records = count_codes(log["reason_codes"])
+    by_code = count_codes(log["reason_codes"], weights=done).reindex(records.index)
+    for code, n, d in zip(records.index, records.to_numpy(), by_code.to_numpy(), strict=True):
+        lines.append(f"| {code} | {int(d)} | {int(n - d)} |")
     lines += ["", "## Retained", ""]
     if backup == "retain":
         until = retain_until.isoformat() if retain_until else "?"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..codes import split_codes
 from ..deals import DEAL_TABLE
 from ..scoping.rules import MERGED_CODE, RULES
 
@@ -77,10 +78,6 @@ def is_exclusion_code(code: str) -> bool:
     return rule is None or rule.kind == "exclude"
 
 
-def _codes(cell: object) -> list[str]:
-    return [c for c in str(cell or "").split(";") if c.strip()]
-
-
 def _rank(code: str) -> tuple[int, str]:
     return (
         (EXCLUSION_ORDER.index(code), code)
@@ -112,7 +109,7 @@ def exclusion_breakdown(log: pd.DataFrame) -> pd.DataFrame:
     >>> exclusion_breakdown(log)[["reason_code", "records", "kept"]].values.tolist()
     [['HELD_AGE_UNKNOWN', 1, 1]]
     """
-    codes = [[c for c in _codes(cell) if is_exclusion_code(c)] for cell in log["reason_codes"]]
+    codes = [[c for c in split_codes(cell) if is_exclusion_code(c)] for cell in log["reason_codes"]]
     first = [min(cs, key=_rank) if cs else NO_CODE for cs in codes]
     kept = (
         log["destroyed"].astype(str).str.lower().ne("true").to_numpy()

@@ -357,13 +357,18 @@ def _lineage_counts(rec: pd.DataFrame, lineage: pd.DataFrame | None) -> np.ndarr
     cols = ["entity_id", *KEYS]
     if lineage is None or not len(lineage):
         return np.zeros(len(rec), dtype=np.int64)
-    if not all(isinstance(lineage[c].dtype, pd.CategoricalDtype) for c in cols):
+    lin = (
+        [lineage[c].cat for c in cols]
+        if all(isinstance(lineage[c].dtype, pd.CategoricalDtype) for c in cols)
+        else []
+    )
+    dense = len(lin[1].categories) * max(len(lin[2].categories), 1) if lin else 0
+    if not lin or dense > 8 * len(rec) + 1024:  # the position table would outgrow the records
         n = lineage.groupby(cols, observed=True).size().rename("named").reset_index()
         joined = rec[cols].merge(n, on=cols, how="left")["named"]
         return joined.fillna(0).to_numpy(np.int64)
     # categoricals (the work table): each lineage row's record position by integer codes
     # instead of a 3-key groupby and merge over every lineage row (14M rows at 926k records)
-    lin = [lineage[c].cat for c in cols]
     at = [
         pd.Categorical(rec[c].astype(str), categories=cat.categories.astype(str)).codes
         for c, cat in zip(cols, lin, strict=True)

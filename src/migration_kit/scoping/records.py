@@ -36,10 +36,6 @@ def _table(rows: list[tuple[Any, ...]], header: tuple[str, ...]) -> list[str]:
     return out + ["| " + " | ".join(str(v) for v in r) + " |" for r in rows]
 
 
-def _codes(series: pd.Series) -> pd.Series:
-    return count_codes(series)
-
-
 def processing_record(
     result: ScopingResult,
     golden: pd.DataFrame,
@@ -138,7 +134,7 @@ def processing_record(
         rows.append((purpose, n, new))
     lines += _table(rows, ("purpose", "transferred customers processed for it", "new purpose"))
     lines += ["", "## Exclusions by reason (customers; a customer may have several)", ""]
-    ex = _codes(ent.loc[ent["disposition"] == "excluded", "reason_codes"])
+    ex = count_codes(ent.loc[ent["disposition"] == "excluded", "reason_codes"])
     rows = [
         (
             c,
@@ -152,7 +148,7 @@ def processing_record(
     ]
     lines += _table(rows, ("reason code", "customers", "legal reference", "destroyed"))
     lines += ["", "## Obligations attached to transferred customers", ""]
-    fl = _codes(ent["flags"])
+    fl = count_codes(ent["flags"])
     lines += _table(
         [
             (c, int(n), RULES_BY_CODE[c].description if c in RULES_BY_CODE else "")
