@@ -23,8 +23,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("params",),
     ("handover", "scoping", "quality", "linkage", "synthetic"),
     ("intake", "clean"),
-    ("artifacts", "runfolder", "chain", "codes", "deals", "registry", "masking", "schema", "_spec", "errors",
-     "_version"),
+    ("artifacts", "runfolder", "chain", "codes", "parallel", "deals", "registry", "masking", "schema",
+     "_spec", "errors", "_version"),
 ]
 #: The bottom layer is one shared core: its modules may import each other (no cycles).
 SHARED_CORE = LAYERS[-1]

@@ -205,3 +205,21 @@ def test_csv_format_of_each_kind_of_column(tmp_path, values, expected):
     plain = decrypt((tmp_path / "h" / files[0].name).read_bytes(), load_certificate(keyset() / "buyer.pem"),
                     load_private_key(keyset() / "buyer.key"))
     assert plain.decode("utf-8") == "\n".join(['"c"', *expected]) + "\n"
+
+
+def test_parts_sealed_in_a_worker_are_the_parts_made_here(tmp_path, monkeypatch):
+    from migration_kit import parallel
+
+    monkeypatch.setenv(parallel.WORKERS_ENV, "2")
+    made = {}
+    for name, least in (("here", 10**9), ("worker", 0)):
+        monkeypatch.setattr(parallel, "POOL_MIN_ROWS", least)
+        files = export_tables({"customers": customers(), "suppressed": customers(0)},
+                              tmp_path / name, material(), part_rows=7)
+        keep = ("name", "rows", "plaintext_bytes", "plaintext_sha256", "rows_checksum")
+        made[name] = [{k: f.to_dict()[k] for k in keep} for f in files]
+        cert, key = load_certificate(keyset() / "buyer.pem"), load_private_key(keyset() / "buyer.key")
+        for f in files:  # each written part decrypts to the plaintext its entry names
+            plain = decrypt((tmp_path / name / f.name).read_bytes(), cert, key)
+            assert hashlib.sha256(plain).hexdigest() == f.plaintext_sha256
+    assert made["here"] == made["worker"] and len(made["here"]) == 9

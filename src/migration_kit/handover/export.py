@@ -27,7 +27,7 @@ import hashlib
 import io
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -37,9 +37,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from ..artifacts import ARTIFACTS
 from ..errors import IntegrityError, ParamsError
+from ..parallel import map_pipelined
 from ..runfolder import atomic_write_bytes
 from .checksum import csv_checksum
 from .cms import encrypt
@@ -255,8 +258,30 @@ def export_tables(
     out = Path(out_dir)
     _check_args(tables, out, part_rows, part_bytes)
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    made: list[tuple[str, str, int, int, tuple[str, ...]]] = []  # name, table, part, rows, columns
+    recipients = tuple(c.public_bytes(serialization.Encoding.DER) for c in material.recipients)
+
+    def jobs() -> Iterator[tuple[bytes, tuple[bytes, ...], str]]:
+        for name, table, part, rows, columns, plain in _parts(
+            tables, part_rows, part_bytes, block_rows
+        ):
+            made.append((name, table, part, rows, columns))
+            yield plain, recipients, str(out / name)
+
+    # each part is encrypted, checksummed and written in a worker while the next is made here
+    sealed = map_pipelined(_seal, jobs(), total=sum(len(df) for df in tables.values()))
+    return [
+        ExportedFile(name, table, part, rows, columns, *seal)
+        for (name, table, part, rows, columns), seal in zip(made, sealed, strict=True)
+    ]
+
+
+def _parts(
+    tables: Mapping[str, pd.DataFrame], part_rows: int, part_bytes: int, block_rows: int
+) -> Iterator[tuple[str, str, int, int, tuple[str, ...], bytes]]:
+    """Each part's file name, table, part number, rows, columns and plaintext CSV (header
+    first), tables in sorted name order; a table without rows still has one part."""
     step = max(1, min(block_rows, part_rows))
-    result: list[ExportedFile] = []
     for table in sorted(tables):
         df = tables[table]
         date_only = _date_only(df)
@@ -264,39 +289,34 @@ def export_tables(
         columns = tuple(map(str, df.columns))
         chunks: list[bytes] = [header]
         size, rows, part = len(header), 0, 1
-
-        def flush(table: str, header: bytes, columns: tuple[str, ...]) -> None:
-            nonlocal chunks, size, rows, part
-            plain = b"".join(chunks)
-            chunks = [header]
-            cipher_bytes = encrypt(plain, material.recipients, cipher="aes256")
-            name = f"{table}.part{part:04d}{PART_SUFFIX}"
-            write_atomic(out / name, cipher_bytes)
-            result.append(
-                ExportedFile(
-                    name,
-                    table,
-                    part,
-                    rows,
-                    columns,
-                    len(plain),
-                    hashlib.sha256(plain).hexdigest(),
-                    len(cipher_bytes),
-                    hashlib.sha256(cipher_bytes).hexdigest(),
-                    csv_checksum(plain),
-                )
-            )
-            del plain, cipher_bytes
-            size, rows, part = len(header), 0, part + 1
-
         for start in range(0, len(df), step):
             block = df.iloc[start : start + step]
             body = _csv(block, False, date_only)
             if rows and (size + len(body) > part_bytes or rows + len(block) > part_rows):
-                flush(table, header, columns)
+                yield _part_name(table, part), table, part, rows, columns, b"".join(chunks)
+                chunks, size, rows, part = [header], len(header), 0, part + 1
             chunks.append(body)
             size += len(body)
             rows += len(block)
         if rows or part == 1:
-            flush(table, header, columns)
-    return result
+            yield _part_name(table, part), table, part, rows, columns, b"".join(chunks)
+
+
+def _part_name(table: str, part: int) -> str:
+    return f"{table}.part{part:04d}{PART_SUFFIX}"
+
+
+def _seal(plain: bytes, recipients: tuple[bytes, ...], path: str) -> tuple[int, str, int, str, str]:
+    """Encrypt one part to the recipients (DER certificates) and write it atomically; return
+    the plaintext's size and SHA-256, the ciphertext's, and the part's rows checksum (a worker
+    process runs it: arguments and result cross a pipe)."""
+    certs = [x509.load_der_x509_certificate(der) for der in recipients]
+    cipher = encrypt(plain, certs, cipher="aes256")
+    write_atomic(path, cipher)
+    return (
+        len(plain),
+        hashlib.sha256(plain).hexdigest(),
+        len(cipher),
+        hashlib.sha256(cipher).hexdigest(),
+        csv_checksum(plain),
+    )

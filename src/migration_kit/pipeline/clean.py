@@ -14,8 +14,8 @@ import pandas as pd
 
 from ..clean import failure_counts, standardize
 from ..errors import MigrationKitError
+from ..parallel import map_balanced
 from .context import RunContext, StepResult, releases_memory
-from .parallel import map_balanced
 from .progress import Progress, progress_wanted
 
 __all__ = ["clean_source", "step_clean"]
@@ -81,7 +81,7 @@ def _clean_remote(
 def step_clean(ctx: RunContext) -> StepResult:
     """Standardize and validate each source with its own date order and default country; the
     sources are shared between this process and a worker process when large
-    (:func:`~migration_kit.pipeline.parallel.map_balanced`)."""
+    (:func:`~migration_kit.parallel.map_balanced`)."""
     raw = ctx.run.read_table("raw")
     progress = Progress("clean", enabled=progress_wanted(ctx.progress))
     specs = list(ctx.params.sources)

@@ -14,9 +14,9 @@ import pandas as pd
 
 from ..intake import SourceRead, read_source, read_suppression, run_intake
 from ..intake.spec import SourceSpec
+from ..parallel import map_balanced
 from ..schema import SUPPRESSION_RAW_COLUMNS
 from .context import RunContext, StepResult, releases_memory
-from .parallel import map_balanced
 from .progress import Progress, progress_wanted
 
 __all__ = ["read_source_lean", "step_intake"]

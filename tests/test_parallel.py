@@ -11,10 +11,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from migration_kit import parallel
 from migration_kit.errors import InputError
 from migration_kit.intake import read_table
-from migration_kit.pipeline import open_run, parallel, step_clean, step_intake
-from migration_kit.pipeline.parallel import WORKERS_ENV, map_balanced
+from migration_kit.parallel import WORKERS_ENV, map_balanced, map_pipelined
+from migration_kit.pipeline import open_run, step_clean, step_intake
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -68,7 +69,7 @@ def test_a_worker_error_is_raised_with_its_own_type():
 def test_a_script_without_main_guard_runs_once(tmp_path):
     script = tmp_path / "script.py"
     script.write_text(
-        "from migration_kit.pipeline.parallel import map_balanced\n"
+        "from migration_kit.parallel import map_balanced\n"
         "print('body')\n"
         "print(map_balanced(divmod, [(7, 2), (9, 4)], sizes=[5, 5], workers=2, min_total=1))\n",
         encoding="utf-8",
@@ -98,6 +99,39 @@ def test_clean_in_a_worker_makes_the_same_tables(tmp_path, monkeypatch):
         assert len(pools) == (name == "pool")
     for t in ("std", "failures"):
         assert tables["here"][t].equals(tables["pool"][t])
+
+
+PIPELINE_CASES = [  # jobs, total, workers, depth, whether the worker runs a job
+    (6, 10, 2, 2, False),   # below min_total (100): all here
+    (6, 500, 1, 2, False),  # one lane: all here
+    (6, 500, 2, 2, True),
+    (1, 500, 2, 1, True),   # a single job still goes to the worker while this one waits
+]
+
+
+def _pid_and(n):
+    return os.getpid(), n * n
+
+
+@pytest.mark.parametrize("n,total,workers,depth,pooled", PIPELINE_CASES)
+def test_pipelined_results_in_job_order_wherever_they_ran(n, total, workers, depth, pooled):
+    made = []
+
+    def jobs():
+        for i in range(n):
+            made.append(i)  # consumed lazily: one job made at a time
+            yield (i,)
+
+    out = map_pipelined(_pid_and, jobs(), total=total, workers=workers, depth=depth, min_total=100)
+    assert [r[1] for r in out] == [i * i for i in range(n)]
+    assert made == list(range(n))
+    assert any(pid != os.getpid() for pid, _ in out) is pooled
+
+
+def test_pipelined_worker_error_runs_again_here_with_its_own_type():
+    jobs = iter([(REPO / "synthetic_data/rehearsal/pos_members.csv",), (Path("/no/such.csv"),)])
+    with pytest.raises(InputError, match="file not found"):
+        map_pipelined(read_table, jobs, total=10, workers=2, min_total=1)
 
 
 IDLE_CASES = [  # cores, cores busy with other work (None: unknown), lanes

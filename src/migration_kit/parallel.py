@@ -1,5 +1,6 @@
 """Both cores where it pays: the sources of a step shared between this process and worker
-processes, results in source order (the same tables as one process makes).
+processes, results in source order (the same tables as one process makes); and a stream of
+jobs made one after another here (the parts of an export) finished beside the making.
 
 A step hands :func:`map_balanced` a top-level function (spawn-safe: a worker imports it by
 name) and one argument tuple per source with its size in rows. Small inputs (fewer than
@@ -13,9 +14,16 @@ lane idles (926k records: cleaning 12.6 s -> 9.3 s against dealing the sources b
 idle core (``/proc/stat`` over a fifth of a second tells; a run that just ended does not count,
 as it would in the load average), at most one per source.
 
+:func:`map_pipelined` takes jobs from an iterator this process fills (each made here, say a
+part's CSV bytes) and finishes each (encrypt, checksum, write) in one worker process while this
+one makes the next; when the worker is behind by ``depth`` jobs, this process finishes the job
+itself, so neither lane waits long on the other.
+
 Example
 -------
 >>> map_balanced(divmod, [(7, 2), (9, 4)], sizes=[1, 1])
+[(3, 1), (2, 1)]
+>>> map_pipelined(divmod, iter([(7, 2), (9, 4)]), total=2)
 [(3, 1), (2, 1)]
 """
 
@@ -26,12 +34,12 @@ import os
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import TypeVar
 
-__all__ = ["POOL_MIN_ROWS", "WORKERS_ENV", "map_balanced"]
+__all__ = ["POOL_MIN_ROWS", "WORKERS_ENV", "map_balanced", "map_pipelined"]
 
 #: Below this many rows in all, a step's sources are handled in this process.
 POOL_MIN_ROWS = 200_000
@@ -202,6 +210,86 @@ def _shared(
         if on_done is not None:
             on_done(i, results[i])
     return [results[i] for i in range(len(jobs))]
+
+
+def map_pipelined(
+    fn: Callable[..., R],
+    jobs: Iterable[tuple[object, ...]],
+    *,
+    total: int,
+    depth: int = 2,
+    workers: int | None = None,
+    min_total: int | None = None,
+) -> list[R]:
+    """``[fn(*job) for job in jobs]``, each job finished in one worker process while this one
+    makes the next (``jobs`` is consumed lazily), or here while the worker is ``depth`` jobs
+    behind.
+
+    Parameters
+    ----------
+    fn : callable
+        A module-level function (a spawned worker imports it) of picklable arguments with a
+        small, picklable result; it must give the same result wherever it runs.
+    jobs : iterable of tuples
+        The arguments of each call, made as they are asked for.
+    total : int
+        The size of the whole stream (rows): a worker pays only from ``min_total`` on.
+    depth : int
+        Jobs the worker may have waiting before this process finishes one itself (each held
+        in memory until it is done).
+    workers : int, optional
+        Lanes (default ``MIGRATION_KIT_WORKERS``, else the idle cores); ``1``: all here.
+    min_total : int, optional
+        Below this ``total`` everything runs here (default :data:`POOL_MIN_ROWS`).
+
+    Returns
+    -------
+    list
+        The results in job order. A job that fails in the worker runs again here, so its
+        error is raised with its own type and traceback.
+
+    Example
+    -------
+    >>> map_pipelined(pow, ((n, 2) for n in range(4)), total=10**9, workers=1)
+    [0, 1, 4, 9]
+    """
+    least = POOL_MIN_ROWS if min_total is None else min_total
+    lanes = 1 if total < least else (workers if workers is not None else _workers())
+    if lanes <= 1:
+        return [fn(*job) for job in jobs]
+    slots: list[Future[R] | tuple[R]] = []  # a future of the worker's, or a result made here
+    waiting: dict[int, tuple[object, ...]] = {}  # slot -> its job, until the worker is done
+    with (
+        ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool,
+        _main_hidden(),
+    ):
+        for job in jobs:
+            for k in [k for k in waiting if _succeeded(slots[k])]:
+                del waiting[k]  # the job's arguments (a part's bytes) need not stay
+            if sum(not _finished(slots[k]) for k in waiting) < depth:
+                waiting[len(slots)] = job
+                slots.append(pool.submit(fn, *job))
+            else:
+                slots.append((fn(*job),))
+        results: list[R] = []
+        for k, slot in enumerate(slots):
+            if isinstance(slot, tuple):
+                results.append(slot[0])
+                continue
+            try:
+                results.append(slot.result())
+            except Exception:  # the job again here: its own error, with its type
+                results.append(fn(*waiting[k]))
+    return results
+
+
+def _finished(slot: Future[R] | tuple[R]) -> bool:
+    return isinstance(slot, tuple) or slot.done()
+
+
+def _succeeded(slot: Future[R] | tuple[R]) -> bool:
+    """Done in the worker without an error (a failed job keeps its arguments: it runs again)."""
+    return isinstance(slot, Future) and slot.done() and slot.exception() is None
 
 
 @contextlib.contextmanager
