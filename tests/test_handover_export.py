@@ -196,6 +196,10 @@ def test_clean_handover_verifies(tmp_path):
     (["王", 'Li "Lee", Jr.', None], ['"王"', '"Li ""Lee"", Jr."', ""]),
     (pd.to_datetime(["2020-01-02", None]), ['"2020-01-02"', ""]),
     (pd.to_datetime(["2020-01-02 03:04:05", "2020-01-03 00:00:00"]), ['"2020-01-02T03:04:05"', '"2020-01-03T00:00:00"']),
+    # fractions of a second are dropped as strftime drops them: floored, also before 1970
+    (pd.to_datetime(["1969-12-31 23:59:59.5", "2020-01-02 03:04:05.7"]),
+     ['"1969-12-31T23:59:59"', '"2020-01-02T03:04:05"']),
+    (pd.to_datetime(["1931-07-08", None, "2262-04-11"]), ['"1931-07-08"', "", '"2262-04-11"']),
     (pd.array([1, None], dtype="Int64"), ["1", ""]),
     ([1.5, None], ["1.5", ""]),
     ([1, "a", None], ['"1"', '"a"', ""]),
