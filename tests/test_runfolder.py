@@ -2,10 +2,14 @@
 writes it (runfolder.write_table)."""
 from __future__ import annotations
 
+import hashlib
+import os
+
 import pandas as pd
 import pytest
 
-from migration_kit.runfolder import _plain_text_csv, escape_formulas, write_csv
+from migration_kit.runfolder import (_plain_text_csv, atomic_write_bytes, escape_formulas, file_sha256,
+                                     write_csv)
 
 CSV_CASES = [  # columns, whether Arrow's writer may write it
     ({"a": ["x", "", None, " sp ", "中文"], "b": ["1", "2", "3", "4", "5"]}, True),
@@ -46,3 +50,23 @@ def test_write_csv_always_gives_pandas_bytes(tmp_path, columns, fast):
     write_csv(df, tmp_path / "any.csv")
     escape_formulas(df).to_csv(tmp_path / "pandas.csv", index=False, encoding="utf-8")
     assert (tmp_path / "any.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_remembered_digest_is_of_this_version_of_the_file(tmp_path):
+    p = tmp_path / "t.bin"
+    p.write_bytes(b"one")
+    first = file_sha256(p, remember=True)
+    assert file_sha256(p, remember=True) == first == file_sha256(p)
+    atomic_write_bytes(p, b"two")  # a new version: a new inode
+    assert file_sha256(p, remember=True) == hashlib.sha256(b"two").hexdigest()
+
+
+def test_a_digest_not_remembered_sees_an_edit_in_place(tmp_path):
+    p = tmp_path / "t.bin"
+    p.write_bytes(b"one")
+    file_sha256(p, remember=True)
+    before = p.stat()
+    with open(p, "r+b") as fh:  # same inode, same size, and (here forced) the same clock tick
+        fh.write(b"t")
+    os.utime(p, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert file_sha256(p) == hashlib.sha256(b"tne").hexdigest()

@@ -274,13 +274,38 @@ def read_parquet_exact(
     return table.to_pandas(types_mapper=_exact_decimals)
 
 
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file."""
+#: Digests this process computed, by file identity (device, inode, size, modification time in
+#: ns): a step's output is an input of the next ones, hashed for each audit entry.
+_DIGESTS: dict[tuple[int, int, int, int], str] = {}
+
+
+def file_sha256(path: Path, *, remember: bool = False) -> str:
+    """SHA-256 of a file. With ``remember`` (the audit log's hashes of run-folder files, which
+    are written atomically: a new version is a new inode) the digest is kept for this version
+    of the file and reused; never for verifying what someone else may have edited in place.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "f"
+    >>> _ = p.write_bytes(b"abc")
+    >>> file_sha256(p)[:16]
+    'ba7816bf8f01cfea'
+    """
+    st = os.stat(path)
+    ident = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    if remember and ident in _DIGESTS:
+        return _DIGESTS[ident]
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
-    return h.hexdigest()
+    digest = h.hexdigest()
+    if remember:
+        if len(_DIGESTS) > 4096:  # a long-lived kernel: forget, never grow without bound
+            _DIGESTS.clear()
+        _DIGESTS[ident] = digest
+    return digest
 
 
 @dataclass(frozen=True)

@@ -93,8 +93,8 @@ class RunContext:
 
         AuditLog(self.run.file("audit_log")).append(
             step,
-            {k: file_sha256(p) for k, p in inputs.items()},
-            {k: file_sha256(p) for k, p in outputs.items()},
+            {k: file_sha256(p, remember=True) for k, p in inputs.items()},
+            {k: file_sha256(p, remember=True) for k, p in outputs.items()},
             dict(counts),
             self.params.sha256,
         )
