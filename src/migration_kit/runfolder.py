@@ -31,7 +31,7 @@ import secrets
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -66,6 +66,10 @@ def new_run_id(now: dt.datetime | None = None) -> str:
 PARTIAL_MARK = ".partial-"
 #: Rows per parquet row group of a work table (the tables are read whole; statistics unused).
 PARQUET_ROW_GROUP = 4_000_000
+#: Working tables are written uncompressed: they live on the owner's disk for one run and are
+#: read a few times over (926k records: std written in 0.46 s against 0.80 s with snappy, read
+#: in 0.25 s against 0.35 s, for 218 MB against 119 MB on disk).
+PARQUET_COMPRESSION: Literal["snappy", "lz4", "zstd"] | None = None
 
 
 @contextlib.contextmanager
@@ -374,7 +378,11 @@ class RunFolder:
                 # one row group up to PARQUET_ROW_GROUP rows: a dictionary column (lineage's
                 # record ids) is written once, not once per million rows (3.3 s -> 0.9 s at 14M)
                 df.to_parquet(
-                    tmp, index=False, row_group_size=PARQUET_ROW_GROUP, write_statistics=False
+                    tmp,
+                    index=False,
+                    row_group_size=PARQUET_ROW_GROUP,
+                    write_statistics=False,
+                    compression=PARQUET_COMPRESSION,
                 )
             elif target.suffix == ".csv":
                 write_csv(df, tmp)
