@@ -6,8 +6,8 @@ flat or falling from 100k to 300k to 1M.
 
 Each measured run is a child process (``--child dedupe|run``) whose process tree's RSS the
 parent samples every 0.2 s (psutil: the child, its worker processes and, for ``run``, the
-notebook kernel). ``dedupe`` times the steps ``migration-kit dedupe`` runs (intake, clean, link,
-the entities CSV) one by one, with the link stage's own breakdown from
+notebook kernel). ``dedupe`` times the steps ``migration-kit dedupe`` runs (``pipeline.DEDUPE_STEPS``:
+intake and cleaning in one pass, link; then the entities CSV) one by one, with the link stage's own breakdown from
 ``reports/linkage_summary.json``; ``run`` is ``migration-kit run`` (papermill, one kernel) with
 the seconds of each notebook from ``notebooks/steps.json``. Medians of ``--repeat`` runs
 (``--repeat-large`` at the largest size, default 1: a 1M run takes minutes).
@@ -94,7 +94,12 @@ def run_child(mode: str, params_file: Path, runs_dir: Path) -> dict[str, Any]:
             ctx = pipeline.open_run(params_file, run_id="bench", runs_dir=runs_dir, progress=True)
             root = ctx.run.root
             out["steps"]["open_run"] = time.perf_counter() - t0
-            for step in (pipeline.step_intake, pipeline.step_clean, pipeline.step_link):
+            steps = getattr(  # a tree from before DEDUPE_STEPS (--compare) ran the three
+                pipeline,
+                "DEDUPE_STEPS",
+                (pipeline.step_intake, pipeline.step_clean, pipeline.step_link),
+            )
+            for step in steps:
                 t0 = time.perf_counter()
                 step(ctx)
                 out["steps"][step.__name__.removeprefix("step_")] = time.perf_counter() - t0

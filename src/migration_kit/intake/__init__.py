@@ -14,7 +14,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -43,6 +43,8 @@ __all__ = [
     "intake_flags",
     "map_columns",
     "profile_column",
+    "raw_columns",
+    "raw_fields",
     "read_source",
     "read_suppression",
     "read_table",
@@ -166,17 +168,8 @@ def run_intake(
                 "mapped_fields": len(spec.columns),
             }
         )
-    fields = sorted(
-        {c for r in raws for c in r.columns if c.startswith(RAW_PREFIX)},
-        key=lambda c: list(FIELD_CLASSES).index(c[len(RAW_PREFIX) :]),
-    )
-    raw = pd.concat(
-        [
-            r.reindex(columns=["source", "record_id", "row_number", *fields, INTAKE_FLAGS])
-            for r in raws
-        ],
-        ignore_index=True,
-    )
+    fields = raw_fields(c for r in raws for c in r.columns)
+    raw = pd.concat([r.reindex(columns=raw_columns(fields)) for r in raws], ignore_index=True)
     # fields a source does not map arrive as NaN from reindex: make them None like the mapped ones
     gaps = [f for f in fields if any(f not in r.columns for r in raws)]
     if gaps:
@@ -188,6 +181,30 @@ def run_intake(
         classification=pd.concat(classes, ignore_index=True),
         extras=pd.concat(extras, ignore_index=True) if extras else None,
     )
+
+
+def raw_fields(columns: Iterable[object]) -> list[str]:
+    """The distinct ``raw__<field>`` names among ``columns``, in canonical field order.
+
+    Example
+    -------
+    >>> raw_fields(["raw__phone", "source", "raw__full_name", "raw__phone"])
+    ['raw__full_name', 'raw__phone']
+    """
+    order = list(FIELD_CLASSES)
+    names = {str(c) for c in columns if str(c).startswith(RAW_PREFIX)}
+    return sorted(names, key=lambda c: order.index(c[len(RAW_PREFIX) :]))
+
+
+def raw_columns(fields: Sequence[str]) -> list[str]:
+    """The raw table's columns: keys, the ``raw__`` fields (:func:`raw_fields`), intake's flags.
+
+    Example
+    -------
+    >>> raw_columns(["raw__phone"])
+    ['source', 'record_id', 'row_number', 'raw__phone', 'intake_flags']
+    """
+    return ["source", "record_id", "row_number", *fields, INTAKE_FLAGS]
 
 
 def read_suppression(spec: SuppressionSpec) -> pd.DataFrame:

@@ -37,13 +37,15 @@ from .exports import EXPORT_TABLES, export_frames, transfer_golden
 from .handover import step_handover
 from .intake import step_intake
 from .link import read_decisions, resolve_linkage, step_link
+from .prepare import step_prepare
 from .quality import step_quality
 from .report import step_report
 from .requests import normalized_suppression, suppression_status
-from .run import STEPS, dedupe, run_all, step_name
+from .run import DEDUPE_STEPS, STEPS, dedupe, run_all, step_name
 from .scope import step_scope
 
 __all__ = [
+    "DEDUPE_STEPS",
     "EXPORT_TABLES",
     "STEPS",
     "RunContext",
@@ -64,6 +66,7 @@ __all__ = [
     "step_intake",
     "step_link",
     "step_name",
+    "step_prepare",
     "step_quality",
     "step_report",
     "step_scope",

@@ -9,16 +9,18 @@ Example
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pandas as pd
 
 from ..clean import failure_counts, standardize
 from ..errors import MigrationKitError
+from ..intake.spec import SourceSpec
 from ..parallel import map_balanced
 from .context import RunContext, StepResult, releases_memory
 from .progress import Progress, progress_wanted
 
-__all__ = ["clean_source", "step_clean"]
+__all__ = ["clean", "clean_args", "clean_source", "source_parts", "step_clean"]
 
 #: The columns ``standardize`` copies from its input, first in ``std``: a worker process does
 #: not send them back (half of ``std``'s bytes); they are taken from the input here.
@@ -85,11 +87,8 @@ def step_clean(ctx: RunContext) -> StepResult:
     raw = ctx.run.read_table("raw")
     progress = Progress("clean", enabled=progress_wanted(ctx.progress))
     specs = list(ctx.params.sources)
-    parts = [raw[raw["source"] == spec.name].reset_index(drop=True) for spec in specs]
-    jobs = [
-        (part, spec.date_order, spec.default_country or "CN", ctx.reference_date)
-        for spec, part in zip(specs, parts, strict=True)
-    ]
+    parts = source_parts(raw, specs)
+    jobs = [(part, *clean_args(ctx, spec)) for spec, part in zip(specs, parts, strict=True)]
     sizes = [len(part) for part in parts]
     results = map_balanced(
         _clean_remote,
@@ -97,9 +96,34 @@ def step_clean(ctx: RunContext) -> StepResult:
         sizes=sizes,
         on_done=lambda i, _res: progress.done(specs[i].name, sizes[i]),
     )
+    del jobs
+    return clean(ctx, raw, parts, results, progress)
+
+
+def source_parts(raw: pd.DataFrame, specs: Sequence[SourceSpec]) -> list[pd.DataFrame]:
+    """Each source's rows of the raw table, numbered from 0: what a source's cleaning reads."""
+    return [raw[raw["source"] == spec.name].reset_index(drop=True) for spec in specs]
+
+
+def clean_args(ctx: RunContext, spec: SourceSpec) -> tuple[str, str, dt.date]:
+    """The source's date order and default country, and the run's reference date."""
+    return spec.date_order, spec.default_country or "CN", ctx.reference_date
+
+
+def clean(
+    ctx: RunContext,
+    raw: pd.DataFrame,
+    parts: list[pd.DataFrame],
+    results: list[tuple[pd.DataFrame, pd.DataFrame]],
+    progress: Progress,
+) -> StepResult:
+    """The clean step's tables from each source's part (:func:`source_parts`) and what
+    :func:`_clean_remote` made of it: ``std`` and the failures written and audited. ``parts``
+    and ``results`` are emptied once used (memory: the caller's lists would keep them)."""
     stds = [_with_copied(part, std) for part, (std, _) in zip(parts, results, strict=True)]
     fails = [failures for _, failures in results]
-    del results, parts, jobs
+    parts.clear()
+    results.clear()
     std = pd.concat(stds, ignore_index=True)
     failures = pd.concat(fails, ignore_index=True)
     del stds, fails

@@ -8,7 +8,7 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -19,7 +19,10 @@ from ..schema import SUPPRESSION_RAW_COLUMNS
 from .context import RunContext, StepResult, releases_memory
 from .progress import Progress, progress_wanted
 
-__all__ = ["read_source_lean", "step_intake"]
+__all__ = ["ReadSources", "intake", "read_source_lean", "source_bytes", "step_intake"]
+
+#: Reads the sources given and the sensitive fields: one :data:`SourceRead` each, in order.
+ReadSources = Callable[[Sequence[SourceSpec], tuple[str, ...]], list[SourceRead]]
 
 #: Below this many bytes of exports in all, the sources are read in this process.
 POOL_MIN_BYTES = 20_000_000
@@ -45,23 +48,35 @@ def _read_sources(
     specs: Sequence[SourceSpec], sensitive: tuple[str, ...], progress: Progress
 ) -> list[SourceRead]:
     """Every source read, shared between this process and a worker when the exports are large."""
-    sizes = [spec.path.stat().st_size if spec.path.is_file() else 0 for spec in specs]
     return map_balanced(
         read_source_lean,
         [(spec, sensitive) for spec in specs],
-        sizes=sizes,
+        sizes=source_bytes(specs),
         min_total=POOL_MIN_BYTES,
         on_done=lambda i, res: progress.done(specs[i].name, len(res[0])),
     )
+
+
+def source_bytes(specs: Sequence[SourceSpec]) -> list[int]:
+    """Each source file's size (0 when missing: its read fails with a clear error)."""
+    return [spec.path.stat().st_size if spec.path.is_file() else 0 for spec in specs]
 
 
 @releases_memory
 def step_intake(ctx: RunContext) -> StepResult:
     """Read, map and classify every source; read the suppression lists."""
     progress = Progress("intake", enabled=progress_wanted(ctx.progress))
-    result = run_intake(
-        ctx.params, lambda specs, sensitive: _read_sources(specs, sensitive, progress)
-    )
+    read = lambda specs, sensitive: _read_sources(specs, sensitive, progress)  # noqa: E731
+    return intake(ctx, read, progress)[0]
+
+
+def intake(
+    ctx: RunContext, read_sources: ReadSources, progress: Progress
+) -> tuple[StepResult, pd.DataFrame]:
+    """The intake step's work, ``read_sources`` reading the sources (see
+    :func:`~migration_kit.intake.run_intake`): its tables written and audited; returns its
+    counts and the raw table."""
+    result = run_intake(ctx.params, read_sources)
     raw_path = ctx.run.write_table("raw", result.raw)
     if result.extras is not None:
         ctx.run.write_table("extras", result.extras)
@@ -87,4 +102,4 @@ def step_intake(ctx: RunContext) -> StepResult:
         counts,
     )
     progress.finish(len(result.raw))
-    return dict(counts)
+    return dict(counts), result.raw

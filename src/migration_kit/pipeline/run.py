@@ -20,11 +20,12 @@ from .context import RunContext, Step, StepResult, open_run
 from .handover import step_handover
 from .intake import step_intake
 from .link import resolve_linkage, step_link
+from .prepare import step_prepare
 from .quality import step_quality
 from .report import step_report
 from .scope import step_scope
 
-__all__ = ["STEPS", "dedupe", "run_all", "step_name"]
+__all__ = ["DEDUPE_STEPS", "STEPS", "dedupe", "run_all", "step_name"]
 
 #: Every step of a run, in order; each reads what the earlier ones left in the run folder.
 STEPS: tuple[Step, ...] = (
@@ -37,6 +38,10 @@ STEPS: tuple[Step, ...] = (
     step_handover,
     step_report,
 )
+
+
+#: What ``migration-kit dedupe`` runs: intake and cleaning in one pass, then linkage.
+DEDUPE_STEPS: tuple[Step, ...] = (step_prepare, step_link)
 
 
 def step_name(step: Step) -> str:
@@ -74,8 +79,7 @@ def dedupe(
     if engine is not None:
         section = replace(ctx.params.linkage, engine=engine)
         ctx = replace(ctx, params=replace(ctx.params, linkage=section))
-    step_intake(ctx)
-    step_clean(ctx)
+    step_prepare(ctx)  # intake and cleaning in one pass: the same tables as the two steps
     if plan_only:
         resolve_linkage(ctx, ctx.run.read_table("std"))
         text = ctx.run.file("linkage_plan").read_text(encoding="utf-8")
