@@ -249,13 +249,18 @@ def _exact_decimals(t: pa.DataType) -> pd.ArrowDtype | None:
 
 
 def read_parquet_exact(
-    path: Path, *, skip_prefix: str | None = None, keep: Collection[str] = ()
+    path: Path,
+    *,
+    skip_prefix: str | None = None,
+    keep: Collection[str] = (),
+    columns: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """:func:`pandas.read_parquet`, with decimal columns (money) read as exact Arrow decimals.
 
     pandas alone turns a ``decimal(18, 2)`` column into Python ``Decimal`` objects (slow, and
     unlike the column written); here it comes back as the ``pd.ArrowDtype`` it was written from.
-    ``skip_prefix`` leaves out the columns whose names start with it, but those named in ``keep``.
+    ``skip_prefix`` leaves out the columns whose names start with it, but those named in ``keep``;
+    ``columns`` reads only those of them the file has (in the file's order).
 
     Example
     -------
@@ -270,9 +275,13 @@ def read_parquet_exact(
     import pyarrow.parquet as pq
 
     names = None
-    if skip_prefix is not None:
+    if skip_prefix is not None or columns is not None:
+        wanted = None if columns is None else set(columns)
         names = [
-            c for c in pq.read_schema(path).names if not c.startswith(skip_prefix) or c in keep
+            c
+            for c in pq.read_schema(path).names
+            if (skip_prefix is None or not c.startswith(skip_prefix) or c in keep)
+            and (wanted is None or c in wanted)
         ]
     table = pq.read_table(path, columns=names, use_pandas_metadata=True)
     return table.to_pandas(types_mapper=_exact_decimals)
@@ -391,14 +400,27 @@ class RunFolder:
         return target
 
     def read_table(
-        self, name: str, *, skip_prefix: str | None = None, keep: Collection[str] = ()
+        self,
+        name: str,
+        *,
+        skip_prefix: str | None = None,
+        keep: Collection[str] = (),
+        columns: Collection[str] | None = None,
+        nrows: int | None = None,
     ) -> pd.DataFrame:
         """A table artifact; ``skip_prefix`` leaves out parquet columns starting with it
-        (``raw__``: memory), but those named in ``keep``."""
+        (``raw__``: memory), but those named in ``keep``; ``columns``: only those (of the ones
+        the table has); ``nrows``: a CSV's first rows only (a notebook showing its head)."""
         path = self.file(name)
         if path.suffix == ".csv":
-            return unescape_formulas(pd.read_csv(path, keep_default_na=False))
-        return read_parquet_exact(path, skip_prefix=skip_prefix, keep=keep)
+            wanted = None if columns is None else set(columns)
+            usecols = None if wanted is None else (lambda c: c in wanted)
+            return unescape_formulas(
+                pd.read_csv(path, keep_default_na=False, usecols=usecols, nrows=nrows)
+            )
+        if nrows is not None:
+            raise ValueError(f"{name}: nrows reads the head of a CSV table, not of parquet")
+        return read_parquet_exact(path, skip_prefix=skip_prefix, keep=keep, columns=columns)
 
     def write_json(self, name: str, data: Any) -> Path:
         text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)

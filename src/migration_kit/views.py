@@ -109,7 +109,8 @@ def report_csv(
     ctx: RunContext, name: str, columns: Sequence[str] | None = None, head: int | None = None
 ) -> pd.DataFrame:
     """A report CSV of the run (reports are aggregate or masked by construction)."""
-    df = ctx.run.read_table(_shown(name))
+    csv = ctx.run.file(_shown(name)).suffix == ".csv"  # a long CSV (review queue): its head only
+    df = ctx.run.read_table(name, nrows=head if csv and head else None)
     df = df.round(3)  # scores and rates: three decimals are plenty, and stable across machines
     if columns is not None:
         df = df[[c for c in columns if c in df.columns]]
@@ -210,8 +211,8 @@ def request_summary(ctx: RunContext) -> pd.DataFrame:
 
 def roster_summary(ctx: RunContext) -> pd.DataFrame:
     """Notification roster counts by channel and language (no contact values)."""
-    roster = ctx.run.read_table("roster")
-    cols = [c for c in ("channel", "language") if c in roster.columns]
+    roster = ctx.run.read_table("roster", columns=("channel", "language"))
+    cols = list(roster.columns)
     return roster.groupby(cols, dropna=False).size().rename("customers").reset_index()
 
 

@@ -26,6 +26,7 @@ Example
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,8 +74,11 @@ def live_frontend() -> bool:
     return bool(getattr(kernel, "_allow_stdin", False))
 
 
-def read_queue(queue_path: str | os.PathLike) -> pd.DataFrame:
-    """The review queue CSV as strings, in its order (formula escapes undone).
+def read_queue(
+    queue_path: str | os.PathLike, columns: Collection[str] | None = None
+) -> pd.DataFrame:
+    """The review queue CSV as strings, in its order (formula escapes undone); ``columns``:
+    only those of them the file has.
 
     Example
     -------
@@ -84,7 +88,11 @@ def read_queue(queue_path: str | os.PathLike) -> pd.DataFrame:
     >>> read_queue(p).values.tolist()
     [['ab', 'pos', '']]
     """
-    return unescape_formulas(pd.read_csv(queue_path, dtype=str, keep_default_na=False))
+    wanted = None if columns is None else set(columns)
+    usecols = None if wanted is None else (lambda c: c in wanted)
+    return unescape_formulas(
+        pd.read_csv(queue_path, dtype=str, keep_default_na=False, usecols=usecols)
+    )
 
 
 def _pair_ids(queue: pd.DataFrame) -> list[str]:
@@ -149,9 +157,9 @@ def queue_summary(
     >>> s.pairs, s.with_request, s.decided
     (2, 1, 0)
     """
-    queue = read_queue(queue_path)
+    queue = read_queue(queue_path, columns=(*_KEY, "request_on"))  # counts need no more
     done = decided(decisions_path)
-    ids = _pair_ids(queue) if len(queue) else []
+    ids = _pair_ids(queue) if len(queue) and done else []
     req = queue["request_on"] if "request_on" in queue.columns else pd.Series([], dtype=str)
     return QueueSummary(
         pairs=len(queue),
