@@ -25,7 +25,13 @@ CSV_CASES = [  # columns, whether Arrow's writer may write it
       "w": [-3.25, 0.1, 1e16, 2.5e-7, -1e100, 0.0]}, True),
     ({"n": [-1, 0, 2**62], "b": [True, False, True]}, True),   # a negative number is not a formula
     ({"f": [1.5, None], "t": ["-x", "y"]}, False),       # a text formula start beside numbers
-    ({"d": pd.to_datetime(["2026-01-01", None]), "b": ["x", "y"]}, False),  # dates stay pandas'
+    ({"d": pd.to_datetime(["2026-01-01", None]), "b": ["x", "y"]}, True),    # dates as pandas' text
+    ({"d": pd.to_datetime(["2026-01-01 03:04:05", None, "1931-07-08 00:00:00"]), "b": ["x", "y", "z"]}, True),
+    ({"d": pd.to_datetime(["1969-12-31 23:59:59", "2262-04-11 00:00:00"]), "b": ["x", "y"]}, True),
+    ({"d": pd.to_datetime(["2026-01-01", "2026-01-02"]).as_unit("s"), "b": ["x", "y"]}, True),
+    ({"d": pd.to_datetime([None, None]), "b": ["x", "y"]}, True),
+    ({"d": pd.to_datetime(["2026-01-01 03:04:05.5", "2026-01-01 00:00:00.000"]), "b": ["x", "y"]}, False),  # fractions
+    ({"d": pd.to_datetime(["2026-01-01"]).tz_localize("Asia/Shanghai"), "b": ["x"]}, False),   # a zone
     ({"i": pd.array([1, None], dtype="Int64"), "b": ["x", "y"]}, False),    # nullable: pandas'
     ({"c": pd.Categorical(["x", "y"]), "b": ["x", "y"]}, False),
     ({"f": pd.Series([0.1, 2.5], dtype="float32"), "b": ["x", "y"]}, False),  # float32: pandas'

@@ -153,7 +153,7 @@ def _plain_text_csv(df: pd.DataFrame, path: Path) -> bool:
     (True, 'a,b\nx,1\n,\n')
     >>> day = pd.Timestamp("2026-01-01")
     >>> _plain_text_csv(pd.DataFrame({"a": ["=1"], "b": ["x"]}), Path("unused")), _plain_text_csv(
-    ...     pd.DataFrame({"d": [day], "b": ["x"]}), Path("unused"))
+    ...     pd.DataFrame({"d": [day + pd.Timedelta("1ms")], "b": ["x"]}), Path("unused"))
     (False, False)
     """
     import pyarrow as pa
@@ -174,8 +174,13 @@ def _plain_text_csv(df: pd.DataFrame, path: Path) -> bool:
             values.dtype.kind in "iub" or values.dtype == np.float64
         ):
             columns[name] = _numbers_as_pandas_writes(values.to_numpy())
+        elif isinstance(values.dtype, np.dtype) and values.dtype.kind == "M":
+            text = _datetimes_as_pandas_writes(values)
+            if text is None:
+                return False
+            columns[name] = text
         else:
-            return False  # dates, categoricals, nullable types: pandas' own formatting
+            return False  # zoned times, categoricals, nullable types: pandas' own formatting
     try:
         table = pa.table(columns)
     except (pa.ArrowException, TypeError, ValueError):
@@ -224,6 +229,29 @@ def _numbers_as_pandas_writes(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind == "f":
         text[np.isnan(values)] = None
     return text
+
+
+def _datetimes_as_pandas_writes(values: pd.Series) -> object | None:
+    """A zone-less datetime column as the text pandas' ``to_csv`` writes for it, by Arrow's
+    casts: ``YYYY-MM-DD`` when every value is a midnight, else ``YYYY-MM-DD HH:MM:SS`` when
+    every value is a whole second (NaT: an empty cell); None (pandas writes it) otherwise.
+
+    >>> s = pd.Series(pd.to_datetime(["2026-01-02", None]))
+    >>> _datetimes_as_pandas_writes(s).to_pylist()
+    ['2026-01-02', None]
+    >>> _datetimes_as_pandas_writes(s + pd.Timedelta("1500ms")) is None
+    True
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    stamps = values.dropna()
+    if (stamps != stamps.dt.floor("s")).any():
+        return None  # fractions of a second: pandas' own digits
+    arr = pa.array(values, from_pandas=True)
+    if (stamps == stamps.dt.normalize()).all():
+        return pc.cast(pc.cast(arr, pa.date32()), pa.string())
+    return pc.cast(pc.cast(arr, pa.timestamp("s")), pa.string())
 
 
 def unescape_formulas(df: pd.DataFrame) -> pd.DataFrame:

@@ -79,7 +79,9 @@ def truth_summary(params: Params) -> pd.DataFrame:
     truth_files = [f / "truth.csv" for f in sorted(folders) if (f / "truth.csv").exists()]
     if not truth_files:
         return pd.DataFrame({"note": ["no truth.csv: not a rehearsal set"]})
-    truth = pd.read_csv(truth_files[0], dtype=str, keep_default_na=False)
+    truth = _truth_columns(
+        truth_files[0], ("entity_id", "withdrawn", "erasure", "minor", "inactive", "region")
+    )
     rows = [
         {"figure": "records", "value": len(truth)},
         {"figure": "entities", "value": truth["entity_id"].nunique()},
@@ -97,6 +99,29 @@ def truth_summary(params: Params) -> pd.DataFrame:
         for region, n in ents["region"].value_counts().sort_index().items():
             rows.append({"figure": f"entities region {region}", "value": int(n)})
     return pd.DataFrame(rows)
+
+
+def _truth_columns(path: Path, wanted: Sequence[str]) -> pd.DataFrame:
+    """The named columns (those the file has) of a truth CSV, as text (Arrow's reader: a
+    1M-record file in a fraction of a second)."""
+    import csv
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        names = next(csv.reader(fh), [])
+    keep = [c for c in names if c in wanted]
+    table = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            include_columns=keep,
+            column_types=dict.fromkeys(keep, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return table.to_pandas()
 
 
 def json_table(ctx: RunContext, name: str, key: str, columns: Sequence[str]) -> pd.DataFrame:
