@@ -103,6 +103,16 @@ def test_xlsx_reads_as_text(tmp_path):
         read_table(path, format="xlsx", sheet="nope")
 
 
+def test_a_nul_character_in_a_parquet_cell_is_refused_with_its_row_and_column(tmp_path):
+    # pandas compares text only up to a NUL: "a\x00b" and "a\x00c" would be one value
+    # (an XLSX cannot hold a NUL: XML forbids it; a CSV's text is checked before parsing)
+    path = tmp_path / "s.parquet"
+    pd.DataFrame({"id": ["1", "2", "3"], "name": ["王伟", "a\x00b", "a\x00c"]}).to_parquet(path)
+    with pytest.raises(InputError, match="NUL character inside a cell") as info:
+        read_table(path, format="parquet")
+    assert (info.value.row, info.value.column) == (2, "name")
+
+
 def test_parquet_reads_as_text(tmp_path):
     path = tmp_path / "s.parquet"
     pd.DataFrame({"id": [1, 2], "v": [1.5, None]}).to_parquet(path)

@@ -561,6 +561,32 @@ def _parquet_text(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _refuse_nul(df: pd.DataFrame, path: str) -> None:
+    r"""Refuse a cell holding a NUL character: pandas compares and factorizes text only up to a
+    NUL (``"a\x00b"`` and ``"a\x00c"`` would be cleaned as one value). The error names the
+    row (the header is row 0) and the column, never the value.
+
+    Example
+    -------
+    >>> _refuse_nul(pd.DataFrame({"a": ["x", "y\x00z"]}), "t.parquet")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    migration_kit.errors.InputError: t.parquet, row 2, column 'a': a NUL character inside a cell...
+    """
+    for col in df.columns:
+        values = df[col]
+        if values.dtype != object:
+            continue
+        hit = values.map(lambda v: isinstance(v, str) and "\x00" in v).to_numpy(dtype=bool)
+        if hit.any():
+            raise InputError(
+                path,
+                "a NUL character inside a cell; remove it at the source or re-export the file",
+                row=int(np.flatnonzero(hit)[0]) + 1,
+                column=str(col),
+            )
+
+
 def read_table(
     path: Path,
     *,
@@ -624,6 +650,8 @@ def read_table(
     df = _clean_headers(df, str(path))
     if len(df) == 0:
         raise InputError(str(path), "file has a header but no data rows")
+    if format != "csv":  # a CSV's text is checked before parsing (_check_csv_text)
+        _refuse_nul(df, str(path))
     info = FileInfo(
         path=str(path),
         format=format,
