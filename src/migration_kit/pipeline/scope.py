@@ -19,7 +19,7 @@ from ..deals import deal_type
 from ..scoping.requests import REQUEST_STATUSES
 from .context import RunContext, StepResult, crossborder_ledger, key_material, releases_memory
 from .progress import Progress, progress_wanted
-from .requests import normalized_suppression, std_for_requests, suppression_status
+from .requests import normalized_suppression, std_for_scoping, suppression_status
 
 __all__ = ["step_scope"]
 
@@ -60,7 +60,7 @@ def step_scope(ctx: RunContext) -> StepResult:
     run, params = ctx.run, ctx.params
     progress = Progress("scope", enabled=progress_wanted(ctx.progress))
     # scoping decides on standardized values; requests also match the raw identifier cells
-    std = std_for_requests(ctx)
+    std = std_for_scoping(ctx)
     entities, golden = run.read_table("entities"), run.read_table("golden")
     lineage = run.read_table("lineage")
     supp_raw, suppression = normalized_suppression(ctx)

@@ -44,6 +44,7 @@ __all__ = [
     "ENTITY_COLUMNS",
     "KEYS",
     "RECORD_COLUMNS",
+    "SCOPING_STD_COLUMNS",
     "ScopingResult",
     "decide",
     "entity_features",
@@ -161,6 +162,9 @@ _FEATURE_COLUMNS = (
     "created_at",
     "last_activity_at",
 )
+#: The std columns scoping reads (:func:`decide`, the request matching, the lookup index):
+#: the keys and :data:`_FEATURE_COLUMNS`; the pipeline reads no more of std for it.
+SCOPING_STD_COLUMNS = (*KEYS, *_FEATURE_COLUMNS)
 
 
 def _join(
