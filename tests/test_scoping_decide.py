@@ -329,6 +329,7 @@ BAD_INPUT_CASES = [  # mutation, message
     ("drop_entity_row", r"1 std records without an entity \(first: "),
     ("drop_golden_row", r"entity ids have no golden record \(first: E1\)"),
     ("duplicate_std", r"duplicate \(source, record_id\)"),
+    ("duplicate_entity_row", r"entities lists a \(source, record_id\) more than once"),
 ]
 
 
@@ -339,10 +340,22 @@ def test_inputs_checked(mutation, match):
         entities = entities.iloc[1:]
     elif mutation == "drop_golden_row":
         golden = golden.iloc[1:]
+    elif mutation == "duplicate_entity_row":
+        entities = pd.concat([entities.iloc[:-1], entities.iloc[:1]], ignore_index=True)
     else:
         std = pd.concat([std, std.iloc[:1]])
     with pytest.raises(ScopingError, match=match):
         decide(std, entities, golden, supp, _policy(), make_deal())
+
+
+def test_entities_in_another_order_than_std_decide_the_same():
+    std, entities, golden, supp = make_data()
+    aligned = decide(std, entities, golden, supp, _policy(), make_deal())
+    shuffled = entities.sample(frac=1, random_state=7).reset_index(drop=True)
+    assert not shuffled[["source", "record_id"]].equals(entities[["source", "record_id"]])
+    other = decide(std, shuffled, golden, supp, _policy(), make_deal())
+    pd.testing.assert_frame_equal(other.record_dispositions, aligned.record_dispositions)
+    pd.testing.assert_frame_equal(other.entity_dispositions, aligned.entity_dispositions)
 
 
 def test_decide_needs_transfer_date():

@@ -187,13 +187,22 @@ def _join(
             f"std has {int(std.duplicated(KEYS).sum())} duplicate (source, record_id) keys; "
             "keys must be unique"
         )
-    if entities.duplicated(KEYS).any():
+    # linkage writes entities in std's row order: then each row's entity is taken as it stands
+    # (a merge on the keys gives the same, 926k records: 0.5 s)
+    aligned = len(entities) == len(std) and all(
+        (entities[k].to_numpy() == std[k].to_numpy()).all() for k in KEYS
+    )
+    if not aligned and entities.duplicated(KEYS).any():
         raise ScopingError(
             "entities lists a (source, record_id) more than once; each record belongs to one entity"
         )
     wanted = set(_FEATURE_COLUMNS)
     cols = [*KEYS, *(c for c in std.columns if c in wanted and c not in KEYS)]
-    rec = std[cols].merge(entities[[*KEYS, "entity_id"]], on=KEYS, how="left", sort=False)
+    if aligned:
+        rec = std[cols].reset_index(drop=True)
+        rec["entity_id"] = entities["entity_id"].to_numpy()
+    else:
+        rec = std[cols].merge(entities[[*KEYS, "entity_id"]], on=KEYS, how="left", sort=False)
     lost = rec["entity_id"].isna().to_numpy()
     if lost.any():
         at = int(np.argmax(lost))
