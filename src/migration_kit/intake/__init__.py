@@ -36,6 +36,7 @@ __all__ = [
     "RAW_PREFIX",
     "FileInfo",
     "IntakeResult",
+    "ReadSources",
     "SourceRead",
     "classify_columns",
     "detect_encoding",
@@ -117,11 +118,13 @@ def read_source(
 
 #: What :func:`read_source` returns for one source.
 SourceRead = tuple[pd.DataFrame, pd.DataFrame, FileInfo, pd.DataFrame]
+#: Reads the sources given, with the sensitive fields: one :data:`SourceRead` each, in order.
+ReadSources = Callable[[Sequence[SourceSpec], tuple[str, ...]], list[SourceRead]]
 
 
 def run_intake(
     params: Params,
-    read_sources: Callable[[Sequence[SourceSpec], tuple[str, ...]], list[SourceRead]] | None = None,
+    read_sources: ReadSources | None = None,
 ) -> IntakeResult:
     """Read every source of ``params`` into one raw table, with inventory and classification.
 

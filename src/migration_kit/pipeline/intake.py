@@ -8,21 +8,19 @@ Example
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Sequence
 
 import pandas as pd
 
-from ..intake import SourceRead, read_source, read_suppression, run_intake
+from ..intake import ReadSources, SourceRead, read_source, read_suppression, run_intake
 from ..intake.spec import SourceSpec
 from ..parallel import map_balanced
 from ..schema import SUPPRESSION_RAW_COLUMNS
 from .context import RunContext, StepResult, releases_memory
 from .progress import Progress, progress_wanted
 
-__all__ = ["ReadSources", "intake", "read_source_lean", "source_bytes", "step_intake"]
-
-#: Reads the sources given and the sensitive fields: one :data:`SourceRead` each, in order.
-ReadSources = Callable[[Sequence[SourceSpec], tuple[str, ...]], list[SourceRead]]
+__all__ = ["intake", "read_source_lean", "source_bytes", "step_intake"]
 
 #: Below this many bytes of exports in all, the sources are read in this process.
 POOL_MIN_BYTES = 20_000_000
@@ -66,8 +64,7 @@ def source_bytes(specs: Sequence[SourceSpec]) -> list[int]:
 def step_intake(ctx: RunContext) -> StepResult:
     """Read, map and classify every source; read the suppression lists."""
     progress = Progress("intake", enabled=progress_wanted(ctx.progress))
-    read = lambda specs, sensitive: _read_sources(specs, sensitive, progress)  # noqa: E731
-    return intake(ctx, read, progress)[0]
+    return intake(ctx, functools.partial(_read_sources, progress=progress), progress)[0]
 
 
 def intake(
