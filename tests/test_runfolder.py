@@ -29,6 +29,8 @@ CSV_CASES = [  # columns, whether Arrow's writer may write it
     ({"d": pd.to_datetime(["2026-01-01 03:04:05", None, "1931-07-08 00:00:00"]), "b": ["x", "y", "z"]}, True),
     ({"d": pd.to_datetime(["1969-12-31 23:59:59", "2262-04-11 00:00:00"]), "b": ["x", "y"]}, True),
     ({"d": pd.to_datetime(["2026-01-01", "2026-01-02"]).as_unit("s"), "b": ["x", "y"]}, True),
+    ({"d": pd.to_datetime(["2026-01-01 01:02:03", "2026-01-02 00:00:00"]).as_unit("ms"), "b": ["x", "y"]},
+     True),
     ({"d": pd.to_datetime([None, None]), "b": ["x", "y"]}, True),
     ({"d": pd.to_datetime(["2026-01-01 03:04:05.5", "2026-01-01 00:00:00.000"]), "b": ["x", "y"]}, False),  # fractions
     ({"d": pd.to_datetime(["2026-01-01"]).tz_localize("Asia/Shanghai"), "b": ["x"]}, False),   # a zone
