@@ -3,6 +3,7 @@ steps one after the other, whether the sources are read and cleaned here or in a
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -52,6 +53,32 @@ def test_a_source_that_fails_in_one_pass_names_its_file(tmp_path, monkeypatch):
     assert not ctx.run.file("raw").exists() and not ctx.run.file("std").exists()
 
 
-def test_dedupe_runs_its_declared_steps():
+def test_dedupe_runs_its_declared_steps(tmp_path):
     assert [step_name(s) for s in DEDUPE_STEPS] == ["prepare", "link"]
-    assert dedupe.__module__ == "migration_kit.pipeline.run"
+    counts = dedupe(PARAMS, tmp_path / "entities.csv", runs_dir=tmp_path / "runs", run_id="d")
+    ctx = open_run(PARAMS, run_id="d", runs_dir=tmp_path / "runs")
+    assert [r["step"] for r in _audit(ctx)] == ["intake", "clean", "link"]  # prepare audits both
+    assert counts["records"] == 2643
+
+
+def test_a_client_export_is_hashed_afresh_for_every_audit_entry(tmp_path):
+    """Only run-folder files (written atomically) have their digest reused: an export edited in
+    place between two intakes in one process is hashed again."""
+    (tmp_path / "params").mkdir()
+    params = tmp_path / "params" / "rehearsal.yaml"
+    params.write_bytes(PARAMS.read_bytes())
+    data = tmp_path / "synthetic_data" / "rehearsal"
+    shutil.copytree(REPO / "synthetic_data" / "rehearsal", data)
+    ctx = open_run(params, run_id="r", runs_dir=tmp_path / "runs")
+    step_intake(ctx)
+    pos = data / "pos_members.csv"
+    before = pos.stat()
+    with open(pos, "r+b") as fh:  # same inode, size and (forced) clock tick
+        text = fh.read()
+        at = max(text.rfind(d) for d in (b"1", b"2", b"3"))  # an ASCII digit of the last rows
+        fh.seek(at)
+        fh.write(b"4")
+    os.utime(pos, ns=(before.st_atime_ns, before.st_mtime_ns))
+    step_intake(ctx)
+    first, second = [r["inputs"]["pos"] for r in _audit(ctx) if r["step"] == "intake"]
+    assert first != second

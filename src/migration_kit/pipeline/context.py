@@ -91,10 +91,17 @@ class RunContext:
         checks them)."""
         from ..handover.audit import AuditLog
 
+        def digest(path: Path) -> str:
+            # a run-folder file is written atomically (a new version, a new inode): its digest
+            # is reused by the next steps; a client's export, which someone may edit in place,
+            # is hashed afresh every time
+            inside = Path(path).resolve().is_relative_to(self.run.root.resolve())
+            return file_sha256(path, remember=inside)
+
         AuditLog(self.run.file("audit_log")).append(
             step,
-            {k: file_sha256(p, remember=True) for k, p in inputs.items()},
-            {k: file_sha256(p, remember=True) for k, p in outputs.items()},
+            {k: digest(p) for k, p in inputs.items()},
+            {k: digest(p) for k, p in outputs.items()},
             dict(counts),
             self.params.sha256,
         )

@@ -29,8 +29,8 @@ def std_for_requests(ctx: RunContext) -> pd.DataFrame:
 def std_for_scoping(ctx: RunContext) -> pd.DataFrame:
     """The std columns scoping decides by
     (:data:`~migration_kit.scoping.disposition.SCOPING_STD_COLUMNS`: keys, identifiers and
-    their raw cells, dates, country): 926k records read in 0.7 s against 1.4 s for
-    :func:`std_for_requests`, and a third of its memory."""
+    their raw cells, dates, country): 12 of std's columns against :func:`std_for_requests`'
+    31 (926k records: read in 0.7 s against 1.4 s, scope's peak 3.27 -> 3.06 GB)."""
     from ..scoping.disposition import SCOPING_STD_COLUMNS
 
     return ctx.run.read_table("std", columns=SCOPING_STD_COLUMNS)

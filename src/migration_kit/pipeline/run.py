@@ -79,12 +79,14 @@ def dedupe(
     if engine is not None:
         section = replace(ctx.params.linkage, engine=engine)
         ctx = replace(ctx, params=replace(ctx.params, linkage=section))
-    step_prepare(ctx)  # intake and cleaning in one pass: the same tables as the two steps
+    *before, linking = DEDUPE_STEPS  # intake and cleaning in one pass, then linkage
+    for step in before:
+        step(ctx)
     if plan_only:
         resolve_linkage(ctx, ctx.run.read_table("std"))
         text = ctx.run.file("linkage_plan").read_text(encoding="utf-8")
         return {"plan": text, "run_dir": str(ctx.run.root)}
-    counts = step_link(ctx)
+    counts = linking(ctx)
     entities = ctx.run.read_table("entities")
     with atomic_path(Path(out)) as tmp:
         entities[list(ENTITY_COLUMNS)].to_csv(tmp, index=False, encoding="utf-8")
