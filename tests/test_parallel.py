@@ -173,3 +173,102 @@ def test_without_proc_stat_the_load_average_less_this_process(monkeypatch, load,
     monkeypatch.setattr(parallel, "open", no_file, raising=False)
     monkeypatch.setattr(os, "getloadavg", loadavg)
     assert parallel._busy_cores(2) == expected
+
+
+def _pid():
+    return os.getpid()
+
+
+def _with_pid(kept, tag):
+    return kept, os.getpid(), tag
+
+
+def _fails_first():
+    raise InputError("export.csv", "first half: no such export")
+
+
+def _fails_second(kept, tag):
+    raise InputError("export.csv", f"second half: {tag}")
+
+
+def _dies_in_a_worker():
+    import multiprocessing
+
+    if multiprocessing.parent_process() is not None:  # a worker: gone without a word
+        os._exit(3)
+    return os.getpid()
+
+
+SIDE_CASES = [  # total, workers, whether the first half runs in a worker
+    (10, 2, False),   # below min_total (100): both halves here
+    (500, 1, False),  # one lane: both halves here
+    (500, 2, True),
+    (500, 8, True),   # one worker whatever the lanes
+]
+
+
+@pytest.mark.parametrize("total,workers,in_worker", SIDE_CASES)
+def test_side_job_halves_run_in_one_worker_or_both_here(total, workers, in_worker):
+    with parallel.side_job(_pid, total=total, workers=workers, min_total=100) as job:
+        assert job.in_worker is in_worker
+        done = job.then(_with_pid, "x")
+        first, second, tag = done()
+    assert job.made_in_worker is in_worker
+    assert tag == "x"
+    assert first == second                          # the second half ran where the first did
+    assert (first != os.getpid()) is in_worker
+
+
+@pytest.mark.parametrize("first,second,match", [
+    (_fails_first, _with_pid, "first half"),
+    (_pid, _fails_second, "second half: x"),
+])
+def test_side_job_error_in_the_worker_is_raised_here_with_its_own_type(first, second, match):
+    with parallel.side_job(first, total=500, workers=2, min_total=100) as job:
+        assert job.in_worker
+        done = job.then(second, "x")
+        with pytest.raises(InputError, match=match):
+            done()
+
+
+def test_side_job_whose_worker_dies_runs_both_halves_here():
+    with parallel.side_job(_dies_in_a_worker, total=500, workers=2, min_total=100) as job:
+        assert job.in_worker
+        first, second, _ = job.then(_with_pid, "x")()
+    assert first == second == os.getpid()
+    assert not job.made_in_worker
+
+
+def test_side_job_left_before_its_second_half_stops_the_worker():
+    with parallel.side_job(_pid, total=500, workers=2, min_total=100) as job:
+        process = job._process
+        assert process is not None and process.is_alive()
+    assert not process.is_alive()
+
+
+def test_scope_lookup_index_made_in_a_worker_is_the_same_file(tmp_path, monkeypatch):
+    from migration_kit.pipeline import scope
+    from migration_kit.pipeline.run import STEPS, step_name
+
+    params = REPO / "params" / "rehearsal.yaml"
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    ctx = open_run(params, run_id="r", runs_dir=tmp_path, decisions_file=tmp_path / "none.csv")
+    steps = {step_name(s): s for s in STEPS}
+    jobs = []
+
+    def recorded(*args, **kwargs):
+        jobs.append(parallel.side_job(*args, **kwargs))
+        return jobs[-1]
+
+    monkeypatch.setattr(scope, "side_job", recorded)
+    for name in ("intake", "clean", "link"):
+        steps[name](ctx)
+    made = {}
+    for where, min_rows in (("here", 10**9), ("worker", 0)):  # one run: one hash key
+        monkeypatch.setattr(parallel, "POOL_MIN_ROWS", min_rows)
+        ctx.run.file("lookup_index").unlink(missing_ok=True)
+        steps["scope"](ctx)
+        made[where] = ctx.run.file("lookup_index").read_bytes()
+    assert [job.made_in_worker for job in jobs] == [False, True]
+    assert made["here"] == made["worker"]
+    assert made["here"].count(b"\n") > 100

@@ -19,12 +19,21 @@ part's CSV bytes) and finishes each (encrypt, checksum, write) in one worker pro
 one makes the next; when the worker is behind by ``depth`` jobs, this process finishes the job
 itself, so neither lane waits long on the other.
 
+:func:`side_job` gives a step's independent half to one worker for the length of the step: the
+worker runs ``first(*args)`` as the step begins and keeps what it made, then, when the step has
+written what the rest needs, ``second(kept, *args)``. The worker reads its inputs from the run
+folder and writes its output there itself, so nothing large crosses a pipe (926k records:
+scoping's keyed-hash lookup index, 7 s, beside the dispositions).
+
 Example
 -------
 >>> map_balanced(divmod, [(7, 2), (9, 4)], sizes=[1, 1])
 [(3, 1), (2, 1)]
 >>> map_pipelined(divmod, iter([(7, 2), (9, 4)]), total=2)
 [(3, 1), (2, 1)]
+>>> with side_job(sum, [1, 2], total=2) as job:
+...     job.then(divmod, 2)()
+(1, 1)
 """
 
 from __future__ import annotations
@@ -37,9 +46,11 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import get_context
-from typing import TypeVar
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
-__all__ = ["POOL_MIN_ROWS", "WORKERS_ENV", "map_balanced", "map_pipelined"]
+__all__ = ["POOL_MIN_ROWS", "WORKERS_ENV", "SideJob", "map_balanced", "map_pipelined", "side_job"]
 
 #: Below this many rows in all, a step's sources are handled in this process.
 POOL_MIN_ROWS = 200_000
@@ -47,6 +58,7 @@ POOL_MIN_ROWS = 200_000
 WORKERS_ENV = "MIGRATION_KIT_WORKERS"
 
 R = TypeVar("R")
+K = TypeVar("K")
 
 
 def _workers() -> int:
@@ -281,6 +293,148 @@ def map_pipelined(
             except Exception:  # the job again here: its own error, with its type
                 results.append(fn(*waiting[k]))
     return results
+
+
+class SideJob(Generic[K]):
+    """A job in two halves, the first begun in a worker (see :func:`side_job`)."""
+
+    def __init__(self, first: Callable[..., K], args: tuple[object, ...], lanes: int) -> None:
+        self._first, self._args = first, args
+        self._conn: Connection | None = None
+        self._process: Any = None
+        #: Whether the worker made the result (False: both halves ran here), once it is asked.
+        self.made_in_worker = False
+        if lanes > 1:
+            spawn = get_context("spawn")
+            here, there = spawn.Pipe()
+            self._process = spawn.Process(target=_serve, args=(there,), daemon=True)
+            with _main_hidden():
+                self._process.start()
+            there.close()
+            here.send((first, args))
+            self._conn = here
+
+    @property
+    def in_worker(self) -> bool:
+        """Whether a worker process holds the first half (False: both halves run here)."""
+        return self._conn is not None
+
+    def then(self, second: Callable[..., R], *args: object) -> Callable[[], R]:
+        """Send the second half, ``second(kept, *args)`` (``kept``: what the first half made),
+        to the worker that made ``kept``; returns a function that waits for its result. With no
+        worker, or when the worker failed or died, both halves run here when it is asked for
+        (an error raised with its own type)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.send((second, args))
+            except OSError:  # the worker died: both halves here
+                conn.close()
+                conn = None
+
+        def result() -> R:
+            if conn is not None:
+                try:
+                    first_ok, second_ok = conn.recv(), conn.recv()
+                    if first_ok[0] and second_ok[0]:
+                        self.made_in_worker = True
+                        return second_ok[1]
+                except (EOFError, OSError):  # the worker died: both halves here
+                    pass
+                finally:
+                    conn.close()
+                    self.close()
+            return second(self._first(*self._args), *args)
+
+        return result
+
+    def close(self) -> None:
+        """Stop the worker (a step that fails before ``then`` does not wait for it)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join()
+            self._process = None
+
+    def __enter__(self) -> SideJob[K]:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def side_job(
+    first: Callable[..., K],
+    *args: object,
+    total: int,
+    workers: int | None = None,
+    min_total: int | None = None,
+) -> SideJob[K]:
+    """Begin ``first(*args)`` in a worker process now; :meth:`SideJob.then` finishes the job
+    there with what it made (and returns a function that waits for its result).
+
+    Parameters
+    ----------
+    first : callable
+        A module-level function of picklable arguments (a spawned worker imports it); what it
+        returns stays in the worker.
+    *args
+        Its arguments: small (a run folder, not its tables; the worker reads them itself).
+    total : int
+        The size of the job (rows): a worker pays only from ``min_total`` on.
+    workers : int, optional
+        Lanes (default ``MIGRATION_KIT_WORKERS``, else the idle cores); ``1``: all here, both
+        halves when ``then`` is called.
+    min_total : int, optional
+        Below this ``total`` everything runs here (default :data:`POOL_MIN_ROWS`).
+
+    Returns
+    -------
+    SideJob
+        Use it as a context manager: leaving it stops the worker.
+
+    Example
+    -------
+    >>> with side_job(sorted, [3, 1, 2], total=10**9, workers=1) as job:
+    ...     done = job.then(list.index, 3)   # sent; this process goes on meanwhile
+    ...     done()
+    2
+    """
+    least = POOL_MIN_ROWS if min_total is None else min_total
+    lanes = 1 if total < least else (workers if workers is not None else _workers())
+    return SideJob(first, args, min(lanes, 2))
+
+
+def _serve(conn: Connection) -> None:
+    """A side job's worker: the first half, then the second with what the first made; each
+    answered ``(ok, value)`` (an error is not sent: the caller runs the job again itself)."""
+    try:
+        first, args = conn.recv()
+        try:
+            kept, ok = first(*args), True
+        except Exception:
+            kept, ok = None, False
+        conn.send((ok, None))
+        second, more = conn.recv()
+        if not ok:
+            conn.send((False, None))
+            return
+        try:
+            conn.send((True, second(kept, *more)))
+        except Exception:
+            conn.send((False, None))
+    except (EOFError, OSError):  # the caller went away
+        return
+    finally:
+        conn.close()
 
 
 def _finished(slot: Future[R] | tuple[R]) -> bool:

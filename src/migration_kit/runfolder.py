@@ -450,6 +450,12 @@ class RunFolder:
             raise ValueError(f"{name}: nrows reads the head of a CSV table, not of parquet")
         return read_parquet_exact(path, skip_prefix=skip_prefix, keep=keep, columns=columns)
 
+    def table_rows(self, name: str) -> int:
+        """The rows of a parquet table artifact, from its footer (nothing else is read)."""
+        import pyarrow.parquet as pq
+
+        return int(pq.ParquetFile(self.file(name)).metadata.num_rows)
+
     def write_json(self, name: str, data: Any) -> Path:
         text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True, default=str)
         return atomic_write_text(self.file(name), text)

@@ -12,14 +12,20 @@ Example
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..deals import deal_type
+from ..parallel import SideJob, side_job
+from ..runfolder import RunFolder
 from ..scoping.requests import REQUEST_STATUSES
 from .context import RunContext, StepResult, crossborder_ledger, key_material, releases_memory
 from .progress import Progress, progress_wanted
 from .requests import normalized_suppression, std_for_scoping, suppression_status
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..scoping.lookup import IndexKeys
 
 __all__ = ["step_scope"]
 
@@ -43,14 +49,43 @@ def _write_reconsent(ctx: RunContext, held: pd.DataFrame, golden: pd.DataFrame) 
     return ctx.run.file("reconsent_list")
 
 
+def _index_keys(run: RunFolder) -> IndexKeys:
+    """The lookup index's first half, as a worker makes it: std's identifiers read from the
+    run folder, keyed under the run's key (:func:`~migration_kit.scoping.lookup.index_keys`)."""
+    from ..scoping.disposition import SCOPING_STD_COLUMNS
+    from ..scoping.lookup import index_keys
+    from ..scoping.suppression import MATCH_FIELDS
+
+    ids = ("source", "record_id", *MATCH_FIELDS)
+    columns = [c for c in SCOPING_STD_COLUMNS if c.removeprefix("raw__") in ids]
+    return index_keys(run.read_table("std", columns=columns), run.hash_key())
+
+
+def _write_index(keys: IndexKeys, run: RunFolder) -> tuple[Path, int]:
+    """The lookup index's second half: the dispositions scoping wrote joined to the keys, the
+    index written (``reports/lookup_index.csv``); its path and rows."""
+    columns = ["source", "record_id", "disposition", "reason_codes"]
+    index = keys.index(run.read_table("record_dispositions", columns=columns))
+    return run.write_table("lookup_index", index), len(index)
+
+
 @releases_memory
 def step_scope(ctx: RunContext) -> StepResult:
     """Decide every record's and customer's disposition; roster, destruction log, records."""
+    run = ctx.run
+    progress = Progress("scope", enabled=progress_wanted(ctx.progress))
+    # the keyed-hash lookup index needs the dispositions only at its end: a worker hashes
+    # every identifier meanwhile (926k records: 2.35M keyed hashes), reading std itself
+    with side_job(_index_keys, run, total=run.table_rows("std")) as lookup:
+        return _scope(ctx, progress, lookup)
+
+
+def _scope(ctx: RunContext, progress: Progress, lookup: SideJob[IndexKeys]) -> StepResult:
+    """:func:`step_scope`'s work, ``lookup`` the lookup index begun beside it."""
     from ..scoping.annexes import confidentiality_annex, incident_plan, transfer_annex
     from ..scoping.crossborder import check_crossborder
     from ..scoping.destruction import destruction_log, destruction_schedule
     from ..scoping.disposition import decide
-    from ..scoping.lookup import lookup_index
     from ..scoping.notices import public_notice, read_send_log
     from ..scoping.records import processing_record
     from ..scoping.requests import check_requests, read_resolutions
@@ -58,7 +93,6 @@ def step_scope(ctx: RunContext) -> StepResult:
     from ..scoping.suppression import record_keys, request_matches
 
     run, params = ctx.run, ctx.params
-    progress = Progress("scope", enabled=progress_wanted(ctx.progress))
     # scoping decides on standardized values; requests also match the raw identifier cells
     std = std_for_scoping(ctx)
     entities, golden = run.read_table("entities"), run.read_table("golden")
@@ -87,7 +121,9 @@ def step_scope(ctx: RunContext) -> StepResult:
             params.policy.require_date().year, exclude_run=run.run_id
         ),
     )
-    del lineage, entities  # memory: the rest of the step needs neither
+    del lineage, entities, rec_keys  # memory: the rest of the step needs none of them
+    dispositions = run.write_table("record_dispositions", result.record_dispositions)
+    index_made = lookup.then(_write_index, run)  # the worker's second half, sent
     recon = result.reconcile()
     progress.done("dispositions", len(std))
     roster = build_roster(
@@ -100,7 +136,7 @@ def step_scope(ctx: RunContext) -> StepResult:
     )
     record = processing_record(result, golden, params.policy, params.deal, run_id=run.run_id)
     out = {
-        "record_dispositions": run.write_table("record_dispositions", result.record_dispositions),
+        "record_dispositions": dispositions,
         "entity_dispositions": run.write_table("entity_dispositions", result.entity_dispositions),
         "roster": run.write_table("roster", roster),
         "fields": run.write_table("fields", result.fields),
@@ -122,11 +158,10 @@ def step_scope(ctx: RunContext) -> StepResult:
     out["confidentiality_annex"] = run.write_text(
         "confidentiality_annex", confidentiality_annex(params.deal)
     )
-    n_records, ids = len(std), std[["source", "record_id"]]
-    del std, golden, matches  # memory: the index needs the record ids and their keys only
-    index = lookup_index(ids, result.record_dispositions, run.hash_key(), rec_keys)
-    out["lookup_index"] = run.write_table("lookup_index", index)
-    progress.done("lookup index", len(index))
+    n_records = len(std)
+    del std, golden, matches  # memory
+    out["lookup_index"], index_rows = index_made()
+    progress.done("lookup index", index_rows)
     missing = int(roster["contact_missing"].sum()) if len(roster) else 0
     context = notice_context(params.policy, params.deal, result.fields)
     out["public_notice"] = run.write_text("public_notice", public_notice(context, missing))

@@ -23,6 +23,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 from pathlib import Path
@@ -45,6 +46,8 @@ __all__ = [
     "PURGED_COLUMNS",
     "ROSTER_FILE",
     "STD_FILE",
+    "IndexKeys",
+    "index_keys",
     "lookup",
     "lookup_index",
     "normalize_identifier",
@@ -202,6 +205,92 @@ def _id_hashes(key: bytes, field: str, values: pd.Series) -> list[pd.Series]:
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class IndexKeys:
+    """The half of the lookup index that needs no disposition: each keyed record's hash and
+    each ``field:key``'s, with their sort ranks (:func:`index_keys`); :meth:`index` adds the
+    dispositions."""
+
+    #: ``source`` and ``record_id`` of each record with a key (std's order).
+    source: np.ndarray
+    record_id: np.ndarray
+    #: The keyed hash of each of those records, and of each distinct ``field:key``.
+    record: np.ndarray
+    ident: np.ndarray
+    #: Per key (``record_keys`` row): its record (into ``record``), its ``field:key``, and the
+    #: ranks of their hashes among the distinct ones (hex digests sort as their bytes do).
+    record_of: np.ndarray
+    pair_of: np.ndarray
+    rec_rank: np.ndarray
+    id_rank: np.ndarray
+
+    def index(self, dispositions: pd.DataFrame) -> pd.DataFrame:
+        """The index (:data:`INDEX_COLUMNS`): each record's disposition and reasons from
+        ``dispositions`` (``source``, ``record_id``, ``disposition``, ``reason_codes``) beside
+        its keys' hashes, duplicates dropped, sorted by ``(id_hash, record_hash)``."""
+        if not len(self.pair_of):
+            return pd.DataFrame(columns=INDEX_COLUMNS)
+        d = pd.DataFrame({"source": self.source, "record_id": self.record_id}).merge(
+            dispositions[["source", "record_id", "disposition", "reason_codes"]],
+            on=["source", "record_id"],
+            how="left",
+        )
+        if len(d) != len(self.source):
+            raise ScopingError(
+                "lookup index: a record has more than one disposition (record_dispositions "
+                "repeats a source and record_id); run the scope step again"
+            )
+        disposition, reasons = d["disposition"].to_numpy(), d["reason_codes"].to_numpy()
+        # drop_duplicates() then sort by (id_hash, record_hash), in integer codes; ties keep
+        # their first-seen order (a stable sort)
+        record_of, pair_of, id_rank, rec_rank = (
+            self.record_of,
+            self.pair_of,
+            self.id_rank,
+            self.rec_rank,
+        )
+        disp_code = pd.factorize(disposition)[0][record_of]
+        reason_code = pd.factorize(reasons)[0][record_of]
+        codes = pd.DataFrame({"i": id_rank, "r": rec_rank, "d": disp_code, "c": reason_code})
+        first = np.flatnonzero(~codes.duplicated().to_numpy())
+        first = first[np.lexsort((rec_rank[first], id_rank[first]))]
+        out = pd.DataFrame(
+            {
+                "id_hash": self.ident[pair_of[first]],
+                "record_hash": self.record[record_of[first]],
+                "disposition": disposition[record_of[first]],
+                "reason_codes": reasons[record_of[first]],
+            }
+        )
+        return out[INDEX_COLUMNS]
+
+
+def index_keys(std: pd.DataFrame, key: bytes, rec_keys: pd.DataFrame | None = None) -> IndexKeys:
+    """The keyed hashes of every record's identifiers (``source``, ``record_id`` and the match
+    fields of ``std``; ``rec_keys``: their
+    :func:`~migration_kit.scoping.suppression.record_keys` when already computed): the half of
+    :func:`lookup_index` that needs no disposition.
+
+    Example
+    -------
+    >>> std = pd.DataFrame({"source": ["pos"], "record_id": ["1"], "phone": ["+8613812345678"]})
+    >>> len(index_keys(std, b"k" * 32).ident)
+    1
+    """
+    from .suppression import record_keys
+
+    keys = record_keys(std) if rec_keys is None else rec_keys
+    row = keys["row"].to_numpy(dtype=np.int64)
+    rows, record_of = np.unique(row, return_inverse=True)
+    src, rid = std["source"].to_numpy()[rows], std["record_id"].to_numpy()[rows]
+    # record_hash(key, source, record_id) and keyed_hash(key, "field:key"), per distinct value
+    record = _hmac_hex(key, [f"{a}:{b}" for a, b in zip(src, rid, strict=True)])
+    pair_of, pairs = pd.factorize(keys["field"].astype(str) + ":" + keys["key"].astype(str))
+    ident = _hmac_hex(key, list(pairs))
+    rec_rank, id_rank = _ranks(record)[record_of], _ranks(ident)[pair_of]
+    return IndexKeys(src, rid, record, ident, record_of, pair_of, rec_rank, id_rank)
+
+
 def lookup_index(
     std: pd.DataFrame,
     dispositions: pd.DataFrame,
@@ -210,7 +299,7 @@ def lookup_index(
 ) -> pd.DataFrame:
     """The keyed-hash index of every record's identifiers (see the module docstring);
     ``rec_keys``: :func:`~migration_kit.scoping.suppression.record_keys` of ``std`` when already
-    computed.
+    computed. :func:`index_keys` then :meth:`IndexKeys.index`.
 
     Example
     -------
@@ -220,46 +309,7 @@ def lookup_index(
     >>> lookup_index(std, disp, b"k" * 32)[["disposition", "reason_codes"]].values.tolist()
     [['excluded', 'ERASURE_REQUEST']]
     """
-    from .suppression import record_keys
-
-    keys = record_keys(std) if rec_keys is None else rec_keys
-    if not len(keys):
-        return pd.DataFrame(columns=INDEX_COLUMNS)
-    d = (
-        std[["source", "record_id"]]
-        .reset_index(drop=True)
-        .merge(
-            dispositions[["source", "record_id", "disposition", "reason_codes"]],
-            on=["source", "record_id"],
-            how="left",
-        )
-    )
-    row = keys["row"].to_numpy(dtype=np.int64)
-    rows, record_of = np.unique(row, return_inverse=True)
-    src, rid = d["source"].to_numpy()[rows], d["record_id"].to_numpy()[rows]
-    # record_hash(key, source, record_id) and keyed_hash(key, "field:key"), per distinct value
-    record = _hmac_hex(key, [f"{a}:{b}" for a, b in zip(src, rid, strict=True)])
-    pair_of, pairs = pd.factorize(keys["field"].astype(str) + ":" + keys["key"].astype(str))
-    ident = _hmac_hex(key, list(pairs))
-    disposition, reasons = d["disposition"].to_numpy()[rows], d["reason_codes"].to_numpy()[rows]
-    # drop_duplicates() then sort by (id_hash, record_hash), in integer codes: hex digests
-    # sort as their bytes do, and ties keep their first-seen order (a stable sort)
-    id_rank = _ranks(ident)[pair_of]
-    rec_rank = _ranks(record)[record_of]
-    disp_code = pd.factorize(disposition)[0][record_of]
-    reason_code = pd.factorize(reasons)[0][record_of]
-    codes = pd.DataFrame({"i": id_rank, "r": rec_rank, "d": disp_code, "c": reason_code})
-    first = np.flatnonzero(~codes.duplicated().to_numpy())
-    first = first[np.lexsort((rec_rank[first], id_rank[first]))]
-    out = pd.DataFrame(
-        {
-            "id_hash": ident[pair_of[first]],
-            "record_hash": record[record_of[first]],
-            "disposition": disposition[record_of[first]],
-            "reason_codes": reasons[record_of[first]],
-        }
-    )
-    return out[INDEX_COLUMNS]
+    return index_keys(std, key, rec_keys).index(dispositions)
 
 
 def _hmac_hex(key: bytes, texts: list[str]) -> np.ndarray:
