@@ -50,7 +50,15 @@ from multiprocessing.connection import Connection
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-__all__ = ["POOL_MIN_ROWS", "WORKERS_ENV", "SideJob", "map_balanced", "map_pipelined", "side_job"]
+__all__ = [
+    "POOL_MIN_ROWS",
+    "WORKERS_ENV",
+    "SideJob",
+    "map_balanced",
+    "map_pipelined",
+    "release_heap",
+    "side_job",
+]
 
 #: Below this many rows in all, a step's sources are handled in this process.
 POOL_MIN_ROWS = 200_000
@@ -413,6 +421,18 @@ def side_job(
     return SideJob(first, args, min(lanes, 2))
 
 
+def release_heap() -> None:
+    """Collect garbage and hand freed heap back to the OS (glibc's ``malloc_trim``; elsewhere
+    only the collection): a process that freed many small objects (a step's DataFrames) would
+    otherwise keep their fragments."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _serve(conn: Connection) -> None:
     """A side job's worker: the first half, then the second with what the first made; each
     answered ``(ok, value)`` (an error is not sent: the caller runs the job again itself)."""
@@ -422,6 +442,7 @@ def _serve(conn: Connection) -> None:
             kept, ok = first(*args), True
         except Exception:
             kept, ok = None, False
+        release_heap()  # what the first half freed, given back while the worker waits
         conn.send((ok, None))
         second, more = conn.recv()
         if not ok:

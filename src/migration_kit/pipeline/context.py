@@ -10,17 +10,15 @@ PosixPath('.../runs/rehearsal/demo/work/std.parquet')
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import datetime as dt
 import functools
-import gc
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, ParamSpec
 
+from ..parallel import release_heap
 from ..params import Params, load_params
 from ..runfolder import RunFolder, file_sha256, new_run_id
 
@@ -196,8 +194,6 @@ def releases_memory(
         try:
             return step(ctx, *args, **kwargs)
         finally:
-            gc.collect()
-            with contextlib.suppress(OSError, AttributeError):
-                ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere a no-op
+            release_heap()
 
     return run

@@ -23,6 +23,7 @@ Example
 
 from __future__ import annotations
 
+import binascii
 import dataclasses
 import hashlib
 import hmac
@@ -214,7 +215,8 @@ class IndexKeys:
     #: ``source`` and ``record_id`` of each record with a key (std's order).
     source: np.ndarray
     record_id: np.ndarray
-    #: The keyed hash of each of those records, and of each distinct ``field:key``.
+    #: The keyed hash of each of those records, and of each distinct ``field:key`` (hex,
+    #: ``S64``).
     record: np.ndarray
     ident: np.ndarray
     #: Per key (``record_keys`` row): its record (into ``record``), its ``field:key``, and the
@@ -254,10 +256,11 @@ class IndexKeys:
         codes = pd.DataFrame({"i": id_rank, "r": rec_rank, "d": disp_code, "c": reason_code})
         first = np.flatnonzero(~codes.duplicated().to_numpy())
         first = first[np.lexsort((rec_rank[first], id_rank[first]))]
+        ident, record = _texts(self.ident), _texts(self.record)
         out = pd.DataFrame(
             {
-                "id_hash": self.ident[pair_of[first]],
-                "record_hash": self.record[record_of[first]],
+                "id_hash": ident[pair_of[first]],
+                "record_hash": record[record_of[first]],
                 "disposition": disposition[record_of[first]],
                 "reason_codes": reasons[record_of[first]],
             }
@@ -313,21 +316,39 @@ def lookup_index(
 
 
 def _hmac_hex(key: bytes, texts: list[str]) -> np.ndarray:
-    """:func:`~migration_kit.masking.keyed_hash` of each text (HMAC-SHA256, hex), the key's
-    pads computed once."""
+    """:func:`~migration_kit.masking.keyed_hash` of each text (HMAC-SHA256, hex) as 64 ASCII
+    bytes (``S64``: no object per digest), the key's pads computed once.
+
+    Example
+    -------
+    >>> from migration_kit.masking import keyed_hash
+    >>> _hmac_hex(b"k" * 32, ["phone:1"])[0].decode() == keyed_hash(b"k" * 32, "phone:1")
+    True
+    """
     base = hmac.new(key, digestmod=hashlib.sha256)
-    out = np.empty(len(texts), dtype=object)
-    for i, text in enumerate(texts):
+
+    def digest(text: str) -> bytes:
         h = base.copy()
         h.update(text.encode("utf-8"))
-        out[i] = h.hexdigest()
+        return h.digest()
+
+    raw = b"".join(map(digest, texts))
+    return (
+        np.frombuffer(binascii.hexlify(raw), dtype="S64").copy() if texts else np.array([], "S64")
+    )
+
+
+def _texts(digests: np.ndarray) -> np.ndarray:
+    """ASCII digests (``S64``) as an object array of str, as the index's table holds them."""
+    out = np.empty(len(digests), dtype=object)
+    out[:] = [d.decode("ascii") for d in digests.tolist()]
     return out
 
 
 def _ranks(digests: np.ndarray) -> np.ndarray:
     """Each hex digest's rank among the distinct ones in sort order (equal digests, equal
     rank)."""
-    raw = digests.astype("S64")  # SHA-256 hex: 64 ASCII bytes, sorted as big-endian words
+    raw = digests.astype("S64", copy=False)  # 64 ASCII bytes, sorted as big-endian words
     words = np.frombuffer(raw.tobytes(), dtype=">u8").reshape(len(raw), 8)
     order = np.lexsort((words[:, 1], words[:, 0]))
     head = words[order, :2]
