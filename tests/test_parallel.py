@@ -272,3 +272,34 @@ def test_scope_lookup_index_made_in_a_worker_is_the_same_file(tmp_path, monkeypa
     assert [job.made_in_worker for job in jobs] == [False, True]
     assert made["here"] == made["worker"]
     assert made["here"].count(b"\n") > 100
+
+
+def test_link_review_queue_made_in_a_worker_is_the_same_queue(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from migration_kit.pipeline import link
+    from migration_kit.pipeline.run import STEPS, step_name
+
+    params = REPO / "params" / "rehearsal.yaml"
+    monkeypatch.setenv(WORKERS_ENV, "2")
+    ctx = open_run(params, run_id="r", runs_dir=tmp_path, decisions_file=tmp_path / "none.csv")
+    steps = {step_name(s): s for s in STEPS}
+    for name in ("intake", "clean"):
+        steps[name](ctx)
+    jobs = []
+
+    def recorded(*args, **kwargs):
+        jobs.append(parallel.side_job(*args, **kwargs))
+        return jobs[-1]
+
+    monkeypatch.setattr(link, "side_job", recorded)
+    made = {}
+    for where, min_rows in (("here", 10**9), ("worker", 0)):
+        monkeypatch.setattr(parallel, "POOL_MIN_ROWS", min_rows)
+        counts = steps["link"](ctx)
+        made[where] = (counts, pd.read_csv(ctx.run.file("review_queue"), keep_default_na=False))
+    assert [job.made_in_worker for job in jobs] == [False, True]
+    assert made["here"][0] == made["worker"][0]
+    here, there = made["here"][1], made["worker"][1]
+    assert len(here) > 10 and (here["request_on"] != "").any()
+    pd.testing.assert_frame_equal(here, there, check_exact=False, rtol=1e-12)

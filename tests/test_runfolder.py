@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
-from migration_kit.runfolder import (_plain_text_csv, atomic_write_bytes, escape_formulas, file_sha256,
+from migration_kit.runfolder import (RunFolder, _plain_text_csv, atomic_write_bytes, escape_formulas, file_sha256,
                                      write_csv)
 
 CSV_CASES = [  # columns, whether Arrow's writer may write it
@@ -78,3 +80,35 @@ def test_a_digest_not_remembered_sees_an_edit_in_place(tmp_path):
         fh.write(b"t")
     os.utime(p, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert file_sha256(p) == hashlib.sha256(b"tne").hexdigest()
+
+
+ROWS_CASES = [  # positions asked for: the rows read, in that order
+    [0, 2, 4],
+    [4, 0],
+    [],
+    [3, 3],
+]
+
+
+@pytest.mark.parametrize("rows", ROWS_CASES)
+def test_rows_of_a_parquet_table_are_read_at_their_positions(tmp_path, rows):
+    from decimal import Decimal
+
+    run = RunFolder.create(tmp_path, "acme", "r1")
+    table = pd.DataFrame({
+        "record_id": ["a", "b", None, "d", "e"],
+        "total_spent": pd.Series(
+            [Decimal("1.10"), None, Decimal("3.30"), Decimal("4.40"), Decimal("5.50")],
+            dtype=pd.ArrowDtype(pa.decimal128(18, 2)),
+        ),
+    })
+    run.write_table("std", table)
+    got = run.read_table("std", rows=np.array(rows, dtype=np.int64), columns=["record_id", "total_spent"])
+    want = run.read_table("std").iloc[rows].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_rows_are_not_taken_from_a_csv_table(tmp_path):
+    run = RunFolder.create(tmp_path, "acme", "r1")
+    with pytest.raises(ValueError, match="parquet"):
+        run.read_table("review_queue", rows=np.array([0]))

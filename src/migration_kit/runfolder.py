@@ -282,13 +282,16 @@ def read_parquet_exact(
     skip_prefix: str | None = None,
     keep: Collection[str] = (),
     columns: Collection[str] | None = None,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """:func:`pandas.read_parquet`, with decimal columns (money) read as exact Arrow decimals.
 
     pandas alone turns a ``decimal(18, 2)`` column into Python ``Decimal`` objects (slow, and
     unlike the column written); here it comes back as the ``pd.ArrowDtype`` it was written from.
     ``skip_prefix`` leaves out the columns whose names start with it, but those named in ``keep``;
-    ``columns`` reads only those of them the file has (in the file's order).
+    ``columns`` reads only those of them the file has (in the file's order); ``rows``: only the
+    rows at these positions, in this order, numbered from 0 (taken before any is made a Python
+    object: a few rows of a large table cost little memory).
 
     Example
     -------
@@ -312,6 +315,8 @@ def read_parquet_exact(
             and (wanted is None or c in wanted)
         ]
     table = pq.read_table(path, columns=names, use_pandas_metadata=True)
+    if rows is not None:
+        table = table.take(rows)
     return table.to_pandas(types_mapper=_exact_decimals)
 
 
@@ -435,12 +440,16 @@ class RunFolder:
         keep: Collection[str] = (),
         columns: Collection[str] | None = None,
         nrows: int | None = None,
+        rows: np.ndarray | None = None,
     ) -> pd.DataFrame:
         """A table artifact; ``skip_prefix`` leaves out parquet columns starting with it
         (``raw__``: memory), but those named in ``keep``; ``columns``: only those (of the ones
-        the table has); ``nrows``: a CSV's first rows only (a notebook showing its head)."""
+        the table has); ``nrows``: a CSV's first rows only (a notebook showing its head);
+        ``rows``: a parquet table's rows at these positions only (numbered from 0)."""
         path = self.file(name)
         if path.suffix == ".csv":
+            if rows is not None:
+                raise ValueError(f"{name}: rows are taken from a parquet table, not a CSV")
             wanted = None if columns is None else set(columns)
             usecols = None if wanted is None else (lambda c: c in wanted)
             return unescape_formulas(
@@ -448,7 +457,9 @@ class RunFolder:
             )
         if nrows is not None:
             raise ValueError(f"{name}: nrows reads the head of a CSV table, not of parquet")
-        return read_parquet_exact(path, skip_prefix=skip_prefix, keep=keep, columns=columns)
+        return read_parquet_exact(
+            path, skip_prefix=skip_prefix, keep=keep, columns=columns, rows=rows
+        )
 
     def table_rows(self, name: str) -> int:
         """The rows of a parquet table artifact, from its footer (nothing else is read)."""
