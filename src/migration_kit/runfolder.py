@@ -314,9 +314,16 @@ def read_parquet_exact(
             if (skip_prefix is None or not c.startswith(skip_prefix) or c in keep)
             and (wanted is None or c in wanted)
         ]
-    table = pq.read_table(path, columns=names, use_pandas_metadata=True)
-    if rows is not None:
-        table = table.take(rows)
+    if rows is None:
+        table = pq.read_table(path, columns=names, use_pandas_metadata=True)
+    else:  # column by column: one column of the whole table in memory at a time
+        file = pq.ParquetFile(path)
+        schema = file.schema_arrow
+        picked = [n for n in schema.names if names is None or n in names]
+        table = pa.Table.from_arrays(
+            [file.read(columns=[n]).column(0).take(rows) for n in picked],
+            schema=pa.schema([schema.field(n) for n in picked], metadata=schema.metadata),
+        )
     return table.to_pandas(types_mapper=_exact_decimals)
 
 
