@@ -101,9 +101,11 @@ def _review_imports() -> None:
 
 def _review(_: None, ctx: RunContext, lower: float, upper: float) -> tuple[int, int]:
     """The clerical review queue and the model's charts, from the pairs and match parameters
-    this step wrote: the records of review-band pairs read from std, their requests matched
-    (a pair touching a record with a withdrawal or erasure request comes first), the queue and
-    charts written. Returns the queue's pairs and those with a request."""
+    this step wrote: the records of review-band pairs read from std, their requests matched,
+    the queue and charts written. Returns the queue's pairs and those with a request.
+
+    Pairs touching a record with a withdrawal or erasure request come first: left unmerged,
+    the duplicate without the request would be transferred."""
     from ..linkage.model import plot_match_weights, plot_weight_histogram
     from ..linkage.review import REVIEW_FIELDS, review_queue, write_review_queue
     from ..scoping.suppression import match_suppression
