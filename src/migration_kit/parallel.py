@@ -312,6 +312,7 @@ class SideJob(Generic[K]):
         self._process: Any = None
         #: Whether the worker made the result (False: both halves ran here), once it is asked.
         self.made_in_worker = False
+        self._started = lanes > 1
         if lanes > 1:
             spawn = get_context("spawn")
             here, there = spawn.Pipe()
@@ -324,8 +325,9 @@ class SideJob(Generic[K]):
 
     @property
     def in_worker(self) -> bool:
-        """Whether a worker process holds the first half (False: both halves run here)."""
-        return self._conn is not None
+        """Whether the first half was given to a worker process (False: both halves run here;
+        :attr:`made_in_worker` tells, once the result is in, whether the worker made it)."""
+        return self._started
 
     def then(self, second: Callable[..., R], *args: object) -> Callable[[], R]:
         """Send the second half, ``second(kept, *args)`` (``kept``: what the first half made),
